@@ -1,0 +1,133 @@
+using System.Text.Json.Serialization;
+
+namespace GanCluster.Training.Options;
+
+/// <summary>Network families. Each has a generator and a discriminator (see Models/ModelFactory).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ModelKind>))]
+public enum ModelKind
+{
+    /// <summary>Goodfellow et al. (2014) MNIST MLP: G 100-1200-1200-784, D maxout 240x5 twice with dropout.</summary>
+    [JsonStringEnumMemberName("mlp")] Mlp,
+    /// <summary>Radford et al. (2015) DCGAN for 28x28 or 64x64 images.</summary>
+    [JsonStringEnumMemberName("dcgan")] Dcgan,
+    /// <summary>A small MLP pair for 2-D toy data.</summary>
+    [JsonStringEnumMemberName("toy")] Toy,
+}
+
+/// <summary>Data sets a discriminator can read its real samples from.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<DatasetKind>))]
+public enum DatasetKind
+{
+    /// <summary>The 10,000 MNIST digits bundled with GanCluster (or an IDX folder given by dataPath).</summary>
+    [JsonStringEnumMemberName("mnist")] Mnist,
+    /// <summary>Fashion-MNIST from /usr/share/datasets/fashion-mnist (apt-get install dataset-fashion-mnist) or dataPath.</summary>
+    [JsonStringEnumMemberName("fashion-mnist")] FashionMnist,
+    /// <summary>2-D mixture of 8 Gaussians on a ring.</summary>
+    [JsonStringEnumMemberName("ring8")] Ring8,
+    /// <summary>2-D mixture of 25 Gaussians on a 5x5 grid.</summary>
+    [JsonStringEnumMemberName("grid25")] Grid25,
+}
+
+/// <summary>The adversarial objective.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<LossKind>))]
+public enum LossKind
+{
+    /// <summary>The paper's minimax game: G minimizes log(1 - D(G(z))).</summary>
+    [JsonStringEnumMemberName("minimax")] Minimax,
+    /// <summary>The non-saturating variant: G maximizes log D(G(z)).</summary>
+    [JsonStringEnumMemberName("non-saturating")] NonSaturating,
+    /// <summary>Hinge loss (Lim &amp; Ye 2017; Miyato et al. 2018): D on raw scores, G minimizes -D(G(z)).</summary>
+    [JsonStringEnumMemberName("hinge")] Hinge,
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<OptimizerKind>))]
+public enum OptimizerKind
+{
+    [JsonStringEnumMemberName("adam")] Adam,
+    /// <summary>SGD with momentum, as in Goodfellow et al. (2014).</summary>
+    [JsonStringEnumMemberName("sgd")] Sgd,
+}
+
+/// <summary>Settings of one optimizer.</summary>
+public sealed record OptimizerSpec
+{
+    /// <summary>adam or sgd.</summary>
+    public OptimizerKind Type { get; init; } = OptimizerKind.Adam;
+    /// <summary>Learning rate, &gt; 0.</summary>
+    public double LearningRate { get; init; } = 2e-4;
+    /// <summary>Adam's beta1 (DCGAN uses 0.5), in [0, 1).</summary>
+    public double Beta1 { get; init; } = 0.5;
+    /// <summary>Adam's beta2, in [0, 1).</summary>
+    public double Beta2 { get; init; } = 0.999;
+    /// <summary>SGD momentum, in [0, 1).</summary>
+    public double Momentum { get; init; } = 0.5;
+}
+
+/// <summary>Shape of the 2-D Gaussian mixtures.</summary>
+public sealed record MixtureSpec
+{
+    /// <summary>Radius of the ring (ring8).</summary>
+    public double Radius { get; init; } = 2.0;
+    /// <summary>Distance between neighbouring grid modes (grid25).</summary>
+    public double Spacing { get; init; } = 2.0;
+    /// <summary>Standard deviation of every mode.</summary>
+    public double Std { get; init; } = 0.02;
+    /// <summary>Number of samples drawn once to form the training set.</summary>
+    public int Samples { get; init; } = 20_000;
+}
+
+/// <summary>
+/// One experiment: every hyperparameter of a run. It is validated by <see cref="SpecValidator"/>, written
+/// beside every run (options.json) and inside every checkpoint.
+/// </summary>
+public sealed record ExperimentSpec
+{
+    /// <summary>Free-form name shown in listings.</summary>
+    public string Name { get; init; } = "experiment";
+    /// <summary>Network family: mlp, dcgan or toy.</summary>
+    public ModelKind Model { get; init; } = ModelKind.Mlp;
+    /// <summary>Conditional GAN (Mirza &amp; Osindero 2014): class labels fed to G and D.</summary>
+    public bool Conditional { get; init; }
+    /// <summary>Real data: mnist, fashion-mnist, ring8 or grid25.</summary>
+    public DatasetKind Dataset { get; init; } = DatasetKind.Mnist;
+    /// <summary>Folder with IDX files to use instead of the default location of the data set.</summary>
+    public string? DataPath { get; init; }
+    /// <summary>Side of generated images for image models: 28 or 64 (images are resized to it).</summary>
+    public int ImageSize { get; init; } = 28;
+    /// <summary>Adversarial loss: minimax, non-saturating or hinge.</summary>
+    public LossKind Loss { get; init; } = LossKind.NonSaturating;
+    /// <summary>Discriminator steps per generator step (Algorithm 1's k), &gt;= 1.</summary>
+    public int K { get; init; } = 1;
+    /// <summary>Samples per batch, for both D steps and G steps.</summary>
+    public int BatchSize { get; init; } = 100;
+    /// <summary>Dimension of the noise z.</summary>
+    public int LatentSize { get; init; } = 100;
+    /// <summary>PacGAN packing: D judges this many samples at once (1 = off). Must divide the batch size.</summary>
+    public int Packing { get; init; } = 1;
+    /// <summary>Generator optimizer.</summary>
+    public OptimizerSpec GeneratorOptimizer { get; init; } = new();
+    /// <summary>Discriminator optimizer.</summary>
+    public OptimizerSpec DiscriminatorOptimizer { get; init; } = new();
+    /// <summary>Number of rounds; one round = k D steps + one G step.</summary>
+    public int Rounds { get; init; } = 1000;
+    /// <summary>Checkpoint every this many rounds (0 = only at the end).</summary>
+    public int CheckpointInterval { get; init; } = 500;
+    /// <summary>Write a sample grid every this many rounds (0 = only at checkpoints and the end).</summary>
+    public int SampleInterval { get; init; } = 0;
+    /// <summary>Seed of every random choice: initialization, noise, dropout, shuffling.</summary>
+    public long Seed { get; init; } = 1;
+    /// <summary>auto (CUDA when available, else CPU), cpu, or cuda[:n].</summary>
+    public string Device { get; init; } = "auto";
+    /// <summary>2-D mixture settings (ring8, grid25).</summary>
+    public MixtureSpec Mixture { get; init; } = new();
+    /// <summary>Fraction of the data held out for evaluation (Parzen validation/test), in [0, 0.9].</summary>
+    public double HeldOutFraction { get; init; } = 0.2;
+
+    /// <summary>Number of classes for conditional models (all bundled image data sets have 10).</summary>
+    [JsonIgnore]
+    public int Classes => Dataset is DatasetKind.Ring8 ? 8 : Dataset is DatasetKind.Grid25 ? 25 : 10;
+
+    /// <summary>True for data sets of images (as opposed to 2-D points).</summary>
+    [JsonIgnore]
+    public bool IsImageData => Dataset is DatasetKind.Mnist or DatasetKind.FashionMnist;
+}
