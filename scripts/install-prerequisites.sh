@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what GanCluster needs on Debian/Ubuntu beyond the .NET 10 SDK: the tools of the TorchSharp
+# native fix (g++, patchelf, python3, binutils) and the PostgreSQL 15 server binaries the tests start
+# privately. Idempotent: installs only what is missing. Needs root (or sudo) when something is missing.
+set -euo pipefail
+
+need=()
+command -v g++ >/dev/null || need+=(g++)
+command -v patchelf >/dev/null || need+=(patchelf)
+command -v python3 >/dev/null || need+=(python3)
+command -v readelf >/dev/null || need+=(binutils)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15)
+
+if [ ${#need[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "install-prerequisites: installing ${need[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+command -v dotnet >/dev/null || { echo "install-prerequisites: the .NET 10 SDK is required (https://dot.net)" >&2; exit 1; }

@@ -1,0 +1,120 @@
+using System.CommandLine;
+using GanCluster.Training.Core;
+using GanCluster.Training.Options;
+using GanCluster.Training.Runs;
+using GanCluster.Training.Runtime;
+using Serilog;
+
+namespace GanCluster.Cli;
+
+/// <summary><c>gancluster train --local &lt;experiment.json | preset&gt;</c>: trains in this process.</summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var experiment = new Argument<string>("experiment")
+        {
+            Description = $"An experiment JSON file or a preset ({string.Join(", ", Presets.Names)}).",
+            DefaultValueFactory = _ => "mlp-mnist",
+        };
+        var local = new Option<bool>("--local") { Description = "Train in this process (G and D halves side by side)." };
+        var rounds = new Option<int?>("--rounds") { Description = "Override the number of rounds." };
+        var seed = new Option<long?>("--seed") { Description = "Override the seed." };
+        var output = new Option<string?>("--out") { Description = "Run folder (default: runs/<name>-seed<seed>)." };
+        var resume = new Option<bool>("--resume") { Description = "Resume from the newest valid checkpoint in the run folder." };
+        var k = new Option<int?>("--k") { Description = "Override the discriminator steps per round." };
+        var batch = new Option<int?>("--batch-size") { Description = "Override the batch size." };
+        var device = new Option<string?>("--device") { Description = "Override the device: auto, cpu, cuda, cuda:N." };
+        var checkpointInterval = new Option<int?>("--checkpoint-interval") { Description = "Override the checkpoint interval in rounds." };
+        var logEvery = new Option<int>("--log-every") { Description = "Log and record metrics every N rounds.", DefaultValueFactory = _ => 50 };
+        var evalSamples = new Option<int>("--eval-samples") { Description = "Samples for the final evaluation (0 = skip).", DefaultValueFactory = _ => 10_000 };
+
+        var command = new Command("train", "Train an experiment.")
+        {
+            experiment, local, rounds, seed, output, resume, k, batch, device, checkpointInterval, logEvery, evalSamples,
+        };
+        command.SetAction((parse, cancellation) =>
+        {
+            var log = CliLogging.Create();
+            if (!parse.GetValue(local))
+            {
+                log.Error("train runs in this process only with --local; to train on a cluster use 'gancluster submit <experiment>'");
+                return Task.FromResult(2);
+            }
+
+            try
+            {
+                var spec = Presets.Resolve(parse.GetValue(experiment)!);
+                spec = spec with
+                {
+                    Rounds = parse.GetValue(rounds) ?? spec.Rounds,
+                    Seed = parse.GetValue(seed) ?? spec.Seed,
+                    K = parse.GetValue(k) ?? spec.K,
+                    BatchSize = parse.GetValue(batch) ?? spec.BatchSize,
+                    Device = parse.GetValue(device) ?? spec.Device,
+                    CheckpointInterval = parse.GetValue(checkpointInterval) ?? spec.CheckpointInterval,
+                };
+                SpecValidator.ThrowIfInvalid(spec);
+                var folder = parse.GetValue(output) ?? Path.Combine("runs", $"{spec.Name}-seed{spec.Seed}");
+                var options = new LocalRunOptions(folder, parse.GetValue(resume), Math.Max(1, parse.GetValue(logEvery)), parse.GetValue(evalSamples));
+                var final = new LocalRun(spec, options, new LoggingObserver(log)).Run(cancellation);
+                log.Information("Run folder {RunFolder} (round {Round})", Path.GetFullPath(folder), final);
+                return Task.FromResult(0);
+            }
+            catch (SpecValidationException e)
+            {
+                foreach (var error in e.Errors)
+                {
+                    log.Error("Invalid experiment: {Field}: {Problem}", error.Field, error.Message);
+                }
+
+                return Task.FromResult(2);
+            }
+            catch (Exception e) when (e is TorchUnavailableException or ArgumentException or IOException or InvalidDataException)
+            {
+                log.Error("{Error}", e.Message);
+                return Task.FromResult(1);
+            }
+        });
+        return command;
+    }
+
+    private sealed class LoggingObserver(ILogger log) : ILocalRunObserver
+    {
+        public void Started(ExperimentSpec spec, string device, int startRound, string dataDescription) =>
+            log.Information("Training {Experiment} locally on {Device}: model {Model}, loss {Loss}, k {K}, batch {BatchSize}, rounds {StartRound}..{Rounds}, seed {Seed}, data {Data}",
+                spec.Name, device, spec.Model, spec.Loss, spec.K, spec.BatchSize, startRound, spec.Rounds, spec.Seed, dataDescription);
+
+        public void Resumed(int round, IReadOnlyList<string> skippedCheckpoints)
+        {
+            foreach (var skipped in skippedCheckpoints)
+            {
+                log.Warning("Skipped a damaged checkpoint: {Reason}", skipped);
+            }
+
+            log.Information("Resumed from the checkpoint of round {Round}", round);
+        }
+
+        public void RoundLogged(RoundResult r, double stepsPerSecond, int totalRounds) =>
+            log.Information("Round {Round}/{Rounds} loss/d {DLoss:F4} loss/g {GLoss:F4} d/real {DReal:F3} d/fake {DFake:F3} {StepsPerSecond:F1} steps/s",
+                r.Round, totalRounds, r.DLoss, r.GLoss, r.DReal, r.DFake, stepsPerSecond);
+
+        public void Checkpointed(int round, string path) => log.Information("Checkpoint of round {Round} written to {Path}", round, path);
+
+        public void Diverged(RoundResult r) =>
+            log.Error("Diverged at round {Round}: loss/d {DLoss} loss/g {GLoss}; resume from the last checkpoint with --resume and a lower learning rate", r.Round, r.DLoss, r.GLoss);
+
+        public void Evaluated(EvaluationResult e)
+        {
+            if (e.Parzen is { } p)
+            {
+                log.Information("Parzen window log-likelihood {LogLikelihood:F1} ± {StandardError:F1} (sigma {Sigma:F3}, {Samples} samples)", p.MeanLogLikelihood, p.StandardError, p.Sigma, e.Samples);
+            }
+
+            if (e.Modes is { } m)
+            {
+                log.Information("Modes captured {Captured}/{Modes}, high-quality samples {HighQuality:P1}, KL to uniform {Kl:F3}", m.ModesCaptured, m.Modes, m.HighQualityFraction, m.KlToUniform);
+            }
+        }
+    }
+}

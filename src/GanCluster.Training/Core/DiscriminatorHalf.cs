@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using GanCluster.Training.Data;
+using GanCluster.Training.Models;
+using GanCluster.Training.Options;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace GanCluster.Training.Core;
+
+/// <summary>Outcome of one discriminator step.</summary>
+/// <param name="Loss">Discriminator loss before the update.</param>
+/// <param name="DReal">Mean D(x) = sigmoid(score) on the real batch.</param>
+/// <param name="DFake">Mean D(G(z)) on the fake batch.</param>
+public sealed record DiscriminatorStepResult(double Loss, double DReal, double DFake);
+
+/// <summary>The discriminator's answer to a generator step: the loss, mean D(G(z)), and dLoss/dFake.</summary>
+public sealed record GeneratorFeedbackResult(double Loss, double DFake, Tensor Gradient) : IDisposable
+{
+    public void Dispose() => Gradient.Dispose();
+}
+
+/// <summary>
+/// The discriminator half of a GAN: owns D, its optimizer and its real-data source. It takes discriminator
+/// steps on a real and a (detached) fake batch, and answers generator-feedback requests with the generator
+/// loss and its gradient with respect to the fake batch, without updating D.
+/// </summary>
+public sealed class DiscriminatorHalf : IDisposable
+{
+    private readonly ExperimentSpec _spec;
+    private readonly Device _device;
+    private readonly DiscriminatorNet _net;
+    private readonly optim.Optimizer _optimizer;
+    private readonly RngStream _rng;
+    private readonly BatchSampler _sampler;
+    private readonly SampleRange _range;
+
+    public DiscriminatorHalf(ExperimentSpec spec, Device device, SampleSet trainingData)
+    {
+        if (spec.BatchSize > trainingData.Count)
+        {
+            throw new ArgumentException(
+                $"batchSize: {spec.BatchSize} is larger than the training data ({trainingData.Count} samples of {trainingData.Description}); use a batch size of at most {trainingData.Count}.");
+        }
+
+        _spec = spec;
+        _device = device;
+        _range = ModelFactory.OutputRange(spec.Model);
+        _rng = new RngStream(RngStream.Derive(spec.Seed, 2));
+        _net = _rng.Run(() => ModelFactory.CreateDiscriminator(spec));
+        _net.to(device);
+        _optimizer = OptimizerFactory.Create(spec.DiscriminatorOptimizer, _net.parameters());
+        _sampler = new BatchSampler(trainingData, RngStream.Derive(spec.Seed, 4));
+    }
+
+    /// <summary>The discriminator network (for inspection and tests).</summary>
+    public DiscriminatorNet Network => _net;
+
+    /// <summary>Number of discriminator updates so far.</summary>
+    public long Steps { get; private set; }
+
+    /// <summary>
+    /// One discriminator step (Algorithm 1's inner loop): a real batch from the data source and the given
+    /// fake batch, one optimizer update that increases D's objective.
+    /// </summary>
+    public DiscriminatorStepResult Step(Tensor fakeSamples, Tensor? fakeLabels)
+    {
+        var result = _rng.Run(() =>
+        {
+            using var scope = NewDisposeScope();
+            _net.train();
+            var (realRaw, realLabels) = _sampler.Next(_spec.BatchSize);
+            var real = ToModelInput(realRaw);
+            var realScores = Score(real, _spec.Conditional ? realLabels.to(_device) : null);
+            var fakeScores = Score(fakeSamples.to(_device).detach(), fakeLabels?.to(_device));
+            var loss = Losses.Discriminator(_spec.Loss, realScores, fakeScores);
+            _optimizer.zero_grad();
+            loss.backward();
+            _optimizer.step();
+            return new DiscriminatorStepResult(
+                loss.item<float>(),
+                sigmoid(realScores).mean().item<float>(),
+                sigmoid(fakeScores).mean().item<float>());
+        });
+        Steps++;
+        return result;
+    }
+
+    /// <summary>
+    /// The generator loss on a fake batch and its gradient with respect to that batch. D's parameters get
+    /// no gradient and no update; its train-mode behaviour (dropout, batch statistics) is that of a
+    /// single-process generator step.
+    /// </summary>
+    public GeneratorFeedbackResult Feedback(Tensor fakeSamples, Tensor? fakeLabels)
+    {
+        return _rng.Run(() =>
+        {
+            using var scope = NewDisposeScope();
+            _net.train();
+            var fake = fakeSamples.to(_device).detach().requires_grad_(true);
+            var scores = Score(fake, fakeLabels?.to(_device));
+            var loss = Losses.Generator(_spec.Loss, scores);
+            var gradient = autograd.grad(new[] { loss }, new[] { fake })[0];
+            var result = new GeneratorFeedbackResult(loss.item<float>(), sigmoid(scores).mean().item<float>(), gradient.MoveToOuterDisposeScope());
+            return result;
+        });
+    }
+
+    /// <summary>Scores for samples in the model's range (no packing applied by the caller), without gradients.</summary>
+    public Tensor Evaluate(Tensor samples, Tensor? labels)
+    {
+        using var noGrad = no_grad();
+        _net.eval();
+        try
+        {
+            return Score(samples.to(_device), labels?.to(_device)).cpu();
+        }
+        finally
+        {
+            _net.train();
+        }
+    }
+
+    /// <summary>Maps real data ([0, 1] images at 28x28, or 2-D points) to what the model generates.</summary>
+    public Tensor ToModelInput(Tensor real)
+    {
+        var x = real.to(_device);
+        if (_spec.IsImageData && x.shape[^1] != _spec.ImageSize)
+        {
+            x = F.interpolate(x, new long[] { _spec.ImageSize, _spec.ImageSize }, mode: InterpolationMode.Bilinear, align_corners: false);
+        }
+
+        return _range == SampleRange.Symmetric ? (x * 2.0) - 1.0 : x;
+    }
+
+    public HalfState SaveState() => HalfState.Write("gancluster-discriminator", writer =>
+    {
+        writer.Write(Steps);
+        HalfState.WriteModule(writer, _net);
+        HalfState.WriteOptimizer(writer, _optimizer);
+        var rng = _rng.Save();
+        writer.Write(rng.Length);
+        writer.Write(rng);
+        var sampler = _sampler.State;
+        writer.Write(sampler.Epoch);
+        writer.Write(sampler.Cursor);
+    });
+
+    public void LoadState(HalfState state) => state.Read("gancluster-discriminator", reader =>
+    {
+        Steps = reader.ReadInt64();
+        HalfState.ReadModule(reader, _net);
+        HalfState.ReadOptimizer(reader, _optimizer);
+        _rng.Restore(reader.ReadBytes(reader.ReadInt32()));
+        var epoch = reader.ReadInt64();
+        var cursor = reader.ReadInt32();
+        _sampler.Restore(new SamplerState(epoch, cursor));
+    });
+
+    /// <summary>PacGAN packing: m samples side by side along the first feature axis, labels as [B, m].</summary>
+    private Tensor Score(Tensor samples, Tensor? labels)
+    {
+        var m = _spec.Packing;
+        var n = samples.shape[0];
+        if (n % m != 0)
+        {
+            throw new ArgumentException($"packing: the batch of {n} samples is not divisible by the packing factor {m}");
+        }
+
+        var shape = samples.shape;
+        var packedShape = new long[shape.Length];
+        packedShape[0] = n / m;
+        packedShape[1] = shape[1] * m;
+        Array.Copy(shape, 2, packedShape, 2, shape.Length - 2);
+        var packed = samples.reshape(packedShape);
+        var packedLabels = labels?.reshape(n / m, m);
+        return _net.call(packed, packedLabels);
+    }
+
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _net.Dispose();
+        _rng.Dispose();
+    }
+}

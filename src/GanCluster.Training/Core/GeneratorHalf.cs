@@ -1,0 +1,203 @@
+using GanCluster.Training.Models;
+using GanCluster.Training.Options;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GanCluster.Training.Core;
+
+/// <summary>A batch of generated samples and, for conditional models, the labels they were generated for.</summary>
+public sealed record FakeSamples(Tensor Samples, Tensor? Labels) : IDisposable
+{
+    public void Dispose()
+    {
+        Samples.Dispose();
+        Labels?.Dispose();
+    }
+}
+
+/// <summary>
+/// The generator half of a GAN: owns G, its optimizer and its noise source. It produces fake batches and
+/// applies a received gradient dLoss/dFake by backpropagating it through G. It never sees D: what it
+/// exchanges with the discriminator half are tensors and scalars only, so the halves can live on two machines.
+/// </summary>
+public sealed class GeneratorHalf : IDisposable
+{
+    /// <summary>Size of the fixed noise batch behind every sample grid.</summary>
+    public const int FixedNoiseCount = 64;
+
+    private readonly ExperimentSpec _spec;
+    private readonly Device _device;
+    private readonly GeneratorNet _net;
+    private readonly optim.Optimizer _optimizer;
+    private readonly RngStream _rng;
+    private readonly Tensor _fixedNoise;
+    private readonly Tensor? _fixedLabels;
+    private Tensor? _pendingFake;
+
+    public GeneratorHalf(ExperimentSpec spec, Device device)
+    {
+        _spec = spec;
+        _device = device;
+        _rng = new RngStream(RngStream.Derive(spec.Seed, 1));
+        _net = _rng.Run(() => ModelFactory.CreateGenerator(spec));
+        _net.to(device);
+        _optimizer = OptimizerFactory.Create(spec.GeneratorOptimizer, _net.parameters());
+
+        // The fixed noise batch comes from its own seed so that drawing it never shifts the training stream.
+        using var fixedRng = new RngStream(RngStream.Derive(spec.Seed, 3));
+        (_fixedNoise, _fixedLabels) = fixedRng.Run(() =>
+        {
+            var z = randn(FixedNoiseCount, spec.LatentSize).to(device);
+            Tensor? labels = spec.Conditional ? arange(FixedNoiseCount, dtype: int64, device: device).remainder(spec.Classes) : null;
+            return (z, labels);
+        });
+    }
+
+    /// <summary>The generator network (for inspection and tests).</summary>
+    public GeneratorNet Network => _net;
+
+    /// <summary>Number of generator updates applied so far.</summary>
+    public long Steps { get; private set; }
+
+    /// <summary>
+    /// A fake batch for a discriminator step: G runs without building a graph (D's step only needs the
+    /// samples, the paper's fake.detach()).
+    /// </summary>
+    public FakeSamples ProduceForDiscriminator()
+    {
+        return _rng.Run(() =>
+        {
+            _net.train();
+            using var noGrad = no_grad();
+            var (z, labels) = DrawNoise();
+            using (z)
+            {
+                return new FakeSamples(_net.call(z, labels), labels);
+            }
+        });
+    }
+
+    /// <summary>
+    /// A fake batch for the generator step. G keeps the graph; the returned samples are a detached copy
+    /// to send to the discriminator half, whose answer goes to <see cref="ApplyGradient"/>.
+    /// </summary>
+    public FakeSamples ProduceForUpdate()
+    {
+        DisposePending();
+        return _rng.Run(() =>
+        {
+            _net.train();
+            var (z, labels) = DrawNoise();
+            using (z)
+            {
+                _pendingFake = _net.call(z, labels);
+                return new FakeSamples(_pendingFake.detach(), labels);
+            }
+        });
+    }
+
+    /// <summary>
+    /// Backpropagates dLoss/dFake, the gradient of the generator loss with respect to the batch returned by
+    /// the last <see cref="ProduceForUpdate"/>, through G and steps G's optimizer. By the chain rule this
+    /// is exactly the update of a single-process step of the same loss.
+    /// </summary>
+    public void ApplyGradient(Tensor gradient)
+    {
+        var fake = _pendingFake ?? throw new InvalidOperationException("ApplyGradient needs a batch from ProduceForUpdate first.");
+        if (!fake.shape.SequenceEqual(gradient.shape))
+        {
+            throw new ArgumentException($"gradient shape [{string.Join(",", gradient.shape)}] does not match the fake batch [{string.Join(",", fake.shape)}]");
+        }
+
+        _rng.Run(() =>
+        {
+            _optimizer.zero_grad();
+            using var onDevice = gradient.to(fake.device);
+            fake.backward(new[] { onDevice });
+            _optimizer.step();
+        });
+        DisposePending();
+        Steps++;
+    }
+
+    /// <summary>Samples from the fixed noise batch (eval mode, no graph), for comparable grids across rounds.</summary>
+    public Tensor SampleFixed()
+    {
+        using var noGrad = no_grad();
+        _net.eval();
+        try
+        {
+            return _net.call(_fixedNoise, _fixedLabels).cpu();
+        }
+        finally
+        {
+            _net.train();
+        }
+    }
+
+    /// <summary>Generates <paramref name="count"/> samples for evaluation, from a seed of its own (no effect on training).</summary>
+    public FakeSamples Generate(int count, long seed)
+    {
+        using var rng = new RngStream(seed);
+        return rng.Run(() =>
+        {
+            using var noGrad = no_grad();
+            _net.eval();
+            try
+            {
+                var z = randn(count, _spec.LatentSize, device: _device);
+                Tensor? labels = _spec.Conditional ? randint(0, _spec.Classes, count, dtype: int64, device: _device) : null;
+                using (z)
+                {
+                    return new FakeSamples(_net.call(z, labels).cpu(), labels?.cpu());
+                }
+            }
+            finally
+            {
+                _net.train();
+            }
+        });
+    }
+
+    public HalfState SaveState() => HalfState.Write("gancluster-generator", writer =>
+    {
+        writer.Write(Steps);
+        HalfState.WriteModule(writer, _net);
+        HalfState.WriteOptimizer(writer, _optimizer);
+        var rng = _rng.Save();
+        writer.Write(rng.Length);
+        writer.Write(rng);
+    });
+
+    public void LoadState(HalfState state) => state.Read("gancluster-generator", reader =>
+    {
+        DisposePending();
+        Steps = reader.ReadInt64();
+        HalfState.ReadModule(reader, _net);
+        HalfState.ReadOptimizer(reader, _optimizer);
+        _rng.Restore(reader.ReadBytes(reader.ReadInt32()));
+    });
+
+    private (Tensor Z, Tensor? Labels) DrawNoise()
+    {
+        var z = randn(_spec.BatchSize, _spec.LatentSize, device: _device);
+        Tensor? labels = _spec.Conditional ? randint(0, _spec.Classes, _spec.BatchSize, dtype: int64, device: _device) : null;
+        return (z, labels);
+    }
+
+    private void DisposePending()
+    {
+        _pendingFake?.Dispose();
+        _pendingFake = null;
+    }
+
+    public void Dispose()
+    {
+        DisposePending();
+        _fixedNoise.Dispose();
+        _fixedLabels?.Dispose();
+        _optimizer.Dispose();
+        _net.Dispose();
+        _rng.Dispose();
+    }
+}

@@ -1,0 +1,94 @@
+namespace GanCluster.Training.Options;
+
+/// <summary>Checks every field of an experiment; each error names the field and the allowed values.</summary>
+public static class SpecValidator
+{
+    public static IReadOnlyList<SpecError> Validate(ExperimentSpec spec)
+    {
+        var errors = new List<SpecError>();
+        void Check(bool ok, string field, string message)
+        {
+            if (!ok)
+            {
+                errors.Add(new SpecError(field, message));
+            }
+        }
+
+        Check(!string.IsNullOrWhiteSpace(spec.Name) && spec.Name.Length <= 100, "name", "must be 1 to 100 characters");
+        Check(Enum.IsDefined(spec.Model), "model", $"allowed: {SpecJson.Allowed<ModelKind>()}");
+        Check(Enum.IsDefined(spec.Dataset), "dataset", $"allowed: {SpecJson.Allowed<DatasetKind>()}");
+        Check(Enum.IsDefined(spec.Loss), "loss", $"allowed: {SpecJson.Allowed<LossKind>()}");
+        Check(spec.K >= 1, "k", $"discriminator steps per round must be >= 1; got {spec.K}");
+        Check(spec.BatchSize >= 1 && spec.BatchSize <= 65536, "batchSize", $"must be between 1 and 65536; got {spec.BatchSize}");
+        Check(spec.LatentSize >= 1 && spec.LatentSize <= 4096, "latentSize", $"must be between 1 and 4096; got {spec.LatentSize}");
+        Check(spec.Rounds >= 1, "rounds", $"must be >= 1; got {spec.Rounds}");
+        Check(spec.CheckpointInterval >= 0, "checkpointInterval", $"must be >= 0 (0 = only at the end); got {spec.CheckpointInterval}");
+        Check(spec.SampleInterval >= 0, "sampleInterval", $"must be >= 0 (0 = at checkpoints only); got {spec.SampleInterval}");
+        Check(spec.Packing >= 1, "packing", $"must be >= 1 (1 = no packing); got {spec.Packing}");
+        Check(spec.Packing < 1 || spec.BatchSize % spec.Packing == 0, "packing",
+            $"must divide batchSize ({spec.BatchSize}); got {spec.Packing}");
+        Check(spec.HeldOutFraction >= 0 && spec.HeldOutFraction <= 0.9, "heldOutFraction", $"must be in [0, 0.9]; got {spec.HeldOutFraction}");
+        Check(IsDevice(spec.Device), "device", $"allowed: auto, cpu, cuda, cuda:N; got '{spec.Device}'");
+        ValidateOptimizer(spec.GeneratorOptimizer, "generatorOptimizer", Check);
+        ValidateOptimizer(spec.DiscriminatorOptimizer, "discriminatorOptimizer", Check);
+
+        var points = spec.Dataset is DatasetKind.Ring8 or DatasetKind.Grid25;
+        Check(spec.Model != ModelKind.Toy || points, "model",
+            $"toy models generate 2-D points: use dataset ring8 or grid25, or model mlp/dcgan for {Json(spec.Dataset)}");
+        Check(spec.Model == ModelKind.Toy || !points, "model",
+            $"{Json(spec.Model)} generates images; dataset {Json(spec.Dataset)} holds 2-D points: use model toy");
+        if (spec.IsImageData)
+        {
+            Check(spec.ImageSize is 28 or 64, "imageSize", $"allowed: 28 or 64; got {spec.ImageSize}");
+            Check(spec.Model != ModelKind.Mlp || spec.ImageSize == 28, "imageSize", "the mlp model generates 28x28 images; use 28, or model dcgan for 64");
+        }
+
+        if (points)
+        {
+            Check(spec.Mixture.Std > 0, "mixture.std", $"must be > 0; got {spec.Mixture.Std}");
+            Check(spec.Mixture.Radius > 0, "mixture.radius", $"must be > 0; got {spec.Mixture.Radius}");
+            Check(spec.Mixture.Spacing > 0, "mixture.spacing", $"must be > 0; got {spec.Mixture.Spacing}");
+            Check(spec.Mixture.Samples >= 1, "mixture.samples", $"must be >= 1; got {spec.Mixture.Samples}");
+            Check(spec.BatchSize <= spec.Mixture.Samples, "batchSize", $"{spec.BatchSize} is larger than the data set (mixture.samples = {spec.Mixture.Samples}); lower batchSize or raise mixture.samples");
+        }
+
+        return errors;
+    }
+
+    public static void ThrowIfInvalid(ExperimentSpec spec)
+    {
+        var errors = Validate(spec);
+        if (errors.Count > 0)
+        {
+            throw new SpecValidationException(errors);
+        }
+    }
+
+    private static void ValidateOptimizer(OptimizerSpec? optimizer, string field, Action<bool, string, string> check)
+    {
+        if (optimizer is null)
+        {
+            check(false, field, "is required (for example {\"type\": \"adam\", \"learningRate\": 0.0002})");
+            return;
+        }
+
+        check(Enum.IsDefined(optimizer.Type), $"{field}.type", $"allowed: {SpecJson.Allowed<OptimizerKind>()}");
+        check(optimizer.LearningRate > 0 && double.IsFinite(optimizer.LearningRate), $"{field}.learningRate", $"must be > 0; got {optimizer.LearningRate}");
+        check(optimizer.Beta1 is >= 0 and < 1, $"{field}.beta1", $"must be in [0, 1); got {optimizer.Beta1}");
+        check(optimizer.Beta2 is >= 0 and < 1, $"{field}.beta2", $"must be in [0, 1); got {optimizer.Beta2}");
+        check(optimizer.Momentum is >= 0 and < 1, $"{field}.momentum", $"must be in [0, 1); got {optimizer.Momentum}");
+    }
+
+    private static bool IsDevice(string? device)
+    {
+        if (device is null)
+        {
+            return false;
+        }
+
+        var d = device.Trim().ToLowerInvariant();
+        return d is "auto" or "cpu" or "cuda" || (d.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(d[5..], out var n) && n >= 0);
+    }
+
+    private static string Json<T>(T value) where T : struct, Enum => SpecJson.Allowed<T>().Split(", ")[Array.IndexOf(Enum.GetValues<T>(), value)];
+}

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using GanCluster.Training.Core;
+using GanCluster.Training.Data;
+using GanCluster.Training.Options;
+using GanCluster.Training.Runtime;
+
+namespace GanCluster.Training.Runs;
+
+/// <summary>Options of a local run that are not part of the experiment itself.</summary>
+/// <param name="OutputFolder">The run folder.</param>
+/// <param name="Resume">Resume from the newest valid checkpoint in the run folder when there is one.</param>
+/// <param name="LogEvery">Report progress (and append to metrics.jsonl) every this many rounds.</param>
+/// <param name="EvaluationSamples">Samples generated for the final evaluation (0 = skip it).</param>
+public sealed record LocalRunOptions(string OutputFolder, bool Resume = false, int LogEvery = 50, int EvaluationSamples = 10_000);
+
+/// <summary>Progress events of a local run, for the CLI's display and logs.</summary>
+public interface ILocalRunObserver
+{
+    void Started(ExperimentSpec spec, string device, int startRound, string dataDescription);
+
+    void Resumed(int round, IReadOnlyList<string> skippedCheckpoints);
+
+    void RoundLogged(RoundResult result, double stepsPerSecond, int totalRounds);
+
+    void Checkpointed(int round, string path);
+
+    void Diverged(RoundResult result);
+
+    void Evaluated(EvaluationResult result);
+}
+
+/// <summary>
+/// <c>gancluster train --local</c>: trains one experiment in this process, writing a run folder with the
+/// resolved options, metrics, sample grids, checkpoints and a final evaluation; resumes on request.
+/// </summary>
+public sealed class LocalRun
+{
+    private readonly ExperimentSpec _spec;
+    private readonly LocalRunOptions _options;
+    private readonly ILocalRunObserver _observer;
+
+    public LocalRun(ExperimentSpec spec, LocalRunOptions options, ILocalRunObserver observer)
+    {
+        SpecValidator.ThrowIfInvalid(spec);
+        _spec = spec;
+        _options = options;
+        _observer = observer;
+    }
+
+    /// <summary>Runs to the last round (or until cancelled, after writing a checkpoint). Returns the final round.</summary>
+    public int Run(CancellationToken cancellation)
+    {
+        TorchRuntime.EnsureLoaded();
+        var device = TorchRuntime.ResolveDevice(_spec.Device);
+        var folder = new RunFolder(_options.OutputFolder);
+        var (train, heldOut) = DatasetCatalog.Load(_spec);
+        using (train)
+        using (heldOut)
+        using (var trainer = new LocalTrainer(_spec, train, device))
+        {
+            if (_options.Resume)
+            {
+                var (checkpoint, skipped) = folder.LatestValidCheckpoint();
+                if (checkpoint is not null)
+                {
+                    trainer.Restore(checkpoint with { Spec = _spec });
+                    folder.TruncateMetricsAfter(checkpoint.Round);
+                    _observer.Resumed(checkpoint.Round, skipped);
+                }
+            }
+
+            folder.WriteOptions(_spec);
+            _observer.Started(_spec, device.ToString(), trainer.Round + 1, train.Description);
+            if (trainer.Round == 0)
+            {
+                SampleRenderer.WriteReals(train, _spec, folder.RealsFile);
+                SampleRenderer.WriteSamples(trainer.Generator, _spec, folder.SampleGridFile(0));
+            }
+
+            var window = Stopwatch.StartNew();
+            var windowStart = trainer.Round;
+            while (trainer.Round < _spec.Rounds && !cancellation.IsCancellationRequested)
+            {
+                var result = trainer.RunRound();
+                if (result.IsDiverged)
+                {
+                    _observer.Diverged(result);
+                    return result.Round;
+                }
+
+                var round = result.Round;
+                if (round % _options.LogEvery == 0 || round == _spec.Rounds)
+                {
+                    var stepsPerSecond = (round - windowStart) / Math.Max(window.Elapsed.TotalSeconds, 1e-9);
+                    folder.AppendMetrics(result, stepsPerSecond);
+                    _observer.RoundLogged(result, stepsPerSecond, _spec.Rounds);
+                    window.Restart();
+                    windowStart = round;
+                }
+
+                var checkpointDue = round == _spec.Rounds || (_spec.CheckpointInterval > 0 && round % _spec.CheckpointInterval == 0);
+                if (checkpointDue)
+                {
+                    var path = folder.CheckpointFile(round);
+                    trainer.Capture().Save(path);
+                    _observer.Checkpointed(round, path);
+                }
+
+                if (checkpointDue || (_spec.SampleInterval > 0 && round % _spec.SampleInterval == 0))
+                {
+                    SampleRenderer.WriteSamples(trainer.Generator, _spec, folder.SampleGridFile(round));
+                }
+            }
+
+            if (cancellation.IsCancellationRequested && trainer.Round > 0)
+            {
+                var path = folder.CheckpointFile(trainer.Round);
+                trainer.Capture().Save(path);
+                _observer.Checkpointed(trainer.Round, path);
+                return trainer.Round;
+            }
+
+            if (_options.EvaluationSamples > 0 && heldOut.Count > 1)
+            {
+                var evaluation = Evaluation.Run(trainer.Generator, _spec, heldOut, _options.EvaluationSamples);
+                folder.WriteEvaluation(evaluation);
+                _observer.Evaluated(evaluation);
+            }
+
+            return trainer.Round;
+        }
+    }
+}

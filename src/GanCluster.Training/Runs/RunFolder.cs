@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Text.Json;
+using GanCluster.Training.Core;
+using GanCluster.Training.Options;
+
+namespace GanCluster.Training.Runs;
+
+/// <summary>
+/// The folder of one run, laid out like stylegan2-ada's: the resolved options, metrics as JSON lines,
+/// sample grids and checkpoints named by progress.
+/// <code>
+/// options.json              resolved experiment
+/// metrics.jsonl             one line per logged round
+/// reals.png                 a grid of real samples
+/// samples/round-000500.png  grids from the fixed noise batch
+/// checkpoints/round-000500.ckpt
+/// evaluation.json           final evaluation (Parzen log-likelihood or mode coverage)
+/// </code>
+/// </summary>
+public sealed class RunFolder
+{
+    private static readonly JsonSerializerOptions LineOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    public RunFolder(string path)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+        Directory.CreateDirectory(Path);
+        Directory.CreateDirectory(SamplesPath);
+        Directory.CreateDirectory(CheckpointsPath);
+    }
+
+    public string Path { get; }
+
+    public string OptionsFile => System.IO.Path.Combine(Path, "options.json");
+
+    public string MetricsFile => System.IO.Path.Combine(Path, "metrics.jsonl");
+
+    public string EvaluationFile => System.IO.Path.Combine(Path, "evaluation.json");
+
+    public string RealsFile => System.IO.Path.Combine(Path, "reals.png");
+
+    public string SamplesPath => System.IO.Path.Combine(Path, "samples");
+
+    public string CheckpointsPath => System.IO.Path.Combine(Path, "checkpoints");
+
+    public string SampleGridFile(int round) => System.IO.Path.Combine(SamplesPath, $"round-{round:D6}.png");
+
+    public string CheckpointFile(int round) => System.IO.Path.Combine(CheckpointsPath, $"round-{round:D6}.ckpt");
+
+    public void WriteOptions(ExperimentSpec spec) => File.WriteAllText(OptionsFile, SpecJson.Serialize(spec));
+
+    /// <summary>Appends one round to metrics.jsonl, with the stable metric names used everywhere.</summary>
+    public void AppendMetrics(RoundResult result, double stepsPerSecond)
+    {
+        var line = new Dictionary<string, object>
+        {
+            ["round"] = result.Round,
+            ["time"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+            ["loss/d"] = result.DLoss,
+            ["loss/g"] = result.GLoss,
+            ["d/real"] = result.DReal,
+            ["d/fake"] = result.DFake,
+            ["time/round_ms"] = result.RoundMs,
+            ["time/g_forward_ms"] = result.GeneratorForwardMs,
+            ["time/d_step_ms"] = result.DiscriminatorStepMs,
+            ["time/feedback_ms"] = result.FeedbackMs,
+            ["time/g_update_ms"] = result.GeneratorUpdateMs,
+            ["speed/steps_per_s"] = stepsPerSecond,
+        };
+        File.AppendAllText(MetricsFile, JsonSerializer.Serialize(line, LineOptions) + "\n");
+    }
+
+    /// <summary>
+    /// Drops metrics lines after <paramref name="round"/>: a resumed run repeats those rounds, and the loss
+    /// history must have neither gaps nor duplicates.
+    /// </summary>
+    public void TruncateMetricsAfter(int round)
+    {
+        if (!File.Exists(MetricsFile))
+        {
+            return;
+        }
+
+        var kept = File.ReadLines(MetricsFile)
+            .Where(line => line.Length > 0 && JsonDocument.Parse(line).RootElement.GetProperty("round").GetInt32() <= round)
+            .ToList();
+        File.WriteAllLines(MetricsFile, kept);
+    }
+
+    /// <summary>The newest checkpoint that loads and verifies, skipping damaged ones.</summary>
+    public (Checkpoint? Checkpoint, IReadOnlyList<string> Skipped) LatestValidCheckpoint()
+    {
+        var skipped = new List<string>();
+        foreach (var file in Directory.EnumerateFiles(CheckpointsPath, "round-*.ckpt").OrderByDescending(f => f, StringComparer.Ordinal))
+        {
+            try
+            {
+                return (Checkpoint.Load(file), skipped);
+            }
+            catch (CorruptCheckpointException e)
+            {
+                skipped.Add(e.Message);
+            }
+        }
+
+        return (null, skipped);
+    }
+
+    public void WriteEvaluation(object evaluation) =>
+        File.WriteAllText(EvaluationFile, JsonSerializer.Serialize(evaluation, new JsonSerializerOptions(LineOptions) { WriteIndented = true }));
+}
