@@ -1,0 +1,36 @@
+using GanCluster.Protocol;
+
+namespace GanCluster.Cluster.Coordinator;
+
+/// <summary>
+/// Events of the coordinator's journal. Bound to <see cref="CoordinatorEventSerializer"/>; their JSON field
+/// names and manifests are a storage format: never rename them once data is persisted.
+/// </summary>
+public interface ICoordinatorEvent
+{
+}
+
+/// <summary>A coordinator started (after recovery); running experiments pause until workers are assigned again.</summary>
+public sealed record CoordinatorStarted(long Incarnation, DateTimeOffset At) : ICoordinatorEvent;
+
+public sealed record ExperimentSubmitted(string Id, string SpecJson, string Name, int Priority, int RoundsTotal, DateTimeOffset At) : ICoordinatorEvent;
+
+/// <summary>A pair was assigned; training continues at <paramref name="NextRound"/> (rounds after the restored checkpoint are forgotten).</summary>
+public sealed record ExperimentAssigned(string Id, string GeneratorNode, string DiscriminatorNode, int NextRound) : ICoordinatorEvent;
+
+/// <summary>Per-round metrics, recorded in batches.</summary>
+public sealed record RoundsRecorded(string Id, IReadOnlyList<RoundMetrics> Rounds) : ICoordinatorEvent;
+
+public sealed record CheckpointStored(string Id, int Round, string GeneratorSha256, string DiscriminatorSha256) : ICoordinatorEvent;
+
+public sealed record CheckpointsPruned(string Id, IReadOnlyList<int> Rounds) : ICoordinatorEvent;
+
+public sealed record SampleGridStored(string Id, int Round) : ICoordinatorEvent;
+
+public sealed record ExperimentPaused(string Id, string Reason) : ICoordinatorEvent;
+
+public sealed record ExperimentCompleted(string Id) : ICoordinatorEvent;
+
+public sealed record ExperimentFailed(string Id, string Reason, bool Diverged) : ICoordinatorEvent;
+
+public sealed record ExperimentCancelled(string Id) : ICoordinatorEvent;

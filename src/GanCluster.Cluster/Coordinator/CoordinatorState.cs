@@ -1,0 +1,158 @@
+using GanCluster.Protocol;
+
+namespace GanCluster.Cluster.Coordinator;
+
+/// <summary>One experiment as the coordinator's journal knows it.</summary>
+public sealed record ExperimentRecord
+{
+    public required string Id { get; init; }
+
+    public required string SpecJson { get; init; }
+
+    public required string Name { get; init; }
+
+    public int Priority { get; init; }
+
+    public int RoundsTotal { get; init; }
+
+    public DateTimeOffset SubmittedAt { get; init; }
+
+    /// <summary>Submission order, the tie-breaker of the queue.</summary>
+    public long Sequence { get; init; }
+
+    public ExperimentState State { get; init; } = ExperimentState.Queued;
+
+    public string? Reason { get; init; }
+
+    public string? GeneratorNode { get; init; }
+
+    public string? DiscriminatorNode { get; init; }
+
+    /// <summary>Metrics of every applied round, in order, without gaps or duplicates.</summary>
+    public IReadOnlyList<RoundMetrics> History { get; init; } = [];
+
+    /// <summary>Stored checkpoints by round, with the SHA-256 of each half.</summary>
+    public IReadOnlyList<CheckpointRef> Checkpoints { get; init; } = [];
+
+    public int? LatestSampleRound { get; init; }
+
+    public int RoundsDone => History.Count == 0 ? LastCheckpointRound ?? 0 : History[^1].Round;
+
+    public int? LastCheckpointRound => Checkpoints.Count == 0 ? null : Checkpoints[^1].Round;
+
+    public bool IsFinished => State is ExperimentState.Completed or ExperimentState.Failed or ExperimentState.Cancelled or ExperimentState.Diverged;
+
+    /// <summary>Waiting for a generator/discriminator pair: queued, or paused by a lost node or a restart.</summary>
+    public bool IsRunnable => State is ExperimentState.Queued or ExperimentState.Paused;
+}
+
+/// <summary>A stored checkpoint.</summary>
+public sealed record CheckpointRef(int Round, string GeneratorSha256, string DiscriminatorSha256);
+
+/// <summary>
+/// The coordinator's durable state: experiments and the incarnation counter. Pure: <see cref="Apply"/> is
+/// the only way it changes, used both when an event is persisted and when the journal is replayed.
+/// </summary>
+public sealed record CoordinatorState
+{
+    public static readonly CoordinatorState Empty = new();
+
+    public long Incarnation { get; init; }
+
+    public long NextSequence { get; init; }
+
+    public IReadOnlyDictionary<string, ExperimentRecord> Experiments { get; init; } = new Dictionary<string, ExperimentRecord>();
+
+    public ExperimentRecord? Find(string id) => Experiments.TryGetValue(id, out var record) ? record : null;
+
+    /// <summary>The queue: runnable experiments by priority (high first), then submission order.</summary>
+    public IEnumerable<ExperimentRecord> Runnable() => Experiments.Values
+        .Where(e => e.IsRunnable)
+        .OrderByDescending(e => e.Priority)
+        .ThenBy(e => e.Sequence);
+
+    public CoordinatorState Apply(ICoordinatorEvent @event) => @event switch
+    {
+        CoordinatorStarted e => this with
+        {
+            Incarnation = e.Incarnation,
+            Experiments = Map(x => x.State == ExperimentState.Running ? x with { State = ExperimentState.Paused, Reason = "coordinator restarted" } : x),
+        },
+        ExperimentSubmitted e => this with
+        {
+            NextSequence = NextSequence + 1,
+            Experiments = With(new ExperimentRecord
+            {
+                Id = e.Id,
+                SpecJson = e.SpecJson,
+                Name = e.Name,
+                Priority = e.Priority,
+                RoundsTotal = e.RoundsTotal,
+                SubmittedAt = e.At,
+                Sequence = NextSequence,
+            }),
+        },
+        ExperimentAssigned e => Update(e.Id, x => x with
+        {
+            State = ExperimentState.Running,
+            Reason = null,
+            GeneratorNode = e.GeneratorNode,
+            DiscriminatorNode = e.DiscriminatorNode,
+            History = x.History.Where(m => m.Round < e.NextRound).ToList(),
+        }),
+        RoundsRecorded e => Update(e.Id, x => x with { History = Append(x.History, e.Rounds) }),
+        CheckpointStored e => Update(e.Id, x => x with
+        {
+            Checkpoints = x.Checkpoints.Where(c => c.Round != e.Round).Append(new CheckpointRef(e.Round, e.GeneratorSha256, e.DiscriminatorSha256)).OrderBy(c => c.Round).ToList(),
+        }),
+        CheckpointsPruned e => Update(e.Id, x => x with { Checkpoints = x.Checkpoints.Where(c => !e.Rounds.Contains(c.Round)).ToList() }),
+        SampleGridStored e => Update(e.Id, x => x with { LatestSampleRound = e.Round }),
+        ExperimentPaused e => Update(e.Id, x => x.IsFinished ? x : x with { State = ExperimentState.Paused, Reason = e.Reason }),
+        ExperimentCompleted e => Update(e.Id, x => x with { State = ExperimentState.Completed, Reason = null }),
+        ExperimentFailed e => Update(e.Id, x => x with { State = e.Diverged ? ExperimentState.Diverged : ExperimentState.Failed, Reason = e.Reason }),
+        ExperimentCancelled e => Update(e.Id, x => x with { State = ExperimentState.Cancelled, Reason = "cancelled by the user" }),
+        _ => throw new ArgumentOutOfRangeException(nameof(@event), @event.GetType().Name, "unknown coordinator event"),
+    };
+
+    /// <summary>The round up to which a pair may run before the next checkpoint (or the end).</summary>
+    public static int NextBoundary(int nextRound, int checkpointInterval, int roundsTotal)
+    {
+        if (checkpointInterval <= 0)
+        {
+            return roundsTotal;
+        }
+
+        var boundary = ((nextRound - 1) / checkpointInterval + 1) * checkpointInterval;
+        return Math.Min(boundary, roundsTotal);
+    }
+
+    /// <summary>Checkpoints beyond the newest <paramref name="retention"/> ones.</summary>
+    public static IReadOnlyList<int> Prunable(ExperimentRecord record, int retention) =>
+        record.Checkpoints.Count <= retention ? [] : record.Checkpoints.Take(record.Checkpoints.Count - retention).Select(c => c.Round).ToList();
+
+    private static IReadOnlyList<RoundMetrics> Append(IReadOnlyList<RoundMetrics> history, IReadOnlyList<RoundMetrics> rounds)
+    {
+        var last = history.Count == 0 ? 0 : history[^1].Round;
+        var list = history.ToList();
+        foreach (var round in rounds)
+        {
+            // A round is recorded once, in order: duplicates and gaps would come from a bug upstream.
+            if (round.Round == last + 1)
+            {
+                list.Add(round);
+                last = round.Round;
+            }
+        }
+
+        return list;
+    }
+
+    private CoordinatorState Update(string id, Func<ExperimentRecord, ExperimentRecord> change) =>
+        Experiments.TryGetValue(id, out var record) ? this with { Experiments = With(change(record)) } : this;
+
+    private IReadOnlyDictionary<string, ExperimentRecord> With(ExperimentRecord record) =>
+        new Dictionary<string, ExperimentRecord>(Experiments) { [record.Id] = record };
+
+    private IReadOnlyDictionary<string, ExperimentRecord> Map(Func<ExperimentRecord, ExperimentRecord> change) =>
+        Experiments.ToDictionary(kv => kv.Key, kv => change(kv.Value));
+}

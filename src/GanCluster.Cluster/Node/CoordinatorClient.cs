@@ -1,0 +1,61 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Cluster.Tools.Client;
+using Akka.Configuration;
+using GanCluster.Protocol;
+
+namespace GanCluster.Cluster.Node;
+
+/// <summary>Thrown when no coordinator answers at the given contact points.</summary>
+public sealed class ClusterUnreachableException(string message) : Exception(message);
+
+/// <summary>
+/// The CLI's connection to a cluster: a small ActorSystem with remoting on an ephemeral loopback port and a
+/// ClusterClient to the coordinator nodes' receptionist. It uses the nodes' serializers and frame size.
+/// </summary>
+public sealed class CoordinatorClient : IAsyncDisposable
+{
+    private readonly ActorSystem _system;
+    private readonly IActorRef _client;
+    private readonly IReadOnlyList<string> _contacts;
+
+    public CoordinatorClient(IReadOnlyList<string> contacts, Config nodeConfig, string systemName = "gancluster", string bindHost = "127.0.0.1")
+    {
+        _contacts = contacts;
+        var config = ConfigurationFactory.ParseString($$"""
+            akka.actor.provider = remote
+            akka.remote.dot-netty.tcp.hostname = "{{bindHost}}"
+            akka.remote.dot-netty.tcp.port = 0
+            akka.loglevel = WARNING
+            akka.cluster.client.reconnect-timeout = 10s
+            """).WithFallback(nodeConfig).WithFallback(ClusterClientReceptionist.DefaultConfig());
+        _system = ActorSystem.Create("gancluster-client", config);
+        Wire = GanClusterNode.Wire(config);
+        var initial = contacts.Select(c => ActorPath.Parse($"akka.tcp://{systemName}@{c}/system/receptionist")).ToImmutableHashSet();
+        _client = _system.ActorOf(ClusterClient.Props(ClusterClientSettings.Create(_system).WithInitialContacts(initial)), "client");
+    }
+
+    public WireSettings Wire { get; }
+
+    public async Task<object> AskAsync(object message, TimeSpan timeout)
+    {
+        try
+        {
+            var reply = await _client.Ask<object>(new ClusterClient.Send(GanClusterNode.CoordinatorProxyPath, message, localAffinity: false), timeout).ConfigureAwait(false);
+            if (reply is WireMismatch mismatch)
+            {
+                throw new ClusterUnreachableException($"the cluster refused this client: {mismatch.Reason}");
+            }
+
+            return reply;
+        }
+        catch (AskTimeoutException)
+        {
+            throw new ClusterUnreachableException(
+                $"no coordinator answered within {timeout.TotalSeconds:F0} s at {string.Join(", ", _contacts)}. Check that a node with role coordinator runs there "
+                + "(gancluster node --roles coordinator), that --contact names its host:port, and that the port is reachable.");
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await _system.Terminate().ConfigureAwait(false);
+}

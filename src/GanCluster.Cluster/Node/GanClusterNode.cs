@@ -1,0 +1,97 @@
+using Akka.Actor;
+using Akka.Cluster.Tools.Client;
+using Akka.Cluster.Tools.Singleton;
+using Akka.Configuration;
+using GanCluster.Cluster.Coordinator;
+using GanCluster.Cluster.Transfer;
+using GanCluster.Cluster.Workers;
+using GanCluster.Hosting;
+using GanCluster.Protocol;
+
+namespace GanCluster.Cluster.Node;
+
+/// <summary>
+/// Starts a node: one ActorSystem joined to the cluster, with the actors of its roles. The CLI's
+/// <c>node</c> command and the tests call this same wiring, so there is one path from configuration to actors.
+/// </summary>
+public static class GanClusterNode
+{
+    /// <summary>Name of the coordinator singleton (and of its manager) under /user.</summary>
+    public const string CoordinatorName = "coordinator";
+
+    /// <summary>Path of the coordinator proxy that clients reach through the ClusterClient receptionist.</summary>
+    public const string CoordinatorProxyPath = "/user/coordinator-proxy";
+
+    /// <summary>The full configuration of a node: cluster-config files, overrides, serializers.</summary>
+    public static Config BuildConfig(NodeOptions options, string configDirectory) =>
+        ClusterConfigLoader.Load(options, configDirectory, includeSerialization: true)
+            .WithFallback(ConfigurationFactory.ParseString(CoordinatorEventSerializer.Hocon))
+            .WithFallback(ClusterSingleton.DefaultConfig())
+            .WithFallback(ClusterClientReceptionist.DefaultConfig());
+
+    /// <summary>Wire settings every node and client must share (protocol version, frame size).</summary>
+    public static WireSettings Wire(Config config) =>
+        new(WireSettings.ProtocolVersionCurrent, config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? 128000);
+
+    /// <summary>Chunk size for large messages: a quarter of the frame, so a chunk and its envelope always fit.</summary>
+    public static int ChunkSize(Config config) => (int)Math.Min(1 << 20, Wire(config).MaximumFrameSize / 4);
+
+    public static ActorSystem Start(NodeOptions options, string configDirectory)
+    {
+        var config = BuildConfig(options, configDirectory);
+        var system = ActorSystem.Create(options.SystemName, config);
+        try
+        {
+            StartActors(system, options);
+            return system;
+        }
+        catch
+        {
+            system.Terminate().Wait(TimeSpan.FromSeconds(10));
+            throw;
+        }
+    }
+
+    private static void StartActors(ActorSystem system, NodeOptions options)
+    {
+        var config = system.Settings.Config;
+        var wire = Wire(config);
+        var chunkSize = ChunkSize(config);
+        var address = Akka.Cluster.Cluster.Get(system).SelfAddress.ToString();
+        var bulk = system.ActorOf(BulkSender.Props(chunkSize), "bulk-sender");
+
+        if (options.HasRole(NodeRole.Coordinator))
+        {
+            var store = CheckpointStoreFactory.Create(options);
+            var settings = CoordinatorSettings.FromConfig(config, wire, chunkSize);
+            system.ActorOf(
+                ClusterSingletonManager.Props(
+                    CoordinatorActor.Props(store, settings, bulk),
+                    PoisonPill.Instance,
+                    ClusterSingletonManagerSettings.Create(system).WithRole("coordinator").WithSingletonName(CoordinatorName)),
+                CoordinatorName);
+        }
+
+        var proxy = system.ActorOf(
+            ClusterSingletonProxy.Props(
+                $"/user/{CoordinatorName}",
+                ClusterSingletonProxySettings.Create(system).WithRole("coordinator").WithSingletonName(CoordinatorName)),
+            CoordinatorProxyPath.TrimStart('/').Split('/')[1]);
+
+        if (options.HasRole(NodeRole.Coordinator))
+        {
+            ClusterClientReceptionist.Get(system).RegisterService(proxy);
+        }
+
+        var workerSettings = new WorkerSettings(proxy, bulk, wire, address, chunkSize);
+        if (options.HasRole(NodeRole.Generator))
+        {
+            system.ActorOf(GeneratorWorker.Props(workerSettings), "generator");
+        }
+
+        if (options.HasRole(NodeRole.Discriminator))
+        {
+            system.ActorOf(DiscriminatorWorker.Props(workerSettings), "discriminator");
+        }
+    }
+}

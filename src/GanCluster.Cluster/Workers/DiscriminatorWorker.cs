@@ -1,0 +1,260 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Event;
+using GanCluster.Protocol;
+using GanCluster.Training.Core;
+using GanCluster.Training.Data;
+using GanCluster.Training.Options;
+
+namespace GanCluster.Cluster.Workers;
+
+/// <summary>
+/// Holds a discriminator half and its real-data source (loaded on this machine). It answers the generator
+/// peer's fake batches in the order of the schedule: k discriminator steps, then one generator-feedback
+/// request per round. Anything out of that order (a stale round, a repeated step, another experiment) is
+/// logged and dropped, never applied.
+/// </summary>
+public sealed class DiscriminatorWorker : WorkerBase
+{
+    private sealed record HalfReady(ExperimentId Id, DiscriminatorHalf Half, SampleSet Data, int NextRound) : INoSerializationVerificationNeeded;
+
+    private sealed record StepFinished(ExperimentId Id, IActorRef ReplyTo, DiscriminatorStepDone Done) : INoSerializationVerificationNeeded;
+
+    private sealed record FeedbackFinished(ExperimentId Id, IActorRef ReplyTo, GeneratorFeedback Feedback) : INoSerializationVerificationNeeded;
+
+    private sealed record CheckpointTaken(ExperimentId Id, int Round, HalfState State) : INoSerializationVerificationNeeded;
+
+    private sealed record TorchFailed(ExperimentId Id, int Round, Exception Error) : INoSerializationVerificationNeeded;
+
+    private DiscriminatorHalf? _half;
+    private SampleSet? _data;
+    private int _expectedRound;
+    private int _expectedStep;
+    private bool _busy;
+
+    public DiscriminatorWorker(WorkerSettings settings) : base(WorkerRole.Discriminator, settings)
+    {
+        Receive<AssignExperiment>(OnAssign);
+        Receive<HalfReady>(OnHalfReady);
+        Receive<FakeBatch>(OnFakeBatch);
+        Receive<StepFinished>(f =>
+        {
+            _busy = false;
+            if (Current?.Id == f.Id)
+            {
+                SendTo(f.ReplyTo, f.Done, 0);
+            }
+        });
+        Receive<FeedbackFinished>(f =>
+        {
+            _busy = false;
+            if (Current?.Id == f.Id)
+            {
+                SendTo(f.ReplyTo, f.Feedback, f.Feedback.Gradient.Data.LongLength);
+            }
+        });
+        Receive<TakeCheckpoint>(OnTakeCheckpoint);
+        Receive<CheckpointTaken>(t => SendTo(Settings.Coordinator,
+            new HalfCheckpoint(t.Id, WorkerRole.Discriminator, t.Round, t.State.Sha256, t.State.Data), t.State.Data.LongLength));
+        Receive<StopExperiment>(OnStop);
+        Receive<TorchFailed>(f =>
+        {
+            _busy = false;
+            if (Current?.Id == f.Id)
+            {
+                ReportFailure(f.Id, f.Round, f.Error);
+                DropHalf();
+            }
+        });
+        Receive<Status.Failure>(f => Log.Error(f.Cause, "Unexpected failure in the discriminator worker"));
+    }
+
+    public static Props Props(WorkerSettings settings) => Akka.Actor.Props.Create(() => new DiscriminatorWorker(settings));
+
+    protected override int? CurrentRound => Current is null ? null : _expectedRound - 1;
+
+    protected override string StateName => Current is null ? "idle" : _busy ? "training" : _half is null ? "loading" : "ready";
+
+    private void OnAssign(AssignExperiment assign)
+    {
+        if (assign.Role != WorkerRole.Discriminator || !FromCurrentCoordinator(assign.Incarnation, assign))
+        {
+            return;
+        }
+
+        DropHalf();
+        ExperimentSpec spec;
+        try
+        {
+            spec = SpecJson.Parse(assign.SpecJson);
+            Current = new Assignment(assign.Incarnation, assign.Id, spec, assign.Peer, ResolveDevice(spec));
+        }
+        catch (Exception e)
+        {
+            ReportFailure(assign.Id, assign.NextRound - 1, e);
+            return;
+        }
+
+        var device = Current.Device;
+        var id = assign.Id;
+        var state = assign.HalfState;
+        var sha = assign.HalfStateSha256;
+        Log.Info("Experiment {0}: loading the discriminator half and its data (next round {1}, peer {2})", id.Value, assign.NextRound, assign.Peer.Path);
+        Torch.Run(() =>
+        {
+            // The data is read here, on the discriminator's machine: a missing dataPath fails the experiment with that reason.
+            var (train, heldOut) = DatasetCatalog.Load(spec);
+            heldOut.Dispose();
+            DiscriminatorHalf half;
+            try
+            {
+                half = new DiscriminatorHalf(spec, device, train);
+            }
+            catch
+            {
+                train.Dispose();
+                throw;
+            }
+
+            if (state is not null)
+            {
+                var halfState = new HalfState(state);
+                if (halfState.Sha256 != sha)
+                {
+                    half.Dispose();
+                    train.Dispose();
+                    throw new CorruptCheckpointException($"discriminator half state of experiment {id.Value}: SHA-256 mismatch");
+                }
+
+                half.LoadState(halfState);
+            }
+
+            return new HalfReady(id, half, train, assign.NextRound);
+        }).PipeTo(Self, failure: e => new TorchFailed(id, assign.NextRound - 1, e));
+    }
+
+    private void OnHalfReady(HalfReady ready)
+    {
+        if (Current?.Id != ready.Id)
+        {
+            Torch.Run(() =>
+            {
+                ready.Half.Dispose();
+                ready.Data.Dispose();
+                return true;
+            });
+            return;
+        }
+
+        _half = ready.Half;
+        _data = ready.Data;
+        _expectedRound = ready.NextRound;
+        _expectedStep = 0;
+        Settings.Coordinator.Tell(new ExperimentReady(ready.Id, WorkerRole.Discriminator, ready.NextRound), Self);
+    }
+
+    private void OnFakeBatch(FakeBatch batch)
+    {
+        if (!IsCurrent(batch.Id, batch) || _half is null)
+        {
+            return;
+        }
+
+        var k = Current!.Spec.K;
+        var expectedPhase = _expectedStep < k ? Phase.Discriminator : Phase.Generator;
+        if (_busy || batch.Round != _expectedRound || batch.Phase != expectedPhase || (expectedPhase == Phase.Discriminator && batch.Step != _expectedStep))
+        {
+            Log.Warning("Dropped an out-of-order fake batch of experiment {0}: {1}", batch.Id.Value,
+                $"round {batch.Round} {batch.Phase} step {batch.Step}; expected round {_expectedRound} {expectedPhase} step {_expectedStep}");
+            return;
+        }
+
+        _busy = true;
+        var half = _half;
+        // Replies go to the peer of the assignment, not to Sender: a large batch arrives through the bulk sender.
+        var replyTo = Current.Peer;
+        var id = batch.Id;
+        var round = batch.Round;
+        var step = batch.Step;
+        if (expectedPhase == Phase.Discriminator)
+        {
+            _expectedStep++;
+            Torch.Run(() =>
+            {
+                var watch = Stopwatch.StartNew();
+                using var samples = TensorWire.ToTensor(batch.Samples);
+                using var labels = batch.Labels is null ? null : TensorWire.ToTensor(batch.Labels);
+                var result = half.Step(samples, labels);
+                return new StepFinished(id, replyTo, new DiscriminatorStepDone(id, round, step, result.Loss, result.DReal, result.DFake, watch.Elapsed.TotalMilliseconds));
+            }).PipeTo(Self, failure: e => new TorchFailed(id, round, e));
+        }
+        else
+        {
+            _expectedStep = 0;
+            _expectedRound++;
+            Torch.Run(() =>
+            {
+                var watch = Stopwatch.StartNew();
+                using var samples = TensorWire.ToTensor(batch.Samples);
+                using var labels = batch.Labels is null ? null : TensorWire.ToTensor(batch.Labels);
+                using var feedback = half.Feedback(samples, labels);
+                var gradient = TensorWire.ToPayload(feedback.Gradient);
+                return new FeedbackFinished(id, replyTo, new GeneratorFeedback(id, round, feedback.Loss, feedback.DFake, gradient, watch.Elapsed.TotalMilliseconds));
+            }).PipeTo(Self, failure: e => new TorchFailed(id, round, e));
+        }
+    }
+
+    private void OnTakeCheckpoint(TakeCheckpoint take)
+    {
+        if (!FromCurrentCoordinator(take.Incarnation, take) || !IsCurrent(take.Id, take) || _half is null)
+        {
+            return;
+        }
+
+        if (_busy || take.Round != _expectedRound - 1 || _expectedStep != 0)
+        {
+            Log.Warning("Dropped TakeCheckpoint for round {0}: the discriminator is at round {1}", take.Round, _expectedRound - 1);
+            return;
+        }
+
+        var half = _half;
+        Torch.Run(() => new CheckpointTaken(take.Id, take.Round, half.SaveState()))
+            .PipeTo(Self, failure: e => new TorchFailed(take.Id, take.Round, e));
+    }
+
+    private void OnStop(StopExperiment stop)
+    {
+        if (!FromCurrentCoordinator(stop.Incarnation, stop) || !IsCurrent(stop.Id, stop))
+        {
+            return;
+        }
+
+        DropHalf();
+        Settings.Coordinator.Tell(new ExperimentStopped(stop.Id, WorkerRole.Discriminator), Self);
+    }
+
+    private void DropHalf()
+    {
+        var half = _half;
+        var data = _data;
+        _half = null;
+        _data = null;
+        Current = null;
+        _busy = false;
+        if (half is not null || data is not null)
+        {
+            Torch.Run(() =>
+            {
+                half?.Dispose();
+                data?.Dispose();
+                return true;
+            });
+        }
+    }
+
+    protected override void PostStop()
+    {
+        DropHalf();
+        base.PostStop();
+    }
+}

@@ -1,0 +1,343 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Event;
+using GanCluster.Protocol;
+using GanCluster.Training.Core;
+using GanCluster.Training.Options;
+using GanCluster.Training.Runs;
+
+namespace GanCluster.Cluster.Workers;
+
+/// <summary>
+/// Holds a generator half and drives the exchange of a round with its discriminator peer, directly and not
+/// through the coordinator: k times (fake batch -> D step -> ack), then the generator step (fake batch ->
+/// dLoss/dFake -> backpropagate). It runs the rounds the coordinator grants (up to a checkpoint boundary)
+/// and reports each completed round.
+/// </summary>
+public sealed class GeneratorWorker : WorkerBase
+{
+    private sealed record HalfReady(ExperimentId Id, GeneratorHalf Half, int NextRound) : INoSerializationVerificationNeeded;
+
+    private sealed record FakeProduced(ExperimentId Id, int Round, Phase Phase, int Step, TensorPayload Samples, TensorPayload? Labels, double Ms) : INoSerializationVerificationNeeded;
+
+    private sealed record GradientApplied(ExperimentId Id, int Round, double Ms) : INoSerializationVerificationNeeded;
+
+    private sealed record CheckpointTaken(ExperimentId Id, int Round, HalfState State, byte[] Png) : INoSerializationVerificationNeeded;
+
+    private sealed record TorchFailed(ExperimentId Id, int Round, Exception Error) : INoSerializationVerificationNeeded;
+
+    private GeneratorHalf? _half;
+    private int _nextRound;
+    private int _grantedTo;
+    private bool _busy;
+    private int _step;
+    private RoundAccumulator _round = new();
+
+    public GeneratorWorker(WorkerSettings settings) : base(WorkerRole.Generator, settings)
+    {
+        Receive<AssignExperiment>(OnAssign);
+        Receive<HalfReady>(OnHalfReady);
+        Receive<RunRounds>(OnRunRounds);
+        Receive<FakeProduced>(OnFakeProduced);
+        Receive<DiscriminatorStepDone>(OnStepDone);
+        Receive<GeneratorFeedback>(OnFeedback);
+        Receive<GradientApplied>(OnGradientApplied);
+        Receive<TakeCheckpoint>(OnTakeCheckpoint);
+        Receive<CheckpointTaken>(OnCheckpointTaken);
+        Receive<StopExperiment>(OnStop);
+        Receive<TorchFailed>(f =>
+        {
+            _busy = false;
+            if (Current?.Id == f.Id)
+            {
+                ReportFailure(f.Id, f.Round, f.Error);
+                DropHalf();
+            }
+        });
+        Receive<Status.Failure>(f => Log.Error(f.Cause, "Unexpected failure in the generator worker"));
+    }
+
+    public static Props Props(WorkerSettings settings) => Akka.Actor.Props.Create(() => new GeneratorWorker(settings));
+
+    protected override int? CurrentRound => Current is null ? null : _nextRound - 1;
+
+    protected override string StateName => Current is null ? "idle" : _busy ? "training" : _half is null ? "loading" : "ready";
+
+    private void OnAssign(AssignExperiment assign)
+    {
+        if (assign.Role != WorkerRole.Generator || !FromCurrentCoordinator(assign.Incarnation, assign))
+        {
+            return;
+        }
+
+        DropHalf();
+        ExperimentSpec spec;
+        try
+        {
+            spec = SpecJson.Parse(assign.SpecJson);
+            Current = new Assignment(assign.Incarnation, assign.Id, spec, assign.Peer, ResolveDevice(spec));
+        }
+        catch (Exception e)
+        {
+            ReportFailure(assign.Id, assign.NextRound - 1, e);
+            return;
+        }
+
+        var device = Current.Device;
+        var id = assign.Id;
+        var state = assign.HalfState;
+        var sha = assign.HalfStateSha256;
+        Log.Info("Experiment {0}: loading the generator half (next round {1}, peer {2})", id.Value, assign.NextRound, assign.Peer.Path);
+        Torch.Run(() =>
+        {
+            var half = new GeneratorHalf(spec, device);
+            if (state is not null)
+            {
+                var halfState = new HalfState(state);
+                if (halfState.Sha256 != sha)
+                {
+                    half.Dispose();
+                    throw new CorruptCheckpointException($"generator half state of experiment {id.Value}: SHA-256 mismatch");
+                }
+
+                half.LoadState(halfState);
+            }
+
+            return half;
+        }).PipeTo(Self, success: half => new HalfReady(id, half, assign.NextRound), failure: e => new TorchFailed(id, assign.NextRound - 1, e));
+    }
+
+    private void OnHalfReady(HalfReady ready)
+    {
+        if (Current?.Id != ready.Id)
+        {
+            Torch.Run(() =>
+            {
+                ready.Half.Dispose();
+                return true;
+            });
+            return;
+        }
+
+        _half = ready.Half;
+        _nextRound = ready.NextRound;
+        _grantedTo = ready.NextRound - 1;
+        Settings.Coordinator.Tell(new ExperimentReady(ready.Id, WorkerRole.Generator, ready.NextRound), Self);
+    }
+
+    private void OnRunRounds(RunRounds run)
+    {
+        if (!FromCurrentCoordinator(run.Incarnation, run) || !IsCurrent(run.Id, run) || _half is null)
+        {
+            return;
+        }
+
+        if (run.FromRound != _nextRound)
+        {
+            Log.Warning("Dropped RunRounds {0}..{1} for {2}: the next round here is {3}", run.FromRound, run.ToRound, run.Id.Value, _nextRound);
+            return;
+        }
+
+        _grantedTo = Math.Max(_grantedTo, run.ToRound);
+        if (!_busy)
+        {
+            StartRound();
+        }
+    }
+
+    private void StartRound()
+    {
+        _busy = true;
+        _step = 0;
+        _round = new RoundAccumulator { Watch = Stopwatch.StartNew() };
+        Produce(Phase.Discriminator);
+    }
+
+    private void Produce(Phase phase)
+    {
+        var assignment = Current!;
+        var half = _half!;
+        var round = _nextRound;
+        var step = _step;
+        Torch.Run(() =>
+        {
+            var watch = Stopwatch.StartNew();
+            using var fake = phase == Phase.Discriminator ? half.ProduceForDiscriminator() : half.ProduceForUpdate();
+            var samples = TensorWire.ToPayload(fake.Samples);
+            var labels = fake.Labels is null ? null : TensorWire.ToPayload(fake.Labels);
+            return new FakeProduced(assignment.Id, round, phase, step, samples, labels, watch.Elapsed.TotalMilliseconds);
+        }).PipeTo(Self, failure: e => new TorchFailed(assignment.Id, round, e));
+    }
+
+    private void OnFakeProduced(FakeProduced fake)
+    {
+        if (Current?.Id != fake.Id)
+        {
+            return;
+        }
+
+        _round.GeneratorForwardMs += fake.Ms;
+        var bytes = fake.Samples.Data.LongLength + (fake.Labels?.Data.LongLength ?? 0);
+        _round.ExchangeBytes += bytes;
+        SendTo(Current.Peer, new FakeBatch(fake.Id, fake.Round, fake.Phase, fake.Step, fake.Samples, fake.Labels), bytes);
+    }
+
+    private void OnStepDone(DiscriminatorStepDone done)
+    {
+        if (!IsCurrent(done.Id, done))
+        {
+            return;
+        }
+
+        if (!_busy || done.Round != _nextRound || done.Step != _step)
+        {
+            Log.Warning("Dropped a stale discriminator step (round {0}, step {1}); expected round {2}, step {3}", done.Round, done.Step, _nextRound, _step);
+            return;
+        }
+
+        _round.DLoss += done.Loss;
+        _round.DReal += done.DReal;
+        _round.DFake += done.DFake;
+        _round.DiscriminatorStepMs += done.StepMs;
+        _step++;
+        Produce(_step < Current!.Spec.K ? Phase.Discriminator : Phase.Generator);
+    }
+
+    private void OnFeedback(GeneratorFeedback feedback)
+    {
+        if (!IsCurrent(feedback.Id, feedback))
+        {
+            return;
+        }
+
+        if (!_busy || feedback.Round != _nextRound || _step != Current!.Spec.K)
+        {
+            Log.Warning("Dropped stale generator feedback for round {0}; expected round {1}", feedback.Round, _nextRound);
+            return;
+        }
+
+        _round.GLoss = feedback.Loss;
+        _round.FeedbackMs = feedback.FeedbackMs;
+        _round.ExchangeBytes += feedback.Gradient.Data.LongLength;
+        var half = _half!;
+        var id = feedback.Id;
+        var round = feedback.Round;
+        Torch.Run(() =>
+        {
+            var watch = Stopwatch.StartNew();
+            using var gradient = TensorWire.ToTensor(feedback.Gradient);
+            half.ApplyGradient(gradient);
+            return new GradientApplied(id, round, watch.Elapsed.TotalMilliseconds);
+        }).PipeTo(Self, failure: e => new TorchFailed(id, round, e));
+    }
+
+    private void OnGradientApplied(GradientApplied applied)
+    {
+        if (Current?.Id != applied.Id || applied.Round != _nextRound)
+        {
+            return;
+        }
+
+        var k = Current.Spec.K;
+        var metrics = new RoundMetrics(applied.Round, _round.DLoss / k, _round.GLoss, _round.DReal / k, _round.DFake / k,
+            _round.GeneratorForwardMs, _round.DiscriminatorStepMs, _round.FeedbackMs, applied.Ms, _round.Watch!.Elapsed.TotalMilliseconds, _round.ExchangeBytes);
+        Settings.Coordinator.Tell(new RoundCompleted(applied.Id, metrics), Self);
+        _nextRound++;
+        _busy = false;
+        if (_nextRound <= _grantedTo && double.IsFinite(metrics.DLoss) && double.IsFinite(metrics.GLoss))
+        {
+            StartRound();
+        }
+    }
+
+    private void OnTakeCheckpoint(TakeCheckpoint take)
+    {
+        if (!FromCurrentCoordinator(take.Incarnation, take) || !IsCurrent(take.Id, take) || _half is null)
+        {
+            return;
+        }
+
+        if (_busy || take.Round != _nextRound - 1)
+        {
+            Log.Warning("Dropped TakeCheckpoint for round {0}: the generator is at round {1}{2}", take.Round, _nextRound - 1, _busy ? " and busy" : string.Empty);
+            return;
+        }
+
+        var half = _half;
+        var spec = Current!.Spec;
+        Torch.Run(() =>
+        {
+            var state = half.SaveState();
+            var file = Path.Combine(Path.GetTempPath(), $"gancluster-grid-{Guid.NewGuid():N}.png");
+            try
+            {
+                SampleRenderer.WriteSamples(half, spec, file);
+                return new CheckpointTaken(take.Id, take.Round, state, File.ReadAllBytes(file));
+            }
+            finally
+            {
+                File.Delete(file);
+            }
+        }).PipeTo(Self, failure: e => new TorchFailed(take.Id, take.Round, e));
+    }
+
+    private void OnCheckpointTaken(CheckpointTaken taken)
+    {
+        SendTo(Settings.Coordinator, new SampleGridImage(taken.Id, taken.Round, taken.Png), taken.Png.LongLength);
+        SendTo(Settings.Coordinator, new HalfCheckpoint(taken.Id, WorkerRole.Generator, taken.Round, taken.State.Sha256, taken.State.Data), taken.State.Data.LongLength);
+    }
+
+    private void OnStop(StopExperiment stop)
+    {
+        if (!FromCurrentCoordinator(stop.Incarnation, stop) || !IsCurrent(stop.Id, stop))
+        {
+            return;
+        }
+
+        DropHalf();
+        Settings.Coordinator.Tell(new ExperimentStopped(stop.Id, WorkerRole.Generator), Self);
+    }
+
+    private void DropHalf()
+    {
+        var half = _half;
+        _half = null;
+        Current = null;
+        _busy = false;
+        if (half is not null)
+        {
+            Torch.Run(() =>
+            {
+                half.Dispose();
+                return true;
+            });
+        }
+    }
+
+    protected override void PostStop()
+    {
+        DropHalf();
+        base.PostStop();
+    }
+
+    private sealed class RoundAccumulator
+    {
+        public Stopwatch? Watch { get; init; }
+
+        public double DLoss { get; set; }
+
+        public double GLoss { get; set; }
+
+        public double DReal { get; set; }
+
+        public double DFake { get; set; }
+
+        public double GeneratorForwardMs { get; set; }
+
+        public double DiscriminatorStepMs { get; set; }
+
+        public double FeedbackMs { get; set; }
+
+        public long ExchangeBytes { get; set; }
+    }
+}

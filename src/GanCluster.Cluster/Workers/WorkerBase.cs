@@ -1,0 +1,154 @@
+using Akka.Actor;
+using Akka.Event;
+using GanCluster.Cluster.Transfer;
+using GanCluster.Protocol;
+using GanCluster.Training.Options;
+using GanCluster.Training.Runtime;
+using static TorchSharp.torch;
+
+namespace GanCluster.Cluster.Workers;
+
+/// <summary>Where a worker finds the rest of the cluster.</summary>
+/// <param name="Coordinator">The coordinator singleton's proxy on this node.</param>
+/// <param name="BulkSender">This node's sender of large messages (chunked, windowed).</param>
+/// <param name="Wire">This node's wire settings, checked by the coordinator.</param>
+/// <param name="NodeAddress">This node's address, for logs and listings.</param>
+/// <param name="ChunkSize">Messages larger than this go through <see cref="BulkSender"/>.</param>
+public sealed record WorkerSettings(IActorRef Coordinator, IActorRef BulkSender, WireSettings Wire, string NodeAddress, int ChunkSize);
+
+/// <summary>
+/// What generator and discriminator workers share: registration with the coordinator (repeated until it
+/// answers, and again when a new coordinator incarnation appears), status answers, reassembly of chunked
+/// messages, the dedicated torch thread, and the rules for dropping stale messages.
+/// </summary>
+public abstract class WorkerBase : ReceiveActor, IWithTimers
+{
+    /// <summary>How often a worker re-registers (see <see cref="OnRegistered"/>).</summary>
+    public static readonly TimeSpan RegistrationInterval = TimeSpan.FromSeconds(2);
+
+    private sealed class RetryRegistration : INoSerializationVerificationNeeded
+    {
+        public static readonly RetryRegistration Instance = new();
+    }
+
+    /// <summary>The current assignment.</summary>
+    protected sealed record Assignment(long Incarnation, ExperimentId Id, ExperimentSpec Spec, IActorRef Peer, Device Device);
+
+    private readonly ChunkReceiver _chunks;
+
+    protected WorkerBase(WorkerRole role, WorkerSettings settings)
+    {
+        Role = role;
+        Settings = settings;
+        Torch = new TorchThread($"torch-{role.ToString().ToLowerInvariant()}");
+        _chunks = new ChunkReceiver(Context.System);
+        Log = Context.GetLogger();
+
+        Receive<RetryRegistration>(_ => Register());
+        Receive<WorkerRegistered>(OnRegistered);
+        Receive<WireMismatch>(m =>
+        {
+            Log.Error("The coordinator refused this node: {0}. Every node and client must use the same GanCluster version and maximum-frame-size.", m.Reason);
+            Context.System.Terminate();
+        });
+        Receive<GetWorkerStatus>(_ => Sender.Tell(new WorkerStatus(Role, Settings.NodeAddress, Current?.Id, CurrentRound, StateName)));
+        Receive<MessageChunk>(chunk =>
+        {
+            if (_chunks.TryAccept(chunk, Sender, out var message) && message is not null)
+            {
+                Self.Forward(message);
+            }
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    protected WorkerRole Role { get; }
+
+    protected WorkerSettings Settings { get; }
+
+    protected TorchThread Torch { get; }
+
+    protected ILoggingAdapter Log { get; }
+
+    /// <summary>The coordinator incarnation this worker obeys; messages of older incarnations are dropped.</summary>
+    protected long Incarnation { get; private set; } = -1;
+
+    protected Assignment? Current { get; set; }
+
+    protected abstract int? CurrentRound { get; }
+
+    protected abstract string StateName { get; }
+
+    protected override void PreStart()
+    {
+        Register();
+        Timers.StartPeriodicTimer("register", RetryRegistration.Instance, RegistrationInterval);
+    }
+
+    protected override void PostStop()
+    {
+        Torch.Dispose();
+    }
+
+    /// <summary>True when a coordinator command belongs to the current incarnation; logs and drops it otherwise.</summary>
+    protected bool FromCurrentCoordinator(long incarnation, object message)
+    {
+        if (incarnation >= Incarnation)
+        {
+            Incarnation = incarnation;
+            return true;
+        }
+
+        Log.Warning("Dropped {0} from coordinator incarnation {1}; current incarnation is {2}", message.GetType().Name, incarnation, Incarnation);
+        return false;
+    }
+
+    /// <summary>True when a message is about the current experiment; logs and drops it otherwise.</summary>
+    protected bool IsCurrent(ExperimentId id, object message)
+    {
+        if (Current is not null && Current.Id == id)
+        {
+            return true;
+        }
+
+        Log.Warning("Dropped {0} for experiment {1}: this worker runs {2}", message.GetType().Name, id.Value, Current?.Id.Value ?? "nothing");
+        return false;
+    }
+
+    /// <summary>Tells small messages directly and hands large ones to the bulk sender (chunked, windowed).</summary>
+    protected void SendTo(IActorRef destination, object message, long payloadBytes)
+    {
+        if (payloadBytes + 1024 <= Settings.ChunkSize)
+        {
+            destination.Tell(message, Self);
+        }
+        else
+        {
+            Settings.BulkSender.Tell(new BulkSend(destination, message), Self);
+        }
+    }
+
+    protected void ReportFailure(ExperimentId id, int round, Exception error, bool diverged = false)
+    {
+        var reason = error is AggregateException { InnerException: { } inner } ? inner.Message : error.Message;
+        Log.Error(error, "Experiment {0} failed on the {1} at round {2}: {3}", id.Value, Role, round, reason);
+        Settings.Coordinator.Tell(new WorkerFailure(id, Role, round, reason, diverged), Self);
+    }
+
+    /// <summary>Resolves the device of an experiment on this machine.</summary>
+    protected static Device ResolveDevice(ExperimentSpec spec) => TorchRuntime.ResolveDevice(spec.Device);
+
+    private void Register() => Settings.Coordinator.Tell(new RegisterWorker(Role, Self, Settings.NodeAddress, Settings.Wire), Self);
+
+    // Registration doubles as a heartbeat: it repeats every few seconds, so a coordinator that fails over
+    // to another node (a new incarnation, which knows no workers yet) learns of this worker quickly.
+    private void OnRegistered(WorkerRegistered registered)
+    {
+        if (registered.CoordinatorIncarnation > Incarnation)
+        {
+            Incarnation = registered.CoordinatorIncarnation;
+            Log.Info("Registered as {0} with coordinator incarnation {1}", Role, registered.CoordinatorIncarnation);
+        }
+    }
+}

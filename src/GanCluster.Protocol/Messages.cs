@@ -1,0 +1,201 @@
+using Akka.Actor;
+
+namespace GanCluster.Protocol;
+
+/// <summary>Every GanCluster message; bound to <see cref="Serialization.GanClusterSerializer"/>.</summary>
+public interface IGanClusterMessage
+{
+}
+
+/// <summary>Client to coordinator.</summary>
+public interface ICoordinatorCommand : IGanClusterMessage
+{
+}
+
+/// <summary>Coordinator to client.</summary>
+public interface ICoordinatorReply : IGanClusterMessage
+{
+}
+
+/// <summary>Between workers and the coordinator.</summary>
+public interface IWorkerProtocol : IGanClusterMessage
+{
+}
+
+/// <summary>Between a generator and its discriminator peer.</summary>
+public interface IExchangeMessage : IGanClusterMessage
+{
+}
+
+/// <summary>Chunks of a large message and their acknowledgements.</summary>
+public interface ITransferMessage : IGanClusterMessage
+{
+}
+
+// ---- client <-> coordinator ---------------------------------------------------------------------
+
+public sealed record SubmitExperiment(string SpecJson, int Priority, WireSettings Wire) : ICoordinatorCommand;
+
+public sealed record ExperimentAccepted(ExperimentId Id) : ICoordinatorReply;
+
+public sealed record ExperimentRejected(string Field, string Reason) : ICoordinatorReply;
+
+public sealed class ListExperiments : ICoordinatorCommand
+{
+    public static readonly ListExperiments Instance = new();
+
+    private ListExperiments()
+    {
+    }
+}
+
+public sealed record ExperimentSummary(
+    ExperimentId Id,
+    string Name,
+    ExperimentState State,
+    int RoundsDone,
+    int RoundsTotal,
+    string? Reason,
+    double? LastDLoss,
+    double? LastGLoss,
+    double? LastDReal,
+    double? LastDFake,
+    double? StepsPerSecond,
+    DateTimeOffset SubmittedAt,
+    string? GeneratorNode,
+    string? DiscriminatorNode,
+    int? LastCheckpointRound,
+    int Priority);
+
+public sealed record ExperimentList(IReadOnlyList<ExperimentSummary> Experiments) : ICoordinatorReply
+{
+    public bool Equals(ExperimentList? other) => other is not null && Experiments.SequenceEqual(other.Experiments);
+
+    public override int GetHashCode() => Experiments.Count;
+}
+
+public sealed record GetExperimentStatus(ExperimentId Id) : ICoordinatorCommand;
+
+public sealed record ExperimentStatusReply(ExperimentSummary Summary, IReadOnlyList<RoundMetrics> RecentRounds) : ICoordinatorReply
+{
+    public bool Equals(ExperimentStatusReply? other) => other is not null && Summary == other.Summary && RecentRounds.SequenceEqual(other.RecentRounds);
+
+    public override int GetHashCode() => Summary.GetHashCode();
+}
+
+public sealed record UnknownExperiment(ExperimentId Id) : ICoordinatorReply;
+
+public sealed record CancelExperiment(ExperimentId Id) : ICoordinatorCommand;
+
+public sealed record CancelAccepted(ExperimentId Id) : ICoordinatorReply;
+
+public sealed record GetSamples(ExperimentId Id) : ICoordinatorCommand;
+
+public sealed record SamplesReply(ExperimentId Id, int Round, string Format, byte[] Data) : ICoordinatorReply
+{
+    public bool Equals(SamplesReply? other) => other is not null && Id == other.Id && Round == other.Round && Format == other.Format && Data.AsSpan().SequenceEqual(other.Data);
+
+    public override int GetHashCode() => HashCode.Combine(Id, Round);
+}
+
+public sealed record NoSamplesYet(ExperimentId Id) : ICoordinatorReply;
+
+public sealed record WireMismatch(string Reason) : ICoordinatorReply, IWorkerProtocol;
+
+// ---- workers <-> coordinator --------------------------------------------------------------------
+
+public sealed record RegisterWorker(WorkerRole Role, IActorRef Worker, string NodeAddress, WireSettings Wire) : IWorkerProtocol;
+
+public sealed record WorkerRegistered(long CoordinatorIncarnation) : IWorkerProtocol;
+
+/// <summary>
+/// Gives a worker its half of an experiment, with its peer and the round to continue at; HalfState (with
+/// its SHA-256) restores a checkpoint and is null for a fresh start.
+/// </summary>
+public sealed record AssignExperiment(long Incarnation, ExperimentId Id, string SpecJson, WorkerRole Role, IActorRef Peer, int NextRound, byte[]? HalfState, string? HalfStateSha256) : IWorkerProtocol
+{
+    public bool Equals(AssignExperiment? other) =>
+        other is not null && Incarnation == other.Incarnation && Id == other.Id && SpecJson == other.SpecJson && Role == other.Role && Peer.Equals(other.Peer)
+        && NextRound == other.NextRound && HalfStateSha256 == other.HalfStateSha256
+        && (HalfState is null ? other.HalfState is null : other.HalfState is not null && HalfState.AsSpan().SequenceEqual(other.HalfState));
+
+    public override int GetHashCode() => HashCode.Combine(Id, Role, NextRound);
+}
+
+public sealed record ExperimentReady(ExperimentId Id, WorkerRole Role, int NextRound) : IWorkerProtocol;
+
+/// <summary>Grants the generator the rounds FromRound..ToRound (the next checkpoint boundary).</summary>
+public sealed record RunRounds(long Incarnation, ExperimentId Id, int FromRound, int ToRound) : IWorkerProtocol;
+
+public sealed record RoundMetrics(
+    int Round,
+    double DLoss,
+    double GLoss,
+    double DReal,
+    double DFake,
+    double GeneratorForwardMs,
+    double DiscriminatorStepMs,
+    double FeedbackMs,
+    double GeneratorUpdateMs,
+    double RoundMs,
+    long ExchangeBytes);
+
+public sealed record RoundCompleted(ExperimentId Id, RoundMetrics Metrics) : IWorkerProtocol;
+
+public sealed record TakeCheckpoint(long Incarnation, ExperimentId Id, int Round) : IWorkerProtocol;
+
+public sealed record HalfCheckpoint(ExperimentId Id, WorkerRole Role, int Round, string Sha256, byte[] State) : IWorkerProtocol
+{
+    public bool Equals(HalfCheckpoint? other) =>
+        other is not null && Id == other.Id && Role == other.Role && Round == other.Round && Sha256 == other.Sha256 && State.AsSpan().SequenceEqual(other.State);
+
+    public override int GetHashCode() => HashCode.Combine(Id, Role, Round);
+}
+
+public sealed record SampleGridImage(ExperimentId Id, int Round, byte[] Png) : IWorkerProtocol
+{
+    public bool Equals(SampleGridImage? other) => other is not null && Id == other.Id && Round == other.Round && Png.AsSpan().SequenceEqual(other.Png);
+
+    public override int GetHashCode() => HashCode.Combine(Id, Round);
+}
+
+public sealed record StopExperiment(long Incarnation, ExperimentId Id) : IWorkerProtocol;
+
+public sealed record ExperimentStopped(ExperimentId Id, WorkerRole Role) : IWorkerProtocol;
+
+public sealed record WorkerFailure(ExperimentId Id, WorkerRole Role, int Round, string Reason, bool Diverged) : IWorkerProtocol;
+
+public sealed class GetWorkerStatus : IWorkerProtocol
+{
+    public static readonly GetWorkerStatus Instance = new();
+
+    private GetWorkerStatus()
+    {
+    }
+}
+
+public sealed record WorkerStatus(WorkerRole Role, string NodeAddress, ExperimentId? Experiment, int? Round, string State) : IWorkerProtocol;
+
+// ---- generator <-> discriminator ----------------------------------------------------------------
+
+/// <summary>A fake batch for a discriminator step (Phase.Discriminator, Step 0..k-1) or for generator feedback (Phase.Generator).</summary>
+public sealed record FakeBatch(ExperimentId Id, int Round, Phase Phase, int Step, TensorPayload Samples, TensorPayload? Labels) : IExchangeMessage;
+
+public sealed record DiscriminatorStepDone(ExperimentId Id, int Round, int Step, double Loss, double DReal, double DFake, double StepMs) : IExchangeMessage;
+
+/// <summary>The generator loss, mean D(G(z)) and dLoss/dFake for the fake batch of a round's generator step.</summary>
+public sealed record GeneratorFeedback(ExperimentId Id, int Round, double Loss, double DFake, TensorPayload Gradient, double FeedbackMs) : IExchangeMessage;
+
+// ---- chunked transfer ---------------------------------------------------------------------------
+
+/// <summary>One piece of a serialized message too large for one remoting frame.</summary>
+public sealed record MessageChunk(long TransferId, int Index, int Count, int SerializerId, string Manifest, byte[] Data) : ITransferMessage
+{
+    public bool Equals(MessageChunk? other) =>
+        other is not null && TransferId == other.TransferId && Index == other.Index && Count == other.Count && SerializerId == other.SerializerId
+        && Manifest == other.Manifest && Data.AsSpan().SequenceEqual(other.Data);
+
+    public override int GetHashCode() => HashCode.Combine(TransferId, Index);
+}
+
+public sealed record MessageChunkAck(long TransferId, int Index) : ITransferMessage;

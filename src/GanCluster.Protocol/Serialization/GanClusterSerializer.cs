@@ -1,0 +1,141 @@
+using Akka.Actor;
+using Akka.Configuration;
+using System.Runtime.Serialization;
+using Akka.Serialization;
+
+namespace GanCluster.Protocol.Serialization;
+
+/// <summary>
+/// The binary serializer of every <see cref="IGanClusterMessage"/>: a short stable manifest per type and a
+/// compact little-endian body; tensors and byte payloads are written as raw bytes (a 313,600-byte fake
+/// batch serializes to the payload plus a few dozen bytes). Identifier 4711 and the manifests are a
+/// storage and wire format: never change them once data is persisted or nodes of two versions meet.
+/// </summary>
+public sealed class GanClusterSerializer : SerializerWithStringManifest
+{
+    public const int SerializerId = 4711;
+
+    private sealed record Codec(Type Type, Action<WireWriter, object> Write, Func<WireReader, object> Read);
+
+    private static readonly Dictionary<string, Codec> ByManifest = new();
+    private static readonly Dictionary<Type, string> Manifests = new();
+
+    static GanClusterSerializer()
+    {
+        Add<SubmitExperiment>("SUB", (w, m) => { w.String(m.SpecJson); w.Int(m.Priority); w.Wire(m.Wire); }, r => new(r.String(), r.Int(), r.Wire()));
+        Add<ExperimentAccepted>("ACC", (w, m) => w.Id(m.Id), r => new(r.Id()));
+        Add<ExperimentRejected>("REJ", (w, m) => { w.String(m.Field); w.String(m.Reason); }, r => new(r.String(), r.String()));
+        Add("LST", ListExperiments.Instance);
+        Add<ExperimentList>("LSR", (w, m) => w.List(m.Experiments, w.Summary), r => new(r.List(r.Summary)));
+        Add<GetExperimentStatus>("STQ", (w, m) => w.Id(m.Id), r => new(r.Id()));
+        Add<ExperimentStatusReply>("STR", (w, m) => { w.Summary(m.Summary); w.List(m.RecentRounds, w.Metrics); }, r => new(r.Summary(), r.List(r.Metrics)));
+        Add<UnknownExperiment>("UNK", (w, m) => w.Id(m.Id), r => new(r.Id()));
+        Add<CancelExperiment>("CAN", (w, m) => w.Id(m.Id), r => new(r.Id()));
+        Add<CancelAccepted>("CNA", (w, m) => w.Id(m.Id), r => new(r.Id()));
+        Add<GetSamples>("SMQ", (w, m) => w.Id(m.Id), r => new(r.Id()));
+        Add<SamplesReply>("SMR", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.String(m.Format); w.Bytes(m.Data); }, r => new(r.Id(), r.Int(), r.String(), r.Bytes()));
+        Add<NoSamplesYet>("NSY", (w, m) => w.Id(m.Id), r => new(r.Id()));
+        Add<WireMismatch>("WMM", (w, m) => w.String(m.Reason), r => new(r.String()));
+
+        Add<RegisterWorker>("REG", (w, m) => { w.Byte((byte)m.Role); w.ActorRef(m.Worker); w.String(m.NodeAddress); w.Wire(m.Wire); },
+            r => new((WorkerRole)r.Byte(), r.ActorRef(), r.String(), r.Wire()));
+        Add<WorkerRegistered>("RGD", (w, m) => w.Long(m.CoordinatorIncarnation), r => new(r.Long()));
+        Add<AssignExperiment>("ASG", (w, m) =>
+        {
+            w.Long(m.Incarnation); w.Id(m.Id); w.String(m.SpecJson); w.Byte((byte)m.Role); w.ActorRef(m.Peer); w.Int(m.NextRound);
+            w.Optional(m.HalfState, w.Bytes); w.Optional(m.HalfStateSha256, w.String);
+        }, r => new(r.Long(), r.Id(), r.String(), (WorkerRole)r.Byte(), r.ActorRef(), r.Int(), r.Optional(r.Bytes), r.Optional(r.String)));
+        Add<ExperimentReady>("RDY", (w, m) => { w.Id(m.Id); w.Byte((byte)m.Role); w.Int(m.NextRound); }, r => new(r.Id(), (WorkerRole)r.Byte(), r.Int()));
+        Add<RunRounds>("RUN", (w, m) => { w.Long(m.Incarnation); w.Id(m.Id); w.Int(m.FromRound); w.Int(m.ToRound); }, r => new(r.Long(), r.Id(), r.Int(), r.Int()));
+        Add<RoundCompleted>("RND", (w, m) => { w.Id(m.Id); w.Metrics(m.Metrics); }, r => new(r.Id(), r.Metrics()));
+        Add<TakeCheckpoint>("TCK", (w, m) => { w.Long(m.Incarnation); w.Id(m.Id); w.Int(m.Round); }, r => new(r.Long(), r.Id(), r.Int()));
+        Add<HalfCheckpoint>("HCK", (w, m) => { w.Id(m.Id); w.Byte((byte)m.Role); w.Int(m.Round); w.String(m.Sha256); w.Bytes(m.State); },
+            r => new(r.Id(), (WorkerRole)r.Byte(), r.Int(), r.String(), r.Bytes()));
+        Add<SampleGridImage>("GRD", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.Bytes(m.Png); }, r => new(r.Id(), r.Int(), r.Bytes()));
+        Add<StopExperiment>("STP", (w, m) => { w.Long(m.Incarnation); w.Id(m.Id); }, r => new(r.Long(), r.Id()));
+        Add<ExperimentStopped>("STD", (w, m) => { w.Id(m.Id); w.Byte((byte)m.Role); }, r => new(r.Id(), (WorkerRole)r.Byte()));
+        Add<WorkerFailure>("WFL", (w, m) => { w.Id(m.Id); w.Byte((byte)m.Role); w.Int(m.Round); w.String(m.Reason); w.Bool(m.Diverged); },
+            r => new(r.Id(), (WorkerRole)r.Byte(), r.Int(), r.String(), r.Bool()));
+        Add("WSQ", GetWorkerStatus.Instance);
+        Add<WorkerStatus>("WST", (w, m) => { w.Byte((byte)m.Role); w.String(m.NodeAddress); w.Optional(m.Experiment, w.Id); w.Optional(m.Round, w.Int); w.String(m.State); },
+            r => new((WorkerRole)r.Byte(), r.String(), r.OptionalValue(r.Id), r.OptionalValue(r.Int), r.String()));
+
+        Add<FakeBatch>("FAK", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.Byte((byte)m.Phase); w.Int(m.Step); w.Tensor(m.Samples); w.Optional(m.Labels, w.Tensor); },
+            r => new(r.Id(), r.Int(), (Phase)r.Byte(), r.Int(), r.Tensor(), r.Optional(r.Tensor)));
+        Add<DiscriminatorStepDone>("DSD", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.Int(m.Step); w.Double(m.Loss); w.Double(m.DReal); w.Double(m.DFake); w.Double(m.StepMs); },
+            r => new(r.Id(), r.Int(), r.Int(), r.Double(), r.Double(), r.Double(), r.Double()));
+        Add<GeneratorFeedback>("GFB", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.Double(m.Loss); w.Double(m.DFake); w.Tensor(m.Gradient); w.Double(m.FeedbackMs); },
+            r => new(r.Id(), r.Int(), r.Double(), r.Double(), r.Tensor(), r.Double()));
+
+        Add<MessageChunk>("CHK", (w, m) => { w.Long(m.TransferId); w.Int(m.Index); w.Int(m.Count); w.Int(m.SerializerId); w.String(m.Manifest); w.Bytes(m.Data); },
+            r => new(r.Long(), r.Int(), r.Int(), r.Int(), r.String(), r.Bytes()));
+        Add<MessageChunkAck>("CKA", (w, m) => { w.Long(m.TransferId); w.Int(m.Index); }, r => new(r.Long(), r.Int()));
+    }
+
+    public GanClusterSerializer(ExtendedActorSystem system) : base(system)
+    {
+    }
+
+    /// <summary>HOCON binding every GanCluster message to this serializer.</summary>
+    public const string HoconText = """
+        akka.actor {
+          serializers.gancluster = "GanCluster.Protocol.Serialization.GanClusterSerializer, GanCluster.Protocol"
+          serialization-bindings {
+            "GanCluster.Protocol.IGanClusterMessage, GanCluster.Protocol" = gancluster
+          }
+          serialization-identifiers {
+            "GanCluster.Protocol.Serialization.GanClusterSerializer, GanCluster.Protocol" = 4711
+          }
+        }
+        """;
+
+    public static Config Hocon => ConfigurationFactory.ParseString(HoconText);
+
+    /// <summary>Every message type this serializer knows, for specs.</summary>
+    public static IReadOnlyCollection<Type> KnownTypes => Manifests.Keys;
+
+    public override int Identifier => SerializerId;
+
+    public override string Manifest(object o) =>
+        Manifests.TryGetValue(o.GetType(), out var manifest) ? manifest : throw new ArgumentException($"{o.GetType()} has no GanCluster manifest");
+
+    public override byte[] ToBinary(object obj)
+    {
+        var codec = ByManifest[Manifest(obj)];
+        using var stream = new MemoryStream(EstimateSize(obj));
+        using (var writer = new WireWriter(stream))
+        {
+            codec.Write(writer, obj);
+        }
+
+        return stream.Length == stream.Capacity ? stream.GetBuffer() : stream.ToArray();
+    }
+
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        if (!ByManifest.TryGetValue(manifest, out var codec))
+        {
+            throw new SerializationException($"unknown GanCluster manifest '{manifest}': a node of another version? Use the same GanCluster version everywhere.");
+        }
+
+        using var reader = new WireReader(bytes, system);
+        return codec.Read(reader);
+    }
+
+    private static int EstimateSize(object message) => message switch
+    {
+        FakeBatch f => 64 + f.Id.Value.Length + (8 * f.Samples.Shape.Length) + f.Samples.Data.Length + (f.Labels is null ? 0 : 16 + (8 * f.Labels.Shape.Length) + f.Labels.Data.Length),
+        GeneratorFeedback g => 64 + g.Id.Value.Length + (8 * g.Gradient.Shape.Length) + g.Gradient.Data.Length,
+        MessageChunk c => 64 + c.Manifest.Length + c.Data.Length,
+        HalfCheckpoint h => 128 + h.State.Length,
+        _ => 256,
+    };
+
+    private static void Add<T>(string manifest, Action<WireWriter, T> write, Func<WireReader, T> read) where T : class
+    {
+        ByManifest.Add(manifest, new Codec(typeof(T), (w, o) => write(w, (T)o), r => read(r)));
+        Manifests.Add(typeof(T), manifest);
+    }
+
+    private static void Add<T>(string manifest, T singleton) where T : class => Add<T>(manifest, (_, _) => { }, _ => singleton);
+}
