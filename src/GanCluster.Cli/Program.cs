@@ -4,5 +4,11 @@ using GanCluster.Cli;
 var root = new RootCommand("GanCluster: distributed GAN training on Akka.NET and TorchSharp.")
 {
     TrainCommand.Create(),
+    NodeCommand.Create(),
 };
+foreach (var command in ClientCommands.Create())
+{
+    root.Subcommands.Add(command);
+}
+
 return await root.Parse(args).InvokeAsync();

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster.Tools.Client;
+using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
 using GanCluster.Cluster.Coordinator;
@@ -27,7 +28,8 @@ public static class GanClusterNode
         ClusterConfigLoader.Load(options, configDirectory, includeSerialization: true)
             .WithFallback(ConfigurationFactory.ParseString(CoordinatorEventSerializer.Hocon))
             .WithFallback(ClusterSingleton.DefaultConfig())
-            .WithFallback(ClusterClientReceptionist.DefaultConfig());
+            .WithFallback(ClusterClientReceptionist.DefaultConfig())
+            .WithFallback(DistributedPubSub.DefaultConfig());
 
     /// <summary>Wire settings every node and client must share (protocol version, frame size).</summary>
     public static WireSettings Wire(Config config) =>

@@ -1,0 +1,241 @@
+using System.CommandLine;
+using System.Globalization;
+using GanCluster.Cluster.Node;
+using GanCluster.Hosting;
+using GanCluster.Protocol;
+using GanCluster.Training.Options;
+
+namespace GanCluster.Cli;
+
+/// <summary>The cluster client: submit, list, status, cancel, samples. Results on stdout, errors on stderr.</summary>
+internal static class ClientCommands
+{
+    private static readonly Option<string?> Contact = new("--contact")
+    {
+        Description = "A coordinator node host:port, comma-separated for several (env GANCLUSTER_CONTACT; default 127.0.0.1:4053).",
+    };
+
+    private static readonly Option<int> Timeout = new("--timeout") { Description = "Seconds to wait for the cluster.", DefaultValueFactory = _ => 20 };
+
+    public static IEnumerable<Command> Create()
+    {
+        yield return Submit();
+        yield return List();
+        yield return Status();
+        yield return Cancel();
+        yield return Samples();
+    }
+
+    private static Command Submit()
+    {
+        var experiment = new Argument<string>("experiment") { Description = $"An experiment JSON file or a preset ({string.Join(", ", Presets.Names)})." };
+        var rounds = new Option<int?>("--rounds") { Description = "Override the number of rounds." };
+        var seed = new Option<long?>("--seed") { Description = "Override the seed." };
+        var name = new Option<string?>("--name") { Description = "Override the name." };
+        var checkpointInterval = new Option<int?>("--checkpoint-interval") { Description = "Override the checkpoint interval in rounds." };
+        var priority = new Option<int>("--priority") { Description = "Higher runs first; equal priorities run in submission order.", DefaultValueFactory = _ => 0 };
+        var command = new Command("submit", "Submit an experiment to the cluster; prints its id.") { experiment, rounds, seed, name, checkpointInterval, priority, Contact, Timeout };
+        command.SetAction((parse, _) => Run(parse, async client =>
+        {
+            ExperimentSpec spec;
+            try
+            {
+                spec = Presets.Resolve(parse.GetValue(experiment)!);
+                spec = spec with
+                {
+                    Rounds = parse.GetValue(rounds) ?? spec.Rounds,
+                    Seed = parse.GetValue(seed) ?? spec.Seed,
+                    Name = parse.GetValue(name) ?? spec.Name,
+                    CheckpointInterval = parse.GetValue(checkpointInterval) ?? spec.CheckpointInterval,
+                };
+                SpecValidator.ThrowIfInvalid(spec);
+            }
+            catch (SpecValidationException e)
+            {
+                // Validated before sending: a rejected spec never reaches the queue.
+                foreach (var error in e.Errors)
+                {
+                    Console.Error.WriteLine($"invalid experiment: {error.Field}: {error.Message}");
+                }
+
+                return 2;
+            }
+
+            var reply = await client().AskAsync(new SubmitExperiment(SpecJson.Serialize(spec, indented: false), parse.GetValue(priority), client().Wire), TimeoutOf(parse)).ConfigureAwait(false);
+            switch (reply)
+            {
+                case ExperimentAccepted accepted:
+                    Console.WriteLine(accepted.Id.Value);
+                    return 0;
+                case ExperimentRejected rejected:
+                    Console.Error.WriteLine($"rejected by the coordinator: {rejected.Field}: {rejected.Reason}");
+                    return 2;
+                default:
+                    return Unexpected(reply);
+            }
+        }));
+        return command;
+    }
+
+    private static Command List()
+    {
+        var command = new Command("list", "List every experiment with its state and latest metrics.") { Contact, Timeout };
+        command.SetAction((parse, _) => Run(parse, async client =>
+        {
+            var reply = await client().AskAsync(ListExperiments.Instance, TimeoutOf(parse)).ConfigureAwait(false);
+            if (reply is not ExperimentList list)
+            {
+                return Unexpected(reply);
+            }
+
+            Console.WriteLine($"{"ID",-14} {"NAME",-20} {"STATE",-10} {"ROUNDS",-13} {"LOSS/D",8} {"LOSS/G",8} {"STEPS/S",8}  REASON");
+            foreach (var e in list.Experiments)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{e.Id.Value,-14} {Truncate(e.Name, 20),-20} {e.State.ToString().ToLowerInvariant(),-10} {$"{e.RoundsDone}/{e.RoundsTotal}",-13} {Format(e.LastDLoss),8} {Format(e.LastGLoss),8} {Format(e.StepsPerSecond, "F1"),8}  {e.Reason}"));
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Status()
+    {
+        var id = new Argument<string>("id") { Description = "The experiment id printed by submit." };
+        var command = new Command("status", "Show an experiment's state, nodes, checkpoints and recent rounds.") { id, Contact, Timeout };
+        command.SetAction((parse, _) => Run(parse, async client =>
+        {
+            var reply = await client().AskAsync(new GetExperimentStatus(ParseId(parse.GetValue(id)!)), TimeoutOf(parse)).ConfigureAwait(false);
+            if (reply is UnknownExperiment unknown)
+            {
+                return UnknownId(unknown.Id);
+            }
+
+            if (reply is not ExperimentStatusReply status)
+            {
+                return Unexpected(reply);
+            }
+
+            var s = status.Summary;
+            Console.WriteLine($"id:            {s.Id.Value}");
+            Console.WriteLine($"name:          {s.Name}");
+            Console.WriteLine($"state:         {s.State.ToString().ToLowerInvariant()}{(s.Reason is null ? string.Empty : $" ({s.Reason})")}");
+            Console.WriteLine($"rounds:        {s.RoundsDone}/{s.RoundsTotal}");
+            Console.WriteLine($"checkpoint:    {(s.LastCheckpointRound is { } c ? $"round {c}" : "none yet")}");
+            Console.WriteLine($"generator:     {s.GeneratorNode ?? "-"}");
+            Console.WriteLine($"discriminator: {s.DiscriminatorNode ?? "-"}");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"latest:        loss/d {Format(s.LastDLoss)} loss/g {Format(s.LastGLoss)} d/real {Format(s.LastDReal)} d/fake {Format(s.LastDFake)} steps/s {Format(s.StepsPerSecond, "F1")}"));
+            if (status.RecentRounds.Count > 0)
+            {
+                Console.WriteLine("round    loss/d   loss/g   d/real   d/fake  round-ms");
+                foreach (var m in status.RecentRounds)
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{m.Round,-6} {m.DLoss,8:F4} {m.GLoss,8:F4} {m.DReal,8:F3} {m.DFake,8:F3} {m.RoundMs,9:F1}"));
+                }
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Cancel()
+    {
+        var id = new Argument<string>("id") { Description = "The experiment id." };
+        var command = new Command("cancel", "Cancel a queued or running experiment.") { id, Contact, Timeout };
+        command.SetAction((parse, _) => Run(parse, async client =>
+        {
+            var reply = await client().AskAsync(new CancelExperiment(ParseId(parse.GetValue(id)!)), TimeoutOf(parse)).ConfigureAwait(false);
+            switch (reply)
+            {
+                case CancelAccepted accepted:
+                    Console.WriteLine($"{accepted.Id.Value} cancelled");
+                    return 0;
+                case UnknownExperiment unknown:
+                    return UnknownId(unknown.Id);
+                default:
+                    return Unexpected(reply);
+            }
+        }));
+        return command;
+    }
+
+    private static Command Samples()
+    {
+        var id = new Argument<string>("id") { Description = "The experiment id." };
+        var output = new Option<string?>("--out") { Description = "Output file (default <id>-round-N.png)." };
+        var command = new Command("samples", "Download the latest sample grid (PNG) of an experiment.") { id, output, Contact, Timeout };
+        command.SetAction((parse, _) => Run(parse, async client =>
+        {
+            var reply = await client().AskAsync(new GetSamples(ParseId(parse.GetValue(id)!)), TimeoutOf(parse)).ConfigureAwait(false);
+            switch (reply)
+            {
+                case SamplesReply samples:
+                    var path = parse.GetValue(output) ?? $"{samples.Id.Value}-round-{samples.Round}.{samples.Format}";
+                    await File.WriteAllBytesAsync(path, samples.Data).ConfigureAwait(false);
+                    Console.WriteLine(Path.GetFullPath(path));
+                    return 0;
+                case NoSamplesYet none:
+                    Console.Error.WriteLine($"{none.Id.Value} has no sample grid yet: one is written at every checkpoint");
+                    return 1;
+                case UnknownExperiment unknown:
+                    return UnknownId(unknown.Id);
+                default:
+                    return Unexpected(reply);
+            }
+        }));
+        return command;
+    }
+
+    private static async Task<int> Run(ParseResult parse, Func<Func<CoordinatorClient>, Task<int>> body)
+    {
+        CoordinatorClient? client = null;
+        try
+        {
+            var contacts = (parse.GetValue(Contact) ?? Environment.GetEnvironmentVariable("GANCLUSTER_CONTACT") ?? "127.0.0.1:4053")
+                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            foreach (var contact in contacts)
+            {
+                NodeOptions.ParseSeeds(contact, "--contact");
+            }
+
+            var shared = ClusterConfigLoader.LoadShared(ClusterConfigLoader.LocateConfigDirectory());
+
+            // The connection is opened lazily, so a spec rejected locally never touches the network.
+            return await body(() => client ??= new CoordinatorClient(contacts, shared)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ClusterUnreachableException or NodeOptionsException or ArgumentException)
+        {
+            Console.Error.WriteLine($"gancluster: {e.Message}");
+            return e is ClusterUnreachableException ? 3 : 2;
+        }
+        finally
+        {
+            if (client is not null)
+            {
+                await client.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static ExperimentId ParseId(string value) => new(value.Trim());
+
+    private static TimeSpan TimeoutOf(ParseResult parse) => TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(Timeout)));
+
+    private static int UnknownId(ExperimentId id)
+    {
+        Console.Error.WriteLine($"unknown experiment '{id.Value}'; 'gancluster list' shows the experiments of this cluster");
+        return 4;
+    }
+
+    private static int Unexpected(object reply)
+    {
+        Console.Error.WriteLine($"unexpected reply from the cluster: {reply.GetType().Name}");
+        return 1;
+    }
+
+    private static string Format(double? value, string format = "F4") => value?.ToString(format, CultureInfo.InvariantCulture) ?? "-";
+
+    private static string Truncate(string value, int length) => value.Length <= length ? value : value[..(length - 1)] + "~";
+}

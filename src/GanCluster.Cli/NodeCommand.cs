@@ -1,0 +1,91 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Akka.Actor;
+using GanCluster.Cluster.Node;
+using GanCluster.Hosting;
+using GanCluster.Training.Runtime;
+using Serilog;
+
+namespace GanCluster.Cli;
+
+/// <summary><c>gancluster node --roles ...</c>: runs a cluster node until Ctrl-C or SIGTERM.</summary>
+internal static class NodeCommand
+{
+    public static Command Create()
+    {
+        var roles = new Option<string?>("--roles") { Description = "Comma-separated roles: coordinator, generator, discriminator (env GANCLUSTER_ROLES)." };
+        var hostname = new Option<string?>("--hostname") { Description = "Address to bind (env GANCLUSTER_HOSTNAME; default 127.0.0.1)." };
+        var port = new Option<int?>("--port") { Description = "Port to bind (env GANCLUSTER_PORT; 0 = any free port)." };
+        var publicHostname = new Option<string?>("--public-hostname") { Description = "Address other machines use to reach this node (env GANCLUSTER_PUBLIC_HOSTNAME)." };
+        var seeds = new Option<string?>("--seeds") { Description = "Seed nodes host:port, comma-separated (env GANCLUSTER_SEEDS)." };
+        var data = new Option<string?>("--data") { Description = "Data folder for the database and logs (env GANCLUSTER_DATA)." };
+        var persistence = new Option<string?>("--persistence") { Description = "sqlite or postgresql (env GANCLUSTER_PERSISTENCE)." };
+        var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string (env GANCLUSTER_POSTGRES)." };
+        var logs = new Option<string?>("--logs") { Description = "Log folder (env GANCLUSTER_LOGS)." };
+        var config = new Option<string?>("--config") { Description = "The cluster-config folder (env GANCLUSTER_CONFIG)." };
+        var set = new Option<string[]>("--set") { Description = "Extra HOCON settings, key=value (repeatable), applied last.", AllowMultipleArgumentsPerToken = false };
+
+        var command = new Command("node", "Run a cluster node.") { roles, hostname, port, publicHostname, seeds, data, persistence, postgres, logs, config, set };
+        command.SetAction(async (parse, cancellation) =>
+        {
+            NodeOptions options;
+            string configDirectory;
+            try
+            {
+                options = NodeOptions.FromEnvironment();
+                options = options with
+                {
+                    Roles = parse.GetValue(roles) is { } r ? NodeOptions.ParseRoles(r, "--roles") : options.Roles,
+                    Hostname = parse.GetValue(hostname) ?? options.Hostname,
+                    Port = parse.GetValue(port) ?? options.Port,
+                    PublicHostname = parse.GetValue(publicHostname) ?? options.PublicHostname,
+                    SeedNodes = parse.GetValue(seeds) is { } s ? NodeOptions.ParseSeeds(s, "--seeds") : options.SeedNodes,
+                    DataDirectory = parse.GetValue(data) ?? options.DataDirectory,
+                    Persistence = parse.GetValue(persistence) is { } p ? NodeOptions.ParsePersistence(p, "--persistence") : options.Persistence,
+                    PostgresConnectionString = parse.GetValue(postgres) ?? options.PostgresConnectionString,
+                    LogDirectory = parse.GetValue(logs) ?? options.LogDirectory,
+                    ExtraHocon = parse.GetValue(set) is { Length: > 0 } extra ? string.Join("\n", extra) : null,
+                };
+                options.Validate();
+                configDirectory = ClusterConfigLoader.LocateConfigDirectory(parse.GetValue(config));
+            }
+            catch (NodeOptionsException e)
+            {
+                Console.Error.WriteLine($"gancluster node: {e.Message}");
+                return 2;
+            }
+
+            var log = LoggingSetup.Configure(options.NodeName, options.ResolvedLogDirectory);
+            try
+            {
+                if (options.HasRole(NodeRole.Generator) || options.HasRole(NodeRole.Discriminator))
+                {
+                    TorchRuntime.EnsureLoaded();
+                }
+
+                var system = GanClusterNode.Start(options, configDirectory);
+                var cluster = Akka.Cluster.Cluster.Get(system);
+                cluster.RegisterOnMemberUp(() => log.Information("GanCluster node up at {Address} with roles {Roles}", cluster.SelfAddress, string.Join(",", cluster.SelfRoles)));
+                using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+                {
+                    context.Cancel = true;
+                    CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
+                });
+                using var registration = cancellation.Register(() => CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance));
+                await system.WhenTerminated.ConfigureAwait(false);
+                log.Information("GanCluster node stopped");
+                return 0;
+            }
+            catch (Exception e) when (e is TorchUnavailableException or NodeOptionsException or Akka.Configuration.ConfigurationException)
+            {
+                log.Fatal("{Error}", e.Message);
+                return 1;
+            }
+            finally
+            {
+                await Log.CloseAndFlushAsync().ConfigureAwait(false);
+            }
+        });
+        return command;
+    }
+}
