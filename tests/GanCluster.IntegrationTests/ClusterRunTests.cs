@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Text.Json;
+using GanCluster.Training.Core;
+using Microsoft.Data.Sqlite;
+
+namespace GanCluster.IntegrationTests;
+
+/// <summary>
+/// The product's core promise, end to end with real processes: three nodes on loopback train an
+/// experiment submitted through the CLI, persist checkpoints, survive a restart of every process, and end
+/// with exactly the weights and per-round losses of <c>gancluster train --local</c> with the same seed.
+/// </summary>
+public sealed class ClusterRunTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("gancluster-it-").FullName;
+
+    [Fact]
+    public void A_cluster_run_matches_the_local_run_and_survives_a_restart_of_every_process()
+    {
+        // The maxout MLP with dropout and k = 2: every source of randomness and both phases are exercised.
+        var experiment = WriteExperiment("exact", rounds: 60, checkpointInterval: 20);
+        using var cluster = new LocalCluster(Path.Combine(_folder, "cluster"));
+        cluster.Start();
+
+        var id = cluster.Submit(experiment);
+        Assert.Matches("^exp-[0-9a-f]{8}$", id);
+
+        // Stop every process once the first checkpoint is stored, while the experiment is running.
+        cluster.WaitForState(id, "running", TimeSpan.FromSeconds(120), status => LocalCluster.CheckpointOf(status) >= 20);
+        cluster.Stop();
+
+        cluster.Start();
+        var (listCode, list, listAll) = cluster.Cli("list");
+        Assert.True(listCode == 0, listAll);
+        Assert.Contains(id, list);
+        var final = cluster.WaitForState(id, "completed", TimeSpan.FromSeconds(180));
+        Assert.Contains("rounds:        60/60", final);
+        Assert.Contains("Experiment " + id + " assigned", cluster.Coordinator.Output);
+        Assert.Contains("from the checkpoint of round", cluster.Coordinator.Output);
+
+        // The persisted checkpoints (retention 3 keeps 20, 40, 60) verify against their SHA-256.
+        var stored = ReadStoredCheckpoints(Path.Combine(_folder, "cluster", "checkpoints.db"), id);
+        Assert.Equal([20, 40, 60], stored.Keys.Order());
+
+        // The same experiment and seed locally, in one process.
+        var localRun = Path.Combine(_folder, "local");
+        var (code, _, all) = ChildProcess.RunGancluster(TimeSpan.FromSeconds(180), "train", "--local", experiment, "--out", localRun, "--log-every", "1", "--eval-samples", "0");
+        Assert.True(code == 0, all);
+        var local = Checkpoint.Load(Path.Combine(localRun, "checkpoints", "round-000060.ckpt"));
+
+        Assert.Equal(local.Generator.Sha256, stored[60].Generator);
+        Assert.Equal(local.Discriminator.Sha256, stored[60].Discriminator);
+
+        // Per-round losses of the last rounds (status shows the 20 most recent) equal the local ones.
+        var localLosses = File.ReadLines(Path.Combine(localRun, "metrics.jsonl"))
+            .Select(line => JsonDocument.Parse(line).RootElement)
+            .ToDictionary(e => e.GetProperty("round").GetInt32(), e => (e.GetProperty("loss/d").GetDouble(), e.GetProperty("loss/g").GetDouble()));
+        var clusterRounds = final.Split('\n').SkipWhile(l => !l.StartsWith("round ", StringComparison.Ordinal)).Skip(1)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(p => p.Length >= 3).ToList();
+        Assert.Equal(20, clusterRounds.Count);
+        Assert.Equal(Enumerable.Range(41, 20), clusterRounds.Select(p => int.Parse(p[0], CultureInfo.InvariantCulture)));
+        foreach (var p in clusterRounds)
+        {
+            var round = int.Parse(p[0], CultureInfo.InvariantCulture);
+            // status prints four decimals
+            Assert.InRange(Math.Abs(localLosses[round].Item1 - double.Parse(p[1], CultureInfo.InvariantCulture)), 0, 6e-5);
+            Assert.InRange(Math.Abs(localLosses[round].Item2 - double.Parse(p[2], CultureInfo.InvariantCulture)), 0, 6e-5);
+        }
+
+        var (samplesCode, samplesPath, samplesAll) = cluster.Cli("samples", id, "--out", Path.Combine(_folder, "grid.png"));
+        Assert.True(samplesCode == 0, samplesAll);
+        Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, File.ReadAllBytes(samplesPath.Trim()).Take(4));
+        cluster.Stop();
+    }
+
+    [Fact]
+    public void Client_errors_are_clear_for_an_unreachable_cluster_an_unknown_id_and_an_invalid_spec()
+    {
+        var (code, _, all) = ChildProcess.RunGancluster(TimeSpan.FromSeconds(60), "list", "--contact", "127.0.0.1:1", "--timeout", "3");
+        Assert.Equal(3, code);
+        Assert.Contains("no coordinator answered", all);
+
+        var bad = Path.Combine(_folder, "bad.json");
+        File.WriteAllText(bad, """{ "model": "mlp", "k": 0, "generatorOptimizer": { "learningRate": -1 } }""");
+        (code, _, all) = ChildProcess.RunGancluster(TimeSpan.FromSeconds(60), "submit", bad, "--contact", "127.0.0.1:1", "--timeout", "3");
+        Assert.Equal(2, code);
+        Assert.Contains("k: discriminator steps per round must be >= 1", all);
+        Assert.Contains("generatorOptimizer.learningRate", all);
+        Assert.DoesNotContain("no coordinator answered", all);
+
+        using var cluster = new LocalCluster(Path.Combine(_folder, "errors"));
+        cluster.Start();
+        (code, _, all) = cluster.Cli("status", "exp-00000000");
+        Assert.Equal(4, code);
+        Assert.Contains("unknown experiment 'exp-00000000'", all);
+        (code, var listing, all) = cluster.Cli("list");
+        Assert.True(code == 0, all);
+        Assert.DoesNotContain("exp-", listing);
+        cluster.Stop();
+    }
+
+    private string WriteExperiment(string name, int rounds, int checkpointInterval)
+    {
+        var path = Path.Combine(_folder, name + ".json");
+        File.WriteAllText(path, $$"""
+            {
+              "name": "{{name}}",
+              "model": "mlp",
+              "dataset": "mnist",
+              "loss": "non-saturating",
+              "k": 2,
+              "batchSize": 16,
+              "latentSize": 100,
+              "generatorOptimizer": { "type": "adam", "learningRate": 0.0002, "beta1": 0.5 },
+              "discriminatorOptimizer": { "type": "sgd", "learningRate": 0.05, "momentum": 0.5 },
+              "rounds": {{rounds}},
+              "checkpointInterval": {{checkpointInterval}},
+              "seed": 42,
+              "device": "cpu"
+            }
+            """);
+        return path;
+    }
+
+    private static Dictionary<int, (string Generator, string Discriminator)> ReadStoredCheckpoints(string database, string id)
+    {
+        using var connection = new SqliteConnection($"Data Source={database};Mode=ReadOnly");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT round, role, data, sha256 FROM gancluster_checkpoints WHERE experiment_id = $id AND role <> 'samples'";
+        command.Parameters.AddWithValue("$id", id);
+        using var reader = command.ExecuteReader();
+        var rows = new List<(int Round, string Role, string Sha)>();
+        while (reader.Read())
+        {
+            var data = (byte[])reader.GetValue(2);
+            Assert.Equal(reader.GetString(3), new HalfState(data).Sha256);
+            rows.Add((reader.GetInt32(0), reader.GetString(1), reader.GetString(3)));
+        }
+
+        return rows.GroupBy(r => r.Round).ToDictionary(g => g.Key, g => (g.Single(r => r.Role == "generator").Sha, g.Single(r => r.Role == "discriminator").Sha));
+    }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+}

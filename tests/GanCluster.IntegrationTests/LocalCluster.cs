@@ -1,0 +1,135 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+
+namespace GanCluster.IntegrationTests;
+
+/// <summary>
+/// A coordinator, a generator and a discriminator as three real processes on loopback, sharing a data
+/// folder that survives restarts. Every wait is bounded; Dispose kills whatever still runs.
+/// </summary>
+public sealed partial class LocalCluster : IDisposable
+{
+    private static readonly TimeSpan Startup = TimeSpan.FromSeconds(90);
+    private readonly List<ChildProcess> _nodes = [];
+
+    public LocalCluster(string dataDirectory, string persistenceArguments = "")
+    {
+        DataDirectory = dataDirectory;
+        Port = FreePort();
+        PersistenceArguments = persistenceArguments.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    public string DataDirectory { get; }
+
+    public int Port { get; }
+
+    public string Contact => $"127.0.0.1:{Port}";
+
+    private string[] PersistenceArguments { get; }
+
+    public ChildProcess Coordinator => _nodes.Single(n => n.Name == "coordinator");
+
+    /// <summary>Starts the three nodes and waits until the coordinator has both workers in its pool.</summary>
+    public void Start()
+    {
+        StartNode("coordinator", "coordinator", Port);
+        StartNode("generator", "generator", 0);
+        StartNode("discriminator", "discriminator", 0);
+        Coordinator.WaitForLine(l => l.Contains("(1 generators, 1 discriminators)", StringComparison.Ordinal), Startup, "both workers registered");
+    }
+
+    public ChildProcess StartNode(string name, string roles, int port)
+    {
+        var arguments = new List<string>
+        {
+            "node", "--roles", roles, "--port", port.ToString(), "--seeds", Contact,
+            "--data", DataDirectory, "--logs", Path.Combine(DataDirectory, "logs"),
+        };
+        arguments.AddRange(PersistenceArguments);
+        var node = ChildProcess.StartGancluster(name, [.. arguments]);
+        _nodes.RemoveAll(n => n.Name == name && n.HasExited);
+        _nodes.Add(node);
+        return node;
+    }
+
+    /// <summary>Stops every node with SIGTERM (a clean leave) and waits for them to exit.</summary>
+    public void Stop()
+    {
+        foreach (var node in _nodes.Where(n => n.Name != "coordinator"))
+        {
+            node.Signal(kill: false);
+        }
+
+        foreach (var node in _nodes.Where(n => n.Name != "coordinator"))
+        {
+            Assert.True(node.WaitForExit(TimeSpan.FromSeconds(30)), $"{node.Name} did not stop on SIGTERM:\n{node.Tail()}");
+        }
+
+        Coordinator.Signal(kill: false);
+        Assert.True(Coordinator.WaitForExit(TimeSpan.FromSeconds(30)), $"coordinator did not stop on SIGTERM:\n{Coordinator.Tail()}");
+        foreach (var node in _nodes)
+        {
+            node.Dispose();
+        }
+
+        _nodes.Clear();
+    }
+
+    public (int ExitCode, string StdOut, string All) Cli(params string[] arguments) =>
+        ChildProcess.RunGancluster(TimeSpan.FromSeconds(120), [.. arguments, "--contact", Contact]);
+
+    public string Submit(string experimentFile)
+    {
+        var (code, stdout, all) = Cli("submit", experimentFile);
+        Assert.True(code == 0, $"submit failed ({code}): {all}\n{Logs()}");
+        return stdout.Trim();
+    }
+
+    /// <summary>Polls <c>gancluster status</c> until the state matches.</summary>
+    public string WaitForState(string id, string state, TimeSpan timeout, Func<string, bool>? extra = null)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var last = string.Empty;
+        while (DateTime.UtcNow < deadline)
+        {
+            var (code, stdout, all) = Cli("status", id);
+            last = all;
+            if (code == 0 && StateOf(stdout) == state && (extra is null || extra(stdout)))
+            {
+                return stdout;
+            }
+
+            Thread.Sleep(500);
+        }
+
+        throw new TimeoutException($"{id} did not reach '{state}' within {timeout}. Last status:\n{last}\n{Logs()}");
+    }
+
+    public static string StateOf(string status) => StateLine().Match(status) is { Success: true } m ? m.Groups[1].Value : string.Empty;
+
+    public static int CheckpointOf(string status) => CheckpointLine().Match(status) is { Success: true } m ? int.Parse(m.Groups[1].Value) : 0;
+
+    public string Logs() => string.Join("\n", _nodes.Select(n => $"---- {n.Name}\n{n.Tail(40)}"));
+
+    public void Dispose()
+    {
+        foreach (var node in _nodes)
+        {
+            node.Dispose();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [GeneratedRegex(@"^state:\s+(\w+)", RegexOptions.Multiline)]
+    private static partial Regex StateLine();
+
+    [GeneratedRegex(@"^checkpoint:\s+round (\d+)", RegexOptions.Multiline)]
+    private static partial Regex CheckpointLine();
+}
