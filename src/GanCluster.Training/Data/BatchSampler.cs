@@ -2,13 +2,14 @@ using static TorchSharp.torch;
 
 namespace GanCluster.Training.Data;
 
-/// <summary>Where a <see cref="BatchSampler"/> stands: the epoch and the position in its permutation.</summary>
+/// <summary>Where a <see cref="BatchSampler"/> stands: the epoch and the position in that epoch's permutation.</summary>
 public sealed record SamplerState(long Epoch, int Cursor);
 
 /// <summary>
-/// Deterministic shuffled mini-batches: each epoch is a permutation drawn from (seed, epoch) alone, so a run
-/// restored from a checkpoint (which stores <see cref="State"/>) sees exactly the batches it would have seen.
-/// The incomplete tail of an epoch is dropped.
+/// Deterministic shuffled mini-batches. Each epoch's permutation is drawn from (seed, epoch) alone, with a
+/// generator of its own, so a run restored from a checkpoint (which stores <see cref="State"/>) sees exactly
+/// the batches it would have seen without the interruption. The incomplete tail of an epoch is dropped so
+/// that every batch has the requested size.
 /// </summary>
 public sealed class BatchSampler
 {
@@ -20,15 +21,27 @@ public sealed class BatchSampler
 
     public BatchSampler(SampleSet data, long seed)
     {
+        if (data.Count == 0)
+        {
+            throw new ArgumentException($"data: {data.Description} is empty; a sampler needs at least one sample", nameof(data));
+        }
+
         _data = data;
         _seed = seed;
         _order = Permutation(0);
     }
 
+    /// <summary>The position to store in a checkpoint.</summary>
     public SamplerState State => new(_epoch, _cursor);
 
+    /// <summary>Continues from a position returned by <see cref="State"/> (of a sampler with the same data and seed).</summary>
     public void Restore(SamplerState state)
     {
+        if (state.Epoch < 0 || state.Cursor < 0 || state.Cursor > _data.Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(state), $"state: epoch {state.Epoch}, cursor {state.Cursor}; expected epoch >= 0 and cursor in [0, {_data.Count}]");
+        }
+
         if (state.Epoch != _epoch)
         {
             _order = Permutation(state.Epoch);
@@ -38,12 +51,13 @@ public sealed class BatchSampler
         _cursor = state.Cursor;
     }
 
-    /// <summary>The next batch: samples [B, ...] and labels [B].</summary>
+    /// <summary>The next batch: new tensors samples [B, ...] and labels [B], which the caller disposes.</summary>
     public (Tensor Samples, Tensor Labels) Next(int batchSize)
     {
-        if (batchSize > _data.Count)
+        if (batchSize < 1 || batchSize > _data.Count)
         {
-            throw new ArgumentException($"batchSize: {batchSize} is larger than the data set ({_data.Count} samples of {_data.Description}); lower batchSize");
+            throw new ArgumentOutOfRangeException(
+                nameof(batchSize), $"batchSize: {batchSize}; expected 1 to {_data.Count}, the size of the data set ({_data.Description}). Fix: lower batchSize or use more data.");
         }
 
         if (_cursor + batchSize > _data.Count)
@@ -53,18 +67,14 @@ public sealed class BatchSampler
             _order = Permutation(_epoch);
         }
 
-        using var indices = tensor(_order.AsSpan(_cursor, batchSize).ToArray());
+        using var indices = tensor(_order.AsSpan(_cursor, batchSize).ToArray(), device: _data.Samples.device);
         _cursor += batchSize;
         return (_data.Samples.index_select(0, indices), _data.Labels.index_select(0, indices));
     }
 
     private long[] Permutation(long epoch)
     {
-        // A SplitMix64-derived seed per epoch keeps epochs independent and reproducible.
-        var mixed = unchecked((ulong)_seed + ((ulong)epoch * 0x9E3779B97F4A7C15UL));
-        mixed = unchecked((mixed ^ (mixed >> 30)) * 0xBF58476D1CE4E5B9UL);
-        mixed = unchecked((mixed ^ (mixed >> 27)) * 0x94D049BB133111EBUL);
-        using var generator = new Generator(mixed ^ (mixed >> 31));
+        using var generator = new Generator(SeedMixer.Mix(_seed, epoch));
         using var permutation = randperm(_data.Count, generator: generator);
         return permutation.data<long>().ToArray();
     }

@@ -1,68 +1,52 @@
-using System.Reflection;
 using GanCluster.Training.Options;
 
 namespace GanCluster.Training.Data;
 
-/// <summary>Loads the real data an experiment names, split into training and held-out parts.</summary>
+/// <summary>Loads the real data an experiment names, split into a training part and a held-out part.</summary>
 public static class DatasetCatalog
 {
     /// <summary>Where Debian's dataset-fashion-mnist package installs Fashion-MNIST.</summary>
     public const string FashionMnistDefault = "/usr/share/datasets/fashion-mnist";
 
+    /// <summary>Seed streams of the 2-D mixtures: different streams keep the held-out points independent of the training points.</summary>
+    private const long TrainStream = 101;
+    private const long HeldOutStream = 102;
+
+    /// <summary>
+    /// mnist: the bundled 10k digits split by heldOutFraction, or an MNIST folder (train / t10k) when dataPath is set;
+    /// fashion-mnist: dataPath or <see cref="FashionMnistDefault"/> (train / t10k);
+    /// ring8, grid25: mixture.samples training points and round(samples * heldOutFraction) held-out points.
+    /// </summary>
     public static (SampleSet Train, SampleSet HeldOut) Load(ExperimentSpec spec)
     {
         switch (spec.Dataset)
         {
             case DatasetKind.Mnist when spec.DataPath is null:
-                return BundledMnist(spec.HeldOutFraction);
+                return BundledMnist.Load(spec.HeldOutFraction);
             case DatasetKind.Mnist:
                 return MnistFolder.Load(spec.DataPath, "mnist");
             case DatasetKind.FashionMnist:
                 var folder = spec.DataPath ?? FashionMnistDefault;
-                if (!Directory.Exists(folder))
-                {
-                    throw new DataFormatException(
-                        $"dataPath: Fashion-MNIST is not at {folder}; install it with 'apt-get install -y dataset-fashion-mnist' or set dataPath to a folder of its IDX files");
-                }
-
-                return MnistFolder.Load(folder, "fashion-mnist");
+                var fix = spec.DataPath is null
+                    ? "install it with 'apt-get install -y dataset-fashion-mnist', or set dataPath to a folder of its four IDX files"
+                    : "set dataPath to a folder of the four Fashion-MNIST IDX files, or remove dataPath and 'apt-get install -y dataset-fashion-mnist'";
+                return MnistFolder.Load(folder, "fashion-mnist", fix);
             case DatasetKind.Ring8:
             case DatasetKind.Grid25:
                 var mixture = Mixture(spec);
-                var heldOut = Math.Max(1, (int)Math.Round(spec.Mixture.Samples * spec.HeldOutFraction));
-                return (mixture.Sample(spec.Mixture.Samples, spec.Seed, "training"), mixture.Sample(heldOut, spec.Seed ^ 0x5EED, "held out"));
+                var heldOutCount = (int)Math.Round(spec.Mixture.Samples * spec.HeldOutFraction, MidpointRounding.AwayFromZero);
+                var train = mixture.Sample(spec.Mixture.Samples, (long)SeedMixer.Mix(spec.Seed, TrainStream), "training set");
+                return (train, mixture.Sample(heldOutCount, (long)SeedMixer.Mix(spec.Seed, HeldOutStream), "held-out set"));
             default:
-                throw new ArgumentException($"dataset: unknown data set {spec.Dataset}");
+                throw new ArgumentException($"dataset: unknown data set {spec.Dataset}", nameof(spec));
         }
     }
 
-    /// <summary>The mixture of a 2-D experiment (ring8 or grid25).</summary>
+    /// <summary>The mixture of a 2-D experiment (ring8 or grid25), shaped by spec.Mixture.</summary>
     public static GaussianMixture2D Mixture(ExperimentSpec spec) => spec.Dataset switch
     {
         DatasetKind.Ring8 => GaussianMixture2D.Ring(8, spec.Mixture.Radius, spec.Mixture.Std),
         DatasetKind.Grid25 => GaussianMixture2D.Grid(5, spec.Mixture.Spacing, spec.Mixture.Std),
-        _ => throw new ArgumentException($"dataset: {spec.Dataset} is not a 2-D mixture"),
+        _ => throw new ArgumentException($"dataset: {spec.Dataset} is not a 2-D mixture; expected ring8 or grid25", nameof(spec)),
     };
-
-    /// <summary>
-    /// The 10,000 MNIST digits shipped inside this assembly, split deterministically: the first
-    /// (1 - heldOutFraction) for training, the rest held out (the file's order is already shuffled and
-    /// class-balanced).
-    /// </summary>
-    public static (SampleSet Train, SampleSet HeldOut) BundledMnist(double heldOutFraction)
-    {
-        var images = Idx.Parse(ReadResource("images-idx3-ubyte.gz"), Idx.ImagesMagic, "bundled images-idx3-ubyte.gz");
-        var labels = Idx.Parse(ReadResource("labels-idx1-ubyte.gz"), Idx.LabelsMagic, "bundled labels-idx1-ubyte.gz");
-        var trainCount = (int)Math.Round(images.Count * (1 - heldOutFraction));
-        return (ImageData.FromIdx(images, labels, $"bundled MNIST ({trainCount} training digits)", 0, trainCount),
-                ImageData.FromIdx(images, labels, $"bundled MNIST ({images.Count - trainCount} held-out digits)", trainCount, images.Count - trainCount));
-    }
-
-    private static byte[] ReadResource(string name)
-    {
-        var assembly = typeof(DatasetCatalog).Assembly;
-        var resource = assembly.GetManifestResourceNames().FirstOrDefault(n => n.EndsWith(name, StringComparison.Ordinal))
-            ?? throw new DataFormatException($"the bundled data set is missing from {assembly.GetName().Name} ({name}); rebuild GanCluster.Training");
-        return Idx.ReadMaybeGzip(assembly.GetManifestResourceStream(resource)!);
-    }
 }

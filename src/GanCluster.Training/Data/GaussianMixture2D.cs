@@ -3,67 +3,89 @@ using static TorchSharp.torch;
 namespace GanCluster.Training.Data;
 
 /// <summary>
-/// A 2-D mixture of isotropic Gaussians with equal weights: the standard mode-collapse benchmarks, 8 modes
-/// on a ring and 25 modes on a 5x5 grid (as in VEEGAN, PacGAN and others).
+/// A 2-D mixture of isotropic Gaussians with equal weights: the standard mode-collapse benchmarks, 8 modes on
+/// a ring and 25 modes on a 5x5 grid (Metz et al. 2016, VEEGAN, PacGAN).
 /// </summary>
 public sealed class GaussianMixture2D
 {
-    private readonly float[] _means;
+    private readonly float[,] _means;
 
-    private GaussianMixture2D(float[] means, double std, string description)
+    private GaussianMixture2D(float[,] means, double std, string description)
     {
+        if (!(std > 0) || double.IsInfinity(std))
+        {
+            throw new ArgumentOutOfRangeException(nameof(std), $"std: {std}; expected a finite standard deviation > 0");
+        }
+
         _means = means;
         Std = std;
         Description = description;
     }
 
+    /// <summary>Standard deviation of every component, in both coordinates.</summary>
     public double Std { get; }
 
+    /// <summary>For logs, for example "8 Gaussians on a ring of radius 2, std 0.02".</summary>
     public string Description { get; }
 
-    public int Modes => _means.Length / 2;
+    /// <summary>Number of components.</summary>
+    public int Modes => _means.GetLength(0);
 
-    /// <summary>Mode centres, float32 [M, 2] (a new tensor on each call: the caller disposes it).</summary>
-    public Tensor Means => tensor(_means).view(Modes, 2);
+    /// <summary>Component centres, float32 [M, 2]: a new tensor on each call, which the caller disposes.</summary>
+    public Tensor Means => tensor(_means);
 
-    public static GaussianMixture2D Ring(int modes, double radius, double std)
+    /// <summary>Component centres as a copy of the managed array [M, 2].</summary>
+    public float[,] MeanArray => (float[,])_means.Clone();
+
+    /// <summary>Modes evenly spaced on a circle of <paramref name="radius"/>, the first at (radius, 0).</summary>
+    public static GaussianMixture2D Ring(int modes = 8, double radius = 2.0, double std = 0.02)
     {
-        var means = new float[modes * 2];
+        ArgumentOutOfRangeException.ThrowIfLessThan(modes, 1);
+        var means = new float[modes, 2];
         for (var i = 0; i < modes; i++)
         {
             var angle = 2 * Math.PI * i / modes;
-            means[2 * i] = (float)(radius * Math.Cos(angle));
-            means[(2 * i) + 1] = (float)(radius * Math.Sin(angle));
+            means[i, 0] = (float)(radius * Math.Cos(angle));
+            means[i, 1] = (float)(radius * Math.Sin(angle));
         }
 
         return new GaussianMixture2D(means, std, $"{modes} Gaussians on a ring of radius {radius}, std {std}");
     }
 
-    public static GaussianMixture2D Grid(int side, double spacing, double std)
+    /// <summary>
+    /// A side x side grid centred at the origin: mode (i, j) sits at ((i - (side - 1) / 2) * spacing,
+    /// (j - (side - 1) / 2) * spacing), so for side 5 the coordinates are (i - 2) * spacing.
+    /// </summary>
+    public static GaussianMixture2D Grid(int side = 5, double spacing = 2.0, double std = 0.02)
     {
-        var means = new float[side * side * 2];
+        ArgumentOutOfRangeException.ThrowIfLessThan(side, 1);
+        var means = new float[side * side, 2];
         var offset = (side - 1) / 2.0;
         for (var i = 0; i < side; i++)
         {
             for (var j = 0; j < side; j++)
             {
-                var m = (i * side) + j;
-                means[2 * m] = (float)((i - offset) * spacing);
-                means[(2 * m) + 1] = (float)((j - offset) * spacing);
+                means[(i * side) + j, 0] = (float)((i - offset) * spacing);
+                means[(i * side) + j, 1] = (float)((j - offset) * spacing);
             }
         }
 
         return new GaussianMixture2D(means, std, $"{side}x{side} grid of Gaussians, spacing {spacing}, std {std}");
     }
 
-    /// <summary>Draws <paramref name="count"/> points, deterministically from <paramref name="seed"/>; labels are the components.</summary>
-    public SampleSet Sample(int count, long seed, string split)
+    /// <summary>
+    /// Draws <paramref name="count"/> points: a uniformly chosen component (the label) plus Gaussian noise.
+    /// Deterministic in <paramref name="seed"/>: it uses its own generator, never torch's global one.
+    /// </summary>
+    public SampleSet Sample(int count, long seed, string split = "sample")
     {
-        using var generator = new Generator((ulong)seed);
-        using var means = Means;
-        var labels = randint(0, Modes, count, dtype: int64, generator: generator);
-        using var noise = randn(new long[] { count, 2 }, generator: generator);
-        var points = means.index_select(0, labels) + (noise * Std);
-        return new SampleSet(points, labels, Modes, $"{Description}, {split}");
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(SeedMixer.Mix(seed, 0));
+        var means = Means;
+        var labels = randint(0, Modes, new long[] { count }, dtype: int64, generator: generator);
+        var noise = randn(new long[] { count, 2 }, dtype: float32, generator: generator);
+        var points = means.index_select(0, labels).add_(noise.mul_(Std));
+        return new SampleSet(points.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope(), Modes, $"{Description}, {split} ({count} points)");
     }
 }

@@ -2,40 +2,49 @@ using static TorchSharp.torch;
 
 namespace GanCluster.Training.Data;
 
-/// <summary>Turns IDX images and labels into a <see cref="SampleSet"/> (float [N,1,H,W] in [0,1], int64 labels).</summary>
+/// <summary>Turns IDX images and labels into a <see cref="SampleSet"/>: float32 [N, 1, H, W] in [0, 1] and int64 labels.</summary>
 public static class ImageData
 {
-    public static SampleSet FromIdx(IdxArray images, IdxArray labels, string description, int? start = null, int? count = null)
+    /// <summary>Side of MNIST and Fashion-MNIST images; every image model and the Parzen evaluation assume it.</summary>
+    public const int Side = 28;
+
+    /// <summary>Classes of MNIST and Fashion-MNIST.</summary>
+    public const int Classes = 10;
+
+    /// <summary>
+    /// Items [start, start + count) of a checked image/label pair (see <see cref="IdxReader.ReadPair"/>).
+    /// Images must be 28x28 and labels below 10: other files would fail much later, inside a model.
+    /// </summary>
+    public static SampleSet FromIdx(IdxArray images, IdxArray labels, string origin, string description, int start = 0, int? count = null)
     {
-        if (images.Dimensions.Length != 3)
+        if (images.Dimensions.Length != 3 || images.Dimensions[1] != Side || images.Dimensions[2] != Side)
         {
-            throw new DataFormatException($"{description}: images must have 3 dimensions (count, rows, columns); found {images.Dimensions.Length}");
+            throw new DataFormatException(
+                $"{origin}: images of {string.Join(" x ", images.Dimensions[1..])}; expected {Side} x {Side} (MNIST format). Fix: use MNIST or Fashion-MNIST IDX files, or resize the data set to 28x28.");
         }
 
-        if (labels.Dimensions.Length != 1 || labels.Count != images.Count)
+        IdxReader.CheckPair(images, labels, origin, origin);
+        var n = count ?? (images.Count - start);
+        if (start < 0 || n < 0 || start + n > images.Count)
         {
-            throw new DataFormatException($"{description}: {images.Count} images but {labels.Count} labels; the image and label files must belong together");
+            throw new ArgumentOutOfRangeException(nameof(count), $"items [{start}, {start + n}) are outside the {images.Count} items of {origin}");
         }
 
-        var (rows, columns) = (images.Dimensions[1], images.Dimensions[2]);
-        var from = start ?? 0;
-        var n = count ?? (images.Count - from);
-        var pixels = rows * columns;
-        var floats = new float[(long)n * pixels];
-        var source = images.Data.AsSpan(from * pixels, n * pixels);
-        for (var i = 0; i < floats.Length; i++)
+        var labelBytes = labels.Data.AsSpan(start, n);
+        var bad = labelBytes.IndexOfAnyInRange((byte)Classes, byte.MaxValue);
+        if (bad >= 0)
         {
-            floats[i] = source[i] / 255f;
+            throw new DataFormatException(
+                $"{origin}: label {labelBytes[bad]} at item {start + bad}; expected class labels 0-{Classes - 1}. Fix: use the label file of an MNIST-format data set.");
         }
 
-        var labelValues = new long[n];
-        var maxLabel = 0;
-        for (var i = 0; i < n; i++)
-        {
-            labelValues[i] = labels.Data[from + i];
-            maxLabel = Math.Max(maxLabel, labels.Data[from + i]);
-        }
+        using var scope = NewDisposeScope();
+        const int pixels = Side * Side;
 
-        return new SampleSet(tensor(floats).view(n, 1, rows, columns), tensor(labelValues), Math.Max(10, maxLabel + 1), description);
+        // Bytes go into a uint8 tensor and are converted there: one native pass instead of a managed float[] copy.
+        var raw = tensor(images.Data.AsSpan(start * pixels, n * pixels).ToArray(), new long[] { n, 1, Side, Side });
+        var samples = raw.to(float32).div_(255f);
+        var classes = tensor(labelBytes.ToArray(), new long[] { n }).to(int64);
+        return new SampleSet(samples.MoveToOuterDisposeScope(), classes.MoveToOuterDisposeScope(), Classes, description);
     }
 }

@@ -1,39 +1,70 @@
+using GanCluster.Training.Data;
 using static TorchSharp.torch;
 
 namespace GanCluster.Training.Metrics;
 
-/// <summary>Mode coverage of a 2-D mixture.</summary>
-/// <param name="ModesCaptured">Modes nearest to at least one high-quality sample.</param>
+/// <summary>Mode coverage of generated 2-D points.</summary>
+/// <param name="ModesCaptured">Modes that are the nearest mode of at least one high-quality sample.</param>
 /// <param name="Modes">Modes of the mixture.</param>
-/// <param name="HighQualityFraction">Samples within 3 standard deviations of their nearest mode.</param>
-/// <param name="KlToUniform">KL(histogram of high-quality samples over modes || uniform over all modes).</param>
+/// <param name="HighQualityFraction">Fraction of samples within 3 standard deviations of their nearest mode.</param>
+/// <param name="KlToUniform">KL(p || uniform) of the high-quality samples' histogram p over modes (see <see cref="ModeCoverage"/>).</param>
 public sealed record ModeCoverageResult(int ModesCaptured, int Modes, double HighQualityFraction, double KlToUniform);
 
 /// <summary>
-/// The mode-collapse metrics of the 2-D benchmarks (as in VEEGAN and PacGAN): a sample is high quality if
-/// it lies within 3 standard deviations of its nearest mode; a mode is captured if at least one
-/// high-quality sample is nearest to it. KL is the sum over modes with p &gt; 0 of p log(p M), which is 0
-/// for a perfectly balanced generator and log M when one mode takes everything (and 0 if nothing is high quality).
+/// The mode-collapse metrics of the 2-D benchmarks (VEEGAN, PacGAN): a sample is high quality if its Euclidean
+/// distance to its nearest mode is at most 3 standard deviations; a mode is captured if at least one high-quality
+/// sample is nearest to it. KL = sum over modes with p &gt; 0 of p log(p / (1/M)): empty bins add nothing (0 log 0 = 0),
+/// so KL is finite, 0 for a perfectly balanced generator and log M when one mode takes everything. With no
+/// high-quality sample at all p is undefined and KL is reported as log M, the value of total collapse.
 /// </summary>
 public static class ModeCoverage
 {
+    /// <summary>A sample is high quality within this many standard deviations of its nearest mode.</summary>
+    public const double HighQualityStds = 3.0;
+
+    public static ModeCoverageResult Evaluate(Tensor points, GaussianMixture2D mixture)
+    {
+        using var means = mixture.Means;
+        return Evaluate(points, means, mixture.Std);
+    }
+
+    /// <summary>points [N, 2], means [M, 2], std of the mixture's components.</summary>
     public static ModeCoverageResult Evaluate(Tensor points, Tensor means, double std)
     {
-        using var scope = NewDisposeScope();
-        var distances = cdist(points.to(float32), means.to(float32));
-        var (nearestDistance, nearest) = distances.min(1);
-        var highQuality = nearestDistance <= (3 * std);
-        var modes = (int)means.shape[0];
-        var counts = zeros(modes, dtype: int64).index_add(0, nearest[highQuality], ones_like(nearest[highQuality]), 1);
-        var histogram = counts.data<long>().ToArray();
-        var total = histogram.Sum();
-        var kl = 0.0;
-        foreach (var c in histogram.Where(c => c > 0))
+        if (points.dim() != 2 || points.shape[1] != 2 || means.dim() != 2 || means.shape[1] != 2 || means.shape[0] == 0)
         {
-            var p = (double)c / total;
-            kl += p * Math.Log(p * modes);
+            throw new ArgumentException($"points [{string.Join(", ", points.shape)}], means [{string.Join(", ", means.shape)}]; expected [N, 2] and [M, 2] with M >= 1");
         }
 
-        return new ModeCoverageResult(histogram.Count(c => c > 0), modes, (double)total / points.shape[0], kl);
+        if (!(std > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(std), $"std: {std}; expected > 0");
+        }
+
+        var modes = (int)means.shape[0];
+        var n = points.shape[0];
+        if (n == 0)
+        {
+            return new ModeCoverageResult(0, modes, 0, Math.Log(modes));
+        }
+
+        using var scope = NewDisposeScope();
+        var distances = cdist(points.detach().cpu().to(float64), means.detach().cpu().to(float64));
+        var (nearestDistance, nearest) = distances.min(1);
+        var highQuality = nearestDistance.le(HighQualityStds * std);
+        var counts = nearest.masked_select(highQuality).bincount(null, modes).data<long>().ToArray();
+        var total = counts.Sum();
+        var kl = Math.Log(modes);
+        if (total > 0)
+        {
+            kl = 0;
+            foreach (var c in counts.Where(c => c > 0))
+            {
+                var p = (double)c / total;
+                kl += p * Math.Log(p * modes);
+            }
+        }
+
+        return new ModeCoverageResult(counts.Count(c => c > 0), modes, (double)total / n, kl);
     }
 }
