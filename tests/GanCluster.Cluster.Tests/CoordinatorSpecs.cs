@@ -1,0 +1,290 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Persistence.Sql;
+using Akka.TestKit;
+using Akka.TestKit.Xunit2;
+using GanCluster.Cluster.Coordinator;
+using GanCluster.Cluster.Transfer;
+using GanCluster.Hosting;
+using GanCluster.Protocol;
+using GanCluster.Training.Options;
+
+namespace GanCluster.Cluster.Tests;
+
+/// <summary>The coordinator's protocol with probe workers, on a real SQLite journal and checkpoint store.</summary>
+public sealed class CoordinatorSpecs : TestKit
+{
+    private readonly string _folder;
+    private readonly ICheckpointStore _store;
+
+    public CoordinatorSpecs() : this(Directory.CreateTempSubdirectory("gancluster-coord-").FullName)
+    {
+    }
+
+    private CoordinatorSpecs(string folder) : base(JournalConfig.Sqlite(Path.Combine(folder, "journal.db")))
+    {
+        _folder = folder;
+        _store = new SqlCheckpointStore(SqlCheckpointStore.Dialect.Sqlite, $"Data Source={Path.Combine(folder, "checkpoints.db")}");
+    }
+
+    private IActorRef StartCoordinator(string name = "coordinator") =>
+        Sys.ActorOf(CoordinatorActor.Props(_store, new CoordinatorSettings(3, 50, 50, 200, SpecConfig.Wire, 1 << 20), Sys.ActorOf(BulkSender.Props(1 << 20))), name + Guid.NewGuid().ToString("N")[..6]);
+
+    private sealed record Pair(TestProbe Generator, TestProbe Discriminator);
+
+    private Pair RegisterPair(IActorRef coordinator)
+    {
+        var pair = new Pair(CreateTestProbe(), CreateTestProbe());
+        coordinator.Tell(new RegisterWorker(WorkerRole.Generator, pair.Generator.Ref, "gen-node", SpecConfig.Wire), pair.Generator.Ref);
+        pair.Generator.ExpectMsg<WorkerRegistered>();
+        coordinator.Tell(new RegisterWorker(WorkerRole.Discriminator, pair.Discriminator.Ref, "disc-node", SpecConfig.Wire), pair.Discriminator.Ref);
+        pair.Discriminator.ExpectMsg<WorkerRegistered>();
+        return pair;
+    }
+
+    private ExperimentId Submit(IActorRef coordinator, ExperimentSpec spec, int priority = 0)
+    {
+        coordinator.Tell(new SubmitExperiment(SpecJson.Serialize(spec, indented: false), priority, SpecConfig.Wire), TestActor);
+        return ExpectMsg<ExperimentAccepted>(TimeSpan.FromSeconds(10)).Id;
+    }
+
+    private static (AssignExperiment Generator, AssignExperiment Discriminator) ExpectAssigned(Pair pair)
+    {
+        var g = pair.Generator.FishForMessage<AssignExperiment>(_ => true, TimeSpan.FromSeconds(10));
+        var d = pair.Discriminator.FishForMessage<AssignExperiment>(_ => true, TimeSpan.FromSeconds(10));
+        Assert.Equal(pair.Discriminator.Ref, g.Peer);
+        Assert.Equal(pair.Generator.Ref, d.Peer);
+        return (g, d);
+    }
+
+    private static void Ready(IActorRef coordinator, Pair pair, ExperimentId id, int nextRound)
+    {
+        coordinator.Tell(new ExperimentReady(id, WorkerRole.Generator, nextRound), pair.Generator.Ref);
+        coordinator.Tell(new ExperimentReady(id, WorkerRole.Discriminator, nextRound), pair.Discriminator.Ref);
+    }
+
+    private static RoundMetrics Metrics(int round, double dLoss = 1.2) => new(round, dLoss, 0.8, 0.6, 0.4, 1, 2, 1, 1, 5, 1000);
+
+    private static void CompleteRounds(IActorRef coordinator, Pair pair, ExperimentId id, int from, int to)
+    {
+        for (var round = from; round <= to; round++)
+        {
+            coordinator.Tell(new RoundCompleted(id, Metrics(round)), pair.Generator.Ref);
+        }
+    }
+
+    private static void AnswerCheckpoint(IActorRef coordinator, Pair pair, ExperimentId id, int round)
+    {
+        Assert.Equal(round, pair.Generator.FishForMessage<TakeCheckpoint>(_ => true, TimeSpan.FromSeconds(10)).Round);
+        Assert.Equal(round, pair.Discriminator.FishForMessage<TakeCheckpoint>(_ => true, TimeSpan.FromSeconds(10)).Round);
+        var g = new byte[] { 1, 2, 3, (byte)round };
+        var d = new byte[] { 9, 8, 7, (byte)round };
+        coordinator.Tell(new HalfCheckpoint(id, WorkerRole.Generator, round, CheckpointBlob.Hash(g), g), pair.Generator.Ref);
+        coordinator.Tell(new HalfCheckpoint(id, WorkerRole.Discriminator, round, CheckpointBlob.Hash(d), d), pair.Discriminator.Ref);
+    }
+
+    private ExperimentSummary Status(IActorRef coordinator, ExperimentId id)
+    {
+        coordinator.Tell(new GetExperimentStatus(id), TestActor);
+        return ExpectMsg<ExperimentStatusReply>(TimeSpan.FromSeconds(10)).Summary;
+    }
+
+    [Fact]
+    public async Task An_experiment_runs_to_the_end_in_rounds_granted_up_to_each_checkpoint()
+    {
+        var coordinator = StartCoordinator();
+        var pair = RegisterPair(coordinator);
+        var id = Submit(coordinator, SpecConfig.ToySpec(rounds: 4, checkpointInterval: 2));
+        var (g, _) = ExpectAssigned(pair);
+        Assert.Equal(1, g.NextRound);
+        Assert.Null(g.HalfState);
+        Ready(coordinator, pair, id, 1);
+
+        var first = pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10));
+        Assert.Equal((1, 2), (first.FromRound, first.ToRound));
+        CompleteRounds(coordinator, pair, id, 1, 2);
+        AnswerCheckpoint(coordinator, pair, id, 2);
+
+        var second = pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10));
+        Assert.Equal((3, 4), (second.FromRound, second.ToRound));
+        CompleteRounds(coordinator, pair, id, 3, 4);
+        AnswerCheckpoint(coordinator, pair, id, 4);
+
+        pair.Generator.FishForMessage<StopExperiment>(_ => true, TimeSpan.FromSeconds(10));
+        pair.Discriminator.FishForMessage<StopExperiment>(_ => true, TimeSpan.FromSeconds(10));
+        var summary = Status(coordinator, id);
+        Assert.Equal(ExperimentState.Completed, summary.State);
+        Assert.Equal(4, summary.RoundsDone);
+        Assert.Equal(4, summary.LastCheckpointRound);
+        Assert.NotNull(await _store.LoadAsync(id.Value, 4, CheckpointRoles.Generator));
+    }
+
+    [Fact]
+    public void An_invalid_spec_is_rejected_with_its_field_and_leaves_the_queue_untouched()
+    {
+        var coordinator = StartCoordinator();
+        var valid = Submit(coordinator, SpecConfig.ToySpec());
+        coordinator.Tell(new SubmitExperiment("""{ "model": "toy", "dataset": "ring8", "k": 0 }""", 0, SpecConfig.Wire), TestActor);
+        var rejected = ExpectMsg<ExperimentRejected>(TimeSpan.FromSeconds(10));
+        Assert.Equal("k", rejected.Field);
+        coordinator.Tell(new SubmitExperiment("{ not json", 0, SpecConfig.Wire), TestActor);
+        ExpectMsg<ExperimentRejected>();
+
+        coordinator.Tell(ListExperiments.Instance, TestActor);
+        var list = ExpectMsg<ExperimentList>();
+        Assert.Equal([valid], list.Experiments.Select(e => e.Id));
+        Assert.Equal(ExperimentState.Queued, list.Experiments[0].State);
+    }
+
+    [Fact]
+    public void A_client_or_worker_with_other_wire_settings_is_refused()
+    {
+        var coordinator = StartCoordinator();
+        var other = SpecConfig.Wire with { MaximumFrameSize = 128000 };
+        coordinator.Tell(new SubmitExperiment(SpecJson.Serialize(SpecConfig.ToySpec()), 0, other), TestActor);
+        Assert.Contains("maximum-frame-size", ExpectMsg<WireMismatch>(TimeSpan.FromSeconds(15)).Reason);
+        var worker = CreateTestProbe();
+        coordinator.Tell(new RegisterWorker(WorkerRole.Generator, worker.Ref, "n", other), worker.Ref);
+        worker.ExpectMsg<WireMismatch>();
+    }
+
+    [Fact]
+    public void A_restarted_coordinator_recovers_the_journal_and_resumes_from_the_last_checkpoint()
+    {
+        var coordinator = StartCoordinator();
+        var pair = RegisterPair(coordinator);
+        var id = Submit(coordinator, SpecConfig.ToySpec(rounds: 6, checkpointInterval: 2));
+        ExpectAssigned(pair);
+        Ready(coordinator, pair, id, 1);
+        pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10));
+        CompleteRounds(coordinator, pair, id, 1, 2);
+        AnswerCheckpoint(coordinator, pair, id, 2);
+        pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10));
+        CompleteRounds(coordinator, pair, id, 3, 3); // a round after the checkpoint, lost with the coordinator
+
+        Watch(coordinator);
+        Sys.Stop(coordinator);
+        ExpectTerminated(coordinator);
+
+        var restarted = StartCoordinator("restarted");
+        var summary = Status(restarted, id);
+        Assert.Equal(ExperimentState.Paused, summary.State);
+        Assert.Equal(2, summary.LastCheckpointRound);
+
+        var newPair = RegisterPair(restarted);
+        var (g, d) = ExpectAssigned(newPair);
+        Assert.Equal(3, g.NextRound);
+        Assert.True(g.Incarnation > 1);
+        Assert.Equal(new byte[] { 1, 2, 3, 2 }, g.HalfState);
+        Assert.Equal(new byte[] { 9, 8, 7, 2 }, d.HalfState);
+        Ready(restarted, newPair, id, 3);
+        Assert.Equal(3, newPair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10)).FromRound);
+        CompleteRounds(restarted, newPair, id, 3, 4);
+        coordinator = restarted;
+        restarted.Tell(new GetExperimentStatus(id), TestActor);
+        var rounds = ExpectMsg<ExperimentStatusReply>().RecentRounds.Select(r => r.Round).ToList();
+        Assert.Equal([1, 2, 3, 4], rounds); // no gap, no duplicate
+    }
+
+    [Fact]
+    public void A_lost_worker_pauses_its_experiment_until_a_worker_of_that_role_joins()
+    {
+        var coordinator = StartCoordinator();
+        var pair = RegisterPair(coordinator);
+        var id = Submit(coordinator, SpecConfig.ToySpec(rounds: 6, checkpointInterval: 2));
+        ExpectAssigned(pair);
+        Ready(coordinator, pair, id, 1);
+        pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10));
+        CompleteRounds(coordinator, pair, id, 1, 2);
+        AnswerCheckpoint(coordinator, pair, id, 2);
+        Assert.Equal(3, pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10)).FromRound); // the checkpoint is stored
+
+        Sys.Stop(pair.Discriminator.Ref);
+        pair.Generator.FishForMessage<StopExperiment>(_ => true, TimeSpan.FromSeconds(10));
+        AwaitAssert(() => Assert.Equal(ExperimentState.Paused, Status(coordinator, id).State), TimeSpan.FromSeconds(10));
+        Assert.Contains("discriminator node disc-node left", Status(coordinator, id).Reason);
+
+        var discriminator = CreateTestProbe();
+        coordinator.Tell(new RegisterWorker(WorkerRole.Discriminator, discriminator.Ref, "disc-node-2", SpecConfig.Wire), discriminator.Ref);
+        var assigned = discriminator.FishForMessage<AssignExperiment>(_ => true, TimeSpan.FromSeconds(10));
+        Assert.Equal(3, assigned.NextRound);
+        Assert.Equal(new byte[] { 9, 8, 7, 2 }, assigned.HalfState);
+        Assert.Equal(3, pair.Generator.FishForMessage<AssignExperiment>(_ => true, TimeSpan.FromSeconds(10)).NextRound);
+    }
+
+    [Fact]
+    public void A_non_finite_loss_marks_the_experiment_diverged_and_keeps_the_last_good_checkpoint()
+    {
+        var coordinator = StartCoordinator();
+        var pair = RegisterPair(coordinator);
+        var id = Submit(coordinator, SpecConfig.ToySpec(rounds: 6, checkpointInterval: 2));
+        ExpectAssigned(pair);
+        Ready(coordinator, pair, id, 1);
+        pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10));
+        CompleteRounds(coordinator, pair, id, 1, 2);
+        AnswerCheckpoint(coordinator, pair, id, 2);
+        pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10));
+        coordinator.Tell(new RoundCompleted(id, Metrics(3, double.NaN)), pair.Generator.Ref);
+
+        pair.Generator.FishForMessage<StopExperiment>(_ => true, TimeSpan.FromSeconds(10));
+        var summary = Status(coordinator, id);
+        Assert.Equal(ExperimentState.Diverged, summary.State);
+        Assert.Contains("diverged at round 3", summary.Reason);
+        Assert.Equal(2, summary.LastCheckpointRound);
+        Assert.Equal(2, summary.RoundsDone);
+    }
+
+    [Fact]
+    public void Experiments_wait_in_priority_then_submission_order_for_a_free_pair()
+    {
+        var coordinator = StartCoordinator();
+        var low = Submit(coordinator, SpecConfig.ToySpec(rounds: 2, checkpointInterval: 2) with { Name = "low" });
+        var high = Submit(coordinator, SpecConfig.ToySpec(rounds: 2, checkpointInterval: 2) with { Name = "high" }, priority: 5);
+        var pair = RegisterPair(coordinator);
+        var (g, _) = ExpectAssigned(pair);
+        Assert.Equal(high, g.Id);
+        Ready(coordinator, pair, high, 1);
+        pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10));
+        CompleteRounds(coordinator, pair, high, 1, 2);
+        AnswerCheckpoint(coordinator, pair, high, 2);
+        var (next, _) = ExpectAssigned(pair);
+        Assert.Equal(low, next.Id);
+    }
+
+    [Fact]
+    public void Cancelling_an_unknown_experiment_says_so()
+    {
+        var coordinator = StartCoordinator();
+        coordinator.Tell(new CancelExperiment(new ExperimentId("exp-unknown")), TestActor);
+        ExpectMsg<UnknownExperiment>(TimeSpan.FromSeconds(15));
+        var id = Submit(coordinator, SpecConfig.ToySpec());
+        coordinator.Tell(new CancelExperiment(id), TestActor);
+        ExpectMsg<CancelAccepted>();
+        Assert.Equal(ExperimentState.Cancelled, Status(coordinator, id).State);
+    }
+
+    protected override void AfterAll()
+    {
+        base.AfterAll();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+/// <summary>Journal and snapshot configuration on a real database.</summary>
+internal static class JournalConfig
+{
+    public static Config Sqlite(string path) => Sql("SQLite.MS", $"Data Source={path}");
+
+    public static Config Sql(string provider, string connectionString) => SpecConfig.Hocon($$"""
+            akka.persistence.journal.plugin = "akka.persistence.journal.sql"
+            akka.persistence.journal.sql { provider-name = "{{provider}}", connection-string = "{{connectionString}}", auto-initialize = on }
+            akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
+            akka.persistence.snapshot-store.sql { provider-name = "{{provider}}", connection-string = "{{connectionString}}", auto-initialize = on }
+            """).WithFallback(SqlPersistence.DefaultConfiguration);
+}
