@@ -34,12 +34,16 @@ public interface ITransferMessage : IGanClusterMessage
 
 // ---- client <-> coordinator ---------------------------------------------------------------------
 
+/// <summary>Queues an experiment (its spec as JSON) with a priority; the wire settings are checked first.</summary>
 public sealed record SubmitExperiment(string SpecJson, int Priority, WireSettings Wire) : ICoordinatorCommand;
 
+/// <summary>The experiment was queued under this id.</summary>
 public sealed record ExperimentAccepted(ExperimentId Id) : ICoordinatorReply;
 
+/// <summary>The experiment spec is invalid; Field names the offending field.</summary>
 public sealed record ExperimentRejected(string Field, string Reason) : ICoordinatorReply;
 
+/// <summary>Asks for every experiment.</summary>
 public sealed class ListExperiments : ICoordinatorCommand
 {
     public static readonly ListExperiments Instance = new();
@@ -49,6 +53,7 @@ public sealed class ListExperiments : ICoordinatorCommand
     }
 }
 
+/// <summary>One experiment as listed: state, progress, the latest metrics and where its halves run.</summary>
 public sealed record ExperimentSummary(
     ExperimentId Id,
     string Name,
@@ -67,6 +72,7 @@ public sealed record ExperimentSummary(
     int? LastCheckpointRound,
     int Priority);
 
+/// <summary>Every experiment the coordinator knows.</summary>
 public sealed record ExperimentList(IReadOnlyList<ExperimentSummary> Experiments) : ICoordinatorReply
 {
     public bool Equals(ExperimentList? other) => other is not null && Experiments.SequenceEqual(other.Experiments);
@@ -74,8 +80,10 @@ public sealed record ExperimentList(IReadOnlyList<ExperimentSummary> Experiments
     public override int GetHashCode() => Experiments.Count;
 }
 
+/// <summary>Asks for one experiment's summary and recent rounds.</summary>
 public sealed record GetExperimentStatus(ExperimentId Id) : ICoordinatorCommand;
 
+/// <summary>One experiment's summary and its most recent round metrics.</summary>
 public sealed record ExperimentStatusReply(ExperimentSummary Summary, IReadOnlyList<RoundMetrics> RecentRounds) : ICoordinatorReply
 {
     public bool Equals(ExperimentStatusReply? other) => other is not null && Summary == other.Summary && RecentRounds.SequenceEqual(other.RecentRounds);
@@ -83,14 +91,19 @@ public sealed record ExperimentStatusReply(ExperimentSummary Summary, IReadOnlyL
     public override int GetHashCode() => Summary.GetHashCode();
 }
 
+/// <summary>No experiment has this id.</summary>
 public sealed record UnknownExperiment(ExperimentId Id) : ICoordinatorReply;
 
+/// <summary>Stops and cancels an experiment.</summary>
 public sealed record CancelExperiment(ExperimentId Id) : ICoordinatorCommand;
 
+/// <summary>The experiment is being cancelled.</summary>
 public sealed record CancelAccepted(ExperimentId Id) : ICoordinatorReply;
 
+/// <summary>Asks for the latest sample grid of an experiment.</summary>
 public sealed record GetSamples(ExperimentId Id) : ICoordinatorCommand;
 
+/// <summary>The latest sample grid (Format names the encoding, e.g. "png").</summary>
 public sealed record SamplesReply(ExperimentId Id, int Round, string Format, byte[] Data) : ICoordinatorReply
 {
     public bool Equals(SamplesReply? other) => other is not null && Id == other.Id && Round == other.Round && Format == other.Format && Data.AsSpan().SequenceEqual(other.Data);
@@ -98,14 +111,18 @@ public sealed record SamplesReply(ExperimentId Id, int Round, string Format, byt
     public override int GetHashCode() => HashCode.Combine(Id, Round);
 }
 
+/// <summary>The experiment has produced no sample grid yet.</summary>
 public sealed record NoSamplesYet(ExperimentId Id) : ICoordinatorReply;
 
+/// <summary>The sender's wire settings differ from the coordinator's; the sender must not join.</summary>
 public sealed record WireMismatch(string Reason) : ICoordinatorReply, IWorkerProtocol;
 
 // ---- workers <-> coordinator --------------------------------------------------------------------
 
+/// <summary>A worker announces itself (repeated periodically, so it doubles as a heartbeat).</summary>
 public sealed record RegisterWorker(WorkerRole Role, IActorRef Worker, string NodeAddress, WireSettings Wire) : IWorkerProtocol;
 
+/// <summary>The coordinator accepted a worker; its incarnation orders commands across fail-overs.</summary>
 public sealed record WorkerRegistered(long CoordinatorIncarnation) : IWorkerProtocol;
 
 /// <summary>
@@ -122,11 +139,13 @@ public sealed record AssignExperiment(long Incarnation, ExperimentId Id, string 
     public override int GetHashCode() => HashCode.Combine(Id, Role, NextRound);
 }
 
+/// <summary>A worker built its half and is ready at NextRound.</summary>
 public sealed record ExperimentReady(ExperimentId Id, WorkerRole Role, int NextRound) : IWorkerProtocol;
 
 /// <summary>Grants the generator the rounds FromRound..ToRound (the next checkpoint boundary).</summary>
 public sealed record RunRounds(long Incarnation, ExperimentId Id, int FromRound, int ToRound) : IWorkerProtocol;
 
+/// <summary>What one round measured: losses, D outputs, phase timings and bytes exchanged.</summary>
 public sealed record RoundMetrics(
     int Round,
     double DLoss,
@@ -140,10 +159,13 @@ public sealed record RoundMetrics(
     double RoundMs,
     long ExchangeBytes);
 
+/// <summary>The generator finished a round.</summary>
 public sealed record RoundCompleted(ExperimentId Id, RoundMetrics Metrics) : IWorkerProtocol;
 
+/// <summary>Asks both workers for their half-state at a round boundary.</summary>
 public sealed record TakeCheckpoint(long Incarnation, ExperimentId Id, int Round) : IWorkerProtocol;
 
+/// <summary>A worker's serialized half-state (weights, optimizer, RNG) with its SHA-256.</summary>
 public sealed record HalfCheckpoint(ExperimentId Id, WorkerRole Role, int Round, string Sha256, byte[] State) : IWorkerProtocol
 {
     public bool Equals(HalfCheckpoint? other) =>
@@ -152,6 +174,7 @@ public sealed record HalfCheckpoint(ExperimentId Id, WorkerRole Role, int Round,
     public override int GetHashCode() => HashCode.Combine(Id, Role, Round);
 }
 
+/// <summary>A PNG grid of samples from the fixed noise batch.</summary>
 public sealed record SampleGridImage(ExperimentId Id, int Round, byte[] Png) : IWorkerProtocol
 {
     public bool Equals(SampleGridImage? other) => other is not null && Id == other.Id && Round == other.Round && Png.AsSpan().SequenceEqual(other.Png);
@@ -159,12 +182,16 @@ public sealed record SampleGridImage(ExperimentId Id, int Round, byte[] Png) : I
     public override int GetHashCode() => HashCode.Combine(Id, Round);
 }
 
+/// <summary>Tells a worker to drop its experiment.</summary>
 public sealed record StopExperiment(long Incarnation, ExperimentId Id) : IWorkerProtocol;
 
+/// <summary>A worker dropped its experiment.</summary>
 public sealed record ExperimentStopped(ExperimentId Id, WorkerRole Role) : IWorkerProtocol;
 
+/// <summary>A worker's half failed (or diverged) at a round.</summary>
 public sealed record WorkerFailure(ExperimentId Id, WorkerRole Role, int Round, string Reason, bool Diverged) : IWorkerProtocol;
 
+/// <summary>Asks a worker what it is doing.</summary>
 public sealed class GetWorkerStatus : IWorkerProtocol
 {
     public static readonly GetWorkerStatus Instance = new();
@@ -174,6 +201,7 @@ public sealed class GetWorkerStatus : IWorkerProtocol
     }
 }
 
+/// <summary>What a worker is doing now.</summary>
 public sealed record WorkerStatus(WorkerRole Role, string NodeAddress, ExperimentId? Experiment, int? Round, string State) : IWorkerProtocol;
 
 // ---- generator <-> discriminator ----------------------------------------------------------------
@@ -181,6 +209,7 @@ public sealed record WorkerStatus(WorkerRole Role, string NodeAddress, Experimen
 /// <summary>A fake batch for a discriminator step (Phase.Discriminator, Step 0..k-1) or for generator feedback (Phase.Generator).</summary>
 public sealed record FakeBatch(ExperimentId Id, int Round, Phase Phase, int Step, TensorPayload Samples, TensorPayload? Labels) : IExchangeMessage;
 
+/// <summary>The discriminator finished one of the k steps of a round.</summary>
 public sealed record DiscriminatorStepDone(ExperimentId Id, int Round, int Step, double Loss, double DReal, double DFake, double StepMs) : IExchangeMessage;
 
 /// <summary>The generator loss, mean D(G(z)) and dLoss/dFake for the fake batch of a round's generator step.</summary>
@@ -198,4 +227,5 @@ public sealed record MessageChunk(long TransferId, int Index, int Count, int Ser
     public override int GetHashCode() => HashCode.Combine(TransferId, Index);
 }
 
+/// <summary>Acknowledges one chunk; opens the sender's window by one.</summary>
 public sealed record MessageChunkAck(long TransferId, int Index) : ITransferMessage;

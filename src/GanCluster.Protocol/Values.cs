@@ -3,11 +3,16 @@ namespace GanCluster.Protocol;
 /// <summary>An experiment's identifier: lower-case letters, digits and dashes, at most 64 characters.</summary>
 public readonly record struct ExperimentId
 {
+    /// <summary>The longest identifier accepted.</summary>
+    public const int MaximumLength = 64;
+
     public ExperimentId(string value)
     {
-        if (string.IsNullOrEmpty(value) || value.Length > 64 || !value.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-'))
+        if (!IsValid(value))
         {
-            throw new ArgumentException($"experiment id '{value}' is invalid: use 1 to 64 lower-case letters, digits or dashes (as printed by 'gancluster submit')");
+            throw new ArgumentException(
+                $"experiment id '{value}' is invalid: use 1 to {MaximumLength} lower-case letters, digits or dashes (as printed by 'gancluster submit')",
+                nameof(value));
         }
 
         Value = value;
@@ -15,17 +20,24 @@ public readonly record struct ExperimentId
 
     public string Value { get; }
 
+    /// <summary>A fresh identifier: "exp-" and 8 hexadecimal digits of a new GUID.</summary>
     public static ExperimentId New() => new($"exp-{Guid.NewGuid():N}"[..12]);
+
+    /// <summary>True when <paramref name="value"/> is a well-formed identifier.</summary>
+    public static bool IsValid(string? value) =>
+        !string.IsNullOrEmpty(value) && value.Length <= MaximumLength && value.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
 
     public override string ToString() => Value;
 }
 
+/// <summary>The half of a GAN a worker holds.</summary>
 public enum WorkerRole : byte
 {
     Generator = 1,
     Discriminator = 2,
 }
 
+/// <summary>Where an experiment is in its life cycle.</summary>
 public enum ExperimentState : byte
 {
     Queued = 1,
@@ -50,9 +62,11 @@ public enum Phase : byte
 /// </summary>
 public sealed record WireSettings(int ProtocolVersion, long MaximumFrameSize)
 {
+    /// <summary>The protocol version of this build; bump it whenever a manifest's binary layout changes.</summary>
     public const int ProtocolVersionCurrent = 1;
 }
 
+/// <summary>Element types a <see cref="TensorPayload"/> can carry; the byte values are part of the wire format.</summary>
 public enum TensorDType : byte
 {
     Float32 = 1,
@@ -61,15 +75,23 @@ public enum TensorDType : byte
     Int64 = 4,
 }
 
-/// <summary>A tensor on the wire: dtype, shape and raw little-endian bytes (C order).</summary>
+/// <summary>
+/// A tensor on the wire: dtype, shape and raw little-endian bytes (C order). Pure bytes: conversion to and
+/// from TorchSharp tensors happens in the worker project. The arrays are held, not copied.
+/// </summary>
 public sealed record TensorPayload
 {
+    /// <summary>Creates a payload; throws <see cref="ArgumentException"/> unless Data holds exactly product(Shape) elements.</summary>
     public TensorPayload(TensorDType dType, long[] shape, byte[] data)
     {
-        var elements = shape.Aggregate(1L, (a, b) => a * b);
-        if (shape.Any(d => d < 0) || elements * ElementSize(dType) != data.LongLength)
+        ArgumentNullException.ThrowIfNull(shape);
+        ArgumentNullException.ThrowIfNull(data);
+        var expected = ByteLength(dType, shape);
+        if (expected != data.LongLength)
         {
-            throw new ArgumentException($"tensor payload of {dType} [{string.Join(",", shape)}] needs {elements * ElementSize(dType)} bytes; got {data.LongLength}");
+            throw new ArgumentException(
+                $"tensor payload of {dType} [{string.Join(",", shape)}] needs {expected} bytes ({expected / ElementSize(dType)} elements of {ElementSize(dType)} bytes); got {data.LongLength}",
+                nameof(data));
         }
 
         DType = dType;
@@ -83,6 +105,10 @@ public sealed record TensorPayload
 
     public byte[] Data { get; }
 
+    /// <summary>The number of elements: the product of the shape (1 for a scalar).</summary>
+    public long ElementCount => Data.LongLength / ElementSize(DType);
+
+    /// <summary>Bytes per element of <paramref name="dtype"/>.</summary>
     public static int ElementSize(TensorDType dtype) => dtype switch
     {
         TensorDType.Float32 => 4,
@@ -91,8 +117,37 @@ public sealed record TensorPayload
         _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown tensor dtype"),
     };
 
+    /// <summary>The number of bytes a tensor of this dtype and shape occupies; rejects negative and overflowing shapes.</summary>
+    public static long ByteLength(TensorDType dtype, IReadOnlyList<long> shape)
+    {
+        var elementSize = ElementSize(dtype);
+        long elements = 1;
+        for (var i = 0; i < shape.Count; i++)
+        {
+            if (shape[i] < 0)
+            {
+                throw new ArgumentException($"tensor shape [{string.Join(",", shape)}] has a negative dimension at {i}", nameof(shape));
+            }
+
+            try
+            {
+                elements = checked(elements * shape[i]);
+            }
+            catch (OverflowException)
+            {
+                throw new ArgumentException($"tensor shape [{string.Join(",", shape)}] has more elements than fit in 64 bits", nameof(shape));
+            }
+        }
+
+        return elements > long.MaxValue / elementSize
+            ? throw new ArgumentException($"tensor shape [{string.Join(",", shape)}] of {dtype} is larger than 2^63 bytes", nameof(shape))
+            : elements * elementSize;
+    }
+
     public bool Equals(TensorPayload? other) =>
-        other is not null && DType == other.DType && Shape.SequenceEqual(other.Shape) && Data.AsSpan().SequenceEqual(other.Data);
+        other is not null && DType == other.DType && Shape.AsSpan().SequenceEqual(other.Shape) && Data.AsSpan().SequenceEqual(other.Data);
 
     public override int GetHashCode() => HashCode.Combine(DType, Shape.Length, Data.Length);
+
+    public override string ToString() => $"TensorPayload {{ {DType} [{string.Join(",", Shape)}], {Data.Length} bytes }}";
 }

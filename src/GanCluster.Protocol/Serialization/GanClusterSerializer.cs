@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Configuration;
 using System.Runtime.Serialization;
+using System.Text;
 using Akka.Serialization;
 
 namespace GanCluster.Protocol.Serialization;
@@ -13,6 +14,10 @@ namespace GanCluster.Protocol.Serialization;
 /// </summary>
 public sealed class GanClusterSerializer : SerializerWithStringManifest
 {
+    /// <summary>
+    /// The serializer id stored beside every serialized message (and in any journal or snapshot that ever holds
+    /// one). Never change it once data is persisted or nodes of two versions meet.
+    /// </summary>
     public const int SerializerId = 4711;
 
     private sealed record Codec(Type Type, Action<WireWriter, object> Write, Func<WireReader, object> Read);
@@ -38,30 +43,30 @@ public sealed class GanClusterSerializer : SerializerWithStringManifest
         Add<WireMismatch>("WMM", (w, m) => w.String(m.Reason), r => new(r.String()));
 
         Add<RegisterWorker>("REG", (w, m) => { w.Byte((byte)m.Role); w.ActorRef(m.Worker); w.String(m.NodeAddress); w.Wire(m.Wire); },
-            r => new((WorkerRole)r.Byte(), r.ActorRef(), r.String(), r.Wire()));
+            r => new(r.Enum<WorkerRole>(), r.ActorRef(), r.String(), r.Wire()));
         Add<WorkerRegistered>("RGD", (w, m) => w.Long(m.CoordinatorIncarnation), r => new(r.Long()));
         Add<AssignExperiment>("ASG", (w, m) =>
         {
             w.Long(m.Incarnation); w.Id(m.Id); w.String(m.SpecJson); w.Byte((byte)m.Role); w.ActorRef(m.Peer); w.Int(m.NextRound);
             w.Optional(m.HalfState, w.Bytes); w.Optional(m.HalfStateSha256, w.String);
-        }, r => new(r.Long(), r.Id(), r.String(), (WorkerRole)r.Byte(), r.ActorRef(), r.Int(), r.Optional(r.Bytes), r.Optional(r.String)));
-        Add<ExperimentReady>("RDY", (w, m) => { w.Id(m.Id); w.Byte((byte)m.Role); w.Int(m.NextRound); }, r => new(r.Id(), (WorkerRole)r.Byte(), r.Int()));
+        }, r => new(r.Long(), r.Id(), r.String(), r.Enum<WorkerRole>(), r.ActorRef(), r.Int(), r.Optional(r.Bytes), r.Optional(r.String)));
+        Add<ExperimentReady>("RDY", (w, m) => { w.Id(m.Id); w.Byte((byte)m.Role); w.Int(m.NextRound); }, r => new(r.Id(), r.Enum<WorkerRole>(), r.Int()));
         Add<RunRounds>("RUN", (w, m) => { w.Long(m.Incarnation); w.Id(m.Id); w.Int(m.FromRound); w.Int(m.ToRound); }, r => new(r.Long(), r.Id(), r.Int(), r.Int()));
         Add<RoundCompleted>("RND", (w, m) => { w.Id(m.Id); w.Metrics(m.Metrics); }, r => new(r.Id(), r.Metrics()));
         Add<TakeCheckpoint>("TCK", (w, m) => { w.Long(m.Incarnation); w.Id(m.Id); w.Int(m.Round); }, r => new(r.Long(), r.Id(), r.Int()));
         Add<HalfCheckpoint>("HCK", (w, m) => { w.Id(m.Id); w.Byte((byte)m.Role); w.Int(m.Round); w.String(m.Sha256); w.Bytes(m.State); },
-            r => new(r.Id(), (WorkerRole)r.Byte(), r.Int(), r.String(), r.Bytes()));
+            r => new(r.Id(), r.Enum<WorkerRole>(), r.Int(), r.String(), r.Bytes()));
         Add<SampleGridImage>("GRD", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.Bytes(m.Png); }, r => new(r.Id(), r.Int(), r.Bytes()));
         Add<StopExperiment>("STP", (w, m) => { w.Long(m.Incarnation); w.Id(m.Id); }, r => new(r.Long(), r.Id()));
-        Add<ExperimentStopped>("STD", (w, m) => { w.Id(m.Id); w.Byte((byte)m.Role); }, r => new(r.Id(), (WorkerRole)r.Byte()));
+        Add<ExperimentStopped>("STD", (w, m) => { w.Id(m.Id); w.Byte((byte)m.Role); }, r => new(r.Id(), r.Enum<WorkerRole>()));
         Add<WorkerFailure>("WFL", (w, m) => { w.Id(m.Id); w.Byte((byte)m.Role); w.Int(m.Round); w.String(m.Reason); w.Bool(m.Diverged); },
-            r => new(r.Id(), (WorkerRole)r.Byte(), r.Int(), r.String(), r.Bool()));
+            r => new(r.Id(), r.Enum<WorkerRole>(), r.Int(), r.String(), r.Bool()));
         Add("WSQ", GetWorkerStatus.Instance);
         Add<WorkerStatus>("WST", (w, m) => { w.Byte((byte)m.Role); w.String(m.NodeAddress); w.Optional(m.Experiment, w.Id); w.Optional(m.Round, w.Int); w.String(m.State); },
-            r => new((WorkerRole)r.Byte(), r.String(), r.OptionalValue(r.Id), r.OptionalValue(r.Int), r.String()));
+            r => new(r.Enum<WorkerRole>(), r.String(), r.OptionalValue(r.Id), r.OptionalValue(r.Int), r.String()));
 
         Add<FakeBatch>("FAK", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.Byte((byte)m.Phase); w.Int(m.Step); w.Tensor(m.Samples); w.Optional(m.Labels, w.Tensor); },
-            r => new(r.Id(), r.Int(), (Phase)r.Byte(), r.Int(), r.Tensor(), r.Optional(r.Tensor)));
+            r => new(r.Id(), r.Int(), r.Enum<Phase>(), r.Int(), r.Tensor(), r.Optional(r.Tensor)));
         Add<DiscriminatorStepDone>("DSD", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.Int(m.Step); w.Double(m.Loss); w.Double(m.DReal); w.Double(m.DFake); w.Double(m.StepMs); },
             r => new(r.Id(), r.Int(), r.Int(), r.Double(), r.Double(), r.Double(), r.Double()));
         Add<GeneratorFeedback>("GFB", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.Double(m.Loss); w.Double(m.DFake); w.Tensor(m.Gradient); w.Double(m.FeedbackMs); },
@@ -76,7 +81,15 @@ public sealed class GanClusterSerializer : SerializerWithStringManifest
     {
     }
 
-    /// <summary>HOCON binding every GanCluster message to this serializer.</summary>
+    /// <summary>
+    /// HOCON that binds every <see cref="IGanClusterMessage"/> to this serializer (Akka 1.5 keys):
+    /// <code>
+    /// akka.actor.serializers.gancluster = "GanCluster.Protocol.Serialization.GanClusterSerializer, GanCluster.Protocol"
+    /// akka.actor.serialization-bindings { "GanCluster.Protocol.IGanClusterMessage, GanCluster.Protocol" = gancluster }
+    /// akka.actor.serialization-identifiers { "GanCluster.Protocol.Serialization.GanClusterSerializer, GanCluster.Protocol" = 4711 }
+    /// </code>
+    /// Every node and client must load it; use <see cref="Hocon"/> as a fallback of the node's config.
+    /// </summary>
     public const string HoconText = """
         akka.actor {
           serializers.gancluster = "GanCluster.Protocol.Serialization.GanClusterSerializer, GanCluster.Protocol"
@@ -89,6 +102,7 @@ public sealed class GanClusterSerializer : SerializerWithStringManifest
         }
         """;
 
+    /// <summary><see cref="HoconText"/> parsed, for <c>config.WithFallback(GanClusterSerializer.Hocon)</c>.</summary>
     public static Config Hocon => ConfigurationFactory.ParseString(HoconText);
 
     /// <summary>Every message type this serializer knows, for specs.</summary>
@@ -96,19 +110,41 @@ public sealed class GanClusterSerializer : SerializerWithStringManifest
 
     public override int Identifier => SerializerId;
 
+    /// <summary>The manifest of a message type, or null when the type is not a GanCluster message.</summary>
+    public static string? ManifestOf(Type type) => Manifests.GetValueOrDefault(type);
+
     public override string Manifest(object o) =>
         Manifests.TryGetValue(o.GetType(), out var manifest) ? manifest : throw new ArgumentException($"{o.GetType()} has no GanCluster manifest");
 
+    // Two passes: the first only counts bytes, the second writes into an array of exactly that size, so a
+    // payload is copied once (into the result) and never into a growing buffer or a trimmed copy.
     public override byte[] ToBinary(object obj)
     {
         var codec = ByManifest[Manifest(obj)];
-        using var stream = new MemoryStream(EstimateSize(obj));
+        long size;
+        using (var counter = new CountingStream())
+        {
+            using (var writer = new WireWriter(counter))
+            {
+                codec.Write(writer, obj);
+            }
+
+            size = counter.Length;
+        }
+
+        if (size > Array.MaxLength)
+        {
+            throw new SerializationException($"{obj.GetType().Name} serializes to {size} bytes, more than one array holds");
+        }
+
+        var buffer = new byte[size];
+        using (var stream = new MemoryStream(buffer, writable: true))
         using (var writer = new WireWriter(stream))
         {
             codec.Write(writer, obj);
         }
 
-        return stream.Length == stream.Capacity ? stream.GetBuffer() : stream.ToArray();
+        return buffer;
     }
 
     public override object FromBinary(byte[] bytes, string manifest)
@@ -118,18 +154,22 @@ public sealed class GanClusterSerializer : SerializerWithStringManifest
             throw new SerializationException($"unknown GanCluster manifest '{manifest}': a node of another version? Use the same GanCluster version everywhere.");
         }
 
-        using var reader = new WireReader(bytes, system);
-        return codec.Read(reader);
-    }
+        try
+        {
+            using var reader = new WireReader(bytes, system);
+            var message = codec.Read(reader);
+            if (reader.Remaining != 0)
+            {
+                throw new InvalidDataException($"{reader.Remaining} bytes left over");
+            }
 
-    private static int EstimateSize(object message) => message switch
-    {
-        FakeBatch f => 64 + f.Id.Value.Length + (8 * f.Samples.Shape.Length) + f.Samples.Data.Length + (f.Labels is null ? 0 : 16 + (8 * f.Labels.Shape.Length) + f.Labels.Data.Length),
-        GeneratorFeedback g => 64 + g.Id.Value.Length + (8 * g.Gradient.Shape.Length) + g.Gradient.Data.Length,
-        MessageChunk c => 64 + c.Manifest.Length + c.Data.Length,
-        HalfCheckpoint h => 128 + h.State.Length,
-        _ => 256,
-    };
+            return message;
+        }
+        catch (Exception e) when (e is EndOfStreamException or InvalidDataException or ArgumentException or FormatException or DecoderFallbackException)
+        {
+            throw new SerializationException($"malformed GanCluster message '{manifest}' ({bytes.Length} bytes): {e.Message}", e);
+        }
+    }
 
     private static void Add<T>(string manifest, Action<WireWriter, T> write, Func<WireReader, T> read) where T : class
     {

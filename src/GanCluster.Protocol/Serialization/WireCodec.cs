@@ -3,7 +3,10 @@ using Akka.Actor;
 
 namespace GanCluster.Protocol.Serialization;
 
-/// <summary>Writes the primitives of the wire format (little-endian, length-prefixed, presence bytes for nullables).</summary>
+/// <summary>
+/// Writes the primitives of the wire format: little-endian numbers, strings with a 7-bit encoded UTF-8 length
+/// prefix, byte arrays with an int32 length prefix, a presence byte before every nullable field.
+/// </summary>
 internal sealed class WireWriter(Stream stream) : IDisposable
 {
     private readonly BinaryWriter _writer = new(stream, Encoding.UTF8, leaveOpen: true);
@@ -46,12 +49,20 @@ internal sealed class WireWriter(Stream stream) : IDisposable
         }
     }
 
+    // The path carries the address of the node that owns the actor (Akka adds the local node's address for
+    // local actors), so the reader's system resolves it to a remote reference when it is elsewhere.
     public void ActorRef(IActorRef actor) => _writer.Write(Akka.Serialization.Serialization.SerializedActorPath(actor));
 
     public void Wire(WireSettings wire)
     {
         _writer.Write(wire.ProtocolVersion);
         _writer.Write(wire.MaximumFrameSize);
+    }
+
+    public void Timestamp(DateTimeOffset t)
+    {
+        _writer.Write(t.UtcTicks);
+        _writer.Write((short)t.Offset.TotalMinutes);
     }
 
     public void Tensor(TensorPayload payload)
@@ -94,7 +105,7 @@ internal sealed class WireWriter(Stream stream) : IDisposable
         Optional(s.LastDReal, Double);
         Optional(s.LastDFake, Double);
         Optional(s.StepsPerSecond, Double);
-        Long(s.SubmittedAt.UtcTicks);
+        Timestamp(s.SubmittedAt);
         Optional(s.GeneratorNode, String);
         Optional(s.DiscriminatorNode, String);
         Optional(s.LastCheckpointRound, Int);
@@ -113,10 +124,16 @@ internal sealed class WireWriter(Stream stream) : IDisposable
     public void Dispose() => _writer.Dispose();
 }
 
-/// <summary>Reads what <see cref="WireWriter"/> writes; resolves actor references through the actor system.</summary>
+/// <summary>
+/// Reads what <see cref="WireWriter"/> writes; resolves actor references through the actor system. Every
+/// length and count is checked against the bytes that remain, so a corrupt frame fails with a clear error
+/// instead of a huge allocation.
+/// </summary>
 internal sealed class WireReader(byte[] bytes, ExtendedActorSystem system) : IDisposable
 {
     private readonly BinaryReader _reader = new(new MemoryStream(bytes, writable: false), Encoding.UTF8);
+
+    public long Remaining => _reader.BaseStream.Length - _reader.BaseStream.Position;
 
     public int Int() => _reader.ReadInt32();
 
@@ -124,7 +141,12 @@ internal sealed class WireReader(byte[] bytes, ExtendedActorSystem system) : IDi
 
     public double Double() => _reader.ReadDouble();
 
-    public bool Bool() => _reader.ReadBoolean();
+    public bool Bool() => _reader.ReadByte() switch
+    {
+        0 => false,
+        1 => true,
+        var b => throw new InvalidDataException($"a boolean or presence byte is {b}; expected 0 or 1"),
+    };
 
     public byte Byte() => _reader.ReadByte();
 
@@ -132,30 +154,48 @@ internal sealed class WireReader(byte[] bytes, ExtendedActorSystem system) : IDi
 
     public ExperimentId Id() => new(_reader.ReadString());
 
+    public T Enum<T>() where T : struct, Enum
+    {
+        var value = _reader.ReadByte();
+        var result = (T)System.Enum.ToObject(typeof(T), value);
+        return System.Enum.IsDefined(result) ? result : throw new InvalidDataException($"{value} is not a {typeof(T).Name}");
+    }
+
     public byte[] Bytes()
     {
         var length = _reader.ReadInt32();
-        var data = _reader.ReadBytes(length);
-        if (data.Length != length)
+        if (length < 0 || length > Remaining)
         {
-            throw new EndOfStreamException($"a byte field promises {length} bytes but {data.Length} remain");
+            throw new InvalidDataException($"a byte field promises {length} bytes but {Remaining} remain");
         }
 
-        return data;
+        return _reader.ReadBytes(length);
     }
 
-    public T? Optional<T>(Func<T> read) where T : class => _reader.ReadBoolean() ? read() : null;
+    public T? Optional<T>(Func<T> read) where T : class => Bool() ? read() : null;
 
-    public T? OptionalValue<T>(Func<T> read) where T : struct => _reader.ReadBoolean() ? read() : null;
+    public T? OptionalValue<T>(Func<T> read) where T : struct => Bool() ? read() : null;
 
     public IActorRef ActorRef() => system.Provider.ResolveActorRef(_reader.ReadString());
 
     public WireSettings Wire() => new(_reader.ReadInt32(), _reader.ReadInt64());
 
+    public DateTimeOffset Timestamp()
+    {
+        var utcTicks = _reader.ReadInt64();
+        var offset = TimeSpan.FromMinutes(_reader.ReadInt16());
+        return new DateTimeOffset(utcTicks, TimeSpan.Zero).ToOffset(offset);
+    }
+
     public TensorPayload Tensor()
     {
-        var dtype = (TensorDType)_reader.ReadByte();
+        var dtype = Enum<TensorDType>();
         var rank = _reader.ReadInt32();
+        if (rank < 0 || rank > Remaining / sizeof(long))
+        {
+            throw new InvalidDataException($"a tensor claims rank {rank} but {Remaining} bytes remain");
+        }
+
         var shape = new long[rank];
         for (var i = 0; i < rank; i++)
         {
@@ -168,12 +208,17 @@ internal sealed class WireReader(byte[] bytes, ExtendedActorSystem system) : IDi
     public RoundMetrics Metrics() => new(Int(), Double(), Double(), Double(), Double(), Double(), Double(), Double(), Double(), Double(), Long());
 
     public ExperimentSummary Summary() => new(
-        Id(), String(), (ExperimentState)Byte(), Int(), Int(), Optional(String), OptionalValue(Double), OptionalValue(Double), OptionalValue(Double),
-        OptionalValue(Double), OptionalValue(Double), new DateTimeOffset(Long(), TimeSpan.Zero), Optional(String), Optional(String), OptionalValue(Int), Int());
+        Id(), String(), Enum<ExperimentState>(), Int(), Int(), Optional(String), OptionalValue(Double), OptionalValue(Double), OptionalValue(Double),
+        OptionalValue(Double), OptionalValue(Double), Timestamp(), Optional(String), Optional(String), OptionalValue(Int), Int());
 
     public IReadOnlyList<T> List<T>(Func<T> read)
     {
         var count = Int();
+        if (count < 0 || count > Remaining)
+        {
+            throw new InvalidDataException($"a list claims {count} items but {Remaining} bytes remain");
+        }
+
         var list = new List<T>(count);
         for (var i = 0; i < count; i++)
         {
@@ -184,4 +229,40 @@ internal sealed class WireReader(byte[] bytes, ExtendedActorSystem system) : IDi
     }
 
     public void Dispose() => _reader.Dispose();
+}
+
+/// <summary>A write-only stream that only counts, for the sizing pass of <see cref="GanClusterSerializer.ToBinary"/>.</summary>
+internal sealed class CountingStream : Stream
+{
+    private long _length;
+
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => _length;
+
+    public override long Position
+    {
+        get => _length;
+        set => throw new NotSupportedException();
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => _length += count;
+
+    public override void Write(ReadOnlySpan<byte> buffer) => _length += buffer.Length;
+
+    public override void WriteByte(byte value) => _length++;
+
+    public override void Flush()
+    {
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
 }

@@ -1,0 +1,84 @@
+using Akka.Actor;
+
+namespace GanCluster.Protocol.Tests;
+
+/// <summary>
+/// One or more example instances of every GanCluster message, with every nullable field both null and set
+/// somewhere (checked by <see cref="GanClusterSerializerSpecs"/>). Add a case here with every new message.
+/// </summary>
+public static class MessageCases
+{
+    public static readonly ExperimentId Id = new("exp-0a1b2c3d");
+
+    public static byte[] Bytes(int length, int seed = 1)
+    {
+        var data = new byte[length];
+        new Random(seed).NextBytes(data);
+        return data;
+    }
+
+    public static TensorPayload Floats(params long[] shape) =>
+        new(TensorDType.Float32, shape, Bytes((int)TensorPayload.ByteLength(TensorDType.Float32, shape)));
+
+    public static RoundMetrics Metrics(int round) =>
+        new(round, 0.693, 0.701, 0.52, 0.48, 1.25, 3.5, 0.75, 2.0, 7.5, 627_200 + round);
+
+    public static ExperimentSummary FullSummary() => new(
+        Id, "mlp-mnist", ExperimentState.Running, 120, 2000, "resumed after fail-over", 0.69, 0.71, 0.55, 0.45, 52.5,
+        new DateTimeOffset(2026, 11, 26, 18, 30, 15, 123, TimeSpan.FromHours(1)), "akka.tcp://gan@10.0.0.1:4053", "akka.tcp://gan@10.0.0.2:4053", 100, 5);
+
+    public static ExperimentSummary EmptySummary() => new(
+        new ExperimentId("exp-queued"), "ring8", ExperimentState.Queued, 0, 500, null, null, null, null, null, null,
+        new DateTimeOffset(2026, 11, 26, 17, 0, 0, TimeSpan.Zero), null, null, null, 0);
+
+    /// <summary>Named cases; <paramref name="actor"/> fills every IActorRef field.</summary>
+    public static IReadOnlyList<(string Name, IGanClusterMessage Message)> All(IActorRef actor)
+    {
+        var wire = new WireSettings(WireSettings.ProtocolVersionCurrent, 4 * 1024 * 1024);
+        return
+        [
+            ("submit", new SubmitExperiment("{\"name\":\"mlp-mnist\",\"k\":2,\"note\":\"ünïcødé ✓\"}", 3, wire)),
+            ("accepted", new ExperimentAccepted(Id)),
+            ("rejected", new ExperimentRejected("k", "k must be between 1 and 100")),
+            ("list request", ListExperiments.Instance),
+            ("list empty", new ExperimentList([])),
+            ("list", new ExperimentList([FullSummary(), EmptySummary()])),
+            ("status request", new GetExperimentStatus(Id)),
+            ("status full", new ExperimentStatusReply(FullSummary(), [Metrics(119), Metrics(120)])),
+            ("status empty", new ExperimentStatusReply(EmptySummary(), [])),
+            ("unknown", new UnknownExperiment(Id)),
+            ("cancel", new CancelExperiment(Id)),
+            ("cancel accepted", new CancelAccepted(Id)),
+            ("samples request", new GetSamples(Id)),
+            ("samples", new SamplesReply(Id, 100, "png", Bytes(4_321))),
+            ("no samples", new NoSamplesYet(Id)),
+            ("wire mismatch", new WireMismatch("maximum-frame-size 128000 vs 4194304")),
+            ("register", new RegisterWorker(WorkerRole.Discriminator, actor, "akka.tcp://gan@127.0.0.1:4055", wire)),
+            ("registered", new WorkerRegistered(638_000_000_000_000_000)),
+            ("assign fresh", new AssignExperiment(7, Id, "{\"k\":1}", WorkerRole.Generator, actor, 0, null, null)),
+            ("assign resumed", new AssignExperiment(7, Id, "{\"k\":1}", WorkerRole.Discriminator, actor, 501, Bytes(70_000), new string('a', 64))),
+            ("ready", new ExperimentReady(Id, WorkerRole.Generator, 501)),
+            ("run rounds", new RunRounds(7, Id, 501, 1000)),
+            ("round completed", new RoundCompleted(Id, Metrics(501))),
+            ("take checkpoint", new TakeCheckpoint(7, Id, 1000)),
+            ("half checkpoint", new HalfCheckpoint(Id, WorkerRole.Discriminator, 1000, new string('f', 64), Bytes(100_000))),
+            ("half checkpoint empty", new HalfCheckpoint(Id, WorkerRole.Generator, 0, new string('0', 64), [])),
+            ("sample grid", new SampleGridImage(Id, 1000, Bytes(12_345))),
+            ("stop", new StopExperiment(7, Id)),
+            ("stopped", new ExperimentStopped(Id, WorkerRole.Discriminator)),
+            ("failure", new WorkerFailure(Id, WorkerRole.Generator, 77, "loss is NaN", true)),
+            ("worker status request", GetWorkerStatus.Instance),
+            ("worker status idle", new WorkerStatus(WorkerRole.Generator, "akka.tcp://gan@127.0.0.1:4054", null, null, "idle")),
+            ("worker status busy", new WorkerStatus(WorkerRole.Discriminator, "akka.tcp://gan@127.0.0.1:4055", Id, 42, "training")),
+            ("fake batch", new FakeBatch(Id, 42, Phase.Discriminator, 1, Floats(100, 784), null)),
+            ("fake batch conditional", new FakeBatch(Id, 42, Phase.Generator, 0, Floats(100, 1, 28, 28),
+                new TensorPayload(TensorDType.Int64, [100], Bytes(800)))),
+            ("fake batch half precision", new FakeBatch(Id, 43, Phase.Discriminator, 0,
+                new TensorPayload(TensorDType.Float16, [2, 3], Bytes(12)), new TensorPayload(TensorDType.BFloat16, [], Bytes(2)))),
+            ("discriminator step", new DiscriminatorStepDone(Id, 42, 1, 1.386, 0.5, 0.5, 3.25)),
+            ("feedback", new GeneratorFeedback(Id, 42, 0.693, 0.49, Floats(100, 784), 0.8)),
+            ("chunk", new MessageChunk(638_000_000_000_000_001, 2, 9, 4711, "HCK", Bytes(1 << 16))),
+            ("chunk ack", new MessageChunkAck(638_000_000_000_000_001, 2)),
+        ];
+    }
+}
