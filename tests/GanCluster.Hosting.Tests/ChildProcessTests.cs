@@ -33,9 +33,14 @@ public sealed class ChildProcessTests
     [Fact]
     public async Task A_process_that_overruns_its_timeout_is_killed_and_reported()
     {
-        var e = await Assert.ThrowsAsync<TimeoutException>(() => ChildProcess.RunAsync("sh", ["-c", "echo started; exec sleep 60"], TimeSpan.FromSeconds(1)));
+        await Assert.ThrowsAsync<TimeoutException>(() => ChildProcess.RunAsync("sleep", ["60"], TimeSpan.FromMilliseconds(300)));
+
+        await using var child = ChildProcess.Start("sh", ["-c", "echo started; exec sleep 60"]);
+        await child.WaitForLineAsync(l => l == "started", Timeout);
+        var e = await Assert.ThrowsAsync<TimeoutException>(() => child.WaitForExitAsync(TimeSpan.FromMilliseconds(300)));
 
         Assert.Contains("started", e.Message, StringComparison.Ordinal);
+        Assert.True(child.HasExited);
     }
 
     [Fact]
@@ -64,8 +69,9 @@ public sealed class ChildProcessTests
     public async Task Waiting_for_a_line_times_out_with_the_output_so_far()
     {
         await using var child = ChildProcess.Start("sh", ["-c", "echo waiting; exec sleep 60"]);
+        await child.WaitForLineAsync(l => l == "waiting", Timeout);
 
-        var e = await Assert.ThrowsAsync<TimeoutException>(() => child.WaitForLineAsync(l => l == "never", TimeSpan.FromMilliseconds(500)));
+        var e = await Assert.ThrowsAsync<TimeoutException>(() => child.WaitForLineAsync(l => l == "never", TimeSpan.FromMilliseconds(300)));
 
         Assert.Contains("waiting", e.Message, StringComparison.Ordinal);
     }

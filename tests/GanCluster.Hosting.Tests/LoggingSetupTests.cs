@@ -24,6 +24,26 @@ public sealed class LoggingSetupTests : IDisposable
         return File.ReadAllLines(file).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
     }
 
+    private async Task WaitForFileContentAsync(string node, string text)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            foreach (var file in Directory.GetFiles(_temp.Path, $"gancluster-{node}-*.json"))
+            {
+                await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                if ((await new StreamReader(stream).ReadToEndAsync()).Contains(text, StringComparison.Ordinal))
+                {
+                    return;
+                }
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"'{text}' did not reach the log file of {node} within 30 s");
+    }
+
     [Fact]
     public void Events_are_written_as_json_lines_with_the_node_name_to_the_node_file_and_the_console_uses_stderr()
     {
@@ -66,6 +86,9 @@ public sealed class LoggingSetupTests : IDisposable
             try
             {
                 system.Log.Info("Hello from {0}", "akka");
+                // Akka logs asynchronously through a logger actor; wait until the event reached the file (the sink
+                // flushes every second) before terminating, or shutdown could drop it.
+                await WaitForFileContentAsync("akka-node", "Hello from {0}");
             }
             finally
             {
