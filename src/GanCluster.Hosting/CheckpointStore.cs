@@ -13,88 +13,130 @@ public static class CheckpointRoles
     public const string Samples = "samples";
 }
 
-/// <summary>One stored blob: a half's state (or a sample grid) with its SHA-256.</summary>
+/// <summary>One stored blob: a half's state (or a sample grid) with the lowercase hex SHA-256 of <see cref="Data"/>.</summary>
 public sealed record CheckpointBlob(string ExperimentId, int Round, string Role, byte[] Data, string Sha256)
 {
+    /// <summary>Lowercase hex SHA-256 of <paramref name="data"/>, the form stored with every blob.</summary>
     public static string Hash(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
+
+    /// <summary>A blob whose hash is computed from its data.</summary>
+    public static CheckpointBlob Create(string experimentId, int round, string role, byte[] data) => new(experimentId, round, role, data, Hash(data));
 }
 
 /// <summary>What is stored, without the data.</summary>
 public sealed record CheckpointInfo(string ExperimentId, int Round, string Role, long Size, string Sha256, DateTimeOffset StoredAt);
 
-/// <summary>A stored blob does not match its SHA-256 (damaged, or written by a killed process).</summary>
-public sealed class CorruptCheckpointException(string message) : Exception(message);
+/// <summary>
+/// A blob does not match its SHA-256: damaged on disk, or handed to <see cref="ICheckpointStore.SaveAsync"/> with a wrong
+/// hash. The coordinator answers it by falling back to the previous checkpoint.
+/// </summary>
+public sealed class CorruptCheckpointException : Exception
+{
+    public CorruptCheckpointException(string experimentId, int round, string role, string expectedSha256, string actualSha256, long size, string what)
+        : base($"{role} checkpoint of experiment '{experimentId}' round {round}: {what}; its SHA-256 is {actualSha256} ({size} bytes) but {expectedSha256} was recorded")
+    {
+        ExperimentId = experimentId;
+        Round = round;
+        Role = role;
+        ExpectedSha256 = expectedSha256;
+        ActualSha256 = actualSha256;
+        Size = size;
+    }
 
-/// <summary>Durable storage of checkpoint halves and sample grids, on the coordinator's database.</summary>
+    public string ExperimentId { get; }
+
+    public int Round { get; }
+
+    public string Role { get; }
+
+    /// <summary>The hash recorded with the blob.</summary>
+    public string ExpectedSha256 { get; }
+
+    /// <summary>The hash of the bytes actually found.</summary>
+    public string ActualSha256 { get; }
+
+    public long Size { get; }
+}
+
+/// <summary>Durable storage of checkpoint halves and sample grids on the coordinator's database.</summary>
 public interface ICheckpointStore
 {
+    /// <summary>
+    /// Stores the blob, replacing one with the same experiment, round and role, in one transaction: a process killed
+    /// mid-write leaves the old row or the new one. Throws <see cref="CorruptCheckpointException"/> (and stores
+    /// nothing) when the data does not match <see cref="CheckpointBlob.Sha256"/>.
+    /// </summary>
     Task SaveAsync(CheckpointBlob blob);
 
     /// <summary>The blob, verified against its SHA-256 (<see cref="CorruptCheckpointException"/> otherwise); null when absent.</summary>
     Task<CheckpointBlob?> LoadAsync(string experimentId, int round, string role);
 
+    /// <summary>Every stored blob of the experiment, by round then role.</summary>
     Task<IReadOnlyList<CheckpointInfo>> ListAsync(string experimentId);
 
+    /// <summary>Deletes every role's blob of the round (nothing when absent).</summary>
     Task DeleteAsync(string experimentId, int round);
 }
 
 /// <summary>Creates the store a node's options name.</summary>
 public static class CheckpointStoreFactory
 {
+    /// <summary>
+    /// SQLite: <see cref="NodeOptions.ResolvedCheckpointSqlitePath"/>, a file of its own beside the journal, so that a
+    /// checkpoint write of many megabytes never holds the journal's database lock. PostgreSQL: the journal's database.
+    /// </summary>
     public static ICheckpointStore Create(NodeOptions options) => options.Persistence switch
     {
-        // A file of its own beside the journal: checkpoint writes of many megabytes never hold the journal's lock.
-        PersistenceBackend.Sqlite => new SqlCheckpointStore(SqlCheckpointStore.Dialect.Sqlite,
-            $"Data Source={Path.Combine(Path.GetDirectoryName(options.ResolvedSqlitePath)!, "checkpoints.db")};Default Timeout=60"),
-        _ => new SqlCheckpointStore(SqlCheckpointStore.Dialect.PostgreSql, options.PostgresConnectionString!),
+        PersistenceBackend.Sqlite => new SqliteCheckpointStore(options.ResolvedCheckpointSqlitePath),
+        PersistenceBackend.PostgreSql => new PostgresCheckpointStore(
+            options.PostgresConnectionString ?? throw new NodeOptionsException($"--postgres / {NodeEnvironment.Postgres}: the postgresql checkpoint store needs a connection string")),
+        _ => throw new ArgumentOutOfRangeException(nameof(options), options.Persistence, "unknown persistence back end"),
     };
 }
 
 /// <summary>
-/// Checkpoints in one table (<c>gancluster_checkpoints</c>) of SQLite or PostgreSQL. Every write is one
-/// transaction (an upsert), so a process killed mid-write leaves the old row or the new one, never a mix;
-/// the SHA-256 is checked on save and on load.
+/// Checkpoints in one table, <c>gancluster_checkpoints</c>, created when missing. Each write is one upsert inside a
+/// transaction; the SHA-256 is checked on save and on load. Dialects differ only in connections and the blob type.
 /// </summary>
-public sealed class SqlCheckpointStore : ICheckpointStore
+public abstract class SqlCheckpointStore : ICheckpointStore
 {
-    public enum Dialect
-    {
-        Sqlite,
-        PostgreSql,
-    }
+    /// <summary>The table's name in both dialects.</summary>
+    public const string TableName = "gancluster_checkpoints";
 
-    private readonly Dialect _dialect;
-    private readonly string _connectionString;
-    private readonly SemaphoreSlim _initialized = new(1, 1);
-    private bool _ready;
+    private readonly SemaphoreSlim _schemaLock = new(1, 1);
+    private volatile bool _schemaReady;
 
-    public SqlCheckpointStore(Dialect dialect, string connectionString)
-    {
-        _dialect = dialect;
-        _connectionString = connectionString;
-    }
+    /// <summary>The column type of the data: BLOB or BYTEA.</summary>
+    protected abstract string BlobType { get; }
 
     public async Task SaveAsync(CheckpointBlob blob)
     {
-        if (CheckpointBlob.Hash(blob.Data) != blob.Sha256)
+        ArgumentNullException.ThrowIfNull(blob);
+        CheckKey(blob.ExperimentId, blob.Round);
+        ArgumentException.ThrowIfNullOrWhiteSpace(blob.Role);
+        ArgumentNullException.ThrowIfNull(blob.Data);
+        var actual = CheckpointBlob.Hash(blob.Data);
+        if (!string.Equals(actual, blob.Sha256, StringComparison.OrdinalIgnoreCase))
         {
-            throw new CorruptCheckpointException($"{blob.Role} checkpoint of {blob.ExperimentId} round {blob.Round}: the data does not match its SHA-256; not stored");
+            throw new CorruptCheckpointException(blob.ExperimentId, blob.Round, blob.Role, blob.Sha256, actual, blob.Data.Length, "the data to save does not match the hash it came with; nothing was stored");
         }
 
         await using var connection = await OpenAsync().ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = """
-            INSERT INTO gancluster_checkpoints (experiment_id, round, role, data, sha256, size, stored_at)
+        // One statement, one transaction: the old row stays until the new one is committed whole.
+        command.CommandText = $"""
+            INSERT INTO {TableName} (experiment_id, round, role, data, sha256, size, stored_at)
             VALUES (@id, @round, @role, @data, @sha, @size, @at)
-            ON CONFLICT (experiment_id, round, role) DO UPDATE SET data = excluded.data, sha256 = excluded.sha256, size = excluded.size, stored_at = excluded.stored_at
+            ON CONFLICT (experiment_id, round, role)
+            DO UPDATE SET data = excluded.data, sha256 = excluded.sha256, size = excluded.size, stored_at = excluded.stored_at
             """;
         Add(command, "@id", blob.ExperimentId);
         Add(command, "@round", blob.Round);
         Add(command, "@role", blob.Role);
         Add(command, "@data", blob.Data);
-        Add(command, "@sha", blob.Sha256);
+        Add(command, "@sha", actual);
         Add(command, "@size", (long)blob.Data.Length);
         Add(command, "@at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         await command.ExecuteNonQueryAsync().ConfigureAwait(false);
@@ -103,9 +145,11 @@ public sealed class SqlCheckpointStore : ICheckpointStore
 
     public async Task<CheckpointBlob?> LoadAsync(string experimentId, int round, string role)
     {
+        CheckKey(experimentId, round);
+        ArgumentException.ThrowIfNullOrWhiteSpace(role);
         await using var connection = await OpenAsync().ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT data, sha256 FROM gancluster_checkpoints WHERE experiment_id = @id AND round = @round AND role = @role";
+        command.CommandText = $"SELECT data, sha256 FROM {TableName} WHERE experiment_id = @id AND round = @round AND role = @role";
         Add(command, "@id", experimentId);
         Add(command, "@round", round);
         Add(command, "@role", role);
@@ -115,27 +159,34 @@ public sealed class SqlCheckpointStore : ICheckpointStore
             return null;
         }
 
-        var data = (byte[])reader.GetValue(0);
-        var sha = reader.GetString(1);
-        if (CheckpointBlob.Hash(data) != sha)
+        var data = await reader.GetFieldValueAsync<byte[]>(0).ConfigureAwait(false);
+        var recorded = reader.GetString(1);
+        var actual = CheckpointBlob.Hash(data);
+        if (!string.Equals(actual, recorded, StringComparison.OrdinalIgnoreCase))
         {
-            throw new CorruptCheckpointException($"{role} checkpoint of {experimentId} round {round}: stored data does not match its SHA-256 {sha[..12]}");
+            throw new CorruptCheckpointException(experimentId, round, role, recorded, actual, data.Length, "the stored data is damaged");
         }
 
-        return new CheckpointBlob(experimentId, round, role, data, sha);
+        return new CheckpointBlob(experimentId, round, role, data, recorded);
     }
 
     public async Task<IReadOnlyList<CheckpointInfo>> ListAsync(string experimentId)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(experimentId);
         await using var connection = await OpenAsync().ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT round, role, size, sha256, stored_at FROM gancluster_checkpoints WHERE experiment_id = @id ORDER BY round, role";
+        command.CommandText = $"SELECT round, role, size, sha256, stored_at FROM {TableName} WHERE experiment_id = @id ORDER BY round, role";
         Add(command, "@id", experimentId);
         await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
         var list = new List<CheckpointInfo>();
         while (await reader.ReadAsync().ConfigureAwait(false))
         {
-            list.Add(new CheckpointInfo(experimentId, reader.GetInt32(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3),
+            list.Add(new CheckpointInfo(
+                experimentId,
+                reader.GetInt32(0),
+                reader.GetString(1),
+                reader.GetInt64(2),
+                reader.GetString(3),
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4))));
         }
 
@@ -144,54 +195,40 @@ public sealed class SqlCheckpointStore : ICheckpointStore
 
     public async Task DeleteAsync(string experimentId, int round)
     {
+        CheckKey(experimentId, round);
         await using var connection = await OpenAsync().ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM gancluster_checkpoints WHERE experiment_id = @id AND round = @round";
+        command.CommandText = $"DELETE FROM {TableName} WHERE experiment_id = @id AND round = @round";
         Add(command, "@id", experimentId);
         Add(command, "@round", round);
         await command.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
-    private async Task<DbConnection> OpenAsync()
+    /// <summary>A new, not yet opened connection.</summary>
+    protected abstract DbConnection CreateConnection();
+
+    /// <summary>Runs the table's DDL; a dialect may tolerate a concurrent creator.</summary>
+    protected virtual async Task CreateTableAsync(DbConnection connection)
     {
-        DbConnection connection = _dialect == Dialect.Sqlite ? new SqliteConnection(_connectionString) : new NpgsqlConnection(_connectionString);
-        if (connection is SqliteConnection sqlite)
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(sqlite.DataSource))!);
-        }
+        await using var create = connection.CreateCommand();
+        create.CommandText = $"""
+            CREATE TABLE IF NOT EXISTS {TableName} (
+                experiment_id TEXT NOT NULL,
+                round INTEGER NOT NULL,
+                role TEXT NOT NULL,
+                data {BlobType} NOT NULL,
+                sha256 TEXT NOT NULL,
+                size BIGINT NOT NULL,
+                stored_at BIGINT NOT NULL,
+                PRIMARY KEY (experiment_id, round, role))
+            """;
+        await create.ExecuteNonQueryAsync().ConfigureAwait(false);
+    }
 
-        await connection.OpenAsync().ConfigureAwait(false);
-        if (!_ready)
-        {
-            await _initialized.WaitAsync().ConfigureAwait(false);
-            try
-            {
-                if (!_ready)
-                {
-                    await using var create = connection.CreateCommand();
-                    var blobType = _dialect == Dialect.Sqlite ? "BLOB" : "BYTEA";
-                    create.CommandText = $"""
-                        CREATE TABLE IF NOT EXISTS gancluster_checkpoints (
-                            experiment_id TEXT NOT NULL,
-                            round INTEGER NOT NULL,
-                            role TEXT NOT NULL,
-                            data {blobType} NOT NULL,
-                            sha256 TEXT NOT NULL,
-                            size BIGINT NOT NULL,
-                            stored_at BIGINT NOT NULL,
-                            PRIMARY KEY (experiment_id, round, role))
-                        """;
-                    await create.ExecuteNonQueryAsync().ConfigureAwait(false);
-                    _ready = true;
-                }
-            }
-            finally
-            {
-                _initialized.Release();
-            }
-        }
-
-        return connection;
+    private static void CheckKey(string experimentId, int round)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(experimentId);
+        ArgumentOutOfRangeException.ThrowIfNegative(round);
     }
 
     private static void Add(DbCommand command, string name, object value)
@@ -200,5 +237,89 @@ public sealed class SqlCheckpointStore : ICheckpointStore
         parameter.ParameterName = name;
         parameter.Value = value;
         command.Parameters.Add(parameter);
+    }
+
+    private async Task<DbConnection> OpenAsync()
+    {
+        var connection = CreateConnection();
+        try
+        {
+            await connection.OpenAsync().ConfigureAwait(false);
+            if (!_schemaReady)
+            {
+                await _schemaLock.WaitAsync().ConfigureAwait(false);
+                try
+                {
+                    if (!_schemaReady)
+                    {
+                        await CreateTableAsync(connection).ConfigureAwait(false);
+                        _schemaReady = true;
+                    }
+                }
+                finally
+                {
+                    _schemaLock.Release();
+                }
+            }
+
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+}
+
+/// <summary>Checkpoints in a SQLite file (Microsoft.Data.Sqlite); the file and its folder are created when missing.</summary>
+public sealed class SqliteCheckpointStore : SqlCheckpointStore
+{
+    private readonly string _connectionString;
+
+    public SqliteCheckpointStore(string databasePath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
+        DatabasePath = Path.GetFullPath(databasePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+        // Default Timeout doubles as the busy timeout: a reader waits for a writer's multi-megabyte commit
+        // instead of failing with SQLITE_BUSY.
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = DatabasePath, DefaultTimeout = 60 }.ToString();
+    }
+
+    /// <summary>The absolute path of the database file.</summary>
+    public string DatabasePath { get; }
+
+    protected override string BlobType => "BLOB";
+
+    protected override DbConnection CreateConnection() => new SqliteConnection(_connectionString);
+}
+
+/// <summary>Checkpoints in PostgreSQL (Npgsql).</summary>
+public sealed class PostgresCheckpointStore : SqlCheckpointStore
+{
+    private readonly string _connectionString;
+
+    public PostgresCheckpointStore(string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        _connectionString = connectionString;
+    }
+
+    protected override string BlobType => "BYTEA";
+
+    protected override DbConnection CreateConnection() => new NpgsqlConnection(_connectionString);
+
+    protected override async Task CreateTableAsync(DbConnection connection)
+    {
+        try
+        {
+            await base.CreateTableAsync(connection).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable)
+        {
+            // Two coordinators (or a coordinator and a tool) created the table at the same moment: PostgreSQL's
+            // IF NOT EXISTS is not atomic across sessions, and the table exists now, which is all we need.
+        }
     }
 }

@@ -1,4 +1,5 @@
 using Serilog;
+using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
 
@@ -7,23 +8,44 @@ namespace GanCluster.Hosting;
 /// <summary>Serilog for a node: readable lines on the console and a rolling JSON file per node.</summary>
 public static class LoggingSetup
 {
+    /// <summary>Largest size of one log file before it rolls over to a new one (the day's files keep a sequence number).</summary>
+    public const long FileSizeLimitBytes = 50L * 1024 * 1024;
+
+    /// <summary>Log files kept per node; older ones are deleted by the sink.</summary>
+    public const int RetainedFileCount = 31;
+
     /// <summary>
-    /// Configures <see cref="Log.Logger"/>. The console sink writes to stderr so that stdout stays free for
-    /// machine-readable output; the file sink writes compact JSON (one event per line, rolling daily and at
-    /// 50 MB) to &lt;logDirectory&gt;/gancluster-&lt;node&gt;-&lt;date&gt;.json. Akka's own logging reaches
-    /// Serilog through Akka.Logger.Serilog (akka.loggers in base.conf).
+    /// Creates the node's logger and sets <see cref="Log.Logger"/> to it (Akka's own events reach it through
+    /// Akka.Logger.Serilog, configured in base.conf). Every event carries a <c>Node</c> property. The file sink writes
+    /// compact JSON (one event per line) to &lt;logDirectory&gt;/gancluster-&lt;node&gt;-&lt;yyyyMMdd&gt;.json, rolling daily
+    /// and at <see cref="FileSizeLimitBytes"/>. Dispose the returned logger (or call <see cref="Log.CloseAndFlush"/>)
+    /// at exit so the last events reach the file.
     /// </summary>
-    public static ILogger Configure(string nodeName, string logDirectory, LogEventLevel level = LogEventLevel.Information)
+    public static Logger Configure(string nodeName, string logDirectory, LogEventLevel level = LogEventLevel.Information)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(nodeName);
         Directory.CreateDirectory(logDirectory);
         var logger = new LoggerConfiguration()
             .MinimumLevel.Is(level)
-            .MinimumLevel.Override("Akka.Cluster", LogEventLevel.Information)
+            // Akka's remoting is chatty at Debug (every association attempt); keep it at Information unless asked
+            // for Verbose explicitly.
+            .MinimumLevel.Override("Akka.Remote", level == LogEventLevel.Verbose ? LogEventLevel.Verbose : LogEventLevel.Information)
             .Enrich.WithProperty("Node", nodeName)
             .Enrich.FromLogContext()
-            .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose, outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3} {Node}] {Message:lj}{NewLine}{Exception}")
-            .WriteTo.File(new CompactJsonFormatter(), Path.Combine(logDirectory, $"gancluster-{nodeName}-.json"),
-                rollingInterval: RollingInterval.Day, fileSizeLimitBytes: 50L * 1024 * 1024, rollOnFileSizeLimit: true, flushToDiskInterval: TimeSpan.FromSeconds(1))
+            // Every console line goes to stderr (standardErrorFromLevel: Verbose): the CLI's stdout carries
+            // machine-readable output (JSON, ids) that scripts parse, and log lines must never mix into it.
+            .WriteTo.Console(
+                standardErrorFromLevel: LogEventLevel.Verbose,
+                outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3} {Node}] {Message:lj}{NewLine}{Exception}",
+                formatProvider: System.Globalization.CultureInfo.InvariantCulture)
+            .WriteTo.File(
+                new CompactJsonFormatter(),
+                Path.Combine(logDirectory, $"gancluster-{nodeName}-.json"),
+                rollingInterval: RollingInterval.Day,
+                fileSizeLimitBytes: FileSizeLimitBytes,
+                rollOnFileSizeLimit: true,
+                retainedFileCountLimit: RetainedFileCount,
+                flushToDiskInterval: TimeSpan.FromSeconds(1))
             .CreateLogger();
         Log.Logger = logger;
         return logger;

@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Npgsql;
+
 namespace GanCluster.Hosting;
 
 /// <summary>The roles a node can play.</summary>
@@ -18,111 +22,251 @@ public enum PersistenceBackend
 /// <summary>A node option is invalid; the message names the option (and its environment variable) and the fix.</summary>
 public sealed class NodeOptionsException(string message) : Exception(message);
 
-/// <summary>
-/// Everything that differs between nodes. Values come from command-line options, else from GANCLUSTER_*
-/// environment variables (the Docker and systemd convention), else from the defaults below.
-/// </summary>
-public sealed record NodeOptions
+/// <summary>The environment variables a node reads (the Docker and systemd convention).</summary>
+public static class NodeEnvironment
 {
-    /// <summary>Roles of this node (GANCLUSTER_ROLES, comma-separated).</summary>
-    public IReadOnlySet<NodeRole> Roles { get; init; } = new HashSet<NodeRole> { NodeRole.Coordinator, NodeRole.Generator, NodeRole.Discriminator };
+    public const string Roles = "GANCLUSTER_ROLES";
+    public const string Hostname = "GANCLUSTER_HOSTNAME";
+    public const string Port = "GANCLUSTER_PORT";
+    public const string PublicHostname = "GANCLUSTER_PUBLIC_HOSTNAME";
+    public const string Seeds = "GANCLUSTER_SEEDS";
+    public const string SystemName = "GANCLUSTER_SYSTEM_NAME";
+    public const string DataDirectory = "GANCLUSTER_DATA";
+    public const string Persistence = "GANCLUSTER_PERSISTENCE";
+    public const string SqlitePath = "GANCLUSTER_SQLITE";
+    public const string Postgres = "GANCLUSTER_POSTGRES";
+    public const string LogDirectory = "GANCLUSTER_LOGS";
+    public const string ConfigDirectory = "GANCLUSTER_CONFIG";
+}
 
-    /// <summary>Address to bind (GANCLUSTER_HOSTNAME); loopback by default.</summary>
-    public string Hostname { get; init; } = "127.0.0.1";
+/// <summary>
+/// Node options as the command line gave them: raw text, null where the option was not given. Parsed by
+/// <see cref="NodeOptions.Resolve"/>, which names the option in its errors.
+/// </summary>
+public sealed record NodeOptionInputs
+{
+    /// <summary>--roles: comma-separated coordinator, generator, discriminator.</summary>
+    public string? Roles { get; init; }
 
-    /// <summary>Port to bind (GANCLUSTER_PORT); 0 picks a free one.</summary>
-    public int Port { get; init; }
+    /// <summary>--hostname: address to bind.</summary>
+    public string? Hostname { get; init; }
 
-    /// <summary>Address other nodes use to reach this one (GANCLUSTER_PUBLIC_HOSTNAME), when it differs from the bind address.</summary>
+    /// <summary>--port: port to bind.</summary>
+    public string? Port { get; init; }
+
+    /// <summary>--public-hostname: address other nodes use to reach this one.</summary>
     public string? PublicHostname { get; init; }
 
-    /// <summary>Seed nodes as host:port (GANCLUSTER_SEEDS, comma-separated); empty = this node is the first seed.</summary>
-    public IReadOnlyList<string> SeedNodes { get; init; } = [];
+    /// <summary>--seeds: comma-separated host:port or akka.tcp://system@host:port.</summary>
+    public string? Seeds { get; init; }
 
-    /// <summary>ActorSystem name; identical on every node of a cluster.</summary>
-    public string SystemName { get; init; } = "gancluster";
+    /// <summary>--system-name: ActorSystem name.</summary>
+    public string? SystemName { get; init; }
 
-    /// <summary>Folder for the SQLite database and logs (GANCLUSTER_DATA).</summary>
-    public string DataDirectory { get; init; } = "gancluster-data";
+    /// <summary>--data: data folder.</summary>
+    public string? DataDirectory { get; init; }
 
-    /// <summary>Persistence back end (GANCLUSTER_PERSISTENCE: sqlite or postgresql).</summary>
-    public PersistenceBackend Persistence { get; init; } = PersistenceBackend.Sqlite;
+    /// <summary>--persistence: sqlite or postgresql.</summary>
+    public string? Persistence { get; init; }
 
-    /// <summary>SQLite database file; default &lt;data&gt;/coordinator.db.</summary>
+    /// <summary>--sqlite: SQLite journal file.</summary>
     public string? SqlitePath { get; init; }
 
-    /// <summary>PostgreSQL connection string (GANCLUSTER_POSTGRES).</summary>
-    public string? PostgresConnectionString { get; init; }
+    /// <summary>--postgres: PostgreSQL connection string.</summary>
+    public string? Postgres { get; init; }
 
-    /// <summary>Log folder (GANCLUSTER_LOGS); default &lt;data&gt;/logs.</summary>
+    /// <summary>--logs: log folder.</summary>
     public string? LogDirectory { get; init; }
 
-    /// <summary>Extra HOCON applied last (tests shorten timeouts with it).</summary>
+    /// <summary>--config: cluster-config folder.</summary>
+    public string? ConfigDirectory { get; init; }
+}
+
+/// <summary>
+/// Everything that differs between nodes. <see cref="Resolve"/> takes each value from the command line, else from
+/// its GANCLUSTER_* environment variable, else from the defaults below. Tests build the record directly.
+/// </summary>
+public sealed partial record NodeOptions
+{
+    /// <summary>Port of a node with the coordinator role when none is given: the well-known seed port.</summary>
+    public const int DefaultCoordinatorPort = 4053;
+
+    /// <summary>Roles of this node (--roles, GANCLUSTER_ROLES); all three by default, a one-process cluster.</summary>
+    public IReadOnlySet<NodeRole> Roles { get; init; } = new HashSet<NodeRole> { NodeRole.Coordinator, NodeRole.Generator, NodeRole.Discriminator };
+
+    /// <summary>Address to bind (--hostname, GANCLUSTER_HOSTNAME); loopback by default, so nothing is exposed by accident.</summary>
+    public string Hostname { get; init; } = "127.0.0.1";
+
+    /// <summary>
+    /// Port to bind (--port, GANCLUSTER_PORT). Null means the default: <see cref="DefaultCoordinatorPort"/> for a
+    /// node with the coordinator role (other nodes name it in their seeds), 0 (any free port) for worker-only nodes.
+    /// </summary>
+    public int? Port { get; init; }
+
+    /// <summary>Address other nodes use to reach this one (--public-hostname, GANCLUSTER_PUBLIC_HOSTNAME), when it differs from the bind address.</summary>
+    public string? PublicHostname { get; init; }
+
+    /// <summary>
+    /// Seed nodes (--seeds, GANCLUSTER_SEEDS, comma-separated), each host:port or akka.tcp://system@host:port; empty
+    /// means this node is the first seed of a new cluster (only allowed for coordinator nodes).
+    /// </summary>
+    public IReadOnlyList<string> SeedNodes { get; init; } = [];
+
+    /// <summary>ActorSystem name (--system-name, GANCLUSTER_SYSTEM_NAME); identical on every node of a cluster.</summary>
+    public string SystemName { get; init; } = "gancluster";
+
+    /// <summary>Folder for the SQLite databases and logs (--data, GANCLUSTER_DATA).</summary>
+    public string DataDirectory { get; init; } = "gancluster-data";
+
+    /// <summary>Persistence back end of coordinator nodes (--persistence, GANCLUSTER_PERSISTENCE: sqlite or postgresql).</summary>
+    public PersistenceBackend Persistence { get; init; } = PersistenceBackend.Sqlite;
+
+    /// <summary>SQLite journal file (--sqlite, GANCLUSTER_SQLITE); default &lt;data&gt;/coordinator.db.</summary>
+    public string? SqlitePath { get; init; }
+
+    /// <summary>PostgreSQL connection string (--postgres, GANCLUSTER_POSTGRES); required with the postgresql back end.</summary>
+    public string? PostgresConnectionString { get; init; }
+
+    /// <summary>Log folder (--logs, GANCLUSTER_LOGS); default &lt;data&gt;/logs.</summary>
+    public string? LogDirectory { get; init; }
+
+    /// <summary>cluster-config folder (--config, GANCLUSTER_CONFIG); default: the copy next to the executable.</summary>
+    public string? ConfigDirectory { get; init; }
+
+    /// <summary>Split Brain Resolver stable-after; null keeps base.conf's 20 s. Tests shorten it.</summary>
+    public TimeSpan? StableAfter { get; init; }
+
+    /// <summary>Cluster failure-detector heartbeat interval; null keeps base.conf's 1 s.</summary>
+    public TimeSpan? HeartbeatInterval { get; init; }
+
+    /// <summary>Cluster failure-detector acceptable heartbeat pause; null keeps base.conf's 6 s.</summary>
+    public TimeSpan? AcceptableHeartbeatPause { get; init; }
+
+    /// <summary>Extra HOCON applied last, above everything else (tests and one-off tuning).</summary>
     public string? ExtraHocon { get; init; }
 
+    /// <summary>The port actually configured: <see cref="Port"/>, else the role's default.</summary>
+    public int ResolvedPort => Port ?? (HasRole(NodeRole.Coordinator) ? DefaultCoordinatorPort : 0);
+
+    /// <summary>The absolute path of the SQLite journal file.</summary>
     public string ResolvedSqlitePath => Path.GetFullPath(SqlitePath ?? Path.Combine(DataDirectory, "coordinator.db"));
 
+    /// <summary>The absolute path of the SQLite checkpoint file: checkpoints.db beside the journal.</summary>
+    public string ResolvedCheckpointSqlitePath => Path.Combine(Path.GetDirectoryName(ResolvedSqlitePath)!, "checkpoints.db");
+
+    /// <summary>The absolute path of the log folder.</summary>
     public string ResolvedLogDirectory => Path.GetFullPath(LogDirectory ?? Path.Combine(DataDirectory, "logs"));
 
+    /// <summary>The host name other nodes use for this one.</summary>
+    public string AdvertisedHostname => PublicHostname ?? Hostname;
+
+    /// <summary>
+    /// A short name for logs and log files: roles and port, or the process id when the port is picked at
+    /// random (two workers on one machine must not share a log file).
+    /// </summary>
+    public string NodeName =>
+        $"{string.Join('+', Roles.Order().Select(RoleName))}-{(ResolvedPort != 0 ? ResolvedPort.ToString(CultureInfo.InvariantCulture) : $"pid{Environment.ProcessId}")}";
+
+    /// <summary>Whether this node plays <paramref name="role"/>.</summary>
     public bool HasRole(NodeRole role) => Roles.Contains(role);
 
-    /// <summary>A short name for logs and files: roles and port.</summary>
-    public string NodeName => $"{string.Join('+', Roles.Order().Select(r => r.ToString().ToLowerInvariant()))}-{Port}";
+    /// <summary>The role's name in HOCON, on the command line and in akka.cluster.roles.</summary>
+    public static string RoleName(NodeRole role) => role.ToString().ToLowerInvariant();
 
-    /// <summary>Fills every value not given explicitly from GANCLUSTER_* environment variables.</summary>
-    public static NodeOptions FromEnvironment(Func<string, string?>? environment = null)
+    /// <summary>
+    /// Full akka.tcp addresses of the seed nodes; without seeds, this node's own address (it founds the cluster).
+    /// </summary>
+    public IReadOnlyList<string> SeedAddresses =>
+        SeedNodes.Count == 0
+            ? [$"akka.tcp://{SystemName}@{FormatHost(AdvertisedHostname)}:{ResolvedPort}"]
+            : SeedNodes.Select(s => s.Contains("://", StringComparison.Ordinal) ? s : $"akka.tcp://{SystemName}@{s}").ToList();
+
+    /// <summary>Values from GANCLUSTER_* environment variables over the defaults.</summary>
+    public static NodeOptions FromEnvironment(Func<string, string?>? environment = null) => Resolve(null, environment);
+
+    /// <summary>
+    /// Resolves every value: the command line (<paramref name="explicitValues"/>) wins over the environment, which
+    /// wins over the defaults. Parse errors name the option or variable the bad value came from; the result is
+    /// validated (<see cref="Validate"/>) so a node fails at start with a message that says what to fix.
+    /// </summary>
+    public static NodeOptions Resolve(NodeOptionInputs? explicitValues, Func<string, string?>? environment = null)
     {
+        explicitValues ??= new NodeOptionInputs();
         environment ??= Environment.GetEnvironmentVariable;
         var options = new NodeOptions();
-        if (environment("GANCLUSTER_ROLES") is { Length: > 0 } roles)
+
+        // Picks the command-line text, else the variable's, and remembers which one for error messages.
+        (string Text, string Source)? Pick(string? given, string flag, string variable) =>
+            !string.IsNullOrWhiteSpace(given) ? (given.Trim(), flag)
+            : environment(variable) is { } env && !string.IsNullOrWhiteSpace(env) ? (env.Trim(), variable)
+            : null;
+
+        if (Pick(explicitValues.Roles, "--roles", NodeEnvironment.Roles) is { } roles)
         {
-            options = options with { Roles = ParseRoles(roles, "GANCLUSTER_ROLES") };
+            options = options with { Roles = ParseRoles(roles.Text, roles.Source) };
         }
 
-        if (environment("GANCLUSTER_HOSTNAME") is { Length: > 0 } host)
+        if (Pick(explicitValues.Hostname, "--hostname", NodeEnvironment.Hostname) is { } host)
         {
-            options = options with { Hostname = host };
+            options = options with { Hostname = ParseHost(host.Text, host.Source) };
         }
 
-        if (environment("GANCLUSTER_PORT") is { Length: > 0 } port)
+        if (Pick(explicitValues.Port, "--port", NodeEnvironment.Port) is { } port)
         {
-            options = options with { Port = ParsePort(port, "GANCLUSTER_PORT") };
+            options = options with { Port = ParsePort(port.Text, port.Source) };
         }
 
-        if (environment("GANCLUSTER_PUBLIC_HOSTNAME") is { Length: > 0 } publicHost)
+        if (Pick(explicitValues.PublicHostname, "--public-hostname", NodeEnvironment.PublicHostname) is { } publicHost)
         {
-            options = options with { PublicHostname = publicHost };
+            options = options with { PublicHostname = ParseHost(publicHost.Text, publicHost.Source) };
         }
 
-        if (environment("GANCLUSTER_SEEDS") is { Length: > 0 } seeds)
+        if (Pick(explicitValues.Seeds, "--seeds", NodeEnvironment.Seeds) is { } seeds)
         {
-            options = options with { SeedNodes = ParseSeeds(seeds, "GANCLUSTER_SEEDS") };
+            options = options with { SeedNodes = ParseSeeds(seeds.Text, seeds.Source) };
         }
 
-        if (environment("GANCLUSTER_DATA") is { Length: > 0 } data)
+        if (Pick(explicitValues.SystemName, "--system-name", NodeEnvironment.SystemName) is { } system)
         {
-            options = options with { DataDirectory = data };
+            options = options with { SystemName = system.Text };
         }
 
-        if (environment("GANCLUSTER_PERSISTENCE") is { Length: > 0 } persistence)
+        if (Pick(explicitValues.DataDirectory, "--data", NodeEnvironment.DataDirectory) is { } data)
         {
-            options = options with { Persistence = ParsePersistence(persistence, "GANCLUSTER_PERSISTENCE") };
+            options = options with { DataDirectory = data.Text };
         }
 
-        if (environment("GANCLUSTER_POSTGRES") is { Length: > 0 } postgres)
+        if (Pick(explicitValues.Persistence, "--persistence", NodeEnvironment.Persistence) is { } persistence)
         {
-            options = options with { PostgresConnectionString = postgres };
+            options = options with { Persistence = ParsePersistence(persistence.Text, persistence.Source) };
         }
 
-        if (environment("GANCLUSTER_LOGS") is { Length: > 0 } logs)
+        if (Pick(explicitValues.SqlitePath, "--sqlite", NodeEnvironment.SqlitePath) is { } sqlite)
         {
-            options = options with { LogDirectory = logs };
+            options = options with { SqlitePath = sqlite.Text };
         }
 
+        if (Pick(explicitValues.Postgres, "--postgres", NodeEnvironment.Postgres) is { } postgres)
+        {
+            options = options with { PostgresConnectionString = postgres.Text };
+        }
+
+        if (Pick(explicitValues.LogDirectory, "--logs", NodeEnvironment.LogDirectory) is { } logs)
+        {
+            options = options with { LogDirectory = logs.Text };
+        }
+
+        if (Pick(explicitValues.ConfigDirectory, "--config", NodeEnvironment.ConfigDirectory) is { } config)
+        {
+            options = options with { ConfigDirectory = config.Text };
+        }
+
+        options.Validate();
         return options;
     }
 
-    public static IReadOnlySet<NodeRole> ParseRoles(string value, string option)
+    /// <summary>Parses a comma-separated role list; <paramref name="source"/> names the option in errors.</summary>
+    public static IReadOnlySet<NodeRole> ParseRoles(string value, string source)
     {
         var roles = new HashSet<NodeRole>();
         foreach (var part in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -132,62 +276,155 @@ public sealed record NodeOptions
                 "coordinator" => NodeRole.Coordinator,
                 "generator" => NodeRole.Generator,
                 "discriminator" => NodeRole.Discriminator,
-                _ => throw new NodeOptionsException($"{option}: unknown role '{part}'; allowed: coordinator, generator, discriminator (comma-separated)"),
+                _ => throw new NodeOptionsException($"{source}: unknown role '{part}'; use one or more of coordinator, generator, discriminator, comma-separated (for example 'generator,discriminator')"),
             });
         }
 
-        return roles.Count > 0 ? roles : throw new NodeOptionsException($"{option}: give at least one role: coordinator, generator, discriminator");
+        return roles.Count > 0 ? roles : throw new NodeOptionsException($"{source}: give at least one role: coordinator, generator, discriminator");
     }
 
-    public static int ParsePort(string value, string option) =>
-        int.TryParse(value, out var port) && port is >= 0 and <= 65535
+    /// <summary>Parses a TCP port (0 = any free port).</summary>
+    public static int ParsePort(string value, string source) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 0 and <= 65535
             ? port
-            : throw new NodeOptionsException($"{option}: '{value}' is not a port; use 0..65535 (0 picks a free port)");
+            : throw new NodeOptionsException($"{source}: '{value}' is not a port; use a number from 0 to 65535 (0 picks a free port)");
 
-    public static IReadOnlyList<string> ParseSeeds(string value, string option) =>
-        value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => ParseSeed(s, option)).ToList();
+    /// <summary>Parses a comma-separated seed list into normalized entries (host:port, or a full akka.tcp address).</summary>
+    public static IReadOnlyList<string> ParseSeeds(string value, string source) =>
+        value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => ParseSeed(s, source)).ToList();
 
-    public static PersistenceBackend ParsePersistence(string value, string option) => value.ToLowerInvariant() switch
+    /// <summary>Parses the persistence back end name.</summary>
+    public static PersistenceBackend ParsePersistence(string value, string source) => value.ToLowerInvariant() switch
     {
         "sqlite" => PersistenceBackend.Sqlite,
         "postgresql" or "postgres" => PersistenceBackend.PostgreSql,
-        _ => throw new NodeOptionsException($"{option}: unknown persistence '{value}'; allowed: sqlite, postgresql"),
+        _ => throw new NodeOptionsException($"{source}: unknown persistence '{value}'; use sqlite (embedded file, the default) or postgresql (with --postgres / GANCLUSTER_POSTGRES)"),
     };
 
-    /// <summary>Accepts host:port or a full akka.tcp://system@host:port address; returns host:port.</summary>
-    private static string ParseSeed(string seed, string option)
+    /// <summary>
+    /// Accepts host:port, [ipv6]:port or akka.tcp://system@host:port; returns host:port, or the full address
+    /// without a trailing slash (its system name is checked against <see cref="SystemName"/> in <see cref="Validate"/>).
+    /// </summary>
+    public static string ParseSeed(string seed, string source)
     {
-        var hostPort = seed.Contains("://", StringComparison.Ordinal) ? seed[(seed.IndexOf('@') + 1)..].TrimEnd('/') : seed;
-        var colon = hostPort.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(hostPort[(colon + 1)..], out var port) || port is <= 0 or > 65535)
+        var hostPort = seed;
+        string? prefix = null;
+        var scheme = seed.IndexOf("://", StringComparison.Ordinal);
+        if (scheme >= 0)
         {
-            throw new NodeOptionsException($"{option}: seed '{seed}' is not host:port (for example 10.0.0.5:4053)");
+            var at = seed.IndexOf('@', scheme);
+            if (!seed.StartsWith("akka.tcp://", StringComparison.Ordinal) || at < 0 || !SystemNamePattern().IsMatch(seed[(scheme + 3)..at]))
+            {
+                throw new NodeOptionsException($"{source}: seed '{seed}' is not an address like akka.tcp://gancluster@10.0.0.5:4053; or give host:port (for example 10.0.0.5:4053)");
+            }
+
+            prefix = seed[..(at + 1)];
+            hostPort = seed[(at + 1)..].TrimEnd('/');
         }
 
-        return hostPort;
+        var colon = hostPort.LastIndexOf(':');
+        var host = colon > 0 ? hostPort[..colon] : string.Empty;
+        if (colon <= 0
+            || !int.TryParse(hostPort[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+            || port is <= 0 or > 65535
+            || !IsHost(host))
+        {
+            throw new NodeOptionsException($"{source}: seed '{seed}' is not host:port with a port from 1 to 65535 (for example 10.0.0.5:4053 or coordinator:4053); separate several seeds with commas");
+        }
+
+        return prefix + hostPort;
     }
 
-    /// <summary>Checks the combination of values; throws with the option to fix.</summary>
+    /// <summary>Checks the combination of values; throws with the option (and variable) to fix.</summary>
     public void Validate()
     {
         if (Roles.Count == 0)
         {
-            throw new NodeOptionsException("--roles: give at least one role: coordinator, generator, discriminator");
+            throw new NodeOptionsException($"--roles / {NodeEnvironment.Roles}: give at least one role: coordinator, generator, discriminator");
+        }
+
+        if (!IsHost(Hostname))
+        {
+            throw new NodeOptionsException($"--hostname / {NodeEnvironment.Hostname}: '{Hostname}' is not a host name or IP address; use 127.0.0.1 (default) or 0.0.0.0 to listen on every interface");
+        }
+
+        if (PublicHostname is not null && !IsHost(PublicHostname))
+        {
+            throw new NodeOptionsException($"--public-hostname / {NodeEnvironment.PublicHostname}: '{PublicHostname}' is not a host name or IP address");
         }
 
         if (Port is < 0 or > 65535)
         {
-            throw new NodeOptionsException($"--port / GANCLUSTER_PORT: {Port} is not a port; use 0..65535");
+            throw new NodeOptionsException($"--port / {NodeEnvironment.Port}: {Port} is not a port; use a number from 0 to 65535 (0 picks a free port)");
         }
 
-        if (HasRole(NodeRole.Coordinator) && Persistence == PersistenceBackend.PostgreSql && string.IsNullOrWhiteSpace(PostgresConnectionString))
+        if (!SystemNamePattern().IsMatch(SystemName))
         {
-            throw new NodeOptionsException("--postgres / GANCLUSTER_POSTGRES: the postgresql persistence needs a connection string, for example 'Host=db;Username=gancluster;Password=...;Database=gancluster'");
+            throw new NodeOptionsException($"--system-name / {NodeEnvironment.SystemName}: '{SystemName}' is not a valid ActorSystem name; use letters, digits, '-' and '_' (default gancluster)");
         }
 
-        if (SeedNodes.Count == 0 && Port == 0)
+        if (PublicHostname is null && Hostname is "0.0.0.0" or "::" or "[::]")
         {
-            throw new NodeOptionsException("--port / --seeds: the first node of a cluster needs a fixed --port (the others name it in --seeds host:port)");
+            throw new NodeOptionsException($"--public-hostname / {NodeEnvironment.PublicHostname}: a node bound to {Hostname} must say which address other nodes reach it at (for example its DNS name or IP)");
+        }
+
+        foreach (var seed in SeedNodes)
+        {
+            var checkedSeed = ParseSeed(seed, $"--seeds / {NodeEnvironment.Seeds}");
+            if (checkedSeed.Contains("://", StringComparison.Ordinal) && !checkedSeed.StartsWith($"akka.tcp://{SystemName}@", StringComparison.Ordinal))
+            {
+                throw new NodeOptionsException($"--seeds / {NodeEnvironment.Seeds}: seed '{seed}' names another ActorSystem than this node's '{SystemName}'; every node of a cluster uses the same system name (or give the seed as host:port)");
+            }
+        }
+
+        if (SeedNodes.Count == 0 && !HasRole(NodeRole.Coordinator))
+        {
+            throw new NodeOptionsException($"--seeds / {NodeEnvironment.Seeds}: a node without the coordinator role must join an existing cluster; give the coordinator's host:port (for example 127.0.0.1:{DefaultCoordinatorPort})");
+        }
+
+        if (SeedNodes.Count == 0 && ResolvedPort == 0)
+        {
+            throw new NodeOptionsException($"--port / {NodeEnvironment.Port}: the first node of a cluster (no --seeds) needs a fixed port, which the other nodes name in their --seeds; omit --port to use {DefaultCoordinatorPort}");
+        }
+
+        if (HasRole(NodeRole.Coordinator) && Persistence == PersistenceBackend.PostgreSql)
+        {
+            if (string.IsNullOrWhiteSpace(PostgresConnectionString))
+            {
+                throw new NodeOptionsException($"--postgres / {NodeEnvironment.Postgres}: the postgresql persistence needs a connection string, for example 'Host=db;Port=5432;Username=gancluster;Password=...;Database=gancluster'");
+            }
+
+            try
+            {
+                _ = new NpgsqlConnectionStringBuilder(PostgresConnectionString);
+            }
+            catch (ArgumentException e)
+            {
+                // The text itself is not echoed: it usually holds a password.
+                throw new NodeOptionsException($"--postgres / {NodeEnvironment.Postgres}: not a valid PostgreSQL connection string ({e.Message}); use 'Host=...;Port=5432;Username=...;Password=...;Database=...'");
+            }
+        }
+
+        if (StableAfter is { } stable && stable <= TimeSpan.Zero
+            || HeartbeatInterval is { } heartbeat && heartbeat <= TimeSpan.Zero
+            || AcceptableHeartbeatPause is { } pause && pause <= TimeSpan.Zero)
+        {
+            throw new NodeOptionsException("StableAfter, HeartbeatInterval and AcceptableHeartbeatPause must be positive when given");
         }
     }
+
+    /// <summary>Writes a host for an akka.tcp address: IPv6 literals in brackets.</summary>
+    private static string FormatHost(string host) => host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? $"[{host}]" : host;
+
+    private static string ParseHost(string value, string source) =>
+        IsHost(value) ? value : throw new NodeOptionsException($"{source}: '{value}' is not a host name or IP address");
+
+    private static bool IsHost(string host) =>
+        host.Length > 0 && (HostPattern().IsMatch(host) || host.StartsWith('[') && host.EndsWith(']') || System.Net.IPAddress.TryParse(host, out _));
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]*$")]
+    private static partial Regex SystemNamePattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9_])?$")]
+    private static partial Regex HostPattern();
 }

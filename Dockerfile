@@ -1,0 +1,39 @@
+# syntax=docker/dockerfile:1
+# The GanCluster image: one image for every role (coordinator, generator, discriminator) and for the CLI.
+#   docker build -t gancluster .
+#   docker run --rm gancluster node --roles coordinator ...      (see docker-compose.yml)
+# Both stages must use the same distribution (the .NET 10 images default to Ubuntu 24.04): the TorchSharp native fix
+# (scripts/fix-torchsharp.sh) is decided at publish time from the build image's libstdc++, and the runtime image must
+# provide the same one.
+
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+# The fix's tools are needed only where libstdc++ lacks GLIBCXX_3.4.32 (Debian 12 based images); elsewhere the fix
+# is a no-op and nothing is installed.
+RUN if ! grep -aq GLIBCXX_3.4.32 /usr/lib/x86_64-linux-gnu/libstdc++.so.6; then \
+        apt-get update && apt-get install -y --no-install-recommends g++ patchelf python3 binutils \
+        && rm -rf /var/lib/apt/lists/*; \
+    fi
+COPY . .
+# linux-x64 only: TorchSharp-cpu then brings only the Linux native libraries, not those of macOS and Windows.
+RUN --mount=type=cache,id=gancluster-nuget,target=/root/.nuget/packages \
+    dotnet publish src/GanCluster.Cli/GanCluster.Cli.csproj -c Release -r linux-x64 --self-contained false -o /app
+
+FROM mcr.microsoft.com/dotnet/runtime:10.0 AS runtime
+WORKDIR /app
+COPY --from=build /app ./
+# The cluster-config HOCON travels with the app; copied explicitly so the image does not depend on which project
+# references GanCluster.Hosting.
+COPY --from=build /src/cluster-config ./cluster-config
+# Data (SQLite journal and checkpoints, logs) lives in a volume owned by the image's unprivileged user (APP_UID is
+# defined by the .NET runtime images).
+RUN mkdir -p /data && chown "$APP_UID" /data
+ENV GANCLUSTER_CONFIG=/app/cluster-config \
+    GANCLUSTER_DATA=/data \
+    DOTNET_gcServer=0
+VOLUME ["/data"]
+# Akka.Remote. Nodes bind 127.0.0.1 unless GANCLUSTER_HOSTNAME says otherwise (compose sets 0.0.0.0 together with
+# GANCLUSTER_PUBLIC_HOSTNAME).
+EXPOSE 4053
+USER $APP_UID
+ENTRYPOINT ["dotnet", "gancluster.dll"]

@@ -1,0 +1,10 @@
+using GanCluster.TestSupport;
+
+namespace GanCluster.Hosting.Tests;
+
+/// <summary>One private PostgreSQL server shared by every test class that needs one (starting it takes seconds).</summary>
+[CollectionDefinition(Name)]
+public sealed class PostgresCollection : ICollectionFixture<PostgresServer>
+{
+    public const string Name = "postgres";
+}
