@@ -200,7 +200,7 @@ internal static class ClientCommands
                 NodeOptions.ParseSeeds(contact, "--contact");
             }
 
-            var shared = ClusterConfigLoader.LoadShared(ClusterConfigLoader.LocateConfigDirectory());
+            var shared = ClusterConfigLoader.LoadShared(ClusterConfigLoader.LocateConfigDirectory(), includeSerialization: true);
 
             // The connection is opened lazily, so a spec rejected locally never touches the network.
             return await body(() => client ??= new CoordinatorClient(contacts, shared)).ConfigureAwait(false);

@@ -32,22 +32,26 @@ internal static class NodeCommand
             string configDirectory;
             try
             {
-                options = NodeOptions.FromEnvironment();
-                options = options with
+                // One resolution path: the command line beats GANCLUSTER_* variables, which beat the defaults.
+                options = NodeOptions.Resolve(new NodeOptionInputs
                 {
-                    Roles = parse.GetValue(roles) is { } r ? NodeOptions.ParseRoles(r, "--roles") : options.Roles,
-                    Hostname = parse.GetValue(hostname) ?? options.Hostname,
-                    Port = parse.GetValue(port) ?? options.Port,
-                    PublicHostname = parse.GetValue(publicHostname) ?? options.PublicHostname,
-                    SeedNodes = parse.GetValue(seeds) is { } s ? NodeOptions.ParseSeeds(s, "--seeds") : options.SeedNodes,
-                    DataDirectory = parse.GetValue(data) ?? options.DataDirectory,
-                    Persistence = parse.GetValue(persistence) is { } p ? NodeOptions.ParsePersistence(p, "--persistence") : options.Persistence,
-                    PostgresConnectionString = parse.GetValue(postgres) ?? options.PostgresConnectionString,
-                    LogDirectory = parse.GetValue(logs) ?? options.LogDirectory,
-                    ExtraHocon = parse.GetValue(set) is { Length: > 0 } extra ? string.Join("\n", extra) : null,
-                };
-                options.Validate();
-                configDirectory = ClusterConfigLoader.LocateConfigDirectory(parse.GetValue(config));
+                    Roles = parse.GetValue(roles),
+                    Hostname = parse.GetValue(hostname),
+                    Port = parse.GetValue(port)?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    PublicHostname = parse.GetValue(publicHostname),
+                    Seeds = parse.GetValue(seeds),
+                    DataDirectory = parse.GetValue(data),
+                    Persistence = parse.GetValue(persistence),
+                    Postgres = parse.GetValue(postgres),
+                    LogDirectory = parse.GetValue(logs),
+                    ConfigDirectory = parse.GetValue(config),
+                });
+                if (parse.GetValue(set) is { Length: > 0 } extra)
+                {
+                    options = options with { ExtraHocon = string.Join("\n", extra) };
+                }
+
+                configDirectory = ClusterConfigLoader.LocateConfigDirectory(options.ConfigDirectory);
             }
             catch (NodeOptionsException e)
             {

@@ -24,7 +24,7 @@ public sealed class CoordinatorSpecs : TestKit
     private CoordinatorSpecs(string folder) : base(JournalConfig.Sqlite(Path.Combine(folder, "journal.db")))
     {
         _folder = folder;
-        _store = new SqlCheckpointStore(SqlCheckpointStore.Dialect.Sqlite, $"Data Source={Path.Combine(folder, "checkpoints.db")}");
+        _store = new SqliteCheckpointStore(Path.Combine(folder, "checkpoints.db"));
     }
 
     private IActorRef StartCoordinator(string name = "coordinator") =>
