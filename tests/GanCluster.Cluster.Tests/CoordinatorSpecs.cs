@@ -3,6 +3,7 @@ using Akka.Configuration;
 using Akka.Persistence.Sql;
 using Akka.TestKit;
 using Akka.TestKit.Xunit2;
+using GanCluster.TestSupport;
 using GanCluster.Cluster.Coordinator;
 using GanCluster.Cluster.Transfer;
 using GanCluster.Hosting;
@@ -11,20 +12,17 @@ using GanCluster.Training.Options;
 
 namespace GanCluster.Cluster.Tests;
 
-/// <summary>The coordinator's protocol with probe workers, on a real SQLite journal and checkpoint store.</summary>
-public sealed class CoordinatorSpecs : TestKit
+/// <summary>
+/// The coordinator's protocol with probe workers, on a real journal and checkpoint store: SQLite files
+/// (<see cref="SqliteCoordinatorSpecs"/>) and a private PostgreSQL server (<see cref="PostgresCoordinatorSpecs"/>).
+/// </summary>
+public abstract class CoordinatorSpecs : TestKit
 {
-    private readonly string _folder;
     private readonly ICheckpointStore _store;
 
-    public CoordinatorSpecs() : this(Directory.CreateTempSubdirectory("gancluster-coord-").FullName)
+    protected CoordinatorSpecs(Config journal, ICheckpointStore store) : base(journal)
     {
-    }
-
-    private CoordinatorSpecs(string folder) : base(JournalConfig.Sqlite(Path.Combine(folder, "journal.db")))
-    {
-        _folder = folder;
-        _store = new SqliteCheckpointStore(Path.Combine(folder, "checkpoints.db"));
+        _store = store;
     }
 
     private IActorRef StartCoordinator(string name = "coordinator") =>
@@ -262,18 +260,6 @@ public sealed class CoordinatorSpecs : TestKit
         ExpectMsg<CancelAccepted>();
         Assert.Equal(ExperimentState.Cancelled, Status(coordinator, id).State);
     }
-
-    protected override void AfterAll()
-    {
-        base.AfterAll();
-        try
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
 }
 
 /// <summary>Journal and snapshot configuration on a real database.</summary>
@@ -287,4 +273,48 @@ internal static class JournalConfig
             akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
             akka.persistence.snapshot-store.sql { provider-name = "{{provider}}", connection-string = "{{connectionString}}", auto-initialize = on }
             """).WithFallback(SqlPersistence.DefaultConfiguration);
+}
+
+public sealed class SqliteCoordinatorSpecs : CoordinatorSpecs, IDisposable
+{
+    private readonly string _folder;
+
+    public SqliteCoordinatorSpecs() : this(Directory.CreateTempSubdirectory("gancluster-coord-").FullName)
+    {
+    }
+
+    private SqliteCoordinatorSpecs(string folder)
+        : base(JournalConfig.Sqlite(Path.Combine(folder, "journal.db")), new SqliteCheckpointStore(Path.Combine(folder, "checkpoints.db")))
+    {
+        _folder = folder;
+    }
+
+    public new void Dispose()
+    {
+        base.Dispose();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+/// <summary>The same specs with the journal, snapshots and checkpoints on a private PostgreSQL 15 server.</summary>
+public sealed class PostgresCoordinatorSpecs : CoordinatorSpecs, IClassFixture<PostgresServer>
+{
+    public PostgresCoordinatorSpecs(PostgresServer server) : this(server, NewDatabase(server))
+    {
+    }
+
+    private PostgresCoordinatorSpecs(PostgresServer server, string connectionString)
+        : base(JournalConfig.Sql("PostgreSQL.15", connectionString), new PostgresCheckpointStore(connectionString))
+    {
+    }
+
+    // Every spec gets its own database: the coordinator's persistence id is the same in all of them.
+    private static string NewDatabase(PostgresServer server) =>
+        server.CreateDatabaseAsync("coord_" + Guid.NewGuid().ToString("N")[..12]).GetAwaiter().GetResult();
 }
