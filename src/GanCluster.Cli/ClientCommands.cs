@@ -203,7 +203,10 @@ internal static class ClientCommands
             var shared = ClusterConfigLoader.LoadShared(ClusterConfigLoader.LocateConfigDirectory(), includeSerialization: true);
 
             // The connection is opened lazily, so a spec rejected locally never touches the network.
-            return await body(() => client ??= new CoordinatorClient(contacts, shared)).ConfigureAwait(false);
+            // Akka remoting is peer to peer: on another machine than the cluster, bind an address the cluster can reach.
+            var bindHost = Environment.GetEnvironmentVariable("GANCLUSTER_CLIENT_HOSTNAME") ?? "127.0.0.1";
+            var publicHost = Environment.GetEnvironmentVariable("GANCLUSTER_CLIENT_PUBLIC_HOSTNAME");
+            return await body(() => client ??= new CoordinatorClient(contacts, shared, bindHost: bindHost, publicHost: publicHost)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is ClusterUnreachableException or NodeOptionsException or ArgumentException)
         {

@@ -19,13 +19,19 @@ public sealed class CoordinatorClient : IAsyncDisposable
     private readonly IActorRef _client;
     private readonly IReadOnlyList<string> _contacts;
 
-    public CoordinatorClient(IReadOnlyList<string> contacts, Config nodeConfig, string systemName = "gancluster", string bindHost = "127.0.0.1")
+    /// <param name="contacts">Coordinator nodes as host:port.</param>
+    /// <param name="nodeConfig">The nodes' shared configuration (serializers, frame size).</param>
+    /// <param name="systemName">The cluster's ActorSystem name.</param>
+    /// <param name="bindHost">Address this client binds; Akka remoting is peer to peer, so the cluster must reach it.</param>
+    /// <param name="publicHost">Address the cluster uses to reach this client, when it differs from <paramref name="bindHost"/>.</param>
+    public CoordinatorClient(IReadOnlyList<string> contacts, Config nodeConfig, string systemName = "gancluster", string bindHost = "127.0.0.1", string? publicHost = null)
     {
         _contacts = contacts;
         var config = ConfigurationFactory.ParseString($$"""
             akka.actor.provider = remote
             akka.remote.dot-netty.tcp.hostname = "{{bindHost}}"
             akka.remote.dot-netty.tcp.port = 0
+            akka.remote.dot-netty.tcp.public-hostname = "{{publicHost ?? bindHost}}"
             akka.loglevel = WARNING
             akka.cluster.client.reconnect-timeout = 10s
             """).WithFallback(nodeConfig).WithFallback(ClusterClientReceptionist.DefaultConfig());
