@@ -77,59 +77,36 @@ public sealed class DiscriminatorWorker : WorkerBase
 
     private void OnAssign(AssignExperiment assign)
     {
-        if (assign.Role != WorkerRole.Discriminator || !FromCurrentCoordinator(assign.Incarnation, assign))
+        if (!TryBeginAssignment(assign, DropHalf, out var assignment))
         {
             return;
         }
 
-        DropHalf();
-        ExperimentSpec spec;
-        try
-        {
-            spec = SpecJson.Parse(assign.SpecJson);
-            Current = new Assignment(assign.Incarnation, assign.Id, spec, assign.Peer, ResolveDevice(spec));
-        }
-        catch (Exception e)
-        {
-            ReportFailure(assign.Id, assign.NextRound - 1, e);
-            return;
-        }
-
-        var device = Current.Device;
         var id = assign.Id;
-        var state = assign.HalfState;
-        var sha = assign.HalfStateSha256;
+        var spec = assignment.Spec;
         Log.Info("Experiment {0}: loading the discriminator half and its data (next round {1}, peer {2})", id.Value, assign.NextRound, assign.Peer.Path);
         Torch.Run(() =>
         {
+            var state = VerifiedHalfState(assign);
+
             // The data is read here, on the discriminator's machine: a missing dataPath fails the experiment with that reason.
             var (train, heldOut) = DatasetCatalog.Load(spec);
             heldOut.Dispose();
-            DiscriminatorHalf half;
             try
             {
-                half = new DiscriminatorHalf(spec, device, train);
+                var half = new DiscriminatorHalf(spec, assignment.Device, train);
+                if (state is not null)
+                {
+                    half.LoadState(state);
+                }
+
+                return new HalfReady(id, half, train, assign.NextRound);
             }
             catch
             {
                 train.Dispose();
                 throw;
             }
-
-            if (state is not null)
-            {
-                var halfState = new HalfState(state);
-                if (halfState.Sha256 != sha)
-                {
-                    half.Dispose();
-                    train.Dispose();
-                    throw new CorruptCheckpointException($"discriminator half state of experiment {id.Value}: SHA-256 mismatch");
-                }
-
-                half.LoadState(halfState);
-            }
-
-            return new HalfReady(id, half, train, assign.NextRound);
         }).PipeTo(Self, failure: e => new TorchFailed(id, assign.NextRound - 1, e));
     }
 

@@ -65,42 +65,20 @@ public sealed class GeneratorWorker : WorkerBase
 
     private void OnAssign(AssignExperiment assign)
     {
-        if (assign.Role != WorkerRole.Generator || !FromCurrentCoordinator(assign.Incarnation, assign))
+        if (!TryBeginAssignment(assign, DropHalf, out var assignment))
         {
             return;
         }
 
-        DropHalf();
-        ExperimentSpec spec;
-        try
-        {
-            spec = SpecJson.Parse(assign.SpecJson);
-            Current = new Assignment(assign.Incarnation, assign.Id, spec, assign.Peer, ResolveDevice(spec));
-        }
-        catch (Exception e)
-        {
-            ReportFailure(assign.Id, assign.NextRound - 1, e);
-            return;
-        }
-
-        var device = Current.Device;
         var id = assign.Id;
-        var state = assign.HalfState;
-        var sha = assign.HalfStateSha256;
         Log.Info("Experiment {0}: loading the generator half (next round {1}, peer {2})", id.Value, assign.NextRound, assign.Peer.Path);
         Torch.Run(() =>
         {
-            var half = new GeneratorHalf(spec, device);
+            var state = VerifiedHalfState(assign);
+            var half = new GeneratorHalf(assignment.Spec, assignment.Device);
             if (state is not null)
             {
-                var halfState = new HalfState(state);
-                if (halfState.Sha256 != sha)
-                {
-                    half.Dispose();
-                    throw new CorruptCheckpointException($"generator half state of experiment {id.Value}: SHA-256 mismatch");
-                }
-
-                half.LoadState(halfState);
+                half.LoadState(state);
             }
 
             return half;

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using GanCluster.Cluster.Transfer;
 using GanCluster.Protocol;
+using GanCluster.Training.Core;
 using GanCluster.Training.Options;
 using GanCluster.Training.Runtime;
 using static TorchSharp.torch;
@@ -134,6 +135,48 @@ public abstract class WorkerBase : ReceiveActor, IWithTimers
         var reason = error is AggregateException { InnerException: { } inner } ? inner.Message : error.Message;
         Log.Error(error, "Experiment {0} failed on the {1} at round {2}: {3}", id.Value, Role, round, reason);
         Settings.Coordinator.Tell(new WorkerFailure(id, Role, round, reason, diverged), Self);
+    }
+
+    /// <summary>
+    /// Starts an assignment meant for this role and coordinator incarnation: drops the current half (via
+    /// <paramref name="dropCurrent"/>), parses the spec and resolves its device. Reports a failure and returns
+    /// false when the assignment cannot be taken.
+    /// </summary>
+    protected bool TryBeginAssignment(AssignExperiment assign, Action dropCurrent, out Assignment assignment)
+    {
+        assignment = null!;
+        if (assign.Role != Role || !FromCurrentCoordinator(assign.Incarnation, assign))
+        {
+            return false;
+        }
+
+        dropCurrent();
+        try
+        {
+            var spec = SpecJson.Parse(assign.SpecJson);
+            assignment = new Assignment(assign.Incarnation, assign.Id, spec, assign.Peer, ResolveDevice(spec));
+            Current = assignment;
+            return true;
+        }
+        catch (Exception e)
+        {
+            ReportFailure(assign.Id, assign.NextRound - 1, e);
+            return false;
+        }
+    }
+
+    /// <summary>The half state an assignment restores, verified against its SHA-256; null for a fresh start.</summary>
+    protected static HalfState? VerifiedHalfState(AssignExperiment assign)
+    {
+        if (assign.HalfState is null)
+        {
+            return null;
+        }
+
+        var state = new HalfState(assign.HalfState);
+        return state.Sha256 == assign.HalfStateSha256
+            ? state
+            : throw new CorruptCheckpointException($"{assign.Role} half state of experiment {assign.Id.Value}: SHA-256 mismatch");
     }
 
     /// <summary>Resolves the device of an experiment on this machine.</summary>
