@@ -67,16 +67,44 @@ internal static class NodeCommand
                     TorchRuntime.EnsureLoaded();
                 }
 
-                var system = GanClusterNode.Start(options, configDirectory);
-                var cluster = Akka.Cluster.Cluster.Get(system);
-                cluster.RegisterOnMemberUp(() => log.Information("GanCluster node up at {Address} with roles {Roles}", cluster.SelfAddress, string.Join(",", cluster.SelfRoles)));
+                ActorSystem? system = null;
+                var stopping = false;
+                void Stop()
+                {
+                    stopping = true;
+                    if (Volatile.Read(ref system) is { } current)
+                    {
+                        CoordinatedShutdown.Get(current).Run(CoordinatedShutdown.ClrExitReason.Instance);
+                    }
+                }
+
                 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
                 {
                     context.Cancel = true;
-                    CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
+                    Stop();
                 });
-                using var registration = cancellation.Register(() => CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance));
-                await system.WhenTerminated.ConfigureAwait(false);
+                using var registration = cancellation.Register(Stop);
+                while (true)
+                {
+                    var started = GanClusterNode.Start(options, configDirectory);
+                    Volatile.Write(ref system, started);
+                    var cluster = Akka.Cluster.Cluster.Get(started);
+                    cluster.RegisterOnMemberUp(() => log.Information("GanCluster node up at {Address} with roles {Roles}", cluster.SelfAddress, string.Join(",", cluster.SelfRoles)));
+                    if (stopping)
+                    {
+                        Stop();
+                    }
+
+                    await started.WhenTerminated.ConfigureAwait(false);
+                    // A worker left without a coordinator (or downed) joins the seed nodes again with a new ActorSystem.
+                    if (stopping || !GanClusterNode.ShouldRejoin(started, options))
+                    {
+                        break;
+                    }
+
+                    log.Warning("GanCluster node left the cluster ({Reason}); joining the seed nodes again", CoordinatedShutdown.Get(started).ShutdownReason?.GetType().Name);
+                }
+
                 log.Information("GanCluster node stopped");
                 return 0;
             }

@@ -9,6 +9,8 @@ using GanCluster.Cluster.Transfer;
 using GanCluster.Hosting;
 using GanCluster.Protocol;
 using GanCluster.Training.Options;
+using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace GanCluster.Cluster.Tests;
 
@@ -24,6 +26,9 @@ public abstract class CoordinatorSpecs : TestKit
     {
         _store = store;
     }
+
+    /// <summary>Overwrites a stored half's bytes in the database, behind the store's back, keeping its recorded SHA-256.</summary>
+    protected abstract Task DamageStoredHalfAsync(string experimentId, int round, string role);
 
     private IActorRef StartCoordinator(string name = "coordinator") =>
         Sys.ActorOf(CoordinatorActor.Props(_store, new CoordinatorSettings(3, 50, 50, 200, SpecConfig.Wire, 1 << 20), Sys.ActorOf(BulkSender.Props(1 << 20))), name + Guid.NewGuid().ToString("N")[..6]);
@@ -211,6 +216,55 @@ public abstract class CoordinatorSpecs : TestKit
     }
 
     [Fact]
+    public async Task A_damaged_newest_checkpoint_is_skipped_with_a_warning_and_the_experiment_resumes_from_the_previous_one()
+    {
+        var coordinator = StartCoordinator();
+        var pair = RegisterPair(coordinator);
+        var id = Submit(coordinator, SpecConfig.ToySpec(rounds: 8, checkpointInterval: 2));
+        ExpectAssigned(pair);
+        Ready(coordinator, pair, id, 1);
+        pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10));
+        CompleteRounds(coordinator, pair, id, 1, 2);
+        AnswerCheckpoint(coordinator, pair, id, 2);
+        pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10));
+        CompleteRounds(coordinator, pair, id, 3, 4);
+        AnswerCheckpoint(coordinator, pair, id, 4);
+        Assert.Equal(5, pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10)).FromRound); // round 4 is stored
+        CompleteRounds(coordinator, pair, id, 5, 5);
+
+        // A process killed mid-write, or a disk error: the newest generator half no longer matches its SHA-256.
+        await DamageStoredHalfAsync(id.Value, 4, CheckpointRoles.Generator);
+        Sys.Stop(pair.Discriminator.Ref);
+        pair.Generator.FishForMessage<StopExperiment>(_ => true, TimeSpan.FromSeconds(10));
+        AwaitAssert(() => Assert.Equal(ExperimentState.Paused, Status(coordinator, id).State), TimeSpan.FromSeconds(10));
+
+        var discriminator = CreateTestProbe();
+        AssignExperiment assigned = null!;
+        EventFilter.Warning(contains: "skipped a damaged checkpoint (checkpoint of round 4").ExpectOne(TimeSpan.FromSeconds(15), () =>
+        {
+            coordinator.Tell(new RegisterWorker(WorkerRole.Discriminator, discriminator.Ref, "disc-node-2", SpecConfig.Wire), discriminator.Ref);
+            assigned = discriminator.FishForMessage<AssignExperiment>(_ => true, TimeSpan.FromSeconds(10));
+        });
+        var generator = pair.Generator.FishForMessage<AssignExperiment>(_ => true, TimeSpan.FromSeconds(10));
+        Assert.Equal(3, assigned.NextRound);
+        Assert.Equal(3, generator.NextRound);
+        Assert.Equal(new byte[] { 1, 2, 3, 2 }, generator.HalfState);
+        Assert.Equal(new byte[] { 9, 8, 7, 2 }, assigned.HalfState);
+
+        // The resumed run repeats rounds 3 and 4 once each and checkpoints round 4 again, replacing the damaged row.
+        var resumed = new Pair(pair.Generator, discriminator);
+        Ready(coordinator, resumed, id, 3);
+        var granted = pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10));
+        Assert.Equal((3, 4), (granted.FromRound, granted.ToRound));
+        CompleteRounds(coordinator, resumed, id, 3, 4);
+        AnswerCheckpoint(coordinator, resumed, id, 4);
+        Assert.Equal(5, pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10)).FromRound);
+        Assert.Equal(new byte[] { 1, 2, 3, 4 }, (await _store.LoadAsync(id.Value, 4, CheckpointRoles.Generator))!.Data);
+        coordinator.Tell(new GetExperimentStatus(id), TestActor);
+        Assert.Equal([1, 2, 3, 4], ExpectMsg<ExperimentStatusReply>().RecentRounds.Select(m => m.Round));
+    }
+
+    [Fact]
     public void A_non_finite_loss_marks_the_experiment_diverged_and_keeps_the_last_good_checkpoint()
     {
         var coordinator = StartCoordinator();
@@ -289,6 +343,19 @@ public sealed class SqliteCoordinatorSpecs : CoordinatorSpecs, IDisposable
         _folder = folder;
     }
 
+    protected override async Task DamageStoredHalfAsync(string experimentId, int round, string role)
+    {
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(_folder, "checkpoints.db")}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"UPDATE {SqlCheckpointStore.TableName} SET data = $data WHERE experiment_id = $id AND round = $round AND role = $role";
+        command.Parameters.AddWithValue("$data", new byte[] { 0xDE, 0xAD });
+        command.Parameters.AddWithValue("$id", experimentId);
+        command.Parameters.AddWithValue("$round", round);
+        command.Parameters.AddWithValue("$role", role);
+        Assert.Equal(1, await command.ExecuteNonQueryAsync());
+    }
+
     public new void Dispose()
     {
         base.Dispose();
@@ -309,9 +376,25 @@ public sealed class PostgresCoordinatorSpecs : CoordinatorSpecs, IClassFixture<P
     {
     }
 
+    private readonly string _connectionString;
+
     private PostgresCoordinatorSpecs(PostgresServer server, string connectionString)
         : base(JournalConfig.Sql("PostgreSQL.15", connectionString), new PostgresCheckpointStore(connectionString))
     {
+        _connectionString = connectionString;
+    }
+
+    protected override async Task DamageStoredHalfAsync(string experimentId, int round, string role)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"UPDATE {SqlCheckpointStore.TableName} SET data = @data WHERE experiment_id = @id AND round = @round AND role = @role";
+        command.Parameters.AddWithValue("data", new byte[] { 0xDE, 0xAD });
+        command.Parameters.AddWithValue("id", experimentId);
+        command.Parameters.AddWithValue("round", round);
+        command.Parameters.AddWithValue("role", role);
+        Assert.Equal(1, await command.ExecuteNonQueryAsync());
     }
 
     // Every spec gets its own database: the coordinator's persistence id is the same in all of them.

@@ -10,7 +10,7 @@ namespace GanCluster.IntegrationTests;
 public sealed class ChildProcess : IDisposable
 {
     private readonly Process _process;
-    private readonly ConcurrentQueue<string> _lines = new();
+    private readonly ConcurrentQueue<(DateTime At, string Text)> _lines = new();
     private readonly object _gate = new();
 
     private ChildProcess(Process process, string name)
@@ -29,9 +29,9 @@ public sealed class ChildProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public IReadOnlyList<string> Lines => _lines.ToArray();
+    public IReadOnlyList<string> Lines => _lines.Select(l => l.Text).ToArray();
 
-    public string Output => string.Join("\n", _lines);
+    public string Output => string.Join("\n", Lines);
 
     /// <summary>Starts the gancluster executable that sits beside the test assembly.</summary>
     public static ChildProcess StartGancluster(string name, params string[] arguments)
@@ -82,15 +82,20 @@ public sealed class ChildProcess : IDisposable
     }
 
     /// <summary>Waits until a line matches, or fails with the captured output.</summary>
-    public string WaitForLine(Func<string, bool> predicate, TimeSpan timeout, string what)
+    public string WaitForLine(Func<string, bool> predicate, TimeSpan timeout, string what) => WaitForTimedLine(predicate, timeout, what).Text;
+
+    /// <summary>Waits until a line read at or after <paramref name="since"/> (UTC) matches; returns it with the time it was read.</summary>
+    public (DateTime At, string Text) WaitForTimedLine(Func<string, bool> predicate, TimeSpan timeout, string what, DateTime since = default)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            var line = _lines.FirstOrDefault(predicate);
-            if (line is not null)
+            foreach (var line in _lines)
             {
-                return line;
+                if (line.At >= since && predicate(line.Text))
+                {
+                    return line;
+                }
             }
 
             if (_process.HasExited)
@@ -127,7 +132,7 @@ public sealed class ChildProcess : IDisposable
 
     public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
 
-    public string Tail(int lines = 60) => string.Join("\n", _lines.TakeLast(lines));
+    public string Tail(int lines = 60) => string.Join("\n", Lines.TakeLast(lines));
 
     private void Add(string? line)
     {
@@ -136,7 +141,7 @@ public sealed class ChildProcess : IDisposable
             return;
         }
 
-        _lines.Enqueue(line);
+        _lines.Enqueue((DateTime.UtcNow, line));
         lock (_gate)
         {
             Monitor.PulseAll(_gate);

@@ -122,7 +122,8 @@ public sealed class ClusterRunTests : IDisposable
         return path;
     }
 
-    private static Dictionary<int, (string Generator, string Discriminator)> ReadStoredCheckpoints(string database, string id)
+    /// <summary>The stored checkpoint halves of an experiment by round, each verified against its SHA-256.</summary>
+    internal static Dictionary<int, (string Generator, string Discriminator)> ReadStoredCheckpoints(string database, string id)
     {
         using var connection = new SqliteConnection($"Data Source={database};Mode=ReadOnly");
         connection.Open();

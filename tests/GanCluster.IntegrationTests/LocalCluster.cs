@@ -13,11 +13,15 @@ public sealed partial class LocalCluster : IDisposable
     private static readonly TimeSpan Startup = TimeSpan.FromSeconds(90);
     private readonly List<ChildProcess> _nodes = [];
 
-    public LocalCluster(string dataDirectory, string persistenceArguments = "")
+    /// <param name="dataDirectory">The coordinator's data folder (journal, checkpoints, logs); it survives restarts.</param>
+    /// <param name="persistenceArguments">Extra node arguments, space-separated (for example the PostgreSQL back end).</param>
+    /// <param name="settings">HOCON lines passed to every node with <c>--set</c> (shorter failure detection, for example).</param>
+    public LocalCluster(string dataDirectory, string persistenceArguments = "", IReadOnlyList<string>? settings = null)
     {
         DataDirectory = dataDirectory;
         Port = FreePort();
         PersistenceArguments = persistenceArguments.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Settings = settings ?? [];
     }
 
     public string DataDirectory { get; }
@@ -28,7 +32,12 @@ public sealed partial class LocalCluster : IDisposable
 
     private string[] PersistenceArguments { get; }
 
-    public ChildProcess Coordinator => _nodes.Single(n => n.Name == "coordinator");
+    private IReadOnlyList<string> Settings { get; }
+
+    public ChildProcess Coordinator => Node("coordinator");
+
+    /// <summary>The live (or last started) node of that name.</summary>
+    public ChildProcess Node(string name) => _nodes.Last(n => n.Name == name);
 
     /// <summary>Starts the three nodes and waits until the coordinator has both workers in its pool.</summary>
     public void Start()
@@ -47,27 +56,53 @@ public sealed partial class LocalCluster : IDisposable
             "--data", DataDirectory, "--logs", Path.Combine(DataDirectory, "logs"),
         };
         arguments.AddRange(PersistenceArguments);
+        foreach (var setting in Settings)
+        {
+            arguments.Add("--set");
+            arguments.Add(setting);
+        }
+
         var node = ChildProcess.StartGancluster(name, [.. arguments]);
-        _nodes.RemoveAll(n => n.Name == name && n.HasExited);
+        foreach (var exited in _nodes.Where(n => n.Name == name && n.HasExited).ToList())
+        {
+            exited.Dispose();
+            _nodes.Remove(exited);
+        }
+
         _nodes.Add(node);
         return node;
+    }
+
+    /// <summary>Kills the node with SIGKILL (no leave, no flush: a crash) and returns when it has exited.</summary>
+    public DateTime Kill(string name)
+    {
+        var node = Node(name);
+        var at = DateTime.UtcNow;
+        node.Signal(kill: true);
+        Assert.True(node.WaitForExit(TimeSpan.FromSeconds(10)), $"{name} survived SIGKILL");
+        return at;
     }
 
     /// <summary>Stops every node with SIGTERM (a clean leave) and waits for them to exit.</summary>
     public void Stop()
     {
-        foreach (var node in _nodes.Where(n => n.Name != "coordinator"))
+        var workers = _nodes.Where(n => !n.Name.StartsWith("coordinator", StringComparison.Ordinal) && !n.HasExited).ToList();
+        foreach (var node in workers)
         {
             node.Signal(kill: false);
         }
 
-        foreach (var node in _nodes.Where(n => n.Name != "coordinator"))
+        foreach (var node in workers)
         {
             Assert.True(node.WaitForExit(TimeSpan.FromSeconds(30)), $"{node.Name} did not stop on SIGTERM:\n{node.Tail()}");
         }
 
-        Coordinator.Signal(kill: false);
-        Assert.True(Coordinator.WaitForExit(TimeSpan.FromSeconds(30)), $"coordinator did not stop on SIGTERM:\n{Coordinator.Tail()}");
+        foreach (var node in _nodes.Where(n => n.Name.StartsWith("coordinator", StringComparison.Ordinal) && !n.HasExited).Reverse())
+        {
+            node.Signal(kill: false);
+            Assert.True(node.WaitForExit(TimeSpan.FromSeconds(30)), $"{node.Name} did not stop on SIGTERM:\n{node.Tail()}");
+        }
+
         foreach (var node in _nodes)
         {
             node.Dispose();

@@ -566,7 +566,9 @@ public sealed class CoordinatorActor : ReceivePersistentActor
                 });
             }
 
-            if (!_runs.TryGetValue(e.Id, out var run))
+            // The checkpoint is valid either way, but only the run that asked for it continues from it: a save that
+            // finishes after its run was paused and reassigned must not grant or complete the new run.
+            if (!_runs.TryGetValue(e.Id, out var run) || run.GrantedTo != e.Round || run.NextRound != e.Round + 1)
             {
                 return;
             }

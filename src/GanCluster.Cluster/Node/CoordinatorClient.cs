@@ -33,6 +33,10 @@ public sealed class CoordinatorClient : IAsyncDisposable
             akka.remote.dot-netty.tcp.port = 0
             akka.remote.dot-netty.tcp.public-hostname = "{{publicHost ?? bindHost}}"
             akka.loglevel = WARNING
+            # Akka's minimal logger (before the configured loggers start and after they stop, e.g. a DotNetty warning
+            # while the client shuts down) writes to stdout by default; stdout carries the command's result, such as
+            # the id printed by submit, so it goes to stderr instead.
+            akka.stdout-logger-class = "{{typeof(StandardErrorLogger).AssemblyQualifiedName}}"
             akka.cluster.client.reconnect-timeout = 10s
             """).WithFallback(nodeConfig).WithFallback(ClusterClientReceptionist.DefaultConfig());
         _system = ActorSystem.Create("gancluster-client", config);

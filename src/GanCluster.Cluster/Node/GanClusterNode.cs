@@ -38,6 +38,16 @@ public static class GanClusterNode
     /// <summary>Chunk size for large messages: a quarter of the frame, so a chunk and its envelope always fit.</summary>
     public static int ChunkSize(Config config) => (int)Math.Min(1 << 20, Wire(config).MaximumFrameSize / 4);
 
+    /// <summary>
+    /// Whether a node whose ActorSystem has terminated should start a new one and join the seed nodes again: worker-only
+    /// nodes do when they left because the cluster lost every coordinator node (<see cref="RejoinReason"/>) or because
+    /// the Split Brain Resolver downed them. Coordinator nodes never do: a restarted first seed would found a second
+    /// cluster with a second coordinator on the same journal.
+    /// </summary>
+    public static bool ShouldRejoin(ActorSystem system, NodeOptions options) =>
+        !options.HasRole(NodeRole.Coordinator)
+        && CoordinatedShutdown.Get(system).ShutdownReason is RejoinReason or CoordinatedShutdown.ClusterDowningReason;
+
     public static ActorSystem Start(NodeOptions options, string configDirectory)
     {
         var config = BuildConfig(options, configDirectory);
@@ -83,6 +93,12 @@ public static class GanClusterNode
         if (options.HasRole(NodeRole.Coordinator))
         {
             ClusterClientReceptionist.Get(system).RegisterService(proxy);
+        }
+
+        if (!options.HasRole(NodeRole.Coordinator))
+        {
+            var rejoinAfter = config.GetTimeSpan("gancluster.node.rejoin-after", TimeSpan.FromSeconds(10));
+            system.ActorOf(CoordinatorPresenceWatch.Props(rejoinAfter), "coordinator-presence");
         }
 
         var workerSettings = new WorkerSettings(proxy, bulk, wire, address, chunkSize);

@@ -1,0 +1,181 @@
+using System.Globalization;
+using System.Text.Json;
+using GanCluster.Training.Core;
+using Xunit.Abstractions;
+
+namespace GanCluster.IntegrationTests;
+
+/// <summary>
+/// Crashes with real processes: a generator, a discriminator or the coordinator is killed with SIGKILL in the
+/// middle of an experiment; the coordinator pauses the experiment (or recovers its journal), a replacement
+/// node resumes it from its last checkpoint, and the experiment ends with exactly the weights of a local run
+/// of the same seed. Failure detection is shortened through <c>--set</c> so that a crash is noticed in seconds.
+/// </summary>
+public sealed class CrashRecoveryTests : IDisposable
+{
+    /// <summary>
+    /// Heartbeats every 500 ms, unreachable after 3 s of silence, downed by the Split Brain Resolver once the
+    /// membership has been stable for 3 s (two survivors of three are the majority); a worker left without any
+    /// coordinator node rejoins the seed nodes after 2 s.
+    /// </summary>
+    private static readonly IReadOnlyList<string> FastFailover =
+    [
+        "akka.cluster.failure-detector.heartbeat-interval = 500ms",
+        "akka.cluster.failure-detector.acceptable-heartbeat-pause = 3s",
+        "akka.cluster.split-brain-resolver.stable-after = 3s",
+        "gancluster.node.rejoin-after = 2s",
+    ];
+
+    private const int Rounds = 100;
+    private const int CheckpointInterval = 25;
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("gancluster-crash-").FullName;
+    private readonly ITestOutputHelper _output;
+
+    public CrashRecoveryTests(ITestOutputHelper output)
+    {
+        _output = output;
+    }
+
+    [Fact]
+    public void A_killed_generator_pauses_its_experiment_and_a_new_generator_resumes_it_from_the_last_checkpoint() =>
+        KillWorkerAndResume("generator");
+
+    [Fact]
+    public void A_killed_discriminator_pauses_its_experiment_and_a_new_discriminator_resumes_it_from_the_last_checkpoint() =>
+        KillWorkerAndResume("discriminator");
+
+    [Fact]
+    public void A_killed_coordinator_restarted_on_its_data_folder_recovers_and_resumes_the_running_experiment()
+    {
+        var experiment = WriteExperiment("crash-coordinator");
+        using var cluster = new LocalCluster(Path.Combine(_folder, "cluster"), settings: FastFailover);
+        cluster.Start();
+        var id = cluster.Submit(experiment);
+        var checkpoint = WaitForCheckpoint(cluster, id);
+
+        var killedAt = cluster.Kill("coordinator");
+        var restartedAt = DateTime.UtcNow;
+        var coordinator = cluster.StartNode("coordinator", "coordinator", cluster.Port);
+        var recovered = coordinator.WaitForTimedLine(l => l.Contains("Coordinator incarnation", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "journal recovered");
+        Assert.Contains("with 1 experiments (1 waiting for workers)", recovered.Text);
+        var resumed = coordinator.WaitForTimedLine(
+            l => l.Contains($"Experiment {id} assigned", StringComparison.Ordinal) && l.Contains("from the checkpoint of round", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(90), "the experiment resumed");
+        _output.WriteLine($"coordinator killed after the checkpoint of round {checkpoint}; restarted process recovered the journal after {(recovered.At - restartedAt).TotalSeconds:F1} s; "
+                          + $"resumed {(resumed.At - killedAt).TotalSeconds:F1} s after the kill: {resumed.Text}");
+
+        // Both workers came back to the restarted coordinator (they rejoined the seed node) and finish the run.
+        foreach (var worker in new[] { "generator", "discriminator" })
+        {
+            Assert.Contains("joining the seed nodes again", cluster.Node(worker).Output);
+        }
+
+        AssertFinishesLikeTheLocalRun(cluster, id, experiment);
+        cluster.Stop();
+    }
+
+    private void KillWorkerAndResume(string role)
+    {
+        var experiment = WriteExperiment("crash-" + role);
+        using var cluster = new LocalCluster(Path.Combine(_folder, "cluster"), settings: FastFailover);
+        cluster.Start();
+        var id = cluster.Submit(experiment);
+        var checkpoint = WaitForCheckpoint(cluster, id);
+
+        var killedAt = cluster.Kill(role);
+        var paused = cluster.Coordinator.WaitForTimedLine(
+            l => l.Contains($"Experiment {id} paused", StringComparison.Ordinal) && l.Contains($"the {role} node", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60), "the experiment paused", since: killedAt);
+        Assert.Contains("resumes from the last checkpoint when a node of that role joins", paused.Text);
+
+        var startedAt = DateTime.UtcNow;
+        cluster.StartNode(role + "-2", role, 0);
+        var resumed = cluster.Coordinator.WaitForTimedLine(
+            l => l.Contains($"Experiment {id} assigned", StringComparison.Ordinal) && l.Contains("from the checkpoint of round", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(90), "the experiment resumed", since: startedAt);
+        _output.WriteLine($"{role} killed after the checkpoint of round {checkpoint}; paused {(paused.At - killedAt).TotalSeconds:F1} s after the kill; "
+                          + $"resumed {(resumed.At - startedAt).TotalSeconds:F1} s after the replacement started: {resumed.Text}");
+
+        AssertFinishesLikeTheLocalRun(cluster, id, experiment);
+        cluster.Stop();
+    }
+
+    /// <summary>Waits for the coordinator to store the first checkpoint; returns its round.</summary>
+    private static int WaitForCheckpoint(LocalCluster cluster, string id)
+    {
+        var line = cluster.Coordinator.WaitForLine(l => l.Contains($"Experiment {id} checkpointed at round", StringComparison.Ordinal), TimeSpan.FromSeconds(90), "the first checkpoint");
+        var round = int.Parse(line[(line.IndexOf("at round ", StringComparison.Ordinal) + 9)..].Split(' ')[0], CultureInfo.InvariantCulture);
+        Assert.True(round < Rounds, $"the experiment finished before the crash:\n{cluster.Logs()}");
+        return round;
+    }
+
+    /// <summary>
+    /// The experiment completes with the round numbering intact (the most recent rounds are consecutive and end
+    /// at the last round) and with the weights and per-round losses of the same experiment run locally.
+    /// </summary>
+    private void AssertFinishesLikeTheLocalRun(LocalCluster cluster, string id, string experiment)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var final = cluster.WaitForState(id, "completed", TimeSpan.FromSeconds(120));
+        _output.WriteLine($"completed {watch.Elapsed.TotalSeconds:F1} s after the resume was seen");
+        Assert.Contains($"rounds:        {Rounds}/{Rounds}", final);
+        var recent = final.Split('\n').SkipWhile(l => !l.StartsWith("round ", StringComparison.Ordinal)).Skip(1)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(p => p.Length >= 3).ToList();
+        Assert.Equal(Enumerable.Range(Rounds - 19, 20), recent.Select(p => int.Parse(p[0], CultureInfo.InvariantCulture)));
+
+        var stored = ClusterRunTests.ReadStoredCheckpoints(Path.Combine(cluster.DataDirectory, "checkpoints.db"), id);
+        var localRun = Path.Combine(_folder, "local");
+        var (code, _, all) = ChildProcess.RunGancluster(TimeSpan.FromSeconds(120), "train", "--local", experiment, "--out", localRun, "--log-every", "1", "--eval-samples", "0");
+        Assert.True(code == 0, all);
+        _output.WriteLine($"local run done {watch.Elapsed.TotalSeconds:F1} s after the resume was seen");
+        var local = Checkpoint.Load(Path.Combine(localRun, "checkpoints", $"round-{Rounds:D6}.ckpt"));
+        Assert.Equal(local.Generator.Sha256, stored[Rounds].Generator);
+        Assert.Equal(local.Discriminator.Sha256, stored[Rounds].Discriminator);
+
+        var localLosses = File.ReadLines(Path.Combine(localRun, "metrics.jsonl"))
+            .Select(line => JsonDocument.Parse(line).RootElement)
+            .ToDictionary(e => e.GetProperty("round").GetInt32(), e => (e.GetProperty("loss/d").GetDouble(), e.GetProperty("loss/g").GetDouble()));
+        foreach (var p in recent)
+        {
+            var round = int.Parse(p[0], CultureInfo.InvariantCulture);
+            Assert.InRange(Math.Abs(localLosses[round].Item1 - double.Parse(p[1], CultureInfo.InvariantCulture)), 0, 6e-5);
+            Assert.InRange(Math.Abs(localLosses[round].Item2 - double.Parse(p[2], CultureInfo.InvariantCulture)), 0, 6e-5);
+        }
+    }
+
+    private string WriteExperiment(string name)
+    {
+        var path = Path.Combine(_folder, name + ".json");
+        File.WriteAllText(path, $$"""
+            {
+              "name": "{{name}}",
+              "model": "toy",
+              "dataset": "ring8",
+              "loss": "non-saturating",
+              "k": 2,
+              "batchSize": 32,
+              "latentSize": 8,
+              "generatorOptimizer": { "type": "adam", "learningRate": 0.001, "beta1": 0.5 },
+              "discriminatorOptimizer": { "type": "adam", "learningRate": 0.001, "beta1": 0.5 },
+              "mixture": { "samples": 2000 },
+              "rounds": {{Rounds}},
+              "checkpointInterval": {{CheckpointInterval}},
+              "seed": 7,
+              "device": "cpu"
+            }
+            """);
+        return path;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,175 @@
+using System.Text.RegularExpressions;
+using Xunit.Abstractions;
+
+namespace GanCluster.IntegrationTests;
+
+/// <summary>
+/// A pool of two generator and two discriminator nodes with a coordinator, five real processes: twenty small
+/// experiments submitted through the CLI all complete, each assigned once and never two at a time to one node,
+/// and an experiment whose data is missing on the discriminator's machine fails with that reason without
+/// holding up the queue.
+/// </summary>
+public sealed partial class WorkerPoolTests : IDisposable
+{
+    private const int Experiments = 20;
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("gancluster-pool-").FullName;
+    private readonly ITestOutputHelper _output;
+
+    public WorkerPoolTests(ITestOutputHelper output)
+    {
+        _output = output;
+    }
+
+    [Fact]
+    public void Twenty_experiments_on_two_pairs_all_complete_once_each_and_a_missing_data_path_fails_only_its_experiment()
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        using var cluster = new LocalCluster(Path.Combine(_folder, "cluster"));
+        cluster.StartNode("coordinator", "coordinator", cluster.Port);
+        foreach (var name in new[] { "generator-1", "generator-2" })
+        {
+            cluster.StartNode(name, "generator", 0);
+        }
+
+        foreach (var name in new[] { "discriminator-1", "discriminator-2" })
+        {
+            cluster.StartNode(name, "discriminator", 0);
+        }
+
+        cluster.Coordinator.WaitForLine(l => l.Contains("(2 generators, 2 discriminators)", StringComparison.Ordinal), TimeSpan.FromSeconds(90), "the pool of two pairs");
+
+        // The data folder exists only in the spec: the discriminator fails to read it on its machine.
+        var missingData = Path.Combine(_folder, "no-such-mnist");
+        var broken = cluster.Submit(WriteExperiment("missing-data", $$"""
+            "model": "mlp", "dataset": "mnist", "dataPath": "{{missingData}}", "batchSize": 16, "latentSize": 16
+            """));
+        var file = WriteExperiment("pool", """
+            "model": "toy", "dataset": "ring8", "batchSize": 16, "latentSize": 4, "mixture": { "samples": 256 }
+            """);
+        // Four CLI processes at a time: each is a .NET start-up of its own.
+        var ids = Enumerable.Range(1, Experiments).Chunk(4).SelectMany(chunk => chunk.AsParallel().AsOrdered()
+            .Select(i => cluster.Cli("submit", file, "--name", $"pool-{i:D2}", "--seed", i.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            .Select(r =>
+            {
+                Assert.True(r.ExitCode == 0, r.All);
+                return r.StdOut.Trim();
+            }).ToList()).ToList();
+        Assert.Equal(Experiments, ids.Distinct().Count());
+        _output.WriteLine($"pool up and {Experiments + 1} experiments submitted after {watch.Elapsed.TotalSeconds:F1} s");
+
+        var listing = WaitForList(cluster, ids, TimeSpan.FromSeconds(240));
+        _output.WriteLine($"all finished after {watch.Elapsed.TotalSeconds:F1} s");
+        foreach (var id in ids)
+        {
+            Assert.Matches($@"(?m)^{id}\s+pool-\d\d\s+completed\s+6/6\s", listing);
+        }
+
+        var (code, status, all) = cluster.Cli("status", broken);
+        Assert.True(code == 0, all);
+        Assert.Equal("failed", LocalCluster.StateOf(status));
+        Assert.Contains(missingData, status);
+
+        AssertAssignedOnceAndNeverTwoAtATime(cluster.Coordinator.Lines, ids, broken);
+        cluster.Stop();
+    }
+
+    /// <summary>
+    /// Replays the coordinator's log in order: every experiment is assigned once, starting at round 1, and finishes
+    /// once; a node is never given an experiment while another one runs there.
+    /// </summary>
+    private static void AssertAssignedOnceAndNeverTwoAtATime(IReadOnlyList<string> lines, IReadOnlyList<string> ids, string broken)
+    {
+        var busy = new Dictionary<string, string>();
+        var runningOn = new Dictionary<string, (string Generator, string Discriminator)>();
+        var assigned = new Dictionary<string, int>();
+        var finished = new Dictionary<string, int>();
+        foreach (var line in lines)
+        {
+            if (AssignedLine().Match(line) is { Success: true } a)
+            {
+                var (id, generator, discriminator) = (a.Groups[1].Value, a.Groups[2].Value, a.Groups[3].Value);
+                Assert.Equal("1", a.Groups[4].Value);
+                foreach (var node in new[] { generator, discriminator })
+                {
+                    Assert.False(busy.TryGetValue(node, out var other), $"{id} was assigned to {node} while {other} ran there");
+                    busy[node] = id;
+                }
+
+                runningOn[id] = (generator, discriminator);
+                assigned[id] = assigned.GetValueOrDefault(id) + 1;
+            }
+            else if (FinishedLine().Match(line) is { Success: true } f)
+            {
+                var id = f.Groups[1].Value;
+                Assert.True(runningOn.Remove(id, out var nodes), $"{id} finished without running");
+                busy.Remove(nodes.Generator);
+                busy.Remove(nodes.Discriminator);
+                finished[id] = finished.GetValueOrDefault(id) + 1;
+            }
+        }
+
+        foreach (var id in ids.Append(broken))
+        {
+            Assert.Equal(1, assigned.GetValueOrDefault(id));
+            Assert.Equal(1, finished.GetValueOrDefault(id));
+        }
+
+        // Both pairs took part: the queue ran two at a time.
+        Assert.Equal(4, lines.Select(l => AssignedLine().Match(l)).Where(m => m.Success).SelectMany(m => new[] { m.Groups[2].Value, m.Groups[3].Value }).Distinct().Count());
+    }
+
+    /// <summary>Polls <c>gancluster list</c> until every experiment has finished (completed or failed).</summary>
+    private static string WaitForList(LocalCluster cluster, IReadOnlyList<string> ids, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var last = string.Empty;
+        while (DateTime.UtcNow < deadline)
+        {
+            var (code, stdout, all) = cluster.Cli("list");
+            last = all;
+            if (code == 0 && ids.All(id => Regex.IsMatch(stdout, $@"(?m)^{id}\s+\S+\s+(completed|failed)\s")) && !Regex.IsMatch(stdout, @"(?m)\s(queued|running|paused)\s"))
+            {
+                return stdout;
+            }
+
+            Thread.Sleep(1000);
+        }
+
+        throw new TimeoutException($"the experiments did not all finish within {timeout}. Last list:\n{last}\n{cluster.Logs()}");
+    }
+
+    private string WriteExperiment(string name, string fields)
+    {
+        var path = Path.Combine(_folder, name + ".json");
+        File.WriteAllText(path, $$"""
+            {
+              "name": "{{name}}",
+              {{fields}},
+              "k": 1,
+              "rounds": 6,
+              "checkpointInterval": 3,
+              "seed": 1,
+              "device": "cpu"
+            }
+            """);
+        return path;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    [GeneratedRegex(@"Experiment (exp-[0-9a-f]+) assigned to generator (\S+) and discriminator (\S+), starting at round (\d+)")]
+    private static partial Regex AssignedLine();
+
+    [GeneratedRegex(@"Experiment (exp-[0-9a-f]+) (completed|failed)")]
+    private static partial Regex FinishedLine();
+}
