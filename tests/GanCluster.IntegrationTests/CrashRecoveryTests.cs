@@ -75,6 +75,36 @@ public sealed class CrashRecoveryTests : IDisposable
         cluster.Stop();
     }
 
+    [Fact]
+    public void A_killed_coordinator_hands_the_singleton_to_a_second_coordinator_node_which_resumes_the_experiment()
+    {
+        var experiment = WriteExperiment("crash-handover");
+        using var cluster = new LocalCluster(Path.Combine(_folder, "cluster"), settings: FastFailover);
+        cluster.Start();
+
+        // A standby coordinator on the same journal (a shared database in production; here the same SQLite files).
+        var standbyPort = LocalCluster.FreePort();
+        var standby = cluster.StartNode("coordinator-2", "coordinator", standbyPort);
+        standby.WaitForLine(l => l.Contains("GanCluster node up", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the standby coordinator is up");
+        var id = cluster.Submit(experiment);
+        var checkpoint = WaitForCheckpoint(cluster, id);
+
+        // Four nodes, one killed: the three survivors are the majority, so the Split Brain Resolver downs the
+        // dead coordinator and the singleton moves to the oldest remaining coordinator-role node.
+        var killedAt = cluster.Kill("coordinator");
+        var recovered = standby.WaitForTimedLine(l => l.Contains("Coordinator incarnation 2 started", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the singleton moved", since: killedAt);
+        Assert.Contains("with 1 experiments", recovered.Text);
+        var resumed = standby.WaitForTimedLine(
+            l => l.Contains($"Experiment {id} assigned", StringComparison.Ordinal) && l.Contains("from the checkpoint of round", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(90), "the experiment resumed on the new singleton", since: killedAt);
+        _output.WriteLine($"coordinator killed after the checkpoint of round {checkpoint}; singleton took over {(recovered.At - killedAt).TotalSeconds:F1} s "
+                          + $"and the experiment resumed {(resumed.At - killedAt).TotalSeconds:F1} s after the kill: {resumed.Text}");
+
+        cluster.Contact = $"127.0.0.1:{standbyPort}";
+        AssertFinishesLikeTheLocalRun(cluster, id, experiment);
+        cluster.Stop();
+    }
+
     private void KillWorkerAndResume(string role)
     {
         var experiment = WriteExperiment("crash-" + role);

@@ -20,6 +20,7 @@ public sealed partial class LocalCluster : IDisposable
     {
         DataDirectory = dataDirectory;
         Port = FreePort();
+        Contact = Seed;
         PersistenceArguments = persistenceArguments.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         Settings = settings ?? [];
     }
@@ -28,7 +29,11 @@ public sealed partial class LocalCluster : IDisposable
 
     public int Port { get; }
 
-    public string Contact => $"127.0.0.1:{Port}";
+    /// <summary>The seed every node names: the first coordinator's address.</summary>
+    public string Seed => $"127.0.0.1:{Port}";
+
+    /// <summary>Where CLI commands go; the seed unless a test points it at another coordinator node.</summary>
+    public string Contact { get; set; } = string.Empty;
 
     private string[] PersistenceArguments { get; }
 
@@ -52,7 +57,7 @@ public sealed partial class LocalCluster : IDisposable
     {
         var arguments = new List<string>
         {
-            "node", "--roles", roles, "--port", port.ToString(), "--seeds", Contact,
+            "node", "--roles", roles, "--port", port.ToString(), "--seeds", Seed,
             "--data", DataDirectory, "--logs", Path.Combine(DataDirectory, "logs"),
         };
         arguments.AddRange(PersistenceArguments);
@@ -155,7 +160,7 @@ public sealed partial class LocalCluster : IDisposable
         }
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
