@@ -206,7 +206,9 @@ internal static class ClientCommands
             // Akka remoting is peer to peer: on another machine than the cluster, bind an address the cluster can reach.
             var bindHost = Environment.GetEnvironmentVariable("GANCLUSTER_CLIENT_HOSTNAME") ?? "127.0.0.1";
             var publicHost = Environment.GetEnvironmentVariable("GANCLUSTER_CLIENT_PUBLIC_HOSTNAME");
-            return await body(() => client ??= new CoordinatorClient(contacts, shared, bindHost: bindHost, publicHost: publicHost)).ConfigureAwait(false);
+            var tls = Environment.GetEnvironmentVariable(NodeEnvironment.TlsCertificate);
+            var tlsPassword = Environment.GetEnvironmentVariable(NodeEnvironment.TlsPassword);
+            return await body(() => client ??= new CoordinatorClient(contacts, shared, bindHost: bindHost, publicHost: publicHost, tlsCertificate: tls, tlsPassword: tlsPassword)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is ClusterUnreachableException or NodeOptionsException or ArgumentException)
         {

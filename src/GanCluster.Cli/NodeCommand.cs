@@ -23,9 +23,11 @@ internal static class NodeCommand
         var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string (env GANCLUSTER_POSTGRES)." };
         var logs = new Option<string?>("--logs") { Description = "Log folder (env GANCLUSTER_LOGS)." };
         var config = new Option<string?>("--config") { Description = "The cluster-config folder (env GANCLUSTER_CONFIG)." };
+        var tlsCertificate = new Option<string?>("--tls-certificate") { Description = "PKCS#12 certificate shared by the cluster's nodes: TLS with mutual, pinned authentication (env GANCLUSTER_TLS_CERTIFICATE)." };
+        var tlsPassword = new Option<string?>("--tls-password") { Description = "Password of the TLS certificate (env GANCLUSTER_TLS_PASSWORD)." };
         var set = new Option<string[]>("--set") { Description = "Extra HOCON settings, key=value (repeatable), applied last.", AllowMultipleArgumentsPerToken = false };
 
-        var command = new Command("node", "Run a cluster node.") { roles, hostname, port, publicHostname, seeds, data, persistence, postgres, logs, config, set };
+        var command = new Command("node", "Run a cluster node.") { roles, hostname, port, publicHostname, seeds, data, persistence, postgres, logs, config, tlsCertificate, tlsPassword, set };
         command.SetAction(async (parse, cancellation) =>
         {
             NodeOptions options;
@@ -45,6 +47,8 @@ internal static class NodeCommand
                     Postgres = parse.GetValue(postgres),
                     LogDirectory = parse.GetValue(logs),
                     ConfigDirectory = parse.GetValue(config),
+                    TlsCertificate = parse.GetValue(tlsCertificate),
+                    TlsPassword = parse.GetValue(tlsPassword),
                 });
                 if (parse.GetValue(set) is { Length: > 0 } extra)
                 {

@@ -37,6 +37,12 @@ public static class NodeEnvironment
     public const string Postgres = "GANCLUSTER_POSTGRES";
     public const string LogDirectory = "GANCLUSTER_LOGS";
     public const string ConfigDirectory = "GANCLUSTER_CONFIG";
+
+    /// <summary>TLS certificate (PKCS#12 .pfx) shared by the nodes of one cluster.</summary>
+    public const string TlsCertificate = "GANCLUSTER_TLS_CERTIFICATE";
+
+    /// <summary>Password of the TLS certificate file.</summary>
+    public const string TlsPassword = "GANCLUSTER_TLS_PASSWORD";
 }
 
 /// <summary>
@@ -80,6 +86,12 @@ public sealed record NodeOptionInputs
 
     /// <summary>--config: cluster-config folder.</summary>
     public string? ConfigDirectory { get; init; }
+
+    /// <summary>--tls-certificate: PKCS#12 file of the cluster's TLS certificate.</summary>
+    public string? TlsCertificate { get; init; }
+
+    /// <summary>--tls-password: its password.</summary>
+    public string? TlsPassword { get; init; }
 }
 
 /// <summary>
@@ -145,6 +157,16 @@ public sealed partial record NodeOptions
     /// <summary>Extra HOCON applied last, above everything else (tests and one-off tuning).</summary>
     public string? ExtraHocon { get; init; }
 
+    /// <summary>
+    /// TLS certificate (PKCS#12) for the remoting transport (--tls-certificate, GANCLUSTER_TLS_CERTIFICATE); null =
+    /// plain TCP. Every node and client of the cluster uses the same certificate: connections are mutually
+    /// authenticated and accepted only from a peer presenting exactly that certificate (pinned thumbprint).
+    /// </summary>
+    public string? TlsCertificatePath { get; init; }
+
+    /// <summary>Password of <see cref="TlsCertificatePath"/> (--tls-password, GANCLUSTER_TLS_PASSWORD).</summary>
+    public string? TlsCertificatePassword { get; init; }
+
     /// <summary>The port actually configured: <see cref="Port"/>, else the role's default.</summary>
     public int ResolvedPort => Port ?? (HasRole(NodeRole.Coordinator) ? DefaultCoordinatorPort : 0);
 
@@ -178,8 +200,13 @@ public sealed partial record NodeOptions
     /// </summary>
     public IReadOnlyList<string> SeedAddresses =>
         SeedNodes.Count == 0
-            ? [$"akka.tcp://{SystemName}@{FormatHost(AdvertisedHostname)}:{ResolvedPort}"]
-            : SeedNodes.Select(s => s.Contains("://", StringComparison.Ordinal) ? s : $"akka.tcp://{SystemName}@{s}").ToList();
+            ? [$"{Protocol}://{SystemName}@{FormatHost(AdvertisedHostname)}:{ResolvedPort}"]
+            : SeedNodes.Select(s => s.Contains("://", StringComparison.Ordinal) ? WithProtocol(s) : $"{Protocol}://{SystemName}@{s}").ToList();
+
+    /// <summary>The remoting protocol: akka.ssl.tcp with TLS, akka.tcp without.</summary>
+    public string Protocol => TlsCertificatePath is null ? "akka.tcp" : "akka.ssl.tcp";
+
+    private string WithProtocol(string address) => TlsCertificatePath is null ? address : address.Replace("akka.tcp://", "akka.ssl.tcp://", StringComparison.Ordinal);
 
     /// <summary>Values from GANCLUSTER_* environment variables over the defaults.</summary>
     public static NodeOptions FromEnvironment(Func<string, string?>? environment = null) => Resolve(null, environment);
@@ -254,6 +281,21 @@ public sealed partial record NodeOptions
         if (Pick(explicitValues.LogDirectory, "--logs", NodeEnvironment.LogDirectory) is { } logs)
         {
             options = options with { LogDirectory = logs.Text };
+        }
+
+        if (Pick(explicitValues.TlsCertificate, "--tls-certificate", NodeEnvironment.TlsCertificate) is { } tls)
+        {
+            if (!File.Exists(tls.Text))
+            {
+                throw new NodeOptionsException($"{tls.Source}: the TLS certificate '{tls.Text}' does not exist; give the path of the cluster's PKCS#12 (.pfx) file");
+            }
+
+            options = options with { TlsCertificatePath = Path.GetFullPath(tls.Text) };
+        }
+
+        if (Pick(explicitValues.TlsPassword, "--tls-password", NodeEnvironment.TlsPassword) is { } tlsPassword)
+        {
+            options = options with { TlsCertificatePassword = tlsPassword.Text };
         }
 
         if (Pick(explicitValues.ConfigDirectory, "--config", NodeEnvironment.ConfigDirectory) is { } config)

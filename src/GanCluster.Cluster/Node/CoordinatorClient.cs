@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Cluster.Tools.Client;
 using Akka.Configuration;
+using GanCluster.Hosting;
 using GanCluster.Protocol;
 
 namespace GanCluster.Cluster.Node;
@@ -24,7 +25,9 @@ public sealed class CoordinatorClient : IAsyncDisposable
     /// <param name="systemName">The cluster's ActorSystem name.</param>
     /// <param name="bindHost">Address this client binds; Akka remoting is peer to peer, so the cluster must reach it.</param>
     /// <param name="publicHost">Address the cluster uses to reach this client, when it differs from <paramref name="bindHost"/>.</param>
-    public CoordinatorClient(IReadOnlyList<string> contacts, Config nodeConfig, string systemName = "gancluster", string bindHost = "127.0.0.1", string? publicHost = null)
+    /// <param name="tlsCertificate">The cluster's TLS certificate (PKCS#12) when the cluster uses TLS.</param>
+    /// <param name="tlsPassword">Its password.</param>
+    public CoordinatorClient(IReadOnlyList<string> contacts, Config nodeConfig, string systemName = "gancluster", string bindHost = "127.0.0.1", string? publicHost = null, string? tlsCertificate = null, string? tlsPassword = null)
     {
         _contacts = contacts;
         var config = ConfigurationFactory.ParseString($$"""
@@ -39,9 +42,9 @@ public sealed class CoordinatorClient : IAsyncDisposable
             akka.stdout-logger-class = "{{typeof(StandardErrorLogger).AssemblyQualifiedName}}"
             akka.cluster.client.reconnect-timeout = 10s
             """).WithFallback(nodeConfig).WithFallback(ClusterClientReceptionist.DefaultConfig());
-        _system = ActorSystem.Create("gancluster-client", config);
+        _system = ActorSystem.Create("gancluster-client", RemotingTls.Setup(config, tlsCertificate, tlsPassword));
         Wire = GanClusterNode.Wire(config);
-        var initial = contacts.Select(c => ActorPath.Parse($"akka.tcp://{systemName}@{c}/system/receptionist")).ToImmutableHashSet();
+        var initial = contacts.Select(c => ActorPath.Parse($"{(tlsCertificate is null ? "akka.tcp" : "akka.ssl.tcp")}://{systemName}@{c}/system/receptionist")).ToImmutableHashSet();
         _client = _system.ActorOf(ClusterClient.Props(ClusterClientSettings.Create(_system).WithInitialContacts(initial)), "client");
     }
 

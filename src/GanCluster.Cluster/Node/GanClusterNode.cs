@@ -51,7 +51,7 @@ public static class GanClusterNode
     public static ActorSystem Start(NodeOptions options, string configDirectory)
     {
         var config = BuildConfig(options, configDirectory);
-        var system = ActorSystem.Create(options.SystemName, config);
+        var system = ActorSystem.Create(options.SystemName, RemotingTls.Setup(config, options.TlsCertificatePath, options.TlsCertificatePassword));
         try
         {
             StartActors(system, options);
