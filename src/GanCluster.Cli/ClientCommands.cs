@@ -23,6 +23,7 @@ internal static class ClientCommands
         yield return List();
         yield return Status();
         yield return Cancel();
+        yield return Resume();
         yield return Samples();
     }
 
@@ -152,6 +153,37 @@ internal static class ClientCommands
                 case CancelAccepted accepted:
                     Console.WriteLine($"{accepted.Id.Value} cancelled");
                     return 0;
+                case UnknownExperiment unknown:
+                    return UnknownId(unknown.Id);
+                default:
+                    return Unexpected(reply);
+            }
+        }));
+        return command;
+    }
+
+    private static Command Resume()
+    {
+        var id = new Argument<string>("id") { Description = "The experiment id." };
+        var generatorLr = new Option<double?>("--generator-lr") { Description = "New learning rate of the generator's optimizer." };
+        var discriminatorLr = new Option<double?>("--discriminator-lr") { Description = "New learning rate of the discriminator's optimizer." };
+        var rounds = new Option<int?>("--rounds") { Description = "New total number of rounds (to continue a completed experiment)." };
+        var command = new Command("resume", "Continue a diverged, failed, cancelled, paused or completed experiment from its last good checkpoint.")
+        {
+            id, generatorLr, discriminatorLr, rounds, Contact, Timeout,
+        };
+        command.SetAction((parse, _) => Run(parse, async client =>
+        {
+            var message = new ResumeExperiment(ParseId(parse.GetValue(id)!), parse.GetValue(generatorLr), parse.GetValue(discriminatorLr), parse.GetValue(rounds));
+            var reply = await client().AskAsync(message, TimeoutOf(parse)).ConfigureAwait(false);
+            switch (reply)
+            {
+                case ExperimentAccepted accepted:
+                    Console.WriteLine($"{accepted.Id.Value} queued to resume from its last checkpoint");
+                    return 0;
+                case ExperimentRejected rejected:
+                    Console.Error.WriteLine($"cannot resume: {rejected.Field}: {rejected.Reason}");
+                    return 2;
                 case UnknownExperiment unknown:
                     return UnknownId(unknown.Id);
                 default:

@@ -100,6 +100,13 @@ public sealed record CancelExperiment(ExperimentId Id) : ICoordinatorCommand;
 /// <summary>The experiment is being cancelled.</summary>
 public sealed record CancelAccepted(ExperimentId Id) : ICoordinatorReply;
 
+/// <summary>
+/// Puts a diverged, failed, cancelled or paused experiment back in the queue to continue from its last good
+/// checkpoint, optionally with new learning rates or a new number of rounds. Replies ExperimentAccepted,
+/// ExperimentRejected or UnknownExperiment.
+/// </summary>
+public sealed record ResumeExperiment(ExperimentId Id, double? GeneratorLearningRate, double? DiscriminatorLearningRate, int? Rounds) : ICoordinatorCommand;
+
 /// <summary>Asks for the latest sample grid of an experiment.</summary>
 public sealed record GetSamples(ExperimentId Id) : ICoordinatorCommand;
 

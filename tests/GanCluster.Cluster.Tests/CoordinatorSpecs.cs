@@ -287,6 +287,37 @@ public abstract class CoordinatorSpecs : TestKit
     }
 
     [Fact]
+    public void A_diverged_experiment_resumes_from_its_last_checkpoint_with_a_lower_learning_rate()
+    {
+        var coordinator = StartCoordinator();
+        var pair = RegisterPair(coordinator);
+        var id = Submit(coordinator, SpecConfig.ToySpec(rounds: 6, checkpointInterval: 2));
+        ExpectAssigned(pair);
+        Ready(coordinator, pair, id, 1);
+        pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10));
+        CompleteRounds(coordinator, pair, id, 1, 2);
+        AnswerCheckpoint(coordinator, pair, id, 2);
+        pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10));
+        coordinator.Tell(new RoundCompleted(id, Metrics(3, double.PositiveInfinity)), pair.Generator.Ref);
+        pair.Generator.FishForMessage<StopExperiment>(_ => true, TimeSpan.FromSeconds(10));
+        Assert.Contains($"gancluster resume {id.Value}", Status(coordinator, id).Reason);
+
+        coordinator.Tell(new ResumeExperiment(id, 1e-5, null, null), TestActor);
+        ExpectMsg<ExperimentAccepted>(TimeSpan.FromSeconds(10));
+        var (g, d) = ExpectAssigned(pair);
+        Assert.Equal(3, g.NextRound);
+        Assert.Equal(new byte[] { 1, 2, 3, 2 }, g.HalfState);
+        Assert.Equal(1e-5, SpecJson.Parse(g.SpecJson).GeneratorOptimizer.LearningRate);
+        Assert.Equal(SpecConfig.ToySpec().DiscriminatorOptimizer.LearningRate, SpecJson.Parse(d.SpecJson).DiscriminatorOptimizer.LearningRate);
+        Assert.Equal(ExperimentState.Running, Status(coordinator, id).State);
+
+        coordinator.Tell(new ResumeExperiment(id, null, null, null), TestActor);
+        Assert.Equal("state", ExpectMsg<ExperimentRejected>(TimeSpan.FromSeconds(10)).Field);
+        coordinator.Tell(new ResumeExperiment(new ExperimentId("exp-unknown"), null, null, null), TestActor);
+        ExpectMsg<UnknownExperiment>(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public void Experiments_wait_in_priority_then_submission_order_for_a_free_pair()
     {
         var coordinator = StartCoordinator();

@@ -117,7 +117,7 @@ public sealed class GanClusterSerializerSpecs : Akka.TestKit.Xunit2.TestKit
         {
             [typeof(SubmitExperiment)] = "SUB", [typeof(ExperimentAccepted)] = "ACC", [typeof(ExperimentRejected)] = "REJ",
             [typeof(ListExperiments)] = "LST", [typeof(ExperimentList)] = "LSR", [typeof(GetExperimentStatus)] = "STQ",
-            [typeof(ExperimentStatusReply)] = "STR", [typeof(UnknownExperiment)] = "UNK", [typeof(CancelExperiment)] = "CAN",
+            [typeof(ExperimentStatusReply)] = "STR", [typeof(UnknownExperiment)] = "UNK", [typeof(CancelExperiment)] = "CAN", [typeof(ResumeExperiment)] = "RSM",
             [typeof(CancelAccepted)] = "CNA", [typeof(GetSamples)] = "SMQ", [typeof(SamplesReply)] = "SMR", [typeof(NoSamplesYet)] = "NSY",
             [typeof(WireMismatch)] = "WMM", [typeof(RegisterWorker)] = "REG", [typeof(WorkerRegistered)] = "RGD",
             [typeof(AssignExperiment)] = "ASG", [typeof(ExperimentReady)] = "RDY", [typeof(RunRounds)] = "RUN",

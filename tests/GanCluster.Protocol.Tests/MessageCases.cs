@@ -49,6 +49,8 @@ public static class MessageCases
             ("unknown", new UnknownExperiment(Id)),
             ("cancel", new CancelExperiment(Id)),
             ("cancel accepted", new CancelAccepted(Id)),
+            ("resume with changes", new ResumeExperiment(Id, 1e-4, 5e-5, 3000)),
+            ("resume as is", new ResumeExperiment(Id, null, null, null)),
             ("samples request", new GetSamples(Id)),
             ("samples", new SamplesReply(Id, 100, "png", Bytes(4_321))),
             ("no samples", new NoSamplesYet(Id)),

@@ -134,6 +134,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
             case ListExperiments: Sender.Tell(new ExperimentList(_state.Experiments.Values.OrderBy(e => e.Sequence).Select(Summarize).ToList())); break;
             case GetExperimentStatus m: OnStatus(m); break;
             case CancelExperiment m: OnCancel(m); break;
+            case ResumeExperiment m: OnResume(m); break;
             case GetSamples m: OnGetSamples(m); break;
             case RegisterWorker m: OnRegister(m); break;
             case ExperimentReady m: OnReady(m); break;
@@ -223,6 +224,45 @@ public sealed class CoordinatorActor : ReceivePersistentActor
             _log.Info("Experiment {0} cancelled", e.Id);
             StopRun(e.Id);
             replyTo.Tell(new CancelAccepted(cancel.Id));
+            TryAssign();
+        });
+    }
+
+    private void OnResume(ResumeExperiment resume)
+    {
+        var record = _state.Find(resume.Id.Value);
+        if (record is null)
+        {
+            Sender.Tell(new UnknownExperiment(resume.Id));
+            return;
+        }
+
+        var spec = SpecJson.Parse(record.SpecJson);
+        spec = spec with
+        {
+            Rounds = resume.Rounds ?? spec.Rounds,
+            GeneratorOptimizer = spec.GeneratorOptimizer with { LearningRate = resume.GeneratorLearningRate ?? spec.GeneratorOptimizer.LearningRate },
+            DiscriminatorOptimizer = spec.DiscriminatorOptimizer with { LearningRate = resume.DiscriminatorLearningRate ?? spec.DiscriminatorOptimizer.LearningRate },
+        };
+        var problem = record.State switch
+        {
+            ExperimentState.Queued or ExperimentState.Running => ("state", $"the experiment is {record.State.ToString().ToLowerInvariant()}; only a diverged, failed, cancelled, paused or completed one can be resumed"),
+            ExperimentState.Completed when spec.Rounds <= record.RoundsTotal => ("rounds", $"the experiment completed its {record.RoundsTotal} rounds; give more rounds to continue it"),
+            _ => SpecValidator.Validate(spec).FirstOrDefault() is { } error ? (error.Field, error.Message) : default((string, string)?),
+        };
+        if (problem is { } p)
+        {
+            Sender.Tell(new ExperimentRejected(p.Item1, p.Item2));
+            return;
+        }
+
+        var replyTo = Sender;
+        Persist(new ExperimentResumed(record.Id, SpecJson.Serialize(spec, indented: false), spec.Rounds), e =>
+        {
+            Apply(e);
+            _log.Info("Experiment {0} resumed by the user from its last checkpoint (round {1}): generator lr {2}, discriminator lr {3}, {4} rounds",
+                e.Id, record.LastCheckpointRound?.ToString() ?? "none", spec.GeneratorOptimizer.LearningRate, spec.DiscriminatorOptimizer.LearningRate, spec.Rounds);
+            replyTo.Tell(new ExperimentAccepted(resume.Id));
             TryAssign();
         });
     }
@@ -478,7 +518,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
         FlushRounds(run.Id, includeLast: false);
         var last = _state.Find(run.Id)!.LastCheckpointRound;
         var reason = $"diverged at round {metrics.Round} (loss/d {metrics.DLoss}, loss/g {metrics.GLoss}); the last good checkpoint is round {last?.ToString() ?? "none"}: "
-                     + "submit it again with a lower learning rate to resume from there";
+                     + $"continue from there with 'gancluster resume {run.Id} --generator-lr <lower> --discriminator-lr <lower>'";
         Persist(new ExperimentFailed(run.Id, reason, Diverged: true), e =>
         {
             Apply(e);

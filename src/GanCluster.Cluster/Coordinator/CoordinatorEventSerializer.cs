@@ -43,6 +43,7 @@ public sealed class CoordinatorEventSerializer : SerializerWithStringManifest
         ["completed"] = typeof(ExperimentCompleted),
         ["failed"] = typeof(ExperimentFailed),
         ["cancelled"] = typeof(ExperimentCancelled),
+        ["resumed"] = typeof(ExperimentResumed),
         ["state"] = typeof(CoordinatorState),
     };
 

@@ -34,3 +34,6 @@ public sealed record ExperimentCompleted(string Id) : ICoordinatorEvent;
 public sealed record ExperimentFailed(string Id, string Reason, bool Diverged) : ICoordinatorEvent;
 
 public sealed record ExperimentCancelled(string Id) : ICoordinatorEvent;
+
+/// <summary>A finished or paused experiment goes back to the queue, to continue from its last good checkpoint with this spec.</summary>
+public sealed record ExperimentResumed(string Id, string SpecJson, int RoundsTotal) : ICoordinatorEvent;

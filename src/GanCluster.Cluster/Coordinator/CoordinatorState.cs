@@ -111,6 +111,7 @@ public sealed record CoordinatorState
         ExperimentCompleted e => Update(e.Id, x => x with { State = ExperimentState.Completed, Reason = null }),
         ExperimentFailed e => Update(e.Id, x => x with { State = e.Diverged ? ExperimentState.Diverged : ExperimentState.Failed, Reason = e.Reason }),
         ExperimentCancelled e => Update(e.Id, x => x with { State = ExperimentState.Cancelled, Reason = "cancelled by the user" }),
+        ExperimentResumed e => Update(e.Id, x => x with { State = ExperimentState.Queued, Reason = null, SpecJson = e.SpecJson, RoundsTotal = e.RoundsTotal }),
         _ => throw new ArgumentOutOfRangeException(nameof(@event), @event.GetType().Name, "unknown coordinator event"),
     };
 

@@ -37,6 +37,8 @@ public sealed class GanClusterSerializer : SerializerWithStringManifest
         Add<UnknownExperiment>("UNK", (w, m) => w.Id(m.Id), r => new(r.Id()));
         Add<CancelExperiment>("CAN", (w, m) => w.Id(m.Id), r => new(r.Id()));
         Add<CancelAccepted>("CNA", (w, m) => w.Id(m.Id), r => new(r.Id()));
+        Add<ResumeExperiment>("RSM", (w, m) => { w.Id(m.Id); w.Optional(m.GeneratorLearningRate, w.Double); w.Optional(m.DiscriminatorLearningRate, w.Double); w.Optional(m.Rounds, w.Int); },
+            r => new(r.Id(), r.OptionalValue(r.Double), r.OptionalValue(r.Double), r.OptionalValue(r.Int)));
         Add<GetSamples>("SMQ", (w, m) => w.Id(m.Id), r => new(r.Id()));
         Add<SamplesReply>("SMR", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.String(m.Format); w.Bytes(m.Data); }, r => new(r.Id(), r.Int(), r.String(), r.Bytes()));
         Add<NoSamplesYet>("NSY", (w, m) => w.Id(m.Id), r => new(r.Id()));

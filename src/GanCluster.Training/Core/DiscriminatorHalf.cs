@@ -151,6 +151,7 @@ public sealed class DiscriminatorHalf : IDisposable
         Steps = reader.ReadInt64();
         HalfState.ReadModule(reader, _net);
         HalfState.ReadOptimizer(reader, _optimizer);
+        OptimizerFactory.ApplyLearningRate(_optimizer, _spec.DiscriminatorOptimizer.LearningRate);
         _rng.Restore(reader.ReadBytes(reader.ReadInt32()));
         var epoch = reader.ReadInt64();
         var cursor = reader.ReadInt32();

@@ -175,6 +175,7 @@ public sealed class GeneratorHalf : IDisposable
         Steps = reader.ReadInt64();
         HalfState.ReadModule(reader, _net);
         HalfState.ReadOptimizer(reader, _optimizer);
+        OptimizerFactory.ApplyLearningRate(_optimizer, _spec.GeneratorOptimizer.LearningRate);
         _rng.Restore(reader.ReadBytes(reader.ReadInt32()));
     });
 

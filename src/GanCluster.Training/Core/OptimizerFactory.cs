@@ -13,4 +13,16 @@ public static class OptimizerFactory
         OptimizerKind.Sgd => torch.optim.SGD(parameters, spec.LearningRate, spec.Momentum),
         _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Type, "unknown optimizer"),
     };
+
+    /// <summary>
+    /// Sets the learning rate of every parameter group. A restored optimizer state carries the learning rate it
+    /// was saved with; the experiment's (possibly changed, for example after divergence) value wins.
+    /// </summary>
+    public static void ApplyLearningRate(torch.optim.Optimizer optimizer, double learningRate)
+    {
+        foreach (var group in optimizer.ParamGroups)
+        {
+            group.LearningRate = learningRate;
+        }
+    }
 }

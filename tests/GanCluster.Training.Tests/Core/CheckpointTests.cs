@@ -50,6 +50,40 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void A_restored_half_takes_the_learning_rate_of_its_current_experiment()
+    {
+        var spec = TinyData.Toy(LossKind.NonSaturating, 1);
+        using var data = TinyData.Points(spec);
+        using var original = new LocalTrainer(spec, data, CPU);
+        original.RunRound();
+        var saved = original.Capture();
+
+        var lowered = spec with { GeneratorOptimizer = spec.GeneratorOptimizer with { LearningRate = 1e-5 } };
+        using var resumed = new LocalTrainer(lowered, data, CPU);
+        resumed.Restore(saved);
+        var before = resumed.Generator.SaveState();
+        resumed.RunRound();
+
+        // Adam's first update moves each weight by about lr: with 1e-5 instead of 1e-3 the step is far smaller.
+        using var moved = new LocalTrainer(spec, data, CPU);
+        moved.Restore(saved);
+        moved.RunRound();
+        var small = ParameterDistance(before, resumed.Generator.SaveState(), lowered, data);
+        var large = ParameterDistance(before, moved.Generator.SaveState(), spec, data);
+        Assert.True(small < large / 10, $"update {small} with lr 1e-5 vs {large} with lr 1e-3");
+    }
+
+    private static double ParameterDistance(HalfState a, HalfState b, ExperimentSpec spec, GanCluster.Training.Data.SampleSet data)
+    {
+        using var first = new LocalTrainer(spec, data, CPU);
+        using var second = new LocalTrainer(spec, data, CPU);
+        first.Generator.LoadState(a);
+        second.Generator.LoadState(b);
+        return first.Generator.Network.parameters().Zip(second.Generator.Network.parameters())
+            .Sum(p => (p.First - p.Second).abs().sum().item<float>());
+    }
+
+    [Fact]
     public void A_damaged_checkpoint_is_rejected_by_its_sha256()
     {
         var spec = TinyData.Toy(LossKind.Minimax, 1);
