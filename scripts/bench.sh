@@ -154,7 +154,7 @@ res = {
     "repeats": repeats,
     "models": {},
     "exchange": [],
-    "health": {"ping_p99_idle_ms": stats(ex["health"]["ping_p99_idle_ms"]), "ping_p99_bulk_ms": stats(ex["health"]["ping_p99_bulk_ms"]), "bulk": ex["health"]["bulk"]},
+    "health": {"ping_median_idle_ms": stats(ex["health"].get("ping_median_idle_ms", [])), "ping_p99_idle_ms": stats(ex["health"]["ping_p99_idle_ms"]), "ping_p99_bulk_ms": stats(ex["health"]["ping_p99_bulk_ms"]), "bulk": ex["health"]["bulk"]},
     "checkpoint": {"bytes": ck["bytes"], **{k: stats(ck[k]) for k in ("take_ms", "store_ms", "restore_ms", "store_plus_restore_ms")}},
     "pytorch": {"version": torch_["torch"], "threads": torch_["threads"], "blas": torch_["blas"]},
 }
@@ -166,7 +166,10 @@ for name, preset, window, tkey in (("mlp", "mlp-mnist batch 100", mlp_window, "m
 for e in ex["exchange"]:
     a, r = stats(e["akka_mb_s"]), stats(e["raw_mb_s"])
     res["exchange"].append({"bytes": e["bytes"], "akka_mb_s": a, "akka_rtt_ms": stats(e["akka_rtt_ms"]),
-        "raw_tcp_mb_s": r, "raw_tcp_rtt_ms": stats(e["raw_rtt_ms"]), "ratio_akka_over_raw": a["median"] / r["median"]})
+        "raw_tcp_mb_s": r, "raw_tcp_rtt_ms": stats(e["raw_rtt_ms"]), "ratio_akka_over_raw": a["median"] / r["median"],
+        "profile": {"client_gc_pause_ms_per_rt": stats(e.get("client_gc_pause_ms_per_rt", [])),
+                    "client_gen2_gcs_per_rt": stats(e.get("client_gen2_gcs_per_rt", [])),
+                    "serializer_to_binary_ms": e.get("serializer_to_binary_ms"), "serializer_from_binary_ms": e.get("serializer_from_binary_ms")}})
 
 def f(s, p=1):
     return f"{s['min']:.{p}f} / {s['median']:.{p}f} / {s['max']:.{p}f}"
@@ -181,12 +184,17 @@ print(f"{'payload bytes':<16}{'akka MB/s':>26}{'akka rtt ms':>24}{'raw tcp MB/s'
 for e in res["exchange"]:
     print(f"{e['bytes']:<16}{f(e['akka_mb_s'], 0):>26}{f(e['akka_rtt_ms'], 2):>24}{f(e['raw_tcp_mb_s'], 0):>26}{f(e['raw_tcp_rtt_ms'], 3):>22}{e['ratio_akka_over_raw']:>10.3f}")
 print("  (MB/s counts both directions of a round trip, 1 MB = 1e6 bytes)")
+for e in res["exchange"]:
+    p = e["profile"]
+    if p["client_gc_pause_ms_per_rt"]:
+        print(f"  profile {e['bytes']}: client GC pause {p['client_gc_pause_ms_per_rt']['median']:.2f} ms/rt, gen2 GCs {p['client_gen2_gcs_per_rt']['median']:.2f}/rt, "
+              f"GanClusterSerializer to/from binary {p['serializer_to_binary_ms']:.3f} / {p['serializer_from_binary_ms']:.3f} ms per message (in process)")
 print()
 c = res["checkpoint"]
 print(f"checkpoint dcgan-64 ({c['bytes']/1e6:.1f} MB, both halves + Adam): take {f(c['take_ms'], 0)} ms, store {f(c['store_ms'], 0)} ms, "
       f"restore {f(c['restore_ms'], 0)} ms, store+restore {f(c['store_plus_restore_ms'], 0)} ms")
 h = res["health"]
-print(f"health ping p99: idle {f(h['ping_p99_idle_ms'])} ms, during bulk ({h['bulk']}) {f(h['ping_p99_bulk_ms'])} ms")
+print(f"health ping: idle median {f(h['ping_median_idle_ms'], 2) if h['ping_median_idle_ms'] else '-'} ms, p99 idle {f(h['ping_p99_idle_ms'])} ms, during bulk ({h['bulk']}) {f(h['ping_p99_bulk_ms'])} ms")
 print()
 for name, m in res["models"].items():
     print(f"phases of the last round ({name}): local {m['local']['last_round_phases_ms']}; cluster {m['cluster']['last_round_phases_ms']}")

@@ -273,6 +273,8 @@ internal static class BenchCommand
             {
                 using var tensor = rand(size / 4);
                 var akkaRtt = new List<double>();
+                var gcPauseMsPerRt = new List<double>();
+                var gen2PerRt = new List<double>();
                 var akkaMbs = new List<double>();
                 var rawRtt = new List<double>();
                 var rawMbs = new List<double>();
@@ -316,12 +318,16 @@ internal static class BenchCommand
                 {
                     // Interleaved repeats: akka, then raw, so both see the same machine load.
                     var rtts = new List<double>();
+                    var pause0 = GC.GetTotalPauseDuration();
+                    var gen2 = GC.CollectionCount(2);
                     var watch = Stopwatch.StartNew();
                     while (watch.Elapsed < duration)
                     {
                         rtts.Add(await AkkaRoundTrip().ConfigureAwait(false));
                     }
 
+                    gcPauseMsPerRt.Add((GC.GetTotalPauseDuration() - pause0).TotalMilliseconds / rtts.Count);
+                    gen2PerRt.Add((GC.CollectionCount(2) - gen2) / (double)rtts.Count);
                     akkaRtt.Add(Median(rtts));
                     akkaMbs.Add(2.0 * size * rtts.Count / watch.Elapsed.TotalSeconds / 1e6);
                     rtts.Clear();
@@ -335,9 +341,29 @@ internal static class BenchCommand
                     rawMbs.Add(2.0 * size * rtts.Count / watch.Elapsed.TotalSeconds / 1e6);
                 }
 
+                // Profile: the product serializer's share (in this process, no transport), per message.
+                var serialization = system.Serialization;
+                var probe = new FakeBatch(new ExperimentId("exp-bench0000"), 0, Phase.Generator, 0, Payload(tensor), null);
+                var serializer = serialization.FindSerializerFor(probe);
+                var toBinary = new List<double>();
+                var fromBinary = new List<double>();
+                for (var i = 0; i < 30; i++)
+                {
+                    var t0 = Stopwatch.GetTimestamp();
+                    var bytes = serializer.ToBinary(probe);
+                    toBinary.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                    t0 = Stopwatch.GetTimestamp();
+                    serialization.Deserialize(bytes, serializer.Identifier, "FAK");
+                    fromBinary.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                }
+
                 results.Add(new
                 {
                     bytes = size,
+                    client_gc_pause_ms_per_rt = gcPauseMsPerRt,
+                    client_gen2_gcs_per_rt = gen2PerRt,
+                    serializer_to_binary_ms = Median(toBinary),
+                    serializer_from_binary_ms = Median(fromBinary),
                     akka_rtt_ms = akkaRtt,
                     akka_mb_s = akkaMbs,
                     raw_rtt_ms = rawRtt,
@@ -367,12 +393,15 @@ internal static class BenchCommand
             }
 
             var idle = new List<double>();
+            var idleMedian = new List<double>();
             var busy = new List<double>();
             var healthRepeats = Math.Max(3, parse.GetValue(repeats) / 2 + 1);
             using var big = rand(3145728 / 4);
             for (var r = 0; r < healthRepeats; r++)
             {
-                idle.Add(Percentile(await Pings(TimeSpan.FromSeconds(1.5)).ConfigureAwait(false), 0.99));
+                var idlePings = await Pings(TimeSpan.FromSeconds(1.5)).ConfigureAwait(false);
+                idle.Add(Percentile(idlePings, 0.99));
+                idleMedian.Add(Median(idlePings));
                 using var stop = new CancellationTokenSource();
                 var flows = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
                 {
@@ -395,7 +424,7 @@ internal static class BenchCommand
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 exchange = results,
-                health = new { ping_p99_idle_ms = idle, ping_p99_bulk_ms = busy, bulk = "4 x 3 MiB round trips in flight" },
+                health = new { ping_median_idle_ms = idleMedian, ping_p99_idle_ms = idle, ping_p99_bulk_ms = busy, bulk = "4 x 3 MiB round trips in flight" },
             }));
             peer.StandardInput.Close();
             await system.Terminate().ConfigureAwait(false);
