@@ -6,6 +6,7 @@ var root = new RootCommand("GanCluster: distributed GAN training on Akka.NET and
     TrainCommand.Create(),
     NodeCommand.Create(),
     ExportCommand.Create(),
+    BenchCommand.Create(),
 };
 foreach (var command in ClientCommands.Create())
 {

@@ -161,6 +161,14 @@ public sealed class GanClusterSerializerSpecs : Akka.TestKit.Xunit2.TestKit
 
     [Theory]
     [MemberData(nameof(CaseNames))]
+    public void Serialized_size_is_the_length_of_the_serialized_bytes(string name)
+    {
+        var message = MessageCases.All(TestActor).Single(c => c.Name == name).Message;
+        Assert.Equal(_serializer.ToBinary(message).LongLength, GanClusterSerializer.SerializedSize(message));
+    }
+
+    [Theory]
+    [MemberData(nameof(CaseNames))]
     public void Truncated_bytes_are_a_serialization_error(string name)
     {
         var message = MessageCases.All(TestActor).Single(c => c.Name == name).Message;

@@ -118,6 +118,22 @@ public sealed class GanClusterSerializer : SerializerWithStringManifest
     public override string Manifest(object o) =>
         Manifests.TryGetValue(o.GetType(), out var manifest) ? manifest : throw new ArgumentException($"{o.GetType()} has no GanCluster manifest");
 
+    /// <summary>
+    /// The exact length <see cref="ToBinary"/> would return, found by the counting pass alone (no buffer, no copy of
+    /// the payload): lets <c>BulkSender</c> decide whether a message needs chunking without serializing it twice.
+    /// </summary>
+    public static long SerializedSize(object obj)
+    {
+        var manifest = Manifests.TryGetValue(obj.GetType(), out var m) ? m : throw new ArgumentException($"{obj.GetType()} has no GanCluster manifest");
+        using var counter = new CountingStream();
+        using (var writer = new WireWriter(counter))
+        {
+            ByManifest[manifest].Write(writer, obj);
+        }
+
+        return counter.Length;
+    }
+
     // Two passes: the first only counts bytes, the second writes into an array of exactly that size, so a
     // payload is copied once (into the result) and never into a growing buffer or a trimmed copy.
     public override byte[] ToBinary(object obj)

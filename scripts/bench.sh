@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# The side-by-side benchmark of issue 5, in one run: prints a table on stdout and writes a JSON file.
+#   local      in-process trainer (gancluster train --local), steps/s per window
+#   cluster    the same experiment and seed on three node processes over loopback (coordinator round summaries)
+#   reference  the same models and loop in PyTorch eager (Debian python3-torch, OpenBLAS openmp, same threads)
+#   exchange   round trips of 313,600 / 786,432 / 3,145,728-byte tensor payloads between two ActorSystems in two
+#              processes (GanClusterSerializer, BulkSender, ChunkReceiver, TensorWire) next to a raw loopback socket
+#              with the same framing (4-byte length + payload) and the same tensor copies
+#   checkpoint DCGAN 64x64, both halves with Adam state: take, store (SQLite store), restore
+#   health     p99 of a small ping between the two processes, idle and while 4 x 3 MiB round trips are in flight
+# Each figure: min / median / max over repeats (windows); ratios use medians. Steps/s windows: MLP 100 rounds,
+# DCGAN 10 rounds; the first window of each run is a warm-up and is dropped.
+# Usage: scripts/bench.sh [output.json]    (env REPEATS, default 5; MLP_WINDOW / DCGAN_WINDOW rounds per window,
+# default 100 / 10; THREADS for PyTorch, default nproc)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root="$(pwd)"
+out_json="${1:-bench-results.json}"
+repeats="${REPEATS:-5}"
+threads="${THREADS:-$(nproc)}"
+mlp_window="${MLP_WINDOW:-100}"
+dcgan_window="${DCGAN_WINDOW:-10}"
+exe="$root/src/GanCluster.Cli/bin/Release/net10.0/gancluster.dll"
+work="$(mktemp -d)"
+cluster_pids=()
+cleanup() {
+    for pid in "${cluster_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${cluster_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+say() { echo "[bench $(date -u +%H:%M:%S)] $*" >&2; }
+
+say "building"
+dotnet build src/GanCluster.Cli -c Release -v quiet -nologo >/dev/null
+
+# ---- PyTorch reference prerequisites (Debian's python3-torch with the OpenMP build of OpenBLAS) ----
+if ! { [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import torch"; } 2>/dev/null 2>/dev/null || [ ! -d /usr/lib/x86_64-linux-gnu/openblas-openmp ]; then
+    say "installing python3-torch and libopenblas0-openmp"
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get install -y python3-torch libopenblas0-openmp >&2
+fi
+py=/usr/bin/python3; [ -x "$py" ] || py=python3
+openblas_dir="$(ls -d /usr/lib/*-linux-gnu/openblas-openmp 2>/dev/null | head -n1 || true)"
+
+rounds_for() { echo $(( $1 * (repeats + 1) )); }
+
+# ---- 1. local ----
+local_run() {
+    local name="$1" preset="$2" window="$3"
+    say "local $preset"
+    dotnet "$exe" train --local "$preset" --seed 1 --rounds "$(rounds_for "$window")" --checkpoint-interval 0 \
+        --log-every "$window" --eval-samples 0 --device cpu --out "$work/local-$name" >/dev/null 2>"$work/local-$name.log"
+    cp "$work/local-$name/metrics.jsonl" "$work/local-$name.jsonl"
+}
+local_run mlp mlp-mnist "$mlp_window"
+local_run dcgan dcgan-64 "$dcgan_window"
+
+# ---- 2. cluster: three node processes on loopback, like scripts/start-local-cluster.sh ----
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+data="$work/cluster"
+mkdir -p "$data/logs"
+start_node() {
+    local name="$1"; shift
+    dotnet "$exe" node --data "$data" --logs "$data/logs" "$@" >"$data/logs/$name.out" 2>&1 &
+    cluster_pids+=($!)
+}
+say "starting a local cluster on 127.0.0.1:$port"
+start_node coordinator --roles coordinator --port "$port" --seeds "127.0.0.1:$port" --set "gancluster.coordinator.log-every=$dcgan_window"
+start_node generator --roles generator --port 0 --seeds "127.0.0.1:$port"
+start_node discriminator --roles discriminator --port 0 --seeds "127.0.0.1:$port"
+client() { dotnet "$exe" "$@" --contact "127.0.0.1:$port"; }
+
+cluster_run() {
+    local name="$1" preset="$2" window="$3" id="" state=""
+    say "cluster $preset"
+    for _ in $(seq 1 30); do
+        id="$(client submit "$preset" --seed 1 --rounds "$(rounds_for "$window")" --checkpoint-interval 0 --name "bench-$name" 2>>"$work/client.log")" && break
+        sleep 2
+    done
+    [ -n "$id" ] || { echo "cluster: submit failed (see $data/logs)" >&2; exit 1; }
+    while true; do
+        state="$(client status "$id" 2>>"$work/client.log" | awk '/^state:/ {print $2}' || true)"
+        case "$state" in
+            completed) break ;;
+            failed|cancelled) echo "cluster: experiment $id $state" >&2; client status "$id" >&2 || true; exit 1 ;;
+        esac
+        sleep 2
+    done
+    echo "$id" >"$work/cluster-$name.id"
+}
+cluster_run mlp mlp-mnist "$mlp_window"
+cluster_run dcgan dcgan-64 "$dcgan_window"
+sleep 2   # the JSON log flushes every second
+cat "$data"/logs/gancluster-*coordinator*.json >"$work/coordinator.jsonl"
+for pid in "${cluster_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+for pid in "${cluster_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+cluster_pids=()
+
+# ---- 3. PyTorch reference ----
+say "pytorch reference ($threads threads, OpenBLAS ${openblas_dir:-default})"
+LD_LIBRARY_PATH="${openblas_dir}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" OMP_NUM_THREADS="$threads" \
+    "$py" scripts/bench_torch.py "$repeats" "$mlp_window" "$dcgan_window" "$threads" >"$work/torch.json"
+
+# ---- 4-6. exchange, health, checkpoint ----
+say "exchange and health"
+dotnet "$exe" bench exchange --repeats "$repeats" --seconds 1 >"$work/exchange.json" 2>"$work/exchange.log"
+say "checkpoint"
+dotnet "$exe" bench checkpoint --repeats "$repeats" --db "$work/checkpoints.db" >"$work/checkpoint.json" 2>"$work/checkpoint.log"
+
+# ---- table and JSON ----
+python3 - "$work" "$out_json" "$mlp_window" "$dcgan_window" "$repeats" <<'PY'
+import json, os, platform, statistics, subprocess, sys, datetime
+work, out, mlp_window, dcgan_window, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+
+def stats(v):
+    v = [x for x in v if x == x]
+    return {"min": min(v), "median": statistics.median(v), "max": max(v), "n": len(v), "values": v} if v else None
+
+def local(name):
+    rows = [json.loads(l) for l in open(f"{work}/local-{name}.jsonl")]
+    rows = rows[1:]  # warm-up window
+    return {"steps_per_s": stats([r["speed/steps_per_s"] for r in rows]),
+            "last_round_phases_ms": {k: rows[-1][k] for k in rows[-1] if k.startswith("time/")}}
+
+coord = [json.loads(l) for l in open(f"{work}/coordinator.jsonl") if "StepsPerSecond" in l]
+def cluster(name, window):
+    eid = open(f"{work}/cluster-{name}.id").read().strip()
+    lines = sorted((r for r in coord if r.get("ExperimentId") == eid), key=lambda r: r["Round"])
+    # log-every is dcgan_window rounds; group consecutive summaries into windows of `window` rounds.
+    windows, rounds, secs = [], 0, 0.0
+    prev = 0
+    for r in lines:
+        n = r["Round"] - prev
+        prev = r["Round"]
+        rounds += n
+        secs += n / r["StepsPerSecond"]
+        if rounds >= window:
+            windows.append(rounds / secs)
+            rounds, secs = 0, 0.0
+    last = lines[-1]
+    return {"steps_per_s": stats(windows[1:]),
+            "last_round_phases_ms": {k: last[k] for k in ("GForwardMs", "DStepMs", "FeedbackMs", "GUpdateMs", "RoundMs")}}
+
+torch_ = json.load(open(f"{work}/torch.json"))
+ex = json.load(open(f"{work}/exchange.json"))
+ck = json.load(open(f"{work}/checkpoint.json"))["checkpoint"]
+
+res = {
+    "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    "machine": {"cores": os.cpu_count(), "platform": platform.platform()},
+    "git": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip(),
+    "repeats": repeats,
+    "models": {},
+    "exchange": [],
+    "health": {"ping_median_idle_ms": stats(ex["health"].get("ping_median_idle_ms", [])), "ping_p99_idle_ms": stats(ex["health"]["ping_p99_idle_ms"]), "ping_p99_bulk_ms": stats(ex["health"]["ping_p99_bulk_ms"]), "bulk": ex["health"]["bulk"]},
+    "checkpoint": {"bytes": ck["bytes"], **{k: stats(ck[k]) for k in ("take_ms", "store_ms", "restore_ms", "store_plus_restore_ms")}},
+    "pytorch": {"version": torch_["torch"], "threads": torch_["threads"], "blas": torch_["blas"]},
+}
+for name, preset, window, tkey in (("mlp", "mlp-mnist batch 100", mlp_window, "mlp"), ("dcgan", "dcgan-64 batch 16", dcgan_window, "dcgan")):
+    l, c, p = local(name), cluster(name, window), stats(torch_[tkey])
+    res["models"][name] = {"preset": preset, "window_rounds": window, "local": l, "cluster": c, "pytorch": {"steps_per_s": p},
+        "ratio_cluster_over_local": c["steps_per_s"]["median"] / l["steps_per_s"]["median"],
+        "ratio_local_over_pytorch": l["steps_per_s"]["median"] / p["median"]}
+for e in ex["exchange"]:
+    a, r = stats(e["akka_mb_s"]), stats(e["raw_mb_s"])
+    res["exchange"].append({"bytes": e["bytes"], "akka_mb_s": a, "akka_rtt_ms": stats(e["akka_rtt_ms"]),
+        "raw_tcp_mb_s": r, "raw_tcp_rtt_ms": stats(e["raw_rtt_ms"]), "ratio_akka_over_raw": a["median"] / r["median"],
+        "profile": {"client_gc_pause_ms_per_rt": stats(e.get("client_gc_pause_ms_per_rt", [])),
+                    "client_gen2_gcs_per_rt": stats(e.get("client_gen2_gcs_per_rt", [])),
+                    "serializer_to_binary_ms": e.get("serializer_to_binary_ms"), "serializer_from_binary_ms": e.get("serializer_from_binary_ms")}})
+
+def f(s, p=1):
+    return f"{s['min']:.{p}f} / {s['median']:.{p}f} / {s['max']:.{p}f}"
+print(f"GanCluster bench {res['when']}  ({res['machine']['cores']} cores, {repeats} repeats; min / median / max)")
+print()
+print(f"{'model':<22}{'local steps/s':>24}{'cluster steps/s':>24}{'pytorch steps/s':>24}{'cluster/local':>15}{'local/pytorch':>15}")
+for m in res["models"].values():
+    print(f"{m['preset']:<22}{f(m['local']['steps_per_s'], 2):>24}{f(m['cluster']['steps_per_s'], 2):>24}{f(m['pytorch']['steps_per_s'], 2):>24}"
+          f"{m['ratio_cluster_over_local']:>15.3f}{m['ratio_local_over_pytorch']:>15.2f}")
+print()
+print(f"{'payload bytes':<16}{'akka MB/s':>26}{'akka rtt ms':>24}{'raw tcp MB/s':>26}{'raw rtt ms':>22}{'akka/raw':>10}")
+for e in res["exchange"]:
+    print(f"{e['bytes']:<16}{f(e['akka_mb_s'], 0):>26}{f(e['akka_rtt_ms'], 2):>24}{f(e['raw_tcp_mb_s'], 0):>26}{f(e['raw_tcp_rtt_ms'], 3):>22}{e['ratio_akka_over_raw']:>10.3f}")
+print("  (MB/s counts both directions of a round trip, 1 MB = 1e6 bytes)")
+for e in res["exchange"]:
+    p = e["profile"]
+    if p["client_gc_pause_ms_per_rt"]:
+        print(f"  profile {e['bytes']}: client GC pause {p['client_gc_pause_ms_per_rt']['median']:.2f} ms/rt, gen2 GCs {p['client_gen2_gcs_per_rt']['median']:.2f}/rt, "
+              f"GanClusterSerializer to/from binary {p['serializer_to_binary_ms']:.3f} / {p['serializer_from_binary_ms']:.3f} ms per message (in process)")
+print()
+c = res["checkpoint"]
+print(f"checkpoint dcgan-64 ({c['bytes']/1e6:.1f} MB, both halves + Adam): take {f(c['take_ms'], 0)} ms, store {f(c['store_ms'], 0)} ms, "
+      f"restore {f(c['restore_ms'], 0)} ms, store+restore {f(c['store_plus_restore_ms'], 0)} ms")
+h = res["health"]
+print(f"health ping: idle median {f(h['ping_median_idle_ms'], 2) if h['ping_median_idle_ms'] else '-'} ms, p99 idle {f(h['ping_p99_idle_ms'])} ms, during bulk ({h['bulk']}) {f(h['ping_p99_bulk_ms'])} ms")
+print()
+for name, m in res["models"].items():
+    print(f"phases of the last round ({name}): local {m['local']['last_round_phases_ms']}; cluster {m['cluster']['last_round_phases_ms']}")
+json.dump(res, open(out, "w"), indent=2)
+print(f"\nwritten: {out}")
+PY
