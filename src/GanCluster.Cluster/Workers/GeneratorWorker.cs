@@ -30,7 +30,15 @@ public sealed class GeneratorWorker : WorkerBase
     private int _nextRound;
     private int _grantedTo;
     private bool _busy;
+
+    // The batches of a round are numbered 0..k: k discriminator batches, then the generator batch. G's weights
+    // do not change until the generator step, so batch i + 1 is produced while D works on batch i (at most one
+    // is held back); both sides still do their work in the same order, which keeps the run bit-exact.
     private int _step;
+    private int _produced;
+    private bool _producing;
+    private bool _inFlight;
+    private FakeProduced? _held;
     private RoundAccumulator _round = new();
 
     public GeneratorWorker(WorkerSettings settings) : base(WorkerRole.Generator, settings)
@@ -127,16 +135,32 @@ public sealed class GeneratorWorker : WorkerBase
     {
         _busy = true;
         _step = 0;
+        _produced = 0;
+        _producing = false;
+        _inFlight = false;
+        _held = null;
         _round = new RoundAccumulator { Watch = Stopwatch.StartNew() };
-        Produce(Phase.Discriminator);
+        ProduceNext();
     }
 
-    private void Produce(Phase phase)
+    /// <summary>Produces the round's next batch unless one is being produced or held, or all are produced.</summary>
+    private void ProduceNext()
+    {
+        var k = Current!.Spec.K;
+        if (_producing || _held is not null || _produced > k)
+        {
+            return;
+        }
+
+        _producing = true;
+        Produce(_produced < k ? Phase.Discriminator : Phase.Generator, _produced);
+    }
+
+    private void Produce(Phase phase, int step)
     {
         var assignment = Current!;
         var half = _half!;
         var round = _nextRound;
-        var step = _step;
         Torch.Run(() =>
         {
             var watch = Stopwatch.StartNew();
@@ -149,15 +173,33 @@ public sealed class GeneratorWorker : WorkerBase
 
     private void OnFakeProduced(FakeProduced fake)
     {
-        if (Current?.Id != fake.Id)
+        if (Current?.Id != fake.Id || !_busy || fake.Round != _nextRound)
         {
             return;
         }
 
+        _producing = false;
+        _produced++;
         _round.GeneratorForwardMs += fake.Ms;
+        if (_inFlight)
+        {
+            _held = fake;
+        }
+        else
+        {
+            Send(fake);
+        }
+
+        ProduceNext();
+    }
+
+    private void Send(FakeProduced fake)
+    {
         var bytes = fake.Samples.Data.LongLength + (fake.Labels?.Data.LongLength ?? 0);
         _round.ExchangeBytes += bytes;
-        SendTo(Current.Peer, new FakeBatch(fake.Id, fake.Round, fake.Phase, fake.Step, fake.Samples, fake.Labels), bytes);
+        _step = fake.Step;
+        _inFlight = true;
+        SendTo(Current!.Peer, new FakeBatch(fake.Id, fake.Round, fake.Phase, fake.Step, fake.Samples, fake.Labels), bytes);
     }
 
     private void OnStepDone(DiscriminatorStepDone done)
@@ -167,7 +209,7 @@ public sealed class GeneratorWorker : WorkerBase
             return;
         }
 
-        if (!_busy || done.Round != _nextRound || done.Step != _step)
+        if (!_busy || !_inFlight || done.Round != _nextRound || done.Step != _step || _step >= Current!.Spec.K)
         {
             Log.Warning("Dropped a stale discriminator step (round {0}, step {1}); expected round {2}, step {3}", done.Round, done.Step, _nextRound, _step);
             return;
@@ -177,8 +219,13 @@ public sealed class GeneratorWorker : WorkerBase
         _round.DReal += done.DReal;
         _round.DFake += done.DFake;
         _round.DiscriminatorStepMs += done.StepMs;
-        _step++;
-        Produce(_step < Current!.Spec.K ? Phase.Discriminator : Phase.Generator);
+        _inFlight = false;
+        if (_held is { } next)
+        {
+            _held = null;
+            Send(next);
+            ProduceNext();
+        }
     }
 
     private void OnFeedback(GeneratorFeedback feedback)
@@ -188,7 +235,7 @@ public sealed class GeneratorWorker : WorkerBase
             return;
         }
 
-        if (!_busy || feedback.Round != _nextRound || _step != Current!.Spec.K)
+        if (!_busy || !_inFlight || feedback.Round != _nextRound || _step != Current!.Spec.K)
         {
             Log.Warning("Dropped stale generator feedback for round {0}; expected round {1}", feedback.Round, _nextRound);
             return;
