@@ -1,5 +1,6 @@
 using System.CommandLine;
 using GanCluster.Training.Core;
+using GanCluster.Training.Monitoring;
 using GanCluster.Training.Options;
 using GanCluster.Training.Runs;
 using GanCluster.Training.Runtime;
@@ -100,6 +101,8 @@ internal static class TrainCommand
                 r.Round, totalRounds, r.DLoss, r.GLoss, r.DReal, r.DFake, stepsPerSecond);
 
         public void Checkpointed(int round, string path) => log.Information("Checkpoint of round {Round} written to {Path}", round, path);
+
+        public void Alarmed(Alarm alarm) => log.Warning("Alarm {Alarm} at round {Round}: {Message}", alarm.Kind, alarm.Round, alarm.Message);
 
         public void Diverged(RoundResult r) =>
             log.Error("Diverged at round {Round}: loss/d {DLoss} loss/g {GLoss}; resume from the last checkpoint with --resume and a lower learning rate", r.Round, r.DLoss, r.GLoss);
