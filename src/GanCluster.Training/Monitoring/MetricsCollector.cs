@@ -22,7 +22,12 @@ public sealed class MetricsCollector
     public const string TensorBoardFolderName = "tensorboard";
 
     // NaN and infinities are what a diverged round reports: they are written as the strings "NaN", "Infinity".
-    private static readonly JsonSerializerOptions LineOptions = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    // The relaxed encoder keeps names and times readable ("+00:00", not "\u002B00:00"); lines are never embedded in HTML.
+    private static readonly JsonSerializerOptions LineOptions = new()
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     private readonly object _gate = new();
     private readonly SummaryWriter? _tensorBoard;

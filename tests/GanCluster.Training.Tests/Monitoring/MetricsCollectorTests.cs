@@ -40,6 +40,7 @@ public sealed class MetricsCollectorTests
         Assert.Equal(1.25, root.GetProperty("loss/d").GetDouble());
         Assert.Equal(627_200, root.GetProperty("exchange/bytes").GetDouble());
         Assert.Contains("\"loss/d\":\"NaN\"", lines[1]);
+        Assert.Contains("\"time\":\"2026-11-26T18:00:00.0000000+00:00\"", lines[0]);
 
         var rows = MetricsLog.Read(folder.Path);
         Assert.Equal([10, 20], rows.Select(r => r.Round));
