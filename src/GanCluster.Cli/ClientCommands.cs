@@ -10,12 +10,12 @@ namespace GanCluster.Cli;
 /// <summary>The cluster client: submit, list, status, cancel, samples. Results on stdout, errors on stderr.</summary>
 internal static class ClientCommands
 {
-    private static readonly Option<string?> Contact = new("--contact")
+    internal static readonly Option<string?> Contact = new("--contact")
     {
         Description = "A coordinator node host:port, comma-separated for several (env GANCLUSTER_CONTACT; default 127.0.0.1:4053).",
     };
 
-    private static readonly Option<int> Timeout = new("--timeout") { Description = "Seconds to wait for the cluster.", DefaultValueFactory = _ => 20 };
+    internal static readonly Option<int> Timeout = new("--timeout") { Description = "Seconds to wait for the cluster.", DefaultValueFactory = _ => 20 };
 
     public static IEnumerable<Command> Create()
     {
@@ -89,11 +89,15 @@ internal static class ClientCommands
                 return Unexpected(reply);
             }
 
-            Console.WriteLine($"{"ID",-14} {"NAME",-20} {"STATE",-10} {"ROUNDS",-13} {"LOSS/D",8} {"LOSS/G",8} {"STEPS/S",8}  REASON");
+            // Alarms come from a second query so that the list's wire format stays that of protocol 1.
+            var alarms = await client().AskAsync(new GetAlarms(null), TimeoutOf(parse)).ConfigureAwait(false) is AlarmList a ? a.Alarms : [];
+            Console.WriteLine($"{"ID",-14} {"NAME",-20} {"STATE",-10} {"ROUNDS",-13} {"LOSS/D",8} {"LOSS/G",8} {"STEPS/S",8}  REASON / ALARMS");
             foreach (var e in list.Experiments)
             {
+                var flags = string.Join(", ", alarms.Where(x => x.Id == e.Id).Select(x => $"ALARM {x.Kind}"));
+                var notes = string.Join("; ", new[] { e.Reason, flags.Length > 0 ? flags : null }.Where(x => x is not null));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{e.Id.Value,-14} {Truncate(e.Name, 20),-20} {e.State.ToString().ToLowerInvariant(),-10} {$"{e.RoundsDone}/{e.RoundsTotal}",-13} {Format(e.LastDLoss),8} {Format(e.LastGLoss),8} {Format(e.StepsPerSecond, "F1"),8}  {e.Reason}"));
+                    $"{e.Id.Value,-14} {Truncate(e.Name, 20),-20} {e.State.ToString().ToLowerInvariant(),-10} {$"{e.RoundsDone}/{e.RoundsTotal}",-13} {Format(e.LastDLoss),8} {Format(e.LastGLoss),8} {Format(e.StepsPerSecond, "F1"),8}  {notes}"));
             }
 
             return 0;
@@ -127,6 +131,8 @@ internal static class ClientCommands
             Console.WriteLine($"generator:     {s.GeneratorNode ?? "-"}");
             Console.WriteLine($"discriminator: {s.DiscriminatorNode ?? "-"}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"latest:        loss/d {Format(s.LastDLoss)} loss/g {Format(s.LastGLoss)} d/real {Format(s.LastDReal)} d/fake {Format(s.LastDFake)} steps/s {Format(s.StepsPerSecond, "F1")}"));
+            var alarms = await client().AskAsync(new GetAlarms(s.Id), TimeoutOf(parse)).ConfigureAwait(false) is AlarmList a ? a.Alarms : [];
+            Console.WriteLine($"alarms:        {(alarms.Count == 0 ? "none" : string.Join(Environment.NewLine + "               ", alarms.Select(x => $"{x.Kind} at round {x.Round}: {x.Message}")))}");
             if (status.RecentRounds.Count > 0)
             {
                 Console.WriteLine("round    loss/d   loss/g   d/real   d/fake  round-ms");
@@ -220,7 +226,7 @@ internal static class ClientCommands
         return command;
     }
 
-    private static async Task<int> Run(ParseResult parse, Func<Func<CoordinatorClient>, Task<int>> body)
+    internal static async Task<int> Run(ParseResult parse, Func<Func<CoordinatorClient>, Task<int>> body)
     {
         CoordinatorClient? client = null;
         try
@@ -258,15 +264,15 @@ internal static class ClientCommands
 
     private static ExperimentId ParseId(string value) => new(value.Trim());
 
-    private static TimeSpan TimeoutOf(ParseResult parse) => TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(Timeout)));
+    internal static TimeSpan TimeoutOf(ParseResult parse) => TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(Timeout)));
 
-    private static int UnknownId(ExperimentId id)
+    internal static int UnknownId(ExperimentId id)
     {
         Console.Error.WriteLine($"unknown experiment '{id.Value}'; 'gancluster list' shows the experiments of this cluster");
         return 4;
     }
 
-    private static int Unexpected(object reply)
+    internal static int Unexpected(object reply)
     {
         Console.Error.WriteLine($"unexpected reply from the cluster: {reply.GetType().Name}");
         return 1;

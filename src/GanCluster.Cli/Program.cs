@@ -8,7 +8,7 @@ var root = new RootCommand("GanCluster: distributed GAN training on Akka.NET and
     ExportCommand.Create(),
     BenchCommand.Create(),
 };
-foreach (var command in ClientCommands.Create())
+foreach (var command in ClientCommands.Create().Concat(MonitoringCommands.Create()))
 {
     root.Subcommands.Add(command);
 }

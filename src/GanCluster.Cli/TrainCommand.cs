@@ -1,5 +1,6 @@
 using System.CommandLine;
 using GanCluster.Training.Core;
+using GanCluster.Training.Monitoring;
 using GanCluster.Training.Options;
 using GanCluster.Training.Runs;
 using GanCluster.Training.Runtime;
@@ -81,9 +82,15 @@ internal static class TrainCommand
 
     private sealed class LoggingObserver(ILogger log) : ILocalRunObserver
     {
-        public void Started(ExperimentSpec spec, string device, int startRound, string dataDescription) =>
+        private string _title = string.Empty;
+        private List<string> _alarms = [];
+
+        public void Started(ExperimentSpec spec, string device, int startRound, string dataDescription)
+        {
+            _title = spec.Name;
             log.Information("Training {Experiment} locally on {Device}: model {Model}, loss {Loss}, k {K}, batch {BatchSize}, rounds {StartRound}..{Rounds}, seed {Seed}, data {Data}",
                 spec.Name, device, spec.Model, spec.Loss, spec.K, spec.BatchSize, startRound, spec.Rounds, spec.Seed, dataDescription);
+        }
 
         public void Resumed(int round, IReadOnlyList<string> skippedCheckpoints)
         {
@@ -95,11 +102,26 @@ internal static class TrainCommand
             log.Information("Resumed from the checkpoint of round {Round}", round);
         }
 
-        public void RoundLogged(RoundResult r, double stepsPerSecond, int totalRounds) =>
-            log.Information("Round {Round}/{Rounds} loss/d {DLoss:F4} loss/g {GLoss:F4} d/real {DReal:F3} d/fake {DFake:F3} {StepsPerSecond:F1} steps/s",
-                r.Round, totalRounds, r.DLoss, r.GLoss, r.DReal, r.DFake, stepsPerSecond);
+        public void RoundLogged(RoundResult r, double stepsPerSecond, int totalRounds)
+        {
+            // The progress line (the same as `watch` prints) goes to stdout; in a terminal it stands in for the round's
+            // log line, which would only repeat it. Redirected, both streams keep everything.
+            Console.WriteLine(ProgressView.Line(new ProgressSnapshot(_title, r.Round < totalRounds ? "running" : "completed", r.Round, totalRounds, stepsPerSecond,
+                r.DLoss, r.GLoss, r.DReal, r.DFake, null, _alarms)));
+            if (Console.IsOutputRedirected)
+            {
+                log.Information("Round {Round}/{Rounds} loss/d {DLoss:F4} loss/g {GLoss:F4} d/real {DReal:F3} d/fake {DFake:F3} {StepsPerSecond:F1} steps/s",
+                    r.Round, totalRounds, r.DLoss, r.GLoss, r.DReal, r.DFake, stepsPerSecond);
+            }
+        }
 
         public void Checkpointed(int round, string path) => log.Information("Checkpoint of round {Round} written to {Path}", round, path);
+
+        public void Alarmed(Alarm alarm)
+        {
+            _alarms = [.. _alarms, $"{alarm.Kind} at round {alarm.Round}"];
+            log.Warning("Alarm {Alarm} at round {Round}: {Message}", alarm.Kind, alarm.Round, alarm.Message);
+        }
 
         public void Diverged(RoundResult r) =>
             log.Error("Diverged at round {Round}: loss/d {DLoss} loss/g {GLoss}; resume from the last checkpoint with --resume and a lower learning rate", r.Round, r.DLoss, r.GLoss);

@@ -236,3 +236,33 @@ public sealed record MessageChunk(long TransferId, int Index, int Count, int Ser
 
 /// <summary>Acknowledges one chunk; opens the sender's window by one.</summary>
 public sealed record MessageChunkAck(long TransferId, int Index) : ITransferMessage;
+
+// ---- monitoring ---------------------------------------------------------------------------------
+
+/// <summary>A named measurement (a name of <c>GanCluster.Training.Monitoring.MetricNames</c>, e.g. <c>diversity/fake</c>).</summary>
+public sealed record MetricValue(string Name, double Value);
+
+/// <summary>
+/// Measurements a worker makes beside the round itself and reports to the coordinator: batch diversity (the
+/// discriminator has both the fake and the real batch) and, at checkpoints of the 2-D benchmarks, mode coverage (the generator).
+/// </summary>
+public sealed record WorkerMetrics(ExperimentId Id, int Round, IReadOnlyList<MetricValue> Values) : IWorkerProtocol
+{
+    public bool Equals(WorkerMetrics? other) => other is not null && Id == other.Id && Round == other.Round && Values.SequenceEqual(other.Values);
+
+    public override int GetHashCode() => HashCode.Combine(Id, Round);
+}
+
+/// <summary>Asks for the active alarms of one experiment, or of every experiment when Id is null.</summary>
+public sealed record GetAlarms(ExperimentId? Id) : ICoordinatorCommand;
+
+/// <summary>An active alarm of an experiment: its kind (e.g. <c>diversity-collapse</c>), the round it was raised at, a sentence.</summary>
+public sealed record ExperimentAlarm(ExperimentId Id, string Kind, int Round, string Message);
+
+/// <summary>Active alarms, by experiment and round.</summary>
+public sealed record AlarmList(IReadOnlyList<ExperimentAlarm> Alarms) : ICoordinatorReply
+{
+    public bool Equals(AlarmList? other) => other is not null && Alarms.SequenceEqual(other.Alarms);
+
+    public override int GetHashCode() => Alarms.Count;
+}

@@ -126,6 +126,7 @@ public sealed class GanClusterSerializerSpecs : Akka.TestKit.Xunit2.TestKit
             [typeof(WorkerFailure)] = "WFL", [typeof(GetWorkerStatus)] = "WSQ", [typeof(WorkerStatus)] = "WST",
             [typeof(FakeBatch)] = "FAK", [typeof(DiscriminatorStepDone)] = "DSD", [typeof(GeneratorFeedback)] = "GFB",
             [typeof(MessageChunk)] = "CHK", [typeof(MessageChunkAck)] = "CKA",
+            [typeof(WorkerMetrics)] = "WMT", [typeof(GetAlarms)] = "ALQ", [typeof(AlarmList)] = "ALR",
         };
 
         var actual = GanClusterSerializer.KnownTypes.ToDictionary(t => t, t => GanClusterSerializer.ManifestOf(t)!);

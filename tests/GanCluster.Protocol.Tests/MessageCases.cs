@@ -81,6 +81,12 @@ public static class MessageCases
             ("feedback", new GeneratorFeedback(Id, 42, 0.693, 0.49, Floats(100, 784), 0.8)),
             ("chunk", new MessageChunk(638_000_000_000_000_001, 2, 9, 4711, "HCK", Bytes(1 << 16))),
             ("chunk ack", new MessageChunkAck(638_000_000_000_000_001, 2)),
+            ("worker metrics", new WorkerMetrics(Id, 500, [new MetricValue("diversity/fake", 8.25), new MetricValue("diversity/real", 9.5), new MetricValue("loss/d", double.NaN)])),
+            ("worker metrics empty", new WorkerMetrics(Id, 1, [])),
+            ("alarms request", new GetAlarms(Id)),
+            ("alarms request all", new GetAlarms(null)),
+            ("alarms", new AlarmList([new ExperimentAlarm(Id, "diversity-collapse", 1200, "fake batches are 0.05x as diverse as real ones"), new ExperimentAlarm(new ExperimentId("exp-other"), "non-finite-loss", 7, "loss/d NaN")])),
+            ("alarms empty", new AlarmList([])),
         ];
     }
 }

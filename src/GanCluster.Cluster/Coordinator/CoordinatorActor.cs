@@ -71,6 +71,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
     private readonly IActorRef _bulk;
     private readonly ChunkReceiver _chunks;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ExperimentMonitoring _monitoring;
 
     // Round summaries go straight to Serilog: they carry more named properties than Akka's adapter takes.
     private static readonly Serilog.ILogger RoundLog = Serilog.Log.ForContext<CoordinatorActor>();
@@ -85,6 +86,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
         _settings = settings;
         _bulk = bulkSender;
         _chunks = new ChunkReceiver(Context.System);
+        _monitoring = new ExperimentMonitoring(settings.Monitoring, (e, folder) => RoundLog.Warning(e, "Could not write the metrics files in {Folder}", folder));
 
         Recover<SnapshotOffer>(offer =>
         {
@@ -149,6 +151,8 @@ public sealed class CoordinatorActor : ReceivePersistentActor
             case StoreFailed m: OnStoreFailed(m); break;
             case Terminated m: OnWorkerTerminated(m.ActorRef); break;
             case MessageChunk m: OnChunk(m); break;
+            case WorkerMetrics m: OnWorkerMetrics(m); break;
+            case GetAlarms m: OnGetAlarms(m); break;
             default: Unhandled(message); break;
         }
     }
@@ -436,6 +440,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
         }
 
         run.NextRound = loaded.Round + 1;
+        _monitoring.Started(loaded.Id, run.NextRound);
         Persist(new ExperimentAssigned(loaded.Id, run.Generator.Node, run.Discriminator.Node, run.NextRound), e =>
         {
             Apply(e);
@@ -488,6 +493,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
         var metrics = completed.Metrics;
         run.Pending.Add(metrics);
         run.NextRound = metrics.Round + 1;
+        ReportAlarms(run.Id, _monitoring.Round(run.Id, metrics, 1000.0 / Math.Max(metrics.RoundMs, 1e-9), force: metrics.Round == run.GrantedTo));
         if (!double.IsFinite(metrics.DLoss) || !double.IsFinite(metrics.GLoss))
         {
             OnDiverged(run, metrics);
@@ -539,6 +545,43 @@ public sealed class CoordinatorActor : ReceivePersistentActor
             m.GeneratorForwardMs, m.DiscriminatorStepMs, m.FeedbackMs, m.GeneratorUpdateMs, m.RoundMs, run.Generator.Node, run.Discriminator.Node);
         run.LastLoggedRound = m.Round;
         run.SinceLog.Restart();
+    }
+
+    // ---- monitoring -------------------------------------------------------------------------------
+
+    private void OnWorkerMetrics(WorkerMetrics metrics)
+    {
+        if (_runs.ContainsKey(metrics.Id.Value))
+        {
+            ReportAlarms(metrics.Id.Value, _monitoring.WorkerMetrics(metrics.Id.Value, metrics.Round, metrics.Values));
+        }
+    }
+
+    private void OnGetAlarms(GetAlarms query)
+    {
+        if (query.Id is { } id && _state.Find(id.Value) is null)
+        {
+            Sender.Tell(new UnknownExperiment(id));
+            return;
+        }
+
+        var alarms = query.Id is { } one ? _monitoring.Alarms(one.Value).Select(a => (Id: one.Value, Alarm: a)) : _monitoring.AllAlarms();
+        Sender.Tell(new AlarmList(alarms.Select(x => new ExperimentAlarm(new ExperimentId(x.Id), x.Alarm.Kind, x.Alarm.Round, x.Alarm.Message)).ToList()));
+    }
+
+    private static void ReportAlarms(string id, IReadOnlyList<Training.Monitoring.Alarm> raised)
+    {
+        foreach (var alarm in raised)
+        {
+            RoundLog.Warning("Experiment {ExperimentId} alarm {Alarm} at round {Round}: {AlarmMessage}", id, alarm.Kind, alarm.Round, alarm.Message);
+        }
+    }
+
+    protected override void PostStop()
+    {
+        // Queued metrics lines reach the disk before the coordinator goes (a hand-over or a shutdown).
+        _monitoring.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+        base.PostStop();
     }
 
     // ---- checkpoints ------------------------------------------------------------------------------
@@ -638,6 +681,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
             return;
         }
 
+        _monitoring.SampleGrid(id, grid.Round, grid.Png);
         Task.Run(async () =>
         {
             await _store.SaveAsync(new CheckpointBlob(id, grid.Round, CheckpointRoles.Samples, grid.Png, CheckpointBlob.Hash(grid.Png))).ConfigureAwait(false);

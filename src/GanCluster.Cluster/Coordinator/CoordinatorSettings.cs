@@ -12,6 +12,9 @@ namespace GanCluster.Cluster.Coordinator;
 /// <param name="ChunkSize">Messages larger than this go through the bulk sender.</param>
 public sealed record CoordinatorSettings(int CheckpointRetention, int LogEvery, int RecordEvery, int SnapshotEvery, WireSettings Wire, int ChunkSize)
 {
+    /// <summary>Per-experiment metrics files and alarms (HOCON section <c>gancluster.monitoring</c>); no files by default.</summary>
+    public MonitoringSettings Monitoring { get; init; } = MonitoringSettings.None;
+
     public static CoordinatorSettings FromConfig(Config config, WireSettings wire, int chunkSize) => new(
         config.GetInt("gancluster.coordinator.checkpoint-retention", 3),
         config.GetInt("gancluster.coordinator.log-every", 50),

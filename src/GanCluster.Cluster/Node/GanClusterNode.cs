@@ -75,7 +75,10 @@ public static class GanClusterNode
         if (options.HasRole(NodeRole.Coordinator))
         {
             var store = CheckpointStoreFactory.Create(options);
-            var settings = CoordinatorSettings.FromConfig(config, wire, chunkSize);
+            var settings = CoordinatorSettings.FromConfig(config, wire, chunkSize) with
+            {
+                Monitoring = MonitoringSettings.FromConfig(config, Path.Combine(Path.GetFullPath(options.DataDirectory), "experiments")),
+            };
             system.ActorOf(
                 ClusterSingletonManager.Props(
                     CoordinatorActor.Props(store, settings, bulk),

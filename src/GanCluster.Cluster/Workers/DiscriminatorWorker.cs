@@ -4,6 +4,7 @@ using Akka.Event;
 using GanCluster.Protocol;
 using GanCluster.Training.Core;
 using GanCluster.Training.Data;
+using GanCluster.Training.Monitoring;
 using GanCluster.Training.Options;
 
 namespace GanCluster.Cluster.Workers;
@@ -18,7 +19,7 @@ public sealed class DiscriminatorWorker : WorkerBase
 {
     private sealed record HalfReady(ExperimentId Id, DiscriminatorHalf Half, SampleSet Data, int NextRound) : INoSerializationVerificationNeeded;
 
-    private sealed record StepFinished(ExperimentId Id, IActorRef ReplyTo, DiscriminatorStepDone Done) : INoSerializationVerificationNeeded;
+    private sealed record StepFinished(ExperimentId Id, IActorRef ReplyTo, DiscriminatorStepDone Done, BatchDiversity? Diversity) : INoSerializationVerificationNeeded;
 
     private sealed record FeedbackFinished(ExperimentId Id, IActorRef ReplyTo, GeneratorFeedback Feedback) : INoSerializationVerificationNeeded;
 
@@ -32,8 +33,13 @@ public sealed class DiscriminatorWorker : WorkerBase
     private int _expectedStep;
     private bool _busy;
 
+    // Batch diversity (for the collapse alarm) is measured on the first D step of every this many rounds: the real
+    // and fake batches are both here, and measuring draws no random numbers, so training is unchanged.
+    private readonly int _diversityEvery;
+
     public DiscriminatorWorker(WorkerSettings settings) : base(WorkerRole.Discriminator, settings)
     {
+        _diversityEvery = Context.System.Settings.Config.GetInt("gancluster.monitoring.diversity-every", 10);
         Receive<AssignExperiment>(OnAssign);
         Receive<HalfReady>(OnHalfReady);
         Receive<FakeBatch>(OnFakeBatch);
@@ -43,6 +49,11 @@ public sealed class DiscriminatorWorker : WorkerBase
             if (Current?.Id == f.Id)
             {
                 SendTo(f.ReplyTo, f.Done, 0);
+                if (f.Diversity is { } diversity)
+                {
+                    Settings.Coordinator.Tell(new WorkerMetrics(f.Id, f.Done.Round,
+                        [new MetricValue(MetricNames.DiversityFake, diversity.Fake), new MetricValue(MetricNames.DiversityReal, diversity.Real)]), Self);
+                }
             }
         });
         Receive<FeedbackFinished>(f =>
@@ -156,13 +167,14 @@ public sealed class DiscriminatorWorker : WorkerBase
         if (expectedPhase == Phase.Discriminator)
         {
             _expectedStep++;
+            var measure = step == 0 && _diversityEvery > 0 && round % _diversityEvery == 0;
             Torch.Run(() =>
             {
                 var watch = Stopwatch.StartNew();
                 using var samples = TensorWire.ToTensor(batch.Samples);
                 using var labels = batch.Labels is null ? null : TensorWire.ToTensor(batch.Labels);
-                var result = half.Step(samples, labels);
-                return new StepFinished(id, replyTo, new DiscriminatorStepDone(id, round, step, result.Loss, result.DReal, result.DFake, watch.Elapsed.TotalMilliseconds));
+                var result = half.Step(samples, labels, measure);
+                return new StepFinished(id, replyTo, new DiscriminatorStepDone(id, round, step, result.Loss, result.DReal, result.DFake, watch.Elapsed.TotalMilliseconds), result.Diversity);
             }).PipeTo(Self, failure: e => new TorchFailed(id, round, e));
         }
         else

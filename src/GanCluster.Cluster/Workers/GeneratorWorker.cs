@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Event;
 using GanCluster.Protocol;
 using GanCluster.Training.Core;
+using GanCluster.Training.Monitoring;
 using GanCluster.Training.Options;
 using GanCluster.Training.Runs;
 
@@ -22,7 +23,7 @@ public sealed class GeneratorWorker : WorkerBase
 
     private sealed record GradientApplied(ExperimentId Id, int Round, double Ms) : INoSerializationVerificationNeeded;
 
-    private sealed record CheckpointTaken(ExperimentId Id, int Round, HalfState State, byte[] Png) : INoSerializationVerificationNeeded;
+    private sealed record CheckpointTaken(ExperimentId Id, int Round, HalfState State, byte[] Png, IReadOnlyList<MetricValue>? Modes) : INoSerializationVerificationNeeded;
 
     private sealed record TorchFailed(ExperimentId Id, int Round, Exception Error) : INoSerializationVerificationNeeded;
 
@@ -297,7 +298,10 @@ public sealed class GeneratorWorker : WorkerBase
             try
             {
                 SampleRenderer.WriteSamples(half, spec, file);
-                return new CheckpointTaken(take.Id, take.Round, state, File.ReadAllBytes(file));
+
+                // The 2-D benchmarks count captured modes at every checkpoint, for the mode-collapse alarm.
+                var modes = Evaluation.Modes(half, spec) is { } m ? MetricsRecord.Modes(m).Select(kv => new MetricValue(kv.Key, kv.Value)).ToList() : null;
+                return new CheckpointTaken(take.Id, take.Round, state, File.ReadAllBytes(file), modes);
             }
             finally
             {
@@ -309,6 +313,11 @@ public sealed class GeneratorWorker : WorkerBase
     private void OnCheckpointTaken(CheckpointTaken taken)
     {
         SendTo(Settings.Coordinator, new SampleGridImage(taken.Id, taken.Round, taken.Png), taken.Png.LongLength);
+        if (taken.Modes is { } modes)
+        {
+            Settings.Coordinator.Tell(new WorkerMetrics(taken.Id, taken.Round, modes), Self);
+        }
+
         SendTo(Settings.Coordinator, new HalfCheckpoint(taken.Id, WorkerRole.Generator, taken.Round, taken.State.Sha256, taken.State.Data), taken.State.Data.LongLength);
     }
 

@@ -77,6 +77,12 @@ public sealed class GanClusterSerializer : SerializerWithStringManifest
         Add<MessageChunk>("CHK", (w, m) => { w.Long(m.TransferId); w.Int(m.Index); w.Int(m.Count); w.Int(m.SerializerId); w.String(m.Manifest); w.Bytes(m.Data); },
             r => new(r.Long(), r.Int(), r.Int(), r.Int(), r.String(), r.Bytes()));
         Add<MessageChunkAck>("CKA", (w, m) => { w.Long(m.TransferId); w.Int(m.Index); }, r => new(r.Long(), r.Int()));
+
+        Add<WorkerMetrics>("WMT", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.List(m.Values, v => { w.String(v.Name); w.Double(v.Value); }); },
+            r => new(r.Id(), r.Int(), r.List(() => new MetricValue(r.String(), r.Double()))));
+        Add<GetAlarms>("ALQ", (w, m) => w.Optional(m.Id, w.Id), r => new(r.OptionalValue(r.Id)));
+        Add<AlarmList>("ALR", (w, m) => w.List(m.Alarms, a => { w.Id(a.Id); w.String(a.Kind); w.Int(a.Round); w.String(a.Message); }),
+            r => new(r.List(() => new ExperimentAlarm(r.Id(), r.String(), r.Int(), r.String()))));
     }
 
     public GanClusterSerializer(ExtendedActorSystem system) : base(system)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using GanCluster.Training.Data;
 using GanCluster.Training.Models;
+using GanCluster.Training.Monitoring;
 using GanCluster.Training.Options;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -12,7 +13,11 @@ namespace GanCluster.Training.Core;
 /// <param name="Loss">Discriminator loss before the update.</param>
 /// <param name="DReal">Mean D(x) = sigmoid(score) on the real batch.</param>
 /// <param name="DFake">Mean D(G(z)) on the fake batch.</param>
-public sealed record DiscriminatorStepResult(double Loss, double DReal, double DFake);
+public sealed record DiscriminatorStepResult(double Loss, double DReal, double DFake)
+{
+    /// <summary>Diversity of the step's fake and real batches, when the step was asked to measure it.</summary>
+    public BatchDiversity? Diversity { get; init; }
+}
 
 /// <summary>The discriminator's answer to a generator step: the loss, mean D(G(z)), and dLoss/dFake.</summary>
 public sealed record GeneratorFeedbackResult(double Loss, double DFake, Tensor Gradient) : IDisposable
@@ -61,9 +66,10 @@ public sealed class DiscriminatorHalf : IDisposable
 
     /// <summary>
     /// One discriminator step (Algorithm 1's inner loop): a real batch from the data source and the given
-    /// fake batch, one optimizer update that increases D's objective.
+    /// fake batch, one optimizer update that increases D's objective. With <paramref name="measureDiversity"/>
+    /// it also measures both batches' mean pairwise distance (no random draws, no effect on training).
     /// </summary>
-    public DiscriminatorStepResult Step(Tensor fakeSamples, Tensor? fakeLabels)
+    public DiscriminatorStepResult Step(Tensor fakeSamples, Tensor? fakeLabels, bool measureDiversity = false)
     {
         var result = _rng.Run(() =>
         {
@@ -80,7 +86,10 @@ public sealed class DiscriminatorHalf : IDisposable
             return new DiscriminatorStepResult(
                 loss.item<float>(),
                 sigmoid(realScores).mean().item<float>(),
-                sigmoid(fakeScores).mean().item<float>());
+                sigmoid(fakeScores).mean().item<float>())
+            {
+                Diversity = measureDiversity ? BatchDiversity.Measure(fakeSamples.to(_device), real) : null,
+            };
         });
         Steps++;
         return result;

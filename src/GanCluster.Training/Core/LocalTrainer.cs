@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using GanCluster.Training.Data;
+using GanCluster.Training.Monitoring;
 using GanCluster.Training.Options;
 using static TorchSharp.torch;
 
@@ -25,6 +26,9 @@ public sealed class LocalTrainer : IDisposable
 
     public DiscriminatorHalf Discriminator { get; }
 
+    /// <summary>Batch diversity is measured on rounds divisible by this (0 = never).</summary>
+    public int DiversityEvery { get; init; } = 10;
+
     /// <summary>Rounds completed so far; the next round is Round + 1.</summary>
     public int Round { get; private set; }
 
@@ -34,13 +38,15 @@ public sealed class LocalTrainer : IDisposable
         var total = Stopwatch.StartNew();
         var watch = new Stopwatch();
         double forwardMs = 0, dStepMs = 0, dLoss = 0, dReal = 0, dFake = 0;
+        BatchDiversity? diversity = null;
         for (var step = 0; step < _spec.K; step++)
         {
             watch.Restart();
             using var fake = Generator.ProduceForDiscriminator();
             forwardMs += watch.Elapsed.TotalMilliseconds;
             watch.Restart();
-            var result = Discriminator.Step(fake.Samples, fake.Labels);
+            var result = Discriminator.Step(fake.Samples, fake.Labels, measureDiversity: step == 0 && DiversityEvery > 0 && round % DiversityEvery == 0);
+            diversity ??= result.Diversity;
             dStepMs += watch.Elapsed.TotalMilliseconds;
             dLoss += result.Loss;
             dReal += result.DReal;
@@ -58,7 +64,10 @@ public sealed class LocalTrainer : IDisposable
         var updateMs = watch.Elapsed.TotalMilliseconds;
         Round = round;
         return new RoundResult(round, dLoss / _spec.K, feedback.Loss, dReal / _spec.K, dFake / _spec.K,
-            forwardMs, dStepMs, feedbackMs, updateMs, total.Elapsed.TotalMilliseconds);
+            forwardMs, dStepMs, feedbackMs, updateMs, total.Elapsed.TotalMilliseconds)
+        {
+            Diversity = diversity,
+        };
     }
 
     /// <summary>Both halves and the round counter, at this round boundary.</summary>

@@ -1,3 +1,5 @@
+using GanCluster.Training.Monitoring;
+
 namespace GanCluster.Training.Core;
 
 /// <summary>
@@ -18,4 +20,7 @@ public sealed record RoundResult(
 {
     /// <summary>True when a loss is NaN or infinite: the run has diverged.</summary>
     public bool IsDiverged => !double.IsFinite(DLoss) || !double.IsFinite(GLoss);
+
+    /// <summary>Diversity of the round's first fake and real batches, on rounds where it was measured.</summary>
+    public BatchDiversity? Diversity { get; init; }
 }

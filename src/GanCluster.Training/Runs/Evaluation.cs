@@ -33,4 +33,20 @@ public static class Evaluation
         var mixture = DatasetCatalog.Mixture(spec);
         return new EvaluationResult("mode-coverage", samples, null, ModeCoverage.Evaluate(fake.Samples, mixture.Means, mixture.Std));
     }
+
+    /// <summary>
+    /// Mode coverage of the points drawn for the checkpoint's scatter plot (same seed, so the plot shows what was
+    /// counted), or null for image data. Used at every checkpoint by the mode-collapse alarm.
+    /// </summary>
+    public static ModeCoverageResult? Modes(GeneratorHalf generator, ExperimentSpec spec, int samples = SampleRenderer.ScatterPoints)
+    {
+        if (spec.IsImageData)
+        {
+            return null;
+        }
+
+        using var scope = NewDisposeScope();
+        using var fake = generator.Generate(samples, RngStream.Derive(spec.Seed, 5));
+        return ModeCoverage.Evaluate(fake.Samples, DatasetCatalog.Mixture(spec));
+    }
 }

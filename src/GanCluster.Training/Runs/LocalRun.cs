@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using GanCluster.Training.Core;
 using GanCluster.Training.Data;
+using GanCluster.Training.Monitoring;
 using GanCluster.Training.Options;
 using GanCluster.Training.Runtime;
 
@@ -11,7 +12,10 @@ namespace GanCluster.Training.Runs;
 /// <param name="Resume">Resume from the newest valid checkpoint in the run folder when there is one.</param>
 /// <param name="LogEvery">Report progress (and append to metrics.jsonl) every this many rounds.</param>
 /// <param name="EvaluationSamples">Samples generated for the final evaluation (0 = skip it).</param>
-public sealed record LocalRunOptions(string OutputFolder, bool Resume = false, int LogEvery = 50, int EvaluationSamples = 10_000);
+/// <param name="TensorBoard">Also write TensorBoard event files under tensorboard/.</param>
+/// <param name="Alarms">Thresholds of the collapse and divergence alarms (null = the defaults).</param>
+public sealed record LocalRunOptions(
+    string OutputFolder, bool Resume = false, int LogEvery = 50, int EvaluationSamples = 10_000, bool TensorBoard = true, AlarmSettings? Alarms = null);
 
 /// <summary>Progress events of a local run, for the CLI's display and logs.</summary>
 public interface ILocalRunObserver
@@ -23,6 +27,9 @@ public interface ILocalRunObserver
     void RoundLogged(RoundResult result, double stepsPerSecond, int totalRounds);
 
     void Checkpointed(int round, string path);
+
+    /// <summary>An alarm was raised (collapse, a winning discriminator, divergence).</summary>
+    void Alarmed(Alarm alarm);
 
     void Diverged(RoundResult result);
 
@@ -53,6 +60,8 @@ public sealed class LocalRun
         TorchRuntime.EnsureLoaded();
         var device = TorchRuntime.ResolveDevice(_spec.Device);
         var folder = new RunFolder(_options.OutputFolder);
+        var metrics = new MetricsCollector(folder.Path, _options.TensorBoard);
+        var alarms = new TrainingAlarms(_options.Alarms);
         var (train, heldOut) = DatasetCatalog.Load(_spec);
         using (train)
         using (heldOut)
@@ -64,7 +73,7 @@ public sealed class LocalRun
                 if (checkpoint is not null)
                 {
                     trainer.Restore(checkpoint with { Spec = _spec });
-                    folder.TruncateMetricsAfter(checkpoint.Round);
+                    metrics.TruncateAfter(checkpoint.Round);
                     _observer.Resumed(checkpoint.Round, skipped);
                 }
             }
@@ -74,16 +83,25 @@ public sealed class LocalRun
             if (trainer.Round == 0)
             {
                 SampleRenderer.WriteReals(train, _spec, folder.RealsFile);
-                SampleRenderer.WriteSamples(trainer.Generator, _spec, folder.SampleGridFile(0));
+                WriteSamples(trainer, folder, metrics, 0);
             }
 
             var window = Stopwatch.StartNew();
             var windowStart = trainer.Round;
+            BatchDiversity? diversity = null;
             while (trainer.Round < _spec.Rounds && !cancellation.IsCancellationRequested)
             {
                 var result = trainer.RunRound();
+                Report(alarms.ObserveRound(result.Round, result.DLoss, result.GLoss, result.DFake));
+                if (result.Diversity is { } measured)
+                {
+                    diversity = measured;
+                    Report(alarms.ObserveDiversity(result.Round, measured));
+                }
+
                 if (result.IsDiverged)
                 {
+                    metrics.Record(result.Round, MetricsRecord.From(result, 0));
                     _observer.Diverged(result);
                     return result.Round;
                 }
@@ -92,7 +110,13 @@ public sealed class LocalRun
                 if (round % _options.LogEvery == 0 || round == _spec.Rounds)
                 {
                     var stepsPerSecond = (round - windowStart) / Math.Max(window.Elapsed.TotalSeconds, 1e-9);
-                    folder.AppendMetrics(result, stepsPerSecond);
+                    var values = MetricsRecord.From(result, stepsPerSecond);
+                    if (diversity is not null)
+                    {
+                        MetricsRecord.AddDiversity(values, diversity);
+                    }
+
+                    metrics.Record(round, values);
                     _observer.RoundLogged(result, stepsPerSecond, _spec.Rounds);
                     window.Restart();
                     windowStart = round;
@@ -108,7 +132,13 @@ public sealed class LocalRun
 
                 if (checkpointDue || (_spec.SampleInterval > 0 && round % _spec.SampleInterval == 0))
                 {
-                    SampleRenderer.WriteSamples(trainer.Generator, _spec, folder.SampleGridFile(round));
+                    WriteSamples(trainer, folder, metrics, round);
+                }
+
+                if (checkpointDue && Evaluation.Modes(trainer.Generator, _spec) is { } modes)
+                {
+                    metrics.Record(round, MetricsRecord.Modes(modes));
+                    Report(alarms.ObserveModes(round, modes.ModesCaptured, modes.Modes));
                 }
             }
 
@@ -128,6 +158,21 @@ public sealed class LocalRun
             }
 
             return trainer.Round;
+        }
+    }
+
+    private void WriteSamples(LocalTrainer trainer, RunFolder folder, MetricsCollector metrics, int round)
+    {
+        var file = folder.SampleGridFile(round);
+        SampleRenderer.WriteSamples(trainer.Generator, _spec, file);
+        metrics.AddImage(round, file);
+    }
+
+    private void Report(IReadOnlyList<Alarm> raised)
+    {
+        foreach (var alarm in raised)
+        {
+            _observer.Alarmed(alarm);
         }
     }
 }

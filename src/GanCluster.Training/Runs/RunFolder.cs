@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using GanCluster.Training.Core;
 using GanCluster.Training.Options;
@@ -10,7 +9,8 @@ namespace GanCluster.Training.Runs;
 /// sample grids and checkpoints named by progress.
 /// <code>
 /// options.json              resolved experiment
-/// metrics.jsonl             one line per logged round
+/// metrics.jsonl             one line per logged round (written by MetricsCollector)
+/// tensorboard/              TensorBoard event files: the same scalars and the sample grids
 /// reals.png                 a grid of real samples
 /// samples/round-000500.png  grids from the fixed noise batch
 /// checkpoints/round-000500.ckpt
@@ -33,7 +33,9 @@ public sealed class RunFolder
 
     public string OptionsFile => System.IO.Path.Combine(Path, "options.json");
 
-    public string MetricsFile => System.IO.Path.Combine(Path, "metrics.jsonl");
+    public string MetricsFile => System.IO.Path.Combine(Path, Monitoring.MetricsCollector.MetricsFileName);
+
+    public string TensorBoardPath => System.IO.Path.Combine(Path, Monitoring.MetricsCollector.TensorBoardFolderName);
 
     public string EvaluationFile => System.IO.Path.Combine(Path, "evaluation.json");
 
@@ -48,44 +50,6 @@ public sealed class RunFolder
     public string CheckpointFile(int round) => System.IO.Path.Combine(CheckpointsPath, $"round-{round:D6}.ckpt");
 
     public void WriteOptions(ExperimentSpec spec) => File.WriteAllText(OptionsFile, SpecJson.Serialize(spec));
-
-    /// <summary>Appends one round to metrics.jsonl, with the stable metric names used everywhere.</summary>
-    public void AppendMetrics(RoundResult result, double stepsPerSecond)
-    {
-        var line = new Dictionary<string, object>
-        {
-            ["round"] = result.Round,
-            ["time"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-            ["loss/d"] = result.DLoss,
-            ["loss/g"] = result.GLoss,
-            ["d/real"] = result.DReal,
-            ["d/fake"] = result.DFake,
-            ["time/round_ms"] = result.RoundMs,
-            ["time/g_forward_ms"] = result.GeneratorForwardMs,
-            ["time/d_step_ms"] = result.DiscriminatorStepMs,
-            ["time/feedback_ms"] = result.FeedbackMs,
-            ["time/g_update_ms"] = result.GeneratorUpdateMs,
-            ["speed/steps_per_s"] = stepsPerSecond,
-        };
-        File.AppendAllText(MetricsFile, JsonSerializer.Serialize(line, LineOptions) + "\n");
-    }
-
-    /// <summary>
-    /// Drops metrics lines after <paramref name="round"/>: a resumed run repeats those rounds, and the loss
-    /// history must have neither gaps nor duplicates.
-    /// </summary>
-    public void TruncateMetricsAfter(int round)
-    {
-        if (!File.Exists(MetricsFile))
-        {
-            return;
-        }
-
-        var kept = File.ReadLines(MetricsFile)
-            .Where(line => line.Length > 0 && JsonDocument.Parse(line).RootElement.GetProperty("round").GetInt32() <= round)
-            .ToList();
-        File.WriteAllLines(MetricsFile, kept);
-    }
 
     /// <summary>The newest checkpoint that loads and verifies, skipping damaged ones.</summary>
     public (Checkpoint? Checkpoint, IReadOnlyList<string> Skipped) LatestValidCheckpoint()
