@@ -54,6 +54,7 @@ public sealed class ClusterRunTests : IDisposable
         // Per-round losses of the last rounds (status shows the 20 most recent) equal the local ones.
         var localLosses = File.ReadLines(Path.Combine(localRun, "metrics.jsonl"))
             .Select(line => JsonDocument.Parse(line).RootElement)
+            .Where(e => e.TryGetProperty("loss/d", out _)) // round lines; checkpoint-time lines carry other metrics
             .ToDictionary(e => e.GetProperty("round").GetInt32(), e => (e.GetProperty("loss/d").GetDouble(), e.GetProperty("loss/g").GetDouble()));
         var clusterRounds = final.Split('\n').SkipWhile(l => !l.StartsWith("round ", StringComparison.Ordinal)).Skip(1)
             .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(p => p.Length >= 3).ToList();

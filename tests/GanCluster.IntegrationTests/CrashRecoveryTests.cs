@@ -165,6 +165,7 @@ public sealed class CrashRecoveryTests : IDisposable
 
         var localLosses = File.ReadLines(Path.Combine(localRun, "metrics.jsonl"))
             .Select(line => JsonDocument.Parse(line).RootElement)
+            .Where(e => e.TryGetProperty("loss/d", out _)) // round lines; checkpoint-time lines carry other metrics
             .ToDictionary(e => e.GetProperty("round").GetInt32(), e => (e.GetProperty("loss/d").GetDouble(), e.GetProperty("loss/g").GetDouble()));
         foreach (var p in recent)
         {
