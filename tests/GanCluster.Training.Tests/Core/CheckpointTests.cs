@@ -26,7 +26,10 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(spec, loaded.Spec);
         Assert.Equal(checkpoint.Generator.Data, loaded.Generator.Data);
         Assert.Equal(checkpoint.Discriminator.Data, loaded.Discriminator.Data);
-        Assert.Equal(File.ReadAllBytes(path).Length, loaded.ToBytes().Length);
+        // Saving what was loaded gives a file that loads to the same halves (the header's creation time differs).
+        var again = Checkpoint.FromBytes(loaded.ToBytes());
+        Assert.Equal(loaded.Generator.Data, again.Generator.Data);
+        Assert.Equal(loaded.Discriminator.Data, again.Discriminator.Data);
     }
 
     [Fact]
