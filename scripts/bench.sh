@@ -19,6 +19,9 @@ out_json="${1:-bench-results.json}"
 repeats="${REPEATS:-5}"
 threads="${THREADS:-$(nproc)}"
 mlp_window="${MLP_WINDOW:-100}"
+# PARTS: a subset of "local cluster pytorch exchange checkpoint" (the table shows what ran)
+parts=" ${PARTS:-local cluster pytorch exchange checkpoint} "
+has() { [[ "$parts" == *" $1 "* ]]; }
 dcgan_window="${DCGAN_WINDOW:-10}"
 exe="$root/src/GanCluster.Cli/bin/Release/net10.0/gancluster.dll"
 work="$(mktemp -d)"
@@ -35,7 +38,7 @@ say "building"
 dotnet build src/GanCluster.Cli -c Release -v quiet -nologo >/dev/null
 
 # ---- PyTorch reference prerequisites (Debian's python3-torch with the OpenMP build of OpenBLAS) ----
-if ! { [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import torch"; } 2>/dev/null 2>/dev/null || [ ! -d /usr/lib/x86_64-linux-gnu/openblas-openmp ]; then
+if has pytorch && { ! { [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import torch"; } 2>/dev/null || [ ! -d /usr/lib/x86_64-linux-gnu/openblas-openmp ]; }; then
     say "installing python3-torch and libopenblas0-openmp"
     sudo_cmd=""
     [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
@@ -54,8 +57,10 @@ local_run() {
         --log-every "$window" --eval-samples 0 --device cpu --out "$work/local-$name" >/dev/null 2>"$work/local-$name.log"
     cp "$work/local-$name/metrics.jsonl" "$work/local-$name.jsonl"
 }
-local_run mlp mlp-mnist "$mlp_window"
-local_run dcgan dcgan-64 "$dcgan_window"
+if has local; then
+    local_run mlp mlp-mnist "$mlp_window"
+    local_run dcgan dcgan-64 "$dcgan_window"
+fi
 
 # ---- 2. cluster: three node processes on loopback, like scripts/start-local-cluster.sh ----
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -66,10 +71,6 @@ start_node() {
     dotnet "$exe" node --data "$data" --logs "$data/logs" "$@" >"$data/logs/$name.out" 2>&1 &
     cluster_pids+=($!)
 }
-say "starting a local cluster on 127.0.0.1:$port"
-start_node coordinator --roles coordinator --port "$port" --seeds "127.0.0.1:$port" --set "gancluster.coordinator.log-every=$dcgan_window"
-start_node generator --roles generator --port 0 --seeds "127.0.0.1:$port"
-start_node discriminator --roles discriminator --port 0 --seeds "127.0.0.1:$port"
 client() { dotnet "$exe" "$@" --contact "127.0.0.1:$port"; }
 
 cluster_run() {
@@ -90,24 +91,40 @@ cluster_run() {
     done
     echo "$id" >"$work/cluster-$name.id"
 }
-cluster_run mlp mlp-mnist "$mlp_window"
-cluster_run dcgan dcgan-64 "$dcgan_window"
-sleep 2   # the JSON log flushes every second
-cat "$data"/logs/gancluster-*coordinator*.json >"$work/coordinator.jsonl"
-for pid in "${cluster_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-for pid in "${cluster_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-cluster_pids=()
+if has cluster; then
+    # WORKER_ARGS: options for the generator and discriminator nodes; by default, as scripts/start-local-cluster.sh,
+    # each gets half of the cores (they share this machine). WORKER_ARGS=" " gives libtorch's default (every core).
+    half=$(( $(nproc) / 2 )); [ "$half" -ge 1 ] || half=1
+    read -r -a worker_args <<<"${WORKER_ARGS:---torch-threads $half}"
+    say "starting a local cluster on 127.0.0.1:$port (worker options: ${worker_args[*]:-none})"
+    start_node coordinator --roles coordinator --port "$port" --seeds "127.0.0.1:$port" --set "gancluster.coordinator.log-every=$dcgan_window"
+    start_node generator --roles generator --port 0 --seeds "127.0.0.1:$port" "${worker_args[@]}"
+    start_node discriminator --roles discriminator --port 0 --seeds "127.0.0.1:$port" "${worker_args[@]}"
+    cluster_run mlp mlp-mnist "$mlp_window"
+    cluster_run dcgan dcgan-64 "$dcgan_window"
+    sleep 2   # the JSON log flushes every second
+    cat "$data"/logs/gancluster-*coordinator*.json >"$work/coordinator.jsonl"
+    for pid in "${cluster_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${cluster_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    cluster_pids=()
+fi
 
 # ---- 3. PyTorch reference ----
-say "pytorch reference ($threads threads, OpenBLAS ${openblas_dir:-default})"
-LD_LIBRARY_PATH="${openblas_dir}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" OMP_NUM_THREADS="$threads" \
-    "$py" scripts/bench_torch.py "$repeats" "$mlp_window" "$dcgan_window" "$threads" >"$work/torch.json"
+if has pytorch; then
+    say "pytorch reference ($threads threads, OpenBLAS ${openblas_dir:-default})"
+    LD_LIBRARY_PATH="${openblas_dir}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" OMP_NUM_THREADS="$threads" \
+        "$py" scripts/bench_torch.py "$repeats" "$mlp_window" "$dcgan_window" "$threads" >"$work/torch.json"
+fi
 
 # ---- 4-6. exchange, health, checkpoint ----
-say "exchange and health"
-dotnet "$exe" bench exchange --repeats "$repeats" --seconds 1 >"$work/exchange.json" 2>"$work/exchange.log"
-say "checkpoint"
-dotnet "$exe" bench checkpoint --repeats "$repeats" --db "$work/checkpoints.db" >"$work/checkpoint.json" 2>"$work/checkpoint.log"
+if has exchange; then
+    say "exchange and health"
+    dotnet "$exe" bench exchange --repeats "$repeats" --seconds 1 >"$work/exchange.json" 2>"$work/exchange.log"
+fi
+if has checkpoint; then
+    say "checkpoint"
+    dotnet "$exe" bench checkpoint --repeats "$repeats" --db "$work/checkpoints.db" >"$work/checkpoint.json" 2>"$work/checkpoint.log"
+fi
 
 # ---- table and JSON ----
 python3 - "$work" "$out_json" "$mlp_window" "$dcgan_window" "$repeats" <<'PY'
@@ -124,7 +141,11 @@ def local(name):
     return {"steps_per_s": stats([r["speed/steps_per_s"] for r in rows]),
             "last_round_phases_ms": {k: rows[-1][k] for k in rows[-1] if k.startswith("time/")}}
 
-coord = [json.loads(l) for l in open(f"{work}/coordinator.jsonl") if "StepsPerSecond" in l]
+def load(name):
+    path = f"{work}/{name}"
+    return json.load(open(path)) if os.path.exists(path) else None
+
+coord = [json.loads(l) for l in open(f"{work}/coordinator.jsonl") if "StepsPerSecond" in l] if os.path.exists(f"{work}/coordinator.jsonl") else []
 def cluster(name, window):
     eid = open(f"{work}/cluster-{name}.id").read().strip()
     lines = sorted((r for r in coord if r.get("ExperimentId") == eid), key=lambda r: r["Round"])
@@ -143,27 +164,39 @@ def cluster(name, window):
     return {"steps_per_s": stats(windows[1:]),
             "last_round_phases_ms": {k: last[k] for k in ("GForwardMs", "DStepMs", "FeedbackMs", "GUpdateMs", "RoundMs")}}
 
-torch_ = json.load(open(f"{work}/torch.json"))
-ex = json.load(open(f"{work}/exchange.json"))
-ck = json.load(open(f"{work}/checkpoint.json"))["checkpoint"]
+torch_ = load("torch.json")
+ex = load("exchange.json")
+ck = (load("checkpoint.json") or {}).get("checkpoint")
 
 res = {
     "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     "machine": {"cores": os.cpu_count(), "platform": platform.platform()},
     "git": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip(),
     "repeats": repeats,
+    "worker_args": os.environ.get("WORKER_ARGS", "--torch-threads %d" % max(1, (os.cpu_count() or 2) // 2)).strip(),
     "models": {},
     "exchange": [],
-    "health": {"ping_median_idle_ms": stats(ex["health"].get("ping_median_idle_ms", [])), "ping_p99_idle_ms": stats(ex["health"]["ping_p99_idle_ms"]), "ping_p99_bulk_ms": stats(ex["health"]["ping_p99_bulk_ms"]), "bulk": ex["health"]["bulk"]},
-    "checkpoint": {"bytes": ck["bytes"], **{k: stats(ck[k]) for k in ("take_ms", "store_ms", "restore_ms", "store_plus_restore_ms")}},
-    "pytorch": {"version": torch_["torch"], "threads": torch_["threads"], "blas": torch_["blas"]},
 }
+if ex:
+    res["health"] = {"ping_median_idle_ms": stats(ex["health"].get("ping_median_idle_ms", [])), "ping_p99_idle_ms": stats(ex["health"]["ping_p99_idle_ms"]), "ping_p99_bulk_ms": stats(ex["health"]["ping_p99_bulk_ms"]), "bulk": ex["health"]["bulk"]}
+if ck:
+    res["checkpoint"] = {"bytes": ck["bytes"], **{k: stats(ck[k]) for k in ("take_ms", "store_ms", "restore_ms", "store_plus_restore_ms")}}
+if torch_:
+    res["pytorch"] = {"version": torch_["torch"], "threads": torch_["threads"], "blas": torch_["blas"]}
 for name, preset, window, tkey in (("mlp", "mlp-mnist batch 100", mlp_window, "mlp"), ("dcgan", "dcgan-64 batch 16", dcgan_window, "dcgan")):
-    l, c, p = local(name), cluster(name, window), stats(torch_[tkey])
-    res["models"][name] = {"preset": preset, "window_rounds": window, "local": l, "cluster": c, "pytorch": {"steps_per_s": p},
-        "ratio_cluster_over_local": c["steps_per_s"]["median"] / l["steps_per_s"]["median"],
-        "ratio_local_over_pytorch": l["steps_per_s"]["median"] / p["median"]}
-for e in ex["exchange"]:
+    m = {"preset": preset, "window_rounds": window}
+    if os.path.exists(f"{work}/local-{name}.jsonl"):
+        m["local"] = local(name)
+    if os.path.exists(f"{work}/cluster-{name}.id"):
+        m["cluster"] = cluster(name, window)
+    if torch_:
+        m["pytorch"] = {"steps_per_s": stats(torch_[tkey])}
+    if "local" in m and "cluster" in m:
+        m["ratio_cluster_over_local"] = m["cluster"]["steps_per_s"]["median"] / m["local"]["steps_per_s"]["median"]
+    if "local" in m and "pytorch" in m:
+        m["ratio_local_over_pytorch"] = m["local"]["steps_per_s"]["median"] / m["pytorch"]["steps_per_s"]["median"]
+    res["models"][name] = m
+for e in (ex or {}).get("exchange", []):
     a, r = stats(e["akka_mb_s"]), stats(e["raw_mb_s"])
     res["exchange"].append({"bytes": e["bytes"], "akka_mb_s": a, "akka_rtt_ms": stats(e["akka_rtt_ms"]),
         "raw_tcp_mb_s": r, "raw_tcp_rtt_ms": stats(e["raw_rtt_ms"]), "ratio_akka_over_raw": a["median"] / r["median"],
@@ -172,32 +205,41 @@ for e in ex["exchange"]:
                     "serializer_to_binary_ms": e.get("serializer_to_binary_ms"), "serializer_from_binary_ms": e.get("serializer_from_binary_ms")}})
 
 def f(s, p=1):
-    return f"{s['min']:.{p}f} / {s['median']:.{p}f} / {s['max']:.{p}f}"
-print(f"GanCluster bench {res['when']}  ({res['machine']['cores']} cores, {repeats} repeats; min / median / max)")
+    return f"{s['min']:.{p}f} / {s['median']:.{p}f} / {s['max']:.{p}f}" if s else "-"
+def g(m, *path, p=2):
+    for k in path:
+        m = m.get(k) if isinstance(m, dict) else None
+    return f(m, p) if isinstance(m, dict) else "-"
+def r(v, p):
+    return f"{v:.{p}f}" if v is not None else "-"
+print(f"GanCluster bench {res['when']}  ({res['machine']['cores']} cores, {repeats} repeats; min / median / max; worker options: {res['worker_args'] or 'none'})")
 print()
 print(f"{'model':<22}{'local steps/s':>24}{'cluster steps/s':>24}{'pytorch steps/s':>24}{'cluster/local':>15}{'local/pytorch':>15}")
 for m in res["models"].values():
-    print(f"{m['preset']:<22}{f(m['local']['steps_per_s'], 2):>24}{f(m['cluster']['steps_per_s'], 2):>24}{f(m['pytorch']['steps_per_s'], 2):>24}"
-          f"{m['ratio_cluster_over_local']:>15.3f}{m['ratio_local_over_pytorch']:>15.2f}")
+    print(f"{m['preset']:<22}{g(m, 'local', 'steps_per_s'):>24}{g(m, 'cluster', 'steps_per_s'):>24}{g(m, 'pytorch', 'steps_per_s'):>24}"
+          f"{r(m.get('ratio_cluster_over_local'), 3):>15}{r(m.get('ratio_local_over_pytorch'), 2):>15}")
+if res["exchange"]:
+    print()
+    print(f"{'payload bytes':<16}{'akka MB/s':>26}{'akka rtt ms':>24}{'raw tcp MB/s':>26}{'raw rtt ms':>22}{'akka/raw':>10}")
+    for e in res["exchange"]:
+        print(f"{e['bytes']:<16}{f(e['akka_mb_s'], 0):>26}{f(e['akka_rtt_ms'], 2):>24}{f(e['raw_tcp_mb_s'], 0):>26}{f(e['raw_tcp_rtt_ms'], 3):>22}{e['ratio_akka_over_raw']:>10.3f}")
+    print("  (MB/s counts both directions of a round trip, 1 MB = 1e6 bytes)")
+    for e in res["exchange"]:
+        p = e["profile"]
+        if p["client_gc_pause_ms_per_rt"]:
+            print(f"  profile {e['bytes']}: client GC pause {p['client_gc_pause_ms_per_rt']['median']:.2f} ms/rt, gen2 GCs {p['client_gen2_gcs_per_rt']['median']:.2f}/rt, "
+                  f"GanClusterSerializer to/from binary {p['serializer_to_binary_ms']:.3f} / {p['serializer_from_binary_ms']:.3f} ms per message (in process)")
 print()
-print(f"{'payload bytes':<16}{'akka MB/s':>26}{'akka rtt ms':>24}{'raw tcp MB/s':>26}{'raw rtt ms':>22}{'akka/raw':>10}")
-for e in res["exchange"]:
-    print(f"{e['bytes']:<16}{f(e['akka_mb_s'], 0):>26}{f(e['akka_rtt_ms'], 2):>24}{f(e['raw_tcp_mb_s'], 0):>26}{f(e['raw_tcp_rtt_ms'], 3):>22}{e['ratio_akka_over_raw']:>10.3f}")
-print("  (MB/s counts both directions of a round trip, 1 MB = 1e6 bytes)")
-for e in res["exchange"]:
-    p = e["profile"]
-    if p["client_gc_pause_ms_per_rt"]:
-        print(f"  profile {e['bytes']}: client GC pause {p['client_gc_pause_ms_per_rt']['median']:.2f} ms/rt, gen2 GCs {p['client_gen2_gcs_per_rt']['median']:.2f}/rt, "
-              f"GanClusterSerializer to/from binary {p['serializer_to_binary_ms']:.3f} / {p['serializer_from_binary_ms']:.3f} ms per message (in process)")
-print()
-c = res["checkpoint"]
-print(f"checkpoint dcgan-64 ({c['bytes']/1e6:.1f} MB, both halves + Adam): take {f(c['take_ms'], 0)} ms, store {f(c['store_ms'], 0)} ms, "
-      f"restore {f(c['restore_ms'], 0)} ms, store+restore {f(c['store_plus_restore_ms'], 0)} ms")
-h = res["health"]
-print(f"health ping: idle median {f(h['ping_median_idle_ms'], 2) if h['ping_median_idle_ms'] else '-'} ms, p99 idle {f(h['ping_p99_idle_ms'])} ms, during bulk ({h['bulk']}) {f(h['ping_p99_bulk_ms'])} ms")
+if "checkpoint" in res:
+    c = res["checkpoint"]
+    print(f"checkpoint dcgan-64 ({c['bytes']/1e6:.1f} MB, both halves + Adam): take {f(c['take_ms'], 0)} ms, store {f(c['store_ms'], 0)} ms, "
+          f"restore {f(c['restore_ms'], 0)} ms, store+restore {f(c['store_plus_restore_ms'], 0)} ms")
+if "health" in res:
+    h = res["health"]
+    print(f"health ping: idle median {f(h['ping_median_idle_ms'], 2) if h['ping_median_idle_ms'] else '-'} ms, p99 idle {f(h['ping_p99_idle_ms'])} ms, during bulk ({h['bulk']}) {f(h['ping_p99_bulk_ms'])} ms")
 print()
 for name, m in res["models"].items():
-    print(f"phases of the last round ({name}): local {m['local']['last_round_phases_ms']}; cluster {m['cluster']['last_round_phases_ms']}")
+    print(f"phases of the last round ({name}): local {m.get('local', {}).get('last_round_phases_ms', '-')}; cluster {m.get('cluster', {}).get('last_round_phases_ms', '-')}")
 json.dump(res, open(out, "w"), indent=2)
 print(f"\nwritten: {out}")
 PY

@@ -37,8 +37,11 @@ start() {
     echo "$name: pid $! (log $data/logs/$name.out)"
 }
 
+# The two workers share this machine: each gets half of its cores for TorchSharp, so that when both compute at
+# once (the discriminator steps while the generator produces) they do not oversubscribe it.
+threads=$(( $(nproc) / 2 )); [ "$threads" -ge 1 ] || threads=1
 start coordinator --roles coordinator --port "$port" --seeds "127.0.0.1:$port"
-start generator --roles generator --port 0 --seeds "127.0.0.1:$port"
-start discriminator --roles discriminator --port 0 --seeds "127.0.0.1:$port"
+start generator --roles generator --port 0 --seeds "127.0.0.1:$port" --torch-threads "$threads"
+start discriminator --roles discriminator --port 0 --seeds "127.0.0.1:$port" --torch-threads "$threads"
 echo "local cluster on 127.0.0.1:$port; Ctrl-C stops it"
 wait "${pids[@]}"

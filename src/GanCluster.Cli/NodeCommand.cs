@@ -25,9 +25,10 @@ internal static class NodeCommand
         var config = new Option<string?>("--config") { Description = "The cluster-config folder (env GANCLUSTER_CONFIG)." };
         var tlsCertificate = new Option<string?>("--tls-certificate") { Description = "PKCS#12 certificate shared by the cluster's nodes: TLS with mutual, pinned authentication (env GANCLUSTER_TLS_CERTIFICATE)." };
         var tlsPassword = new Option<string?>("--tls-password") { Description = "Password of the TLS certificate (env GANCLUSTER_TLS_PASSWORD)." };
+        var torchThreads = new Option<int?>("--torch-threads") { Description = "Threads TorchSharp may use per operation (env GANCLUSTER_TORCH_THREADS; default one per core). Nodes sharing a machine should split its cores." };
         var set = new Option<string[]>("--set") { Description = "Extra HOCON settings, key=value (repeatable), applied last.", AllowMultipleArgumentsPerToken = false };
 
-        var command = new Command("node", "Run a cluster node.") { roles, hostname, port, publicHostname, seeds, data, persistence, postgres, logs, config, tlsCertificate, tlsPassword, set };
+        var command = new Command("node", "Run a cluster node.") { roles, hostname, port, publicHostname, seeds, data, persistence, postgres, logs, config, tlsCertificate, tlsPassword, torchThreads, set };
         command.SetAction(async (parse, cancellation) =>
         {
             NodeOptions options;
@@ -49,6 +50,7 @@ internal static class NodeCommand
                     ConfigDirectory = parse.GetValue(config),
                     TlsCertificate = parse.GetValue(tlsCertificate),
                     TlsPassword = parse.GetValue(tlsPassword),
+                    TorchThreads = parse.GetValue(torchThreads)?.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 });
                 if (parse.GetValue(set) is { Length: > 0 } extra)
                 {
@@ -69,6 +71,13 @@ internal static class NodeCommand
                 if (options.HasRole(NodeRole.Generator) || options.HasRole(NodeRole.Discriminator))
                 {
                     TorchRuntime.EnsureLoaded();
+                    if (options.TorchThreads is { } threads)
+                    {
+                        // libtorch keeps one process-wide intra-op setting; every torch thread created later picks it up.
+                        TorchSharp.torch.set_num_threads(threads);
+                    }
+
+                    log.Information("TorchSharp uses {TorchThreads} threads per operation", TorchSharp.torch.get_num_threads());
                 }
 
                 ActorSystem? system = null;

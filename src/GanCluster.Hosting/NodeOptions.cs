@@ -43,6 +43,9 @@ public static class NodeEnvironment
 
     /// <summary>Password of the TLS certificate file.</summary>
     public const string TlsPassword = "GANCLUSTER_TLS_PASSWORD";
+
+    /// <summary>Threads TorchSharp may use for one operation on this node.</summary>
+    public const string TorchThreads = "GANCLUSTER_TORCH_THREADS";
 }
 
 /// <summary>
@@ -92,6 +95,9 @@ public sealed record NodeOptionInputs
 
     /// <summary>--tls-password: its password.</summary>
     public string? TlsPassword { get; init; }
+
+    /// <summary>--torch-threads: threads TorchSharp may use for one operation.</summary>
+    public string? TorchThreads { get; init; }
 }
 
 /// <summary>
@@ -166,6 +172,13 @@ public sealed partial record NodeOptions
 
     /// <summary>Password of <see cref="TlsCertificatePath"/> (--tls-password, GANCLUSTER_TLS_PASSWORD).</summary>
     public string? TlsCertificatePassword { get; init; }
+
+    /// <summary>
+    /// Threads TorchSharp may use for one operation (--torch-threads, GANCLUSTER_TORCH_THREADS); null keeps libtorch's
+    /// default, one per core. Nodes that share a machine should split its cores: two halves that each use every core
+    /// compute at the same time and oversubscribe it.
+    /// </summary>
+    public int? TorchThreads { get; init; }
 
     /// <summary>The port actually configured: <see cref="Port"/>, else the role's default.</summary>
     public int ResolvedPort => Port ?? (HasRole(NodeRole.Coordinator) ? DefaultCoordinatorPort : 0);
@@ -298,6 +311,11 @@ public sealed partial record NodeOptions
             options = options with { TlsCertificatePassword = tlsPassword.Text };
         }
 
+        if (Pick(explicitValues.TorchThreads, "--torch-threads", NodeEnvironment.TorchThreads) is { } threads)
+        {
+            options = options with { TorchThreads = ParseTorchThreads(threads.Text, threads.Source) };
+        }
+
         if (Pick(explicitValues.ConfigDirectory, "--config", NodeEnvironment.ConfigDirectory) is { } config)
         {
             options = options with { ConfigDirectory = config.Text };
@@ -324,6 +342,12 @@ public sealed partial record NodeOptions
 
         return roles.Count > 0 ? roles : throw new NodeOptionsException($"{source}: give at least one role: coordinator, generator, discriminator");
     }
+
+    /// <summary>Parses a thread count for TorchSharp (1 to 1024).</summary>
+    public static int ParseTorchThreads(string value, string source) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var threads) && threads is >= 1 and <= 1024
+            ? threads
+            : throw new NodeOptionsException($"{source}: '{value}' is not a thread count; use a whole number from 1 to 1024 (on a machine shared by several nodes, its cores divided among them)");
 
     /// <summary>Parses a TCP port (0 = any free port).</summary>
     public static int ParsePort(string value, string source) =>

@@ -53,6 +53,45 @@ public sealed class DiscriminatorWorkerSpecs : TestKit
     }
 
     [Fact]
+    public void A_whole_round_sent_at_once_is_answered_in_order_and_trains_d_exactly_like_a_local_half()
+    {
+        var spec = SpecConfig.ToySpec(k: 2);
+        var (worker, coordinator, peer) = StartAssigned(spec);
+        var batches = new[] { Fake(1, Phase.Discriminator, 0), Fake(1, Phase.Discriminator, 1), Fake(1, Phase.Generator, 0) };
+
+        // No acknowledgement is awaited between batches: they queue on the torch thread.
+        foreach (var batch in batches)
+        {
+            worker.Tell(batch, peer.Ref);
+        }
+
+        Assert.Equal(0, peer.ExpectMsg<DiscriminatorStepDone>(TimeSpan.FromSeconds(10)).Step);
+        Assert.Equal(1, peer.ExpectMsg<DiscriminatorStepDone>(TimeSpan.FromSeconds(10)).Step);
+        var feedback = peer.ExpectMsg<GeneratorFeedback>(TimeSpan.FromSeconds(10));
+
+        // The worker has already scored the next round's real batch; its checkpoint must not contain that.
+        worker.Tell(new TakeCheckpoint(1, Id, 1), coordinator.Ref);
+        var checkpoint = coordinator.FishForMessage<HalfCheckpoint>(_ => true, TimeSpan.FromSeconds(10));
+
+        var (train, heldOut) = GanCluster.Training.Data.DatasetCatalog.Load(spec);
+        heldOut.Dispose();
+        using (train)
+        using (var local = new GanCluster.Training.Core.DiscriminatorHalf(spec, CPU, train))
+        {
+            foreach (var batch in batches.Take(2))
+            {
+                using var samples = TensorWire.ToTensor(batch.Samples);
+                local.Step(samples, null);
+            }
+
+            using var forUpdate = TensorWire.ToTensor(batches[2].Samples);
+            using var expected = local.Feedback(forUpdate, null);
+            Assert.Equal(expected.Loss, feedback.Loss);
+            Assert.Equal(local.SaveState().Data, checkpoint.State);
+        }
+    }
+
+    [Fact]
     public void Stale_out_of_order_and_foreign_batches_are_dropped_not_applied()
     {
         var (worker, _, peer) = StartAssigned(SpecConfig.ToySpec(k: 2));

@@ -55,20 +55,37 @@ public sealed class GeneratorWorkerSpecs : TestKit
     }
 
     [Fact]
+    public void Every_batch_of_a_round_is_sent_without_waiting_for_acknowledgements()
+    {
+        // G's weights do not change before the generator step, so the D-phase and G-phase batches go out back to back.
+        var (worker, coordinator, peer) = StartAssigned(SpecConfig.ToySpec(k: 2));
+        worker.Tell(new RunRounds(1, Id, 1, 1), coordinator.Ref);
+
+        var batches = Enumerable.Range(0, 3).Select(_ => peer.ExpectMsg<FakeBatch>(TimeSpan.FromSeconds(10))).ToList();
+
+        Assert.Equal([(Phase.Discriminator, 0), (Phase.Discriminator, 1), (Phase.Generator, 2)], batches.Select(b => (b.Phase, b.Step)));
+        Assert.All(batches, b => Assert.Equal(1, b.Round));
+        peer.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
+
+    [Fact]
     public void Stale_acknowledgements_and_feedback_are_dropped()
     {
         var (worker, coordinator, peer) = StartAssigned(SpecConfig.ToySpec(k: 1));
         worker.Tell(new RunRounds(1, Id, 1, 1), coordinator.Ref);
         peer.ExpectMsg<FakeBatch>(TimeSpan.FromSeconds(10));
+        Assert.Equal(Phase.Generator, peer.ExpectMsg<FakeBatch>(TimeSpan.FromSeconds(10)).Phase);
 
         var gradient = new TensorPayload(TensorDType.Float32, [8, 2], new byte[64]);
         worker.Tell(new GeneratorFeedback(Id, 1, 0.7, 0.4, gradient, 1.0), peer.Ref);      // feedback before the D step
         worker.Tell(new DiscriminatorStepDone(Id, 0, 0, 1.0, 0.5, 0.5, 1.0), peer.Ref);      // an old round
         worker.Tell(new DiscriminatorStepDone(new ExperimentId("exp-other"), 1, 0, 1.0, 0.5, 0.5, 1.0), peer.Ref);
-        peer.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+        coordinator.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
 
         worker.Tell(new DiscriminatorStepDone(Id, 1, 0, 1.0, 0.5, 0.5, 1.0), peer.Ref);
-        Assert.Equal(Phase.Generator, peer.ExpectMsg<FakeBatch>(TimeSpan.FromSeconds(10)).Phase);
+        worker.Tell(new GeneratorFeedback(Id, 1, 0.7, 0.4, gradient, 1.0), peer.Ref);
+        var completed = coordinator.FishForMessage<RoundCompleted>(_ => true, TimeSpan.FromSeconds(10));
+        Assert.Equal((1, 1.0, 0.7), (completed.Metrics.Round, completed.Metrics.DLoss, completed.Metrics.GLoss));
     }
 
     [Fact]

@@ -26,6 +26,28 @@ public sealed class NodeOptionsTests
     }
 
     [Fact]
+    public void Torch_threads_default_to_libtorch_and_the_command_line_beats_the_environment()
+    {
+        Assert.Null(NodeOptions.Resolve(null, Env()).TorchThreads);
+        Assert.Equal(2, NodeOptions.Resolve(null, Env((NodeEnvironment.TorchThreads, "2"))).TorchThreads);
+        Assert.Equal(1, NodeOptions.Resolve(new NodeOptionInputs { TorchThreads = "1" }, Env((NodeEnvironment.TorchThreads, "2"))).TorchThreads);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-1")]
+    [InlineData("two")]
+    public void A_bad_torch_thread_count_names_its_source_and_the_fix(string value)
+    {
+        var fromFlag = Assert.Throws<NodeOptionsException>(() => NodeOptions.Resolve(new NodeOptionInputs { TorchThreads = value }, Env()));
+        Assert.StartsWith("--torch-threads:", fromFlag.Message, StringComparison.Ordinal);
+        Assert.Contains("from 1 to 1024", fromFlag.Message, StringComparison.Ordinal);
+
+        var fromEnv = Assert.Throws<NodeOptionsException>(() => NodeOptions.Resolve(null, Env((NodeEnvironment.TorchThreads, value))));
+        Assert.StartsWith(NodeEnvironment.TorchThreads + ":", fromEnv.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Worker_nodes_default_to_a_free_port()
     {
         var options = NodeOptions.Resolve(new NodeOptionInputs { Roles = "generator", Seeds = "127.0.0.1:4053" }, Env());

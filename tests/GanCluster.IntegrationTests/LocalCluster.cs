@@ -61,6 +61,13 @@ public sealed partial class LocalCluster : IDisposable
             "--data", DataDirectory, "--logs", Path.Combine(DataDirectory, "logs"),
         };
         arguments.AddRange(PersistenceArguments);
+        if (roles != "coordinator")
+        {
+            // Like scripts/start-local-cluster.sh: workers sharing this machine split its cores (and the local runs
+            // they are compared with use every core, so exactness across thread counts is checked too).
+            arguments.AddRange(["--torch-threads", "1"]);
+        }
+
         foreach (var setting in Settings)
         {
             arguments.Add("--set");

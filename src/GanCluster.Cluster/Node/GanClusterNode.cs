@@ -104,7 +104,7 @@ public static class GanClusterNode
             system.ActorOf(CoordinatorPresenceWatch.Props(rejoinAfter), "coordinator-presence");
         }
 
-        var workerSettings = new WorkerSettings(proxy, bulk, wire, address, chunkSize);
+        var workerSettings = new WorkerSettings(proxy, bulk, wire, address, chunkSize, options.TorchThreads);
         if (options.HasRole(NodeRole.Generator))
         {
             system.ActorOf(GeneratorWorker.Props(workerSettings), "generator");

@@ -13,7 +13,9 @@ namespace GanCluster.Cluster.Workers;
 /// Holds a discriminator half and its real-data source (loaded on this machine). It answers the generator
 /// peer's fake batches in the order of the schedule: k discriminator steps, then one generator-feedback
 /// request per round. Anything out of that order (a stale round, a repeated step, another experiment) is
-/// logged and dropped, never applied.
+/// logged and dropped, never applied. Batches that arrive while earlier ones are still being worked on queue
+/// on the torch thread in order, and the real half of the next discriminator step is computed as soon as the
+/// previous step or feedback is done, while the generator is busy (<see cref="DiscriminatorHalf.PrepareStep"/>).
 /// </summary>
 public sealed class DiscriminatorWorker : WorkerBase
 {
@@ -27,11 +29,15 @@ public sealed class DiscriminatorWorker : WorkerBase
 
     private sealed record TorchFailed(ExperimentId Id, int Round, Exception Error) : INoSerializationVerificationNeeded;
 
+    private sealed record RealPrepared(ExperimentId Id) : INoSerializationVerificationNeeded;
+
     private DiscriminatorHalf? _half;
     private SampleSet? _data;
     private int _expectedRound;
     private int _expectedStep;
-    private bool _busy;
+
+    // Work items handed to the torch thread whose results have not come back yet.
+    private int _queued;
 
     // Batch diversity (for the collapse alarm) is measured on the first D step of every this many rounds: the real
     // and fake batches are both here, and measuring draws no random numbers, so training is unchanged.
@@ -45,7 +51,7 @@ public sealed class DiscriminatorWorker : WorkerBase
         Receive<FakeBatch>(OnFakeBatch);
         Receive<StepFinished>(f =>
         {
-            _busy = false;
+            WorkDone();
             if (Current?.Id == f.Id)
             {
                 SendTo(f.ReplyTo, f.Done, 0);
@@ -58,19 +64,20 @@ public sealed class DiscriminatorWorker : WorkerBase
         });
         Receive<FeedbackFinished>(f =>
         {
-            _busy = false;
+            WorkDone();
             if (Current?.Id == f.Id)
             {
                 SendTo(f.ReplyTo, f.Feedback, f.Feedback.Gradient.Data.LongLength);
             }
         });
+        Receive<RealPrepared>(_ => WorkDone());
         Receive<TakeCheckpoint>(OnTakeCheckpoint);
         Receive<CheckpointTaken>(t => SendTo(Settings.Coordinator,
             new HalfCheckpoint(t.Id, WorkerRole.Discriminator, t.Round, t.State.Sha256, t.State.Data), t.State.Data.LongLength));
         Receive<StopExperiment>(OnStop);
         Receive<TorchFailed>(f =>
         {
-            _busy = false;
+            _queued = 0;
             if (Current?.Id == f.Id)
             {
                 ReportFailure(f.Id, f.Round, f.Error);
@@ -84,7 +91,7 @@ public sealed class DiscriminatorWorker : WorkerBase
 
     protected override int? CurrentRound => Current is null ? null : _expectedRound - 1;
 
-    protected override string StateName => Current is null ? "idle" : _busy ? "training" : _half is null ? "loading" : "ready";
+    protected override string StateName => Current is null ? "idle" : _queued > 0 ? "training" : _half is null ? "loading" : "ready";
 
     private void OnAssign(AssignExperiment assign)
     {
@@ -150,14 +157,14 @@ public sealed class DiscriminatorWorker : WorkerBase
 
         var k = Current!.Spec.K;
         var expectedPhase = _expectedStep < k ? Phase.Discriminator : Phase.Generator;
-        if (_busy || batch.Round != _expectedRound || batch.Phase != expectedPhase || (expectedPhase == Phase.Discriminator && batch.Step != _expectedStep))
+        if (batch.Round != _expectedRound || batch.Phase != expectedPhase || (expectedPhase == Phase.Discriminator && batch.Step != _expectedStep))
         {
             Log.Warning("Dropped an out-of-order fake batch of experiment {0}: {1}", batch.Id.Value,
                 $"round {batch.Round} {batch.Phase} step {batch.Step}; expected round {_expectedRound} {expectedPhase} step {_expectedStep}");
             return;
         }
 
-        _busy = true;
+        _queued++;
         var half = _half;
         // Replies go to the peer of the assignment, not to Sender: a large batch arrives through the bulk sender.
         var replyTo = Current.Peer;
@@ -168,20 +175,25 @@ public sealed class DiscriminatorWorker : WorkerBase
         {
             _expectedStep++;
             var measure = step == 0 && _diversityEvery > 0 && round % _diversityEvery == 0;
-            Torch.Run(() =>
+            RunInOrder(() =>
             {
                 var watch = Stopwatch.StartNew();
                 using var samples = TensorWire.ToTensor(batch.Samples);
                 using var labels = batch.Labels is null ? null : TensorWire.ToTensor(batch.Labels);
                 var result = half.Step(samples, labels, measure);
-                return new StepFinished(id, replyTo, new DiscriminatorStepDone(id, round, step, result.Loss, result.DReal, result.DFake, watch.Elapsed.TotalMilliseconds), result.Diversity);
-            }).PipeTo(Self, failure: e => new TorchFailed(id, round, e));
+                var done = new DiscriminatorStepDone(id, round, step, result.Loss, result.DReal, result.DFake, watch.Elapsed.TotalMilliseconds);
+                return new StepFinished(id, replyTo, done, result.Diversity);
+            }, e => new TorchFailed(id, round, e));
+            if (step + 1 < k)
+            {
+                PrepareNextStep(half);
+            }
         }
         else
         {
             _expectedStep = 0;
             _expectedRound++;
-            Torch.Run(() =>
+            RunInOrder(() =>
             {
                 var watch = Stopwatch.StartNew();
                 using var samples = TensorWire.ToTensor(batch.Samples);
@@ -189,8 +201,28 @@ public sealed class DiscriminatorWorker : WorkerBase
                 using var feedback = half.Feedback(samples, labels);
                 var gradient = TensorWire.ToPayload(feedback.Gradient);
                 return new FeedbackFinished(id, replyTo, new GeneratorFeedback(id, round, feedback.Loss, feedback.DFake, gradient, watch.Elapsed.TotalMilliseconds));
-            }).PipeTo(Self, failure: e => new TorchFailed(id, round, e));
+            }, e => new TorchFailed(id, round, e));
+
+            // D does not change during the generator step, so the next round's first real batch can be scored now,
+            // while the generator backpropagates. A checkpoint taken meanwhile leaves it out (DiscriminatorHalf.SaveState).
+            PrepareNextStep(half);
         }
+    }
+
+    // A result of work queued before the half was dropped may still arrive; the count never goes below zero.
+    private void WorkDone() => _queued = Math.Max(0, _queued - 1);
+
+    /// <summary>Queues the real half of the next discriminator step behind the work just queued.</summary>
+    private void PrepareNextStep(DiscriminatorHalf half)
+    {
+        var id = Current!.Id;
+        var round = _expectedRound;
+        _queued++;
+        RunInOrder(() =>
+        {
+            half.PrepareStep();
+            return new RealPrepared(id);
+        }, e => new TorchFailed(id, round, e));
     }
 
     private void OnTakeCheckpoint(TakeCheckpoint take)
@@ -200,7 +232,8 @@ public sealed class DiscriminatorWorker : WorkerBase
             return;
         }
 
-        if (_busy || take.Round != _expectedRound - 1 || _expectedStep != 0)
+        // The checkpoint queues behind a pending preparation, which the saved state leaves out.
+        if (take.Round != _expectedRound - 1 || _expectedStep != 0)
         {
             Log.Warning("Dropped TakeCheckpoint for round {0}: the discriminator is at round {1}", take.Round, _expectedRound - 1);
             return;
@@ -229,7 +262,7 @@ public sealed class DiscriminatorWorker : WorkerBase
         _half = null;
         _data = null;
         Current = null;
-        _busy = false;
+        _queued = 0;
         if (half is not null || data is not null)
         {
             Torch.Run(() =>

@@ -33,13 +33,12 @@ public sealed class GeneratorWorker : WorkerBase
     private bool _busy;
 
     // The batches of a round are numbered 0..k: k discriminator batches, then the generator batch. G's weights
-    // do not change until the generator step, so batch i + 1 is produced while D works on batch i (at most one
-    // is held back); both sides still do their work in the same order, which keeps the run bit-exact.
-    private int _step;
+    // do not change until the generator step, so each batch is sent as soon as it is produced and the next one is
+    // produced while D works (the discriminator queues them in order). Both sides still do their work in the same
+    // order, which keeps the run bit-exact. At most k + 1 batches of one round are in flight.
     private int _produced;
+    private int _acknowledged;
     private bool _producing;
-    private bool _inFlight;
-    private FakeProduced? _held;
     private RoundAccumulator _round = new();
 
     public GeneratorWorker(WorkerSettings settings) : base(WorkerRole.Generator, settings)
@@ -135,11 +134,9 @@ public sealed class GeneratorWorker : WorkerBase
     private void StartRound()
     {
         _busy = true;
-        _step = 0;
         _produced = 0;
+        _acknowledged = 0;
         _producing = false;
-        _inFlight = false;
-        _held = null;
         _round = new RoundAccumulator { Watch = Stopwatch.StartNew() };
         ProduceNext();
     }
@@ -148,7 +145,7 @@ public sealed class GeneratorWorker : WorkerBase
     private void ProduceNext()
     {
         var k = Current!.Spec.K;
-        if (_producing || _held is not null || _produced > k)
+        if (_producing || _produced > k)
         {
             return;
         }
@@ -182,15 +179,7 @@ public sealed class GeneratorWorker : WorkerBase
         _producing = false;
         _produced++;
         _round.GeneratorForwardMs += fake.Ms;
-        if (_inFlight)
-        {
-            _held = fake;
-        }
-        else
-        {
-            Send(fake);
-        }
-
+        Send(fake);
         ProduceNext();
     }
 
@@ -198,8 +187,6 @@ public sealed class GeneratorWorker : WorkerBase
     {
         var bytes = fake.Samples.Data.LongLength + (fake.Labels?.Data.LongLength ?? 0);
         _round.ExchangeBytes += bytes;
-        _step = fake.Step;
-        _inFlight = true;
         SendTo(Current!.Peer, new FakeBatch(fake.Id, fake.Round, fake.Phase, fake.Step, fake.Samples, fake.Labels), bytes);
     }
 
@@ -210,9 +197,9 @@ public sealed class GeneratorWorker : WorkerBase
             return;
         }
 
-        if (!_busy || !_inFlight || done.Round != _nextRound || done.Step != _step || _step >= Current!.Spec.K)
+        if (!_busy || done.Round != _nextRound || done.Step != _acknowledged || _acknowledged >= Current!.Spec.K || done.Step >= _produced)
         {
-            Log.Warning("Dropped a stale discriminator step (round {0}, step {1}); expected round {2}, step {3}", done.Round, done.Step, _nextRound, _step);
+            Log.Warning("Dropped a stale discriminator step (round {0}, step {1}); expected round {2}, step {3}", done.Round, done.Step, _nextRound, _acknowledged);
             return;
         }
 
@@ -220,13 +207,7 @@ public sealed class GeneratorWorker : WorkerBase
         _round.DReal += done.DReal;
         _round.DFake += done.DFake;
         _round.DiscriminatorStepMs += done.StepMs;
-        _inFlight = false;
-        if (_held is { } next)
-        {
-            _held = null;
-            Send(next);
-            ProduceNext();
-        }
+        _acknowledged++;
     }
 
     private void OnFeedback(GeneratorFeedback feedback)
@@ -236,7 +217,7 @@ public sealed class GeneratorWorker : WorkerBase
             return;
         }
 
-        if (!_busy || !_inFlight || feedback.Round != _nextRound || _step != Current!.Spec.K)
+        if (!_busy || feedback.Round != _nextRound || _acknowledged != Current!.Spec.K || _produced != Current.Spec.K + 1)
         {
             Log.Warning("Dropped stale generator feedback for round {0}; expected round {1}", feedback.Round, _nextRound);
             return;

@@ -15,7 +15,8 @@ namespace GanCluster.Cluster.Workers;
 /// <param name="Wire">This node's wire settings, checked by the coordinator.</param>
 /// <param name="NodeAddress">This node's address, for logs and listings.</param>
 /// <param name="ChunkSize">Messages larger than this go through <see cref="BulkSender"/>.</param>
-public sealed record WorkerSettings(IActorRef Coordinator, IActorRef BulkSender, WireSettings Wire, string NodeAddress, int ChunkSize);
+/// <param name="TorchThreads">Threads TorchSharp may use per operation on this worker's torch thread; null keeps libtorch's default.</param>
+public sealed record WorkerSettings(IActorRef Coordinator, IActorRef BulkSender, WireSettings Wire, string NodeAddress, int ChunkSize, int? TorchThreads = null);
 
 /// <summary>
 /// What generator and discriminator workers share: registration with the coordinator (repeated until it
@@ -44,6 +45,18 @@ public abstract class WorkerBase : ReceiveActor, IWithTimers
         Torch = new TorchThread($"torch-{role.ToString().ToLowerInvariant()}");
         _chunks = new ChunkReceiver(Context.System);
         Log = Context.GetLogger();
+        if (settings.TorchThreads is { } threads)
+        {
+            // Set on the torch thread itself: BLAS keeps its thread count per calling thread, and a thread that has not
+            // run a parallel ATen loop yet would otherwise multiply matrices with every core.
+            var log = Log;
+            Torch.Run(() =>
+            {
+                TorchSharp.torch.set_num_threads(threads);
+                log.Info("The {0} torch thread uses {1} threads per operation", role, TorchSharp.torch.get_num_threads());
+                return true;
+            });
+        }
 
         Receive<RetryRegistration>(_ => Register());
         Receive<WorkerRegistered>(OnRegistered);
@@ -115,6 +128,31 @@ public abstract class WorkerBase : ReceiveActor, IWithTimers
 
         Log.Warning("Dropped {0} for experiment {1}: this worker runs {2}", message.GetType().Name, id.Value, Current?.Id.Value ?? "nothing");
         return false;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on the torch thread and tells its result (or <paramref name="failure"/>'s message)
+    /// to this actor from that thread, so results reach the mailbox in the order their work was queued. PipeTo
+    /// continuations run on the thread pool and may overtake each other when work items finish close together.
+    /// </summary>
+    protected void RunInOrder(Func<object> work, Func<Exception, object> failure)
+    {
+        var self = Self;
+        Torch.Run(() =>
+        {
+            object result;
+            try
+            {
+                result = work();
+            }
+            catch (Exception e)
+            {
+                result = failure(e);
+            }
+
+            self.Tell(result, self);
+            return true;
+        });
     }
 
     /// <summary>Tells small messages directly and hands large ones to the bulk sender (chunked, windowed).</summary>

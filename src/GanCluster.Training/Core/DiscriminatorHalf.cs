@@ -39,6 +39,7 @@ public sealed class DiscriminatorHalf : IDisposable
     private readonly RngStream _rng;
     private readonly BatchSampler _sampler;
     private readonly SampleRange _range;
+    private PreparedReal? _prepared;
 
     public DiscriminatorHalf(ExperimentSpec spec, Device device, SampleSet trainingData)
     {
@@ -64,31 +65,66 @@ public sealed class DiscriminatorHalf : IDisposable
     /// <summary>Number of discriminator updates so far.</summary>
     public long Steps { get; private set; }
 
+    /// <summary>True when the real half of the next discriminator step has been computed (<see cref="PrepareStep"/>).</summary>
+    public bool IsPrepared => _prepared is not null;
+
     /// <summary>
-    /// One discriminator step (Algorithm 1's inner loop): a real batch from the data source and the given
-    /// fake batch, one optimizer update that increases D's objective. With <paramref name="measureDiversity"/>
-    /// it also measures both batches' mean pairwise distance (no random draws, no effect on training).
+    /// The real-batch half of the next discriminator step, ahead of its fake batch: draws the real batch, scores it
+    /// and backpropagates the real term of D's loss into fresh gradients. D's parameters do not change until the
+    /// fake batch arrives, so a cluster discriminator can do this while the generator is still working, and
+    /// <see cref="Step"/> does it itself when nothing was prepared: the order of random draws and of gradient
+    /// accumulation is the same either way, which keeps cluster runs bit-exact with local ones. Idempotent.
     /// </summary>
-    public DiscriminatorStepResult Step(Tensor fakeSamples, Tensor? fakeLabels, bool measureDiversity = false)
+    public void PrepareStep()
     {
-        var result = _rng.Run(() =>
+        if (_prepared is not null)
+        {
+            return;
+        }
+
+        // A checkpoint taken while prepared must not include the draws made here (see SaveState).
+        var rngBefore = _rng.Save();
+        var samplerBefore = _sampler.State;
+        _prepared = _rng.Run(() =>
         {
             using var scope = NewDisposeScope();
             _net.train();
             var (realRaw, realLabels) = _sampler.Next(_spec.BatchSize);
             var real = ToModelInput(realRaw);
             var realScores = Score(real, _spec.Conditional ? realLabels.to(_device) : null);
-            var fakeScores = Score(fakeSamples.to(_device).detach(), fakeLabels?.to(_device));
-            var loss = Losses.Discriminator(_spec.Loss, realScores, fakeScores);
+            var loss = Losses.DiscriminatorReal(_spec.Loss, realScores);
             _optimizer.zero_grad();
+            loss.backward();
+            return new PreparedReal(real.detach().MoveToOuterDisposeScope(), loss.item<float>(), sigmoid(realScores).mean().item<float>(), rngBefore, samplerBefore);
+        });
+    }
+
+    /// <summary>
+    /// One discriminator step (Algorithm 1's inner loop): a real batch from the data source (prepared ahead by
+    /// <see cref="PrepareStep"/>, or now) and the given fake batch, one optimizer update that increases D's
+    /// objective. With <paramref name="measureDiversity"/> it also measures both batches' mean pairwise distance
+    /// (no random draws, no effect on training).
+    /// </summary>
+    public DiscriminatorStepResult Step(Tensor fakeSamples, Tensor? fakeLabels, bool measureDiversity = false)
+    {
+        PrepareStep();
+        using var prepared = _prepared!;
+        _prepared = null;
+        var result = _rng.Run(() =>
+        {
+            using var scope = NewDisposeScope();
+            _net.train();
+            var fake = fakeSamples.to(_device);
+            var fakeScores = Score(fake.detach(), fakeLabels?.to(_device));
+            var loss = Losses.DiscriminatorFake(_spec.Loss, fakeScores);
             loss.backward();
             _optimizer.step();
             return new DiscriminatorStepResult(
-                loss.item<float>(),
-                sigmoid(realScores).mean().item<float>(),
+                prepared.Loss + loss.item<float>(),
+                prepared.DReal,
                 sigmoid(fakeScores).mean().item<float>())
             {
-                Diversity = measureDiversity ? BatchDiversity.Measure(fakeSamples.to(_device), real) : null,
+                Diversity = measureDiversity ? BatchDiversity.Measure(fake, prepared.Real) : null,
             };
         });
         Steps++;
@@ -147,16 +183,20 @@ public sealed class DiscriminatorHalf : IDisposable
         writer.Write(Steps);
         HalfState.WriteModule(writer, _net);
         HalfState.WriteOptimizer(writer, _optimizer);
-        var rng = _rng.Save();
+
+        // A prepared real batch is not part of the state: the checkpoint holds the generator and sampler as they
+        // were before it was drawn, so a run resumed from it prepares the very same batch again.
+        var rng = _prepared?.RngBefore ?? _rng.Save();
         writer.Write(rng.Length);
         writer.Write(rng);
-        var sampler = _sampler.State;
+        var sampler = _prepared?.SamplerBefore ?? _sampler.State;
         writer.Write(sampler.Epoch);
         writer.Write(sampler.Cursor);
     });
 
     public void LoadState(HalfState state) => state.Read("gancluster-discriminator", reader =>
     {
+        DiscardPrepared();
         Steps = reader.ReadInt64();
         HalfState.ReadModule(reader, _net);
         HalfState.ReadOptimizer(reader, _optimizer);
@@ -187,10 +227,23 @@ public sealed class DiscriminatorHalf : IDisposable
         return _net.call(packed, packedLabels);
     }
 
+    private void DiscardPrepared()
+    {
+        _prepared?.Dispose();
+        _prepared = null;
+    }
+
     public void Dispose()
     {
+        DiscardPrepared();
         _optimizer.Dispose();
         _net.Dispose();
         _rng.Dispose();
+    }
+
+    /// <summary>The real half of a discriminator step, computed ahead; its gradients are in D's parameters.</summary>
+    private sealed record PreparedReal(Tensor Real, double Loss, double DReal, byte[] RngBefore, SamplerState SamplerBefore) : IDisposable
+    {
+        public void Dispose() => Real.Dispose();
     }
 }

@@ -11,11 +11,26 @@ namespace GanCluster.Training.Core;
 public static class Losses
 {
     /// <summary>Discriminator loss to minimize, from scores on a real and on a fake batch.</summary>
-    public static Tensor Discriminator(LossKind kind, Tensor realScores, Tensor fakeScores) => kind switch
+    /// <remarks>-log D(x) - log(1 - D(G(z))): softplus(-s) = -log sigmoid(s); softplus(s) = -log(1 - sigmoid(s)).</remarks>
+    public static Tensor Discriminator(LossKind kind, Tensor realScores, Tensor fakeScores) =>
+        DiscriminatorReal(kind, realScores) + DiscriminatorFake(kind, fakeScores);
+
+    /// <summary>
+    /// The real-batch term of <see cref="Discriminator"/>. The two terms are backpropagated separately (the real one
+    /// before the fake batch has arrived), and their gradients add up to that of the sum.
+    /// </summary>
+    public static Tensor DiscriminatorReal(LossKind kind, Tensor realScores) => kind switch
     {
-        // -log D(x) - log(1 - D(G(z))): softplus(-s) = -log sigmoid(s); softplus(s) = -log(1 - sigmoid(s)).
-        LossKind.Minimax or LossKind.NonSaturating => F.softplus(-realScores).mean() + F.softplus(fakeScores).mean(),
-        LossKind.Hinge => F.relu(1.0 - realScores).mean() + F.relu(1.0 + fakeScores).mean(),
+        LossKind.Minimax or LossKind.NonSaturating => F.softplus(-realScores).mean(),
+        LossKind.Hinge => F.relu(1.0 - realScores).mean(),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
+    /// <summary>The fake-batch term of <see cref="Discriminator"/>.</summary>
+    public static Tensor DiscriminatorFake(LossKind kind, Tensor fakeScores) => kind switch
+    {
+        LossKind.Minimax or LossKind.NonSaturating => F.softplus(fakeScores).mean(),
+        LossKind.Hinge => F.relu(1.0 + fakeScores).mean(),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
