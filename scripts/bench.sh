@@ -11,7 +11,7 @@
 # Each figure: min / median / max over repeats (windows); ratios use medians. Steps/s windows: MLP 100 rounds,
 # DCGAN 10 rounds; the first window of each run is a warm-up and is dropped.
 # Usage: scripts/bench.sh [output.json]    (env REPEATS, default 5; MLP_WINDOW / DCGAN_WINDOW rounds per window,
-# default 100 / 10; THREADS for PyTorch, default nproc)
+# default 100 / 10; THREADS for PyTorch, default nproc; KEEP_WORK=1 keeps the work folder with the node logs)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$(pwd)"
@@ -19,8 +19,9 @@ out_json="${1:-bench-results.json}"
 repeats="${REPEATS:-5}"
 threads="${THREADS:-$(nproc)}"
 mlp_window="${MLP_WINDOW:-100}"
-# PARTS: a subset of "local cluster pytorch exchange checkpoint" (the table shows what ran)
-parts=" ${PARTS:-local cluster pytorch exchange checkpoint} "
+# PARTS: a subset of "local local-share cluster pytorch exchange checkpoint" (the table shows what ran); local-share
+# is the local trainer with the cores one worker gets here (half of them)
+parts=" ${PARTS:-local local-share cluster pytorch exchange checkpoint} "
 has() { [[ "$parts" == *" $1 "* ]]; }
 dcgan_window="${DCGAN_WINDOW:-10}"
 exe="$root/src/GanCluster.Cli/bin/Release/net10.0/gancluster.dll"
@@ -29,7 +30,7 @@ cluster_pids=()
 cleanup() {
     for pid in "${cluster_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     for pid in "${cluster_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
+    if [ -n "${KEEP_WORK:-}" ]; then echo "[bench] kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 say() { echo "[bench $(date -u +%H:%M:%S)] $*" >&2; }
@@ -47,19 +48,26 @@ fi
 py=/usr/bin/python3; [ -x "$py" ] || py=python3
 openblas_dir="$(ls -d /usr/lib/*-linux-gnu/openblas-openmp 2>/dev/null | head -n1 || true)"
 
+half=$(( $(nproc) / 2 )); [ "$half" -ge 1 ] || half=1
 rounds_for() { echo $(( $1 * (repeats + 1) )); }
 
 # ---- 1. local ----
 local_run() {
-    local name="$1" preset="$2" window="$3"
-    say "local $preset"
+    local name="$1" preset="$2" window="$3"; shift 3
+    say "local $preset $*"
     dotnet "$exe" train --local "$preset" --seed 1 --rounds "$(rounds_for "$window")" --checkpoint-interval 0 \
-        --log-every "$window" --eval-samples 0 --device cpu --out "$work/local-$name" >/dev/null 2>"$work/local-$name.log"
+        --log-every "$window" --eval-samples 0 --device cpu --out "$work/local-$name" "$@" >/dev/null 2>"$work/local-$name.log"
     cp "$work/local-$name/metrics.jsonl" "$work/local-$name.jsonl"
 }
 if has local; then
     local_run mlp mlp-mnist "$mlp_window"
     local_run dcgan dcgan-64 "$dcgan_window"
+fi
+# local with the per-worker share of the cores: what one half of the cluster gets on this shared machine (the
+# cluster on two machines of this machine's size corresponds to local-share against the local run)
+if has local-share; then
+    local_run mlp-share mlp-mnist "$mlp_window" --torch-threads "$half"
+    local_run dcgan-share dcgan-64 "$dcgan_window" --torch-threads "$half"
 fi
 
 # ---- 2. cluster: three node processes on loopback, like scripts/start-local-cluster.sh ----
@@ -94,7 +102,6 @@ cluster_run() {
 if has cluster; then
     # WORKER_ARGS: options for the generator and discriminator nodes; by default, as scripts/start-local-cluster.sh,
     # each gets half of the cores (they share this machine). WORKER_ARGS=" " gives libtorch's default (every core).
-    half=$(( $(nproc) / 2 )); [ "$half" -ge 1 ] || half=1
     read -r -a worker_args <<<"${WORKER_ARGS:---torch-threads $half}"
     say "starting a local cluster on 127.0.0.1:$port (worker options: ${worker_args[*]:-none})"
     start_node coordinator --roles coordinator --port "$port" --seeds "127.0.0.1:$port" --set "gancluster.coordinator.log-every=$dcgan_window"
@@ -187,12 +194,16 @@ for name, preset, window, tkey in (("mlp", "mlp-mnist batch 100", mlp_window, "m
     m = {"preset": preset, "window_rounds": window}
     if os.path.exists(f"{work}/local-{name}.jsonl"):
         m["local"] = local(name)
+    if os.path.exists(f"{work}/local-{name}-share.jsonl"):
+        m["local_share"] = local(f"{name}-share")
     if os.path.exists(f"{work}/cluster-{name}.id"):
         m["cluster"] = cluster(name, window)
     if torch_:
         m["pytorch"] = {"steps_per_s": stats(torch_[tkey])}
     if "local" in m and "cluster" in m:
         m["ratio_cluster_over_local"] = m["cluster"]["steps_per_s"]["median"] / m["local"]["steps_per_s"]["median"]
+    if "local_share" in m and "cluster" in m:
+        m["ratio_cluster_over_local_share"] = m["cluster"]["steps_per_s"]["median"] / m["local_share"]["steps_per_s"]["median"]
     if "local" in m and "pytorch" in m:
         m["ratio_local_over_pytorch"] = m["local"]["steps_per_s"]["median"] / m["pytorch"]["steps_per_s"]["median"]
     res["models"][name] = m
@@ -214,10 +225,11 @@ def r(v, p):
     return f"{v:.{p}f}" if v is not None else "-"
 print(f"GanCluster bench {res['when']}  ({res['machine']['cores']} cores, {repeats} repeats; min / median / max; worker options: {res['worker_args'] or 'none'})")
 print()
-print(f"{'model':<22}{'local steps/s':>24}{'cluster steps/s':>24}{'pytorch steps/s':>24}{'cluster/local':>15}{'local/pytorch':>15}")
+print(f"{'model':<22}{'local steps/s':>24}{'local-share steps/s':>24}{'cluster steps/s':>24}{'pytorch steps/s':>24}{'cluster/local':>15}{'cluster/share':>15}{'local/pytorch':>15}")
 for m in res["models"].values():
-    print(f"{m['preset']:<22}{g(m, 'local', 'steps_per_s'):>24}{g(m, 'cluster', 'steps_per_s'):>24}{g(m, 'pytorch', 'steps_per_s'):>24}"
-          f"{r(m.get('ratio_cluster_over_local'), 3):>15}{r(m.get('ratio_local_over_pytorch'), 2):>15}")
+    print(f"{m['preset']:<22}{g(m, 'local', 'steps_per_s'):>24}{g(m, 'local_share', 'steps_per_s'):>24}{g(m, 'cluster', 'steps_per_s'):>24}{g(m, 'pytorch', 'steps_per_s'):>24}"
+          f"{r(m.get('ratio_cluster_over_local'), 3):>15}{r(m.get('ratio_cluster_over_local_share'), 3):>15}{r(m.get('ratio_local_over_pytorch'), 2):>15}")
+print(f"  (local-share: the local trainer with {max(1, (os.cpu_count() or 2) // 2)} torch thread(s), what each worker of the cluster gets on this machine)")
 if res["exchange"]:
     print()
     print(f"{'payload bytes':<16}{'akka MB/s':>26}{'akka rtt ms':>24}{'raw tcp MB/s':>26}{'raw rtt ms':>22}{'akka/raw':>10}")

@@ -97,6 +97,23 @@ internal static class BenchCommand
         }
     }
 
+    // Experiment knobs (inherited by the peer process): GANCLUSTER_BENCH_CHUNK bytes, GANCLUSTER_BENCH_WINDOW chunks.
+    private static BulkSenderSettings BenchBulkSettings()
+    {
+        var settings = BulkSenderSettings.Default;
+        if (Environment.GetEnvironmentVariable("GANCLUSTER_BENCH_CHUNK") is { Length: > 0 } chunk)
+        {
+            settings = settings with { ChunkSize = int.Parse(chunk, CultureInfo.InvariantCulture) };
+        }
+
+        if (Environment.GetEnvironmentVariable("GANCLUSTER_BENCH_WINDOW") is { Length: > 0 } window)
+        {
+            settings = settings with { Window = int.Parse(window, CultureInfo.InvariantCulture) };
+        }
+
+        return settings;
+    }
+
     private static Command ExchangePeer()
     {
         var command = new Command("exchange-peer", "The far end of bench exchange.");
@@ -104,7 +121,7 @@ internal static class BenchCommand
         {
             TorchRuntime.EnsureLoaded();
             var system = ActorSystem.Create("bench", RemoteConfig());
-            var bulk = system.ActorOf(BulkSender.Props(BulkSenderSettings.Default), "bulk");
+            var bulk = system.ActorOf(BulkSender.Props(BenchBulkSettings()), "bulk");
             system.ActorOf(Props.Create(() => new Echo(bulk)), "echo");
             var listener = new TcpListener(IPAddress.Loopback, 0);
             listener.Start();
@@ -252,7 +269,7 @@ internal static class BenchCommand
             var tcpPort = int.Parse(ports[2], CultureInfo.InvariantCulture);
 
             var system = ActorSystem.Create("bench", RemoteConfig());
-            var bulk = system.ActorOf(BulkSender.Props(BulkSenderSettings.Default), "bulk");
+            var bulk = system.ActorOf(BulkSender.Props(BenchBulkSettings()), "bulk");
             var sink = system.ActorOf(Props.Create(() => new Sink()), "sink");
             var echo = await system.ActorSelection($"akka.tcp://bench@127.0.0.1:{akkaPort}/user/echo").ResolveOne(TimeSpan.FromSeconds(20)).ConfigureAwait(false);
             await echo.Ask<string>("hello", TimeSpan.FromSeconds(20)).ConfigureAwait(false);

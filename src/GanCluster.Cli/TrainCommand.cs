@@ -28,11 +28,12 @@ internal static class TrainCommand
         var device = new Option<string?>("--device") { Description = "Override the device: auto, cpu, cuda, cuda:N." };
         var checkpointInterval = new Option<int?>("--checkpoint-interval") { Description = "Override the checkpoint interval in rounds." };
         var logEvery = new Option<int>("--log-every") { Description = "Log and record metrics every N rounds.", DefaultValueFactory = _ => 50 };
+        var torchThreads = new Option<int?>("--torch-threads") { Description = "Threads TorchSharp may use per operation (default one per core)." };
         var evalSamples = new Option<int>("--eval-samples") { Description = "Samples for the final evaluation (0 = skip).", DefaultValueFactory = _ => 10_000 };
 
         var command = new Command("train", "Train an experiment.")
         {
-            experiment, local, rounds, seed, output, resume, k, batch, device, checkpointInterval, logEvery, evalSamples,
+            experiment, local, rounds, seed, output, resume, k, batch, device, checkpointInterval, logEvery, evalSamples, torchThreads,
         };
         command.SetAction((parse, cancellation) =>
         {
@@ -56,6 +57,18 @@ internal static class TrainCommand
                     CheckpointInterval = parse.GetValue(checkpointInterval) ?? spec.CheckpointInterval,
                 };
                 SpecValidator.ThrowIfInvalid(spec);
+                if (parse.GetValue(torchThreads) is { } threads)
+                {
+                    if (threads < 1)
+                    {
+                        log.Error("--torch-threads: {Threads} is not a thread count; use a whole number from 1 up (default: one per core)", threads);
+                        return Task.FromResult(2);
+                    }
+
+                    TorchRuntime.EnsureLoaded();
+                    TorchSharp.torch.set_num_threads(threads);
+                }
+
                 var folder = parse.GetValue(output) ?? Path.Combine("runs", $"{spec.Name}-seed{spec.Seed}");
                 var options = new LocalRunOptions(folder, parse.GetValue(resume), Math.Max(1, parse.GetValue(logEvery)), parse.GetValue(evalSamples));
                 var final = new LocalRun(spec, options, new LoggingObserver(log)).Run(cancellation);

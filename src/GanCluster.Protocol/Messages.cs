@@ -146,6 +146,22 @@ public sealed record AssignExperiment(long Incarnation, ExperimentId Id, string 
     public override int GetHashCode() => HashCode.Combine(Id, Role, NextRound);
 }
 
+/// <summary>
+/// The generator asks its discriminator peer (over remoting) for the dedicated exchange stream of an experiment: a
+/// TCP connection between the two workers, apart from remoting's, that carries the fake batches, acknowledgements
+/// and gradients of the schedule.
+/// </summary>
+public sealed record OpenExchangeChannel(ExperimentId Id) : IWorkerProtocol;
+
+/// <summary>
+/// The discriminator's answer: where its exchange listener is and the token the generator must present as the first
+/// frame. Port 0 means this node has no listener (the channel is switched off, or TLS is on): keep using remoting.
+/// </summary>
+public sealed record ExchangeChannelOffer(ExperimentId Id, string Host, int Port, string Token) : IWorkerProtocol;
+
+/// <summary>The first frame on an exchange connection: which experiment it serves, and the listener's token.</summary>
+public sealed record ExchangeChannelHello(ExperimentId Id, string Token) : IWorkerProtocol;
+
 /// <summary>A worker built its half and is ready at NextRound.</summary>
 public sealed record ExperimentReady(ExperimentId Id, WorkerRole Role, int NextRound) : IWorkerProtocol;
 

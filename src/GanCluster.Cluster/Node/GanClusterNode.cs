@@ -1,4 +1,5 @@
 using Akka.Actor;
+using GanCluster.Cluster.Exchange;
 using Akka.Cluster.Tools.Client;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Cluster.Tools.Singleton;
@@ -104,7 +105,8 @@ public static class GanClusterNode
             system.ActorOf(CoordinatorPresenceWatch.Props(rejoinAfter), "coordinator-presence");
         }
 
-        var workerSettings = new WorkerSettings(proxy, bulk, wire, address, chunkSize, options.TorchThreads);
+        var workerSettings = new WorkerSettings(proxy, bulk, wire, address, chunkSize, options.TorchThreads,
+            ExchangeChannelSettings.FromConfig(config, options.Hostname, options.AdvertisedHostname, tls: options.TlsCertificatePath is not null));
         if (options.HasRole(NodeRole.Generator))
         {
             system.ActorOf(GeneratorWorker.Props(workerSettings), "generator");

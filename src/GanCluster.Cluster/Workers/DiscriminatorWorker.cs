@@ -1,6 +1,10 @@
 using System.Diagnostics;
 using Akka.Actor;
+using System.Net;
+using System.Security.Cryptography;
 using Akka.Event;
+using Akka.Streams;
+using GanCluster.Cluster.Exchange;
 using GanCluster.Protocol;
 using GanCluster.Training.Core;
 using GanCluster.Training.Data;
@@ -31,6 +35,8 @@ public sealed class DiscriminatorWorker : WorkerBase
 
     private sealed record RealPrepared(ExperimentId Id) : INoSerializationVerificationNeeded;
 
+    private sealed record ListenerBound(Akka.Streams.Dsl.Tcp.ServerBinding Binding) : INoSerializationVerificationNeeded;
+
     private DiscriminatorHalf? _half;
     private SampleSet? _data;
     private int _expectedRound;
@@ -38,6 +44,13 @@ public sealed class DiscriminatorWorker : WorkerBase
 
     // Work items handed to the torch thread whose results have not come back yet.
     private int _queued;
+
+    // The exchange channel listener of this node, and the connections generators opened to it (by experiment). A
+    // connection carries messages only after its first frame presented this listener's token.
+    private readonly string _token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
+    private Akka.Streams.Dsl.Tcp.ServerBinding? _binding;
+    private readonly HashSet<IActorRef> _accepted = [];
+    private readonly Dictionary<ExperimentId, IActorRef> _channels = [];
 
     // Batch diversity (for the collapse alarm) is measured on the first D step of every this many rounds: the real
     // and fake batches are both here, and measuring draws no random numbers, so training is unchanged.
@@ -54,7 +67,7 @@ public sealed class DiscriminatorWorker : WorkerBase
             WorkDone();
             if (Current?.Id == f.Id)
             {
-                SendTo(f.ReplyTo, f.Done, 0);
+                Reply(f.Id, f.ReplyTo, f.Done, 0);
                 if (f.Diversity is { } diversity)
                 {
                     Settings.Coordinator.Tell(new WorkerMetrics(f.Id, f.Done.Round,
@@ -67,10 +80,30 @@ public sealed class DiscriminatorWorker : WorkerBase
             WorkDone();
             if (Current?.Id == f.Id)
             {
-                SendTo(f.ReplyTo, f.Feedback, f.Feedback.Gradient.Data.LongLength);
+                Reply(f.Id, f.ReplyTo, f.Feedback, f.Feedback.Gradient.Data.LongLength);
             }
         });
         Receive<RealPrepared>(_ => WorkDone());
+        Receive<ListenerBound>(b =>
+        {
+            _binding = b.Binding;
+            Log.Info("Exchange channel listening on {0}", b.Binding.LocalAddress);
+        });
+        Receive<OpenExchangeChannel>(open =>
+        {
+            var port = _binding?.LocalAddress is IPEndPoint endpoint ? endpoint.Port : 0;
+            Sender.Tell(new ExchangeChannelOffer(open.Id, Settings.Exchange?.PublicHost ?? string.Empty, port, port == 0 ? string.Empty : _token), Self);
+        });
+        Receive<ExchangeInbound>(OnChannelInbound);
+        Receive<ExchangeClosed>(closed =>
+        {
+            _accepted.Remove(closed.Connection);
+            foreach (var id in _channels.Where(c => c.Value.Equals(closed.Connection)).Select(c => c.Key).ToList())
+            {
+                _channels.Remove(id);
+                Log.Info("The exchange channel of experiment {0} closed ({1})", id.Value, closed.Reason);
+            }
+        });
         Receive<TakeCheckpoint>(OnTakeCheckpoint);
         Receive<CheckpointTaken>(t => SendTo(Settings.Coordinator,
             new HalfCheckpoint(t.Id, WorkerRole.Discriminator, t.Round, t.State.Sha256, t.State.Data), t.State.Data.LongLength));
@@ -209,6 +242,50 @@ public sealed class DiscriminatorWorker : WorkerBase
         }
     }
 
+    protected override void PreStart()
+    {
+        base.PreStart();
+        if (Settings.Exchange is { } exchange)
+        {
+            ExchangeChannel.Listen(Context.System, Context.Materializer(), exchange, Self)
+                .PipeTo(Self, success: b => new ListenerBound(b), failure: e => new Status.Failure(new InvalidOperationException($"the exchange channel listener did not start ({e.Message}); exchanges use remoting", e)));
+        }
+    }
+
+    private void OnChannelInbound(ExchangeInbound inbound)
+    {
+        if (inbound.Message is ExchangeChannelHello hello)
+        {
+            if (!CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(hello.Token), System.Text.Encoding.UTF8.GetBytes(_token)))
+            {
+                Log.Warning("Refused an exchange connection for experiment {0}: wrong token", hello.Id.Value);
+                ExchangeChannel.Close(inbound.Connection);
+                return;
+            }
+
+            _accepted.Add(inbound.Connection);
+            _channels[hello.Id] = inbound.Connection;
+            inbound.Connection.Tell(hello, ActorRefs.NoSender);
+        }
+        else if (_accepted.Contains(inbound.Connection))
+        {
+            Self.Forward(inbound.Message);
+        }
+    }
+
+    /// <summary>Answers the generator on its exchange channel when it opened one, else over remoting.</summary>
+    private void Reply(ExperimentId id, IActorRef peer, object message, long payloadBytes)
+    {
+        if (_channels.TryGetValue(id, out var channel))
+        {
+            channel.Tell(message, ActorRefs.NoSender);
+        }
+        else
+        {
+            SendTo(peer, message, payloadBytes);
+        }
+    }
+
     // A result of work queued before the half was dropped may still arrive; the count never goes below zero.
     private void WorkDone() => _queued = Math.Max(0, _queued - 1);
 
@@ -276,6 +353,7 @@ public sealed class DiscriminatorWorker : WorkerBase
 
     protected override void PostStop()
     {
+        _binding?.Unbind();
         DropHalf();
         base.PostStop();
     }

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
+using Akka.Streams;
+using GanCluster.Cluster.Exchange;
 using GanCluster.Protocol;
 using GanCluster.Training.Core;
 using GanCluster.Training.Monitoring;
@@ -27,6 +29,8 @@ public sealed class GeneratorWorker : WorkerBase
 
     private sealed record TorchFailed(ExperimentId Id, int Round, Exception Error) : INoSerializationVerificationNeeded;
 
+    private sealed record ChannelTimedOut(ExperimentId Id) : INoSerializationVerificationNeeded;
+
     private GeneratorHalf? _half;
     private int _nextRound;
     private int _grantedTo;
@@ -41,6 +45,13 @@ public sealed class GeneratorWorker : WorkerBase
     private bool _producing;
     private RoundAccumulator _round = new();
 
+    // The exchange channel to the discriminator: requested once the half is loaded, open (or given up for remoting)
+    // before the generator reports ready, so that no round ever mixes the two paths.
+    private ActorMaterializer? _materializer;
+    private IActorRef? _pendingChannel;
+    private IActorRef? _channel;
+    private bool _awaitingChannel;
+
     public GeneratorWorker(WorkerSettings settings) : base(WorkerRole.Generator, settings)
     {
         Receive<AssignExperiment>(OnAssign);
@@ -53,6 +64,16 @@ public sealed class GeneratorWorker : WorkerBase
         Receive<TakeCheckpoint>(OnTakeCheckpoint);
         Receive<CheckpointTaken>(OnCheckpointTaken);
         Receive<StopExperiment>(OnStop);
+        Receive<ExchangeChannelOffer>(OnChannelOffer);
+        Receive<ExchangeInbound>(OnChannelInbound);
+        Receive<ExchangeClosed>(OnChannelClosed);
+        Receive<ChannelTimedOut>(t =>
+        {
+            if (_awaitingChannel && Current?.Id == t.Id)
+            {
+                UseRemoting($"the discriminator did not open it within {Settings.Exchange!.ConnectTimeout.TotalSeconds:0} s");
+            }
+        });
         Receive<TorchFailed>(f =>
         {
             _busy = false;
@@ -108,7 +129,104 @@ public sealed class GeneratorWorker : WorkerBase
         _half = ready.Half;
         _nextRound = ready.NextRound;
         _grantedTo = ready.NextRound - 1;
-        Settings.Coordinator.Tell(new ExperimentReady(ready.Id, WorkerRole.Generator, ready.NextRound), Self);
+        if (Settings.Exchange is { } exchange)
+        {
+            _awaitingChannel = true;
+            Current.Peer.Tell(new OpenExchangeChannel(ready.Id), Self);
+            Timers.StartSingleTimer("exchange-channel", new ChannelTimedOut(ready.Id), exchange.ConnectTimeout);
+        }
+        else
+        {
+            ReportReady();
+        }
+    }
+
+    private void ReportReady()
+    {
+        _awaitingChannel = false;
+        Timers.Cancel("exchange-channel");
+        Settings.Coordinator.Tell(new ExperimentReady(Current!.Id, WorkerRole.Generator, _nextRound), Self);
+    }
+
+    private void OnChannelOffer(ExchangeChannelOffer offer)
+    {
+        if (!_awaitingChannel || Current?.Id != offer.Id || _pendingChannel is not null)
+        {
+            return;
+        }
+
+        if (offer.Port == 0)
+        {
+            UseRemoting("the discriminator node has no exchange listener");
+            return;
+        }
+
+        _materializer ??= Context.Materializer();
+        var (connection, _) = ExchangeChannel.Connect(Context.System, _materializer, Settings.Exchange!, offer.Host, offer.Port, Self);
+        _pendingChannel = connection;
+        // The discriminator echoes the hello once it accepted the token: only then does the channel carry rounds.
+        connection.Tell(new ExchangeChannelHello(offer.Id, offer.Token), ActorRefs.NoSender);
+        Log.Info("Experiment {0}: connecting the exchange channel to {1}:{2}", offer.Id.Value, offer.Host, offer.Port);
+    }
+
+    private void OnChannelInbound(ExchangeInbound inbound)
+    {
+        if (inbound.Connection.Equals(_channel))
+        {
+            Self.Forward(inbound.Message);
+        }
+        else if (inbound.Connection.Equals(_pendingChannel) && inbound.Message is ExchangeChannelHello hello && hello.Id == Current?.Id && _awaitingChannel)
+        {
+            _channel = _pendingChannel;
+            _pendingChannel = null;
+            Log.Info("Experiment {0}: the exchange with the discriminator runs on the exchange channel", hello.Id.Value);
+            ReportReady();
+        }
+    }
+
+    private void OnChannelClosed(ExchangeClosed closed)
+    {
+        if (closed.Connection.Equals(_pendingChannel))
+        {
+            _pendingChannel = null;
+            if (_awaitingChannel)
+            {
+                UseRemoting(closed.Reason);
+            }
+        }
+        else if (closed.Connection.Equals(_channel))
+        {
+            _channel = null;
+            Log.Warning("The exchange channel closed ({0}); the exchange continues over remoting", closed.Reason);
+        }
+    }
+
+    private void UseRemoting(string reason)
+    {
+        if (_pendingChannel is { } pending)
+        {
+            ExchangeChannel.Close(pending);
+            _pendingChannel = null;
+        }
+
+        Log.Warning("Experiment {0}: no exchange channel ({1}); fake batches and gradients go over remoting", Current!.Id.Value, reason);
+        ReportReady();
+    }
+
+    private void CloseChannels()
+    {
+        foreach (var connection in new[] { _channel, _pendingChannel })
+        {
+            if (connection is not null)
+            {
+                ExchangeChannel.Close(connection);
+            }
+        }
+
+        _channel = null;
+        _pendingChannel = null;
+        _awaitingChannel = false;
+        Timers.Cancel("exchange-channel");
     }
 
     private void OnRunRounds(RunRounds run)
@@ -187,7 +305,15 @@ public sealed class GeneratorWorker : WorkerBase
     {
         var bytes = fake.Samples.Data.LongLength + (fake.Labels?.Data.LongLength ?? 0);
         _round.ExchangeBytes += bytes;
-        SendTo(Current!.Peer, new FakeBatch(fake.Id, fake.Round, fake.Phase, fake.Step, fake.Samples, fake.Labels), bytes);
+        var batch = new FakeBatch(fake.Id, fake.Round, fake.Phase, fake.Step, fake.Samples, fake.Labels);
+        if (_channel is { } channel)
+        {
+            channel.Tell(batch, ActorRefs.NoSender);
+        }
+        else
+        {
+            SendTo(Current!.Peer, batch, bytes);
+        }
     }
 
     private void OnStepDone(DiscriminatorStepDone done)
@@ -319,6 +445,7 @@ public sealed class GeneratorWorker : WorkerBase
         _half = null;
         Current = null;
         _busy = false;
+        CloseChannels();
         if (half is not null)
         {
             Torch.Run(() =>

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using GanCluster.Cluster.Exchange;
 using Akka.Event;
 using GanCluster.Cluster.Transfer;
 using GanCluster.Protocol;
@@ -16,7 +17,8 @@ namespace GanCluster.Cluster.Workers;
 /// <param name="NodeAddress">This node's address, for logs and listings.</param>
 /// <param name="ChunkSize">Messages larger than this go through <see cref="BulkSender"/>.</param>
 /// <param name="TorchThreads">Threads TorchSharp may use per operation on this worker's torch thread; null keeps libtorch's default.</param>
-public sealed record WorkerSettings(IActorRef Coordinator, IActorRef BulkSender, WireSettings Wire, string NodeAddress, int ChunkSize, int? TorchThreads = null);
+/// <param name="Exchange">The exchange channel between the paired workers; null keeps the exchange on remoting.</param>
+public sealed record WorkerSettings(IActorRef Coordinator, IActorRef BulkSender, WireSettings Wire, string NodeAddress, int ChunkSize, int? TorchThreads = null, ExchangeChannelSettings? Exchange = null);
 
 /// <summary>
 /// What generator and discriminator workers share: registration with the coordinator (repeated until it

@@ -74,6 +74,10 @@ public sealed class GanClusterSerializer : SerializerWithStringManifest
         Add<GeneratorFeedback>("GFB", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.Double(m.Loss); w.Double(m.DFake); w.Tensor(m.Gradient); w.Double(m.FeedbackMs); },
             r => new(r.Id(), r.Int(), r.Double(), r.Double(), r.Tensor(), r.Double()));
 
+        Add<OpenExchangeChannel>("XOP", (w, m) => w.Id(m.Id), r => new(r.Id()));
+        Add<ExchangeChannelOffer>("XOF", (w, m) => { w.Id(m.Id); w.String(m.Host); w.Int(m.Port); w.String(m.Token); }, r => new(r.Id(), r.String(), r.Int(), r.String()));
+        Add<ExchangeChannelHello>("XHI", (w, m) => { w.Id(m.Id); w.String(m.Token); }, r => new(r.Id(), r.String()));
+
         Add<MessageChunk>("CHK", (w, m) => { w.Long(m.TransferId); w.Int(m.Index); w.Int(m.Count); w.Int(m.SerializerId); w.String(m.Manifest); w.Bytes(m.Data); },
             r => new(r.Long(), r.Int(), r.Int(), r.Int(), r.String(), r.Bytes()));
         Add<MessageChunkAck>("CKA", (w, m) => { w.Long(m.TransferId); w.Int(m.Index); }, r => new(r.Long(), r.Int()));
