@@ -4,10 +4,12 @@
 #   cluster    the same experiment and seed on three node processes over loopback (coordinator round summaries)
 #   reference  the same models and loop in PyTorch eager (Debian python3-torch, OpenBLAS openmp, same threads)
 #   exchange   round trips of 313,600 / 786,432 / 3,145,728-byte tensor payloads between two ActorSystems in two
-#              processes (GanClusterSerializer, BulkSender, ChunkReceiver, TensorWire) next to a raw loopback socket
-#              with the same framing (4-byte length + payload) and the same tensor copies
+#              processes: on the workers' exchange channel (Akka.Streams TCP, GanClusterSerializer, TensorWire), on
+#              remoting (BulkSender, ChunkReceiver), and on a raw loopback socket with the same framing (4-byte length +
+#              payload) and the same tensor copies
 #   checkpoint DCGAN 64x64, both halves with Adam state: take, store (SQLite store), restore
-#   health     p99 of a small ping between the two processes, idle and while 4 x 3 MiB round trips are in flight
+#   health     p99 of a small remoting ping between the two processes, idle and while 4 x 3 MiB round trips are in
+#              flight (on the exchange channel, and on remoting)
 # Each figure: min / median / max over repeats (windows); ratios use medians. Steps/s windows: MLP 100 rounds,
 # DCGAN 10 rounds; the first window of each run is a warm-up and is dropped.
 # Usage: scripts/bench.sh [output.json]    (env REPEATS, default 5; MLP_WINDOW / DCGAN_WINDOW rounds per window,
@@ -185,7 +187,8 @@ res = {
     "exchange": [],
 }
 if ex:
-    res["health"] = {"ping_median_idle_ms": stats(ex["health"].get("ping_median_idle_ms", [])), "ping_p99_idle_ms": stats(ex["health"]["ping_p99_idle_ms"]), "ping_p99_bulk_ms": stats(ex["health"]["ping_p99_bulk_ms"]), "bulk": ex["health"]["bulk"]}
+    res["health"] = {"ping_median_idle_ms": stats(ex["health"].get("ping_median_idle_ms", [])), "ping_p99_idle_ms": stats(ex["health"]["ping_p99_idle_ms"]), "ping_p99_bulk_ms": stats(ex["health"]["ping_p99_bulk_ms"]),
+                     "ping_p99_channel_bulk_ms": stats(ex["health"].get("ping_p99_channel_bulk_ms", [])), "bulk": ex["health"]["bulk"]}
 if ck:
     res["checkpoint"] = {"bytes": ck["bytes"], **{k: stats(ck[k]) for k in ("take_ms", "store_ms", "restore_ms", "store_plus_restore_ms")}}
 if torch_:
@@ -208,9 +211,10 @@ for name, preset, window, tkey in (("mlp", "mlp-mnist batch 100", mlp_window, "m
         m["ratio_local_over_pytorch"] = m["local"]["steps_per_s"]["median"] / m["pytorch"]["steps_per_s"]["median"]
     res["models"][name] = m
 for e in (ex or {}).get("exchange", []):
-    a, r = stats(e["akka_mb_s"]), stats(e["raw_mb_s"])
-    res["exchange"].append({"bytes": e["bytes"], "akka_mb_s": a, "akka_rtt_ms": stats(e["akka_rtt_ms"]),
-        "raw_tcp_mb_s": r, "raw_tcp_rtt_ms": stats(e["raw_rtt_ms"]), "ratio_akka_over_raw": a["median"] / r["median"],
+    a, c, r = stats(e["akka_mb_s"]), stats(e["channel_mb_s"]), stats(e["raw_mb_s"])
+    res["exchange"].append({"bytes": e["bytes"], "channel_mb_s": c, "channel_rtt_ms": stats(e["channel_rtt_ms"]),
+        "akka_mb_s": a, "akka_rtt_ms": stats(e["akka_rtt_ms"]),
+        "raw_tcp_mb_s": r, "raw_tcp_rtt_ms": stats(e["raw_rtt_ms"]), "ratio_channel_over_raw": c["median"] / r["median"], "ratio_akka_over_raw": a["median"] / r["median"],
         "profile": {"client_gc_pause_ms_per_rt": stats(e.get("client_gc_pause_ms_per_rt", [])),
                     "client_gen2_gcs_per_rt": stats(e.get("client_gen2_gcs_per_rt", [])),
                     "serializer_to_binary_ms": e.get("serializer_to_binary_ms"), "serializer_from_binary_ms": e.get("serializer_from_binary_ms")}})
@@ -226,16 +230,18 @@ def r(v, p):
 print(f"GanCluster bench {res['when']}  ({res['machine']['cores']} cores, {repeats} repeats; min / median / max; worker options: {res['worker_args'] or 'none'})")
 print()
 print(f"{'model':<22}{'local steps/s':>24}{'local-share steps/s':>24}{'cluster steps/s':>24}{'pytorch steps/s':>24}{'cluster/local':>15}{'cluster/share':>15}{'local/pytorch':>15}")
-for m in res["models"].values():
+for m in (m for m in res["models"].values() if len(m) > 2):
     print(f"{m['preset']:<22}{g(m, 'local', 'steps_per_s'):>24}{g(m, 'local_share', 'steps_per_s'):>24}{g(m, 'cluster', 'steps_per_s'):>24}{g(m, 'pytorch', 'steps_per_s'):>24}"
           f"{r(m.get('ratio_cluster_over_local'), 3):>15}{r(m.get('ratio_cluster_over_local_share'), 3):>15}{r(m.get('ratio_local_over_pytorch'), 2):>15}")
 print(f"  (local-share: the local trainer with {max(1, (os.cpu_count() or 2) // 2)} torch thread(s), what each worker of the cluster gets on this machine)")
 if res["exchange"]:
     print()
-    print(f"{'payload bytes':<16}{'akka MB/s':>26}{'akka rtt ms':>24}{'raw tcp MB/s':>26}{'raw rtt ms':>22}{'akka/raw':>10}")
+    print(f"{'payload bytes':<16}{'channel MB/s':>22}{'channel rtt ms':>22}{'remoting MB/s':>20}{'remoting rtt ms':>24}{'raw tcp MB/s':>24}{'raw rtt ms':>22}{'channel/raw':>13}{'remoting/raw':>14}")
     for e in res["exchange"]:
-        print(f"{e['bytes']:<16}{f(e['akka_mb_s'], 0):>26}{f(e['akka_rtt_ms'], 2):>24}{f(e['raw_tcp_mb_s'], 0):>26}{f(e['raw_tcp_rtt_ms'], 3):>22}{e['ratio_akka_over_raw']:>10.3f}")
-    print("  (MB/s counts both directions of a round trip, 1 MB = 1e6 bytes)")
+        print(f"{e['bytes']:<16}{f(e['channel_mb_s'], 0):>22}{f(e['channel_rtt_ms'], 3):>22}{f(e['akka_mb_s'], 0):>20}{f(e['akka_rtt_ms'], 2):>24}{f(e['raw_tcp_mb_s'], 0):>24}{f(e['raw_tcp_rtt_ms'], 3):>22}"
+              f"{e['ratio_channel_over_raw']:>13.3f}{e['ratio_akka_over_raw']:>14.3f}")
+    print("  (channel: the workers' exchange channel, Akka.Streams TCP; remoting: Akka.Remote with the bulk sender's chunks;")
+    print("   MB/s counts both directions of a round trip, 1 MB = 1e6 bytes)")
     for e in res["exchange"]:
         p = e["profile"]
         if p["client_gc_pause_ms_per_rt"]:
@@ -248,9 +254,10 @@ if "checkpoint" in res:
           f"restore {f(c['restore_ms'], 0)} ms, store+restore {f(c['store_plus_restore_ms'], 0)} ms")
 if "health" in res:
     h = res["health"]
-    print(f"health ping: idle median {f(h['ping_median_idle_ms'], 2) if h['ping_median_idle_ms'] else '-'} ms, p99 idle {f(h['ping_p99_idle_ms'])} ms, during bulk ({h['bulk']}) {f(h['ping_p99_bulk_ms'])} ms")
+    print(f"health ping (remoting): idle median {f(h['ping_median_idle_ms'], 2)} ms, p99 idle {f(h['ping_p99_idle_ms'])} ms; p99 during bulk ({h['bulk']}) "
+          f"on the exchange channel {f(h['ping_p99_channel_bulk_ms'])} ms, on remoting {f(h['ping_p99_bulk_ms'])} ms")
 print()
-for name, m in res["models"].items():
+for name, m in ((n, m) for n, m in res["models"].items() if len(m) > 2):
     print(f"phases of the last round ({name}): local {m.get('local', {}).get('last_round_phases_ms', '-')}; cluster {m.get('cluster', {}).get('last_round_phases_ms', '-')}")
 json.dump(res, open(out, "w"), indent=2)
 print(f"\nwritten: {out}")

@@ -6,6 +6,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using Akka.Actor;
+using Akka.Streams;
+using GanCluster.Cluster.Exchange;
 using Akka.Configuration;
 using GanCluster.Cluster.Transfer;
 using GanCluster.Cluster.Workers;
@@ -84,16 +86,22 @@ internal static class BenchCommand
                     Self.Forward(m);
                 }
             });
-            Receive<FakeBatch>(OnBatch);
+            Receive<FakeBatch>(batch => _bulk.Tell(new BulkSend(_client!, Reply(batch)), Self));
+            Receive<ExchangeInbound>(inbound =>
+            {
+                if (inbound.Message is FakeBatch batch)
+                {
+                    inbound.Connection.Tell(Reply(batch), ActorRefs.NoSender);
+                }
+            });
         }
 
-        private void OnBatch(FakeBatch batch)
+        private static GeneratorFeedback Reply(FakeBatch batch)
         {
             // What a discriminator does with the bytes: into a tensor, and a same-sized gradient back out.
             using var scope = NewDisposeScope();
             var tensor = TensorWire.ToTensor(batch.Samples);
-            var reply = new GeneratorFeedback(batch.Id, batch.Round, 0, 0, Payload(tensor), 0);
-            _bulk.Tell(new BulkSend(_client!, reply), Self);
+            return new GeneratorFeedback(batch.Id, batch.Round, 0, 0, Payload(tensor), 0);
         }
     }
 
@@ -114,6 +122,8 @@ internal static class BenchCommand
         return settings;
     }
 
+    private static readonly ExchangeChannelSettings BenchExchangeSettings = new("127.0.0.1", "127.0.0.1", 0, 256 << 20, TimeSpan.FromSeconds(10));
+
     private static Command ExchangePeer()
     {
         var command = new Command("exchange-peer", "The far end of bench exchange.");
@@ -122,11 +132,12 @@ internal static class BenchCommand
             TorchRuntime.EnsureLoaded();
             var system = ActorSystem.Create("bench", RemoteConfig());
             var bulk = system.ActorOf(BulkSender.Props(BenchBulkSettings()), "bulk");
-            system.ActorOf(Props.Create(() => new Echo(bulk)), "echo");
+            var echo = system.ActorOf(Props.Create(() => new Echo(bulk)), "echo");
+            var binding = await ExchangeChannel.Listen(system, system.Materializer(), BenchExchangeSettings, echo).ConfigureAwait(false);
             var listener = new TcpListener(IPAddress.Loopback, 0);
             listener.Start();
             var address = ((ExtendedActorSystem)system).Provider.DefaultAddress;
-            Console.WriteLine($"READY {address.Port} {((IPEndPoint)listener.LocalEndpoint).Port}");
+            Console.WriteLine($"READY {address.Port} {((IPEndPoint)listener.LocalEndpoint).Port} {((IPEndPoint)binding.LocalAddress).Port}");
             Console.Out.Flush();
             var server = new Thread(() => RawEchoServer(listener)) { IsBackground = true };
             server.Start();
@@ -216,6 +227,18 @@ internal static class BenchCommand
                     tcs.TrySetResult();
                 }
             });
+            Receive<ExchangeInbound>(inbound =>
+            {
+                if (inbound.Message is GeneratorFeedback f && Pending.TryRemove(f.Round, out var tcs))
+                {
+                    using (NewDisposeScope())
+                    {
+                        TensorWire.ToTensor(f.Gradient);
+                    }
+
+                    tcs.TrySetResult();
+                }
+            });
             Receive<string>(s =>
             {
                 if (Pings.TryRemove(s, out var tcs))
@@ -267,6 +290,7 @@ internal static class BenchCommand
             var ports = line.Split(' ');
             var akkaPort = int.Parse(ports[1], CultureInfo.InvariantCulture);
             var tcpPort = int.Parse(ports[2], CultureInfo.InvariantCulture);
+            var channelPort = int.Parse(ports[3], CultureInfo.InvariantCulture);
 
             var system = ActorSystem.Create("bench", RemoteConfig());
             var bulk = system.ActorOf(BulkSender.Props(BenchBulkSettings()), "bulk");
@@ -276,6 +300,8 @@ internal static class BenchCommand
             // The echo replies to whoever said hello last: make that the sink.
             echo.Tell("hello", sink);
             await Task.Delay(200).ConfigureAwait(false);
+            var (channel, connected) = ExchangeChannel.Connect(system, system.Materializer(), BenchExchangeSettings, "127.0.0.1", channelPort, sink);
+            await connected.ConfigureAwait(false);
 
             using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             // Same socket buffers as remoting (base.conf: 4 MiB).
@@ -293,6 +319,8 @@ internal static class BenchCommand
                 var gcPauseMsPerRt = new List<double>();
                 var gen2PerRt = new List<double>();
                 var akkaMbs = new List<double>();
+                var channelRtt = new List<double>();
+                var channelMbs = new List<double>();
                 var rawRtt = new List<double>();
                 var rawMbs = new List<double>();
                 var sendBuffer = new byte[size];
@@ -307,6 +335,17 @@ internal static class BenchCommand
                     var start = Stopwatch.GetTimestamp();
                     var batch = new FakeBatch(new ExperimentId("exp-bench0000"), id, Phase.Generator, 0, Payload(tensor), null);
                     bulk.Tell(new BulkSend(echo, batch), sink);
+                    await tcs.Task.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+                    return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                }
+
+                async Task<double> ChannelRoundTrip()
+                {
+                    var id = ++round;
+                    var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    Sink.Pending[id] = tcs;
+                    var start = Stopwatch.GetTimestamp();
+                    channel.Tell(new FakeBatch(new ExperimentId("exp-bench0000"), id, Phase.Generator, 0, Payload(tensor), null), ActorRefs.NoSender);
                     await tcs.Task.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
                     return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
                 }
@@ -327,6 +366,7 @@ internal static class BenchCommand
                 for (var i = 0; i < 20; i++)
                 {
                     await AkkaRoundTrip().ConfigureAwait(false);
+                    await ChannelRoundTrip().ConfigureAwait(false);
                     RawRoundTrip();
                 }
 
@@ -347,6 +387,15 @@ internal static class BenchCommand
                     gen2PerRt.Add((GC.CollectionCount(2) - gen2) / (double)rtts.Count);
                     akkaRtt.Add(Median(rtts));
                     akkaMbs.Add(2.0 * size * rtts.Count / watch.Elapsed.TotalSeconds / 1e6);
+                    rtts.Clear();
+                    watch.Restart();
+                    while (watch.Elapsed < duration)
+                    {
+                        rtts.Add(await ChannelRoundTrip().ConfigureAwait(false));
+                    }
+
+                    channelRtt.Add(Median(rtts));
+                    channelMbs.Add(2.0 * size * rtts.Count / watch.Elapsed.TotalSeconds / 1e6);
                     rtts.Clear();
                     watch.Restart();
                     while (watch.Elapsed < duration)
@@ -383,6 +432,8 @@ internal static class BenchCommand
                     serializer_from_binary_ms = Median(fromBinary),
                     akka_rtt_ms = akkaRtt,
                     akka_mb_s = akkaMbs,
+                    channel_rtt_ms = channelRtt,
+                    channel_mb_s = channelMbs,
                     raw_rtt_ms = rawRtt,
                     raw_mb_s = rawMbs,
                 });
@@ -412,6 +463,7 @@ internal static class BenchCommand
             var idle = new List<double>();
             var idleMedian = new List<double>();
             var busy = new List<double>();
+            var busyChannel = new List<double>();
             var healthRepeats = Math.Max(3, parse.GetValue(repeats) / 2 + 1);
             using var big = rand(3145728 / 4);
             for (var r = 0; r < healthRepeats; r++)
@@ -419,29 +471,41 @@ internal static class BenchCommand
                 var idlePings = await Pings(TimeSpan.FromSeconds(1.5)).ConfigureAwait(false);
                 idle.Add(Percentile(idlePings, 0.99));
                 idleMedian.Add(Median(idlePings));
-                using var stop = new CancellationTokenSource();
-                var flows = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+                // Bulk through remoting (chunked, as without the exchange channel), then through the exchange channel.
+                foreach (var (viaChannel, results99) in new[] { (false, busy), (true, busyChannel) })
                 {
-                    while (!stop.IsCancellationRequested)
+                    using var stop = new CancellationTokenSource();
+                    var flows = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
                     {
-                        var id = Interlocked.Increment(ref round);
-                        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                        Sink.Pending[id] = tcs;
-                        var batch = new FakeBatch(new ExperimentId("exp-bench0000"), id, Phase.Generator, 0, Payload(big), null);
-                        bulk.Tell(new BulkSend(echo, batch), sink);
-                        await tcs.Task.WaitAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
-                    }
-                })).ToList();
-                await Task.Delay(300).ConfigureAwait(false);
-                busy.Add(Percentile(await Pings(TimeSpan.FromSeconds(3)).ConfigureAwait(false), 0.99));
-                await stop.CancelAsync().ConfigureAwait(false);
-                await Task.WhenAll(flows).ConfigureAwait(false);
+                        while (!stop.IsCancellationRequested)
+                        {
+                            var id = Interlocked.Increment(ref round);
+                            var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                            Sink.Pending[id] = tcs;
+                            var batch = new FakeBatch(new ExperimentId("exp-bench0000"), id, Phase.Generator, 0, Payload(big), null);
+                            if (viaChannel)
+                            {
+                                channel.Tell(batch, ActorRefs.NoSender);
+                            }
+                            else
+                            {
+                                bulk.Tell(new BulkSend(echo, batch), sink);
+                            }
+
+                            await tcs.Task.WaitAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+                        }
+                    })).ToList();
+                    await Task.Delay(300).ConfigureAwait(false);
+                    results99.Add(Percentile(await Pings(TimeSpan.FromSeconds(3)).ConfigureAwait(false), 0.99));
+                    await stop.CancelAsync().ConfigureAwait(false);
+                    await Task.WhenAll(flows).ConfigureAwait(false);
+                }
             }
 
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 exchange = results,
-                health = new { ping_median_idle_ms = idleMedian, ping_p99_idle_ms = idle, ping_p99_bulk_ms = busy, bulk = "4 x 3 MiB round trips in flight" },
+                health = new { ping_median_idle_ms = idleMedian, ping_p99_idle_ms = idle, ping_p99_bulk_ms = busy, ping_p99_channel_bulk_ms = busyChannel, bulk = "4 x 3 MiB round trips in flight" },
             }));
             peer.StandardInput.Close();
             await system.Terminate().ConfigureAwait(false);

@@ -124,6 +124,7 @@ public sealed class GanClusterSerializerSpecs : Akka.TestKit.Xunit2.TestKit
             [typeof(RoundCompleted)] = "RND", [typeof(TakeCheckpoint)] = "TCK", [typeof(HalfCheckpoint)] = "HCK",
             [typeof(SampleGridImage)] = "GRD", [typeof(StopExperiment)] = "STP", [typeof(ExperimentStopped)] = "STD",
             [typeof(WorkerFailure)] = "WFL", [typeof(GetWorkerStatus)] = "WSQ", [typeof(WorkerStatus)] = "WST",
+            [typeof(OpenExchangeChannel)] = "XOP", [typeof(ExchangeChannelOffer)] = "XOF", [typeof(ExchangeChannelHello)] = "XHI",
             [typeof(FakeBatch)] = "FAK", [typeof(DiscriminatorStepDone)] = "DSD", [typeof(GeneratorFeedback)] = "GFB",
             [typeof(MessageChunk)] = "CHK", [typeof(MessageChunkAck)] = "CKA",
             [typeof(WorkerMetrics)] = "WMT", [typeof(GetAlarms)] = "ALQ", [typeof(AlarmList)] = "ALR",

@@ -81,7 +81,7 @@ public static class ExchangeChannel
     public static (IActorRef Connection, Task Connected) Connect(ActorSystem system, IMaterializer materializer, ExchangeChannelSettings settings, string host, int port, IActorRef recipient)
     {
         var (connection, outbound) = Outbound(materializer);
-        var tcp = system.TcpStream().OutgoingConnection(new DnsEndPoint(host, port), connectionTimeout: settings.ConnectTimeout);
+        var tcp = system.TcpStream().OutgoingConnection(new DnsEndPoint(host, port), halfClose: false, connectionTimeout: settings.ConnectTimeout);
         var (connected, closed) = outbound
             .Via(ExchangeFraming.Encoder(system, settings.MaximumFrameSize))
             .ViaMaterialized(tcp, Keep.Right)
