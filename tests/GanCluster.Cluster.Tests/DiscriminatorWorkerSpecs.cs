@@ -103,8 +103,19 @@ public sealed class DiscriminatorWorkerSpecs : TestKit
         peer.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
 
         worker.Tell(Fake(1, Phase.Discriminator, 0), peer.Ref);
-        Assert.Equal(0, peer.ExpectMsg<DiscriminatorStepDone>(TimeSpan.FromSeconds(10)).Step);
-        worker.Tell(Fake(1, Phase.Discriminator, 0), peer.Ref);            // a repeat of the step just applied
+        var first = peer.ExpectMsg<DiscriminatorStepDone>(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, first.Step);
+
+        // A repeat of the step just applied (a generator whose exchange channel closed sends unanswered batches
+        // again) is answered with the same acknowledgement and not applied twice: step 1 is still the next one.
+        worker.Tell(Fake(1, Phase.Discriminator, 0), peer.Ref);
+        Assert.Equal(first, peer.ExpectMsg<DiscriminatorStepDone>(TimeSpan.FromSeconds(10)));
+        worker.Tell(Fake(1, Phase.Discriminator, 1), peer.Ref);
+        Assert.Equal(1, peer.ExpectMsg<DiscriminatorStepDone>(TimeSpan.FromSeconds(10)).Step);
+        worker.Tell(Fake(1, Phase.Generator, 0), peer.Ref);
+        var feedback = peer.ExpectMsg<GeneratorFeedback>(TimeSpan.FromSeconds(10));
+        worker.Tell(Fake(1, Phase.Generator, 0), peer.Ref);
+        Assert.Equal(feedback, peer.ExpectMsg<GeneratorFeedback>(TimeSpan.FromSeconds(10)));
         peer.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
     }
 

@@ -52,6 +52,11 @@ public sealed class DiscriminatorWorker : WorkerBase
     private readonly HashSet<IActorRef> _accepted = [];
     private readonly Dictionary<ExperimentId, IActorRef> _channels = [];
 
+    // The answers of the current and the previous round by (round, phase, step; feedback has step -1): a generator whose
+    // exchange channel closed mid-round sends its unanswered batches again, and a batch already worked on is answered
+    // from here instead of being applied twice.
+    private readonly Dictionary<(int Round, Phase Phase, int Step), object> _answers = [];
+
     // Batch diversity (for the collapse alarm) is measured on the first D step of every this many rounds: the real
     // and fake batches are both here, and measuring draws no random numbers, so training is unchanged.
     private readonly int _diversityEvery;
@@ -67,6 +72,7 @@ public sealed class DiscriminatorWorker : WorkerBase
             WorkDone();
             if (Current?.Id == f.Id)
             {
+                Remember((f.Done.Round, Phase.Discriminator, f.Done.Step), f.Done);
                 Reply(f.Id, f.ReplyTo, f.Done, 0);
                 if (f.Diversity is { } diversity)
                 {
@@ -80,6 +86,7 @@ public sealed class DiscriminatorWorker : WorkerBase
             WorkDone();
             if (Current?.Id == f.Id)
             {
+                Remember((f.Feedback.Round, Phase.Generator, -1), f.Feedback);
                 Reply(f.Id, f.ReplyTo, f.Feedback, f.Feedback.Gradient.Data.LongLength);
             }
         });
@@ -192,6 +199,14 @@ public sealed class DiscriminatorWorker : WorkerBase
         var expectedPhase = _expectedStep < k ? Phase.Discriminator : Phase.Generator;
         if (batch.Round != _expectedRound || batch.Phase != expectedPhase || (expectedPhase == Phase.Discriminator && batch.Step != _expectedStep))
         {
+            if (_answers.TryGetValue((batch.Round, batch.Phase, batch.Phase == Phase.Discriminator ? batch.Step : -1), out var answer))
+            {
+                Log.Info("Answered a repeated fake batch of experiment {0} (round {1} {2} step {3}) again", batch.Id.Value, batch.Round, batch.Phase, batch.Step);
+                Reply(batch.Id, Current.Peer, answer, answer is GeneratorFeedback f ? f.Gradient.Data.LongLength : 0);
+                return;
+            }
+
+
             Log.Warning("Dropped an out-of-order fake batch of experiment {0}: {1}", batch.Id.Value,
                 $"round {batch.Round} {batch.Phase} step {batch.Step}; expected round {_expectedRound} {expectedPhase} step {_expectedStep}");
             return;
@@ -286,6 +301,16 @@ public sealed class DiscriminatorWorker : WorkerBase
         }
     }
 
+    private void Remember((int Round, Phase Phase, int Step) key, object answer)
+    {
+        foreach (var old in _answers.Keys.Where(k => k.Round < key.Round - 1).ToList())
+        {
+            _answers.Remove(old);
+        }
+
+        _answers[key] = answer;
+    }
+
     // A result of work queued before the half was dropped may still arrive; the count never goes below zero.
     private void WorkDone() => _queued = Math.Max(0, _queued - 1);
 
@@ -340,6 +365,7 @@ public sealed class DiscriminatorWorker : WorkerBase
         _data = null;
         Current = null;
         _queued = 0;
+        _answers.Clear();
         if (half is not null || data is not null)
         {
             Torch.Run(() =>

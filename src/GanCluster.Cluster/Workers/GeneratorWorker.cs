@@ -52,6 +52,11 @@ public sealed class GeneratorWorker : WorkerBase
     private IActorRef? _channel;
     private bool _awaitingChannel;
 
+    // This round's batches as sent, until the discriminator answered them: a channel that closes mid-round may have
+    // lost some, so they are sent again over remoting (the discriminator answers a repeated batch from its cache).
+    private readonly List<FakeBatch> _sent = [];
+    private bool _feedbackReceived;
+
     public GeneratorWorker(WorkerSettings settings) : base(WorkerRole.Generator, settings)
     {
         Receive<AssignExperiment>(OnAssign);
@@ -197,7 +202,14 @@ public sealed class GeneratorWorker : WorkerBase
         else if (closed.Connection.Equals(_channel))
         {
             _channel = null;
-            Log.Warning("The exchange channel closed ({0}); the exchange continues over remoting", closed.Reason);
+            var unanswered = _busy
+                ? _sent.Where(b => b.Phase == Phase.Discriminator ? b.Step >= _acknowledged : !_feedbackReceived).ToList()
+                : [];
+            Log.Warning("The exchange channel closed ({0}); the exchange continues over remoting, {1} unanswered batches sent again", closed.Reason, unanswered.Count);
+            foreach (var batch in unanswered)
+            {
+                SendTo(Current!.Peer, batch, batch.Samples.Data.LongLength + (batch.Labels?.Data.LongLength ?? 0));
+            }
         }
     }
 
@@ -255,6 +267,8 @@ public sealed class GeneratorWorker : WorkerBase
         _produced = 0;
         _acknowledged = 0;
         _producing = false;
+        _feedbackReceived = false;
+        _sent.Clear();
         _round = new RoundAccumulator { Watch = Stopwatch.StartNew() };
         ProduceNext();
     }
@@ -306,6 +320,7 @@ public sealed class GeneratorWorker : WorkerBase
         var bytes = fake.Samples.Data.LongLength + (fake.Labels?.Data.LongLength ?? 0);
         _round.ExchangeBytes += bytes;
         var batch = new FakeBatch(fake.Id, fake.Round, fake.Phase, fake.Step, fake.Samples, fake.Labels);
+        _sent.Add(batch);
         if (_channel is { } channel)
         {
             channel.Tell(batch, ActorRefs.NoSender);
@@ -349,6 +364,7 @@ public sealed class GeneratorWorker : WorkerBase
             return;
         }
 
+        _feedbackReceived = true;
         _round.GLoss = feedback.Loss;
         _round.FeedbackMs = feedback.FeedbackMs;
         _round.ExchangeBytes += feedback.Gradient.Data.LongLength;

@@ -113,6 +113,36 @@ public sealed class ExchangeChannelSpecs : TestKit
         coordinator.FishForMessage(m => m is ExperimentReady { Role: WorkerRole.Generator }, TimeSpan.FromSeconds(10));
     }
 
+    [Fact]
+    public async Task A_generator_whose_channel_closes_mid_round_sends_the_unanswered_batches_again_over_remoting()
+    {
+        // The test plays the discriminator's listener.
+        var listener = CreateTestProbe();
+        var binding = await ExchangeChannel.Listen(Sys, Sys.Materializer(), Channel, listener.Ref);
+        var coordinator = CreateTestProbe();
+        var peer = CreateTestProbe();
+        var generator = StartWorker(WorkerRole.Generator, coordinator, peer.Ref, Channel, SpecConfig.ToySpec(k: 1));
+        peer.ExpectMsg<OpenExchangeChannel>(TimeSpan.FromSeconds(20));
+        peer.Reply(new ExchangeChannelOffer(Id, "127.0.0.1", ((System.Net.IPEndPoint)binding.LocalAddress).Port, "token"));
+        var hello = listener.ExpectMsg<ExchangeInbound>(TimeSpan.FromSeconds(10));
+        hello.Connection.Tell(hello.Message, ActorRefs.NoSender);
+        coordinator.FishForMessage(m => m is ExperimentReady, TimeSpan.FromSeconds(10));
+
+        generator.Tell(new RunRounds(1, Id, 1, 1), coordinator.Ref);
+        var forD = (FakeBatch)listener.ExpectMsg<ExchangeInbound>(TimeSpan.FromSeconds(10)).Message;
+        var forG = (FakeBatch)listener.ExpectMsg<ExchangeInbound>(TimeSpan.FromSeconds(10)).Message;
+        Assert.Equal((Phase.Discriminator, Phase.Generator), (forD.Phase, forG.Phase));
+        hello.Connection.Tell(new DiscriminatorStepDone(Id, 1, 0, 1.0, 0.5, 0.5, 1.0), ActorRefs.NoSender);
+        listener.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        ExchangeChannel.Close(hello.Connection);
+
+        // Step 0 was acknowledged; the generator-phase batch was not answered, so it comes again over remoting.
+        Assert.Equal(forG, peer.ExpectMsg<FakeBatch>(TimeSpan.FromSeconds(10)));
+        peer.Reply(new GeneratorFeedback(Id, 1, 0.7, 0.4, new TensorPayload(TensorDType.Float32, forG.Samples.Shape, new byte[forG.Samples.Data.Length]), 1.0));
+        Assert.Equal(1, coordinator.FishForMessage<RoundCompleted>(_ => true, TimeSpan.FromSeconds(10)).Metrics.Round);
+        await binding.Unbind();
+    }
+
     private IActorRef StartWorker(WorkerRole role, TestProbe coordinator, IActorRef peer, ExchangeChannelSettings? exchange, ExperimentSpec? spec = null)
     {
         var settings = new WorkerSettings(coordinator.Ref, Sys.ActorOf(BulkSender.Props(1 << 20)), SpecConfig.Wire, "test-node", 1 << 20, Exchange: exchange);
