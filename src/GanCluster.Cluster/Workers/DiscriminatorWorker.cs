@@ -37,6 +37,8 @@ public sealed class DiscriminatorWorker : WorkerBase
 
     private sealed record ListenerBound(Akka.Streams.Dsl.Tcp.ServerBinding Binding) : INoSerializationVerificationNeeded;
 
+    private sealed record ListenerFailed(Exception Error) : INoSerializationVerificationNeeded;
+
     private DiscriminatorHalf? _half;
     private SampleSet? _data;
     private int _expectedRound;
@@ -50,6 +52,8 @@ public sealed class DiscriminatorWorker : WorkerBase
     private readonly string _token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
     private Akka.Streams.Dsl.Tcp.ServerBinding? _binding;
     private readonly HashSet<IActorRef> _accepted = [];
+    private readonly List<(IActorRef Requester, ExperimentId Id)> _offersWaitingForListener = [];
+    private bool _listenerStarting;
     private readonly Dictionary<ExperimentId, IActorRef> _channels = [];
 
     // The answers of the current and the previous round by (round, phase, step; feedback has step -1): a generator whose
@@ -95,11 +99,21 @@ public sealed class DiscriminatorWorker : WorkerBase
         {
             _binding = b.Binding;
             Log.Info("Exchange channel listening on {0}", b.Binding.LocalAddress);
+            AnswerWaitingOffers();
+        });
+        Receive<ListenerFailed>(f =>
+        {
+            Log.Warning("The exchange channel listener did not start ({0}); exchanges use remoting", f.Error.Message);
+            AnswerWaitingOffers();
         });
         Receive<OpenExchangeChannel>(open =>
         {
-            var port = _binding?.LocalAddress is IPEndPoint endpoint ? endpoint.Port : 0;
-            Sender.Tell(new ExchangeChannelOffer(open.Id, Settings.Exchange?.PublicHost ?? string.Empty, port, port == 0 ? string.Empty : _token), Self);
+            // A generator may ask before the listener is bound (both nodes just started): answer once it is.
+            _offersWaitingForListener.Add((Sender, open.Id));
+            if (!_listenerStarting)
+            {
+                AnswerWaitingOffers();
+            }
         });
         Receive<ExchangeInbound>(OnChannelInbound);
         Receive<ExchangeClosed>(closed =>
@@ -262,9 +276,22 @@ public sealed class DiscriminatorWorker : WorkerBase
         base.PreStart();
         if (Settings.Exchange is { } exchange)
         {
+            _listenerStarting = true;
             ExchangeChannel.Listen(Context.System, Context.Materializer(), exchange, Self)
-                .PipeTo(Self, success: b => new ListenerBound(b), failure: e => new Status.Failure(new InvalidOperationException($"the exchange channel listener did not start ({e.Message}); exchanges use remoting", e)));
+                .PipeTo(Self, success: b => new ListenerBound(b), failure: e => new ListenerFailed(e));
         }
+    }
+
+    private void AnswerWaitingOffers()
+    {
+        _listenerStarting = false;
+        var port = _binding?.LocalAddress is IPEndPoint endpoint ? endpoint.Port : 0;
+        foreach (var (requester, id) in _offersWaitingForListener)
+        {
+            requester.Tell(new ExchangeChannelOffer(id, Settings.Exchange?.PublicHost ?? string.Empty, port, port == 0 ? string.Empty : _token), Self);
+        }
+
+        _offersWaitingForListener.Clear();
     }
 
     private void OnChannelInbound(ExchangeInbound inbound)

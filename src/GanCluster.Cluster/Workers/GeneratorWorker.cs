@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
-using Akka.Streams;
 using GanCluster.Cluster.Exchange;
 using GanCluster.Protocol;
 using GanCluster.Training.Core;
@@ -29,7 +28,6 @@ public sealed class GeneratorWorker : WorkerBase
 
     private sealed record TorchFailed(ExperimentId Id, int Round, Exception Error) : INoSerializationVerificationNeeded;
 
-    private sealed record ChannelTimedOut(ExperimentId Id) : INoSerializationVerificationNeeded;
 
     private GeneratorHalf? _half;
     private int _nextRound;
@@ -45,12 +43,10 @@ public sealed class GeneratorWorker : WorkerBase
     private bool _producing;
     private RoundAccumulator _round = new();
 
-    // The exchange channel to the discriminator: requested once the half is loaded, open (or given up for remoting)
-    // before the generator reports ready, so that no round ever mixes the two paths.
-    private ActorMaterializer? _materializer;
-    private IActorRef? _pendingChannel;
+    // The exchange channel to the discriminator (ExchangeLink): requested once the half is loaded, open (or given up
+    // for remoting) before the generator reports ready, so that no round ever mixes the two paths.
+    private IActorRef? _link;
     private IActorRef? _channel;
-    private bool _awaitingChannel;
 
     // This round's batches as sent, until the discriminator answered them: a channel that closes mid-round may have
     // lost some, so they are sent again over remoting (the discriminator answers a repeated batch from its cache).
@@ -69,16 +65,25 @@ public sealed class GeneratorWorker : WorkerBase
         Receive<TakeCheckpoint>(OnTakeCheckpoint);
         Receive<CheckpointTaken>(OnCheckpointTaken);
         Receive<StopExperiment>(OnStop);
-        Receive<ExchangeChannelOffer>(OnChannelOffer);
-        Receive<ExchangeInbound>(OnChannelInbound);
-        Receive<ExchangeClosed>(OnChannelClosed);
-        Receive<ChannelTimedOut>(t =>
+        Receive<ExchangeLink.Ready>(ready =>
         {
-            if (_awaitingChannel && Current?.Id == t.Id)
+            if (Sender.Equals(_link) && Current?.Id == ready.Id)
             {
-                UseRemoting($"the discriminator did not open it within {Settings.Exchange!.ConnectTimeout.TotalSeconds:0} s");
+                _channel = ready.Connection;
+                Log.Info("Experiment {0}: the exchange with the discriminator runs on the exchange channel", ready.Id.Value);
+                ReportReady();
             }
         });
+        Receive<ExchangeLink.Unavailable>(unavailable =>
+        {
+            if (Sender.Equals(_link) && Current?.Id == unavailable.Id)
+            {
+                _link = null;
+                Log.Warning("Experiment {0}: no exchange channel ({1}); fake batches and gradients go over remoting", unavailable.Id.Value, unavailable.Reason);
+                ReportReady();
+            }
+        });
+        Receive<ExchangeLink.Lost>(OnChannelLost);
         Receive<TorchFailed>(f =>
         {
             _busy = false;
@@ -136,9 +141,7 @@ public sealed class GeneratorWorker : WorkerBase
         _grantedTo = ready.NextRound - 1;
         if (Settings.Exchange is { } exchange)
         {
-            _awaitingChannel = true;
-            Current.Peer.Tell(new OpenExchangeChannel(ready.Id), Self);
-            Timers.StartSingleTimer("exchange-channel", new ChannelTimedOut(ready.Id), exchange.ConnectTimeout);
+            _link = Context.ActorOf(ExchangeLink.Props(ready.Id, Current.Peer, exchange));
         }
         else
         {
@@ -148,97 +151,37 @@ public sealed class GeneratorWorker : WorkerBase
 
     private void ReportReady()
     {
-        _awaitingChannel = false;
-        Timers.Cancel("exchange-channel");
         Settings.Coordinator.Tell(new ExperimentReady(Current!.Id, WorkerRole.Generator, _nextRound), Self);
     }
 
-    private void OnChannelOffer(ExchangeChannelOffer offer)
+    private void OnChannelLost(ExchangeLink.Lost lost)
     {
-        if (!_awaitingChannel || Current?.Id != offer.Id || _pendingChannel is not null)
+        if (!Sender.Equals(_link))
         {
             return;
         }
 
-        if (offer.Port == 0)
-        {
-            UseRemoting("the discriminator node has no exchange listener");
-            return;
-        }
-
-        _materializer ??= Context.Materializer();
-        var (connection, _) = ExchangeChannel.Connect(Context.System, _materializer, Settings.Exchange!, offer.Host, offer.Port, Self);
-        _pendingChannel = connection;
-        // The discriminator echoes the hello once it accepted the token: only then does the channel carry rounds.
-        connection.Tell(new ExchangeChannelHello(offer.Id, offer.Token), ActorRefs.NoSender);
-        Log.Info("Experiment {0}: connecting the exchange channel to {1}:{2}", offer.Id.Value, offer.Host, offer.Port);
-    }
-
-    private void OnChannelInbound(ExchangeInbound inbound)
-    {
-        if (inbound.Connection.Equals(_channel))
-        {
-            Self.Forward(inbound.Message);
-        }
-        else if (inbound.Connection.Equals(_pendingChannel) && inbound.Message is ExchangeChannelHello hello && hello.Id == Current?.Id && _awaitingChannel)
-        {
-            _channel = _pendingChannel;
-            _pendingChannel = null;
-            Log.Info("Experiment {0}: the exchange with the discriminator runs on the exchange channel", hello.Id.Value);
-            ReportReady();
-        }
-    }
-
-    private void OnChannelClosed(ExchangeClosed closed)
-    {
-        if (closed.Connection.Equals(_pendingChannel))
-        {
-            _pendingChannel = null;
-            if (_awaitingChannel)
-            {
-                UseRemoting(closed.Reason);
-            }
-        }
-        else if (closed.Connection.Equals(_channel))
-        {
-            _channel = null;
-            var unanswered = _busy
-                ? _sent.Where(b => b.Phase == Phase.Discriminator ? b.Step >= _acknowledged : !_feedbackReceived).ToList()
-                : [];
-            Log.Warning("The exchange channel closed ({0}); the exchange continues over remoting, {1} unanswered batches sent again", closed.Reason, unanswered.Count);
-            foreach (var batch in unanswered)
-            {
-                SendTo(Current!.Peer, batch, batch.Samples.Data.LongLength + (batch.Labels?.Data.LongLength ?? 0));
-            }
-        }
-    }
-
-    private void UseRemoting(string reason)
-    {
-        if (_pendingChannel is { } pending)
-        {
-            ExchangeChannel.Close(pending);
-            _pendingChannel = null;
-        }
-
-        Log.Warning("Experiment {0}: no exchange channel ({1}); fake batches and gradients go over remoting", Current!.Id.Value, reason);
-        ReportReady();
-    }
-
-    private void CloseChannels()
-    {
-        foreach (var connection in new[] { _channel, _pendingChannel })
-        {
-            if (connection is not null)
-            {
-                ExchangeChannel.Close(connection);
-            }
-        }
-
+        _link = null;
         _channel = null;
-        _pendingChannel = null;
-        _awaitingChannel = false;
-        Timers.Cancel("exchange-channel");
+        var unanswered = _busy
+            ? _sent.Where(b => b.Phase == Phase.Discriminator ? b.Step >= _acknowledged : !_feedbackReceived).ToList()
+            : [];
+        Log.Warning("The exchange channel closed ({0}); the exchange continues over remoting, {1} unanswered batches sent again", lost.Reason, unanswered.Count);
+        foreach (var batch in unanswered)
+        {
+            SendTo(Current!.Peer, batch, batch.Samples.Data.LongLength + (batch.Labels?.Data.LongLength ?? 0));
+        }
+    }
+
+    private void CloseChannel()
+    {
+        if (_link is not null)
+        {
+            Context.Stop(_link);
+        }
+
+        _link = null;
+        _channel = null;
     }
 
     private void OnRunRounds(RunRounds run)
@@ -461,7 +404,7 @@ public sealed class GeneratorWorker : WorkerBase
         _half = null;
         Current = null;
         _busy = false;
-        CloseChannels();
+        CloseChannel();
         if (half is not null)
         {
             Torch.Run(() =>
