@@ -17,8 +17,11 @@ public sealed class ClusterRunTests : IDisposable
     [Fact]
     public void A_cluster_run_matches_the_local_run_and_survives_a_restart_of_every_process()
     {
-        // The maxout MLP with dropout and k = 2: every source of randomness and both phases are exercised.
-        var experiment = WriteExperiment("exact", rounds: 60, checkpointInterval: 20);
+        // The maxout MLP with dropout and k = 2: every source of randomness and both phases are exercised. Enough
+        // rounds that the run is still going when every process is stopped after its first checkpoint (one-thread
+        // workers on the exchange channel run these small batches at well over 50 rounds/s).
+        const int rounds = 300;
+        var experiment = WriteExperiment("exact", rounds: rounds, checkpointInterval: 20);
         using var cluster = new LocalCluster(Path.Combine(_folder, "cluster"));
         cluster.Start();
 
@@ -26,30 +29,32 @@ public sealed class ClusterRunTests : IDisposable
         Assert.Matches("^exp-[0-9a-f]{8}$", id);
 
         // Stop every process once the first checkpoint is stored, while the experiment is running.
-        cluster.WaitForState(id, "running", TimeSpan.FromSeconds(120), status => LocalCluster.CheckpointOf(status) >= 20);
+        cluster.Coordinator.WaitForLine(l => l.Contains($"Experiment {id} checkpointed at round", StringComparison.Ordinal), TimeSpan.FromSeconds(120), "the first checkpoint");
         cluster.Stop();
 
         cluster.Start();
         var (listCode, list, listAll) = cluster.Cli("list");
         Assert.True(listCode == 0, listAll);
         Assert.Contains(id, list);
+        var listed = list.Split('\n').Single(l => l.StartsWith(id, StringComparison.Ordinal));
+        Assert.DoesNotContain("completed", listed); // stopped mid-run, not after it
         var final = cluster.WaitForState(id, "completed", TimeSpan.FromSeconds(180));
-        Assert.Contains("rounds:        60/60", final);
+        Assert.Contains($"rounds:        {rounds}/{rounds}", final);
         Assert.Contains("Experiment " + id + " assigned", cluster.Coordinator.Output);
         Assert.Contains("from the checkpoint of round", cluster.Coordinator.Output);
 
-        // The persisted checkpoints (retention 3 keeps 20, 40, 60) verify against their SHA-256.
+        // The persisted checkpoints (retention 3 keeps the last three) verify against their SHA-256.
         var stored = ReadStoredCheckpoints(Path.Combine(_folder, "cluster", "checkpoints.db"), id);
-        Assert.Equal([20, 40, 60], stored.Keys.Order());
+        Assert.Equal([rounds - 40, rounds - 20, rounds], stored.Keys.Order());
 
         // The same experiment and seed locally, in one process.
         var localRun = Path.Combine(_folder, "local");
         var (code, _, all) = ChildProcess.RunGancluster(TimeSpan.FromSeconds(180), "train", "--local", experiment, "--out", localRun, "--log-every", "1", "--eval-samples", "0");
         Assert.True(code == 0, all);
-        var local = Checkpoint.Load(Path.Combine(localRun, "checkpoints", "round-000060.ckpt"));
+        var local = Checkpoint.Load(Path.Combine(localRun, "checkpoints", $"round-{rounds:D6}.ckpt"));
 
-        Assert.Equal(local.Generator.Sha256, stored[60].Generator);
-        Assert.Equal(local.Discriminator.Sha256, stored[60].Discriminator);
+        Assert.Equal(local.Generator.Sha256, stored[rounds].Generator);
+        Assert.Equal(local.Discriminator.Sha256, stored[rounds].Discriminator);
 
         // Per-round losses of the last rounds (status shows the 20 most recent) equal the local ones.
         var localLosses = File.ReadLines(Path.Combine(localRun, "metrics.jsonl"))
@@ -59,7 +64,7 @@ public sealed class ClusterRunTests : IDisposable
         var clusterRounds = final.Split('\n').SkipWhile(l => !l.StartsWith("round ", StringComparison.Ordinal)).Skip(1)
             .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(p => p.Length >= 3).ToList();
         Assert.Equal(20, clusterRounds.Count);
-        Assert.Equal(Enumerable.Range(41, 20), clusterRounds.Select(p => int.Parse(p[0], CultureInfo.InvariantCulture)));
+        Assert.Equal(Enumerable.Range(rounds - 19, 20), clusterRounds.Select(p => int.Parse(p[0], CultureInfo.InvariantCulture)));
         foreach (var p in clusterRounds)
         {
             var round = int.Parse(p[0], CultureInfo.InvariantCulture);

@@ -26,7 +26,7 @@ public sealed class CrashRecoveryTests : IDisposable
         "gancluster.node.rejoin-after = 2s",
     ];
 
-    private const int Rounds = 100;
+    private const int Rounds = 300; // enough that a kill right after the first checkpoint lands mid-run (toy rounds take a few ms)
     private const int CheckpointInterval = 25;
 
     private readonly string _folder = Directory.CreateTempSubdirectory("gancluster-crash-").FullName;
