@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using Akka.Actor;
-using System.Net;
-using System.Security.Cryptography;
 using Akka.Event;
-using Akka.Streams;
 using GanCluster.Cluster.Exchange;
 using GanCluster.Protocol;
 using GanCluster.Training.Core;
@@ -35,9 +32,6 @@ public sealed class DiscriminatorWorker : WorkerBase
 
     private sealed record RealPrepared(ExperimentId Id) : INoSerializationVerificationNeeded;
 
-    private sealed record ListenerBound(Akka.Streams.Dsl.Tcp.ServerBinding Binding) : INoSerializationVerificationNeeded;
-
-    private sealed record ListenerFailed(Exception Error) : INoSerializationVerificationNeeded;
 
     private DiscriminatorHalf? _half;
     private SampleSet? _data;
@@ -47,13 +41,9 @@ public sealed class DiscriminatorWorker : WorkerBase
     // Work items handed to the torch thread whose results have not come back yet.
     private int _queued;
 
-    // The exchange channel listener of this node, and the connections generators opened to it (by experiment). A
-    // connection carries messages only after its first frame presented this listener's token.
-    private readonly string _token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
-    private Akka.Streams.Dsl.Tcp.ServerBinding? _binding;
-    private readonly HashSet<IActorRef> _accepted = [];
-    private readonly List<(IActorRef Requester, ExperimentId Id)> _offersWaitingForListener = [];
-    private bool _listenerStarting;
+    // The exchange channel listener of this node (a child, ExchangeLink's counterpart) and the connections generators
+    // opened to it, by experiment: answers go back on them.
+    private IActorRef? _listener;
     private readonly Dictionary<ExperimentId, IActorRef> _channels = [];
 
     // The answers of the current and the previous round by (round, phase, step; feedback has step -1): a generator whose
@@ -95,30 +85,20 @@ public sealed class DiscriminatorWorker : WorkerBase
             }
         });
         Receive<RealPrepared>(_ => WorkDone());
-        Receive<ListenerBound>(b =>
-        {
-            _binding = b.Binding;
-            Log.Info("Exchange channel listening on {0}", b.Binding.LocalAddress);
-            AnswerWaitingOffers();
-        });
-        Receive<ListenerFailed>(f =>
-        {
-            Log.Warning("The exchange channel listener did not start ({0}); exchanges use remoting", f.Error.Message);
-            AnswerWaitingOffers();
-        });
         Receive<OpenExchangeChannel>(open =>
         {
-            // A generator may ask before the listener is bound (both nodes just started): answer once it is.
-            _offersWaitingForListener.Add((Sender, open.Id));
-            if (!_listenerStarting)
+            if (_listener is not null)
             {
-                AnswerWaitingOffers();
+                _listener.Forward(open);
+            }
+            else
+            {
+                Sender.Tell(new ExchangeChannelOffer(open.Id, string.Empty, 0, string.Empty), Self);
             }
         });
-        Receive<ExchangeInbound>(OnChannelInbound);
-        Receive<ExchangeClosed>(closed =>
+        Receive<ExchangeListener.Opened>(opened => _channels[opened.Id] = opened.Connection);
+        Receive<ExchangeListener.Closed>(closed =>
         {
-            _accepted.Remove(closed.Connection);
             foreach (var id in _channels.Where(c => c.Value.Equals(closed.Connection)).Select(c => c.Key).ToList())
             {
                 _channels.Remove(id);
@@ -276,42 +256,7 @@ public sealed class DiscriminatorWorker : WorkerBase
         base.PreStart();
         if (Settings.Exchange is { } exchange)
         {
-            _listenerStarting = true;
-            ExchangeChannel.Listen(Context.System, Context.Materializer(), exchange, Self)
-                .PipeTo(Self, success: b => new ListenerBound(b), failure: e => new ListenerFailed(e));
-        }
-    }
-
-    private void AnswerWaitingOffers()
-    {
-        _listenerStarting = false;
-        var port = _binding?.LocalAddress is IPEndPoint endpoint ? endpoint.Port : 0;
-        foreach (var (requester, id) in _offersWaitingForListener)
-        {
-            requester.Tell(new ExchangeChannelOffer(id, Settings.Exchange?.PublicHost ?? string.Empty, port, port == 0 ? string.Empty : _token), Self);
-        }
-
-        _offersWaitingForListener.Clear();
-    }
-
-    private void OnChannelInbound(ExchangeInbound inbound)
-    {
-        if (inbound.Message is ExchangeChannelHello hello)
-        {
-            if (!CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(hello.Token), System.Text.Encoding.UTF8.GetBytes(_token)))
-            {
-                Log.Warning("Refused an exchange connection for experiment {0}: wrong token", hello.Id.Value);
-                ExchangeChannel.Close(inbound.Connection);
-                return;
-            }
-
-            _accepted.Add(inbound.Connection);
-            _channels[hello.Id] = inbound.Connection;
-            inbound.Connection.Tell(hello, ActorRefs.NoSender);
-        }
-        else if (_accepted.Contains(inbound.Connection))
-        {
-            Self.Forward(inbound.Message);
+            _listener = Context.ActorOf(ExchangeListener.Props(exchange), "exchange-listener");
         }
     }
 
@@ -406,7 +351,6 @@ public sealed class DiscriminatorWorker : WorkerBase
 
     protected override void PostStop()
     {
-        _binding?.Unbind();
         DropHalf();
         base.PostStop();
     }
