@@ -21,11 +21,11 @@ out_json="${1:-bench-results.json}"
 repeats="${REPEATS:-5}"
 threads="${THREADS:-$(nproc)}"
 mlp_window="${MLP_WINDOW:-100}"
+dcgan_window="${DCGAN_WINDOW:-10}"
 # PARTS: a subset of "local local-share cluster pytorch exchange checkpoint" (the table shows what ran); local-share
 # is the local trainer with the cores one worker gets here (half of them)
 parts=" ${PARTS:-local local-share cluster pytorch exchange checkpoint} "
 has() { [[ "$parts" == *" $1 "* ]]; }
-dcgan_window="${DCGAN_WINDOW:-10}"
 exe="$root/src/GanCluster.Cli/bin/Release/net10.0/gancluster.dll"
 work="$(mktemp -d)"
 cluster_pids=()
@@ -51,6 +51,9 @@ py=/usr/bin/python3; [ -x "$py" ] || py=python3
 openblas_dir="$(ls -d /usr/lib/*-linux-gnu/openblas-openmp 2>/dev/null | head -n1 || true)"
 
 half=$(( $(nproc) / 2 )); [ "$half" -ge 1 ] || half=1
+# WORKER_ARGS: options for the generator and discriminator nodes; by default, as scripts/start-local-cluster.sh,
+# each gets half of the cores (they share this machine). WORKER_ARGS=" " gives libtorch's default (every core).
+worker_options="${WORKER_ARGS:---torch-threads $half}"
 rounds_for() { echo $(( $1 * (repeats + 1) )); }
 
 # ---- 1. local ----
@@ -102,9 +105,7 @@ cluster_run() {
     echo "$id" >"$work/cluster-$name.id"
 }
 if has cluster; then
-    # WORKER_ARGS: options for the generator and discriminator nodes; by default, as scripts/start-local-cluster.sh,
-    # each gets half of the cores (they share this machine). WORKER_ARGS=" " gives libtorch's default (every core).
-    read -r -a worker_args <<<"${WORKER_ARGS:---torch-threads $half}"
+    read -r -a worker_args <<<"$worker_options"
     say "starting a local cluster on 127.0.0.1:$port (worker options: ${worker_args[*]:-none})"
     start_node coordinator --roles coordinator --port "$port" --seeds "127.0.0.1:$port" --set "gancluster.coordinator.log-every=$dcgan_window"
     start_node generator --roles generator --port 0 --seeds "127.0.0.1:$port" "${worker_args[@]}"
@@ -136,9 +137,10 @@ if has checkpoint; then
 fi
 
 # ---- table and JSON ----
-python3 - "$work" "$out_json" "$mlp_window" "$dcgan_window" "$repeats" <<'PY'
+python3 - "$work" "$out_json" "$mlp_window" "$dcgan_window" "$repeats" "$half" "$worker_options" <<'PY'
 import json, os, platform, statistics, subprocess, sys, datetime
 work, out, mlp_window, dcgan_window, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+half, worker_options = int(sys.argv[6]), sys.argv[7].strip()
 
 def stats(v):
     v = [x for x in v if x == x]
@@ -182,7 +184,7 @@ res = {
     "machine": {"cores": os.cpu_count(), "platform": platform.platform()},
     "git": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip(),
     "repeats": repeats,
-    "worker_args": os.environ.get("WORKER_ARGS", "--torch-threads %d" % max(1, (os.cpu_count() or 2) // 2)).strip(),
+    "worker_args": worker_options,
     "models": {},
     "exchange": [],
 }
@@ -233,7 +235,7 @@ print(f"{'model':<22}{'local steps/s':>24}{'local-share steps/s':>24}{'cluster s
 for m in (m for m in res["models"].values() if len(m) > 2):
     print(f"{m['preset']:<22}{g(m, 'local', 'steps_per_s'):>24}{g(m, 'local_share', 'steps_per_s'):>24}{g(m, 'cluster', 'steps_per_s'):>24}{g(m, 'pytorch', 'steps_per_s'):>24}"
           f"{r(m.get('ratio_cluster_over_local'), 3):>15}{r(m.get('ratio_cluster_over_local_share'), 3):>15}{r(m.get('ratio_local_over_pytorch'), 2):>15}")
-print(f"  (local-share: the local trainer with {max(1, (os.cpu_count() or 2) // 2)} torch thread(s), what each worker of the cluster gets on this machine)")
+print(f"  (local-share: the local trainer with {half} torch thread(s), what each worker of the cluster gets on this machine)")
 if res["exchange"]:
     print()
     print(f"{'payload bytes':<16}{'channel MB/s':>22}{'channel rtt ms':>22}{'remoting MB/s':>20}{'remoting rtt ms':>24}{'raw tcp MB/s':>24}{'raw rtt ms':>22}{'channel/raw':>13}{'remoting/raw':>14}")

@@ -6,9 +6,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using Akka.Actor;
+using Akka.Configuration;
 using Akka.Streams;
 using GanCluster.Cluster.Exchange;
-using Akka.Configuration;
 using GanCluster.Cluster.Transfer;
 using GanCluster.Cluster.Workers;
 using GanCluster.Hosting;
@@ -214,29 +214,12 @@ internal static class BenchCommand
                     Self.Forward(m);
                 }
             });
-            Receive<GeneratorFeedback>(f =>
-            {
-                // The received bytes back into a tensor, as the generator does.
-                using (NewDisposeScope())
-                {
-                    TensorWire.ToTensor(f.Gradient);
-                }
-
-                if (Pending.TryRemove(f.Round, out var tcs))
-                {
-                    tcs.TrySetResult();
-                }
-            });
+            Receive<GeneratorFeedback>(OnFeedback);
             Receive<ExchangeInbound>(inbound =>
             {
-                if (inbound.Message is GeneratorFeedback f && Pending.TryRemove(f.Round, out var tcs))
+                if (inbound.Message is GeneratorFeedback f)
                 {
-                    using (NewDisposeScope())
-                    {
-                        TensorWire.ToTensor(f.Gradient);
-                    }
-
-                    tcs.TrySetResult();
+                    OnFeedback(f);
                 }
             });
             Receive<string>(s =>
@@ -246,6 +229,20 @@ internal static class BenchCommand
                     tcs.TrySetResult();
                 }
             });
+        }
+
+        private static void OnFeedback(GeneratorFeedback f)
+        {
+            // The received bytes back into a tensor, as the generator does.
+            using (NewDisposeScope())
+            {
+                TensorWire.ToTensor(f.Gradient);
+            }
+
+            if (Pending.TryRemove(f.Round, out var tcs))
+            {
+                tcs.TrySetResult();
+            }
         }
     }
 
@@ -327,30 +324,41 @@ internal static class BenchCommand
                 var receiveBuffer = new byte[size];
                 var header = BitConverter.GetBytes(size);
 
-                async Task<double> AkkaRoundTrip()
+                // A fake batch out and its same-sized gradient back, the way the workers exchange them.
+                async ValueTask<double> RoundTrip(Action<FakeBatch> send)
                 {
                     var id = ++round;
                     var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                     Sink.Pending[id] = tcs;
                     var start = Stopwatch.GetTimestamp();
-                    var batch = new FakeBatch(new ExperimentId("exp-bench0000"), id, Phase.Generator, 0, Payload(tensor), null);
-                    bulk.Tell(new BulkSend(echo, batch), sink);
+                    send(new FakeBatch(new ExperimentId("exp-bench0000"), id, Phase.Generator, 0, Payload(tensor), null));
                     await tcs.Task.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
                     return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
                 }
 
-                async Task<double> ChannelRoundTrip()
+                ValueTask<double> AkkaRoundTrip() => RoundTrip(batch => bulk.Tell(new BulkSend(echo, batch), sink));
+
+                ValueTask<double> ChannelRoundTrip() => RoundTrip(batch => channel.Tell(batch, ActorRefs.NoSender));
+
+                ValueTask<double> RawRoundTrip() => new(RawSocketRoundTrip());
+
+                // One repeat of one path: round trips for the configured duration; median RTT and MB/s (both directions).
+                var duration = TimeSpan.FromSeconds(parse.GetValue(seconds));
+                async Task<int> Window(Func<ValueTask<double>> roundTrip, List<double> rtt, List<double> mbs)
                 {
-                    var id = ++round;
-                    var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    Sink.Pending[id] = tcs;
-                    var start = Stopwatch.GetTimestamp();
-                    channel.Tell(new FakeBatch(new ExperimentId("exp-bench0000"), id, Phase.Generator, 0, Payload(tensor), null), ActorRefs.NoSender);
-                    await tcs.Task.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-                    return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                    var rtts = new List<double>();
+                    var watch = Stopwatch.StartNew();
+                    while (watch.Elapsed < duration)
+                    {
+                        rtts.Add(await roundTrip().ConfigureAwait(false));
+                    }
+
+                    rtt.Add(Median(rtts));
+                    mbs.Add(2.0 * size * rtts.Count / watch.Elapsed.TotalSeconds / 1e6);
+                    return rtts.Count;
                 }
 
-                double RawRoundTrip()
+                double RawSocketRoundTrip()
                 {
                     var start = Stopwatch.GetTimestamp();
                     tensor.bytes.CopyTo(sendBuffer);
@@ -367,44 +375,19 @@ internal static class BenchCommand
                 {
                     await AkkaRoundTrip().ConfigureAwait(false);
                     await ChannelRoundTrip().ConfigureAwait(false);
-                    RawRoundTrip();
+                    RawSocketRoundTrip();
                 }
 
-                var duration = TimeSpan.FromSeconds(parse.GetValue(seconds));
                 for (var r = 0; r < parse.GetValue(repeats); r++)
                 {
-                    // Interleaved repeats: akka, then raw, so both see the same machine load.
-                    var rtts = new List<double>();
+                    // Interleaved repeats: remoting, the channel, then raw, so all three see the same machine load.
                     var pause0 = GC.GetTotalPauseDuration();
                     var gen2 = GC.CollectionCount(2);
-                    var watch = Stopwatch.StartNew();
-                    while (watch.Elapsed < duration)
-                    {
-                        rtts.Add(await AkkaRoundTrip().ConfigureAwait(false));
-                    }
-
-                    gcPauseMsPerRt.Add((GC.GetTotalPauseDuration() - pause0).TotalMilliseconds / rtts.Count);
-                    gen2PerRt.Add((GC.CollectionCount(2) - gen2) / (double)rtts.Count);
-                    akkaRtt.Add(Median(rtts));
-                    akkaMbs.Add(2.0 * size * rtts.Count / watch.Elapsed.TotalSeconds / 1e6);
-                    rtts.Clear();
-                    watch.Restart();
-                    while (watch.Elapsed < duration)
-                    {
-                        rtts.Add(await ChannelRoundTrip().ConfigureAwait(false));
-                    }
-
-                    channelRtt.Add(Median(rtts));
-                    channelMbs.Add(2.0 * size * rtts.Count / watch.Elapsed.TotalSeconds / 1e6);
-                    rtts.Clear();
-                    watch.Restart();
-                    while (watch.Elapsed < duration)
-                    {
-                        rtts.Add(RawRoundTrip());
-                    }
-
-                    rawRtt.Add(Median(rtts));
-                    rawMbs.Add(2.0 * size * rtts.Count / watch.Elapsed.TotalSeconds / 1e6);
+                    var count = await Window(AkkaRoundTrip, akkaRtt, akkaMbs).ConfigureAwait(false);
+                    gcPauseMsPerRt.Add((GC.GetTotalPauseDuration() - pause0).TotalMilliseconds / count);
+                    gen2PerRt.Add((GC.CollectionCount(2) - gen2) / (double)count);
+                    await Window(ChannelRoundTrip, channelRtt, channelMbs).ConfigureAwait(false);
+                    await Window(RawRoundTrip, rawRtt, rawMbs).ConfigureAwait(false);
                 }
 
                 // Profile: the product serializer's share (in this process, no transport), per message.

@@ -70,14 +70,8 @@ internal static class NodeCommand
             {
                 if (options.HasRole(NodeRole.Generator) || options.HasRole(NodeRole.Discriminator))
                 {
+                    // The thread count (--torch-threads) is applied by each worker on its own torch thread (WorkerBase).
                     TorchRuntime.EnsureLoaded();
-                    if (options.TorchThreads is { } threads)
-                    {
-                        // libtorch keeps one process-wide intra-op setting; every torch thread created later picks it up.
-                        TorchSharp.torch.set_num_threads(threads);
-                    }
-
-                    log.Information("TorchSharp uses {TorchThreads} threads per operation", TorchSharp.torch.get_num_threads());
                 }
 
                 ActorSystem? system = null;

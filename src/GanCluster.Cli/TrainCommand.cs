@@ -1,4 +1,5 @@
 using System.CommandLine;
+using GanCluster.Hosting;
 using GanCluster.Training.Core;
 using GanCluster.Training.Monitoring;
 using GanCluster.Training.Options;
@@ -59,14 +60,10 @@ internal static class TrainCommand
                 SpecValidator.ThrowIfInvalid(spec);
                 if (parse.GetValue(torchThreads) is { } threads)
                 {
-                    if (threads < 1)
-                    {
-                        log.Error("--torch-threads: {Threads} is not a thread count; use a whole number from 1 up (default: one per core)", threads);
-                        return Task.FromResult(2);
-                    }
-
+                    // The same rule as a node's --torch-threads; the local run trains on this thread.
+                    var count = NodeOptions.ParseTorchThreads(threads.ToString(System.Globalization.CultureInfo.InvariantCulture), "--torch-threads");
                     TorchRuntime.EnsureLoaded();
-                    TorchSharp.torch.set_num_threads(threads);
+                    TorchSharp.torch.set_num_threads(count);
                 }
 
                 var folder = parse.GetValue(output) ?? Path.Combine("runs", $"{spec.Name}-seed{spec.Seed}");
@@ -82,6 +79,11 @@ internal static class TrainCommand
                     log.Error("Invalid experiment: {Field}: {Problem}", error.Field, error.Message);
                 }
 
+                return Task.FromResult(2);
+            }
+            catch (NodeOptionsException e)
+            {
+                log.Error("{Error}", e.Message);
                 return Task.FromResult(2);
             }
             catch (Exception e) when (e is TorchUnavailableException or ArgumentException or IOException or InvalidDataException)

@@ -30,11 +30,12 @@ public sealed class ExchangeListener : ReceiveActor
 
     private readonly ExchangeChannelSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly byte[] _token = RandomNumberGenerator.GetBytes(18);
+    private readonly string _token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
     private readonly HashSet<IActorRef> _accepted = [];
     private readonly List<(IActorRef Requester, ExperimentId Id)> _waiting = [];
     private StreamTcp.ServerBinding? _binding;
-    private bool _answering;
+    // The listener is bound (or could not be): requests are answered at once from then on.
+    private bool _started;
 
     public ExchangeListener(ExchangeChannelSettings settings)
     {
@@ -54,7 +55,7 @@ public sealed class ExchangeListener : ReceiveActor
         {
             // A generator may ask before the listener is bound (both nodes just started): answer once it is.
             _waiting.Add((Sender, open.Id));
-            if (_answering)
+            if (_started)
             {
                 AnswerWaiting();
             }
@@ -71,8 +72,6 @@ public sealed class ExchangeListener : ReceiveActor
 
     public static Props Props(ExchangeChannelSettings settings) => Akka.Actor.Props.Create(() => new ExchangeListener(settings));
 
-    private string Token => Convert.ToBase64String(_token);
-
     protected override void PreStart() =>
         ExchangeChannel.Listen(Context.System, Context.Materializer(), _settings, Self)
             .PipeTo(Self, success: b => new Bound(b), failure: e => new BindFailed(e));
@@ -81,11 +80,11 @@ public sealed class ExchangeListener : ReceiveActor
 
     private void AnswerWaiting()
     {
-        _answering = true;
+        _started = true;
         var port = _binding?.LocalAddress is IPEndPoint endpoint ? endpoint.Port : 0;
         foreach (var (requester, id) in _waiting)
         {
-            requester.Tell(new ExchangeChannelOffer(id, _settings.PublicHost, port, port == 0 ? string.Empty : Token), Context.Parent);
+            requester.Tell(new ExchangeChannelOffer(id, _settings.PublicHost, port, port == 0 ? string.Empty : _token), Context.Parent);
         }
 
         _waiting.Clear();
@@ -95,7 +94,7 @@ public sealed class ExchangeListener : ReceiveActor
     {
         if (inbound.Message is ExchangeChannelHello hello)
         {
-            if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(hello.Token), Encoding.UTF8.GetBytes(Token)))
+            if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(hello.Token), Encoding.UTF8.GetBytes(_token)))
             {
                 _log.Warning("Refused an exchange connection for experiment {0}: wrong token", hello.Id.Value);
                 ExchangeChannel.Close(inbound.Connection);

@@ -1,10 +1,10 @@
 using Akka.Actor;
-using GanCluster.Cluster.Exchange;
 using Akka.Cluster.Tools.Client;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
 using GanCluster.Cluster.Coordinator;
+using GanCluster.Cluster.Exchange;
 using GanCluster.Cluster.Transfer;
 using GanCluster.Cluster.Workers;
 using GanCluster.Hosting;

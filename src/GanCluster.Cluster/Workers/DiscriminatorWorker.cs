@@ -32,7 +32,6 @@ public sealed class DiscriminatorWorker : WorkerBase
 
     private sealed record RealPrepared(ExperimentId Id) : INoSerializationVerificationNeeded;
 
-
     private DiscriminatorHalf? _half;
     private SampleSet? _data;
     private int _expectedRound;
@@ -50,6 +49,7 @@ public sealed class DiscriminatorWorker : WorkerBase
     // exchange channel closed mid-round sends its unanswered batches again, and a batch already worked on is answered
     // from here instead of being applied twice.
     private readonly Dictionary<(int Round, Phase Phase, int Step), object> _answers = [];
+    private int _answersRound;
 
     // Batch diversity (for the collapse alarm) is measured on the first D step of every this many rounds: the real
     // and fake batches are both here, and measuring draws no random numbers, so training is unchanged.
@@ -200,7 +200,6 @@ public sealed class DiscriminatorWorker : WorkerBase
                 return;
             }
 
-
             Log.Warning("Dropped an out-of-order fake batch of experiment {0}: {1}", batch.Id.Value,
                 $"round {batch.Round} {batch.Phase} step {batch.Step}; expected round {_expectedRound} {expectedPhase} step {_expectedStep}");
             return;
@@ -261,23 +260,19 @@ public sealed class DiscriminatorWorker : WorkerBase
     }
 
     /// <summary>Answers the generator on its exchange channel when it opened one, else over remoting.</summary>
-    private void Reply(ExperimentId id, IActorRef peer, object message, long payloadBytes)
-    {
-        if (_channels.TryGetValue(id, out var channel))
-        {
-            channel.Tell(message, ActorRefs.NoSender);
-        }
-        else
-        {
-            SendTo(peer, message, payloadBytes);
-        }
-    }
+    private void Reply(ExperimentId id, IActorRef peer, object message, long payloadBytes) =>
+        SendToPeer(_channels.GetValueOrDefault(id), peer, message, payloadBytes);
 
     private void Remember((int Round, Phase Phase, int Step) key, object answer)
     {
-        foreach (var old in _answers.Keys.Where(k => k.Round < key.Round - 1).ToList())
+        // Pruned once per round, when its first answer comes, not at every step.
+        if (key.Round != _answersRound)
         {
-            _answers.Remove(old);
+            _answersRound = key.Round;
+            foreach (var old in _answers.Keys.Where(k => k.Round < key.Round - 1).ToList())
+            {
+                _answers.Remove(old);
+            }
         }
 
         _answers[key] = answer;
@@ -338,6 +333,7 @@ public sealed class DiscriminatorWorker : WorkerBase
         Current = null;
         _queued = 0;
         _answers.Clear();
+        _answersRound = 0;
         if (half is not null || data is not null)
         {
             Torch.Run(() =>

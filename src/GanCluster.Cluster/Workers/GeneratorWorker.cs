@@ -28,7 +28,6 @@ public sealed class GeneratorWorker : WorkerBase
 
     private sealed record TorchFailed(ExperimentId Id, int Round, Exception Error) : INoSerializationVerificationNeeded;
 
-
     private GeneratorHalf? _half;
     private int _nextRound;
     private int _grantedTo;
@@ -169,7 +168,7 @@ public sealed class GeneratorWorker : WorkerBase
         Log.Warning("The exchange channel closed ({0}); the exchange continues over remoting, {1} unanswered batches sent again", lost.Reason, unanswered.Count);
         foreach (var batch in unanswered)
         {
-            SendTo(Current!.Peer, batch, batch.Samples.Data.LongLength + (batch.Labels?.Data.LongLength ?? 0));
+            SendTo(Current!.Peer, batch, PayloadBytes(batch));
         }
     }
 
@@ -260,19 +259,14 @@ public sealed class GeneratorWorker : WorkerBase
 
     private void Send(FakeProduced fake)
     {
-        var bytes = fake.Samples.Data.LongLength + (fake.Labels?.Data.LongLength ?? 0);
-        _round.ExchangeBytes += bytes;
         var batch = new FakeBatch(fake.Id, fake.Round, fake.Phase, fake.Step, fake.Samples, fake.Labels);
+        var bytes = PayloadBytes(batch);
+        _round.ExchangeBytes += bytes;
         _sent.Add(batch);
-        if (_channel is { } channel)
-        {
-            channel.Tell(batch, ActorRefs.NoSender);
-        }
-        else
-        {
-            SendTo(Current!.Peer, batch, bytes);
-        }
+        SendToPeer(_channel, Current!.Peer, batch, bytes);
     }
+
+    private static long PayloadBytes(FakeBatch batch) => batch.Samples.Data.LongLength + (batch.Labels?.Data.LongLength ?? 0);
 
     private void OnStepDone(DiscriminatorStepDone done)
     {

@@ -47,18 +47,19 @@ public abstract class WorkerBase : ReceiveActor, IWithTimers
         Torch = new TorchThread($"torch-{role.ToString().ToLowerInvariant()}");
         _chunks = new ChunkReceiver(Context.System);
         Log = Context.GetLogger();
-        if (settings.TorchThreads is { } threads)
+        // Set on the torch thread itself: BLAS keeps its thread count per calling thread, and a thread that has not
+        // run a parallel ATen loop yet would otherwise multiply matrices with every core.
+        var log = Log;
+        Torch.Run(() =>
         {
-            // Set on the torch thread itself: BLAS keeps its thread count per calling thread, and a thread that has not
-            // run a parallel ATen loop yet would otherwise multiply matrices with every core.
-            var log = Log;
-            Torch.Run(() =>
+            if (settings.TorchThreads is { } threads)
             {
                 TorchSharp.torch.set_num_threads(threads);
-                log.Info("The {0} torch thread uses {1} threads per operation", role, TorchSharp.torch.get_num_threads());
-                return true;
-            });
-        }
+            }
+
+            log.Info("The {0} torch thread uses {1} threads per operation", role, TorchSharp.torch.get_num_threads());
+            return true;
+        });
 
         Receive<RetryRegistration>(_ => Register());
         Receive<WorkerRegistered>(OnRegistered);
@@ -155,6 +156,19 @@ public abstract class WorkerBase : ReceiveActor, IWithTimers
             self.Tell(result, self);
             return true;
         });
+    }
+
+    /// <summary>Sends to the peer on its exchange channel when one is open, else over remoting (<see cref="SendTo"/>).</summary>
+    protected void SendToPeer(IActorRef? channel, IActorRef peer, object message, long payloadBytes)
+    {
+        if (channel is not null)
+        {
+            channel.Tell(message, ActorRefs.NoSender);
+        }
+        else
+        {
+            SendTo(peer, message, payloadBytes);
+        }
     }
 
     /// <summary>Tells small messages directly and hands large ones to the bulk sender (chunked, windowed).</summary>
