@@ -20,7 +20,11 @@ namespace GanCluster.Cluster.Workers;
 /// </summary>
 public sealed class DiscriminatorWorker : WorkerBase
 {
-    private sealed record HalfReady(ExperimentId Id, DiscriminatorHalf Half, SampleSet Data, int NextRound) : INoSerializationVerificationNeeded;
+    // Carries the assignment that asked for it: a repeated assignment of the same experiment must not take the half of an earlier one.
+    private sealed record HalfReady(Assignment For, DiscriminatorHalf Half, SampleSet Data, int NextRound) : INoSerializationVerificationNeeded
+    {
+        public ExperimentId Id => For.Id;
+    }
 
     private sealed record StepFinished(ExperimentId Id, IActorRef ReplyTo, DiscriminatorStepDone Done, BatchDiversity? Diversity) : INoSerializationVerificationNeeded;
 
@@ -28,7 +32,11 @@ public sealed class DiscriminatorWorker : WorkerBase
 
     private sealed record CheckpointTaken(ExperimentId Id, int Round, HalfState State) : INoSerializationVerificationNeeded;
 
-    private sealed record TorchFailed(ExperimentId Id, int Round, Exception Error) : INoSerializationVerificationNeeded;
+    private sealed record TorchFailed(ExperimentId Id, int Round, Exception Error) : INoSerializationVerificationNeeded
+    {
+        /// <summary>The assignment whose load failed; null for failures of work on the current half.</summary>
+        public Assignment? For { get; init; }
+    }
 
     private sealed record RealPrepared(ExperimentId Id) : INoSerializationVerificationNeeded;
 
@@ -111,6 +119,12 @@ public sealed class DiscriminatorWorker : WorkerBase
         Receive<StopExperiment>(OnStop);
         Receive<TorchFailed>(f =>
         {
+            if (f.For is not null && !ReferenceEquals(Current, f.For))
+            {
+                Log.Warning("Ignored the failed load of a replaced assignment of experiment {0}: {1}", f.Id.Value, f.Error.Message);
+                return;
+            }
+
             _queued = 0;
             if (Current?.Id == f.Id)
             {
@@ -152,20 +166,21 @@ public sealed class DiscriminatorWorker : WorkerBase
                     half.LoadState(state);
                 }
 
-                return new HalfReady(id, half, train, assign.NextRound);
+                return new HalfReady(assignment, half, train, assign.NextRound);
             }
             catch
             {
                 train.Dispose();
                 throw;
             }
-        }).PipeTo(Self, failure: e => new TorchFailed(id, assign.NextRound - 1, e));
+        }).PipeTo(Self, failure: e => new TorchFailed(id, assign.NextRound - 1, e) { For = assignment });
     }
 
     private void OnHalfReady(HalfReady ready)
     {
-        if (Current?.Id != ready.Id)
+        if (!ReferenceEquals(Current, ready.For))
         {
+            Log.Info("Discarded a discriminator half of experiment {0} loaded for an assignment that has since been replaced", ready.Id.Value);
             Torch.Run(() =>
             {
                 ready.Half.Dispose();

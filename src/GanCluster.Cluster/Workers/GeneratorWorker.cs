@@ -18,7 +18,11 @@ namespace GanCluster.Cluster.Workers;
 /// </summary>
 public sealed class GeneratorWorker : WorkerBase
 {
-    private sealed record HalfReady(ExperimentId Id, GeneratorHalf Half, int NextRound) : INoSerializationVerificationNeeded;
+    // Carries the assignment that asked for it: a repeated assignment of the same experiment must not take the half of an earlier one.
+    private sealed record HalfReady(Assignment For, GeneratorHalf Half, int NextRound) : INoSerializationVerificationNeeded
+    {
+        public ExperimentId Id => For.Id;
+    }
 
     private sealed record FakeProduced(ExperimentId Id, int Round, Phase Phase, int Step, TensorPayload Samples, TensorPayload? Labels, double Ms) : INoSerializationVerificationNeeded;
 
@@ -26,7 +30,11 @@ public sealed class GeneratorWorker : WorkerBase
 
     private sealed record CheckpointTaken(ExperimentId Id, int Round, HalfState State, byte[] Png, IReadOnlyList<MetricValue>? Modes) : INoSerializationVerificationNeeded;
 
-    private sealed record TorchFailed(ExperimentId Id, int Round, Exception Error) : INoSerializationVerificationNeeded;
+    private sealed record TorchFailed(ExperimentId Id, int Round, Exception Error) : INoSerializationVerificationNeeded
+    {
+        /// <summary>The assignment whose load failed; null for failures of work on the current half.</summary>
+        public Assignment? For { get; init; }
+    }
 
     private GeneratorHalf? _half;
     private int _nextRound;
@@ -85,6 +93,12 @@ public sealed class GeneratorWorker : WorkerBase
         Receive<ExchangeLink.Lost>(OnChannelLost);
         Receive<TorchFailed>(f =>
         {
+            if (f.For is not null && !ReferenceEquals(Current, f.For))
+            {
+                Log.Warning("Ignored the failed load of a replaced assignment of experiment {0}: {1}", f.Id.Value, f.Error.Message);
+                return;
+            }
+
             _busy = false;
             if (Current?.Id == f.Id)
             {
@@ -120,13 +134,14 @@ public sealed class GeneratorWorker : WorkerBase
             }
 
             return half;
-        }).PipeTo(Self, success: half => new HalfReady(id, half, assign.NextRound), failure: e => new TorchFailed(id, assign.NextRound - 1, e));
+        }).PipeTo(Self, success: half => new HalfReady(assignment, half, assign.NextRound), failure: e => new TorchFailed(id, assign.NextRound - 1, e) { For = assignment });
     }
 
     private void OnHalfReady(HalfReady ready)
     {
-        if (Current?.Id != ready.Id)
+        if (!ReferenceEquals(Current, ready.For))
         {
+            Log.Info("Discarded a generator half of experiment {0} loaded for an assignment that has since been replaced", ready.Id.Value);
             Torch.Run(() =>
             {
                 ready.Half.Dispose();

@@ -3,6 +3,7 @@ using GanCluster.Training.Data;
 using GanCluster.Training.Models;
 using GanCluster.Training.Monitoring;
 using GanCluster.Training.Options;
+using GanCluster.Training.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -175,7 +176,7 @@ public sealed class DiscriminatorHalf : IDisposable
             x = F.interpolate(x, new long[] { _spec.ImageSize, _spec.ImageSize }, mode: InterpolationMode.Bilinear, align_corners: false);
         }
 
-        return _range == SampleRange.Symmetric ? (x * 2.0) - 1.0 : x;
+        return _range == SampleRange.Symmetric ? x.mul(KeptScalars.Two).sub(KeptScalars.One) : x;
     }
 
     public HalfState SaveState() => HalfState.Write("gancluster-discriminator", writer =>

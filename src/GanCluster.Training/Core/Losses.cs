@@ -1,4 +1,5 @@
 using GanCluster.Training.Options;
+using GanCluster.Training.Runtime;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -21,16 +22,16 @@ public static class Losses
     /// </summary>
     public static Tensor DiscriminatorReal(LossKind kind, Tensor realScores) => kind switch
     {
-        LossKind.Minimax or LossKind.NonSaturating => F.softplus(-realScores).mean(),
-        LossKind.Hinge => F.relu(1.0 - realScores).mean(),
+        LossKind.Minimax or LossKind.NonSaturating => Softplus(-realScores).mean(),
+        LossKind.Hinge => F.relu(realScores.neg().add(KeptScalars.One, KeptScalars.One)).mean(),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
     /// <summary>The fake-batch term of <see cref="Discriminator"/>.</summary>
     public static Tensor DiscriminatorFake(LossKind kind, Tensor fakeScores) => kind switch
     {
-        LossKind.Minimax or LossKind.NonSaturating => F.softplus(fakeScores).mean(),
-        LossKind.Hinge => F.relu(1.0 + fakeScores).mean(),
+        LossKind.Minimax or LossKind.NonSaturating => Softplus(fakeScores).mean(),
+        LossKind.Hinge => F.relu(fakeScores.add(KeptScalars.One, KeptScalars.One)).mean(),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
@@ -38,10 +39,17 @@ public static class Losses
     public static Tensor Generator(LossKind kind, Tensor fakeScores) => kind switch
     {
         // The paper's minimax: minimize log(1 - D(G(z))) = -softplus(s).
-        LossKind.Minimax => -F.softplus(fakeScores).mean(),
+        LossKind.Minimax => -Softplus(fakeScores).mean(),
         // Non-saturating: maximize log D(G(z)), i.e. minimize softplus(-s).
-        LossKind.NonSaturating => F.softplus(-fakeScores).mean(),
+        LossKind.NonSaturating => Softplus(-fakeScores).mean(),
         LossKind.Hinge => -fakeScores.mean(),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
+
+    /// <summary>
+    /// softplus(x) = log(1 + exp(x)), computed as relu(x) + log1p(exp(-|x|)) (exact and overflow-free for any x). Not
+    /// F.softplus: TorchSharp 0.107 passes its beta and threshold as temporary scalars, which a concurrent garbage
+    /// collection may free mid-call (see <see cref="KeptScalars"/>).
+    /// </summary>
+    public static Tensor Softplus(Tensor x) => F.relu(x).add(x.abs().neg().exp().log1p(), KeptScalars.One);
 }

@@ -9,8 +9,9 @@ public static class OptimizerFactory
 {
     public static torch.optim.Optimizer Create(OptimizerSpec spec, IEnumerable<Parameter> parameters) => spec.Type switch
     {
-        OptimizerKind.Adam => torch.optim.Adam(parameters, spec.LearningRate, spec.Beta1, spec.Beta2),
-        OptimizerKind.Sgd => torch.optim.SGD(parameters, spec.LearningRate, spec.Momentum),
+        // Never torch.optim.Adam/SGD: their steps pass temporary scalars that a concurrent GC may free mid-call (SafeOptimizers.cs).
+        OptimizerKind.Adam => new SafeAdam(parameters, spec.LearningRate, spec.Beta1, spec.Beta2),
+        OptimizerKind.Sgd => new SafeSgd(parameters, spec.LearningRate, spec.Momentum),
         _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Type, "unknown optimizer"),
     };
 

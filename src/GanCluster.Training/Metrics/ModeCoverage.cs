@@ -1,3 +1,4 @@
+using TorchSharp;
 using GanCluster.Training.Data;
 using static TorchSharp.torch;
 
@@ -51,7 +52,8 @@ public static class ModeCoverage
         using var scope = NewDisposeScope();
         var distances = cdist(points.detach().cpu().to(float64), means.detach().cpu().to(float64));
         var (nearestDistance, nearest) = distances.min(1);
-        var highQuality = nearestDistance.le(HighQualityStds * std);
+        using var threshold = (HighQualityStds * std).ToScalar(); // held until le() returns: see KeptScalars
+        var highQuality = nearestDistance.le(threshold);
         var counts = nearest.masked_select(highQuality).bincount(null, modes).data<long>().ToArray();
         var total = counts.Sum();
         var kl = Math.Log(modes);

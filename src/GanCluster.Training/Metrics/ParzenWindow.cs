@@ -1,3 +1,5 @@
+using TorchSharp;
+using GanCluster.Training.Runtime;
 using static TorchSharp.torch;
 
 namespace GanCluster.Training.Metrics;
@@ -108,12 +110,14 @@ public static class ParzenWindow
             var length = Math.Min(chunk, n - start);
             var xs = xc.narrow(0, start, length);
             var cross = xs.matmul(sT).to(float64);
-            var d2 = cross.mul_(-2.0).add_(sNorm.unsqueeze(0)).add_(xs.square().sum(1, keepdim: true).to(float64)).clamp_min_(0.0);
+            var d2 = cross.mul_(KeptScalars.Of(-2.0)).add_(sNorm.unsqueeze(0), KeptScalars.One).add_(xs.square().sum(1, keepdim: true).to(float64), KeptScalars.One).clamp_min_(KeptScalars.Of(0));
             for (var k = 0; k < sigmas.Length; k++)
             {
                 var sigma = sigmas[k];
                 var constant = Math.Log(count) + (dims / 2.0 * Math.Log(2 * Math.PI * sigma * sigma));
-                using var ll = d2.mul(-1.0 / (2 * sigma * sigma)).logsumexp(1).sub_(constant);
+                using var factor = (-1.0 / (2 * sigma * sigma)).ToScalar();
+                using var constantScalar = constant.ToScalar();
+                using var ll = d2.mul(factor).logsumexp(1).sub_(constantScalar);
                 ll.data<double>().CopyTo(results[k], start);
             }
         }

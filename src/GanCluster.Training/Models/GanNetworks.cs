@@ -1,4 +1,5 @@
 using TorchSharp;
+using GanCluster.Training.Runtime;
 using static TorchSharp.torch;
 
 namespace GanCluster.Training.Models;
@@ -13,6 +14,15 @@ public abstract class GeneratorNet : nn.Module<Tensor, Tensor?, Tensor>
     protected GeneratorNet(string name) : base(name)
     {
     }
+
+    /// <summary>
+    /// Shadows <c>nn.LeakyReLU</c> for every network of this kind: TorchSharp's module passes its slope as a temporary
+    /// scalar that a concurrent garbage collection may free mid-call (see <see cref="KeptScalars"/>).
+    /// </summary>
+    protected static nn.Module<Tensor, Tensor> LeakyReLU(double negativeSlope = 0.01, bool inplace = false) => new KeptLeakyReLU(negativeSlope, inplace);
+
+    /// <summary>Shadows <c>nn.BatchNorm2d</c>: TorchSharp's counts its batches with temporary scalars (see <see cref="KeptBatchNorm2d"/>).</summary>
+    protected static TorchSharp.Modules.BatchNorm BatchNorm2d(long features) => new KeptBatchNorm2d(features);
 }
 
 /// <summary>
@@ -26,6 +36,15 @@ public abstract class DiscriminatorNet : nn.Module<Tensor, Tensor?, Tensor>
     protected DiscriminatorNet(string name) : base(name)
     {
     }
+
+    /// <summary>
+    /// Shadows <c>nn.LeakyReLU</c> for every network of this kind: TorchSharp's module passes its slope as a temporary
+    /// scalar that a concurrent garbage collection may free mid-call (see <see cref="KeptScalars"/>).
+    /// </summary>
+    protected static nn.Module<Tensor, Tensor> LeakyReLU(double negativeSlope = 0.01, bool inplace = false) => new KeptLeakyReLU(negativeSlope, inplace);
+
+    /// <summary>Shadows <c>nn.BatchNorm2d</c>: TorchSharp's counts its batches with temporary scalars (see <see cref="KeptBatchNorm2d"/>).</summary>
+    protected static TorchSharp.Modules.BatchNorm BatchNorm2d(long features) => new KeptBatchNorm2d(features);
 }
 
 /// <summary>The value range of generated samples and of the real data as the discriminator sees it.</summary>
@@ -37,4 +56,58 @@ public enum SampleRange
     Symmetric,
     /// <summary>Unbounded (linear output), for 2-D points.</summary>
     Unbounded,
+}
+
+/// <summary>LeakyReLU whose slope is a scalar that outlives every call (<see cref="KeptScalars"/>); no parameters, no state.</summary>
+public sealed class KeptLeakyReLU : nn.Module<Tensor, Tensor>
+{
+    private readonly Scalar _slope;
+    private readonly bool _inplace;
+
+    public KeptLeakyReLU(double negativeSlope, bool inplace) : base(nameof(KeptLeakyReLU))
+    {
+        _slope = KeptScalars.Of(negativeSlope);
+        _inplace = inplace;
+    }
+
+    public override Tensor forward(Tensor input) => _inplace ? input.leaky_relu_(_slope).alias() : input.leaky_relu(_slope);
+}
+
+/// <summary>
+/// BatchNorm2d with TorchSharp's arithmetic, state and state-dict keys (weight, bias, running_mean, running_var,
+/// num_batches_tracked), except that the batch counter is incremented with scalars that outlive the call: TorchSharp's
+/// own forward calls <c>num_batches_tracked.add_(1)</c> with temporaries (see <see cref="KeptScalars"/>).
+/// </summary>
+public sealed class KeptBatchNorm2d : TorchSharp.Modules.BatchNorm
+{
+    public KeptBatchNorm2d(long features, double eps = 1e-5, double momentum = 0.1)
+        : base(features, eps, momentum, affine: true, track_running_stats: true, device: null, dtype: null, name: "BatchNorm2d")
+    {
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        ValidateInputDimensions(input);
+        var averagingFactor = momentum ?? 0.0;
+        if (training && track_running_stats && num_batches_tracked is not null)
+        {
+            num_batches_tracked.add_(KeptScalars.OfInteger(1), KeptScalars.OfInteger(1));
+            if (momentum is null)
+            {
+                averagingFactor = 1.0 / num_batches_tracked.item<long>();
+            }
+        }
+
+        var useBatchStatistics = training || (running_mean is null && running_var is null);
+        var useRunning = !training || track_running_stats;
+        return nn.functional.batch_norm(input, useRunning ? running_mean : null, useRunning ? running_var : null, weight, bias, useBatchStatistics, averagingFactor, eps);
+    }
+
+    protected override void ValidateInputDimensions(Tensor input)
+    {
+        if (input.ndim != 4)
+        {
+            throw new ArgumentException($"batch norm: expected a 4-D input [N, C, H, W], got {input.ndim}-D");
+        }
+    }
 }

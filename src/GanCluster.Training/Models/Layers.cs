@@ -182,7 +182,7 @@ internal static class WeightInit
                     init.normal_(deconv.weight, 0.0, 0.02);
                     ZeroBias(deconv.bias);
                     break;
-                case TorchSharp.Modules.BatchNorm2d norm:
+                case TorchSharp.Modules.BatchNorm norm:
                     init.normal_(norm.weight, 1.0, 0.02);
                     ZeroBias(norm.bias);
                     break;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using GanCluster.Training.Data;
+using GanCluster.Training.Runtime;
 using static TorchSharp.torch;
 
 namespace GanCluster.Training.Output;
@@ -75,7 +76,7 @@ public static class SampleExport
         }
 
         using var scope = NewDisposeScope();
-        var bytes = images.detach().cpu().to(float32).clamp(0, 1).mul(255).round().to(uint8).contiguous();
+        var bytes = images.detach().cpu().to(float32).clamp(KeptScalars.Of(0), KeptScalars.One).mul(KeptScalars.Of(255)).round().to(uint8).contiguous();
         IdxWriter.WriteImages(path, bytes.bytes, (int)images.shape[0], (int)images.shape[2], (int)images.shape[3], gzip);
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using SkiaSharp;
+using GanCluster.Training.Runtime;
 using static TorchSharp.torch;
 
 namespace GanCluster.Training.Output;
@@ -51,7 +52,7 @@ public static class SampleGrid
         using (var scope = NewDisposeScope())
         {
             // [N, C, H, W] -> [N, H, W, C] bytes, so each image row is one contiguous run of pixels.
-            var hwc = images.detach().cpu().to(float32).clamp(0, 1).mul(255).round().to(uint8).permute(0, 2, 3, 1).contiguous();
+            var hwc = images.detach().cpu().to(float32).clamp(KeptScalars.Of(0), KeptScalars.One).mul(KeptScalars.Of(255)).round().to(uint8).permute(0, 2, 3, 1).contiguous();
             var source = hwc.bytes;
             for (var k = 0; k < n; k++)
             {

@@ -3,6 +3,7 @@ using GanCluster.Training.Data;
 using GanCluster.Training.Models;
 using GanCluster.Training.Options;
 using GanCluster.Training.Output;
+using GanCluster.Training.Runtime;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -49,8 +50,8 @@ public static class SampleRenderer
     /// <summary>Maps generated images back to [0, 1] at 28x28, the scale of the data sets and of the Parzen evaluation.</summary>
     public static Tensor ToUnitRange(Tensor images, ExperimentSpec spec)
     {
-        var x = ModelFactory.OutputRange(spec.Model) == SampleRange.Symmetric ? (images + 1.0) / 2.0 : images;
-        return x.clamp(0.0, 1.0);
+        var x = ModelFactory.OutputRange(spec.Model) == SampleRange.Symmetric ? images.add(KeptScalars.One, KeptScalars.One).div(KeptScalars.Two) : images;
+        return x.clamp(KeptScalars.Of(0), KeptScalars.One);
     }
 
     /// <summary>Generated images at the data set's native 28x28, in [0, 1].</summary>

@@ -22,6 +22,7 @@ public static class TorchRuntime
     /// </summary>
     public static void EnsureLoaded()
     {
+        GcStress.StartIfRequested();
         if (LoadFailure.Value is { } failure)
         {
             var detail = Innermost(failure).Message;
