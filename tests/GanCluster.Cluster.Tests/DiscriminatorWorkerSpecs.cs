@@ -157,4 +157,33 @@ public sealed class DiscriminatorWorkerSpecs : TestKit
         Assert.Equal(WorkerRole.Discriminator, half.Role);
         Assert.Equal(new GanCluster.Training.Core.HalfState(half.State).Sha256, half.Sha256);
     }
+
+    [Fact]
+    public void A_repeated_assignment_of_the_same_experiment_takes_only_the_half_it_asked_for()
+    {
+        var coordinator = CreateTestProbe();
+        var first = CreateTestProbe();
+        var second = CreateTestProbe();
+        var worker = Sys.ActorOf(DiscriminatorWorker.Props(new WorkerSettings(coordinator.Ref, Sys.ActorOf(BulkSender.Props(1 << 20)), SpecConfig.Wire, "test-node", 1 << 20)));
+        coordinator.ExpectMsg<RegisterWorker>();
+        worker.Tell(new WorkerRegistered(1), coordinator.Ref);
+        var spec = SpecJson.Serialize(SpecConfig.ToySpec(k: 1), indented: false);
+
+        // The same experiment assigned twice before the first half has loaded (a coordinator that re-pairs it).
+        worker.Tell(new AssignExperiment(1, Id, spec, WorkerRole.Discriminator, first.Ref, 1, null, null), coordinator.Ref);
+        worker.Tell(new AssignExperiment(1, Id, spec, WorkerRole.Discriminator, second.Ref, 1, null, null), coordinator.Ref);
+        coordinator.FishForMessage(m => m is ExperimentReady, TimeSpan.FromSeconds(20));
+
+        worker.Tell(Fake(1, Phase.Discriminator, 0), second.Ref);
+        Assert.Equal(0, second.ExpectMsg<DiscriminatorStepDone>(TimeSpan.FromSeconds(10)).Step);
+        worker.Tell(Fake(1, Phase.Generator, 0), second.Ref);
+        Assert.Equal(1, second.ExpectMsg<GeneratorFeedback>(TimeSpan.FromSeconds(10)).Round);
+
+        // Only the second assignment's half was taken: one ready report, no restart of the schedule at round 1.
+        var later = coordinator.ReceiveWhile(TimeSpan.FromSeconds(1), m => m);
+        Assert.DoesNotContain(later, m => m is ExperimentReady);
+        worker.Tell(Fake(2, Phase.Discriminator, 0), second.Ref);
+        Assert.Equal(2, second.ExpectMsg<DiscriminatorStepDone>(TimeSpan.FromSeconds(10)).Round);
+        first.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
 }

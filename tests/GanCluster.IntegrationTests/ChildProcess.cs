@@ -34,7 +34,10 @@ public sealed class ChildProcess : IDisposable
     public string Output => string.Join("\n", Lines);
 
     /// <summary>Starts the gancluster executable that sits beside the test assembly.</summary>
-    public static ChildProcess StartGancluster(string name, params string[] arguments)
+    public static ChildProcess StartGancluster(string name, params string[] arguments) => StartGancluster(name, null, arguments);
+
+    /// <summary>Starts the gancluster executable with extra environment variables.</summary>
+    public static ChildProcess StartGancluster(string name, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -43,6 +46,11 @@ public sealed class ChildProcess : IDisposable
             UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "gancluster.dll"));
         foreach (var argument in arguments)
         {
@@ -53,7 +61,11 @@ public sealed class ChildProcess : IDisposable
     }
 
     /// <summary>Runs a gancluster command to completion and returns its exit code and output.</summary>
-    public static (int ExitCode, string StdOut, string All) RunGancluster(TimeSpan timeout, params string[] arguments)
+    public static (int ExitCode, string StdOut, string All) RunGancluster(TimeSpan timeout, params string[] arguments) =>
+        RunGancluster(timeout, null, arguments);
+
+    /// <summary>Runs a gancluster command with extra environment variables.</summary>
+    public static (int ExitCode, string StdOut, string All) RunGancluster(TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -62,6 +74,11 @@ public sealed class ChildProcess : IDisposable
             UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "gancluster.dll"));
         foreach (var argument in arguments)
         {

@@ -39,6 +39,9 @@ public sealed partial class LocalCluster : IDisposable
 
     private IReadOnlyList<string> Settings { get; }
 
+    /// <summary>Environment variables of every node started from now on (GANCLUSTER_GC_STRESS, for example).</summary>
+    public Dictionary<string, string> NodeEnvironment { get; } = [];
+
     public ChildProcess Coordinator => Node("coordinator");
 
     /// <summary>The live (or last started) node of that name.</summary>
@@ -74,7 +77,7 @@ public sealed partial class LocalCluster : IDisposable
             arguments.Add(setting);
         }
 
-        var node = ChildProcess.StartGancluster(name, [.. arguments]);
+        var node = ChildProcess.StartGancluster(name, NodeEnvironment, [.. arguments]);
         foreach (var exited in _nodes.Where(n => n.Name == name && n.HasExited).ToList())
         {
             exited.Dispose();
