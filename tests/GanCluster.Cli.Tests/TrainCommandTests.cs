@@ -52,7 +52,7 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Contains("name", result.FirstLine());
         Assert.Contains("letters, digits", result.FirstLine());
         result.AssertNoStackTrace();
-        Assert.Empty(Directory.GetDirectories(_temp.Path).Where(d => Path.GetFileName(d) != "work"));
+        Assert.Equal([Work], Directory.GetDirectories(_temp.Path));
         Assert.False(Directory.Exists(Path.Combine(Work, "runs")));
     }
 

@@ -34,7 +34,7 @@ public sealed class SpecJsonInputTests : IDisposable
         var match = Assert.Single(error.Errors);
         Assert.Equal("(document)", match.Field);
         Assert.Contains("UTF-8", match.Message);
-        Assert.Contains("byte offset 11", match.Message);
+        Assert.Contains("byte offset 12", match.Message);
     }
 
     [Fact]
