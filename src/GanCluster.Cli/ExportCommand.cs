@@ -93,7 +93,9 @@ internal static class ExportCommand
     {
         if (Directory.Exists(source))
         {
-            var newest = Directory.EnumerateFiles(source, "round-*.ckpt", SearchOption.AllDirectories).Order(StringComparer.Ordinal).LastOrDefault();
+            // A run folder holds checkpoints/round-NNNNNN.ckpt; deeper folders are other runs, not this one.
+            var search = new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 1, IgnoreInaccessible = true };
+            var newest = Directory.EnumerateFiles(source, "round-*.ckpt", search).Order(StringComparer.Ordinal).LastOrDefault();
             return newest is not null
                 ? $"'{source}' is a directory; pass one checkpoint file in it, for example {newest} (the newest), named like checkpoints/round-NNNNNN.ckpt"
                 : $"'{source}' is a directory with no checkpoint; pass a checkpoint file: {WhereCheckpointsAre}";
