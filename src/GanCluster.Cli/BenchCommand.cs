@@ -22,7 +22,7 @@ using static TorchSharp.torch;
 namespace GanCluster.Cli;
 
 /// <summary>
-/// Hidden <c>gancluster bench ...</c> commands used by scripts/bench.sh: the exchange path (two ActorSystems in
+/// <c>gancluster bench ...</c> commands used by scripts/bench.sh: the exchange path (two ActorSystems in
 /// two processes, the product's serializer, BulkSender and ChunkReceiver, next to a raw loopback socket with the
 /// same framing), the ping latency during bulk transfers, and the DCGAN 64x64 checkpoint take/store/restore.
 /// Each prints one JSON object on stdout.
@@ -31,7 +31,8 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var command = new Command("bench", "Micro-benchmarks for scripts/bench.sh.") { Hidden = true };
+        // Not hidden: System.CommandLine prints no help at all for a hidden command, so 'bench --help' printed nothing.
+        var command = new Command("bench", "Micro-benchmarks for scripts/bench.sh (each prints one JSON object).");
         command.Subcommands.Add(Exchange());
         command.Subcommands.Add(ExchangePeer());
         command.Subcommands.Add(CheckpointBench());

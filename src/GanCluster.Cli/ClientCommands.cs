@@ -206,6 +206,13 @@ internal static class ClientCommands
         var command = new Command("samples", "Download the latest sample grid (PNG) of an experiment.") { id, output, Contact, Timeout };
         command.SetAction((parse, _) => Run(parse, async client =>
         {
+            // Before contacting the cluster: a bad path must not cost a round trip (or the whole timeout).
+            if (parse.GetValue(output) is { } requested && CliPaths.CheckOutputFile(requested, "--out") is { } problem)
+            {
+                Console.Error.WriteLine($"gancluster samples: {problem}");
+                return 2;
+            }
+
             var reply = await client().AskAsync(new GetSamples(ParseId(parse.GetValue(id)!)), TimeoutOf(parse)).ConfigureAwait(false);
             switch (reply)
             {
@@ -246,12 +253,27 @@ internal static class ClientCommands
             var publicHost = Environment.GetEnvironmentVariable("GANCLUSTER_CLIENT_PUBLIC_HOSTNAME");
             var tls = Environment.GetEnvironmentVariable(NodeEnvironment.TlsCertificate);
             var tlsPassword = Environment.GetEnvironmentVariable(NodeEnvironment.TlsPassword);
-            return await body(() => client ??= new CoordinatorClient(contacts, shared, bindHost: bindHost, publicHost: publicHost, tlsCertificate: tls, tlsPassword: tlsPassword)).ConfigureAwait(false);
+            return await body(() =>
+            {
+                if (client is null)
+                {
+                    ContactProbe.ThrowIfAllRefused(contacts);
+                    client = new CoordinatorClient(contacts, shared, bindHost: bindHost, publicHost: publicHost, tlsCertificate: tls, tlsPassword: tlsPassword);
+                }
+
+                return client;
+            }).ConfigureAwait(false);
         }
         catch (Exception e) when (e is ClusterUnreachableException or NodeOptionsException or ArgumentException)
         {
             Console.Error.WriteLine($"gancluster: {e.Message}");
             return e is ClusterUnreachableException ? 3 : 2;
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            // Writing a result (samples --out) failed.
+            Console.Error.WriteLine($"gancluster: {e.Message}; check the path and its permissions");
+            return 2;
         }
         finally
         {

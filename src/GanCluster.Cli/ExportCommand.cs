@@ -21,12 +21,20 @@ internal static class ExportCommand
         {
             try
             {
+                var source = parse.GetValue(checkpoint)!;
+                var path = parse.GetValue(output)!;
+                // Checked before loading TorchSharp and the checkpoint: each names the path and the fix in one line.
+                if ((CheckSource(source) ?? CliPaths.CheckOutputFile(path, "--out")) is { } problem)
+                {
+                    Console.Error.WriteLine($"gancluster export: {problem}");
+                    return 2;
+                }
+
                 TorchRuntime.EnsureLoaded();
-                var loaded = Checkpoint.Load(parse.GetValue(checkpoint)!);
+                var loaded = Checkpoint.Load(source);
                 var spec = loaded.Spec;
                 using var generator = new GeneratorHalf(spec, TorchRuntime.ResolveDevice(spec.Device));
                 generator.LoadState(loaded.Generator);
-                var path = parse.GetValue(output)!;
                 var n = Math.Max(1, parse.GetValue(count));
                 using var scope = NewDisposeScope();
                 using var fake = generator.Generate(n, parse.GetValue(seed));
@@ -60,6 +68,11 @@ internal static class ExportCommand
                 Console.WriteLine(Path.GetFullPath(path));
                 return 0;
             }
+            catch (UnauthorizedAccessException e)
+            {
+                Console.Error.WriteLine($"gancluster export: {e.Message}; check the permissions of the checkpoint and of --out");
+                return 2;
+            }
             catch (Exception e) when (e is CorruptCheckpointException or IOException or TorchUnavailableException or ArgumentException)
             {
                 Console.Error.WriteLine($"gancluster export: {e.Message}");
@@ -67,5 +80,27 @@ internal static class ExportCommand
             }
         });
         return command;
+    }
+
+    /// <summary>Where checkpoints come from, for the messages below.</summary>
+    private const string WhereCheckpointsAre =
+        "a local run writes <run folder>/checkpoints/round-NNNNNN.ckpt (gancluster train --local ... --out <run folder>); "
+        + "a cluster run keeps its checkpoints in the coordinator's store (checkpoints.db in its --data folder), which has no file export yet: "
+        + "train the experiment locally for a checkpoint file, or use 'gancluster samples <id>' for its latest sample grid";
+
+    /// <summary>Null when <paramref name="source"/> is a file; else what is wrong and where checkpoints are.</summary>
+    private static string? CheckSource(string source)
+    {
+        if (Directory.Exists(source))
+        {
+            // A run folder holds checkpoints/round-NNNNNN.ckpt; deeper folders are other runs, not this one.
+            var search = new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 1, IgnoreInaccessible = true };
+            var newest = Directory.EnumerateFiles(source, "round-*.ckpt", search).Order(StringComparer.Ordinal).LastOrDefault();
+            return newest is not null
+                ? $"'{source}' is a directory; pass one checkpoint file in it, for example {newest} (the newest), named like checkpoints/round-NNNNNN.ckpt"
+                : $"'{source}' is a directory with no checkpoint; pass a checkpoint file: {WhereCheckpointsAre}";
+        }
+
+        return File.Exists(source) ? null : $"checkpoint '{source}' does not exist; {WhereCheckpointsAre}";
     }
 }

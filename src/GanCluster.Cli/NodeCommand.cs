@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Akka.Actor;
 using GanCluster.Cluster.Node;
@@ -11,21 +13,26 @@ namespace GanCluster.Cli;
 /// <summary><c>gancluster node --roles ...</c>: runs a cluster node until Ctrl-C or SIGTERM.</summary>
 internal static class NodeCommand
 {
+    /// <summary>The defaults the help shows: those of <see cref="NodeOptions"/>, so the two cannot drift apart.</summary>
+    private static readonly NodeOptions Defaults = new();
+
     public static Command Create()
     {
-        var roles = new Option<string?>("--roles") { Description = "Comma-separated roles: coordinator, generator, discriminator (env GANCLUSTER_ROLES)." };
-        var hostname = new Option<string?>("--hostname") { Description = "Address to bind (env GANCLUSTER_HOSTNAME; default 127.0.0.1)." };
-        var port = new Option<int?>("--port") { Description = "Port to bind (env GANCLUSTER_PORT; 0 = any free port)." };
-        var publicHostname = new Option<string?>("--public-hostname") { Description = "Address other machines use to reach this node (env GANCLUSTER_PUBLIC_HOSTNAME)." };
-        var seeds = new Option<string?>("--seeds") { Description = "Seed nodes host:port, comma-separated (env GANCLUSTER_SEEDS)." };
-        var data = new Option<string?>("--data") { Description = "Data folder for the database and logs (env GANCLUSTER_DATA)." };
-        var persistence = new Option<string?>("--persistence") { Description = "sqlite or postgresql (env GANCLUSTER_PERSISTENCE)." };
-        var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string (env GANCLUSTER_POSTGRES)." };
-        var logs = new Option<string?>("--logs") { Description = "Log folder (env GANCLUSTER_LOGS)." };
-        var config = new Option<string?>("--config") { Description = "The cluster-config folder (env GANCLUSTER_CONFIG)." };
-        var tlsCertificate = new Option<string?>("--tls-certificate") { Description = "PKCS#12 certificate shared by the cluster's nodes: TLS with mutual, pinned authentication (env GANCLUSTER_TLS_CERTIFICATE)." };
+        // The options have no DefaultValueFactory: a default value would hide the GANCLUSTER_* variable. Each
+        // description states its default instead.
+        var roles = new Option<string?>("--roles") { Description = "Comma-separated roles: coordinator, generator, discriminator (env GANCLUSTER_ROLES; default: all three, a one-process cluster)." };
+        var hostname = new Option<string?>("--hostname") { Description = $"Address to bind (env GANCLUSTER_HOSTNAME; default: {Defaults.Hostname})." };
+        var port = new Option<int?>("--port") { Description = $"Port to bind (env GANCLUSTER_PORT; 0 = any free port; default: {NodeOptions.DefaultCoordinatorPort} with the coordinator role, else 0)." };
+        var publicHostname = new Option<string?>("--public-hostname") { Description = "Address other machines use to reach this node (env GANCLUSTER_PUBLIC_HOSTNAME; default: the --hostname)." };
+        var seeds = new Option<string?>("--seeds") { Description = "Seed nodes host:port, comma-separated (env GANCLUSTER_SEEDS; default: none, this node starts a new cluster, which only a coordinator may)." };
+        var data = new Option<string?>("--data") { Description = $"Data folder for the database and logs (env GANCLUSTER_DATA; default: {Defaults.DataDirectory} in the current folder)." };
+        var persistence = new Option<string?>("--persistence") { Description = $"sqlite or postgresql (env GANCLUSTER_PERSISTENCE; default: {Defaults.Persistence.ToString().ToLowerInvariant()})." };
+        var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string (env GANCLUSTER_POSTGRES; required with --persistence postgresql)." };
+        var logs = new Option<string?>("--logs") { Description = "Log folder (env GANCLUSTER_LOGS; default: <data>/logs)." };
+        var config = new Option<string?>("--config") { Description = "The cluster-config folder (env GANCLUSTER_CONFIG; default: the copy next to the executable, else ./cluster-config)." };
+        var tlsCertificate = new Option<string?>("--tls-certificate") { Description = "PKCS#12 certificate shared by the cluster's nodes: TLS with mutual, pinned authentication (env GANCLUSTER_TLS_CERTIFICATE; default: none, plain TCP)." };
         var tlsPassword = new Option<string?>("--tls-password") { Description = "Password of the TLS certificate (env GANCLUSTER_TLS_PASSWORD)." };
-        var torchThreads = new Option<int?>("--torch-threads") { Description = "Threads TorchSharp may use per operation (env GANCLUSTER_TORCH_THREADS; default one per core). Nodes sharing a machine should split its cores." };
+        var torchThreads = new Option<int?>("--torch-threads") { Description = "Threads TorchSharp may use per operation (env GANCLUSTER_TORCH_THREADS; default: one per core). Nodes sharing a machine should split its cores." };
         var set = new Option<string[]>("--set") { Description = "Extra HOCON settings, key=value (repeatable), applied last.", AllowMultipleArgumentsPerToken = false };
 
         var command = new Command("node", "Run a cluster node.") { roles, hostname, port, publicHostname, seeds, data, persistence, postgres, logs, config, tlsCertificate, tlsPassword, torchThreads, set };
@@ -58,6 +65,12 @@ internal static class NodeCommand
                 }
 
                 configDirectory = ClusterConfigLoader.LocateConfigDirectory(options.ConfigDirectory);
+                // Before the ActorSystem starts: its failure to bind is an AggregateException after dozens of log lines.
+                if (PortInUse(options) is { } problem)
+                {
+                    Console.Error.WriteLine($"gancluster node: {problem}");
+                    return 2;
+                }
             }
             catch (NodeOptionsException e)
             {
@@ -93,7 +106,18 @@ internal static class NodeCommand
                 using var registration = cancellation.Register(Stop);
                 while (true)
                 {
-                    var started = GanClusterNode.Start(options, configDirectory);
+                    ActorSystem started;
+                    try
+                    {
+                        started = GanClusterNode.Start(options, configDirectory);
+                    }
+                    catch (Exception e) when (IsAddressInUse(e))
+                    {
+                        // Taken between the check above and the bind, or by a node that rejoins.
+                        log.Fatal("{Problem}", AddressInUseMessage(options));
+                        return 2;
+                    }
+
                     Volatile.Write(ref system, started);
                     var cluster = Akka.Cluster.Cluster.Get(started);
                     cluster.RegisterOnMemberUp(() => log.Information("GanCluster node up at {Address} with roles {Roles}", cluster.SelfAddress, string.Join(",", cluster.SelfRoles)));
@@ -126,5 +150,62 @@ internal static class NodeCommand
             }
         });
         return command;
+    }
+
+    /// <summary>Null when the node's port can be bound (or is 0, any free port); else what is wrong and what to do.</summary>
+    private static string? PortInUse(NodeOptions options)
+    {
+        if (options.ResolvedPort == 0)
+        {
+            return null;
+        }
+
+        IPAddress[] addresses;
+        try
+        {
+            addresses = IPAddress.TryParse(options.Hostname, out var parsed) ? [parsed] : Dns.GetHostAddresses(options.Hostname);
+        }
+        catch (SocketException)
+        {
+            // Left to the ActorSystem, which reports an unknown host itself.
+            return null;
+        }
+
+        foreach (var address in addresses)
+        {
+            try
+            {
+                using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                socket.Bind(new IPEndPoint(address, options.ResolvedPort));
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            {
+                return AddressInUseMessage(options);
+            }
+            catch (SocketException)
+            {
+                // Another problem (an address not on this machine): the ActorSystem reports it.
+            }
+        }
+
+        return null;
+    }
+
+    private static string AddressInUseMessage(NodeOptions options) =>
+        $"{options.Hostname}:{options.ResolvedPort} is already in use (another gancluster node, or another program); "
+        + $"stop it, or choose another port with --port (0 = any free port for a generator or discriminator node)";
+
+    private static bool IsAddressInUse(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }
+                || (e is AggregateException aggregate && aggregate.InnerExceptions.Any(IsAddressInUse)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

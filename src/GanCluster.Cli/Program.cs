@@ -13,4 +13,25 @@ foreach (var command in ClientCommands.Create().Concat(MonitoringCommands.Create
     root.Subcommands.Add(command);
 }
 
-return await root.Parse(args).InvokeAsync();
+// Every command reports the problems it expects in one line. Anything else is a bug: still one line (no stack
+// trace for the user), with the full exception on request for the bug report.
+try
+{
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (OperationCanceledException)
+{
+    Console.Error.WriteLine("gancluster: cancelled");
+    return 130;
+}
+catch (Exception e)
+{
+    var details = Environment.GetEnvironmentVariable("GANCLUSTER_DEBUG") == "1";
+    Console.Error.WriteLine($"gancluster: unexpected error: {e.GetType().Name}: {e.Message}{(details ? string.Empty : " (set GANCLUSTER_DEBUG=1 for details to report)")}");
+    if (details)
+    {
+        Console.Error.WriteLine(e);
+    }
+
+    return 1;
+}

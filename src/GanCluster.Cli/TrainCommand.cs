@@ -1,6 +1,7 @@
 using System.CommandLine;
 using GanCluster.Hosting;
 using GanCluster.Training.Core;
+using GanCluster.Training.Data;
 using GanCluster.Training.Monitoring;
 using GanCluster.Training.Options;
 using GanCluster.Training.Runs;
@@ -19,7 +20,8 @@ internal static class TrainCommand
             Description = $"An experiment JSON file or a preset ({string.Join(", ", Presets.Names)}).",
             DefaultValueFactory = _ => "mlp-mnist",
         };
-        var local = new Option<bool>("--local") { Description = "Train in this process (G and D halves side by side)." };
+        // train has one mode, so --local is optional: it stays accepted because scripts and the README spell it out.
+        var local = new Option<bool>("--local") { Description = "Train in this process, G and D halves side by side (the default and only mode of train; to train on a cluster use 'gancluster submit')." };
         var rounds = new Option<int?>("--rounds") { Description = "Override the number of rounds." };
         var seed = new Option<long?>("--seed") { Description = "Override the seed." };
         var output = new Option<string?>("--out") { Description = "Run folder (default: runs/<name>-seed<seed>)." };
@@ -39,12 +41,6 @@ internal static class TrainCommand
         command.SetAction((parse, cancellation) =>
         {
             var log = CliLogging.Create();
-            if (!parse.GetValue(local))
-            {
-                log.Error("train runs in this process only with --local; to train on a cluster use 'gancluster submit <experiment>'");
-                return Task.FromResult(2);
-            }
-
             try
             {
                 var spec = Presets.Resolve(parse.GetValue(experiment)!);
@@ -66,7 +62,18 @@ internal static class TrainCommand
                     TorchSharp.torch.set_num_threads(count);
                 }
 
-                var folder = parse.GetValue(output) ?? Path.Combine("runs", $"{spec.Name}-seed{spec.Seed}");
+                var folder = parse.GetValue(output);
+                if (folder is null)
+                {
+                    // The name becomes a folder name: checked here so that runs/<name>-seed<seed> stays inside runs/.
+                    if (SpecValidator.ValidateRunName(spec.Name) is { } nameError)
+                    {
+                        throw new SpecValidationException([nameError with { Message = $"{nameError.Message}; or pass --out <folder>" }]);
+                    }
+
+                    folder = Path.Combine("runs", $"{spec.Name}-seed{spec.Seed}");
+                }
+
                 var options = new LocalRunOptions(folder, parse.GetValue(resume), Math.Max(1, parse.GetValue(logEvery)), parse.GetValue(evalSamples));
                 var final = new LocalRun(spec, options, new LoggingObserver(log)).Run(cancellation);
                 log.Information("Run folder {RunFolder} (round {Round})", Path.GetFullPath(folder), final);
@@ -84,6 +91,12 @@ internal static class TrainCommand
             catch (NodeOptionsException e)
             {
                 log.Error("{Error}", e.Message);
+                return Task.FromResult(2);
+            }
+            catch (DataFormatException e)
+            {
+                // The data is read before the run folder is created, so nothing was written.
+                log.Error("Invalid data: {Error}", e.Message);
                 return Task.FromResult(2);
             }
             catch (Exception e) when (e is TorchUnavailableException or ArgumentException or IOException or InvalidDataException)

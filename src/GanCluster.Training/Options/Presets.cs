@@ -123,7 +123,8 @@ public static class Presets
 
         if (File.Exists(presetOrPath))
         {
-            return SpecJson.Parse(File.ReadAllText(presetOrPath));
+            // Bytes, not text: File.ReadAllText would replace invalid UTF-8 silently; the parser reports its offset.
+            return SpecJson.Parse(File.ReadAllBytes(presetOrPath));
         }
 
         throw new SpecValidationException([new SpecError("experiment",

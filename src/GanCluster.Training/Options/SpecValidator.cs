@@ -55,6 +55,21 @@ public static class SpecValidator
         return errors;
     }
 
+    /// <summary>Which characters a name that becomes a folder name (runs/&lt;name&gt;-seed&lt;seed&gt;) may hold.</summary>
+    public const string RunNameRule = "letters, digits, '.', '_' and '-', starting with a letter or digit, at most 100 characters";
+
+    /// <summary>
+    /// The name as a folder name: null when it is one, else the error. Not part of <see cref="Validate"/>: cluster
+    /// runs never use the name as a path, and experiments already in a coordinator's journal (whose names were
+    /// accepted under the old rule) must still load; the local run checks it where it derives its folder.
+    /// </summary>
+    public static SpecError? ValidateRunName(string? name)
+    {
+        var ok = !string.IsNullOrEmpty(name) && name.Length <= 100 && char.IsAsciiLetterOrDigit(name[0])
+            && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
+        return ok ? null : new SpecError("name", $"'{name}' cannot name a run folder (runs/<name>-seed<seed>); allowed: {RunNameRule}");
+    }
+
     public static void ThrowIfInvalid(ExperimentSpec spec)
     {
         var errors = Validate(spec);

@@ -59,14 +59,15 @@ public sealed class LocalRun
     {
         TorchRuntime.EnsureLoaded();
         var device = TorchRuntime.ResolveDevice(_spec.Device);
-        var folder = new RunFolder(_options.OutputFolder);
-        var metrics = new MetricsCollector(folder.Path, _options.TensorBoard);
-        var alarms = new TrainingAlarms(_options.Alarms);
+        // The data is read before the run folder is created: a missing or unreadable data set leaves nothing behind.
         var (train, heldOut) = DatasetCatalog.Load(_spec);
         using (train)
         using (heldOut)
         using (var trainer = new LocalTrainer(_spec, train, device))
         {
+            var folder = new RunFolder(_options.OutputFolder);
+            var metrics = new MetricsCollector(folder.Path, _options.TensorBoard);
+            var alarms = new TrainingAlarms(_options.Alarms);
             if (_options.Resume)
             {
                 var (checkpoint, skipped) = folder.LatestValidCheckpoint();

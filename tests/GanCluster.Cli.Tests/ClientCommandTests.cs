@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using GanCluster.TestSupport;
+
+namespace GanCluster.Cli.Tests;
+
+/// <summary>The cluster client commands without a cluster: they fail fast, with one line saying what to do.</summary>
+public sealed class ClientCommandTests : IDisposable
+{
+    private readonly TempDirectory _temp = TempDirectory.Create("cli-client");
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task Submit_with_no_cluster_fails_as_soon_as_the_connection_is_refused()
+    {
+        // Nothing listens on a port just handed out as free.
+        var contact = $"127.0.0.1:{FreePort.Next()}";
+        var watch = Stopwatch.StartNew();
+
+        var result = await Gancluster.RunAsync(_temp.Path, "submit", "ring8", "--contact", contact);
+
+        watch.Stop();
+        result.AssertExitCode(3);
+        Assert.Contains(contact, result.FirstLine());
+        Assert.Contains("refused", result.FirstLine());
+        // The default --timeout is 20 s; a refused connection must not wait for it (process start-up included).
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed.TotalSeconds:F1} s");
+        result.AssertNoStackTrace();
+    }
+
+    [Fact]
+    public async Task Samples_to_a_missing_directory_fails_before_contacting_the_cluster()
+    {
+        var output = _temp.Combine("missing", "dir", "x.png");
+        var contact = $"127.0.0.1:{FreePort.Next()}";
+
+        var result = await Gancluster.RunAsync(_temp.Path, "samples", "exp-1", "--out", output, "--contact", contact);
+
+        result.AssertExitCode(2);
+        Assert.Contains("--out", result.FirstLine());
+        Assert.Contains(_temp.Combine("missing", "dir"), result.FirstLine());
+        Assert.Contains("does not exist", result.FirstLine());
+        result.AssertNoStackTrace();
+    }
+}

@@ -1,0 +1,69 @@
+using System.Net;
+using System.Net.Sockets;
+using GanCluster.TestSupport;
+
+namespace GanCluster.Cli.Tests;
+
+/// <summary><c>gancluster node</c> start-up failures and help.</summary>
+public sealed class NodeCommandTests : IDisposable
+{
+    private readonly TempDirectory _temp = TempDirectory.Create("cli-node");
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task Node_on_a_port_in_use_says_so_in_one_line()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+
+            var result = await Gancluster.RunAsync(_temp.Path, "node", "--roles", "coordinator", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data", _temp.Combine("data"));
+
+            result.AssertExitCode(2);
+            Assert.Contains($"127.0.0.1:{port}", result.FirstLine());
+            Assert.Contains("in use", result.FirstLine());
+            Assert.Contains("--port", result.FirstLine());
+            Assert.Single(result.Lines);
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    [Theory]
+    [InlineData("--roles")]
+    [InlineData("--hostname")]
+    [InlineData("--port")]
+    [InlineData("--seeds")]
+    [InlineData("--data")]
+    [InlineData("--persistence")]
+    [InlineData("--logs")]
+    [InlineData("--torch-threads")]
+    public async Task Node_help_shows_the_default_of_each_option(string option)
+    {
+        var result = await Gancluster.RunAsync(_temp.Path, "node", "--help");
+
+        result.AssertExitCode(0);
+        // System.CommandLine wraps a long description; the option's entry runs until the next option.
+        var text = result.StandardOutput;
+        var start = text.IndexOf("  " + option + " ", StringComparison.Ordinal);
+        Assert.True(start >= 0, text);
+        var next = text.IndexOf("\n  -", start + 1, StringComparison.Ordinal);
+        var entry = next < 0 ? text[start..] : text[start..next];
+        Assert.Contains("default", entry);
+    }
+
+    [Fact]
+    public async Task Bench_help_lists_its_subcommands()
+    {
+        var result = await Gancluster.RunAsync(_temp.Path, "bench", "--help");
+
+        result.AssertExitCode(0);
+        Assert.Contains("exchange", result.StandardOutput);
+        Assert.Contains("checkpoint", result.StandardOutput);
+    }
+}
