@@ -45,7 +45,7 @@ gc() { dotnet "$exe" "$@" --contact "127.0.0.1:$port"; }
 until grep -q "($pairs generators, $pairs discriminators)" "$data/logs/coordinator.out" 2>/dev/null; do sleep 1; done
 
 # The mix of the report: toys and MNIST models, Adam and SGD, checkpoint every 100 rounds.
-kinds=(ring8:300 mlp-mnist:400 grid25:300 goodfellow-mnist:300 ring8:300 dcgan-mnist:100)
+kinds=(ring8:300 mlp-mnist:200 grid25:300 goodfellow-mnist:200 ring8:300 dcgan-mnist:50)
 ids=()
 for i in $(seq 1 "$experiments"); do
     kind="${kinds[$(( (i - 1) % ${#kinds[@]} ))]}"
