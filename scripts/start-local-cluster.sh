@@ -30,8 +30,12 @@ stop() {
 }
 trap stop INT TERM EXIT
 
+# A native fault (SIGSEGV inside libtorch) cannot be logged by the process itself: the runtime writes a crash report
+# (the faulting thread's managed and native stack) beside the logs instead, and the process exits non-zero.
+export DOTNET_DbgEnableMiniDump=1 DOTNET_DbgMiniDumpType=1 DOTNET_EnableCrashReport=1
 start() {
     local name="$1"; shift
+    export DOTNET_DbgMiniDumpName="$data/logs/$name-crash-%p.dmp"
     dotnet "$exe" node --data "$data" --logs "$data/logs" "$@" >"$data/logs/$name.out" 2>&1 &
     pids+=($!)
     echo "$name: pid $! (log $data/logs/$name.out)"

@@ -79,6 +79,15 @@ internal static class NodeCommand
             }
 
             var log = LoggingSetup.Configure(options.NodeName, options.ResolvedLogDirectory);
+
+            // An exception that escapes any thread (a torch thread included) ends the process with a non-zero code, so a
+            // supervisor (systemd, compose) restarts it and the coordinator re-pairs its experiment; the reason goes to the
+            // node's log first. Native faults (SIGSEGV) cannot be caught: see README "Failures" for the crash report.
+            AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+            {
+                log.Fatal(e.ExceptionObject as Exception, "GanCluster node stops on an unhandled exception: {Reason}", (e.ExceptionObject as Exception)?.Message ?? e.ExceptionObject.ToString());
+                Log.CloseAndFlush();
+            };
             try
             {
                 if (options.HasRole(NodeRole.Generator) || options.HasRole(NodeRole.Discriminator))
