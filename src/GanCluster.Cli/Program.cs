@@ -8,6 +8,7 @@ var root = new RootCommand("GanCluster: distributed GAN training on Akka.NET and
     ExportCommand.Create(),
     BenchCommand.Create(),
     ClassifierCommand.Create(),
+    EvaluateCommand.Create(),
 };
 foreach (var command in ClientCommands.Create().Concat(MonitoringCommands.Create()))
 {
