@@ -9,6 +9,8 @@ var root = new RootCommand("GanCluster: distributed GAN training on Akka.NET and
     BenchCommand.Create(),
     ClassifierCommand.Create(),
     EvaluateCommand.Create(),
+    PresetsCommand.Create(),
+    QualityReportCommand.Create(),
 };
 foreach (var command in ClientCommands.Create().Concat(MonitoringCommands.Create()))
 {
