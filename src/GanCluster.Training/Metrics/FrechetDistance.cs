@@ -12,8 +12,9 @@ public sealed class GaussianStats : IDisposable
             throw new ArgumentException($"mean [{string.Join(", ", mean.shape)}], covariance [{string.Join(", ", covariance.shape)}]; expected [D] and [D, D]");
         }
 
-        Mean = mean.to(float64);
-        Covariance = covariance.to(float64);
+        // Converted only when needed: a conversion is a new tensor, owned by the caller's dispose scope.
+        Mean = mean.dtype == float64 ? mean : mean.to(float64);
+        Covariance = covariance.dtype == float64 ? covariance : covariance.to(float64);
         Count = count;
     }
 
@@ -34,12 +35,18 @@ public sealed class GaussianStats : IDisposable
             throw new ArgumentException($"features [{string.Join(", ", features.shape)}]; expected [N, D] with N >= 2");
         }
 
-        using var scope = NewDisposeScope();
-        var x = features.detach().cpu().to(float64);
-        var mean = x.mean([0L]);
-        var centred = x - mean;
-        var covariance = centred.t().matmul(centred).div_(x.shape[0] - 1);
-        return new GaussianStats(mean.MoveToOuterDisposeScope(), covariance.MoveToOuterDisposeScope(), x.shape[0]);
+        Tensor mean, covariance;
+        using (var scope = NewDisposeScope())
+        {
+            var x = features.detach().cpu().to(float64);
+            var m = x.mean([0L]);
+            var centred = x - m;
+            mean = m.MoveToOuterDisposeScope();
+            covariance = centred.t().matmul(centred).div_(x.shape[0] - 1).MoveToOuterDisposeScope();
+        }
+
+        // Built outside the scope: the statistics own these tensors.
+        return new GaussianStats(mean, covariance, features.shape[0]);
     }
 
     public void Dispose()
