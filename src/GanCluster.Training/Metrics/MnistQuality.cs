@@ -35,8 +35,9 @@ public sealed class MnistQuality : IDisposable
         {
             using var scope = NewDisposeScope();
             _reference = GaussianStats.FromFeatures(classifier.Features(train.Samples));
-            _reference.Mean.MoveToOuterDisposeScope();
-            _reference.Covariance.MoveToOuterDisposeScope();
+            // Held for the life of this object, which may be created inside any caller's dispose scope (it is shared and lazy).
+            _reference.Mean.DetachFromDisposeScope();
+            _reference.Covariance.DetachFromDisposeScope();
             using var held = GaussianStats.FromFeatures(classifier.Features(heldOut.Samples));
             FidFloor = FrechetDistance.Compute(held, _reference);
             HeldOutAccuracy = classifier.Accuracy(heldOut);
