@@ -144,6 +144,8 @@ public sealed class QualityActor : ReceiveActor
                 var spec = SpecJson.Parse(request.SpecJson);
                 var result = await thread.Run(() =>
                 {
+                    // A coordinator-only node has not touched TorchSharp before: fail with the fix-it message, not a type initializer's.
+                    Training.Runtime.TorchRuntime.EnsureLoaded();
                     if (settings.TorchThreads > 0)
                     {
                         TorchSharp.torch.set_num_threads(settings.TorchThreads);
