@@ -44,6 +44,7 @@ internal static class QualityReportCommand
                 Console.WriteLine(Table(rows));
                 if (parse.GetValue(json) is { } jsonPath)
                 {
+                    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
                     File.WriteAllText(jsonPath, JsonSerializer.Serialize(new { rows, runs = runs.Select(r => new { folder = r.Folder, r.Info.Preset, r.Info.Seed, r.Info.WallSeconds, evaluation = r.Final }) }, EvaluationLog.Json));
                 }
 
