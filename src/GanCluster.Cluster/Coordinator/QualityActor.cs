@@ -79,9 +79,6 @@ public sealed class QualityActor : ReceiveActor
     public static Props Props(ICheckpointStore store, QualitySettings settings, string? root) =>
         Akka.Actor.Props.Create(() => new QualityActor(store, settings, root));
 
-    /// <summary>True while an evaluation runs (for specs).</summary>
-    public bool IsBusy => _running is not null;
-
     protected override void PreStart()
     {
         // The latest figures survive a coordinator restart in the run folders' evaluation.json; reading them is file IO, so off the mailbox.
