@@ -178,7 +178,8 @@ internal static class QualityReportCommand
         text.AppendLine("Anchors: Goodfellow et al. (2014), Table 1: Gaussian Parzen-window log-likelihood of the MNIST test set, 225 ± 2 for");
         text.AppendLine("adversarial nets (here: held-out digits 9000-9999 of the bundled 10,000, bandwidth chosen on 8000-8999). PacGAN (Lin et al.");
         text.AppendLine("2018), Table 2: modes captured, high-quality samples and reverse KL on 2D-ring and 2D-grid; their architectures and");
-        text.AppendLine("training lengths differ from these presets, so the anchors place a figure, they are not a target. MNIST FID is the");
+        text.AppendLine("training lengths differ from these presets, so the anchors place a figure, they are not a target (the PacGAN figures");
+        text.AppendLine("were entered from memory of the paper's table: check them against the paper before quoting them). MNIST FID is the");
         text.AppendLine("Frechet distance in the 128-d penultimate layer of the shipped evaluation classifier (README, \"Quality metrics\");");
         text.AppendLine("its floor is the distance of the held-out real digits to the training digits.");
         text.AppendLine();
