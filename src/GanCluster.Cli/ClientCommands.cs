@@ -91,11 +91,13 @@ internal static class ClientCommands
 
             // Alarms come from a second query so that the list's wire format stays that of protocol 1.
             var alarms = await client().AskAsync(new GetAlarms(null), TimeoutOf(parse)).ConfigureAwait(false) is AlarmList a ? a.Alarms : [];
-            Console.WriteLine($"{"ID",-14} {"NAME",-20} {"STATE",-10} {"ROUNDS",-13} {"LOSS/D",8} {"LOSS/G",8} {"STEPS/S",8}  REASON / ALARMS");
+            var quality = await client().AskAsync(new GetQuality(null), TimeoutOf(parse)).ConfigureAwait(false) is QualityList q ? q.Experiments : [];
+            Console.WriteLine($"{"ID",-14} {"NAME",-20} {"STATE",-10} {"ROUNDS",-13} {"LOSS/D",8} {"LOSS/G",8} {"STEPS/S",8}  QUALITY / REASON / ALARMS");
             foreach (var e in list.Experiments)
             {
                 var flags = string.Join(", ", alarms.Where(x => x.Id == e.Id).Select(x => $"ALARM {x.Kind}"));
-                var notes = string.Join("; ", new[] { e.Reason, flags.Length > 0 ? flags : null }.Where(x => x is not null));
+                var figure = quality.FirstOrDefault(x => x.Id == e.Id) is { } latest ? $"round {latest.Round}: {latest.Headline}" : null;
+                var notes = string.Join("; ", new[] { figure, e.Reason, flags.Length > 0 ? flags : null }.Where(x => x is not null));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{e.Id.Value,-14} {Truncate(e.Name, 20),-20} {e.State.ToString().ToLowerInvariant(),-10} {$"{e.RoundsDone}/{e.RoundsTotal}",-13} {Format(e.LastDLoss),8} {Format(e.LastGLoss),8} {Format(e.StepsPerSecond, "F1"),8}  {notes}"));
             }
@@ -131,6 +133,7 @@ internal static class ClientCommands
             Console.WriteLine($"generator:     {s.GeneratorNode ?? "-"}");
             Console.WriteLine($"discriminator: {s.DiscriminatorNode ?? "-"}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"latest:        loss/d {Format(s.LastDLoss)} loss/g {Format(s.LastGLoss)} d/real {Format(s.LastDReal)} d/fake {Format(s.LastDFake)} steps/s {Format(s.StepsPerSecond, "F1")}"));
+            Console.WriteLine($"quality:       {await QualityOf(client(), s.Id, TimeoutOf(parse)).ConfigureAwait(false) ?? "not evaluated yet"}");
             var alarms = await client().AskAsync(new GetAlarms(s.Id), TimeoutOf(parse)).ConfigureAwait(false) is AlarmList a ? a.Alarms : [];
             Console.WriteLine($"alarms:        {(alarms.Count == 0 ? "none" : string.Join(Environment.NewLine + "               ", alarms.Select(x => $"{x.Kind} at round {x.Round}: {x.Message}")))}");
             if (status.RecentRounds.Count > 0)
@@ -283,6 +286,12 @@ internal static class ClientCommands
             }
         }
     }
+
+    /// <summary>The latest evaluation of an experiment as "round N: headline", or null when none exists yet.</summary>
+    internal static async Task<string?> QualityOf(CoordinatorClient client, ExperimentId id, TimeSpan timeout) =>
+        await client.AskAsync(new GetQuality(id), timeout).ConfigureAwait(false) is QualityList { Experiments: [var latest, ..] }
+            ? $"round {latest.Round}: {latest.Headline}"
+            : null;
 
     private static ExperimentId ParseId(string value) => new(value.Trim());
 

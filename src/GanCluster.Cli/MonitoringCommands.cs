@@ -70,7 +70,8 @@ internal static class MonitoringCommands
                 }
 
                 var alarms = await client().AskAsync(new GetAlarms(experiment), ClientCommands.TimeoutOf(parse)).ConfigureAwait(false) as AlarmList;
-                return (Snapshot(status.Summary, alarms), status.Summary.State, null);
+                var quality = await ClientCommands.QualityOf(client(), experiment, ClientCommands.TimeoutOf(parse)).ConfigureAwait(false);
+                return (Snapshot(status.Summary, alarms) with { Quality = quality }, status.Summary.State, null);
             }
 
             var first = await Poll().ConfigureAwait(false);

@@ -7,6 +7,10 @@ var root = new RootCommand("GanCluster: distributed GAN training on Akka.NET and
     NodeCommand.Create(),
     ExportCommand.Create(),
     BenchCommand.Create(),
+    ClassifierCommand.Create(),
+    EvaluateCommand.Create(),
+    PresetsCommand.Create(),
+    QualityReportCommand.Create(),
 };
 foreach (var command in ClientCommands.Create().Concat(MonitoringCommands.Create()))
 {

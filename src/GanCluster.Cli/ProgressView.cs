@@ -17,7 +17,8 @@ internal sealed record ProgressSnapshot(
     double? DReal,
     double? DFake,
     string? Nodes,
-    IReadOnlyList<string> Alarms)
+    IReadOnlyList<string> Alarms,
+    string? Quality = null)
 {
     /// <summary>Time left at the current speed, when there is one.</summary>
     public TimeSpan? Eta => StepsPerSecond is > 0 && RoundsTotal > RoundsDone ? TimeSpan.FromSeconds((RoundsTotal - RoundsDone) / StepsPerSecond.Value) : null;
@@ -46,6 +47,11 @@ internal static class ProgressView
             line.Append(' ').Append(s.Nodes);
         }
 
+        if (s.Quality is not null)
+        {
+            line.Append(" quality: ").Append(s.Quality);
+        }
+
         if (s.Alarms.Count > 0)
         {
             line.Append(" ALARMS: ").Append(string.Join("; ", s.Alarms));
@@ -68,6 +74,11 @@ internal static class ProgressView
         if (s.Nodes is not null)
         {
             grid.AddRow(new Markup("[bold]nodes[/]"), new Text(s.Nodes));
+        }
+
+        if (s.Quality is not null)
+        {
+            grid.AddRow(new Markup("[bold]quality[/]"), new Text(s.Quality));
         }
 
         grid.AddRow(new Markup("[bold]alarms[/]"), s.Alarms.Count == 0 ? new Markup("[green]none[/]") : new Markup($"[red]{Markup.Escape(string.Join("\n", s.Alarms))}[/]"));

@@ -26,6 +26,7 @@ internal static class TrainCommand
         var seed = new Option<long?>("--seed") { Description = "Override the seed." };
         var output = new Option<string?>("--out") { Description = "Run folder (default: runs/<name>-seed<seed>)." };
         var resume = new Option<bool>("--resume") { Description = "Resume from the newest valid checkpoint in the run folder." };
+        var force = new Option<bool>("--force") { Description = "Delete a run already in the run folder and start over." };
         var k = new Option<int?>("--k") { Description = "Override the discriminator steps per round." };
         var batch = new Option<int?>("--batch-size") { Description = "Override the batch size." };
         var device = new Option<string?>("--device") { Description = "Override the device: auto, cpu, cuda, cuda:N." };
@@ -36,7 +37,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train an experiment.")
         {
-            experiment, local, rounds, seed, output, resume, k, batch, device, checkpointInterval, logEvery, evalSamples, torchThreads,
+            experiment, local, rounds, seed, output, resume, force, k, batch, device, checkpointInterval, logEvery, evalSamples, torchThreads,
         };
         command.SetAction((parse, cancellation) =>
         {
@@ -74,7 +75,7 @@ internal static class TrainCommand
                     folder = Path.Combine("runs", $"{spec.Name}-seed{spec.Seed}");
                 }
 
-                var options = new LocalRunOptions(folder, parse.GetValue(resume), Math.Max(1, parse.GetValue(logEvery)), parse.GetValue(evalSamples));
+                var options = new LocalRunOptions(folder, parse.GetValue(resume), Math.Max(1, parse.GetValue(logEvery)), parse.GetValue(evalSamples), Force: parse.GetValue(force));
                 var final = new LocalRun(spec, options, new LoggingObserver(log)).Run(cancellation);
                 log.Information("Run folder {RunFolder} (round {Round})", Path.GetFullPath(folder), final);
                 return Task.FromResult(0);
@@ -86,6 +87,11 @@ internal static class TrainCommand
                     log.Error("Invalid experiment: {Field}: {Problem}", error.Field, error.Message);
                 }
 
+                return Task.FromResult(2);
+            }
+            catch (RunFolderInUseException e)
+            {
+                log.Error("{Error}", e.Message);
                 return Task.FromResult(2);
             }
             catch (NodeOptionsException e)
@@ -156,6 +162,12 @@ internal static class TrainCommand
 
         public void Evaluated(EvaluationResult e)
         {
+            if (e.Classifier is { } c)
+            {
+                log.Information("MNIST FID {Fid:F2} (real-vs-real floor {FidFloor:F2}), class KL to uniform {Kl:F3}, smallest class share {MinShare:P1} ({Samples} samples)",
+                    c.Fid, c.FidFloor, c.Classes.KlToUniform, c.Classes.MinShare, c.Samples);
+            }
+
             if (e.Parzen is { } p)
             {
                 log.Information("Parzen window log-likelihood {LogLikelihood:F1} ± {StandardError:F1} (sigma {Sigma:F3}, {Samples} samples)", p.MeanLogLikelihood, p.StandardError, p.Sigma, e.Samples);

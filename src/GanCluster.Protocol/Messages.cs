@@ -282,3 +282,48 @@ public sealed record AlarmList(IReadOnlyList<ExperimentAlarm> Alarms) : ICoordin
 
     public override int GetHashCode() => Alarms.Count;
 }
+
+// ---- quality ------------------------------------------------------------------------------------
+
+/// <summary>
+/// Asks for the latest checkpoint of an experiment, to evaluate it on the client. Replies LatestCheckpoint,
+/// NoCheckpointYet or UnknownExperiment; the client then pulls the generator half with GetCheckpointPart.
+/// </summary>
+public sealed record GetLatestCheckpoint(ExperimentId Id) : ICoordinatorCommand;
+
+/// <summary>The latest checkpoint: its round, the resolved spec, and the size and SHA-256 of the generator half.</summary>
+public sealed record LatestCheckpoint(ExperimentId Id, int Round, string SpecJson, long GeneratorBytes, string GeneratorSha256) : ICoordinatorReply;
+
+/// <summary>The experiment has no checkpoint yet.</summary>
+public sealed record NoCheckpointYet(ExperimentId Id) : ICoordinatorReply;
+
+/// <summary>
+/// Asks for bytes [Offset, Offset + Length) of the generator half of a checkpoint. The client pulls a half in pieces
+/// smaller than a remoting frame, one at a time, so a download never crowds the cluster's heartbeats.
+/// </summary>
+public sealed record GetCheckpointPart(ExperimentId Id, int Round, long Offset, int Length) : ICoordinatorCommand;
+
+/// <summary>A piece of a generator half (Data is empty past its end; NoCheckpointYet answers a round that is gone).</summary>
+public sealed record CheckpointPart(ExperimentId Id, int Round, long Offset, byte[] Data) : ICoordinatorReply
+{
+    public bool Equals(CheckpointPart? other) => other is not null && Id == other.Id && Round == other.Round && Offset == other.Offset && Data.AsSpan().SequenceEqual(other.Data);
+
+    public override int GetHashCode() => HashCode.Combine(Id, Round, Offset);
+}
+
+/// <summary>Asks for the latest quality figure of one experiment, or of every experiment when Id is null.</summary>
+public sealed record GetQuality(ExperimentId? Id) : ICoordinatorCommand;
+
+/// <summary>
+/// The latest evaluation of an experiment's checkpoints: the round, a one-line headline (e.g.
+/// <c>FID 12.3 (floor 0.9), KL 0.02</c>) and the full evaluation.json text.
+/// </summary>
+public sealed record ExperimentQuality(ExperimentId Id, int Round, string Headline, string EvaluationJson);
+
+/// <summary>Latest quality figures, by experiment.</summary>
+public sealed record QualityList(IReadOnlyList<ExperimentQuality> Experiments) : ICoordinatorReply
+{
+    public bool Equals(QualityList? other) => other is not null && Experiments.SequenceEqual(other.Experiments);
+
+    public override int GetHashCode() => Experiments.Count;
+}

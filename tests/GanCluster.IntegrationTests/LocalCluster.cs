@@ -71,6 +71,13 @@ public sealed partial class LocalCluster : IDisposable
             arguments.AddRange(["--torch-threads", "1"]);
         }
 
+        if (roles.Contains("coordinator", StringComparison.Ordinal))
+        {
+            // The coordinator evaluates every stored checkpoint (gancluster.quality); 1,000 samples keep that path
+            // exercised but cheap beside workers that share this machine's cores.
+            arguments.AddRange(["--set", "gancluster.quality.samples=1000"]);
+        }
+
         foreach (var setting in Settings)
         {
             arguments.Add("--set");

@@ -91,6 +91,16 @@ public static class MessageCases
             ("alarms request all", new GetAlarms(null)),
             ("alarms", new AlarmList([new ExperimentAlarm(Id, "diversity-collapse", 1200, "fake batches are 0.05x as diverse as real ones"), new ExperimentAlarm(new ExperimentId("exp-other"), "non-finite-loss", 7, "loss/d NaN")])),
             ("alarms empty", new AlarmList([])),
+            ("latest checkpoint request", new GetLatestCheckpoint(Id)),
+            ("latest checkpoint", new LatestCheckpoint(Id, 1500, "{\"name\":\"mlp-mnist\"}", 31_457_280, new string('a', 64))),
+            ("no checkpoint yet", new NoCheckpointYet(Id)),
+            ("checkpoint part request", new GetCheckpointPart(Id, 1500, 3_145_728, 1 << 20)),
+            ("checkpoint part", new CheckpointPart(Id, 1500, 3_145_728, Bytes(4_321))),
+            ("checkpoint part empty", new CheckpointPart(Id, 1500, 31_457_280, [])),
+            ("quality request", new GetQuality(Id)),
+            ("quality request all", new GetQuality(null)),
+            ("quality", new QualityList([new ExperimentQuality(Id, 1500, "FID 12.30 (floor 0.90), KL 0.021", "{\"round\":1500}")])),
+            ("quality empty", new QualityList([])),
         ];
     }
 }

@@ -72,6 +72,8 @@ public sealed class CoordinatorActor : ReceivePersistentActor
     private readonly ChunkReceiver _chunks;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ExperimentMonitoring _monitoring;
+    private readonly IActorRef _quality;
+    private readonly CheckpointDownloads _downloads;
 
     // Round summaries go straight to Serilog: they carry more named properties than Akka's adapter takes.
     private static readonly Serilog.ILogger RoundLog = Serilog.Log.ForContext<CoordinatorActor>();
@@ -87,6 +89,10 @@ public sealed class CoordinatorActor : ReceivePersistentActor
         _bulk = bulkSender;
         _chunks = new ChunkReceiver(Context.System);
         _monitoring = new ExperimentMonitoring(settings.Monitoring, (e, folder) => RoundLog.Warning(e, "Could not write the metrics files in {Folder}", folder));
+
+        // Checkpoint evaluation and downloads live apart from the coordinator: it only tells and forwards.
+        _quality = Context.ActorOf(QualityActor.Props(store, settings.Quality, settings.Monitoring.Directory), "quality");
+        _downloads = new CheckpointDownloads(store);
 
         Recover<SnapshotOffer>(offer =>
         {
@@ -153,6 +159,9 @@ public sealed class CoordinatorActor : ReceivePersistentActor
             case MessageChunk m: OnChunk(m); break;
             case WorkerMetrics m: OnWorkerMetrics(m); break;
             case GetAlarms m: OnGetAlarms(m); break;
+            case GetQuality m: _quality.Forward(m); break;
+            case GetLatestCheckpoint m: OnGetLatestCheckpoint(m); break;
+            case GetCheckpointPart m: _downloads.Serve(m, Sender); break;
             default: Unhandled(message); break;
         }
     }
@@ -298,6 +307,22 @@ public sealed class CoordinatorActor : ReceivePersistentActor
                 replyTo.Tell(new NoSamplesYet(query.Id));
             }
         }, TaskScheduler.Default);
+    }
+
+    private void OnGetLatestCheckpoint(GetLatestCheckpoint query)
+    {
+        switch (_state.Find(query.Id.Value))
+        {
+            case null:
+                Sender.Tell(new UnknownExperiment(query.Id));
+                break;
+            case { LastCheckpointRound: { } round } record:
+                _downloads.Describe(query.Id, round, record.SpecJson, Sender);
+                break;
+            default:
+                Sender.Tell(new NoCheckpointYet(query.Id));
+                break;
+        }
     }
 
     // ---- workers ----------------------------------------------------------------------------------
@@ -636,6 +661,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
             Apply(e);
             _log.Info("Experiment {0} checkpointed at round {1} (generator {2}, discriminator {3})", e.Id, e.Round, e.GeneratorSha256[..12], e.DiscriminatorSha256[..12]);
             var record = _state.Find(e.Id)!;
+            _quality.Tell(new QualityActor.EvaluateCheckpoint(e.Id, e.Round, record.SpecJson));
             var prunable = CoordinatorState.Prunable(record, _settings.CheckpointRetention);
             if (prunable.Count > 0)
             {

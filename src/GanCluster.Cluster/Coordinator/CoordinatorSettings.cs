@@ -15,6 +15,9 @@ public sealed record CoordinatorSettings(int CheckpointRetention, int LogEvery, 
     /// <summary>Per-experiment metrics files and alarms (HOCON section <c>gancluster.monitoring</c>); no files by default.</summary>
     public MonitoringSettings Monitoring { get; init; } = MonitoringSettings.None;
 
+    /// <summary>Evaluation of every stored checkpoint (HOCON section <c>gancluster.quality</c>); off by default.</summary>
+    public QualitySettings Quality { get; init; } = QualitySettings.None;
+
     public static CoordinatorSettings FromConfig(Config config, WireSettings wire, int chunkSize) => new(
         config.GetInt("gancluster.coordinator.checkpoint-retention", 3),
         config.GetInt("gancluster.coordinator.log-every", 50),

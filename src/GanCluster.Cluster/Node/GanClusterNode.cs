@@ -79,6 +79,7 @@ public static class GanClusterNode
             var settings = CoordinatorSettings.FromConfig(config, wire, chunkSize) with
             {
                 Monitoring = MonitoringSettings.FromConfig(config, Path.Combine(Path.GetFullPath(options.DataDirectory), "experiments")),
+                Quality = QualitySettings.FromConfig(config),
             };
             system.ActorOf(
                 ClusterSingletonManager.Props(

@@ -87,6 +87,16 @@ public sealed class GanClusterSerializer : SerializerWithStringManifest
         Add<GetAlarms>("ALQ", (w, m) => w.Optional(m.Id, w.Id), r => new(r.OptionalValue(r.Id)));
         Add<AlarmList>("ALR", (w, m) => w.List(m.Alarms, a => { w.Id(a.Id); w.String(a.Kind); w.Int(a.Round); w.String(a.Message); }),
             r => new(r.List(() => new ExperimentAlarm(r.Id(), r.String(), r.Int(), r.String()))));
+
+        Add<GetLatestCheckpoint>("LCQ", (w, m) => w.Id(m.Id), r => new(r.Id()));
+        Add<LatestCheckpoint>("LCR", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.String(m.SpecJson); w.Long(m.GeneratorBytes); w.String(m.GeneratorSha256); },
+            r => new(r.Id(), r.Int(), r.String(), r.Long(), r.String()));
+        Add<NoCheckpointYet>("NCY", (w, m) => w.Id(m.Id), r => new(r.Id()));
+        Add<GetCheckpointPart>("CPQ", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.Long(m.Offset); w.Int(m.Length); }, r => new(r.Id(), r.Int(), r.Long(), r.Int()));
+        Add<CheckpointPart>("CPR", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.Long(m.Offset); w.Bytes(m.Data); }, r => new(r.Id(), r.Int(), r.Long(), r.Bytes()));
+        Add<GetQuality>("QLQ", (w, m) => w.Optional(m.Id, w.Id), r => new(r.OptionalValue(r.Id)));
+        Add<QualityList>("QLR", (w, m) => w.List(m.Experiments, q => { w.Id(q.Id); w.Int(q.Round); w.String(q.Headline); w.String(q.EvaluationJson); }),
+            r => new(r.List(() => new ExperimentQuality(r.Id(), r.Int(), r.String(), r.String()))));
     }
 
     public GanClusterSerializer(ExtendedActorSystem system) : base(system)

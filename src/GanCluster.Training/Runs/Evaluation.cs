@@ -1,3 +1,4 @@
+using System.Globalization;
 using GanCluster.Training.Core;
 using GanCluster.Training.Data;
 using GanCluster.Training.Metrics;
@@ -6,32 +7,91 @@ using static TorchSharp.torch;
 
 namespace GanCluster.Training.Runs;
 
-/// <summary>The final quality figures of a run.</summary>
-public sealed record EvaluationResult(string Kind, int Samples, ParzenResult? Parzen, ModeCoverageResult? Modes);
+/// <summary>The quality figures of one generator (a run's final one, or any checkpoint's).</summary>
+/// <param name="Kind">"parzen" for image data, "mode-coverage" for the 2-D mixtures.</param>
+/// <param name="Samples">Generated samples scored.</param>
+/// <param name="Parzen">Parzen-window log-likelihood of the held-out images (image data).</param>
+/// <param name="Modes">Mode coverage (2-D mixtures).</param>
+/// <param name="Classifier">Class distribution and MNIST FID under the evaluation classifier (MNIST only).</param>
+/// <param name="Round">The checkpoint's round, when known.</param>
+public sealed record EvaluationResult(string Kind, int Samples, ParzenResult? Parzen, ModeCoverageResult? Modes, MnistQualityResult? Classifier = null, int? Round = null)
+{
+    /// <summary>One line with the figures people compare, e.g. <c>FID 12.31 (floor 0.95), KL 0.021, min class 8.2%; Parzen 231 ± 2</c>.</summary>
+    public string Headline
+    {
+        get
+        {
+            var parts = new List<string>();
+            if (Classifier is { } c)
+            {
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"FID {c.Fid:F2} (floor {c.FidFloor:F2}), KL {c.Classes.KlToUniform:F3}, min class {c.Classes.MinShare * 100:F1}%"));
+            }
+
+            if (Parzen is { } p)
+            {
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"Parzen {p.MeanLogLikelihood:F0} ± {p.StandardError:F0}"));
+            }
+
+            if (Modes is { } m)
+            {
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"modes {m.ModesCaptured}/{m.Modes}, high quality {m.HighQualityFraction * 100:F1}%, KL {m.KlToUniform:F3}"));
+            }
+
+            return string.Join("; ", parts);
+        }
+    }
+}
 
 /// <summary>
 /// Evaluates a generator the way the literature does: Parzen-window log-likelihood on held-out images
-/// (Goodfellow et al. 2014, Table 1), or mode coverage for the 2-D mixtures.
+/// (Goodfellow et al. 2014, Table 1) and, for MNIST, the evaluation classifier's class distribution and MNIST FID;
+/// mode coverage for the 2-D mixtures.
 /// </summary>
 public static class Evaluation
 {
-    public static EvaluationResult Run(GeneratorHalf generator, ExperimentSpec spec, SampleSet heldOut, int samples)
+    /// <summary>Seed stream of the evaluation's samples (see <see cref="RngStream.Derive"/>): the same samples for the same seed.</summary>
+    public const int SampleStream = 6;
+
+    /// <param name="quality">The classifier metrics to use for MNIST (null: the shipped classifier, <see cref="MnistQuality.Shared"/>).</param>
+    public static EvaluationResult Run(GeneratorHalf generator, ExperimentSpec spec, SampleSet heldOut, int samples, MnistQuality? quality = null)
     {
         using var scope = NewDisposeScope();
-        using var fake = generator.Generate(samples, RngStream.Derive(spec.Seed, 6));
+        using var fake = generator.Generate(samples, RngStream.Derive(spec.Seed, SampleStream));
         if (spec.IsImageData)
         {
-            var generated = SampleRenderer.ToDataScale(fake.Samples, spec).flatten(1);
+            var images = SampleRenderer.ToDataScale(fake.Samples, spec);
+            var generated = images.flatten(1);
             var held = heldOut.Samples.flatten(1);
             var half = held.shape[0] / 2;
             var validation = held[..(int)half];
             var test = held[(int)half..];
             var sigma = ParzenWindow.SelectBandwidth(generated, validation);
-            return new EvaluationResult("parzen", samples, ParzenWindow.Evaluate(generated, test, sigma), null);
+            var parzen = ParzenWindow.Evaluate(generated, test, sigma);
+            var classifier = HasClassifier(spec) ? (quality ?? MnistQuality.Shared).Evaluate(images) : null;
+            return new EvaluationResult("parzen", samples, parzen, null, classifier);
         }
 
         var mixture = DatasetCatalog.Mixture(spec);
         return new EvaluationResult("mode-coverage", samples, null, ModeCoverage.Evaluate(fake.Samples, mixture.Means, mixture.Std));
+    }
+
+    /// <summary>The MNIST evaluation classifier applies to digits only (not Fashion-MNIST).</summary>
+    public static bool HasClassifier(ExperimentSpec spec) => spec.Dataset == DatasetKind.Mnist;
+
+    /// <summary>
+    /// Evaluates a checkpoint's generator half (weights restored on the CPU) with the held-out data its spec names.
+    /// </summary>
+    public static EvaluationResult Checkpoint(ExperimentSpec spec, HalfState generatorState, int round, int samples, MnistQuality? quality = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(samples, 2);
+        var (train, heldOut) = DatasetCatalog.Load(spec);
+        using (train)
+        using (heldOut)
+        using (var generator = new GeneratorHalf(spec, CPU))
+        {
+            generator.LoadState(generatorState);
+            return Run(generator, spec, heldOut, samples, quality) with { Round = round };
+        }
     }
 
     /// <summary>

@@ -14,8 +14,16 @@ namespace GanCluster.Training.Runs;
 /// <param name="EvaluationSamples">Samples generated for the final evaluation (0 = skip it).</param>
 /// <param name="TensorBoard">Also write TensorBoard event files under tensorboard/.</param>
 /// <param name="Alarms">Thresholds of the collapse and divergence alarms (null = the defaults).</param>
+/// <param name="Force">Delete a run already in the folder and start over (without it, and without Resume, such a folder is refused).</param>
 public sealed record LocalRunOptions(
-    string OutputFolder, bool Resume = false, int LogEvery = 50, int EvaluationSamples = 10_000, bool TensorBoard = true, AlarmSettings? Alarms = null);
+    string OutputFolder, bool Resume = false, int LogEvery = 50, int EvaluationSamples = 10_000, bool TensorBoard = true, AlarmSettings? Alarms = null, bool Force = false);
+
+/// <summary>The run folder already holds a run and neither resuming nor starting over was asked for.</summary>
+public sealed class RunFolderInUseException(string folder)
+    : Exception($"{folder} already holds a run; pass --resume to continue it or --force to delete it and start over")
+{
+    public string Folder { get; } = folder;
+}
 
 /// <summary>Progress events of a local run, for the CLI's display and logs.</summary>
 public interface ILocalRunObserver
@@ -57,6 +65,19 @@ public sealed class LocalRun
     /// <summary>Runs to the last round (or until cancelled, after writing a checkpoint). Returns the final round.</summary>
     public int Run(CancellationToken cancellation)
     {
+        var runPath = Path.GetFullPath(_options.OutputFolder);
+        if (RunFolder.HoldsRun(runPath))
+        {
+            if (_options.Force && !_options.Resume)
+            {
+                RunFolder.Clear(runPath);
+            }
+            else if (!_options.Resume)
+            {
+                throw new RunFolderInUseException(runPath);
+            }
+        }
+
         TorchRuntime.EnsureLoaded();
         var device = TorchRuntime.ResolveDevice(_spec.Device);
         // The data is read before the run folder is created: a missing or unreadable data set leaves nothing behind.
@@ -65,7 +86,7 @@ public sealed class LocalRun
         using (heldOut)
         using (var trainer = new LocalTrainer(_spec, train, device))
         {
-            var folder = new RunFolder(_options.OutputFolder);
+            var folder = new RunFolder(runPath);
             var metrics = new MetricsCollector(folder.Path, _options.TensorBoard);
             var alarms = new TrainingAlarms(_options.Alarms);
             if (_options.Resume)
@@ -153,8 +174,8 @@ public sealed class LocalRun
 
             if (_options.EvaluationSamples > 0 && heldOut.Count > 1)
             {
-                var evaluation = Evaluation.Run(trainer.Generator, _spec, heldOut, _options.EvaluationSamples);
-                folder.WriteEvaluation(evaluation);
+                var evaluation = Evaluation.Run(trainer.Generator, _spec, heldOut, _options.EvaluationSamples) with { Round = trainer.Round };
+                EvaluationLog.Record(folder.Path, evaluation);
                 _observer.Evaluated(evaluation);
             }
 

@@ -14,7 +14,8 @@ namespace GanCluster.Training.Runs;
 /// reals.png                 a grid of real samples
 /// samples/round-000500.png  grids from the fixed noise batch
 /// checkpoints/round-000500.ckpt
-/// evaluation.json           final evaluation (Parzen log-likelihood or mode coverage)
+/// evaluation.json           the latest evaluation (Parzen log-likelihood, classifier metrics or mode coverage)
+/// evaluations.jsonl         one evaluation per evaluated checkpoint, by round
 /// </code>
 /// </summary>
 public sealed class RunFolder
@@ -68,6 +69,37 @@ public sealed class RunFolder
         }
 
         return (null, skipped);
+    }
+
+    /// <summary>
+    /// True when <paramref name="path"/> already holds a run: resolved options, metrics or checkpoints. Training into it again
+    /// without resuming would restart at round 1 and mix two runs' metrics.
+    /// </summary>
+    public static bool HoldsRun(string path) =>
+        Directory.Exists(path)
+        && (File.Exists(System.IO.Path.Combine(path, "options.json"))
+            || File.Exists(System.IO.Path.Combine(path, Monitoring.MetricsCollector.MetricsFileName))
+            || (Directory.Exists(System.IO.Path.Combine(path, "checkpoints")) && Directory.EnumerateFiles(System.IO.Path.Combine(path, "checkpoints"), "*.ckpt").Any()));
+
+    /// <summary>
+    /// Deletes what a run writes into <paramref name="path"/> (and nothing else, so a mistyped --out never wipes an unrelated folder):
+    /// options, metrics, TensorBoard files, sample grids, checkpoints and evaluations.
+    /// </summary>
+    public static void Clear(string path)
+    {
+        foreach (var file in new[] { "options.json", Monitoring.MetricsCollector.MetricsFileName, "reals.png", EvaluationLog.LatestFileName, EvaluationLog.FileName, "curves.png" })
+        {
+            File.Delete(System.IO.Path.Combine(path, file));
+        }
+
+        foreach (var folder in new[] { Monitoring.MetricsCollector.TensorBoardFolderName, "samples", "checkpoints" })
+        {
+            var full = System.IO.Path.Combine(path, folder);
+            if (Directory.Exists(full))
+            {
+                Directory.Delete(full, recursive: true);
+            }
+        }
     }
 
     public void WriteEvaluation(object evaluation) =>

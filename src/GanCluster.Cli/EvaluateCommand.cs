@@ -1,0 +1,228 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Security.Cryptography;
+using GanCluster.Protocol;
+using GanCluster.Training.Core;
+using GanCluster.Training.Options;
+using GanCluster.Training.Runs;
+using GanCluster.Training.Runtime;
+
+namespace GanCluster.Cli;
+
+/// <summary>
+/// <c>gancluster evaluate &lt;run folder | .ckpt file | experiment id&gt;</c>: scores a checkpoint (Parzen window, MNIST
+/// classifier metrics, mode coverage), prints a table and writes the evaluation as JSON. Exit codes: 0 done, 1 the
+/// evaluation failed, 2 a wrong target (missing path, not a checkpoint, unknown experiment), 3 cluster unreachable.
+/// </summary>
+internal static class EvaluateCommand
+{
+    private sealed class TargetException(string message) : Exception(message);
+
+    public static Command Create()
+    {
+        var target = new Argument<string>("target") { Description = "A run folder (its newest checkpoint), a .ckpt file, or a cluster experiment id (its latest checkpoint)." };
+        var samples = new Option<int>("--samples") { Description = "Generated samples to score.", DefaultValueFactory = _ => 10_000 };
+        var output = new Option<string?>("--out")
+        {
+            Description = "Where to write the evaluation JSON (default: the run folder's evaluation.json and evaluations.jsonl; evaluation-<id>-round-N.json for an experiment id).",
+        };
+        var all = new Option<bool>("--all") { Description = "A run folder: evaluate every checkpoint (quality-vs-round curves), not only the newest." };
+        var threads = new Option<int?>("--torch-threads") { Description = "Threads TorchSharp may use (default one per core)." };
+        var command = new Command("evaluate", "Score a checkpoint: Parzen log-likelihood, MNIST classifier metrics (class distribution, MNIST FID), mode coverage.")
+        {
+            target, samples, output, all, threads, ClientCommands.Contact, ClientCommands.Timeout,
+        };
+        command.SetAction(async (parse, _) =>
+        {
+            var value = parse.GetValue(target)!.Trim();
+            var count = Math.Max(2, parse.GetValue(samples));
+            try
+            {
+                if (File.Exists(value) || Directory.Exists(value))
+                {
+                    ClassifierCommand.SetThreads(parse.GetValue(threads));
+                    return EvaluateLocal(value, count, parse.GetValue(output), parse.GetValue(all));
+                }
+
+                if (!ExperimentId.IsValid(value))
+                {
+                    throw new TargetException($"'{value}' is not a file or folder, and not an experiment id; expected a run folder, a .ckpt file or an id printed by 'gancluster submit'");
+                }
+
+                return await ClientCommands.Run(parse, async client =>
+                {
+                    var id = new ExperimentId(value);
+                    var info = await client().AskAsync(new GetLatestCheckpoint(id), ClientCommands.TimeoutOf(parse)).ConfigureAwait(false);
+                    switch (info)
+                    {
+                        case UnknownExperiment:
+                            Console.Error.WriteLine($"gancluster evaluate: '{value}' is not a file or folder here, and the cluster knows no experiment '{value}' ('gancluster list' shows them)");
+                            return 2;
+                        case NoCheckpointYet:
+                            Console.Error.WriteLine($"gancluster evaluate: experiment {value} has no checkpoint yet; one is stored every checkpointInterval rounds");
+                            return 1;
+                        case not LatestCheckpoint:
+                            return ClientCommands.Unexpected(info);
+                    }
+
+                    var latest = (LatestCheckpoint)info;
+                    var bytes = new byte[latest.GeneratorBytes];
+                    for (long offset = 0; offset < bytes.LongLength;)
+                    {
+                        var part = await client().AskAsync(new GetCheckpointPart(id, latest.Round, offset, 1 << 20), ClientCommands.TimeoutOf(parse)).ConfigureAwait(false);
+                        if (part is not CheckpointPart { Data.Length: > 0 } piece || piece.Offset != offset)
+                        {
+                            Console.Error.WriteLine($"gancluster evaluate: the checkpoint of round {latest.Round} went away during the download (pruned by a newer one?); run the command again");
+                            return 1;
+                        }
+
+                        piece.Data.CopyTo(bytes, offset);
+                        offset += piece.Data.Length;
+                    }
+
+                    if (Convert.ToHexStringLower(SHA256.HashData(bytes)) != latest.GeneratorSha256)
+                    {
+                        Console.Error.WriteLine($"gancluster evaluate: the downloaded generator half of round {latest.Round} does not match its SHA-256; run the command again");
+                        return 1;
+                    }
+
+                    ClassifierCommand.SetThreads(parse.GetValue(threads));
+                    var spec = SpecJson.Parse(latest.SpecJson);
+                    var result = Evaluation.Checkpoint(spec, new HalfState(bytes), latest.Round, count);
+                    var path = parse.GetValue(output) ?? $"evaluation-{value}-round-{latest.Round}.json";
+                    File.WriteAllText(path, EvaluationLog.Serialize(result, indented: true));
+                    Print($"{spec.Name} ({value}), cluster checkpoint of round {latest.Round}", result);
+                    Console.WriteLine(Path.GetFullPath(path));
+                    return 0;
+                }).ConfigureAwait(false);
+            }
+            catch (TargetException e)
+            {
+                Console.Error.WriteLine($"gancluster evaluate: {e.Message}");
+                return 2;
+            }
+            catch (CorruptCheckpointException e)
+            {
+                Console.Error.WriteLine($"gancluster evaluate: {e.Message}");
+                return 2;
+            }
+            catch (Exception e) when (e is TorchUnavailableException or IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException or SpecValidationException)
+            {
+                Console.Error.WriteLine($"gancluster evaluate: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static int EvaluateLocal(string path, int samples, string? output, bool all)
+    {
+        List<string> checkpoints;
+        string? runFolder;
+        if (Directory.Exists(path))
+        {
+            runFolder = Path.GetFullPath(path);
+            var folder = Path.Combine(runFolder, "checkpoints");
+            checkpoints = Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "round-*.ckpt").Order(StringComparer.Ordinal).ToList() : [];
+            if (checkpoints.Count == 0)
+            {
+                throw new TargetException($"{runFolder} holds no checkpoints/round-*.ckpt; expected a run folder of 'train --local' (a cluster experiment's folder has none: pass its id)");
+            }
+
+            if (!all)
+            {
+                checkpoints = [NewestValid(checkpoints)];
+            }
+        }
+        else
+        {
+            if (!path.EndsWith(".ckpt", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new TargetException($"{Path.GetFullPath(path)} is not a checkpoint; expected a .ckpt file, a run folder or an experiment id");
+            }
+
+            checkpoints = [Path.GetFullPath(path)];
+            var parent = Path.GetDirectoryName(checkpoints[0])!;
+            runFolder = Path.GetFileName(parent) == "checkpoints" && File.Exists(Path.Combine(Path.GetDirectoryName(parent)!, "options.json")) ? Path.GetDirectoryName(parent) : null;
+        }
+
+        foreach (var file in checkpoints)
+        {
+            var checkpoint = Checkpoint.Load(file);
+            var result = Evaluation.Checkpoint(checkpoint.Spec, checkpoint.Generator, checkpoint.Round, samples);
+            Print($"{checkpoint.Spec.Name}, {file}", result);
+            if (output is not null && checkpoints.Count == 1)
+            {
+                File.WriteAllText(output, EvaluationLog.Serialize(result, indented: true));
+                Console.WriteLine(Path.GetFullPath(output));
+            }
+            else if (runFolder is not null)
+            {
+                EvaluationLog.Record(runFolder, result);
+                Console.WriteLine(Path.Combine(runFolder, EvaluationLog.FileName));
+            }
+            else
+            {
+                var beside = Path.ChangeExtension(file, ".evaluation.json");
+                File.WriteAllText(beside, EvaluationLog.Serialize(result, indented: true));
+                Console.WriteLine(beside);
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>The newest checkpoint that loads; a damaged one is reported and skipped.</summary>
+    private static string NewestValid(List<string> checkpoints)
+    {
+        foreach (var file in Enumerable.Reverse(checkpoints))
+        {
+            try
+            {
+                Checkpoint.Load(file);
+                return file;
+            }
+            catch (CorruptCheckpointException e)
+            {
+                Console.Error.WriteLine($"skipped a damaged checkpoint: {e.Message}");
+            }
+        }
+
+        throw new TargetException("every checkpoint of the run folder is damaged");
+    }
+
+    /// <summary>The evaluation as a two-column table on stdout.</summary>
+    internal static void Print(string title, EvaluationResult r)
+    {
+        var rows = new List<(string Metric, string Value)>();
+        var c = CultureInfo.InvariantCulture;
+        if (r.Parzen is { } p)
+        {
+            rows.Add(("Parzen log-likelihood", string.Format(c, "{0:F1} ± {1:F1} (sigma {2:F3})", p.MeanLogLikelihood, p.StandardError, p.Sigma)));
+        }
+
+        if (r.Classifier is { } q)
+        {
+            rows.Add(("MNIST FID", string.Format(c, "{0:F3} (real-vs-real floor {1:F3})", q.Fid, q.FidFloor)));
+            rows.Add(("class KL to uniform", string.Format(c, "{0:F4}", q.Classes.KlToUniform)));
+            rows.Add(("smallest class share", string.Format(c, "{0:F2}% (uniform 10%)", q.Classes.MinShare * 100)));
+            rows.Add(("class shares", string.Join(" ", q.Classes.Shares.Select((s, i) => string.Format(c, "{0}:{1:F1}%", i, s * 100)))));
+            rows.Add(("classifier", string.Format(c, "sha256 {0}, held-out accuracy {1:P2}", q.ClassifierSha256[..12], q.ClassifierAccuracy)));
+        }
+
+        if (r.Modes is { } m)
+        {
+            rows.Add(("modes captured", $"{m.ModesCaptured}/{m.Modes}"));
+            rows.Add(("high-quality samples", string.Format(c, "{0:F1}%", m.HighQualityFraction * 100)));
+            rows.Add(("mode KL to uniform", string.Format(c, "{0:F4}", m.KlToUniform)));
+        }
+
+        rows.Add(("samples", r.Samples.ToString(c)));
+        Console.WriteLine($"{title}{(r.Round is { } round ? $", round {round}" : string.Empty)}");
+        var width = rows.Max(x => x.Metric.Length);
+        foreach (var (metric, value) in rows)
+        {
+            Console.WriteLine($"  {metric.PadRight(width)}  {value}");
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using System.Text.Json;
+
+namespace GanCluster.IntegrationTests;
+
+/// <summary>
+/// The evaluate command and train --local's run-folder guard through the real executable: a tiny 2-D run is trained,
+/// refused a second time, evaluated, and the wrong targets end with one line and exit code 2.
+/// </summary>
+public sealed class EvaluateCommandTests : IDisposable
+{
+    // A hang guard only: each command takes seconds; a loaded machine may take much longer.
+    private static readonly TimeSpan Guard = TimeSpan.FromMinutes(10);
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("gancluster-evaluate-").FullName;
+
+    private string WriteExperiment()
+    {
+        var path = Path.Combine(_folder, "tiny-ring.json");
+        File.WriteAllText(path, """
+            { "name": "tiny-ring", "model": "toy", "dataset": "ring8", "batchSize": 16, "latentSize": 4, "rounds": 4,
+              "checkpointInterval": 2, "seed": 5, "device": "cpu" }
+            """);
+        return path;
+    }
+
+    private static void AssertOneLineError((int ExitCode, string StdOut, string All) result, string expected)
+    {
+        Assert.True(result.ExitCode == 2, result.All);
+        Assert.Contains(expected, result.All);
+        Assert.DoesNotContain("   at ", result.All); // no stack trace
+    }
+
+    [Fact]
+    public void A_trained_run_is_evaluated_and_training_into_it_again_is_refused()
+    {
+        var run = Path.Combine(_folder, "run");
+        var experiment = WriteExperiment();
+        var trained = ChildProcess.RunGancluster(Guard, "train", "--local", experiment, "--out", run, "--eval-samples", "200", "--torch-threads", "1");
+        Assert.True(trained.ExitCode == 0, trained.All);
+
+        var again = ChildProcess.RunGancluster(Guard, "train", "--local", experiment, "--out", run, "--torch-threads", "1");
+        AssertOneLineError(again, "--resume");
+        Assert.Contains("--force", again.All);
+
+        var evaluated = ChildProcess.RunGancluster(Guard, "evaluate", run, "--all", "--samples", "300", "--torch-threads", "1");
+        Assert.True(evaluated.ExitCode == 0, evaluated.All);
+        Assert.Contains("modes captured", evaluated.StdOut);
+        var rounds = File.ReadLines(Path.Combine(run, "evaluations.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("round").GetInt32());
+        Assert.Equal([2, 4], rounds);
+        using var latest = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "evaluation.json")));
+        Assert.Equal(4, latest.RootElement.GetProperty("round").GetInt32());
+        Assert.Equal(300, latest.RootElement.GetProperty("samples").GetInt32());
+
+        var forced = ChildProcess.RunGancluster(Guard, "train", "--local", experiment, "--out", run, "--force", "--eval-samples", "0", "--torch-threads", "1");
+        Assert.True(forced.ExitCode == 0, forced.All);
+        Assert.False(File.Exists(Path.Combine(run, "evaluations.jsonl")));
+    }
+
+    [Fact]
+    public void Wrong_targets_end_with_one_line_and_exit_code_2()
+    {
+        AssertOneLineError(ChildProcess.RunGancluster(Guard, "evaluate", Path.Combine(_folder, "missing")), "is not a file or folder");
+
+        var notCheckpoint = Path.Combine(_folder, "notes.ckpt");
+        File.WriteAllText(notCheckpoint, "not a checkpoint");
+        AssertOneLineError(ChildProcess.RunGancluster(Guard, "evaluate", notCheckpoint), "not a GanCluster checkpoint");
+
+        var json = WriteExperiment();
+        AssertOneLineError(ChildProcess.RunGancluster(Guard, "evaluate", json), "is not a checkpoint");
+
+        AssertOneLineError(ChildProcess.RunGancluster(Guard, "evaluate", _folder), "holds no checkpoints");
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is harmless.
+        }
+    }
+}

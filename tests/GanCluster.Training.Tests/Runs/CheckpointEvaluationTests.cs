@@ -1,0 +1,100 @@
+using GanCluster.Training.Core;
+using GanCluster.Training.Metrics;
+using GanCluster.Training.Options;
+using GanCluster.Training.Runs;
+using GanCluster.Training.Tests.Core;
+using GanCluster.Training.Tests.Data;
+using static TorchSharp.torch;
+
+namespace GanCluster.Training.Tests.Runs;
+
+/// <summary>Evaluating a checkpoint's generator half, and the evaluation files of a run folder. No quality thresholds: only what is reported.</summary>
+public sealed class CheckpointEvaluationTests
+{
+    private static HalfState UntrainedGenerator(ExperimentSpec spec)
+    {
+        using var generator = new GeneratorHalf(spec, CPU);
+        return generator.SaveState();
+    }
+
+    [Fact]
+    public void A_ring_checkpoint_is_scored_by_mode_coverage_only()
+    {
+        var spec = TinyData.Toy(LossKind.NonSaturating, 1);
+
+        var result = Evaluation.Checkpoint(spec, UntrainedGenerator(spec), 40, 200);
+
+        Assert.Equal("mode-coverage", result.Kind);
+        Assert.Equal(40, result.Round);
+        Assert.Equal(8, result.Modes!.Modes);
+        Assert.Null(result.Parzen);
+        Assert.Null(result.Classifier);
+        Assert.StartsWith("modes ", result.Headline);
+    }
+
+    [Fact]
+    public void An_mnist_checkpoint_gets_parzen_and_the_classifier_metrics()
+    {
+        var spec = TinyData.Mlp(LossKind.NonSaturating, 1);
+
+        var result = Evaluation.Checkpoint(spec, UntrainedGenerator(spec), 5, 64);
+
+        Assert.NotNull(result.Parzen);
+        var classifier = result.Classifier!;
+        Assert.Equal(64, classifier.Samples);
+        Assert.Equal(64, classifier.Classes.Counts.Sum());
+        Assert.Equal(10, classifier.Classes.Shares.Count);
+        Assert.Equal(1.0, classifier.Classes.Shares.Sum(), 9);
+        Assert.InRange(classifier.Classes.KlToUniform, 0, Math.Log(10) + 1e-9);
+        Assert.True(classifier.Fid >= 0 && double.IsFinite(classifier.Fid));
+        Assert.True(classifier.FidFloor > 0 && double.IsFinite(classifier.FidFloor));
+        Assert.Equal(MnistQuality.Shared.ClassifierSha256, classifier.ClassifierSha256);
+        Assert.Contains("FID", result.Headline);
+        Assert.Contains("Parzen", result.Headline);
+    }
+
+    [Fact]
+    public void The_same_checkpoint_and_seed_give_the_same_figures()
+    {
+        var spec = TinyData.Mlp(LossKind.NonSaturating, 1);
+        var state = UntrainedGenerator(spec);
+
+        var first = Evaluation.Checkpoint(spec, state, 5, 32);
+        var second = Evaluation.Checkpoint(spec, state, 5, 32);
+
+        Assert.Equal(first.Classifier!.Fid, second.Classifier!.Fid);
+        Assert.Equal(first.Parzen, second.Parzen);
+    }
+
+    [Fact]
+    public void The_shipped_classifier_gives_128_features_and_a_class_per_digit()
+    {
+        using var digits = TinyData.Images(5);
+        using var classifier = MnistEvaluationClassifier.LoadShipped();
+
+        var (features, classes) = classifier.FeaturesAndClasses(digits.Samples);
+
+        Assert.Equal([5L, MnistClassifierNet.FeatureSize], features.shape);
+        Assert.All(classes.data<long>().ToArray(), c => Assert.InRange(c, 0, 9));
+        Assert.Equal(64, classifier.Sha256.Length);
+    }
+
+    [Fact]
+    public void The_evaluation_log_keeps_one_line_per_round_in_order_and_the_newest_as_evaluation_json()
+    {
+        using var folder = new TempFolder();
+        var spec = TinyData.Toy(LossKind.NonSaturating, 1);
+        var state = UntrainedGenerator(spec);
+        var at20 = Evaluation.Checkpoint(spec, state, 20, 100);
+        var at10 = Evaluation.Checkpoint(spec, state, 10, 100);
+
+        EvaluationLog.Record(folder.Path, at20);
+        EvaluationLog.Record(folder.Path, at10);
+        EvaluationLog.Record(folder.Path, at20);
+
+        Assert.Equal([10, 20], EvaluationLog.Read(folder.Path).Select(r => r.Round));
+        var latest = EvaluationLog.Deserialize(File.ReadAllText(folder.File(EvaluationLog.LatestFileName)));
+        Assert.Equal(20, latest.Round);
+        Assert.Equal(at20.Modes, latest.Modes);
+    }
+}
