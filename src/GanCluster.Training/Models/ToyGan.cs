@@ -5,12 +5,39 @@ using static TorchSharp.torch.nn;
 
 namespace GanCluster.Training.Models;
 
+/// <summary>Bounds of the toy networks' shape (<see cref="Options.ToyModelSpec"/>).</summary>
+public static class ToyModelLimits
+{
+    /// <summary>Largest hidden width.</summary>
+    public const int MaxWidth = 4096;
+
+    /// <summary>Largest number of hidden layers.</summary>
+    public const int MaxDepth = 8;
+
+    /// <summary>Linear layers with an activation after each but the last: main.0, main.2, ..., main.(2 * depth).</summary>
+    internal static TorchSharp.Modules.Sequential Mlp(int input, int hidden, int depth, int output, Func<Module<Tensor, Tensor>> activation)
+    {
+        var layers = new List<Module<Tensor, Tensor>>();
+        var width = input;
+        for (var i = 0; i < depth; i++)
+        {
+            layers.Add(Linear(width, hidden));
+            layers.Add(activation());
+            width = hidden;
+        }
+
+        layers.Add(Linear(width, output));
+        return Sequential(layers);
+    }
+}
+
 /// <summary>
-/// A small MLP generator for 2-D toy data: z -> 128 -> 128 -> 2, ReLU, linear output
+/// A small MLP generator for 2-D toy data: z -> hidden x depth -> 2 (128 x 2 by default), ReLU, linear output
 /// (<see cref="SampleRange.Unbounded"/>). Conditional: the label's one-hot is concatenated to z.
 /// Initialization is torch's Linear default (Kaiming-uniform weights, U(-1/sqrt(fan_in), 1/sqrt(fan_in))
 /// biases), as in the usual mixture-of-Gaussians GAN baselines.
-/// State-dict keys: <c>main.0.*</c>, <c>main.2.*</c>, <c>main.4.*</c> (the Linear layers of the Sequential).
+/// State-dict keys: <c>main.0.*</c>, <c>main.2.*</c>, ..., <c>main.(2 * depth).*</c> (the Linear layers of the
+/// Sequential; <c>main.0</c>, <c>main.2</c>, <c>main.4</c> at the default depth 2).
 /// </summary>
 public sealed class ToyGenerator : GeneratorNet
 {
@@ -24,20 +51,18 @@ public sealed class ToyGenerator : GeneratorNet
 
     /// <param name="latentSize">Dimension of z.</param>
     /// <param name="classes">Number of classes (mixture modes) for a conditional generator; 0 = unconditional.</param>
-    /// <param name="hidden">Width of both hidden layers.</param>
-    public ToyGenerator(int latentSize, int classes = 0, int hidden = 128) : base(nameof(ToyGenerator))
+    /// <param name="hidden">Width of every hidden layer.</param>
+    /// <param name="depth">Number of hidden layers.</param>
+    public ToyGenerator(int latentSize, int classes = 0, int hidden = 128, int depth = 2) : base(nameof(ToyGenerator))
     {
-        if (latentSize < 1 || classes < 0 || hidden < 1)
+        if (latentSize < 1 || classes < 0 || hidden < 1 || depth < 1)
         {
-            throw new ArgumentException($"toy generator: latentSize >= 1, classes >= 0, hidden >= 1; got {latentSize}, {classes}, {hidden}");
+            throw new ArgumentException($"toy generator: latentSize >= 1, classes >= 0, hidden >= 1, depth >= 1; got {latentSize}, {classes}, {hidden}, {depth}");
         }
 
         _latentSize = latentSize;
         _classes = classes;
-        _main = Sequential(
-            Linear(latentSize + classes, hidden), ReLU(),
-            Linear(hidden, hidden), ReLU(),
-            Linear(hidden, PointSize));
+        _main = ToyModelLimits.Mlp(latentSize + classes, hidden, depth, PointSize, () => ReLU());
         RegisterComponents();
     }
 
@@ -50,9 +75,9 @@ public sealed class ToyGenerator : GeneratorNet
 }
 
 /// <summary>
-/// A small MLP discriminator for 2-D toy data: m x 2 (+ m x classes one-hot when conditional) -> 128 ->
-/// 128 -> 1 logit per packed group, shape [B], LeakyReLU(0.2). Initialization is torch's Linear default.
-/// State-dict keys: <c>main.0.*</c>, <c>main.2.*</c>, <c>main.4.*</c>.
+/// A small MLP discriminator for 2-D toy data: m x 2 (+ m x classes one-hot when conditional) -> hidden x depth
+/// (128 x 2 by default) -> 1 logit per packed group, shape [B], LeakyReLU(0.2). Initialization is torch's Linear
+/// default. State-dict keys: <c>main.0.*</c>, <c>main.2.*</c>, ..., <c>main.(2 * depth).*</c>.
 /// </summary>
 public sealed class ToyDiscriminator : DiscriminatorNet
 {
@@ -63,20 +88,18 @@ public sealed class ToyDiscriminator : DiscriminatorNet
 
     /// <param name="packing">PacGAN packing m: points judged together (1 = off).</param>
     /// <param name="classes">Number of classes for a conditional discriminator; 0 = unconditional.</param>
-    /// <param name="hidden">Width of both hidden layers.</param>
-    public ToyDiscriminator(int packing = 1, int classes = 0, int hidden = 128) : base(nameof(ToyDiscriminator))
+    /// <param name="hidden">Width of every hidden layer.</param>
+    /// <param name="depth">Number of hidden layers.</param>
+    public ToyDiscriminator(int packing = 1, int classes = 0, int hidden = 128, int depth = 2) : base(nameof(ToyDiscriminator))
     {
-        if (packing < 1 || classes < 0 || hidden < 1)
+        if (packing < 1 || classes < 0 || hidden < 1 || depth < 1)
         {
-            throw new ArgumentException($"toy discriminator: packing >= 1, classes >= 0, hidden >= 1; got {packing}, {classes}, {hidden}");
+            throw new ArgumentException($"toy discriminator: packing >= 1, classes >= 0, hidden >= 1, depth >= 1; got {packing}, {classes}, {hidden}, {depth}");
         }
 
         _packing = packing;
         _classes = classes;
-        _main = Sequential(
-            Linear(packing * (ToyGenerator.PointSize + classes), hidden), LeakyReLU(0.2),
-            Linear(hidden, hidden), LeakyReLU(0.2),
-            Linear(hidden, 1));
+        _main = ToyModelLimits.Mlp(packing * (ToyGenerator.PointSize + classes), hidden, depth, 1, () => LeakyReLU(0.2));
         RegisterComponents();
     }
 

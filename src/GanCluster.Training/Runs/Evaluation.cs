@@ -15,6 +15,15 @@ public sealed record EvaluationResult(string Kind, int Samples, ParzenResult? Pa
 /// </summary>
 public static class Evaluation
 {
+    /// <summary>Generated samples of the 2-D mode-coverage evaluation: 2,500, as VEEGAN and PacGAN evaluate.</summary>
+    public const int MixtureSamples = 2_500;
+
+    /// <summary>Generated samples of the Parzen-window evaluation (Goodfellow et al. 2014 used 10,000).</summary>
+    public const int ImageSamples = 10_000;
+
+    /// <summary>The published sample count of the spec's evaluation.</summary>
+    public static int DefaultSamples(ExperimentSpec spec) => spec.IsImageData ? ImageSamples : MixtureSamples;
+
     public static EvaluationResult Run(GeneratorHalf generator, ExperimentSpec spec, SampleSet heldOut, int samples)
     {
         using var scope = NewDisposeScope();

@@ -11,11 +11,11 @@ namespace GanCluster.Training.Runs;
 /// <param name="OutputFolder">The run folder.</param>
 /// <param name="Resume">Resume from the newest valid checkpoint in the run folder when there is one.</param>
 /// <param name="LogEvery">Report progress (and append to metrics.jsonl) every this many rounds.</param>
-/// <param name="EvaluationSamples">Samples generated for the final evaluation (0 = skip it).</param>
+/// <param name="EvaluationSamples">Samples generated for the final evaluation (0 = skip it; null = <see cref="Evaluation.DefaultSamples"/>).</param>
 /// <param name="TensorBoard">Also write TensorBoard event files under tensorboard/.</param>
 /// <param name="Alarms">Thresholds of the collapse and divergence alarms (null = the defaults).</param>
 public sealed record LocalRunOptions(
-    string OutputFolder, bool Resume = false, int LogEvery = 50, int EvaluationSamples = 10_000, bool TensorBoard = true, AlarmSettings? Alarms = null);
+    string OutputFolder, bool Resume = false, int LogEvery = 50, int? EvaluationSamples = null, bool TensorBoard = true, AlarmSettings? Alarms = null);
 
 /// <summary>Progress events of a local run, for the CLI's display and logs.</summary>
 public interface ILocalRunObserver
@@ -150,9 +150,10 @@ public sealed class LocalRun
                 return trainer.Round;
             }
 
-            if (_options.EvaluationSamples > 0 && heldOut.Count > 1)
+            var evaluationSamples = _options.EvaluationSamples ?? Evaluation.DefaultSamples(_spec);
+            if (evaluationSamples > 0 && heldOut.Count > 1)
             {
-                var evaluation = Evaluation.Run(trainer.Generator, _spec, heldOut, _options.EvaluationSamples);
+                var evaluation = Evaluation.Run(trainer.Generator, _spec, heldOut, evaluationSamples);
                 folder.WriteEvaluation(evaluation);
                 _observer.Evaluated(evaluation);
             }

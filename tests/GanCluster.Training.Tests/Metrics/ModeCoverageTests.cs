@@ -32,7 +32,7 @@ public sealed class ModeCoverageTests
 
         var result = ModeCoverage.Evaluate(points, Ring);
 
-        Assert.Equal(new ModeCoverageResult(8, 8, 1.0, 0.0), result with { KlToUniform = Math.Round(result.KlToUniform, 12) });
+        Assert.Equal(new ModeCoverageResult(8, 8, 1.0, 0.0, 8), result with { KlToUniform = Math.Round(result.KlToUniform, 12) });
     }
 
     [Fact]
