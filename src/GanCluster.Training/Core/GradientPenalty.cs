@@ -12,7 +12,7 @@ public static class GradientPenalty
     /// </summary>
     public static Tensor R1(Tensor realScores, Tensor real, double gamma, int packing)
     {
-        var gradient = autograd.grad(new[] { realScores.sum() }, new[] { real }, create_graph: true)[0];
+        var gradient = autograd.grad(new[] { realScores.sum() }, new[] { real }, retain_graph: true, create_graph: true)[0];
         var groups = Math.Max(1, real.shape[0] / packing);
         return gradient.pow(2).sum() * (gamma / 2.0 / groups);
     }

@@ -21,7 +21,7 @@ public static class ModelFactory
         {
             ModelKind.Mlp => new MlpGenerator(spec.LatentSize, classes),
             ModelKind.Dcgan => new DcganGenerator(spec.LatentSize, spec.ImageSize, ImageChannels(spec.Dataset), classes),
-            ModelKind.Toy => new ToyGenerator(spec.LatentSize, classes, spec.Toy.GeneratorWidth, spec.Toy.GeneratorDepth),
+            ModelKind.Toy => new ToyGenerator(spec.LatentSize, classes, spec.Toy.GeneratorWidth, spec.Toy.GeneratorDepth, spec.Toy.LatentCategories),
             _ => throw UnknownModel(spec.Model),
         };
     }

@@ -48,21 +48,25 @@ public sealed class ToyGenerator : GeneratorNet
     private readonly TorchSharp.Modules.Sequential _main;
     private readonly int _latentSize;
     private readonly int _classes;
+    private readonly int _categories;
 
     /// <param name="latentSize">Dimension of z.</param>
     /// <param name="classes">Number of classes (mixture modes) for a conditional generator; 0 = unconditional.</param>
     /// <param name="hidden">Width of every hidden layer.</param>
     /// <param name="depth">Number of hidden layers.</param>
-    public ToyGenerator(int latentSize, int classes = 0, int hidden = 128, int depth = 2) : base(nameof(ToyGenerator))
+    /// <param name="categories">0, or K &gt;= 2 for a disconnected latent space (see <see cref="Options.ToyModelSpec.LatentCategories"/>).</param>
+    public ToyGenerator(int latentSize, int classes = 0, int hidden = 128, int depth = 2, int categories = 0) : base(nameof(ToyGenerator))
     {
-        if (latentSize < 1 || classes < 0 || hidden < 1 || depth < 1)
+        if (latentSize < 1 || classes < 0 || hidden < 1 || depth < 1 || categories < 0 || categories == 1 || (categories > 0 && latentSize < 2))
         {
-            throw new ArgumentException($"toy generator: latentSize >= 1, classes >= 0, hidden >= 1, depth >= 1; got {latentSize}, {classes}, {hidden}, {depth}");
+            throw new ArgumentException($"toy generator: latentSize >= 1, classes >= 0, hidden >= 1, depth >= 1, categories 0 or >= 2 with latentSize >= 2; got {latentSize}, {classes}, {hidden}, {depth}, {categories}");
         }
 
         _latentSize = latentSize;
         _classes = classes;
-        _main = ToyModelLimits.Mlp(latentSize + classes, hidden, depth, PointSize, () => ReLU());
+        _categories = categories;
+        var input = categories > 0 ? latentSize - 1 + categories : latentSize;
+        _main = ToyModelLimits.Mlp(input + classes, hidden, depth, PointSize, () => ReLU());
         RegisterComponents();
     }
 
@@ -70,6 +74,16 @@ public sealed class ToyGenerator : GeneratorNet
     {
         using var scope = NewDisposeScope();
         var input = NetInputs.GeneratorInput("toy generator", z, labels, _latentSize, _classes);
+        if (_categories > 0)
+        {
+            // A continuous G of a connected latent space must bridge separated modes with a path of samples; a
+            // categorical coordinate makes the latent space disconnected (DeLiGAN, Gurumurthy et al. 2017; Khayatkhoei
+            // et al. 2018). Phi(z_0) is uniform on (0, 1), so the category is uniform; the rest of z stays continuous.
+            var uniform = special.erf(input[.., 0] / Math.Sqrt(2.0)).add(1.0).mul(0.5);
+            var category = uniform.mul(_categories).floor().clamp(0, _categories - 1).to(int64);
+            input = cat(new[] { functional.one_hot(category, _categories).to(input.dtype), input[.., 1..] }, 1);
+        }
+
         return _main.call(input).MoveToOuterDisposeScope();
     }
 }

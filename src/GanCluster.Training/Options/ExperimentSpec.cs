@@ -92,6 +92,11 @@ public sealed record ToyModelSpec
     public int DiscriminatorWidth { get; init; } = 128;
     /// <summary>Hidden layers of D (LeakyReLU 0.2), 1 to 8.</summary>
     public int DiscriminatorDepth { get; init; } = 2;
+    /// <summary>
+    /// Disconnected latent space: 0 = off; K &gt;= 2 = G turns z's first coordinate into a uniform category
+    /// floor(K * Phi(z_0)) fed as a one-hot beside the other coordinates (needs latentSize &gt;= 2). No labels are used.
+    /// </summary>
+    public int LatentCategories { get; init; }
 }
 
 /// <summary>

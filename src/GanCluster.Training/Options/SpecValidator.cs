@@ -49,6 +49,8 @@ public static class SpecValidator
         if (spec.Model == ModelKind.Toy)
         {
             ValidateToy(spec.Toy, Check);
+            Check(spec.Toy is null || spec.Toy.LatentCategories == 0 || spec.LatentSize >= 2, "toy.latentCategories",
+                $"needs latentSize >= 2 (one coordinate picks the category); got latentSize {spec.LatentSize}");
         }
 
         if (points)
@@ -100,6 +102,8 @@ public static class SpecValidator
         check(toy.GeneratorWidth is >= 1 and <= ToyModelLimits.MaxWidth, "toy.generatorWidth", $"must be between 1 and {ToyModelLimits.MaxWidth}; got {toy.GeneratorWidth}");
         check(toy.GeneratorDepth is >= 1 and <= ToyModelLimits.MaxDepth, "toy.generatorDepth", $"must be between 1 and {ToyModelLimits.MaxDepth}; got {toy.GeneratorDepth}");
         check(toy.DiscriminatorWidth is >= 1 and <= ToyModelLimits.MaxWidth, "toy.discriminatorWidth", $"must be between 1 and {ToyModelLimits.MaxWidth}; got {toy.DiscriminatorWidth}");
+        check(toy.LatentCategories == 0 || toy.LatentCategories is >= 2 and <= ToyModelLimits.MaxWidth, "toy.latentCategories",
+            $"must be 0 (off) or between 2 and {ToyModelLimits.MaxWidth}; got {toy.LatentCategories}");
         check(toy.DiscriminatorDepth is >= 1 and <= ToyModelLimits.MaxDepth, "toy.discriminatorDepth", $"must be between 1 and {ToyModelLimits.MaxDepth}; got {toy.DiscriminatorDepth}");
     }
 
