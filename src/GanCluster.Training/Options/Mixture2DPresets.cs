@@ -37,23 +37,39 @@ public static class Mixture2D
     /// <summary>VEEGAN's grid: spacing 2, std 0.05; fresh draws approximated by 1,000,000 points.</summary>
     public static readonly MixtureSpec VeeganGrid = new() { Spacing = 2.0, Std = 0.05, Samples = 1_000_000 };
 
-    /// <summary>The training recipe of a 2-D preset (see docs/quality-2d.md for how it was chosen).</summary>
-    public static ExperimentSpec Recipe(string name, DatasetKind dataset, MixtureSpec mixture) => new()
+    /// <summary>
+    /// The training recipe of a 2-D preset (docs/quality-2d.md has the search): the default toy MLPs (128 x 2), batch 256,
+    /// latent 16, non-saturating loss, k 1, an R1 penalty of 0.1 on D, and learning rates of 4e-3 decayed linearly to
+    /// 1e-5 at the last round; Adam betas (0, 0.9) on the ring, (0.5, 0.999) on the grid; 3,000 rounds on the ring,
+    /// 5,000 on the grid. No packing and no latent categories: neither helped on the training seed.
+    /// </summary>
+    public static ExperimentSpec Recipe(string name, DatasetKind dataset, MixtureSpec mixture)
     {
-        Name = name,
-        Model = ModelKind.Toy,
-        Dataset = dataset,
-        Mixture = mixture,
-        Loss = LossKind.NonSaturating,
-        K = 1,
-        BatchSize = 256,
-        LatentSize = 16,
-        Packing = 1,
-        Toy = new ToyModelSpec { GeneratorWidth = 128, GeneratorDepth = 2, DiscriminatorWidth = 128, DiscriminatorDepth = 2 },
-        R1Gamma = 0.1,
-        GeneratorOptimizer = new OptimizerSpec { LearningRate = 1e-3, Beta1 = 0.5, FinalLearningRate = 1e-5 },
-        DiscriminatorOptimizer = new OptimizerSpec { LearningRate = 1e-3, Beta1 = 0.5, FinalLearningRate = 1e-5 },
-        Rounds = dataset == DatasetKind.Ring8 ? 3000 : 5000,
-        CheckpointInterval = 1000,
-    };
+        var ring = dataset == DatasetKind.Ring8;
+        var optimizer = new OptimizerSpec
+        {
+            LearningRate = 4e-3,
+            FinalLearningRate = 1e-5,
+            Beta1 = ring ? 0.0 : 0.5,
+            Beta2 = ring ? 0.9 : 0.999,
+        };
+        return new ExperimentSpec
+        {
+            Name = name,
+            Model = ModelKind.Toy,
+            Dataset = dataset,
+            Mixture = mixture,
+            Loss = LossKind.NonSaturating,
+            K = 1,
+            BatchSize = 256,
+            LatentSize = 16,
+            Packing = 1,
+            Toy = new ToyModelSpec(),
+            R1Gamma = 0.1,
+            GeneratorOptimizer = optimizer,
+            DiscriminatorOptimizer = optimizer,
+            Rounds = ring ? 3000 : 5000,
+            CheckpointInterval = 1000,
+        };
+    }
 }
