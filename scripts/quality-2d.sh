@@ -5,7 +5,8 @@
 # wall time of each run. Runs are one at a time, --torch-threads 1, under nice -n 5 (the machine is shared).
 # Usage: scripts/quality-2d.sh [out.json] [presets...]
 #   default out.json: docs/quality-2d.json; default presets: ring8-pacgan grid25-pacgan ring8-veegan grid25-veegan
-#   SEEDS="1 2 3" and RUNS=runs/quality-2d override the seeds and the run folders.
+#   SEEDS="1 2 3" and RUNS=runs/quality-2d override the seeds and the run folders; TRAIN_ARGS adds train options
+#   (for example TRAIN_ARGS="--rounds 15000"; the table then no longer shows the presets' defaults).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out_json="${1:-docs/quality-2d.json}"
@@ -25,7 +26,7 @@ for preset in "${presets[@]}"; do
         rm -rf "$folder"
         start=$(date +%s.%N)
         nice -n 5 dotnet "$exe" train --local "$preset" --seed "$seed" --out "$folder" --torch-threads 1 \
-            --log-every 1000 > "$folder.log" 2>&1 || { echo "$preset seed $seed failed; see $folder.log" >&2; exit 1; }
+            --log-every 1000 ${TRAIN_ARGS:-} > "$folder.log" 2>&1 || { echo "$preset seed $seed failed; see $folder.log" >&2; exit 1; }
         end=$(date +%s.%N)
         printf '%s\t%s\t%s\n' "$preset" "$seed" "$(echo "$end - $start" | bc)" >> "$runs/times.tsv"
         grep -h "Modes captured" "$folder.log" | sed "s/^.*INF\] /$preset seed $seed: /"
