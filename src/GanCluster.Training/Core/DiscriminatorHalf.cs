@@ -99,6 +99,7 @@ public sealed class DiscriminatorHalf : IDisposable
             var realScores = Score(real, _spec.Conditional ? realLabels.to(_device) : null);
             var loss = Losses.DiscriminatorReal(_spec.Loss, realScores);
             _optimizer.zero_grad();
+            // The R1 term joins the real half's gradient; the reported loss stays the adversarial one (loss/d).
             (_spec.R1Gamma > 0 ? loss + GradientPenalty.R1(realScores, real, _spec.R1Gamma, _spec.Packing) : loss).backward();
             return new PreparedReal(real.detach().MoveToOuterDisposeScope(), loss.item<float>(), sigmoid(realScores).mean().item<float>(), rngBefore, samplerBefore);
         });
