@@ -92,10 +92,16 @@ public sealed class DiscriminatorHalf : IDisposable
             _net.train();
             var (realRaw, realLabels) = _sampler.Next(_spec.BatchSize);
             var real = ToModelInput(realRaw);
+            if (_spec.R1Gamma > 0)
+            {
+                real = real.detach().requires_grad_(true);
+            }
+
             var realScores = Score(real, _spec.Conditional ? realLabels.to(_device) : null);
             var loss = Losses.DiscriminatorReal(_spec.Loss, realScores);
             _optimizer.zero_grad();
-            loss.backward();
+            // The R1 term joins the real half's gradient; the reported loss stays the adversarial one (loss/d).
+            (_spec.R1Gamma > 0 ? loss + GradientPenalty.R1(realScores, real, _spec.R1Gamma, _spec.Packing) : loss).backward();
             return new PreparedReal(real.detach().MoveToOuterDisposeScope(), loss.item<float>(), sigmoid(realScores).mean().item<float>(), rngBefore, samplerBefore);
         });
     }
@@ -119,6 +125,11 @@ public sealed class DiscriminatorHalf : IDisposable
             var fakeScores = Score(fake.detach(), fakeLabels?.to(_device));
             var loss = Losses.DiscriminatorFake(_spec.Loss, fakeScores);
             loss.backward();
+            if (_spec.DiscriminatorOptimizer.FinalLearningRate is not null)
+            {
+                OptimizerFactory.ApplyLearningRate(_optimizer, OptimizerFactory.LearningRateAt(_spec.DiscriminatorOptimizer, Steps, (long)_spec.Rounds * _spec.K));
+            }
+
             _optimizer.step();
             return new DiscriminatorStepResult(
                 prepared.Loss + loss.item<float>(),

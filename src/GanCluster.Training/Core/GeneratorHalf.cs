@@ -114,6 +114,11 @@ public sealed class GeneratorHalf : IDisposable
             _optimizer.zero_grad();
             using var onDevice = gradient.to(fake.device);
             fake.backward(new[] { onDevice });
+            if (_spec.GeneratorOptimizer.FinalLearningRate is not null)
+            {
+                OptimizerFactory.ApplyLearningRate(_optimizer, OptimizerFactory.LearningRateAt(_spec.GeneratorOptimizer, Steps, _spec.Rounds));
+            }
+
             _optimizer.step();
         });
         DisposePending();

@@ -16,6 +16,22 @@ public static class OptimizerFactory
     };
 
     /// <summary>
+    /// The learning rate of update number <paramref name="step"/> (0-based) of <paramref name="totalSteps"/>: constant, or
+    /// linear from LearningRate at the first update to FinalLearningRate at the last when FinalLearningRate is set.
+    /// A pure function of the step counter, so resumed and cluster runs follow the same schedule.
+    /// </summary>
+    public static double LearningRateAt(OptimizerSpec spec, long step, long totalSteps)
+    {
+        if (spec.FinalLearningRate is not { } final || totalSteps <= 1)
+        {
+            return spec.LearningRate;
+        }
+
+        var progress = Math.Clamp((double)step / (totalSteps - 1), 0, 1);
+        return spec.LearningRate + ((final - spec.LearningRate) * progress);
+    }
+
+    /// <summary>
     /// Sets the learning rate of every parameter group. A restored optimizer state carries the learning rate it
     /// was saved with; the experiment's (possibly changed, for example after divergence) value wins.
     /// </summary>

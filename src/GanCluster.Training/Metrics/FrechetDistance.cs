@@ -1,3 +1,4 @@
+using GanCluster.Training.Runtime;
 using static TorchSharp.torch;
 
 namespace GanCluster.Training.Metrics;
@@ -40,9 +41,9 @@ public sealed class GaussianStats : IDisposable
         {
             var x = features.detach().cpu().to(float64);
             var m = x.mean([0L]);
-            var centred = x - m;
+            var centred = x.sub(m);
             mean = m.MoveToOuterDisposeScope();
-            covariance = centred.t().matmul(centred).div_(x.shape[0] - 1).MoveToOuterDisposeScope();
+            covariance = centred.t().matmul(centred).div_(KeptScalars.Of(x.shape[0] - 1)).MoveToOuterDisposeScope();
         }
 
         // Built outside the scope: the statistics own these tensors.
@@ -86,7 +87,7 @@ public static class FrechetDistance
         var c2 = Symmetric(s2);
         var sqrt1 = SquareRoot(c1);
         var product = Symmetric(sqrt1.matmul(c2).matmul(sqrt1));
-        var traceSqrt = linalg.eigvalsh(product).clamp_min(0.0).sqrt().sum().item<double>();
+        var traceSqrt = linalg.eigvalsh(product).clamp_min(KeptScalars.Of(0)).sqrt().sum().item<double>();
         var meanTerm = (m1 - m2).square().sum().item<double>();
         var value = meanTerm + c1.trace().item<double>() + c2.trace().item<double>() - (2 * traceSqrt);
 
@@ -99,13 +100,13 @@ public static class FrechetDistance
     {
         using var scope = NewDisposeScope();
         var (values, vectors) = linalg.eigh(Symmetric(symmetric));
-        var root = vectors.matmul(diag(values.clamp_min(0.0).sqrt())).matmul(vectors.t());
+        var root = vectors.matmul(diag(values.clamp_min(KeptScalars.Of(0)).sqrt())).matmul(vectors.t());
         return root.MoveToOuterDisposeScope();
     }
 
     private static Tensor Symmetric(Tensor m)
     {
         var x = m.detach().cpu().to(float64);
-        return (x + x.t()) / 2.0;
+        return x.add(x.t(), KeptScalars.One).div(KeptScalars.Two);
     }
 }

@@ -21,7 +21,7 @@ public static class ModelFactory
         {
             ModelKind.Mlp => new MlpGenerator(spec.LatentSize, classes),
             ModelKind.Dcgan => new DcganGenerator(spec.LatentSize, spec.ImageSize, ImageChannels(spec.Dataset), classes),
-            ModelKind.Toy => new ToyGenerator(spec.LatentSize, classes),
+            ModelKind.Toy => new ToyGenerator(spec.LatentSize, classes, spec.Toy.GeneratorWidth, spec.Toy.GeneratorDepth, spec.Toy.LatentCategories),
             _ => throw UnknownModel(spec.Model),
         };
     }
@@ -35,7 +35,7 @@ public static class ModelFactory
         {
             ModelKind.Mlp => new MlpDiscriminator(spec.Packing, classes),
             ModelKind.Dcgan => new DcganDiscriminator(spec.ImageSize, ImageChannels(spec.Dataset), spec.Packing, classes),
-            ModelKind.Toy => new ToyDiscriminator(spec.Packing, classes),
+            ModelKind.Toy => new ToyDiscriminator(spec.Packing, classes, spec.Toy.DiscriminatorWidth, spec.Toy.DiscriminatorDepth),
             _ => throw UnknownModel(spec.Model),
         };
     }

@@ -5,12 +5,39 @@ using static TorchSharp.torch.nn;
 
 namespace GanCluster.Training.Models;
 
+/// <summary>Bounds of the toy networks' shape (<see cref="Options.ToyModelSpec"/>).</summary>
+public static class ToyModelLimits
+{
+    /// <summary>Largest hidden width.</summary>
+    public const int MaxWidth = 4096;
+
+    /// <summary>Largest number of hidden layers.</summary>
+    public const int MaxDepth = 8;
+
+    /// <summary>Linear layers with an activation after each but the last: main.0, main.2, ..., main.(2 * depth).</summary>
+    internal static TorchSharp.Modules.Sequential Mlp(int input, int hidden, int depth, int output, Func<Module<Tensor, Tensor>> activation)
+    {
+        var layers = new List<Module<Tensor, Tensor>>();
+        var width = input;
+        for (var i = 0; i < depth; i++)
+        {
+            layers.Add(Linear(width, hidden));
+            layers.Add(activation());
+            width = hidden;
+        }
+
+        layers.Add(Linear(width, output));
+        return Sequential(layers);
+    }
+}
+
 /// <summary>
-/// A small MLP generator for 2-D toy data: z -> 128 -> 128 -> 2, ReLU, linear output
+/// A small MLP generator for 2-D toy data: z -> hidden x depth -> 2 (128 x 2 by default), ReLU, linear output
 /// (<see cref="SampleRange.Unbounded"/>). Conditional: the label's one-hot is concatenated to z.
 /// Initialization is torch's Linear default (Kaiming-uniform weights, U(-1/sqrt(fan_in), 1/sqrt(fan_in))
 /// biases), as in the usual mixture-of-Gaussians GAN baselines.
-/// State-dict keys: <c>main.0.*</c>, <c>main.2.*</c>, <c>main.4.*</c> (the Linear layers of the Sequential).
+/// State-dict keys: <c>main.0.*</c>, <c>main.2.*</c>, ..., <c>main.(2 * depth).*</c> (the Linear layers of the
+/// Sequential; <c>main.0</c>, <c>main.2</c>, <c>main.4</c> at the default depth 2).
 /// </summary>
 public sealed class ToyGenerator : GeneratorNet
 {
@@ -21,23 +48,25 @@ public sealed class ToyGenerator : GeneratorNet
     private readonly TorchSharp.Modules.Sequential _main;
     private readonly int _latentSize;
     private readonly int _classes;
+    private readonly int _categories;
 
     /// <param name="latentSize">Dimension of z.</param>
     /// <param name="classes">Number of classes (mixture modes) for a conditional generator; 0 = unconditional.</param>
-    /// <param name="hidden">Width of both hidden layers.</param>
-    public ToyGenerator(int latentSize, int classes = 0, int hidden = 128) : base(nameof(ToyGenerator))
+    /// <param name="hidden">Width of every hidden layer.</param>
+    /// <param name="depth">Number of hidden layers.</param>
+    /// <param name="categories">0, or K &gt;= 2 for a disconnected latent space (see <see cref="Options.ToyModelSpec.LatentCategories"/>).</param>
+    public ToyGenerator(int latentSize, int classes = 0, int hidden = 128, int depth = 2, int categories = 0) : base(nameof(ToyGenerator))
     {
-        if (latentSize < 1 || classes < 0 || hidden < 1)
+        if (latentSize < 1 || classes < 0 || hidden < 1 || depth < 1 || categories < 0 || categories == 1 || (categories > 0 && latentSize < 2))
         {
-            throw new ArgumentException($"toy generator: latentSize >= 1, classes >= 0, hidden >= 1; got {latentSize}, {classes}, {hidden}");
+            throw new ArgumentException($"toy generator: latentSize >= 1, classes >= 0, hidden >= 1, depth >= 1, categories 0 or >= 2 with latentSize >= 2; got {latentSize}, {classes}, {hidden}, {depth}, {categories}");
         }
 
         _latentSize = latentSize;
         _classes = classes;
-        _main = Sequential(
-            Linear(latentSize + classes, hidden), ReLU(),
-            Linear(hidden, hidden), ReLU(),
-            Linear(hidden, PointSize));
+        _categories = categories;
+        var input = categories > 0 ? latentSize - 1 + categories : latentSize;
+        _main = ToyModelLimits.Mlp(input + classes, hidden, depth, PointSize, () => ReLU());
         RegisterComponents();
     }
 
@@ -45,14 +74,24 @@ public sealed class ToyGenerator : GeneratorNet
     {
         using var scope = NewDisposeScope();
         var input = NetInputs.GeneratorInput("toy generator", z, labels, _latentSize, _classes);
+        if (_categories > 0)
+        {
+            // A continuous G of a connected latent space must bridge separated modes with a path of samples; a
+            // categorical coordinate makes the latent space disconnected (DeLiGAN, Gurumurthy et al. 2017; Khayatkhoei
+            // et al. 2018). Phi(z_0) is uniform on (0, 1), so the category is uniform; the rest of z stays continuous.
+            var uniform = special.erf(input[.., 0] / Math.Sqrt(2.0)).add(1.0).mul(0.5);
+            var category = uniform.mul(_categories).floor().clamp(0, _categories - 1).to(int64);
+            input = cat(new[] { functional.one_hot(category, _categories).to(input.dtype), input[.., 1..] }, 1);
+        }
+
         return _main.call(input).MoveToOuterDisposeScope();
     }
 }
 
 /// <summary>
-/// A small MLP discriminator for 2-D toy data: m x 2 (+ m x classes one-hot when conditional) -> 128 ->
-/// 128 -> 1 logit per packed group, shape [B], LeakyReLU(0.2). Initialization is torch's Linear default.
-/// State-dict keys: <c>main.0.*</c>, <c>main.2.*</c>, <c>main.4.*</c>.
+/// A small MLP discriminator for 2-D toy data: m x 2 (+ m x classes one-hot when conditional) -> hidden x depth
+/// (128 x 2 by default) -> 1 logit per packed group, shape [B], LeakyReLU(0.2). Initialization is torch's Linear
+/// default. State-dict keys: <c>main.0.*</c>, <c>main.2.*</c>, ..., <c>main.(2 * depth).*</c>.
 /// </summary>
 public sealed class ToyDiscriminator : DiscriminatorNet
 {
@@ -63,20 +102,18 @@ public sealed class ToyDiscriminator : DiscriminatorNet
 
     /// <param name="packing">PacGAN packing m: points judged together (1 = off).</param>
     /// <param name="classes">Number of classes for a conditional discriminator; 0 = unconditional.</param>
-    /// <param name="hidden">Width of both hidden layers.</param>
-    public ToyDiscriminator(int packing = 1, int classes = 0, int hidden = 128) : base(nameof(ToyDiscriminator))
+    /// <param name="hidden">Width of every hidden layer.</param>
+    /// <param name="depth">Number of hidden layers.</param>
+    public ToyDiscriminator(int packing = 1, int classes = 0, int hidden = 128, int depth = 2) : base(nameof(ToyDiscriminator))
     {
-        if (packing < 1 || classes < 0 || hidden < 1)
+        if (packing < 1 || classes < 0 || hidden < 1 || depth < 1)
         {
-            throw new ArgumentException($"toy discriminator: packing >= 1, classes >= 0, hidden >= 1; got {packing}, {classes}, {hidden}");
+            throw new ArgumentException($"toy discriminator: packing >= 1, classes >= 0, hidden >= 1, depth >= 1; got {packing}, {classes}, {hidden}, {depth}");
         }
 
         _packing = packing;
         _classes = classes;
-        _main = Sequential(
-            Linear(packing * (ToyGenerator.PointSize + classes), hidden), LeakyReLU(0.2),
-            Linear(hidden, hidden), LeakyReLU(0.2),
-            Linear(hidden, 1));
+        _main = ToyModelLimits.Mlp(packing * (ToyGenerator.PointSize + classes), hidden, depth, 1, () => LeakyReLU(0.2));
         RegisterComponents();
     }
 

@@ -57,6 +57,12 @@ public static class MetricNames
     /// <summary>2-D benchmarks: fraction of generated points within 3 standard deviations of a mode.</summary>
     public const string ModesHighQuality = "modes/high_quality";
 
+    /// <summary>2-D benchmarks: modes holding at least 20% of their expected share of the samples (see <see cref="Metrics.ModeCoverage"/>).</summary>
+    public const string ModesWellCovered = "modes/well_covered";
+
+    /// <summary>2-D benchmarks: KL(generated histogram over modes || uniform) of the high-quality samples (the papers' reverse KL).</summary>
+    public const string ModesReverseKl = "modes/reverse_kl";
+
     /// <summary>TensorBoard image tag of the fixed-noise sample grid.</summary>
     public const string SamplesImage = "samples";
 }

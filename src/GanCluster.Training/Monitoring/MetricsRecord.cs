@@ -37,6 +37,8 @@ public static class MetricsRecord
         [MetricNames.ModesCaptured] = modes.ModesCaptured,
         [MetricNames.ModesTotal] = modes.Modes,
         [MetricNames.ModesHighQuality] = modes.HighQualityFraction,
+        [MetricNames.ModesWellCovered] = modes.ModesWellCovered,
+        [MetricNames.ModesReverseKl] = modes.KlToUniform,
     };
 
     /// <summary>Adds the diversity names (fake, real, ratio).</summary>

@@ -61,9 +61,14 @@ public sealed record OptimizerSpec
     public double Beta2 { get; init; } = 0.999;
     /// <summary>SGD momentum, in [0, 1).</summary>
     public double Momentum { get; init; } = 0.5;
+    /// <summary>Learning rate at the run's last step, reached linearly from learningRate; null = constant learningRate.</summary>
+    public double? FinalLearningRate { get; init; }
 }
 
-/// <summary>Shape of the 2-D Gaussian mixtures.</summary>
+/// <summary>
+/// Shape of the 2-D Gaussian mixtures. The defaults are the unrolled-GAN ring (Metz et al. 2016: radius 2, std 0.02);
+/// the presets set the published protocols explicitly (see <see cref="Presets"/>).
+/// </summary>
 public sealed record MixtureSpec
 {
     /// <summary>Radius of the ring (ring8).</summary>
@@ -74,6 +79,24 @@ public sealed record MixtureSpec
     public double Std { get; init; } = 0.02;
     /// <summary>Number of samples drawn once to form the training set.</summary>
     public int Samples { get; init; } = 20_000;
+}
+
+/// <summary>Shape of the toy MLPs (model toy): width and number of hidden layers of G and D.</summary>
+public sealed record ToyModelSpec
+{
+    /// <summary>Units of every hidden layer of G, &gt;= 1.</summary>
+    public int GeneratorWidth { get; init; } = 128;
+    /// <summary>Hidden layers of G (ReLU), 1 to 8.</summary>
+    public int GeneratorDepth { get; init; } = 2;
+    /// <summary>Units of every hidden layer of D, &gt;= 1.</summary>
+    public int DiscriminatorWidth { get; init; } = 128;
+    /// <summary>Hidden layers of D (LeakyReLU 0.2), 1 to 8.</summary>
+    public int DiscriminatorDepth { get; init; } = 2;
+    /// <summary>
+    /// Disconnected latent space: 0 = off; K &gt;= 2 = G turns z's first coordinate into a uniform category
+    /// floor(K * Phi(z_0)) fed as a one-hot beside the other coordinates (needs latentSize &gt;= 2). No labels are used.
+    /// </summary>
+    public int LatentCategories { get; init; }
 }
 
 /// <summary>
@@ -108,6 +131,11 @@ public sealed record ExperimentSpec
     public OptimizerSpec GeneratorOptimizer { get; init; } = new();
     /// <summary>Discriminator optimizer.</summary>
     public OptimizerSpec DiscriminatorOptimizer { get; init; } = new();
+    /// <summary>
+    /// R1 gradient penalty weight gamma (Mescheder et al. 2018): D's loss gains gamma / 2 * E||grad_x D(x)||^2 on real
+    /// (packed) batches; 0 = off. A D-side term only: the generator's feedback is unchanged.
+    /// </summary>
+    public double R1Gamma { get; init; }
     /// <summary>Number of rounds; one round = k D steps + one G step.</summary>
     public int Rounds { get; init; } = 1000;
     /// <summary>Checkpoint every this many rounds (0 = only at the end).</summary>
@@ -120,6 +148,8 @@ public sealed record ExperimentSpec
     public string Device { get; init; } = "auto";
     /// <summary>2-D mixture settings (ring8, grid25).</summary>
     public MixtureSpec Mixture { get; init; } = new();
+    /// <summary>Widths and depths of the toy model's networks (model toy only).</summary>
+    public ToyModelSpec Toy { get; init; } = new();
     /// <summary>Fraction of the data held out for evaluation (Parzen validation/test), in [0, 0.9].</summary>
     public double HeldOutFraction { get; init; } = 0.2;
 

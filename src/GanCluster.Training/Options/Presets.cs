@@ -67,41 +67,26 @@ public static class Presets
             Rounds = 500,
             CheckpointInterval = 100,
         },
-        // 8 Gaussians on a ring: the standard mode-collapse benchmark.
-        ["ring8"] = new ExperimentSpec
-        {
-            Name = "ring8",
-            Model = ModelKind.Toy,
-            Dataset = DatasetKind.Ring8,
-            Loss = LossKind.NonSaturating,
-            BatchSize = 256,
-            LatentSize = 16,
-            GeneratorOptimizer = new OptimizerSpec { LearningRate = 1e-3, Beta1 = 0.5 },
-            DiscriminatorOptimizer = new OptimizerSpec { LearningRate = 1e-3, Beta1 = 0.5 },
-            Rounds = 3000,
-            CheckpointInterval = 1000,
-        },
-        // 25 Gaussians on a 5x5 grid.
-        ["grid25"] = new ExperimentSpec
-        {
-            Name = "grid25",
-            Model = ModelKind.Toy,
-            Dataset = DatasetKind.Grid25,
-            Loss = LossKind.NonSaturating,
-            BatchSize = 256,
-            LatentSize = 16,
-            GeneratorOptimizer = new OptimizerSpec { LearningRate = 1e-3, Beta1 = 0.5 },
-            DiscriminatorOptimizer = new OptimizerSpec { LearningRate = 1e-3, Beta1 = 0.5 },
-            Rounds = 5000,
-            CheckpointInterval = 1000,
-        },
+        ["ring8-pacgan"] = Mixture2D.Recipe("ring8-pacgan", DatasetKind.Ring8, Mixture2D.PacGanRing),
+        ["grid25-pacgan"] = Mixture2D.Recipe("grid25-pacgan", DatasetKind.Grid25, Mixture2D.PacGanGrid),
+        ["ring8-veegan"] = Mixture2D.Recipe("ring8-veegan", DatasetKind.Ring8, Mixture2D.VeeganRing),
+        ["grid25-veegan"] = Mixture2D.Recipe("grid25-veegan", DatasetKind.Grid25, Mixture2D.VeeganGrid),
     };
 
-    public static IEnumerable<string> Names => All.Keys;
+    /// <summary>Other names of presets: ring8 and grid25 are the default protocol's (PacGAN's) presets.</summary>
+    private static readonly Dictionary<string, string> Aliases = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["ring8"] = "ring8-pacgan",
+        ["grid25"] = "grid25-pacgan",
+    };
 
+    /// <summary>Every preset name, aliases included.</summary>
+    public static IEnumerable<string> Names => All.Keys.Concat(Aliases.Keys);
+
+    /// <summary>The preset a name or alias stands for (an alias resolves to its preset, name included).</summary>
     public static bool TryGet(string name, out ExperimentSpec spec)
     {
-        if (All.TryGetValue(name, out var found))
+        if (All.TryGetValue(Aliases.GetValueOrDefault(name, name), out var found))
         {
             spec = found;
             return true;

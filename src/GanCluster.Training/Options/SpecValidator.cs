@@ -1,3 +1,5 @@
+using GanCluster.Training.Models;
+
 namespace GanCluster.Training.Options;
 
 /// <summary>Checks every field of an experiment; each error names the field and the allowed values.</summary>
@@ -27,6 +29,7 @@ public static class SpecValidator
         Check(spec.Packing >= 1, "packing", $"must be >= 1 (1 = no packing); got {spec.Packing}");
         Check(spec.Packing < 1 || spec.BatchSize % spec.Packing == 0, "packing",
             $"must divide batchSize ({spec.BatchSize}); got {spec.Packing}");
+        Check(spec.R1Gamma >= 0 && double.IsFinite(spec.R1Gamma), "r1Gamma", $"must be >= 0 (0 = no gradient penalty); got {spec.R1Gamma}");
         Check(spec.HeldOutFraction >= 0 && spec.HeldOutFraction <= 0.9, "heldOutFraction", $"must be in [0, 0.9]; got {spec.HeldOutFraction}");
         Check(IsDevice(spec.Device), "device", $"allowed: auto, cpu, cuda, cuda:N; got '{spec.Device}'");
         ValidateOptimizer(spec.GeneratorOptimizer, "generatorOptimizer", Check);
@@ -41,6 +44,13 @@ public static class SpecValidator
         {
             Check(spec.ImageSize is 28 or 64, "imageSize", $"allowed: 28 or 64; got {spec.ImageSize}");
             Check(spec.Model != ModelKind.Mlp || spec.ImageSize == 28, "imageSize", "the mlp model generates 28x28 images; use 28, or model dcgan for 64");
+        }
+
+        if (spec.Model == ModelKind.Toy)
+        {
+            ValidateToy(spec.Toy, Check);
+            Check(spec.Toy is null || spec.Toy.LatentCategories == 0 || spec.LatentSize >= 2, "toy.latentCategories",
+                $"needs latentSize >= 2 (one coordinate picks the category); got latentSize {spec.LatentSize}");
         }
 
         if (points)
@@ -92,6 +102,24 @@ public static class SpecValidator
         check(optimizer.Beta1 is >= 0 and < 1, $"{field}.beta1", $"must be in [0, 1); got {optimizer.Beta1}");
         check(optimizer.Beta2 is >= 0 and < 1, $"{field}.beta2", $"must be in [0, 1); got {optimizer.Beta2}");
         check(optimizer.Momentum is >= 0 and < 1, $"{field}.momentum", $"must be in [0, 1); got {optimizer.Momentum}");
+        check(optimizer.FinalLearningRate is null || (optimizer.FinalLearningRate > 0 && double.IsFinite(optimizer.FinalLearningRate.Value)),
+            $"{field}.finalLearningRate", $"must be > 0, or null for a constant learning rate; got {optimizer.FinalLearningRate}");
+    }
+
+    private static void ValidateToy(ToyModelSpec? toy, Action<bool, string, string> check)
+    {
+        if (toy is null)
+        {
+            check(false, "toy", "is required for model toy (for example {\"generatorWidth\": 128, \"generatorDepth\": 2})");
+            return;
+        }
+
+        check(toy.GeneratorWidth is >= 1 and <= ToyModelLimits.MaxWidth, "toy.generatorWidth", $"must be between 1 and {ToyModelLimits.MaxWidth}; got {toy.GeneratorWidth}");
+        check(toy.GeneratorDepth is >= 1 and <= ToyModelLimits.MaxDepth, "toy.generatorDepth", $"must be between 1 and {ToyModelLimits.MaxDepth}; got {toy.GeneratorDepth}");
+        check(toy.DiscriminatorWidth is >= 1 and <= ToyModelLimits.MaxWidth, "toy.discriminatorWidth", $"must be between 1 and {ToyModelLimits.MaxWidth}; got {toy.DiscriminatorWidth}");
+        check(toy.LatentCategories == 0 || toy.LatentCategories is >= 2 and <= ToyModelLimits.MaxWidth, "toy.latentCategories",
+            $"must be 0 (off) or between 2 and {ToyModelLimits.MaxWidth}; got {toy.LatentCategories}");
+        check(toy.DiscriminatorDepth is >= 1 and <= ToyModelLimits.MaxDepth, "toy.discriminatorDepth", $"must be between 1 and {ToyModelLimits.MaxDepth}; got {toy.DiscriminatorDepth}");
     }
 
     private static bool IsDevice(string? device)

@@ -52,6 +52,15 @@ public static class Evaluation
     /// <summary>Seed stream of the evaluation's samples (see <see cref="RngStream.Derive"/>): the same samples for the same seed.</summary>
     public const int SampleStream = 6;
 
+    /// <summary>Generated samples of the 2-D mode-coverage evaluation: 2,500, as VEEGAN and PacGAN evaluate.</summary>
+    public const int MixtureSamples = 2_500;
+
+    /// <summary>Generated samples of the Parzen-window evaluation (Goodfellow et al. 2014 used 10,000).</summary>
+    public const int ImageSamples = 10_000;
+
+    /// <summary>The published sample count of the spec's evaluation.</summary>
+    public static int DefaultSamples(ExperimentSpec spec) => spec.IsImageData ? ImageSamples : MixtureSamples;
+
     /// <param name="quality">The classifier metrics to use for MNIST (null: the shipped classifier, <see cref="MnistQuality.Shared"/>).</param>
     public static EvaluationResult Run(GeneratorHalf generator, ExperimentSpec spec, SampleSet heldOut, int samples, MnistQuality? quality = null)
     {

@@ -11,12 +11,12 @@ namespace GanCluster.Training.Runs;
 /// <param name="OutputFolder">The run folder.</param>
 /// <param name="Resume">Resume from the newest valid checkpoint in the run folder when there is one.</param>
 /// <param name="LogEvery">Report progress (and append to metrics.jsonl) every this many rounds.</param>
-/// <param name="EvaluationSamples">Samples generated for the final evaluation (0 = skip it).</param>
+/// <param name="EvaluationSamples">Samples generated for the final evaluation (0 = skip it; null = <see cref="Evaluation.DefaultSamples"/>).</param>
 /// <param name="TensorBoard">Also write TensorBoard event files under tensorboard/.</param>
 /// <param name="Alarms">Thresholds of the collapse and divergence alarms (null = the defaults).</param>
 /// <param name="Force">Delete a run already in the folder and start over (without it, and without Resume, such a folder is refused).</param>
 public sealed record LocalRunOptions(
-    string OutputFolder, bool Resume = false, int LogEvery = 50, int EvaluationSamples = 10_000, bool TensorBoard = true, AlarmSettings? Alarms = null, bool Force = false);
+    string OutputFolder, bool Resume = false, int LogEvery = 50, int? EvaluationSamples = null, bool TensorBoard = true, AlarmSettings? Alarms = null, bool Force = false);
 
 /// <summary>The run folder already holds a run and neither resuming nor starting over was asked for.</summary>
 public sealed class RunFolderInUseException(string folder)
@@ -172,9 +172,10 @@ public sealed class LocalRun
                 return trainer.Round;
             }
 
-            if (_options.EvaluationSamples > 0 && heldOut.Count > 1)
+            var evaluationSamples = _options.EvaluationSamples ?? Evaluation.DefaultSamples(_spec);
+            if (evaluationSamples > 0 && heldOut.Count > 1)
             {
-                var evaluation = Evaluation.Run(trainer.Generator, _spec, heldOut, _options.EvaluationSamples) with { Round = trainer.Round };
+                var evaluation = Evaluation.Run(trainer.Generator, _spec, heldOut, evaluationSamples) with { Round = trainer.Round };
                 EvaluationLog.Record(folder.Path, evaluation);
                 _observer.Evaluated(evaluation);
             }

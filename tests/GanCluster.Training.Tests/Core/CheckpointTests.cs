@@ -32,10 +32,24 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(loaded.Discriminator.Data, again.Discriminator.Data);
     }
 
-    [Fact]
-    public void A_restored_run_continues_exactly_like_the_uninterrupted_one()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_restored_run_continues_exactly_like_the_uninterrupted_one(bool regularizedAndDecaying)
     {
         var spec = TinyData.Toy(LossKind.Hinge, 2) with { Conditional = true };
+        if (regularizedAndDecaying)
+        {
+            // The 2-D presets' options: an R1 penalty and learning rates that follow the step counters.
+            spec = spec with
+            {
+                R1Gamma = 0.5,
+                Rounds = 6,
+                GeneratorOptimizer = spec.GeneratorOptimizer with { FinalLearningRate = 1e-5 },
+                DiscriminatorOptimizer = spec.DiscriminatorOptimizer with { FinalLearningRate = 1e-5 },
+            };
+        }
+
         using var data = TinyData.Points(spec);
         using var uninterrupted = new LocalTrainer(spec, data, CPU);
         uninterrupted.RunRound();

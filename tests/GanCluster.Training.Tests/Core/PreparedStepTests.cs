@@ -11,12 +11,13 @@ namespace GanCluster.Training.Tests.Core;
 public sealed class PreparedStepTests
 {
     [Theory]
-    [InlineData(LossKind.NonSaturating, false)]
-    [InlineData(LossKind.Hinge, true)]
-    public void A_step_prepared_ahead_equals_a_step_taken_at_once(LossKind loss, bool conditional)
+    [InlineData(LossKind.NonSaturating, false, 0.0)]
+    [InlineData(LossKind.Hinge, true, 0.0)]
+    [InlineData(LossKind.NonSaturating, false, 0.5)]
+    public void A_step_prepared_ahead_equals_a_step_taken_at_once(LossKind loss, bool conditional, double r1Gamma)
     {
-        // The MLP has dropout, so D's random draws are part of what must line up.
-        var spec = TinyData.Mlp(loss, 2) with { Conditional = conditional };
+        // The MLP has dropout, so D's random draws are part of what must line up; the R1 penalty joins the real half.
+        var spec = TinyData.Mlp(loss, 2) with { Conditional = conditional, R1Gamma = r1Gamma };
         using var data = TinyData.Images();
         using var atOnce = new LocalTrainer(spec, data, CPU);
         using var ahead = new LocalTrainer(spec, data, CPU);

@@ -32,7 +32,7 @@ public sealed class ModeCoverageTests
 
         var result = ModeCoverage.Evaluate(points, Ring);
 
-        Assert.Equal(new ModeCoverageResult(8, 8, 1.0, 0.0), result with { KlToUniform = Math.Round(result.KlToUniform, 12) });
+        Assert.Equal(new ModeCoverageResult(8, 8, 1.0, 0.0, 8), result with { KlToUniform = Math.Round(result.KlToUniform, 12) });
     }
 
     [Fact]
@@ -81,5 +81,31 @@ public sealed class ModeCoverageTests
         Assert.Equal(25, result.ModesCaptured);
         Assert.Equal(1 - Math.Exp(-4.5), result.HighQualityFraction, 0.008);
         Assert.InRange(result.KlToUniform, 0, 0.02); // multinomial noise: about (M - 1) / (2 n) = 0.003
+    }
+
+    [Fact]
+    public void A_mode_is_well_covered_with_at_least_a_fifth_of_its_share_of_all_samples()
+    {
+        // 80 points on modes and 20 at the centre (2 from every mode, not high quality): N = 100, share N / M = 12.5,
+        // a fifth of it 2.5, so the modes with 40, 20, 10 and 5 points count and those with 2, 2, 1 and 0 do not.
+        // Against the 80 high-quality points instead (threshold 2) the two modes with 2 points would count as well.
+        using var onModes = PointsOn([40, 20, 10, 5, 2, 2, 1, 0], 0.0);
+        using var centre = zeros(20, 2);
+        using var points = cat(new[] { onModes, centre }, 0);
+
+        var result = ModeCoverage.Evaluate(points, Ring);
+
+        Assert.Equal(7, result.ModesCaptured);
+        Assert.Equal(4, result.ModesWellCovered);
+        Assert.Equal(0.8, result.HighQualityFraction, 12);
+    }
+
+    [Fact]
+    public void A_mode_with_exactly_a_fifth_of_its_share_is_well_covered()
+    {
+        // N = 40, share 5, a fifth of it exactly 1: every mode with one point counts.
+        using var points = PointsOn([33, 1, 1, 1, 1, 1, 1, 1], 0.0);
+
+        Assert.Equal(8, ModeCoverage.Evaluate(points, Ring).ModesWellCovered);
     }
 }

@@ -51,6 +51,19 @@ public sealed class StateDictKeyTests
         Assert.Equal(expected, d.state_dict().Keys);
     }
 
+    [Fact]
+    public void Deeper_toy_networks_add_linear_layers_at_even_indices()
+    {
+        var spec = ModelSpecs.For(ModelKind.Toy) with { Toy = new ToyModelSpec { GeneratorDepth = 3, GeneratorWidth = 7, DiscriminatorDepth = 1, DiscriminatorWidth = 5 } };
+        using var g = ModelFactory.CreateGenerator(spec);
+        using var d = ModelFactory.CreateDiscriminator(spec);
+
+        Assert.Equal(["main.0.weight", "main.0.bias", "main.2.weight", "main.2.bias", "main.4.weight", "main.4.bias", "main.6.weight", "main.6.bias"], g.state_dict().Keys);
+        Assert.Equal(new long[] { 7, spec.LatentSize }, g.state_dict()["main.0.weight"].shape);
+        Assert.Equal(["main.0.weight", "main.0.bias", "main.2.weight", "main.2.bias"], d.state_dict().Keys);
+        Assert.Equal(new long[] { 5, 2 }, d.state_dict()["main.0.weight"].shape);
+    }
+
     [Theory]
     [MemberData(nameof(AllFamilies))]
     public void Keys_do_not_depend_on_conditioning_or_packing(ModelKind model, int imageSize)

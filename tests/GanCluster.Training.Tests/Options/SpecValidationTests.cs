@@ -20,6 +20,12 @@ public sealed class SpecValidationTests
     [InlineData("{\"batchSizee\": 10}", "batchSizee", "unknown field")]
     [InlineData("{\"model\": \"mlp\",", "(document)", "malformed JSON")]
     [InlineData("{\"k\": \"two\"}", "k", "wrong type")]
+    [InlineData("{\"model\": \"toy\", \"dataset\": \"ring8\", \"toy\": {\"generatorWidth\": 0}}", "toy.generatorWidth", "between 1 and 4096")]
+    [InlineData("{\"model\": \"toy\", \"dataset\": \"ring8\", \"toy\": {\"discriminatorDepth\": 9}}", "toy.discriminatorDepth", "between 1 and 8")]
+    [InlineData("{\"model\": \"toy\", \"dataset\": \"ring8\", \"toy\": {\"latentCategories\": 1}}", "toy.latentCategories", "0 (off) or between 2")]
+    [InlineData("{\"model\": \"toy\", \"dataset\": \"ring8\", \"latentSize\": 1, \"toy\": {\"latentCategories\": 8}}", "toy.latentCategories", "latentSize >= 2")]
+    [InlineData("{\"r1Gamma\": -1}", "r1Gamma", ">= 0")]
+    [InlineData("{\"generatorOptimizer\": {\"finalLearningRate\": 0}}", "generatorOptimizer.finalLearningRate", "> 0")]
     public void Invalid_field_is_named_with_the_allowed_values(string json, string field, string hint)
     {
         var error = Assert.Throws<SpecValidationException>(() => SpecJson.Parse(json));
@@ -43,5 +49,51 @@ public sealed class SpecValidationTests
     {
         var error = Assert.Throws<SpecValidationException>(() => Presets.Resolve("no-such-preset"));
         Assert.Contains("goodfellow-mnist", error.Message);
+    }
+
+    [Fact]
+    public void The_2d_aliases_are_the_pacgan_presets()
+    {
+        Assert.True(Presets.TryGet("ring8", out var ring));
+        Assert.True(Presets.TryGet("grid25", out var grid));
+        Assert.Equal(Presets.Resolve("ring8-pacgan"), ring);
+        Assert.Equal(Presets.Resolve("grid25-pacgan"), grid);
+    }
+
+    [Theory]
+    [InlineData("ring8-pacgan", 1.0, 0.01)]
+    [InlineData("ring8-veegan", 1.0, 0.01)]
+    public void The_rings_follow_the_published_geometry(string preset, double radius, double std)
+    {
+        var spec = Presets.Resolve(preset);
+        Assert.Equal((radius, std), (spec.Mixture.Radius, spec.Mixture.Std));
+    }
+
+    [Theory]
+    [InlineData("grid25-pacgan", 2.0, 0.05)]
+    [InlineData("grid25-veegan", 2.0, 0.05)]
+    public void The_grids_follow_the_published_geometry(string preset, double spacing, double std)
+    {
+        var spec = Presets.Resolve(preset);
+        Assert.Equal((spacing, std), (spec.Mixture.Spacing, spec.Mixture.Std));
+    }
+
+    [Fact]
+    public void The_ring8_experiment_file_is_the_ring8_preset()
+    {
+        // cluster-config/experiments/ring8.json is what `gancluster submit` sends; the preset is the source of truth.
+        var file = Path.Combine(RepositoryRoot(), "cluster-config", "experiments", "ring8.json");
+        Assert.Equal(Presets.Resolve("ring8"), SpecJson.Parse(File.ReadAllText(file)));
+    }
+
+    private static string RepositoryRoot()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "GanCluster.sln")))
+        {
+            folder = folder.Parent;
+        }
+
+        return folder?.FullName ?? throw new DirectoryNotFoundException("GanCluster.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -1,0 +1,22 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GanCluster.Training.Core;
+
+/// <summary>Regularizers of the discriminator's loss. They stay on the discriminator's side of the G/D split.</summary>
+public static class GradientPenalty
+{
+    /// <summary>
+    /// R1 (Mescheder, Geiger &amp; Nowozin 2018, eq. 9): gamma / 2 * E_x ||grad_x D(x)||^2 over the real batch, where one
+    /// D(x) is one packed group of <paramref name="packing"/> samples. <paramref name="real"/> must require grad and
+    /// <paramref name="realScores"/> must have been computed from it; the returned term can be backpropagated into D.
+    /// </summary>
+    public static Tensor R1(Tensor realScores, Tensor real, double gamma, int packing)
+    {
+        var gradient = autograd.grad(new[] { realScores.sum() }, new[] { real }, retain_graph: true, create_graph: true)[0];
+        var groups = Math.Max(1, real.shape[0] / packing);
+        // The factor is held until mul returns: a temporary scalar may be freed mid-call (KeptScalars).
+        using var factor = (gamma / 2.0 / groups).ToScalar();
+        return gradient.square().sum().mul(factor);
+    }
+}
