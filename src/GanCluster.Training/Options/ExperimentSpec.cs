@@ -120,6 +120,14 @@ public sealed record ExperimentSpec
     public string Device { get; init; } = "auto";
     /// <summary>2-D mixture settings (ring8, grid25).</summary>
     public MixtureSpec Mixture { get; init; } = new();
+    /// <summary>Decay of the exponential moving average of G's weights used for samples and evaluation, in [0, 1) (0 = off; 0.999 typical).</summary>
+    public double GeneratorEma { get; init; }
+    /// <summary>R1 penalty weight gamma: gamma/2 E||grad_x D(x)||^2 on real data, added to D's loss (Mescheder et al. 2018), &gt;= 0 (0 = off).</summary>
+    public double R1Gamma { get; init; }
+    /// <summary>One-sided label smoothing: D's target for real samples is 1 - this (Salimans et al. 2016), in [0, 0.5) (0 = off; not with hinge).</summary>
+    public double RealLabelSmoothing { get; init; }
+    /// <summary>Instance noise: std of Gaussian noise added to D's inputs, real and fake, annealed linearly to 0 over the run, &gt;= 0 (0 = off).</summary>
+    public double InstanceNoise { get; init; }
     /// <summary>Fraction of the data held out for evaluation (Parzen validation/test), in [0, 0.9].</summary>
     public double HeldOutFraction { get; init; } = 0.2;
 

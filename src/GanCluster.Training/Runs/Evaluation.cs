@@ -7,7 +7,20 @@ using static TorchSharp.torch;
 namespace GanCluster.Training.Runs;
 
 /// <summary>The final quality figures of a run.</summary>
-public sealed record EvaluationResult(string Kind, int Samples, ParzenResult? Parzen, ModeCoverageResult? Modes);
+public sealed record EvaluationResult(string Kind, int Samples, ParzenResult? Parzen, ModeCoverageResult? Modes)
+{
+    /// <summary>
+    /// The Parzen estimate on the validation half of the held-out data (the half that chose sigma), at the same sigma:
+    /// the figure to compare recipes on, so that the test half is only reported, never tuned on.
+    /// </summary>
+    public ParzenResult? ParzenValidation { get; init; }
+
+    /// <summary>With generatorEma on: the same evaluation of G's current weights instead of their average (same noise), to show what averaging did.</summary>
+    public ParzenResult? ParzenWithoutAverage { get; init; }
+
+    /// <summary>With generatorEma on: <see cref="ParzenValidation"/> of G's current weights.</summary>
+    public ParzenResult? ParzenValidationWithoutAverage { get; init; }
+}
 
 /// <summary>
 /// Evaluates a generator the way the literature does: Parzen-window log-likelihood on held-out images
@@ -21,17 +34,32 @@ public static class Evaluation
         using var fake = generator.Generate(samples, RngStream.Derive(spec.Seed, 6));
         if (spec.IsImageData)
         {
-            var generated = SampleRenderer.ToDataScale(fake.Samples, spec).flatten(1);
-            var held = heldOut.Samples.flatten(1);
-            var half = held.shape[0] / 2;
-            var validation = held[..(int)half];
-            var test = held[(int)half..];
-            var sigma = ParzenWindow.SelectBandwidth(generated, validation);
-            return new EvaluationResult("parzen", samples, ParzenWindow.Evaluate(generated, test, sigma), null);
+            var (test, validation) = Parzen(fake.Samples, spec, heldOut);
+            var result = new EvaluationResult("parzen", samples, test, null) { ParzenValidation = validation };
+            if (spec.GeneratorEma > 0)
+            {
+                using var liveFake = generator.Generate(samples, RngStream.Derive(spec.Seed, 6), useAverage: false);
+                var (liveTest, liveValidation) = Parzen(liveFake.Samples, spec, heldOut);
+                result = result with { ParzenWithoutAverage = liveTest, ParzenValidationWithoutAverage = liveValidation };
+            }
+
+            return result;
         }
 
         var mixture = DatasetCatalog.Mixture(spec);
         return new EvaluationResult("mode-coverage", samples, null, ModeCoverage.Evaluate(fake.Samples, mixture.Means, mixture.Std));
+    }
+
+    /// <summary>Parzen window on the held-out half: sigma chosen on its first half (validation), the mean reported on the second (test).</summary>
+    private static (ParzenResult Test, ParzenResult Validation) Parzen(Tensor samples, ExperimentSpec spec, SampleSet heldOut)
+    {
+        var generated = SampleRenderer.ToDataScale(samples, spec).flatten(1);
+        var held = heldOut.Samples.flatten(1);
+        var half = held.shape[0] / 2;
+        var validation = held[..(int)half];
+        var test = held[(int)half..];
+        var sigma = ParzenWindow.SelectBandwidth(generated, validation);
+        return (ParzenWindow.Evaluate(generated, test, sigma), ParzenWindow.Evaluate(generated, validation, sigma));
     }
 
     /// <summary>
