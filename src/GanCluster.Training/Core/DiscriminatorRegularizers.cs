@@ -41,7 +41,7 @@ public static class DiscriminatorRegularizers
     /// </summary>
     public static Tensor R1Penalty(Tensor scores, Tensor inputs, double gamma)
     {
-        var gradient = autograd.grad(new[] { scores.sum() }, new[] { inputs }, create_graph: true)[0];
+        var gradient = autograd.grad(new[] { scores.sum() }, new[] { inputs }, retain_graph: true, create_graph: true)[0];
         return gradient.square().flatten(1).sum(1).mean() * (gamma / 2.0);
     }
 

@@ -187,8 +187,8 @@ public sealed class GeneratorHalf : IDisposable
         writer.Write(rng.Length);
         writer.Write(rng);
 
-        // Appended after the fields of the first format, so states written before the average existed still load.
-        writer.Write(_average is not null);
+        // Appended after the fields of the first format, and only when there is an average: states without one are
+        // byte for byte those of earlier builds, and those states still load (see LoadState).
         if (_average is not null)
         {
             HalfState.WriteModule(writer, _average.Network);
@@ -203,7 +203,7 @@ public sealed class GeneratorHalf : IDisposable
         HalfState.ReadOptimizer(reader, _optimizer);
         OptimizerFactory.ApplyLearningRate(_optimizer, _spec.GeneratorOptimizer.LearningRate);
         _rng.Restore(reader.ReadBytes(reader.ReadInt32()));
-        var hasAverage = reader.BaseStream.Position < reader.BaseStream.Length && reader.ReadBoolean();
+        var hasAverage = reader.BaseStream.Position < reader.BaseStream.Length;
         if (hasAverage && _average is not null)
         {
             HalfState.ReadModule(reader, _average.Network);

@@ -20,6 +20,12 @@ public sealed class SpecValidationTests
     [InlineData("{\"batchSizee\": 10}", "batchSizee", "unknown field")]
     [InlineData("{\"model\": \"mlp\",", "(document)", "malformed JSON")]
     [InlineData("{\"k\": \"two\"}", "k", "wrong type")]
+    [InlineData("{\"generatorEma\": 1}", "generatorEma", "[0, 1)")]
+    [InlineData("{\"generatorEma\": -0.5}", "generatorEma", "[0, 1)")]
+    [InlineData("{\"r1Gamma\": -1}", "r1Gamma", ">= 0")]
+    [InlineData("{\"realLabelSmoothing\": 0.5}", "realLabelSmoothing", "[0, 0.5)")]
+    [InlineData("{\"loss\": \"hinge\", \"realLabelSmoothing\": 0.1}", "realLabelSmoothing", "hinge")]
+    [InlineData("{\"instanceNoise\": -0.1}", "instanceNoise", ">= 0")]
     public void Invalid_field_is_named_with_the_allowed_values(string json, string field, string hint)
     {
         var error = Assert.Throws<SpecValidationException>(() => SpecJson.Parse(json));
