@@ -126,6 +126,8 @@ public sealed record ExperimentSpec
     public double R1Gamma { get; init; }
     /// <summary>One-sided label smoothing: D's target for real samples is 1 - this (Salimans et al. 2016), in [0, 0.5) (0 = off; not with hinge).</summary>
     public double RealLabelSmoothing { get; init; }
+    /// <summary>Minibatch standard deviation feature in D (Karras et al. 2018) against mode dropping; mlp model only.</summary>
+    public bool MinibatchStd { get; init; }
     /// <summary>Instance noise: std of Gaussian noise added to D's inputs, real and fake, annealed linearly to 0 over the run, &gt;= 0 (0 = off).</summary>
     public double InstanceNoise { get; init; }
     /// <summary>Fraction of the data held out for evaluation (Parzen validation/test), in [0, 0.9].</summary>

@@ -73,3 +73,26 @@ public sealed class DiscriminatorRegularizersTests
         Assert.Same(x, DiscriminatorRegularizers.AddInstanceNoise(x, 0));
     }
 }
+
+/// <summary>The minibatch standard deviation feature on a hand-computed batch.</summary>
+public sealed class MinibatchStdTests
+{
+    [Fact]
+    public void Appends_the_mean_over_features_of_the_population_std_over_the_batch()
+    {
+        // Column 0: 1 and 3, std 1; column 1: 2 and 6, std 2; mean 1.5 appended to both rows.
+        using var x = GanCluster.Training.Models.MinibatchStd.Append(tensor(new float[,] { { 1f, 2f }, { 3f, 6f } }));
+        Assert.Equal(new long[] { 2, 3 }, x.shape);
+        Assert.Equal(new[] { 1f, 2f, 1.5f, 3f, 6f, 1.5f }, x.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void The_mlp_discriminator_with_it_takes_one_more_input_in_its_second_layer()
+    {
+        using var d = new GanCluster.Training.Models.MlpDiscriminator(minibatchStd: true);
+        var shape = d.named_parameters().Single(p => p.name == "maxout2.linear.weight").parameter.shape;
+        Assert.Equal(241, shape[1]);
+        using var scores = d.call(rand(4, 1, 28, 28), null);
+        Assert.Equal(new long[] { 4 }, scores.shape);
+    }
+}

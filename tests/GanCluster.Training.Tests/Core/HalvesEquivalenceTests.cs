@@ -81,6 +81,14 @@ public sealed class HalvesEquivalenceTests
     }
 
     [Fact]
+    public void Maxout_mlp_halves_with_minibatch_std_match_the_single_module_reference()
+    {
+        var spec = WithQualityOptions(TinyData.Mlp(LossKind.NonSaturating, 1)) with { MinibatchStd = true, Packing = 2 };
+        using var data = TinyData.Images();
+        AssertHalvesMatchReference(spec, data, rounds: 2, tolerance: 1e-5);
+    }
+
+    [Fact]
     public void Conditional_packed_halves_with_the_quality_options_match_the_single_module_reference()
     {
         var spec = WithQualityOptions(TinyData.Toy(LossKind.NonSaturating, 2, conditional: true, packing: 2));

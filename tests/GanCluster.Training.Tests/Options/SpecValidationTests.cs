@@ -26,6 +26,7 @@ public sealed class SpecValidationTests
     [InlineData("{\"realLabelSmoothing\": 0.5}", "realLabelSmoothing", "[0, 0.5)")]
     [InlineData("{\"loss\": \"hinge\", \"realLabelSmoothing\": 0.1}", "realLabelSmoothing", "hinge")]
     [InlineData("{\"instanceNoise\": -0.1}", "instanceNoise", ">= 0")]
+    [InlineData("{\"model\": \"dcgan\", \"minibatchStd\": true}", "minibatchStd", "mlp model only")]
     public void Invalid_field_is_named_with_the_allowed_values(string json, string field, string hint)
     {
         var error = Assert.Throws<SpecValidationException>(() => SpecJson.Parse(json));
