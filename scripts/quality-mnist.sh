@@ -4,6 +4,8 @@
 # the rounds of each. Writes every run's evaluation and timing to docs/quality-mnist.json.
 #   usage: scripts/quality-mnist.sh [preset ...]    (default: every MNIST preset)
 # The runs go to runs/quality/<preset>; each is a plain `gancluster train --local` run, what a user gets.
+# REUSE=1 collects finished runs (evaluation.json present, wall time from the last line of runs/quality/<preset>.log)
+# instead of training them again.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 exe="src/GanCluster.Cli/bin/Release/net10.0/gancluster.dll"
@@ -12,16 +14,22 @@ if [ ${#presets[@]} -eq 0 ]; then
     presets=(mlp-mnist goodfellow-mnist cgan-mnist dcgan-mnist dcgan-64)
 fi
 
-dotnet build GanCluster.sln -c Release -v quiet -nologo >/dev/null
+[ "${REUSE:-0}" = 1 ] || dotnet build GanCluster.sln -c Release -v quiet -nologo >/dev/null
+mkdir -p runs/quality
 out="docs/quality-mnist.json"
 results="[]"
 for preset in "${presets[@]}"; do
     run="runs/quality/$preset"
-    rm -rf "$run"
-    start=$(date +%s)
-    nice -n 5 dotnet "$exe" train --local "$preset" --out "$run" --torch-threads 1 --log-every 500 >"$run.log" 2>&1 \
-        || { echo "$preset: training failed, see $run.log" >&2; continue; }
-    wall=$(( $(date +%s) - start ))
+    if [ "${REUSE:-0}" = 1 ] && [ -f "$run/evaluation.json" ]; then
+        wall=$(tail -n 1 "$run.log" | awk '$1 == "wall" { print $2 }')
+    else
+        rm -rf "$run"
+        start=$(date +%s)
+        nice -n 5 dotnet "$exe" train --local "$preset" --out "$run" --torch-threads 1 --log-every 500 >"$run.log" 2>&1 \
+            || { echo "$preset: training failed, see $run.log" >&2; continue; }
+        wall=$(( $(date +%s) - start ))
+        echo "wall $wall s" >>"$run.log"
+    fi
     rounds=$(jq '.rounds' "$run/options.json")
     entry=$(jq --arg preset "$preset" --argjson wall "$wall" --argjson rounds "$rounds" \
         '{preset: $preset, rounds: $rounds, wallSeconds: $wall, parzen: .parzen, parzenValidation: .parzenValidation,
