@@ -68,7 +68,8 @@ public sealed class MlpGenerator : GeneratorNet
 /// -> maxout 240 units x 5 pieces -> maxout 240 x 5 -> one linear output, with dropout in front of every
 /// layer (0.2 on the pixels, 0.5 on hidden units). The output is the logit, shape [B]; D(x) = sigmoid(logit).
 /// State-dict keys: <c>maxout1.linear.weight</c>, <c>maxout1.linear.bias</c>, <c>maxout2.linear.*</c>,
-/// <c>output.weight</c>, <c>output.bias</c>.
+/// <c>output.weight</c>, <c>output.bias</c>. With the minibatch standard deviation feature (Karras et al. 2018)
+/// the keys stay the same and <c>maxout2.linear.weight</c> takes one more input column.
 /// </summary>
 public sealed class MlpDiscriminator : DiscriminatorNet
 {
