@@ -173,6 +173,17 @@ internal static class TrainCommand
                 log.Information("Parzen window log-likelihood {LogLikelihood:F1} ± {StandardError:F1} (sigma {Sigma:F3}, {Samples} samples)", p.MeanLogLikelihood, p.StandardError, p.Sigma, e.Samples);
             }
 
+            if (e.ParzenValidation is { } v)
+            {
+                log.Information("Parzen window log-likelihood on the validation half {LogLikelihood:F1} ± {StandardError:F1}", v.MeanLogLikelihood, v.StandardError);
+            }
+
+            if (e.ParzenWithoutAverage is { } live && e.ParzenValidationWithoutAverage is { } liveValidation)
+            {
+                log.Information("Without the weight average: Parzen window log-likelihood {LogLikelihood:F1} ± {StandardError:F1} (sigma {Sigma:F3}), validation half {Validation:F1}",
+                    live.MeanLogLikelihood, live.StandardError, live.Sigma, liveValidation.MeanLogLikelihood);
+            }
+
             if (e.Modes is { } m)
             {
                 log.Information("Modes captured {Captured}/{Modes} ({WellCovered} with >= 20% of their share), high-quality samples {HighQuality:P1}, reverse KL {Kl:F3} ({Samples} samples)",

@@ -92,16 +92,18 @@ public sealed class DiscriminatorHalf : IDisposable
             _net.train();
             var (realRaw, realLabels) = _sampler.Next(_spec.BatchSize);
             var real = ToModelInput(realRaw);
+            var input = DiscriminatorRegularizers.AddInstanceNoise(real, InstanceNoiseStd());
             if (_spec.R1Gamma > 0)
             {
-                real = real.detach().requires_grad_(true);
+                input = input.detach().requires_grad_(true);
             }
 
-            var realScores = Score(real, _spec.Conditional ? realLabels.to(_device) : null);
-            var loss = Losses.DiscriminatorReal(_spec.Loss, realScores);
+            var realScores = Score(input, _spec.Conditional ? realLabels.to(_device) : null);
+            var loss = DiscriminatorRegularizers.RealLoss(_spec.Loss, realScores, _spec.RealLabelSmoothing);
+            var objective = _spec.R1Gamma > 0 ? loss + GradientPenalty.R1(realScores, input, _spec.R1Gamma, _spec.Packing) : loss;
             _optimizer.zero_grad();
             // The R1 term joins the real half's gradient; the reported loss stays the adversarial one (loss/d).
-            (_spec.R1Gamma > 0 ? loss + GradientPenalty.R1(realScores, real, _spec.R1Gamma, _spec.Packing) : loss).backward();
+            objective.backward();
             return new PreparedReal(real.detach().MoveToOuterDisposeScope(), loss.item<float>(), sigmoid(realScores).mean().item<float>(), rngBefore, samplerBefore);
         });
     }
@@ -122,7 +124,7 @@ public sealed class DiscriminatorHalf : IDisposable
             using var scope = NewDisposeScope();
             _net.train();
             var fake = fakeSamples.to(_device);
-            var fakeScores = Score(fake.detach(), fakeLabels?.to(_device));
+            var fakeScores = Score(DiscriminatorRegularizers.AddInstanceNoise(fake.detach(), InstanceNoiseStd()), fakeLabels?.to(_device));
             var loss = Losses.DiscriminatorFake(_spec.Loss, fakeScores);
             loss.backward();
             if (_spec.DiscriminatorOptimizer.FinalLearningRate is not null)
@@ -155,7 +157,7 @@ public sealed class DiscriminatorHalf : IDisposable
             using var scope = NewDisposeScope();
             _net.train();
             var fake = fakeSamples.to(_device).detach().requires_grad_(true);
-            var scores = Score(fake, fakeLabels?.to(_device));
+            var scores = Score(DiscriminatorRegularizers.AddInstanceNoise(fake, InstanceNoiseStd()), fakeLabels?.to(_device));
             var loss = Losses.Generator(_spec.Loss, scores);
             var gradient = autograd.grad(new[] { loss }, new[] { fake })[0];
             var result = new GeneratorFeedbackResult(loss.item<float>(), sigmoid(scores).mean().item<float>(), gradient.MoveToOuterDisposeScope());
@@ -238,6 +240,10 @@ public sealed class DiscriminatorHalf : IDisposable
         var packedLabels = labels?.reshape(n / m, m);
         return _net.call(packed, packedLabels);
     }
+
+    /// <summary>Instance noise for the current step: annealed over the run by the count of D steps taken so far.</summary>
+    private double InstanceNoiseStd() =>
+        DiscriminatorRegularizers.InstanceNoiseStd(_spec.InstanceNoise, Steps, (long)_spec.K * _spec.Rounds);
 
     private void DiscardPrepared()
     {

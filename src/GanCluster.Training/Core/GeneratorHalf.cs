@@ -32,6 +32,7 @@ public sealed class GeneratorHalf : IDisposable
     private readonly RngStream _rng;
     private readonly Tensor _fixedNoise;
     private readonly Tensor? _fixedLabels;
+    private readonly WeightAverage? _average;
     private Tensor? _pendingFake;
 
     public GeneratorHalf(ExperimentSpec spec, Device device)
@@ -42,6 +43,15 @@ public sealed class GeneratorHalf : IDisposable
         _net = _rng.Run(() => ModelFactory.CreateGenerator(spec));
         _net.to(device);
         _optimizer = OptimizerFactory.Create(spec.GeneratorOptimizer, _net.parameters());
+        if (spec.GeneratorEma > 0)
+        {
+            // The shadow's own initial weights are overwritten by a copy of G's; creating it under a throwaway
+            // generator keeps its initialization draws out of every stream that training uses.
+            using var throwaway = new RngStream(0);
+            var shadow = throwaway.Run(() => ModelFactory.CreateGenerator(spec));
+            shadow.to(device);
+            _average = new WeightAverage(shadow, _net, spec.GeneratorEma);
+        }
 
         // The fixed noise batch comes from its own seed so that drawing it never shifts the training stream.
         using var fixedRng = new RngStream(RngStream.Derive(spec.Seed, 3));
@@ -55,6 +65,9 @@ public sealed class GeneratorHalf : IDisposable
 
     /// <summary>The generator network (for inspection and tests).</summary>
     public GeneratorNet Network => _net;
+
+    /// <summary>The network behind samples and evaluations: the weight average when generatorEma is on, else G itself.</summary>
+    public GeneratorNet SamplingNetwork => _average?.Network ?? _net;
 
     /// <summary>Number of generator updates applied so far.</summary>
     public long Steps { get; private set; }
@@ -121,6 +134,7 @@ public sealed class GeneratorHalf : IDisposable
 
             _optimizer.step();
         });
+        _average?.Update(_net, Steps);
         DisposePending();
         Steps++;
     }
@@ -129,37 +143,42 @@ public sealed class GeneratorHalf : IDisposable
     public Tensor SampleFixed()
     {
         using var noGrad = no_grad();
-        _net.eval();
+        var net = SamplingNetwork;
+        net.eval();
         try
         {
-            return _net.call(_fixedNoise, _fixedLabels).cpu();
+            return net.call(_fixedNoise, _fixedLabels).cpu();
         }
         finally
         {
-            _net.train();
+            RestoreMode(net);
         }
     }
 
-    /// <summary>Generates <paramref name="count"/> samples for evaluation, from a seed of its own (no effect on training).</summary>
-    public FakeSamples Generate(int count, long seed)
+    /// <summary>
+    /// Generates <paramref name="count"/> samples for evaluation, from a seed of its own (no effect on training), with
+    /// the weight average when there is one, or with G's current weights when <paramref name="useAverage"/> is false.
+    /// </summary>
+    public FakeSamples Generate(int count, long seed, bool useAverage = true)
     {
         using var rng = new RngStream(seed);
         return rng.Run(() =>
         {
             using var noGrad = no_grad();
-            _net.eval();
+            var net = useAverage ? SamplingNetwork : _net;
+            net.eval();
             try
             {
                 var z = randn(count, _spec.LatentSize, device: _device);
                 Tensor? labels = _spec.Conditional ? randint(0, _spec.Classes, count, dtype: int64, device: _device) : null;
                 using (z)
                 {
-                    return new FakeSamples(_net.call(z, labels).cpu(), labels?.cpu());
+                    return new FakeSamples(net.call(z, labels).cpu(), labels?.cpu());
                 }
             }
             finally
             {
-                _net.train();
+                RestoreMode(net);
             }
         });
     }
@@ -172,6 +191,13 @@ public sealed class GeneratorHalf : IDisposable
         var rng = _rng.Save();
         writer.Write(rng.Length);
         writer.Write(rng);
+
+        // Appended after the fields of the first format, and only when there is an average: states without one are
+        // byte for byte those of earlier builds, and those states still load (see LoadState).
+        if (_average is not null)
+        {
+            HalfState.WriteModule(writer, _average.Network);
+        }
     });
 
     public void LoadState(HalfState state) => state.Read("gancluster-generator", reader =>
@@ -182,7 +208,31 @@ public sealed class GeneratorHalf : IDisposable
         HalfState.ReadOptimizer(reader, _optimizer);
         OptimizerFactory.ApplyLearningRate(_optimizer, _spec.GeneratorOptimizer.LearningRate);
         _rng.Restore(reader.ReadBytes(reader.ReadInt32()));
+        var hasAverage = reader.BaseStream.Position < reader.BaseStream.Length;
+        if (hasAverage && _average is not null)
+        {
+            HalfState.ReadModule(reader, _average.Network);
+        }
+        else if (hasAverage)
+        {
+            // Saved with generatorEma on, resumed with it off: the average is not needed.
+            HalfState.ReadBlock(reader).Dispose();
+        }
+        else
+        {
+            // A state without an average (an older checkpoint, or generatorEma switched on at resume) starts it at G.
+            _average?.Reset(_net);
+        }
     });
+
+    /// <summary>Puts G back in train mode after sampling from it; the average stays in eval mode.</summary>
+    private void RestoreMode(GeneratorNet net)
+    {
+        if (ReferenceEquals(net, _net))
+        {
+            _net.train();
+        }
+    }
 
     private (Tensor Z, Tensor? Labels) DrawNoise()
     {
@@ -203,6 +253,7 @@ public sealed class GeneratorHalf : IDisposable
         _fixedNoise.Dispose();
         _fixedLabels?.Dispose();
         _optimizer.Dispose();
+        _average?.Dispose();
         _net.Dispose();
         _rng.Dispose();
     }

@@ -68,7 +68,8 @@ public sealed class MlpGenerator : GeneratorNet
 /// -> maxout 240 units x 5 pieces -> maxout 240 x 5 -> one linear output, with dropout in front of every
 /// layer (0.2 on the pixels, 0.5 on hidden units). The output is the logit, shape [B]; D(x) = sigmoid(logit).
 /// State-dict keys: <c>maxout1.linear.weight</c>, <c>maxout1.linear.bias</c>, <c>maxout2.linear.*</c>,
-/// <c>output.weight</c>, <c>output.bias</c>.
+/// <c>output.weight</c>, <c>output.bias</c>. With the minibatch standard deviation feature (Karras et al. 2018)
+/// the keys stay the same and <c>maxout2.linear.weight</c> takes one more input column.
 /// </summary>
 public sealed class MlpDiscriminator : DiscriminatorNet
 {
@@ -89,9 +90,11 @@ public sealed class MlpDiscriminator : DiscriminatorNet
     private readonly TorchSharp.Modules.Dropout _hiddenDropout;
     private readonly int _packing;
     private readonly int _classes;
+    private readonly bool _minibatchStd;
 
     /// <param name="packing">PacGAN packing m: samples judged together (1 = off).</param>
     /// <param name="classes">Number of classes for a conditional discriminator; 0 = unconditional.</param>
+    /// <param name="minibatchStd">Append the batch's mean feature standard deviation to the first hidden layer (<see cref="MinibatchStd"/>): maxout2 then takes units + 1 inputs.</param>
     /// <param name="units">Maxout units per hidden layer (the paper: 240).</param>
     /// <param name="pieces">Pieces per maxout unit (the paper: 5).</param>
     /// <param name="inputDropout">Drop probability on the input (pylearn2 config: include 0.8, so 0.2).</param>
@@ -100,6 +103,7 @@ public sealed class MlpDiscriminator : DiscriminatorNet
     public MlpDiscriminator(
         int packing = 1,
         int classes = 0,
+        bool minibatchStd = false,
         int units = 240,
         int pieces = 5,
         double inputDropout = 0.2,
@@ -115,8 +119,9 @@ public sealed class MlpDiscriminator : DiscriminatorNet
 
         _packing = packing;
         _classes = classes;
+        _minibatchStd = minibatchStd;
         _maxout1 = new Maxout(packing * (PixelsPerSample + classes), units, pieces);
-        _maxout2 = new Maxout(units, units, pieces);
+        _maxout2 = new Maxout(minibatchStd ? units + 1 : units, units, pieces);
         _output = Linear(units, 1);
 
         // The paper's pylearn2 configuration (adversarial/mnist.yaml) drops inputs with probability 0.2 and
@@ -144,8 +149,14 @@ public sealed class MlpDiscriminator : DiscriminatorNet
             input = cat(new[] { input, labelFeatures }, 1);
         }
 
-        var h = _maxout1.call(input);
-        h = _maxout2.call(_hiddenDropout.call(h));
+        var h = _hiddenDropout.call(_maxout1.call(input));
+        if (_minibatchStd)
+        {
+            // After dropout: the statistic describes what the next layer sees, and is itself never dropped.
+            h = MinibatchStd.Append(h);
+        }
+
+        h = _maxout2.call(h);
         return _output.call(_hiddenDropout.call(h)).view(-1).MoveToOuterDisposeScope();
     }
 }

@@ -33,7 +33,7 @@ public static class ModelFactory
         var classes = spec.Conditional ? spec.Classes : 0;
         return spec.Model switch
         {
-            ModelKind.Mlp => new MlpDiscriminator(spec.Packing, classes),
+            ModelKind.Mlp => new MlpDiscriminator(spec.Packing, classes, spec.MinibatchStd),
             ModelKind.Dcgan => new DcganDiscriminator(spec.ImageSize, ImageChannels(spec.Dataset), spec.Packing, classes),
             ModelKind.Toy => new ToyDiscriminator(spec.Packing, classes, spec.Toy.DiscriminatorWidth, spec.Toy.DiscriminatorDepth),
             _ => throw UnknownModel(spec.Model),

@@ -150,6 +150,14 @@ public sealed record ExperimentSpec
     public MixtureSpec Mixture { get; init; } = new();
     /// <summary>Widths and depths of the toy model's networks (model toy only).</summary>
     public ToyModelSpec Toy { get; init; } = new();
+    /// <summary>Decay of the exponential moving average of G's weights used for samples and evaluation, in [0, 1) (0 = off; 0.999 typical).</summary>
+    public double GeneratorEma { get; init; }
+    /// <summary>One-sided label smoothing: D's target for real samples is 1 - this (Salimans et al. 2016), in [0, 0.5) (0 = off; not with hinge).</summary>
+    public double RealLabelSmoothing { get; init; }
+    /// <summary>Minibatch standard deviation feature in D (Karras et al. 2018) against mode dropping; mlp model only.</summary>
+    public bool MinibatchStd { get; init; }
+    /// <summary>Instance noise: std of Gaussian noise added to D's inputs, real and fake, annealed linearly to 0 over the run, &gt;= 0 (0 = off).</summary>
+    public double InstanceNoise { get; init; }
     /// <summary>Fraction of the data held out for evaluation (Parzen validation/test), in [0, 0.9].</summary>
     public double HeldOutFraction { get; init; } = 0.2;
 

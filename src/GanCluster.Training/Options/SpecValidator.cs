@@ -32,6 +32,11 @@ public static class SpecValidator
         Check(spec.R1Gamma >= 0 && double.IsFinite(spec.R1Gamma), "r1Gamma", $"must be >= 0 (0 = no gradient penalty); got {spec.R1Gamma}");
         Check(spec.HeldOutFraction >= 0 && spec.HeldOutFraction <= 0.9, "heldOutFraction", $"must be in [0, 0.9]; got {spec.HeldOutFraction}");
         Check(IsDevice(spec.Device), "device", $"allowed: auto, cpu, cuda, cuda:N; got '{spec.Device}'");
+        Check(spec.GeneratorEma is >= 0 and < 1, "generatorEma", $"the decay of G's weight average must be in [0, 1) (0 = off, 0.999 typical); got {spec.GeneratorEma}");
+        Check(spec.RealLabelSmoothing is >= 0 and < 0.5, "realLabelSmoothing", $"must be in [0, 0.5) (0 = off, 0.1 typical); got {spec.RealLabelSmoothing}");
+        Check(spec.RealLabelSmoothing == 0 || spec.Loss != LossKind.Hinge, "realLabelSmoothing", "applies to the minimax and non-saturating losses; use 0 with hinge");
+        Check(!spec.MinibatchStd || spec.Model == ModelKind.Mlp, "minibatchStd", $"is implemented for the mlp model only; got model {Json(spec.Model)}");
+        Check(spec.InstanceNoise >= 0 && double.IsFinite(spec.InstanceNoise), "instanceNoise", $"must be a finite number >= 0 (0 = off); got {spec.InstanceNoise}");
         ValidateOptimizer(spec.GeneratorOptimizer, "generatorOptimizer", Check);
         ValidateOptimizer(spec.DiscriminatorOptimizer, "discriminatorOptimizer", Check);
 

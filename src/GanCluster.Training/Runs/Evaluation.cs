@@ -40,6 +40,18 @@ public sealed record EvaluationResult(string Kind, int Samples, ParzenResult? Pa
             return string.Join("; ", parts);
         }
     }
+
+    /// <summary>
+    /// The Parzen estimate on the validation half of the held-out data (the half that chose sigma), at the same sigma:
+    /// the figure to compare recipes on, so that the test half is only reported, never tuned on.
+    /// </summary>
+    public ParzenResult? ParzenValidation { get; init; }
+
+    /// <summary>With generatorEma on: the same evaluation of G's current weights instead of their average (same noise), to show what averaging did.</summary>
+    public ParzenResult? ParzenWithoutAverage { get; init; }
+
+    /// <summary>With generatorEma on: <see cref="ParzenValidation"/> of G's current weights.</summary>
+    public ParzenResult? ParzenValidationWithoutAverage { get; init; }
 }
 
 /// <summary>
@@ -69,15 +81,17 @@ public static class Evaluation
         if (spec.IsImageData)
         {
             var images = SampleRenderer.ToDataScale(fake.Samples, spec);
-            var generated = images.flatten(1);
-            var held = heldOut.Samples.flatten(1);
-            var half = held.shape[0] / 2;
-            var validation = held[..(int)half];
-            var test = held[(int)half..];
-            var sigma = ParzenWindow.SelectBandwidth(generated, validation);
-            var parzen = ParzenWindow.Evaluate(generated, test, sigma);
+            var (test, validation) = Parzen(fake.Samples, spec, heldOut);
             var classifier = HasClassifier(spec) ? (quality ?? MnistQuality.Shared).Evaluate(images) : null;
-            return new EvaluationResult("parzen", samples, parzen, null, classifier);
+            var result = new EvaluationResult("parzen", samples, test, null, classifier) { ParzenValidation = validation };
+            if (spec.GeneratorEma > 0)
+            {
+                using var liveFake = generator.Generate(samples, RngStream.Derive(spec.Seed, SampleStream), useAverage: false);
+                var (liveTest, liveValidation) = Parzen(liveFake.Samples, spec, heldOut);
+                result = result with { ParzenWithoutAverage = liveTest, ParzenValidationWithoutAverage = liveValidation };
+            }
+
+            return result;
         }
 
         var mixture = DatasetCatalog.Mixture(spec);
@@ -101,6 +115,18 @@ public static class Evaluation
             generator.LoadState(generatorState);
             return Run(generator, spec, heldOut, samples, quality) with { Round = round };
         }
+    }
+
+    /// <summary>Parzen window on the held-out half: sigma chosen on its first half (validation), the mean reported on the second (test).</summary>
+    private static (ParzenResult Test, ParzenResult Validation) Parzen(Tensor samples, ExperimentSpec spec, SampleSet heldOut)
+    {
+        var generated = SampleRenderer.ToDataScale(samples, spec).flatten(1);
+        var held = heldOut.Samples.flatten(1);
+        var half = held.shape[0] / 2;
+        var validation = held[..(int)half];
+        var test = held[(int)half..];
+        var sigma = ParzenWindow.SelectBandwidth(generated, validation);
+        return (ParzenWindow.Evaluate(generated, test, sigma), ParzenWindow.Evaluate(generated, validation, sigma));
     }
 
     /// <summary>

@@ -26,6 +26,12 @@ public sealed class SpecValidationTests
     [InlineData("{\"model\": \"toy\", \"dataset\": \"ring8\", \"latentSize\": 1, \"toy\": {\"latentCategories\": 8}}", "toy.latentCategories", "latentSize >= 2")]
     [InlineData("{\"r1Gamma\": -1}", "r1Gamma", ">= 0")]
     [InlineData("{\"generatorOptimizer\": {\"finalLearningRate\": 0}}", "generatorOptimizer.finalLearningRate", "> 0")]
+    [InlineData("{\"generatorEma\": 1}", "generatorEma", "[0, 1)")]
+    [InlineData("{\"generatorEma\": -0.5}", "generatorEma", "[0, 1)")]
+    [InlineData("{\"realLabelSmoothing\": 0.5}", "realLabelSmoothing", "[0, 0.5)")]
+    [InlineData("{\"loss\": \"hinge\", \"realLabelSmoothing\": 0.1}", "realLabelSmoothing", "hinge")]
+    [InlineData("{\"instanceNoise\": -0.1}", "instanceNoise", ">= 0")]
+    [InlineData("{\"model\": \"dcgan\", \"minibatchStd\": true}", "minibatchStd", "mlp model only")]
     public void Invalid_field_is_named_with_the_allowed_values(string json, string field, string hint)
     {
         var error = Assert.Throws<SpecValidationException>(() => SpecJson.Parse(json));

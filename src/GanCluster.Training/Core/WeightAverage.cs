@@ -1,0 +1,97 @@
+using GanCluster.Training.Models;
+using static TorchSharp.torch;
+
+namespace GanCluster.Training.Core;
+
+/// <summary>
+/// An exponential moving average of the generator's weights (Yazici et al. 2019, "The Unusual Effectiveness of
+/// Averaging in GAN Training"; Karras et al. 2018, ProGAN): a shadow copy of G updated after every G step,
+/// <c>shadow = beta * shadow + (1 - beta) * weight</c>. Samples and evaluations use the shadow; training never
+/// reads it, so it changes no update and draws no random numbers. Buffers (BatchNorm running statistics) are
+/// copied from G as they are, as in StyleGAN2's training loop.
+/// </summary>
+/// <remarks>
+/// beta ramps up as <c>min(decay, (1 + t) / (10 + t))</c> after t updates, TensorFlow's
+/// ExponentialMovingAverage with num_updates: early in training (and in short runs) the average does not drag
+/// along the random initial weights. t is the generator's step counter, so the state is the shadow alone.
+/// </remarks>
+public sealed class WeightAverage : IDisposable
+{
+    private readonly GeneratorNet _shadow;
+    private readonly double _decay;
+
+    /// <param name="shadow">A network of the same architecture as the averaged one; it is overwritten and put in eval mode.</param>
+    /// <param name="source">The network to average; the shadow starts as a copy of it.</param>
+    /// <param name="decay">The target decay, in (0, 1).</param>
+    public WeightAverage(GeneratorNet shadow, GeneratorNet source, double decay)
+    {
+        if (!(decay > 0 && decay < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(decay), decay, "generatorEma: the decay must be in (0, 1)");
+        }
+
+        _shadow = shadow;
+        _decay = decay;
+        foreach (var p in _shadow.parameters())
+        {
+            p.requires_grad_(false);
+        }
+
+        _shadow.eval();
+        Reset(source);
+    }
+
+    /// <summary>The averaged network, always in eval mode.</summary>
+    public GeneratorNet Network => _shadow;
+
+    /// <summary>The decay applied by the update that follows <paramref name="updates"/> earlier updates.</summary>
+    public static double EffectiveDecay(double decay, long updates) => Math.Min(decay, (1.0 + updates) / (10.0 + updates));
+
+    /// <summary>Folds the current weights of <paramref name="source"/> into the average; <paramref name="updates"/> counts the earlier updates.</summary>
+    public void Update(GeneratorNet source, long updates)
+    {
+        var beta = EffectiveDecay(_decay, updates);
+        using var noGrad = no_grad();
+        foreach (var (average, weight) in Pairs(_shadow.parameters(), source.parameters()))
+        {
+            average.mul_(beta).add_(weight.detach(), alpha: 1.0 - beta);
+        }
+
+        CopyBuffers(source);
+    }
+
+    /// <summary>Makes the average an exact copy of <paramref name="source"/> (a new run, or a checkpoint saved without an average).</summary>
+    public void Reset(GeneratorNet source)
+    {
+        using var noGrad = no_grad();
+        foreach (var (average, weight) in Pairs(_shadow.parameters(), source.parameters()))
+        {
+            average.copy_(weight.detach());
+        }
+
+        CopyBuffers(source);
+    }
+
+    private void CopyBuffers(GeneratorNet source)
+    {
+        using var noGrad = no_grad();
+        foreach (var (average, buffer) in Pairs(_shadow.buffers(), source.buffers()))
+        {
+            average.copy_(buffer);
+        }
+    }
+
+    private static IEnumerable<(Tensor Shadow, Tensor Source)> Pairs(IEnumerable<Tensor> shadow, IEnumerable<Tensor> source)
+    {
+        var s = shadow.ToList();
+        var t = source.ToList();
+        if (s.Count != t.Count)
+        {
+            throw new InvalidOperationException($"generatorEma: the average has {s.Count} tensors but the generator has {t.Count}");
+        }
+
+        return s.Zip(t);
+    }
+
+    public void Dispose() => _shadow.Dispose();
+}

@@ -1,0 +1,29 @@
+using static TorchSharp.torch;
+
+namespace GanCluster.Training.Models;
+
+/// <summary>
+/// Minibatch standard deviation (Karras et al. 2018, "Progressive Growing of GANs", section 3): the standard
+/// deviation of every feature over the batch, averaged into one number and appended to every row as an extra
+/// feature. A discriminator that sees it can tell a batch of near-identical fakes from a varied real batch,
+/// which pushes the generator away from mode dropping. It has no parameters and draws no random numbers.
+/// </summary>
+public static class MinibatchStd
+{
+    /// <summary>Added to the variance before the square root, as in ProGAN, so that a batch of one has a gradient.</summary>
+    public const double Epsilon = 1e-8;
+
+    /// <summary>[B, F] -> [B, F + 1]: the rows with the batch's mean standard deviation (population) appended.</summary>
+    public static Tensor Append(Tensor features)
+    {
+        if (features.ndim != 2)
+        {
+            throw new ArgumentException($"features: minibatch standard deviation expects [B, F]; got [{string.Join(", ", features.shape)}]");
+        }
+
+        using var scope = NewDisposeScope();
+        var std = (features.var(0L, unbiased: false) + Epsilon).sqrt().mean();
+        var column = std.expand(features.shape[0], 1);
+        return cat(new[] { features, column }, 1).MoveToOuterDisposeScope();
+    }
+}

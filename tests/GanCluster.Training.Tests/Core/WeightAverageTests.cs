@@ -1,0 +1,160 @@
+using GanCluster.Training.Core;
+using GanCluster.Training.Models;
+using GanCluster.Training.Options;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GanCluster.Training.Tests.Core;
+
+/// <summary>The exponential moving average of G's weights: its arithmetic, its place in the generator half and its state.</summary>
+public sealed class WeightAverageTests
+{
+    [Theory]
+    [InlineData(0.999, 0, 0.1)]
+    [InlineData(0.999, 90, 0.91)]
+    [InlineData(0.999, 1_000_000, 0.999)]
+    [InlineData(0.5, 0, 0.1)]
+    [InlineData(0.5, 10, 0.5)]
+    public void Decay_ramps_up_as_min_of_decay_and_one_plus_t_over_ten_plus_t(double decay, long updates, double expected)
+    {
+        Assert.Equal(expected, WeightAverage.EffectiveDecay(decay, updates), 12);
+    }
+
+    [Fact]
+    public void Update_moves_every_weight_by_one_minus_beta_towards_the_network_and_copies_buffers()
+    {
+        // A DCGAN generator has BatchNorm buffers, which are copied rather than averaged.
+        using var source = new DcganGenerator(latentSize: 2, imageSize: 28, width: 1);
+        using var shadowNet = new DcganGenerator(latentSize: 2, imageSize: 28, width: 1);
+        Fill(source, 2.0);
+        using var average = new WeightAverage(shadowNet, source, decay: 0.5);
+        Assert.All(average.Network.parameters(), p => Assert.Equal(2.0f, p.min().item<float>()));
+
+        Fill(source, 4.0);
+        average.Update(source, updates: 0); // beta = min(0.5, 1/10) = 0.1: 0.1 * 2 + 0.9 * 4 = 3.8
+        AssertAll(average.Network.parameters(), 3.8f);
+        AssertAll(average.Network.buffers().Where(b => b.is_floating_point()), 4.0f);
+
+        average.Update(source, updates: 100); // beta = 0.5: 0.5 * 3.8 + 0.5 * 4 = 3.9
+        AssertAll(average.Network.parameters(), 3.9f);
+        Assert.All(average.Network.parameters(), p => Assert.False(p.requires_grad));
+    }
+
+    [Fact]
+    public void Averaging_changes_neither_training_nor_its_random_streams()
+    {
+        var plain = TinyData.Mlp(LossKind.NonSaturating, 1);
+        using var data = TinyData.Images();
+        using var without = new LocalTrainer(plain, data, CPU);
+        using var with = new LocalTrainer(plain with { GeneratorEma = 0.9 }, data, CPU);
+        for (var round = 0; round < 2; round++)
+        {
+            var a = without.RunRound();
+            var b = with.RunRound();
+            Assert.Equal((a.DLoss, a.GLoss), (b.DLoss, b.GLoss));
+        }
+
+        AssertSame(without.Generator.Network, with.Generator.Network);
+        Assert.Equal(without.Discriminator.SaveState().Data, with.Discriminator.SaveState().Data);
+    }
+
+    [Fact]
+    public void The_half_averages_after_every_generator_step_and_samples_from_the_average()
+    {
+        var spec = TinyData.Mlp(LossKind.NonSaturating, 1) with { GeneratorEma = 0.9 };
+        using var data = TinyData.Images();
+        using var trainer = new LocalTrainer(spec, data, CPU);
+        var w0 = Snapshot(trainer.Generator.Network);
+        trainer.RunRound();
+        var w1 = Snapshot(trainer.Generator.Network);
+        trainer.RunRound();
+        var w2 = Snapshot(trainer.Generator.Network);
+
+        // Update 0: beta = 0.1; update 1: beta = 2/11.
+        var b1 = 2.0 / 11.0;
+        var averaged = trainer.Generator.SamplingNetwork.parameters().ToList();
+        for (var i = 0; i < averaged.Count; i++)
+        {
+            using var expected = (((0.1 * w0[i]) + (0.9 * w1[i])) * b1) + ((1 - b1) * w2[i]);
+            Assert.True(expected.allclose(averaged[i], rtol: 1e-5, atol: 1e-7), $"parameter {i}");
+        }
+
+        Assert.NotSame(trainer.Generator.Network, trainer.Generator.SamplingNetwork);
+        using var fromHalf = trainer.Generator.Generate(4, seed: 5);
+        using var fromLive = trainer.Generator.Generate(4, seed: 5, useAverage: false);
+        Assert.False(fromHalf.Samples.allclose(fromLive.Samples, rtol: 0, atol: 0));
+    }
+
+    [Fact]
+    public void The_average_is_part_of_the_generator_state()
+    {
+        var spec = TinyData.Mlp(LossKind.NonSaturating, 1) with { GeneratorEma = 0.9 };
+        using var data = TinyData.Images();
+        using var trainer = new LocalTrainer(spec, data, CPU);
+        trainer.RunRound();
+        trainer.RunRound();
+        var state = trainer.Generator.SaveState();
+
+        using var restored = new GeneratorHalf(spec, CPU);
+        restored.LoadState(state);
+
+        AssertSame(trainer.Generator.SamplingNetwork, restored.SamplingNetwork);
+        Assert.Equal(state.Data, restored.SaveState().Data);
+    }
+
+    [Fact]
+    public void A_state_saved_without_an_average_loads_and_starts_the_average_at_the_weights()
+    {
+        var plain = TinyData.Mlp(LossKind.NonSaturating, 1);
+        using var data = TinyData.Images();
+        using var trainer = new LocalTrainer(plain, data, CPU);
+        trainer.RunRound();
+        var oldState = trainer.Generator.SaveState();
+
+        using var averaging = new GeneratorHalf(plain with { GeneratorEma = 0.999 }, CPU);
+        averaging.LoadState(oldState);
+        AssertSame(trainer.Generator.Network, averaging.Network);
+        AssertSame(trainer.Generator.Network, averaging.SamplingNetwork);
+
+        // And the other way: a state with an average loads into a half that does not average.
+        using var plainAgain = new GeneratorHalf(plain, CPU);
+        plainAgain.LoadState(averaging.SaveState());
+        Assert.Equal(oldState.Data, plainAgain.SaveState().Data);
+    }
+
+    private static void Fill(nn.Module module, double value)
+    {
+        using var noGrad = no_grad();
+        foreach (var p in module.parameters())
+        {
+            p.fill_(value);
+        }
+
+        foreach (var b in module.buffers().Where(b => b.is_floating_point()))
+        {
+            b.fill_(value);
+        }
+    }
+
+    private static void AssertAll(IEnumerable<Tensor> tensors, float expected)
+    {
+        foreach (var t in tensors)
+        {
+            Assert.Equal(expected, t.min().item<float>(), 5);
+            Assert.Equal(expected, t.max().item<float>(), 5);
+        }
+    }
+
+    private static List<Tensor> Snapshot(nn.Module module) => module.parameters().Select(p => p.detach().clone()).ToList();
+
+    private static void AssertSame(nn.Module expected, nn.Module actual)
+    {
+        var e = expected.parameters().ToList();
+        var a = actual.parameters().ToList();
+        Assert.Equal(e.Count, a.Count);
+        for (var i = 0; i < e.Count; i++)
+        {
+            Assert.True(e[i].allclose(a[i], rtol: 0, atol: 0), $"parameter {i} differs");
+        }
+    }
+}
