@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Event;
-using GanCluster.Cluster.Workers;
 using GanCluster.Hosting;
 using GanCluster.Protocol;
 using GanCluster.Training.Core;
@@ -52,7 +51,6 @@ public sealed class QualityActor : ReceiveActor
     private readonly Queue<string> _order = new();
     private readonly Dictionary<string, EvaluationResult> _latest = [];
     private readonly CancellationTokenSource _stopping = new();
-    private TorchThread? _thread;
     private EvaluateCheckpoint? _running;
 
     /// <param name="store">Where the generator halves are.</param>
@@ -90,9 +88,9 @@ public sealed class QualityActor : ReceiveActor
 
     protected override void PostStop()
     {
+        // No join: a running evaluation cannot be interrupted inside a torch call, and waiting for it would hold up the
+        // node's shutdown; its thread is a background thread that ends with the process, and its result goes nowhere.
         _stopping.Cancel();
-        _thread?.Dispose();
-        _stopping.Dispose();
     }
 
     private void OnEvaluate(EvaluateCheckpoint request)
@@ -128,8 +126,6 @@ public sealed class QualityActor : ReceiveActor
         var settings = _settings;
         var store = _store;
         var token = _stopping.Token;
-        _thread ??= new TorchThread("quality-evaluation");
-        var thread = _thread;
         var folderOf = _folderOf;
         Task.Run(async () =>
         {
@@ -139,7 +135,8 @@ public sealed class QualityActor : ReceiveActor
                     ?? throw new InvalidDataException($"the generator half of round {request.Round} is not in the checkpoint store (pruned?)");
                 token.ThrowIfCancellationRequested();
                 var spec = SpecJson.Parse(request.SpecJson);
-                var result = await thread.Run(() =>
+                // A dedicated (long-running) thread per evaluation: never the mailbox, a pool thread or a worker's torch thread.
+                var result = await Task.Factory.StartNew(() =>
                 {
                     // A coordinator-only node has not touched TorchSharp before: fail with the fix-it message, not a type initializer's.
                     Training.Runtime.TorchRuntime.EnsureLoaded();
@@ -149,7 +146,7 @@ public sealed class QualityActor : ReceiveActor
                     }
 
                     return Evaluation.Checkpoint(spec, new HalfState(blob.Data), request.Round, settings.Samples);
-                }).ConfigureAwait(false);
+                }, token, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
                 if (folderOf(request.Id) is { } folder)
                 {
                     EvaluationLog.Record(folder, result);
