@@ -210,7 +210,8 @@ public sealed class HalvesEquivalenceTests
                     if (_spec.R1Gamma > 0)
                     {
                         var gradient = autograd.grad(new[] { realScores.sum() }, new[] { realInput }, retain_graph: true, create_graph: true)[0];
-                        objective = loss + (_spec.R1Gamma / 2 * gradient.pow(2).reshape(gradient.shape[0], -1).sum(1).mean());
+                        // R1 per D(x): one D(x) is one packed group of samples (PacGAN), so the mean is over groups.
+                        objective = loss + (_spec.R1Gamma / 2 * gradient.pow(2).sum() / (gradient.shape[0] / _spec.Packing));
                     }
 
                     _dOpt.zero_grad();

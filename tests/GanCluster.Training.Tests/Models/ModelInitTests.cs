@@ -37,7 +37,7 @@ public sealed class ModelInitTests
 
                     convolutions++;
                     break;
-                case TorchSharp.Modules.BatchNorm2d norm:
+                case TorchSharp.Modules.BatchNorm norm:
                     Assert.InRange(norm.weight!.mean().item<float>(), 0.99, 1.01);
                     Assert.InRange(norm.weight!.std().item<float>(), 0.01, 0.03);
                     Assert.Equal(0f, norm.bias!.abs().max().item<float>());
