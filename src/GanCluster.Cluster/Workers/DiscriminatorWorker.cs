@@ -119,9 +119,8 @@ public sealed class DiscriminatorWorker : WorkerBase
         Receive<StopExperiment>(OnStop);
         Receive<TorchFailed>(f =>
         {
-            if (f.For is not null && !ReferenceEquals(Current, f.For))
+            if (IsReplaced(f.For, f.Id, $"the failed load ({f.Error.Message})"))
             {
-                Log.Warning("Ignored the failed load of a replaced assignment of experiment {0}: {1}", f.Id.Value, f.Error.Message);
                 return;
             }
 
@@ -178,9 +177,8 @@ public sealed class DiscriminatorWorker : WorkerBase
 
     private void OnHalfReady(HalfReady ready)
     {
-        if (!ReferenceEquals(Current, ready.For))
+        if (IsReplaced(ready.For, ready.Id, "a discriminator half"))
         {
-            Log.Info("Discarded a discriminator half of experiment {0} loaded for an assignment that has since been replaced", ready.Id.Value);
             Torch.Run(() =>
             {
                 ready.Half.Dispose();

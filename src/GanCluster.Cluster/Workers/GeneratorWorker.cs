@@ -93,9 +93,8 @@ public sealed class GeneratorWorker : WorkerBase
         Receive<ExchangeLink.Lost>(OnChannelLost);
         Receive<TorchFailed>(f =>
         {
-            if (f.For is not null && !ReferenceEquals(Current, f.For))
+            if (IsReplaced(f.For, f.Id, $"the failed load ({f.Error.Message})"))
             {
-                Log.Warning("Ignored the failed load of a replaced assignment of experiment {0}: {1}", f.Id.Value, f.Error.Message);
                 return;
             }
 
@@ -139,9 +138,8 @@ public sealed class GeneratorWorker : WorkerBase
 
     private void OnHalfReady(HalfReady ready)
     {
-        if (!ReferenceEquals(Current, ready.For))
+        if (IsReplaced(ready.For, ready.Id, "a generator half"))
         {
-            Log.Info("Discarded a generator half of experiment {0} loaded for an assignment that has since been replaced", ready.Id.Value);
             Torch.Run(() =>
             {
                 ready.Half.Dispose();
@@ -155,7 +153,7 @@ public sealed class GeneratorWorker : WorkerBase
         _grantedTo = ready.NextRound - 1;
         if (Settings.Exchange is { } exchange)
         {
-            _link = Context.ActorOf(ExchangeLink.Props(ready.Id, Current.Peer, exchange));
+            _link = Context.ActorOf(ExchangeLink.Props(ready.Id, ready.For.Peer, exchange));
         }
         else
         {

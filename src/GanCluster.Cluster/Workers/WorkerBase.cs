@@ -219,6 +219,22 @@ public abstract class WorkerBase : ReceiveActor, IWithTimers
         }
     }
 
+    /// <summary>
+    /// True when a load that <paramref name="requestedBy"/> asked for (null: work on the current half) no longer belongs
+    /// to the current assignment: the same experiment assigned again replaces it, and the old load's half or failure
+    /// must not be taken for the new one. Logs what is discarded.
+    /// </summary>
+    protected bool IsReplaced(Assignment? requestedBy, ExperimentId id, string what)
+    {
+        if (requestedBy is null || ReferenceEquals(Current, requestedBy))
+        {
+            return false;
+        }
+
+        Log.Info("Discarded {0} of experiment {1}: it was loaded for an assignment that has since been replaced", what, id.Value);
+        return true;
+    }
+
     /// <summary>The half state an assignment restores, verified against its SHA-256; null for a fresh start.</summary>
     protected static HalfState? VerifiedHalfState(AssignExperiment assign)
     {

@@ -1,3 +1,4 @@
+using TorchSharp;
 using GanCluster.Training.Runtime;
 using static TorchSharp.torch;
 
@@ -43,7 +44,8 @@ public sealed class GaussianStats : IDisposable
             var m = x.mean([0L]);
             var centred = x.sub(m);
             mean = m.MoveToOuterDisposeScope();
-            covariance = centred.t().matmul(centred).div_(KeptScalars.Of(x.shape[0] - 1)).MoveToOuterDisposeScope();
+            using var divisor = ((double)(x.shape[0] - 1)).ToScalar(); // held until div_ returns; not a cached constant
+            covariance = centred.t().matmul(centred).div_(divisor).MoveToOuterDisposeScope();
         }
 
         // Built outside the scope: the statistics own these tensors.

@@ -5,18 +5,17 @@ using static TorchSharp.torch;
 namespace GanCluster.Training.Models;
 
 /// <summary>
-/// A generator network: (z [N, latent], labels [N] int64 or null) -> samples [N, ...sample shape], in the
-/// model's output range (see <see cref="ModelFactory.OutputRange"/>). Labels are non-null exactly when
-/// the model is conditional.
+/// What generator and discriminator networks share: layer factories that shadow TorchSharp's <c>nn.LeakyReLU</c> and
+/// <c>nn.BatchNorm2d</c> inside every network class, so no network hands libtorch a temporary scalar.
 /// </summary>
-public abstract class GeneratorNet : nn.Module<Tensor, Tensor?, Tensor>
+public abstract class GanNetwork : nn.Module<Tensor, Tensor?, Tensor>
 {
-    protected GeneratorNet(string name) : base(name)
+    protected GanNetwork(string name) : base(name)
     {
     }
 
     /// <summary>
-    /// Shadows <c>nn.LeakyReLU</c> for every network of this kind: TorchSharp's module passes its slope as a temporary
+    /// Shadows <c>nn.LeakyReLU</c> for every network: TorchSharp's module passes its slope as a temporary
     /// scalar that a concurrent garbage collection may free mid-call (see <see cref="KeptScalars"/>).
     /// </summary>
     protected static nn.Module<Tensor, Tensor> LeakyReLU(double negativeSlope = 0.01, bool inplace = false) => new KeptLeakyReLU(negativeSlope, inplace);
@@ -26,25 +25,28 @@ public abstract class GeneratorNet : nn.Module<Tensor, Tensor?, Tensor>
 }
 
 /// <summary>
+/// A generator network: (z [N, latent], labels [N] int64 or null) -> samples [N, ...sample shape], in the
+/// model's output range (see <see cref="ModelFactory.OutputRange"/>). Labels are non-null exactly when
+/// the model is conditional.
+/// </summary>
+public abstract class GeneratorNet : GanNetwork
+{
+    protected GeneratorNet(string name) : base(name)
+    {
+    }
+}
+
+/// <summary>
 /// A discriminator network: (packed samples [B, m * C, ...], labels [B, m] int64 or null) -> one raw score
 /// per packed group, shape [B]. Scores are logits: D(x) = sigmoid(score) for the minimax and
 /// non-saturating losses; the hinge loss uses them as they are. m is the PacGAN packing factor (1 = off):
 /// m samples are concatenated along the first feature axis (channels for images, features for vectors).
 /// </summary>
-public abstract class DiscriminatorNet : nn.Module<Tensor, Tensor?, Tensor>
+public abstract class DiscriminatorNet : GanNetwork
 {
     protected DiscriminatorNet(string name) : base(name)
     {
     }
-
-    /// <summary>
-    /// Shadows <c>nn.LeakyReLU</c> for every network of this kind: TorchSharp's module passes its slope as a temporary
-    /// scalar that a concurrent garbage collection may free mid-call (see <see cref="KeptScalars"/>).
-    /// </summary>
-    protected static nn.Module<Tensor, Tensor> LeakyReLU(double negativeSlope = 0.01, bool inplace = false) => new KeptLeakyReLU(negativeSlope, inplace);
-
-    /// <summary>Shadows <c>nn.BatchNorm2d</c>: TorchSharp's counts its batches with temporary scalars (see <see cref="KeptBatchNorm2d"/>).</summary>
-    protected static TorchSharp.Modules.BatchNorm BatchNorm2d(long features) => new KeptBatchNorm2d(features);
 }
 
 /// <summary>The value range of generated samples and of the real data as the discriminator sees it.</summary>

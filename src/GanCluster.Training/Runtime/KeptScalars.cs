@@ -21,11 +21,11 @@ public static class KeptScalars
     private static readonly ConcurrentDictionary<double, Scalar> Cache = new();
     private static readonly ConcurrentDictionary<long, Scalar> IntegerCache = new();
 
-    /// <summary>1.0</summary>
-    public static Scalar One => Of(1.0);
+    /// <summary>1.0 (a field: read on every training step, no lookup).</summary>
+    public static Scalar One { get; } = Of(1.0);
 
     /// <summary>2.0</summary>
-    public static Scalar Two => Of(2.0);
+    public static Scalar Two { get; } = Of(2.0);
 
     /// <summary>A scalar for a constant <paramref name="value"/>, created once and never freed. Only for a bounded set of constants.</summary>
     public static Scalar Of(double value) => Cache.GetOrAdd(value, static v => v.ToScalar());
