@@ -18,11 +18,29 @@ public sealed record DiscriminatorStepResult(double Loss, double DReal, double D
 {
     /// <summary>Diversity of the step's fake and real batches, when the step was asked to measure it.</summary>
     public BatchDiversity? Diversity { get; init; }
+
+    /// <summary>
+    /// Every named value of the step (metric names, e.g. loss/d, d/real, d/fake, plus whatever an objective adds such as
+    /// loss/d_r1). A round reports the mean of each over its k steps; names flow to metrics.jsonl, TensorBoard and the
+    /// cluster's status without further plumbing.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> Terms { get; init; } = new Dictionary<string, double>
+    {
+        [MetricNames.DLoss] = Loss,
+        [MetricNames.DReal] = DReal,
+        [MetricNames.DFake] = DFake,
+    };
 }
 
 /// <summary>The discriminator's answer to a generator step: the loss, mean D(G(z)), and dLoss/dFake.</summary>
 public sealed record GeneratorFeedbackResult(double Loss, double DFake, Tensor Gradient) : IDisposable
 {
+    /// <summary>Every named value of the generator step (loss/g, plus whatever an objective adds, e.g. loss/g_info).</summary>
+    public IReadOnlyDictionary<string, double> Terms { get; init; } = new Dictionary<string, double>
+    {
+        [MetricNames.GLoss] = Loss,
+    };
+
     public void Dispose() => Gradient.Dispose();
 }
 
