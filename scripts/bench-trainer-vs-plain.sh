@@ -4,4 +4,4 @@
 # Usage: scripts/bench-trainer-vs-plain.sh [preset] [repeats]   (default mlp-mnist 5)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-dotnet run -c Release --project scripts/bench-plain -- "${1:-mlp-mnist}" "${2:-5}"
+dotnet run -c Release --project tools/bench-plain -- "${1:-mlp-mnist}" "${2:-5}"

@@ -27,6 +27,7 @@ dcgan_window="${DCGAN_WINDOW:-10}"
 parts=" ${PARTS:-local local-share cluster pytorch exchange checkpoint} "
 has() { [[ "$parts" == *" $1 "* ]]; }
 exe="$root/src/GanCluster.Cli/bin/Release/net10.0/gancluster.dll"
+bench="$root/tools/GanCluster.Bench/bin/Release/net10.0/gancluster-bench.dll"
 work="$(mktemp -d)"
 cluster_pids=()
 cleanup() {
@@ -39,6 +40,7 @@ say() { echo "[bench $(date -u +%H:%M:%S)] $*" >&2; }
 
 say "building"
 dotnet build src/GanCluster.Cli -c Release -v quiet -nologo >/dev/null
+dotnet build tools/GanCluster.Bench -c Release -v quiet -nologo >/dev/null
 
 # ---- PyTorch reference prerequisites (Debian's python3-torch with the OpenMP build of OpenBLAS) ----
 if has pytorch && { ! { [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import torch"; } 2>/dev/null || [ ! -d /usr/lib/x86_64-linux-gnu/openblas-openmp ]; }; then
@@ -123,17 +125,17 @@ fi
 if has pytorch; then
     say "pytorch reference ($threads threads, OpenBLAS ${openblas_dir:-default})"
     LD_LIBRARY_PATH="${openblas_dir}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" OMP_NUM_THREADS="$threads" \
-        "$py" scripts/bench_torch.py "$repeats" "$mlp_window" "$dcgan_window" "$threads" >"$work/torch.json"
+        "$py" tools/bench-plain/bench_torch.py "$repeats" "$mlp_window" "$dcgan_window" "$threads" >"$work/torch.json"
 fi
 
 # ---- 4-6. exchange, health, checkpoint ----
 if has exchange; then
     say "exchange and health"
-    dotnet "$exe" bench exchange --repeats "$repeats" --seconds 1 >"$work/exchange.json" 2>"$work/exchange.log"
+    dotnet "$bench" exchange --repeats "$repeats" --seconds 1 >"$work/exchange.json" 2>"$work/exchange.log"
 fi
 if has checkpoint; then
     say "checkpoint"
-    dotnet "$exe" bench checkpoint --repeats "$repeats" --db "$work/checkpoints.db" >"$work/checkpoint.json" 2>"$work/checkpoint.log"
+    dotnet "$bench" checkpoint --repeats "$repeats" --db "$work/checkpoints.db" >"$work/checkpoint.json" 2>"$work/checkpoint.log"
 fi
 
 # ---- table and JSON ----

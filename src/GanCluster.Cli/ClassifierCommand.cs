@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using GanCluster.Hosting;
+using GanCluster.Node;
 using GanCluster.Training.Data;
 using GanCluster.Training.Metrics;
 using GanCluster.Training.Runtime;

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using GanCluster.Cluster.Node;
-using GanCluster.Hosting;
+using GanCluster.Node;
 using GanCluster.Protocol;
 using GanCluster.Training.Options;
 

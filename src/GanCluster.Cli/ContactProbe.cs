@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using GanCluster.Cluster.Node;
+using GanCluster.Node;
 
 namespace GanCluster.Cli;
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Security.Cryptography;
 using GanCluster.Protocol;
 using GanCluster.Training.Core;
 using GanCluster.Training.Options;
@@ -80,7 +79,7 @@ internal static class EvaluateCommand
                         offset += piece.Data.Length;
                     }
 
-                    if (Convert.ToHexStringLower(SHA256.HashData(bytes)) != latest.GeneratorSha256)
+                    if (Hashing.Sha256Hex(bytes) != latest.GeneratorSha256)
                     {
                         Console.Error.WriteLine($"gancluster evaluate: the downloaded generator half of round {latest.Round} does not match its SHA-256; run the command again");
                         return 1;

@@ -3,8 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Akka.Actor;
-using GanCluster.Cluster.Node;
-using GanCluster.Hosting;
+using GanCluster.Node;
 using GanCluster.Training.Runtime;
 using Serilog;
 

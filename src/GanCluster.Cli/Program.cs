@@ -6,7 +6,6 @@ var root = new RootCommand("GanCluster: distributed GAN training on Akka.NET and
     TrainCommand.Create(),
     NodeCommand.Create(),
     ExportCommand.Create(),
-    BenchCommand.Create(),
     ClassifierCommand.Create(),
     EvaluateCommand.Create(),
     PresetsCommand.Create(),

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using GanCluster.Hosting;
+using GanCluster.Node;
 using GanCluster.Training.Core;
 using GanCluster.Training.Data;
 using GanCluster.Training.Monitoring;

@@ -56,14 +56,4 @@ public sealed class NodeCommandTests : IDisposable
         var entry = next < 0 ? text[start..] : text[start..next];
         Assert.Contains("default", entry);
     }
-
-    [Fact]
-    public async Task Bench_help_lists_its_subcommands()
-    {
-        var result = await Gancluster.RunAsync(_temp.Path, "bench", "--help");
-
-        result.AssertExitCode(0);
-        Assert.Contains("exchange", result.StandardOutput);
-        Assert.Contains("checkpoint", result.StandardOutput);
-    }
 }

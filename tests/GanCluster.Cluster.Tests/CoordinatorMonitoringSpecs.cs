@@ -3,7 +3,7 @@ using Akka.TestKit;
 using Akka.TestKit.Xunit2;
 using GanCluster.Cluster.Coordinator;
 using GanCluster.Cluster.Transfer;
-using GanCluster.Hosting;
+using GanCluster.Node;
 using GanCluster.Protocol;
 using GanCluster.TestSupport;
 using GanCluster.Training.Monitoring;

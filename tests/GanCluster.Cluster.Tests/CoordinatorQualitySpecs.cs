@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using GanCluster.Cluster.Coordinator;
 using GanCluster.Cluster.Transfer;
-using GanCluster.Hosting;
+using GanCluster.Node;
 using GanCluster.Protocol;
 using GanCluster.TestSupport;
 using GanCluster.Training.Core;

@@ -6,7 +6,7 @@ using Akka.TestKit.Xunit2;
 using GanCluster.TestSupport;
 using GanCluster.Cluster.Coordinator;
 using GanCluster.Cluster.Transfer;
-using GanCluster.Hosting;
+using GanCluster.Node;
 using GanCluster.Protocol;
 using GanCluster.Training.Options;
 using Microsoft.Data.Sqlite;

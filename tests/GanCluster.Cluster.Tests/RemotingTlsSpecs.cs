@@ -4,8 +4,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Akka.Cluster;
-using GanCluster.Cluster.Node;
-using GanCluster.Hosting;
+using GanCluster.Node;
 
 namespace GanCluster.Cluster.Tests;
 

@@ -12,7 +12,9 @@ namespace GanCluster.IntegrationTests;
 /// </summary>
 public sealed class ClusterRunTests : IDisposable
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("gancluster-it-").FullName;
+    private readonly TempDirectory _temp = TempDirectory.Create("it");
+
+    private string _folder => _temp.Path;
 
     [Fact]
     public void A_cluster_run_matches_the_local_run_and_survives_a_restart_of_every_process()
@@ -49,7 +51,7 @@ public sealed class ClusterRunTests : IDisposable
 
         // The same experiment and seed locally, in one process.
         var localRun = Path.Combine(_folder, "local");
-        var (code, _, all) = ChildProcess.RunGancluster(TimeSpan.FromSeconds(180), "train", "--local", experiment, "--out", localRun, "--log-every", "1", "--eval-samples", "0");
+        var (code, _, all) = Gancluster.Run(TimeSpan.FromSeconds(180), "train", "--local", experiment, "--out", localRun, "--log-every", "1", "--eval-samples", "0");
         Assert.True(code == 0, all);
         var local = Checkpoint.Load(Path.Combine(localRun, "checkpoints", $"round-{rounds:D6}.ckpt"));
 
@@ -82,14 +84,14 @@ public sealed class ClusterRunTests : IDisposable
     [Fact]
     public void Client_errors_are_clear_for_an_unreachable_cluster_an_unknown_id_and_an_invalid_spec()
     {
-        var (code, _, all) = ChildProcess.RunGancluster(TimeSpan.FromSeconds(60), "list", "--contact", "127.0.0.1:1", "--timeout", "3");
+        var (code, _, all) = Gancluster.Run(TimeSpan.FromSeconds(60), "list", "--contact", "127.0.0.1:1", "--timeout", "3");
         Assert.Equal(3, code);
         // Refused at once by the contact probe ("no coordinator at 127.0.0.1:1 ..."), not after the timeout.
         Assert.Contains("no coordinator at 127.0.0.1:1", all);
 
         var bad = Path.Combine(_folder, "bad.json");
         File.WriteAllText(bad, """{ "model": "mlp", "k": 0, "generatorOptimizer": { "learningRate": -1 } }""");
-        (code, _, all) = ChildProcess.RunGancluster(TimeSpan.FromSeconds(60), "submit", bad, "--contact", "127.0.0.1:1", "--timeout", "3");
+        (code, _, all) = Gancluster.Run(TimeSpan.FromSeconds(60), "submit", bad, "--contact", "127.0.0.1:1", "--timeout", "3");
         Assert.Equal(2, code);
         Assert.Contains("k: discriminator steps per round must be >= 1", all);
         Assert.Contains("generatorOptimizer.learningRate", all);
@@ -149,5 +151,5 @@ public sealed class ClusterRunTests : IDisposable
         return rows.GroupBy(r => r.Round).ToDictionary(g => g.Key, g => (g.Single(r => r.Role == "generator").Sha, g.Single(r => r.Role == "discriminator").Sha));
     }
 
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    public void Dispose() => _temp.Dispose();
 }

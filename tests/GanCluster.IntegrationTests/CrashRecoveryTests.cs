@@ -29,7 +29,9 @@ public sealed class CrashRecoveryTests : IDisposable
     private const int Rounds = 300; // enough that a kill right after the first checkpoint lands mid-run (toy rounds take a few ms)
     private const int CheckpointInterval = 25;
 
-    private readonly string _folder = Directory.CreateTempSubdirectory("gancluster-crash-").FullName;
+    private readonly TempDirectory _temp = TempDirectory.Create("crash");
+
+    private string _folder => _temp.Path;
     private readonly ITestOutputHelper _output;
 
     public CrashRecoveryTests(ITestOutputHelper output)
@@ -156,7 +158,7 @@ public sealed class CrashRecoveryTests : IDisposable
 
         var stored = ClusterRunTests.ReadStoredCheckpoints(Path.Combine(cluster.DataDirectory, "checkpoints.db"), id);
         var localRun = Path.Combine(_folder, "local");
-        var (code, _, all) = ChildProcess.RunGancluster(TimeSpan.FromSeconds(120), "train", "--local", experiment, "--out", localRun, "--log-every", "1", "--eval-samples", "0");
+        var (code, _, all) = Gancluster.Run(TimeSpan.FromSeconds(120), "train", "--local", experiment, "--out", localRun, "--log-every", "1", "--eval-samples", "0");
         Assert.True(code == 0, all);
         _output.WriteLine($"local run done {watch.Elapsed.TotalSeconds:F1} s after the resume was seen");
         var local = Checkpoint.Load(Path.Combine(localRun, "checkpoints", $"round-{Rounds:D6}.ckpt"));
@@ -199,14 +201,5 @@ public sealed class CrashRecoveryTests : IDisposable
         return path;
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _temp.Dispose();
 }

@@ -11,7 +11,9 @@ public sealed class EvaluateCommandTests : IDisposable
     // A hang guard only: each command takes seconds; a loaded machine may take much longer.
     private static readonly TimeSpan Guard = TimeSpan.FromMinutes(10);
 
-    private readonly string _folder = Directory.CreateTempSubdirectory("gancluster-evaluate-").FullName;
+    private readonly TempDirectory _temp = TempDirectory.Create("evaluate");
+
+    private string _folder => _temp.Path;
 
     private string WriteExperiment()
     {
@@ -23,11 +25,11 @@ public sealed class EvaluateCommandTests : IDisposable
         return path;
     }
 
-    private static void AssertOneLineError((int ExitCode, string StdOut, string All) result, string expected)
+    private static void AssertOneLineError(ChildProcessResult result, string expected)
     {
-        Assert.True(result.ExitCode == 2, result.All);
-        Assert.Contains(expected, result.All);
-        Assert.DoesNotContain("   at ", result.All); // no stack trace
+        Assert.True(result.ExitCode == 2, result.AllOutput);
+        Assert.Contains(expected, result.AllOutput);
+        Assert.DoesNotContain("   at ", result.AllOutput); // no stack trace
     }
 
     [Fact]
@@ -35,51 +37,41 @@ public sealed class EvaluateCommandTests : IDisposable
     {
         var run = Path.Combine(_folder, "run");
         var experiment = WriteExperiment();
-        var trained = ChildProcess.RunGancluster(Guard, "train", "--local", experiment, "--out", run, "--eval-samples", "200", "--torch-threads", "1");
-        Assert.True(trained.ExitCode == 0, trained.All);
+        var trained = Gancluster.Run(Guard, "train", "--local", experiment, "--out", run, "--eval-samples", "200", "--torch-threads", "1");
+        Assert.True(trained.ExitCode == 0, trained.AllOutput);
 
-        var again = ChildProcess.RunGancluster(Guard, "train", "--local", experiment, "--out", run, "--torch-threads", "1");
+        var again = Gancluster.Run(Guard, "train", "--local", experiment, "--out", run, "--torch-threads", "1");
         AssertOneLineError(again, "--resume");
-        Assert.Contains("--force", again.All);
+        Assert.Contains("--force", again.AllOutput);
 
-        var evaluated = ChildProcess.RunGancluster(Guard, "evaluate", run, "--all", "--samples", "300", "--torch-threads", "1");
-        Assert.True(evaluated.ExitCode == 0, evaluated.All);
-        Assert.Contains("modes captured", evaluated.StdOut);
+        var evaluated = Gancluster.Run(Guard, "evaluate", run, "--all", "--samples", "300", "--torch-threads", "1");
+        Assert.True(evaluated.ExitCode == 0, evaluated.AllOutput);
+        Assert.Contains("modes captured", evaluated.StandardOutput);
         var rounds = File.ReadLines(Path.Combine(run, "evaluations.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("round").GetInt32());
         Assert.Equal([2, 4], rounds);
         using var latest = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "evaluation.json")));
         Assert.Equal(4, latest.RootElement.GetProperty("round").GetInt32());
         Assert.Equal(300, latest.RootElement.GetProperty("samples").GetInt32());
 
-        var forced = ChildProcess.RunGancluster(Guard, "train", "--local", experiment, "--out", run, "--force", "--eval-samples", "0", "--torch-threads", "1");
-        Assert.True(forced.ExitCode == 0, forced.All);
+        var forced = Gancluster.Run(Guard, "train", "--local", experiment, "--out", run, "--force", "--eval-samples", "0", "--torch-threads", "1");
+        Assert.True(forced.ExitCode == 0, forced.AllOutput);
         Assert.False(File.Exists(Path.Combine(run, "evaluations.jsonl")));
     }
 
     [Fact]
     public void Wrong_targets_end_with_one_line_and_exit_code_2()
     {
-        AssertOneLineError(ChildProcess.RunGancluster(Guard, "evaluate", Path.Combine(_folder, "missing")), "is not a file or folder");
+        AssertOneLineError(Gancluster.Run(Guard, "evaluate", Path.Combine(_folder, "missing")), "is not a file or folder");
 
         var notCheckpoint = Path.Combine(_folder, "notes.ckpt");
         File.WriteAllText(notCheckpoint, "not a checkpoint");
-        AssertOneLineError(ChildProcess.RunGancluster(Guard, "evaluate", notCheckpoint), "not a GanCluster checkpoint");
+        AssertOneLineError(Gancluster.Run(Guard, "evaluate", notCheckpoint), "not a GanCluster checkpoint");
 
         var json = WriteExperiment();
-        AssertOneLineError(ChildProcess.RunGancluster(Guard, "evaluate", json), "is not a checkpoint");
+        AssertOneLineError(Gancluster.Run(Guard, "evaluate", json), "is not a checkpoint");
 
-        AssertOneLineError(ChildProcess.RunGancluster(Guard, "evaluate", _folder), "holds no checkpoints");
+        AssertOneLineError(Gancluster.Run(Guard, "evaluate", _folder), "holds no checkpoints");
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A leftover temp folder is harmless.
-        }
-    }
+    public void Dispose() => _temp.Dispose();
 }

@@ -85,7 +85,7 @@ public sealed partial class LocalCluster : IDisposable
             arguments.Add(setting);
         }
 
-        var node = ChildProcess.StartGancluster(name, NodeEnvironment, [.. arguments]);
+        var node = Gancluster.Start(name, NodeEnvironment, [.. arguments]);
         foreach (var exited in _nodes.Where(n => n.Name == name && n.HasExited).ToList())
         {
             exited.Dispose();
@@ -101,7 +101,7 @@ public sealed partial class LocalCluster : IDisposable
     {
         var node = Node(name);
         var at = DateTime.UtcNow;
-        node.Signal(kill: true);
+        node.Kill();
         Assert.True(node.WaitForExit(TimeSpan.FromSeconds(10)), $"{name} survived SIGKILL");
         return at;
     }
@@ -112,7 +112,7 @@ public sealed partial class LocalCluster : IDisposable
         var workers = _nodes.Where(n => !n.Name.StartsWith("coordinator", StringComparison.Ordinal) && !n.HasExited).ToList();
         foreach (var node in workers)
         {
-            node.Signal(kill: false);
+            node.Signal(15); // SIGTERM: a graceful stop
         }
 
         foreach (var node in workers)
@@ -122,7 +122,7 @@ public sealed partial class LocalCluster : IDisposable
 
         foreach (var node in _nodes.Where(n => n.Name.StartsWith("coordinator", StringComparison.Ordinal) && !n.HasExited).Reverse())
         {
-            node.Signal(kill: false);
+            node.Signal(15); // SIGTERM: a graceful stop
             Assert.True(node.WaitForExit(TimeSpan.FromSeconds(30)), $"{node.Name} did not stop on SIGTERM:\n{node.Tail()}");
         }
 
@@ -134,8 +134,8 @@ public sealed partial class LocalCluster : IDisposable
         _nodes.Clear();
     }
 
-    public (int ExitCode, string StdOut, string All) Cli(params string[] arguments) =>
-        ChildProcess.RunGancluster(TimeSpan.FromSeconds(120), [.. arguments, "--contact", Contact]);
+    public ChildProcessResult Cli(params string[] arguments) =>
+        Gancluster.Run(TimeSpan.FromSeconds(120), [.. arguments, "--contact", Contact]);
 
     public string Submit(string experimentFile)
     {

@@ -13,7 +13,9 @@ public sealed class NativeMemorySafetyTests : IDisposable
 {
     private static readonly Dictionary<string, string> Stress = new() { ["GANCLUSTER_GC_STRESS"] = "2" };
 
-    private readonly string _folder = Directory.CreateTempSubdirectory("gancluster-gc-").FullName;
+    private readonly TempDirectory _temp = TempDirectory.Create("gc");
+
+    private string _folder => _temp.Path;
 
     [Theory]
     [InlineData("adam", "non-saturating")]
@@ -21,7 +23,7 @@ public sealed class NativeMemorySafetyTests : IDisposable
     public void Local_training_under_constant_garbage_collection_runs_to_the_end(string optimizer, string loss)
     {
         var experiment = WriteExperiment($"gc-{optimizer}", "ring8", 300, optimizer, loss);
-        var (code, _, all) = ChildProcess.RunGancluster(TimeSpan.FromMinutes(15), Stress,
+        var (code, _, all) = Gancluster.Run(TimeSpan.FromMinutes(15), Stress,
             "train", "--local", experiment, "--out", Path.Combine(_folder, $"run-{optimizer}"), "--torch-threads", "1", "--eval-samples", "500");
         Assert.True(code == 0, $"exit code {code}\n{all}");
         Assert.True(File.Exists(Path.Combine(_folder, $"run-{optimizer}", "checkpoints", "round-000300.ckpt")), all);
@@ -70,14 +72,5 @@ public sealed class NativeMemorySafetyTests : IDisposable
         return path;
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _temp.Dispose();
 }

@@ -13,7 +13,9 @@ public sealed partial class WorkerPoolTests : IDisposable
 {
     private const int Experiments = 20;
 
-    private readonly string _folder = Directory.CreateTempSubdirectory("gancluster-pool-").FullName;
+    private readonly TempDirectory _temp = TempDirectory.Create("pool");
+
+    private string _folder => _temp.Path;
     private readonly ITestOutputHelper _output;
 
     public WorkerPoolTests(ITestOutputHelper output)
@@ -52,8 +54,8 @@ public sealed partial class WorkerPoolTests : IDisposable
             .Select(i => cluster.Cli("submit", file, "--name", $"pool-{i:D2}", "--seed", i.ToString(System.Globalization.CultureInfo.InvariantCulture)))
             .Select(r =>
             {
-                Assert.True(r.ExitCode == 0, r.All);
-                return r.StdOut.Trim();
+                Assert.True(r.ExitCode == 0, r.AllOutput);
+                return r.StandardOutput.Trim();
             }).ToList()).ToList();
         Assert.Equal(Experiments, ids.Distinct().Count());
         _output.WriteLine($"pool up and {Experiments + 1} experiments submitted after {watch.Elapsed.TotalSeconds:F1} s");
@@ -70,7 +72,7 @@ public sealed partial class WorkerPoolTests : IDisposable
         Assert.Equal("failed", LocalCluster.StateOf(status));
         Assert.Contains(missingData, status);
 
-        AssertAssignedOnceAndNeverTwoAtATime(cluster.Coordinator.Lines, ids, broken);
+        AssertAssignedOnceAndNeverTwoAtATime(cluster.Coordinator.Lines.Select(l => l.Text).ToList(), ids, broken);
         cluster.Stop();
     }
 
@@ -156,16 +158,7 @@ public sealed partial class WorkerPoolTests : IDisposable
         return path;
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _temp.Dispose();
 
     [GeneratedRegex(@"Experiment (exp-[0-9a-f]+) assigned to generator (\S+) and discriminator (\S+), starting at round (\d+)")]
     private static partial Regex AssignedLine();

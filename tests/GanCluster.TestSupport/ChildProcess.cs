@@ -33,6 +33,10 @@ public sealed record ChildProcessResult(int ExitCode, IReadOnlyList<ChildProcess
 
     /// <summary>Every line, for failure messages.</summary>
     public string AllOutput => string.Join('\n', Lines);
+
+    /// <summary><c>var (code, stdout, all) = ...</c>: the exit code, standard output alone, and every line.</summary>
+    public void Deconstruct(out int exitCode, out string standardOutput, out string allOutput) =>
+        (exitCode, standardOutput, allOutput) = (ExitCode, StandardOutput, AllOutput);
 }
 
 /// <summary>
@@ -160,7 +164,10 @@ public sealed class ChildProcess : IDisposable, IAsyncDisposable
     /// <see cref="TimeoutException"/> after <paramref name="timeout"/>, or <see cref="InvalidOperationException"/> when the
     /// process ends first; both messages include the last lines of output.
     /// </summary>
-    public async Task<string> WaitForLineAsync(Func<string, bool> predicate, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public async Task<string> WaitForLineAsync(Func<string, bool> predicate, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        (await WaitForAsync(line => predicate(line.Text), timeout, cancellationToken).ConfigureAwait(false)).Text;
+
+    private async Task<ChildProcessLine> WaitForAsync(Func<ChildProcessLine, bool> predicate, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout);
@@ -175,9 +182,9 @@ public sealed class ChildProcess : IDisposable, IAsyncDisposable
                 var skip = Math.Max(0, _lines.Count - (_lineCount - seen));
                 foreach (var line in _lines.Skip((int)skip))
                 {
-                    if (predicate(line.Text))
+                    if (predicate(line))
                     {
-                        return line.Text;
+                        return line;
                     }
                 }
 
@@ -201,6 +208,34 @@ public sealed class ChildProcess : IDisposable, IAsyncDisposable
             }
         }
     }
+
+    /// <summary>Every captured line as text, one per line (for assertions and failure messages).</summary>
+    public string Output => string.Join('\n', Lines.Select(l => l.Text));
+
+    /// <summary>Blocking form of <see cref="WaitForLineAsync"/>; <paramref name="what"/> names the wait in the failure message.</summary>
+    public string WaitForLine(Func<string, bool> predicate, TimeSpan timeout, string what) => WaitForTimedLine(predicate, timeout, what).Text;
+
+    /// <summary>
+    /// The first line read at or after <paramref name="since"/> (UTC) that matches, with the time it was read: for measuring
+    /// how long after an event (a kill) something happened. Fails like <see cref="WaitForLineAsync"/>.
+    /// </summary>
+    public (DateTime At, string Text) WaitForTimedLine(Func<string, bool> predicate, TimeSpan timeout, string what, DateTime since = default)
+    {
+        ChildProcessLine? found = null;
+        try
+        {
+            WaitForAsync(line => line.At.UtcDateTime >= since && predicate(line.Text) && (found = line) is not null, timeout).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+        {
+            throw new TimeoutException($"{Name}: no line for '{what}': {e.Message}", e);
+        }
+
+        return (found!.At.UtcDateTime, found.Text);
+    }
+
+    /// <summary>Waits for the process to exit; false when it is still running after <paramref name="timeout"/>.</summary>
+    public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
 
     /// <summary>Waits for the process to exit and its output to be read; <see cref="TimeoutException"/> kills the tree.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)

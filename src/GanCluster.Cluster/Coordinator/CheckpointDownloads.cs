@@ -1,5 +1,4 @@
 using Akka.Actor;
-using GanCluster.Hosting;
 using GanCluster.Protocol;
 
 namespace GanCluster.Cluster.Coordinator;

@@ -3,8 +3,8 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
 using GanCluster.Cluster.Transfer;
-using GanCluster.Hosting;
 using GanCluster.Protocol;
+using GanCluster.Training.Core;
 using GanCluster.Training.Options;
 
 namespace GanCluster.Cluster.Coordinator;

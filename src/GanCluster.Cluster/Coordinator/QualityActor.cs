@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Event;
-using GanCluster.Hosting;
 using GanCluster.Protocol;
 using GanCluster.Training.Core;
 using GanCluster.Training.Options;

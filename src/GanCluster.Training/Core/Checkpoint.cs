@@ -5,12 +5,49 @@ using GanCluster.Training.Options;
 
 namespace GanCluster.Training.Core;
 
-/// <summary>Thrown when a checkpoint file is damaged: wrong magic, truncated, or a SHA-256 mismatch.</summary>
+/// <summary>
+/// A checkpoint is damaged: a file with the wrong magic, truncated, or with a SHA-256 mismatch; or a stored blob (a
+/// half's state on the coordinator's database) whose bytes do not match the hash recorded with it, in which case the
+/// blob's experiment, round, role and both hashes are set. The coordinator answers the latter by falling back to the
+/// previous checkpoint.
+/// </summary>
 public sealed class CorruptCheckpointException : Exception
 {
     public CorruptCheckpointException(string message) : base(message)
     {
     }
+
+    public CorruptCheckpointException(string experimentId, int round, string role, string expectedSha256, string actualSha256, long size, string what)
+        : base($"{role} checkpoint of experiment '{experimentId}' round {round}: {what}; its SHA-256 is {actualSha256} ({size} bytes) but {expectedSha256} was recorded")
+    {
+        ExperimentId = experimentId;
+        Round = round;
+        Role = role;
+        ExpectedSha256 = expectedSha256;
+        ActualSha256 = actualSha256;
+        Size = size;
+    }
+
+    /// <summary>The stored blob's experiment (null for a damaged file).</summary>
+    public string? ExperimentId { get; }
+
+    public int? Round { get; }
+
+    public string? Role { get; }
+
+    /// <summary>The hash recorded with the blob.</summary>
+    public string? ExpectedSha256 { get; }
+
+    /// <summary>The hash of the bytes actually found.</summary>
+    public string? ActualSha256 { get; }
+
+    public long? Size { get; }
+}
+
+/// <summary>The one SHA-256 helper: lowercase hex, the form recorded with checkpoints, blobs and bundled weights.</summary>
+public static class Hashing
+{
+    public static string Sha256Hex(ReadOnlySpan<byte> data) => Convert.ToHexStringLower(SHA256.HashData(data));
 }
 
 /// <summary>

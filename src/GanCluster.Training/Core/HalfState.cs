@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using TorchSharp;
 
 namespace GanCluster.Training.Core;
@@ -10,7 +9,7 @@ namespace GanCluster.Training.Core;
 /// </summary>
 public sealed record HalfState(byte[] Data)
 {
-    public string Sha256 => Convert.ToHexStringLower(SHA256.HashData(Data));
+    public string Sha256 => Hashing.Sha256Hex(Data);
 
     internal const int FormatVersion = 1;
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using GanCluster.Training.Core;
 using GanCluster.Training.Data;
 using static TorchSharp.torch;
@@ -55,7 +54,7 @@ public sealed class MnistEvaluationClassifier : IDisposable
             net.load(reader);
         }
 
-        return new MnistEvaluationClassifier(net, Convert.ToHexStringLower(SHA256.HashData(weights)));
+        return new MnistEvaluationClassifier(net, Hashing.Sha256Hex(weights));
     }
 
     /// <summary>Writes the weights (TorchSharp's state-dict format).</summary>
@@ -172,7 +171,7 @@ public sealed class MnistEvaluationClassifier : IDisposable
             net.save(writer);
         }
 
-        var trained = new MnistEvaluationClassifier(net, Convert.ToHexStringLower(SHA256.HashData(stream.ToArray())));
+        var trained = new MnistEvaluationClassifier(net, Hashing.Sha256Hex(stream.ToArray()));
         return (trained, new ClassifierTrainingReport(seed, epochs, accuracy));
     }
 

@@ -6,7 +6,9 @@ namespace GanCluster.Training.Tests.Core;
 
 public sealed class CheckpointTests : IDisposable
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("gancluster-ckpt-").FullName;
+    private readonly TempDirectory _temp = TempDirectory.Create("ckpt");
+
+    private string _folder => _temp.Path;
 
     [Fact]
     public void Save_and_load_round_trip_is_bit_exact()
@@ -137,5 +139,5 @@ public sealed class CheckpointTests : IDisposable
         Assert.Throws<CorruptCheckpointException>(() => Checkpoint.FromBytes(bytes.AsSpan(0, bytes.Length - 100).ToArray()));
     }
 
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    public void Dispose() => _temp.Dispose();
 }

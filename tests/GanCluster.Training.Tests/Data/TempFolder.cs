@@ -2,15 +2,12 @@ using GanCluster.Training.Data;
 
 namespace GanCluster.Training.Tests.Data;
 
-/// <summary>A fresh folder under the system temp folder, deleted on dispose.</summary>
+/// <summary>A <see cref="TempDirectory"/> with helpers that write small IDX data sets into it.</summary>
 internal sealed class TempFolder : IDisposable
 {
-    public TempFolder()
-    {
-        Path = Directory.CreateTempSubdirectory("gancluster-tests-").FullName;
-    }
+    private readonly TempDirectory _directory = TempDirectory.Create("tests");
 
-    public string Path { get; }
+    public string Path => _directory.Path;
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
@@ -29,15 +26,5 @@ internal sealed class TempFolder : IDisposable
         return (pixels, labels);
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A leftover temp folder is harmless; failing the test over it would hide the real result.
-        }
-    }
+    public void Dispose() => _directory.Dispose();
 }

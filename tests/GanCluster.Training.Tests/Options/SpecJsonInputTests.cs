@@ -6,9 +6,11 @@ namespace GanCluster.Training.Tests.Options;
 /// <summary>Experiment files that are valid JSON text but not a usable experiment, or not valid text at all.</summary>
 public sealed class SpecJsonInputTests : IDisposable
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("gancluster-spec-").FullName;
+    private readonly TempDirectory _temp = TempDirectory.Create("spec");
 
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    private string _folder => _temp.Path;
+
+    public void Dispose() => _temp.Dispose();
 
     [Theory]
     [InlineData("{\"k\": 1, \"k\": 5}", "k")]

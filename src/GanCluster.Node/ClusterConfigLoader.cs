@@ -5,7 +5,7 @@ using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
 using Akka.Persistence.Sql;
 
-namespace GanCluster.Hosting;
+namespace GanCluster.Node;
 
 /// <summary>
 /// Builds a node's Akka configuration from the cluster-config folder and <see cref="NodeOptions"/>, lowest priority
@@ -21,7 +21,7 @@ public static class ClusterConfigLoader
 
     /// <summary>
     /// The cluster-config folder: <paramref name="explicitPath"/> (--config), else GANCLUSTER_CONFIG, else the copy
-    /// next to the executable (every project that references GanCluster.Hosting gets one), else ./cluster-config.
+    /// next to the executable (every project that references GanCluster.Node gets one), else ./cluster-config.
     /// </summary>
     public static string LocateConfigDirectory(string? explicitPath = null, Func<string, string?>? environment = null)
     {

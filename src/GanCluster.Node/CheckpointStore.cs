@@ -1,82 +1,11 @@
 using System.Data.Common;
-using System.Security.Cryptography;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
-namespace GanCluster.Hosting;
+using GanCluster.Cluster.Coordinator;
+using GanCluster.Training.Core;
 
-/// <summary>The kinds of blobs stored per experiment and round.</summary>
-public static class CheckpointRoles
-{
-    public const string Generator = "generator";
-    public const string Discriminator = "discriminator";
-    public const string Samples = "samples";
-}
-
-/// <summary>One stored blob: a half's state (or a sample grid) with the lowercase hex SHA-256 of <see cref="Data"/>.</summary>
-public sealed record CheckpointBlob(string ExperimentId, int Round, string Role, byte[] Data, string Sha256)
-{
-    /// <summary>Lowercase hex SHA-256 of <paramref name="data"/>, the form stored with every blob.</summary>
-    public static string Hash(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
-
-    /// <summary>A blob whose hash is computed from its data.</summary>
-    public static CheckpointBlob Create(string experimentId, int round, string role, byte[] data) => new(experimentId, round, role, data, Hash(data));
-}
-
-/// <summary>What is stored, without the data.</summary>
-public sealed record CheckpointInfo(string ExperimentId, int Round, string Role, long Size, string Sha256, DateTimeOffset StoredAt);
-
-/// <summary>
-/// A blob does not match its SHA-256: damaged on disk, or handed to <see cref="ICheckpointStore.SaveAsync"/> with a wrong
-/// hash. The coordinator answers it by falling back to the previous checkpoint.
-/// </summary>
-public sealed class CorruptCheckpointException : Exception
-{
-    public CorruptCheckpointException(string experimentId, int round, string role, string expectedSha256, string actualSha256, long size, string what)
-        : base($"{role} checkpoint of experiment '{experimentId}' round {round}: {what}; its SHA-256 is {actualSha256} ({size} bytes) but {expectedSha256} was recorded")
-    {
-        ExperimentId = experimentId;
-        Round = round;
-        Role = role;
-        ExpectedSha256 = expectedSha256;
-        ActualSha256 = actualSha256;
-        Size = size;
-    }
-
-    public string ExperimentId { get; }
-
-    public int Round { get; }
-
-    public string Role { get; }
-
-    /// <summary>The hash recorded with the blob.</summary>
-    public string ExpectedSha256 { get; }
-
-    /// <summary>The hash of the bytes actually found.</summary>
-    public string ActualSha256 { get; }
-
-    public long Size { get; }
-}
-
-/// <summary>Durable storage of checkpoint halves and sample grids on the coordinator's database.</summary>
-public interface ICheckpointStore
-{
-    /// <summary>
-    /// Stores the blob, replacing one with the same experiment, round and role, in one transaction: a process killed
-    /// mid-write leaves the old row or the new one. Throws <see cref="CorruptCheckpointException"/> (and stores
-    /// nothing) when the data does not match <see cref="CheckpointBlob.Sha256"/>.
-    /// </summary>
-    Task SaveAsync(CheckpointBlob blob);
-
-    /// <summary>The blob, verified against its SHA-256 (<see cref="CorruptCheckpointException"/> otherwise); null when absent.</summary>
-    Task<CheckpointBlob?> LoadAsync(string experimentId, int round, string role);
-
-    /// <summary>Every stored blob of the experiment, by round then role.</summary>
-    Task<IReadOnlyList<CheckpointInfo>> ListAsync(string experimentId);
-
-    /// <summary>Deletes every role's blob of the round (nothing when absent).</summary>
-    Task DeleteAsync(string experimentId, int round);
-}
+namespace GanCluster.Node;
 
 /// <summary>Creates the store a node's options name.</summary>
 public static class CheckpointStoreFactory

@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 
-namespace GanCluster.Cluster.Node;
+namespace GanCluster.Cluster.Membership;
 
 /// <summary>
 /// Runs on worker-only nodes. When the cluster has had no coordinator-role member for

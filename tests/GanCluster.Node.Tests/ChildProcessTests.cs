@@ -1,6 +1,6 @@
 using GanCluster.TestSupport;
 
-namespace GanCluster.Hosting.Tests;
+namespace GanCluster.Node.Tests;
 
 public sealed class ChildProcessTests
 {

@@ -5,7 +5,7 @@ using GanCluster.TestSupport;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
-namespace GanCluster.Hosting.Tests;
+namespace GanCluster.Node.Tests;
 
 /// <summary>A tiny persistent actor: appends strings, snapshots on request, reports what it recovered.</summary>
 internal sealed class Recorder : ReceivePersistentActor

@@ -1,9 +1,11 @@
+using GanCluster.Training.Core;
+using GanCluster.Cluster.Coordinator;
 using System.Data.Common;
 using GanCluster.TestSupport;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
-namespace GanCluster.Hosting.Tests;
+namespace GanCluster.Node.Tests;
 
 /// <summary>The checkpoint store's contract, run against SQLite and PostgreSQL.</summary>
 public abstract class CheckpointStoreSpecs

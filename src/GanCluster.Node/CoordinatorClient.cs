@@ -2,10 +2,10 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Cluster.Tools.Client;
 using Akka.Configuration;
-using GanCluster.Hosting;
+using GanCluster.Node;
 using GanCluster.Protocol;
 
-namespace GanCluster.Cluster.Node;
+namespace GanCluster.Node;
 
 /// <summary>Thrown when no coordinator answers at the given contact points.</summary>
 public sealed class ClusterUnreachableException(string message) : Exception(message);

@@ -1,6 +1,6 @@
 using Akka.Event;
 
-namespace GanCluster.Cluster.Node;
+namespace GanCluster.Node;
 
 /// <summary>
 /// Akka's minimal logger for the moments before the configured loggers start and after they stop (a DotNetty

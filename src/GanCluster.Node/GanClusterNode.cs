@@ -5,12 +5,13 @@ using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
 using GanCluster.Cluster.Coordinator;
 using GanCluster.Cluster.Exchange;
+using GanCluster.Cluster.Membership;
 using GanCluster.Cluster.Transfer;
 using GanCluster.Cluster.Workers;
-using GanCluster.Hosting;
+using GanCluster.Node;
 using GanCluster.Protocol;
 
-namespace GanCluster.Cluster.Node;
+namespace GanCluster.Node;
 
 /// <summary>
 /// Starts a node: one ActorSystem joined to the cluster, with the actors of its roles. The CLI's

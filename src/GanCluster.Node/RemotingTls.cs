@@ -5,7 +5,7 @@ using Akka.Actor.Setup;
 using Akka.Configuration;
 using Akka.Remote.Transport.DotNetty;
 
-namespace GanCluster.Hosting;
+namespace GanCluster.Node;
 
 /// <summary>
 /// TLS for the remoting transport. All nodes and clients of a cluster share one certificate (a PKCS#12 file

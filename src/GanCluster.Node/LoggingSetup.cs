@@ -3,7 +3,7 @@ using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
 
-namespace GanCluster.Hosting;
+namespace GanCluster.Node;
 
 /// <summary>Serilog for a node: readable lines on the console and a rolling JSON file per node.</summary>
 public static class LoggingSetup

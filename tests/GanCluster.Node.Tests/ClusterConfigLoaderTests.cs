@@ -1,7 +1,7 @@
 using Akka.Configuration;
 using GanCluster.TestSupport;
 
-namespace GanCluster.Hosting.Tests;
+namespace GanCluster.Node.Tests;
 
 public sealed class ClusterConfigLoaderTests : IDisposable
 {

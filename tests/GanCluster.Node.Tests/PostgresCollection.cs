@@ -1,6 +1,6 @@
 using GanCluster.TestSupport;
 
-namespace GanCluster.Hosting.Tests;
+namespace GanCluster.Node.Tests;
 
 /// <summary>One private PostgreSQL server shared by every test class that needs one (starting it takes seconds).</summary>
 [CollectionDefinition(Name)]

@@ -1,4 +1,4 @@
-namespace GanCluster.Hosting.Tests;
+namespace GanCluster.Node.Tests;
 
 public sealed class NodeOptionsTests
 {

@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using GanCluster.TestSupport;
 
-namespace GanCluster.Hosting.Tests;
+namespace GanCluster.Node.Tests;
 
 /// <summary>The loader's seeds, roles, host and port are what a real cluster forms with.</summary>
 public sealed class ClusterFormationTests : IDisposable
@@ -19,7 +19,7 @@ public sealed class ClusterFormationTests : IDisposable
     private static async Task UpAsync(ActorSystem system)
     {
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Cluster.Get(system).RegisterOnMemberUp(() => up.TrySetResult());
+        Akka.Cluster.Cluster.Get(system).RegisterOnMemberUp(() => up.TrySetResult());
         await up.Task.WaitAsync(Timeout);
     }
 
@@ -44,7 +44,7 @@ public sealed class ClusterFormationTests : IDisposable
         {
             await Task.WhenAll(UpAsync(coordinator), UpAsync(worker));
 
-            var members = Cluster.Get(coordinator).State.Members;
+            var members = Akka.Cluster.Cluster.Get(coordinator).State.Members;
             Assert.Equal(2, members.Count);
             Assert.Contains(members, m => m.Address.Port == coordinatorOptions.ResolvedPort && m.HasRole("coordinator"));
             Assert.Contains(members, m => m.HasRole("generator") && m.HasRole("discriminator") && !m.HasRole("coordinator") && m.Address.Host == "127.0.0.1");

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Npgsql;
 
-namespace GanCluster.Hosting;
+namespace GanCluster.Node;
 
 /// <summary>The roles a node can play.</summary>
 public enum NodeRole

@@ -5,7 +5,7 @@ using GanCluster.TestSupport;
 using Serilog;
 using Serilog.Events;
 
-namespace GanCluster.Hosting.Tests;
+namespace GanCluster.Node.Tests;
 
 public sealed class LoggingSetupTests : IDisposable
 {

@@ -8,10 +8,11 @@ using System.Text.Json;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Streams;
+using GanCluster.Cluster.Coordinator;
 using GanCluster.Cluster.Exchange;
 using GanCluster.Cluster.Transfer;
 using GanCluster.Cluster.Workers;
-using GanCluster.Hosting;
+using GanCluster.Node;
 using GanCluster.Protocol;
 using GanCluster.Training.Core;
 using GanCluster.Training.Data;
@@ -19,20 +20,19 @@ using GanCluster.Training.Options;
 using GanCluster.Training.Runtime;
 using static TorchSharp.torch;
 
-namespace GanCluster.Cli;
+namespace GanCluster.Bench;
 
 /// <summary>
-/// <c>gancluster bench ...</c> commands used by scripts/bench.sh: the exchange path (two ActorSystems in
+/// <c>gancluster-bench ...</c> commands used by scripts/bench.sh: the exchange path (two ActorSystems in
 /// two processes, the product's serializer, BulkSender and ChunkReceiver, next to a raw loopback socket with the
 /// same framing), the ping latency during bulk transfers, and the DCGAN 64x64 checkpoint take/store/restore.
 /// Each prints one JSON object on stdout.
 /// </summary>
 internal static class BenchCommand
 {
-    public static Command Create()
+    public static RootCommand Create()
     {
-        // Not hidden: System.CommandLine prints no help at all for a hidden command, so 'bench --help' printed nothing.
-        var command = new Command("bench", "Micro-benchmarks for scripts/bench.sh (each prints one JSON object).");
+        var command = new RootCommand("GanCluster micro-benchmarks for scripts/bench.sh (each prints one JSON object).");
         command.Subcommands.Add(Exchange());
         command.Subcommands.Add(ExchangePeer());
         command.Subcommands.Add(CheckpointBench());
@@ -269,7 +269,6 @@ internal static class BenchCommand
                 psi.ArgumentList.Add(entry);
             }
 
-            psi.ArgumentList.Add("bench");
             psi.ArgumentList.Add("exchange-peer");
             using var peer = Process.Start(psi)!;
             string? line;
