@@ -23,7 +23,7 @@ FROM mcr.microsoft.com/dotnet/runtime:10.0 AS runtime
 WORKDIR /app
 COPY --from=build /app ./
 # The cluster-config HOCON travels with the app; copied explicitly so the image does not depend on which project
-# references GanCluster.Hosting.
+# references GanCluster.Node.
 COPY --from=build /src/cluster-config ./cluster-config
 # Data (SQLite journal and checkpoints, logs) lives in a volume owned by the image's unprivileged user (APP_UID is
 # defined by the .NET runtime images).
