@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # The GanCluster image: one image for every role (coordinator, generator, discriminator) and for the CLI.
 #   docker build -t gancluster .
+#   docker build --build-arg TORCH_BACKEND=cuda -t gancluster:cuda .     (GPU workers; see README, GPU nodes)
 #   docker run --rm gancluster node --roles coordinator ...      (see docker-compose.yml)
 # Both stages must use the same distribution (the .NET 10 images default to Ubuntu 24.04): the TorchSharp native fix
 # (scripts/fix-torchsharp.sh) is decided at publish time from the build image's libstdc++, and the runtime image must
@@ -15,9 +16,12 @@ RUN if ! grep -aq GLIBCXX_3.4.32 /usr/lib/x86_64-linux-gnu/libstdc++.so.6; then 
         && rm -rf /var/lib/apt/lists/*; \
     fi
 COPY . .
-# linux-x64 only: TorchSharp-cpu then brings only the Linux native libraries, not those of macOS and Windows.
+# The native libtorch: cpu (default) or cuda (libtorch-cuda-12.8-linux-x64, which bundles the CUDA runtime libraries;
+# the host needs only the NVIDIA driver and the container toolkit). docker-compose.gpu.yml builds the cuda image.
+ARG TORCH_BACKEND=cpu
 RUN --mount=type=cache,id=gancluster-nuget,target=/root/.nuget/packages \
-    dotnet publish src/GanCluster.Cli/GanCluster.Cli.csproj -c Release -r linux-x64 --self-contained false -o /app
+    dotnet publish src/GanCluster.Cli/GanCluster.Cli.csproj -c Release -r linux-x64 --self-contained false \
+        -p:TorchBackend=$TORCH_BACKEND -o /app
 
 FROM mcr.microsoft.com/dotnet/runtime:10.0 AS runtime
 WORKDIR /app

@@ -63,6 +63,13 @@ internal static class TrainCommand
                     TorchSharp.torch.set_num_threads(count);
                 }
 
+                // Checked before anything is written: a CUDA device on a CPU build is bad input, with its fix in the message.
+                if (DeviceError(spec.Device) is { } deviceError)
+                {
+                    log.Error("{Error}", deviceError);
+                    return Task.FromResult(2);
+                }
+
                 var folder = parse.GetValue(output);
                 if (folder is null)
                 {
@@ -112,6 +119,19 @@ internal static class TrainCommand
             }
         });
         return command;
+    }
+
+    private static string? DeviceError(string device)
+    {
+        try
+        {
+            TorchRuntime.ResolveDevice(device);
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return e.Message;
+        }
     }
 
     private sealed class LoggingObserver(ILogger log) : ILocalRunObserver

@@ -33,6 +33,20 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Theory]
+    [InlineData("cuda")]
+    [InlineData("cuda:1")]
+    public async Task A_cuda_device_on_the_cpu_build_says_how_to_rebuild_and_creates_no_run_folder(string device)
+    {
+        var result = await Gancluster.RunAsync(Work, "train", "--local", "ring8", "--rounds", "2", "--device", device, "--eval-samples", "0");
+
+        result.AssertExitCode(2);
+        Assert.Contains($"device: '{device}'", result.FirstLine());
+        Assert.Contains("-p:TorchBackend=cuda", result.FirstLine());
+        result.AssertNoStackTrace();
+        Assert.False(Directory.Exists(Path.Combine(Work, "runs")), "a run folder was created for a run that never started");
+    }
+
+    [Theory]
     [InlineData("../escaped")]
     [InlineData("sub/dir")]
     [InlineData("ABSOLUTE")]

@@ -29,11 +29,20 @@ public static class TorchRuntime
             var hint = detail.Contains("GLIBCXX", StringComparison.Ordinal)
                 ? "This libstdc++ is older than TorchSharp 0.107.0 needs. Run scripts/fix-torchsharp.sh <folder holding libLibTorchSharp.so> "
                   + "(or rebuild: the build runs it) after 'apt-get install -y g++ patchelf python3 binutils'."
-                : "Check that the TorchSharp-cpu native files (libtorch*.so, libLibTorchSharp.so) are in the application folder "
+                : "Check that the libtorch native files (libtorch*.so, libLibTorchSharp.so) are in the application folder "
                   + "and that scripts/fix-torchsharp.sh ran on it.";
             throw new TorchUnavailableException($"TorchSharp could not load its native libraries: {detail}. {hint}", failure);
         }
     }
+
+    /// <summary>
+    /// The native libtorch this build was compiled against: "cpu" or "cuda" (the TorchBackend build property of
+    /// GanCluster.Training, recorded in the assembly).
+    /// </summary>
+    public static string Backend { get; } =
+        typeof(TorchRuntime).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .OfType<System.Reflection.AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "TorchBackend")?.Value ?? "cpu";
 
     /// <summary>
     /// Resolves a device name: "auto" (CUDA when available, else CPU), "cpu", "cuda" or "cuda:N".
@@ -54,11 +63,17 @@ public static class TorchRuntime
 
         if (normalized == "cuda" || normalized.StartsWith("cuda:", StringComparison.Ordinal))
         {
+            if (Backend != "cuda")
+            {
+                throw new ArgumentException(
+                    $"device: '{name}' needs a CUDA build, and this one uses the CPU libtorch (TorchBackend={Backend}); use \"auto\" or \"cpu\", "
+                    + "or rebuild on the GPU machine with 'dotnet build GanCluster.sln -c Release -p:TorchBackend=cuda' (CUDA 12.8 driver; see README, GPU nodes).");
+            }
+
             if (!torch.cuda.is_available())
             {
                 throw new ArgumentException(
-                    $"device: '{name}' was requested but CUDA is not available on this machine; use \"auto\" or \"cpu\", "
-                    + "or install a CUDA build of TorchSharp (libtorch-cuda) where a GPU is present.");
+                    $"device: '{name}' was requested but CUDA is not available on this machine (a CUDA build, but no usable GPU or driver); use \"auto\" or \"cpu\".");
             }
 
             return torch.device(normalized);
