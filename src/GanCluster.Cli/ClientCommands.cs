@@ -254,7 +254,9 @@ internal static class ClientCommands
             var bindHost = Environment.GetEnvironmentVariable("GANCLUSTER_CLIENT_HOSTNAME") ?? "127.0.0.1";
             var publicHost = Environment.GetEnvironmentVariable("GANCLUSTER_CLIENT_PUBLIC_HOSTNAME");
             var tls = Environment.GetEnvironmentVariable(NodeEnvironment.TlsCertificate);
-            var tlsPassword = Environment.GetEnvironmentVariable(NodeEnvironment.TlsPassword);
+            var tlsPassword = Environment.GetEnvironmentVariable(NodeEnvironment.TlsPasswordFile) is { Length: > 0 } passwordFile
+                ? NodeOptions.ReadSecret(passwordFile, NodeEnvironment.TlsPasswordFile, "the certificate's password")
+                : Environment.GetEnvironmentVariable(NodeEnvironment.TlsPassword);
             return await body(() =>
             {
                 if (client is null)

@@ -31,10 +31,13 @@ internal static class NodeCommand
         var config = new Option<string?>("--config") { Description = "The cluster-config folder (env GANCLUSTER_CONFIG; default: the copy next to the executable, else ./cluster-config)." };
         var tlsCertificate = new Option<string?>("--tls-certificate") { Description = "PKCS#12 certificate shared by the cluster's nodes: TLS with mutual, pinned authentication (env GANCLUSTER_TLS_CERTIFICATE; default: none, plain TCP)." };
         var tlsPassword = new Option<string?>("--tls-password") { Description = "Password of the TLS certificate (env GANCLUSTER_TLS_PASSWORD)." };
+        var postgresFile = new Option<string?>("--postgres-file") { Description = "A file whose first line is the PostgreSQL connection string (env GANCLUSTER_POSTGRES_FILE): keeps the password out of ps." };
+        var tlsPasswordFile = new Option<string?>("--tls-password-file") { Description = "A file whose first line is the TLS certificate's password (env GANCLUSTER_TLS_PASSWORD_FILE)." };
+        var insecure = new Option<bool>("--insecure") { Description = "Allow binding a non-loopback address without TLS (env GANCLUSTER_INSECURE=1): anyone who reaches the port can then use the cluster. Default: refused." };
         var torchThreads = new Option<int?>("--torch-threads") { Description = "Threads TorchSharp may use per operation (env GANCLUSTER_TORCH_THREADS; default: one per core). Nodes sharing a machine should split its cores." };
         var set = new Option<string[]>("--set") { Description = "Extra HOCON settings, key=value (repeatable), applied last.", AllowMultipleArgumentsPerToken = false };
 
-        var command = new Command("node", "Run a cluster node.") { roles, hostname, port, publicHostname, seeds, data, persistence, postgres, logs, config, tlsCertificate, tlsPassword, torchThreads, set };
+        var command = new Command("node", "Run a cluster node.") { roles, hostname, port, publicHostname, seeds, data, persistence, postgres, postgresFile, logs, config, tlsCertificate, tlsPassword, tlsPasswordFile, insecure, torchThreads, set };
         command.SetAction(async (parse, cancellation) =>
         {
             NodeOptions options;
@@ -56,6 +59,9 @@ internal static class NodeCommand
                     ConfigDirectory = parse.GetValue(config),
                     TlsCertificate = parse.GetValue(tlsCertificate),
                     TlsPassword = parse.GetValue(tlsPassword),
+                    PostgresFile = parse.GetValue(postgresFile),
+                    TlsPasswordFile = parse.GetValue(tlsPasswordFile),
+                    Insecure = parse.GetValue(insecure),
                     TorchThreads = parse.GetValue(torchThreads)?.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 });
                 if (parse.GetValue(set) is { Length: > 0 } extra)

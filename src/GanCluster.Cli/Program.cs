@@ -9,6 +9,7 @@ var root = new RootCommand("GanCluster: distributed GAN training on Akka.NET and
     ClassifierCommand.Create(),
     EvaluateCommand.Create(),
     PresetsCommand.Create(),
+    CertCommand.Create(),
     QualityReportCommand.Create(),
 };
 foreach (var command in ClientCommands.Create().Concat(MonitoringCommands.Create()))

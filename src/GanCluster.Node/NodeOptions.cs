@@ -46,6 +46,15 @@ public static class NodeEnvironment
 
     /// <summary>Threads TorchSharp may use for one operation on this node.</summary>
     public const string TorchThreads = "GANCLUSTER_TORCH_THREADS";
+
+    /// <summary>A file holding the PostgreSQL connection string (a secret kept out of `ps` and of the environment).</summary>
+    public const string PostgresFile = "GANCLUSTER_POSTGRES_FILE";
+
+    /// <summary>A file holding the TLS certificate's password.</summary>
+    public const string TlsPasswordFile = "GANCLUSTER_TLS_PASSWORD_FILE";
+
+    /// <summary>1/true: allow a node bound to a non-loopback address without TLS (see <see cref="NodeOptions.Insecure"/>).</summary>
+    public const string Insecure = "GANCLUSTER_INSECURE";
 }
 
 /// <summary>
@@ -98,6 +107,15 @@ public sealed record NodeOptionInputs
 
     /// <summary>--torch-threads: threads TorchSharp may use for one operation.</summary>
     public string? TorchThreads { get; init; }
+
+    /// <summary>--postgres-file: a file holding the connection string.</summary>
+    public string? PostgresFile { get; init; }
+
+    /// <summary>--tls-password-file: a file holding the certificate's password.</summary>
+    public string? TlsPasswordFile { get; init; }
+
+    /// <summary>--insecure: true when given.</summary>
+    public bool Insecure { get; init; }
 }
 
 /// <summary>
@@ -179,6 +197,12 @@ public sealed partial record NodeOptions
     /// compute at the same time and oversubscribe it.
     /// </summary>
     public int? TorchThreads { get; init; }
+
+    /// <summary>
+    /// Protected mode off (--insecure, GANCLUSTER_INSECURE=1): a node bound to a non-loopback address without TLS accepts
+    /// anyone who reaches its port as a client or a worker. Off by default, like Redis's protected mode.
+    /// </summary>
+    public bool Insecure { get; init; }
 
     /// <summary>The port actually configured: <see cref="Port"/>, else the role's default.</summary>
     public int ResolvedPort => Port ?? (HasRole(NodeRole.Coordinator) ? DefaultCoordinatorPort : 0);
@@ -291,6 +315,11 @@ public sealed partial record NodeOptions
             options = options with { PostgresConnectionString = postgres.Text };
         }
 
+        if (Pick(explicitValues.PostgresFile, "--postgres-file", NodeEnvironment.PostgresFile) is { } postgresFile)
+        {
+            options = options with { PostgresConnectionString = ReadSecret(postgresFile.Text, postgresFile.Source, "the PostgreSQL connection string") };
+        }
+
         if (Pick(explicitValues.LogDirectory, "--logs", NodeEnvironment.LogDirectory) is { } logs)
         {
             options = options with { LogDirectory = logs.Text };
@@ -311,6 +340,16 @@ public sealed partial record NodeOptions
             options = options with { TlsCertificatePassword = tlsPassword.Text };
         }
 
+        if (Pick(explicitValues.TlsPasswordFile, "--tls-password-file", NodeEnvironment.TlsPasswordFile) is { } tlsPasswordFile)
+        {
+            options = options with { TlsCertificatePassword = ReadSecret(tlsPasswordFile.Text, tlsPasswordFile.Source, "the certificate's password") };
+        }
+
+        if (explicitValues.Insecure || environment(NodeEnvironment.Insecure) is { } insecure && ParseFlag(insecure, NodeEnvironment.Insecure))
+        {
+            options = options with { Insecure = true };
+        }
+
         if (Pick(explicitValues.TorchThreads, "--torch-threads", NodeEnvironment.TorchThreads) is { } threads)
         {
             options = options with { TorchThreads = ParseTorchThreads(threads.Text, threads.Source) };
@@ -323,6 +362,42 @@ public sealed partial record NodeOptions
 
         options.Validate();
         return options;
+    }
+
+    /// <summary>
+    /// The first line of a secret file (a password, a connection string), without its line break: secrets given as files
+    /// (or Docker/Kubernetes secrets mounted as files) stay out of `ps` and of the process environment.
+    /// </summary>
+    public static string ReadSecret(string path, string source, string what)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new NodeOptionsException($"{source}: cannot read '{path}' ({e.Message}); give a file holding {what} on its first line");
+        }
+
+        var line = text.Split('\n', 2)[0].TrimEnd('\r');
+        return line.Length > 0 ? line : throw new NodeOptionsException($"{source}: '{path}' is empty; its first line must hold {what}");
+    }
+
+    /// <summary>1/true/yes or 0/false/no (any case).</summary>
+    public static bool ParseFlag(string value, string source) => value.Trim().ToLowerInvariant() switch
+    {
+        "1" or "true" or "yes" => true,
+        "0" or "false" or "no" or "" => false,
+        _ => throw new NodeOptionsException($"{source}: '{value}' is not a flag; use 1 or 0"),
+    };
+
+    /// <summary>True for addresses only this machine can reach: 127.0.0.0/8, ::1 and localhost.</summary>
+    public static bool IsLoopback(string host)
+    {
+        var bare = host.Trim('[', ']');
+        return bare.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+               || System.Net.IPAddress.TryParse(bare, out var address) && System.Net.IPAddress.IsLoopback(address);
     }
 
     /// <summary>Parses a comma-separated role list; <paramref name="source"/> names the option in errors.</summary>
@@ -432,6 +507,14 @@ public sealed partial record NodeOptions
         if (PublicHostname is null && Hostname is "0.0.0.0" or "::" or "[::]")
         {
             throw new NodeOptionsException($"--public-hostname / {NodeEnvironment.PublicHostname}: a node bound to {Hostname} must say which address other nodes reach it at (for example its DNS name or IP)");
+        }
+
+        if (TlsCertificatePath is null && !Insecure && !IsLoopback(Hostname))
+        {
+            throw new NodeOptionsException(
+                $"--hostname / {NodeEnvironment.Hostname}: a node bound to {Hostname} without TLS lets anyone who reaches its port submit, cancel or join as a worker. "
+                + "Create the cluster's certificate once with 'gancluster cert create --out cluster.pfx', give it to every node and client with --tls-certificate "
+                + $"(its password with --tls-password-file or {NodeEnvironment.TlsPassword}); or pass --insecure ({NodeEnvironment.Insecure}=1) on a network only you can reach");
         }
 
         foreach (var seed in SeedNodes)

@@ -34,6 +34,49 @@ public sealed class NodeCommandTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Node_on_every_interface_without_tls_is_refused_in_one_line_that_says_how_to_secure_it()
+    {
+        var result = await Gancluster.RunAsync(_temp.Path, "node", "--roles", "coordinator", "--hostname", "0.0.0.0", "--public-hostname", "box-1", "--data", _temp.Combine("data"));
+
+        result.AssertExitCode(2);
+        Assert.Single(result.Lines);
+        Assert.Contains("gancluster cert create", result.FirstLine());
+        Assert.Contains("--insecure", result.FirstLine());
+        Assert.False(Directory.Exists(_temp.Combine("data")), "a refused node created its data folder");
+    }
+
+    [Fact]
+    public async Task Cert_create_writes_a_loadable_certificate_and_its_password_and_never_overwrites()
+    {
+        var pfx = _temp.Combine("cluster.pfx");
+
+        var created = await Gancluster.RunAsync(_temp.Path, "cert", "create", "--out", pfx);
+
+        created.AssertExitCode(0);
+        Assert.Equal(pfx, created.StandardOutput.Trim());
+        var password = File.ReadAllLines(pfx + ".password")[0];
+        using (var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(pfx, password))
+        {
+            Assert.True(certificate.HasPrivateKey);
+            Assert.Equal("CN=gancluster", certificate.Subject);
+        }
+
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(pfx + ".password"));
+        }
+
+        var bytes = File.ReadAllBytes(pfx);
+
+        var again = await Gancluster.RunAsync(_temp.Path, "cert", "create", "--out", pfx);
+
+        again.AssertExitCode(2);
+        Assert.Contains("exists", again.FirstLine());
+        again.AssertNoStackTrace();
+        Assert.Equal(bytes, File.ReadAllBytes(pfx));
+    }
+
     [Theory]
     [InlineData("--roles")]
     [InlineData("--hostname")]

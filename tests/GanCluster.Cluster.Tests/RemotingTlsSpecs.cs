@@ -90,14 +90,11 @@ public sealed class RemotingTlsSpecs : IDisposable
         }
     }
 
+    // The certificate `gancluster cert create` writes, so the product's certificate is what these specs connect with.
     private string WriteCertificate(string name)
     {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest($"CN=gancluster-{name}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false));
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
         var path = Path.Combine(_folder, name + ".pfx");
-        File.WriteAllBytes(path, certificate.Export(X509ContentType.Pkcs12, Password));
+        ClusterCertificate.Create(path, Password, $"gancluster-{name}");
         return path;
     }
 

@@ -104,6 +104,7 @@ public sealed class ClusterConfigLoaderTests : IDisposable
             SeedNodes = ["10.0.0.5:4053", "akka.tcp://gancluster@10.0.0.6:4053"],
             Hostname = "0.0.0.0",
             PublicHostname = "worker-1",
+            Insecure = true,
         });
 
         Assert.Equal(["generator", "discriminator"], config.GetStringList("akka.cluster.roles"));

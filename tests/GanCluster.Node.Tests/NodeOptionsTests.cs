@@ -70,9 +70,11 @@ public sealed class NodeOptionsTests
             (NodeEnvironment.Persistence, "postgresql"),
             (NodeEnvironment.Postgres, "Host=db;Username=u;Password=p;Database=d"),
             (NodeEnvironment.LogDirectory, "/var/log/gan"),
-            (NodeEnvironment.ConfigDirectory, "/etc/gancluster")));
+            (NodeEnvironment.ConfigDirectory, "/etc/gancluster"),
+            (NodeEnvironment.Insecure, "1")));
 
         Assert.Equal([NodeRole.Coordinator], options.Roles);
+        Assert.True(options.Insecure);
         Assert.Equal("0.0.0.0", options.Hostname);
         Assert.Equal(4100, options.ResolvedPort);
         Assert.Equal("coordinator", options.PublicHostname);
@@ -90,7 +92,7 @@ public sealed class NodeOptionsTests
     public void Command_line_values_override_environment_variables()
     {
         var options = NodeOptions.Resolve(
-            new NodeOptionInputs { Roles = "generator,discriminator", Port = "5000", Seeds = "10.0.0.5:4053", DataDirectory = "/data/cli" },
+            new NodeOptionInputs { Roles = "generator,discriminator", Port = "5000", Seeds = "10.0.0.5:4053", DataDirectory = "/data/cli", Insecure = true },
             Env((NodeEnvironment.Roles, "coordinator"), (NodeEnvironment.Port, "4100"), (NodeEnvironment.Seeds, "env:1"), (NodeEnvironment.DataDirectory, "/data/env"), (NodeEnvironment.Hostname, "10.0.0.7")));
 
         Assert.Equal([NodeRole.Generator, NodeRole.Discriminator], options.Roles.Order());
@@ -208,6 +210,74 @@ public sealed class NodeOptionsTests
         var e = Assert.Throws<NodeOptionsException>(() => NodeOptions.Resolve(new NodeOptionInputs { Hostname = "0.0.0.0" }, Env()));
 
         Assert.StartsWith("--public-hostname / GANCLUSTER_PUBLIC_HOSTNAME", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("10.0.0.7", null)]
+    [InlineData("0.0.0.0", "worker-1")]
+    [InlineData("gpu-box-3", null)]
+    public void A_node_bound_beyond_loopback_without_tls_is_refused_and_told_how_to_secure_it(string host, string? publicHost)
+    {
+        var e = Assert.Throws<NodeOptionsException>(() => NodeOptions.Resolve(new NodeOptionInputs { Hostname = host, PublicHostname = publicHost }, Env()));
+
+        Assert.StartsWith("--hostname / GANCLUSTER_HOSTNAME", e.Message, StringComparison.Ordinal);
+        Assert.Contains("gancluster cert create", e.Message);
+        Assert.Contains("--tls-certificate", e.Message);
+        Assert.Contains("--insecure", e.Message);
+
+        // Given explicitly, on the command line or in the environment, the same node starts.
+        Assert.True(NodeOptions.Resolve(new NodeOptionInputs { Hostname = host, PublicHostname = publicHost, Insecure = true }, Env()).Insecure);
+        Assert.True(NodeOptions.Resolve(new NodeOptionInputs { Hostname = host, PublicHostname = publicHost }, Env((NodeEnvironment.Insecure, "true"))).Insecure);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("127.0.0.2")]
+    [InlineData("::1")]
+    [InlineData("localhost")]
+    public void Loopback_addresses_need_no_tls(string host)
+    {
+        var options = NodeOptions.Resolve(new NodeOptionInputs { Hostname = host }, Env());
+
+        Assert.False(options.Insecure);
+    }
+
+    [Fact]
+    public void With_the_cluster_certificate_a_node_may_bind_every_interface()
+    {
+        using var temp = TempDirectory.Create("tls-options");
+        var certificate = temp.Combine("cluster.pfx");
+        ClusterCertificate.Create(certificate, "secret");
+
+        var options = NodeOptions.Resolve(new NodeOptionInputs { Hostname = "0.0.0.0", PublicHostname = "worker-1", TlsCertificate = certificate, TlsPassword = "secret" }, Env());
+
+        Assert.Equal(certificate, options.TlsCertificatePath);
+        Assert.Equal("akka.ssl.tcp", options.Protocol);
+    }
+
+    [Fact]
+    public void Secrets_are_read_from_files_named_on_the_command_line_or_in_the_environment()
+    {
+        using var temp = TempDirectory.Create("secrets");
+        File.WriteAllText(temp.Combine("pg"), "Host=db;Username=u;Password=from-file;Database=d\n");
+        File.WriteAllText(temp.Combine("tls"), "tls-from-file\r\nignored second line\n");
+
+        var options = NodeOptions.Resolve(
+            new NodeOptionInputs { Roles = "coordinator", Persistence = "postgresql", PostgresFile = temp.Combine("pg") },
+            Env((NodeEnvironment.TlsPasswordFile, temp.Combine("tls"))));
+
+        Assert.Equal("Host=db;Username=u;Password=from-file;Database=d", options.PostgresConnectionString);
+        Assert.Equal("tls-from-file", options.TlsCertificatePassword);
+    }
+
+    [Fact]
+    public void A_missing_secret_file_names_the_option_and_what_the_file_must_hold()
+    {
+        var e = Assert.Throws<NodeOptionsException>(() => NodeOptions.Resolve(new NodeOptionInputs { PostgresFile = "/no/such/file" }, Env()));
+
+        Assert.StartsWith("--postgres-file: cannot read '/no/such/file'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("connection string", e.Message);
+        Assert.DoesNotContain("Password=", e.Message);
     }
 
     [Fact]
