@@ -216,7 +216,10 @@ for name, preset, window, tkey in (("mlp", "mlp-mnist batch 100", mlp_window, "m
     res["models"][name] = m
 for e in (ex or {}).get("exchange", []):
     a, c, r = stats(e["akka_mb_s"]), stats(e["channel_mb_s"]), stats(e["raw_mb_s"])
+    t = stats(e.get("channel_tls_mb_s", []))
     res["exchange"].append({"bytes": e["bytes"], "channel_mb_s": c, "channel_rtt_ms": stats(e["channel_rtt_ms"]),
+        "channel_tls_mb_s": t, "channel_tls_rtt_ms": stats(e.get("channel_tls_rtt_ms", [])),
+        "ratio_channel_tls_over_channel": t["median"] / c["median"] if t else None,
         "akka_mb_s": a, "akka_rtt_ms": stats(e["akka_rtt_ms"]),
         "raw_tcp_mb_s": r, "raw_tcp_rtt_ms": stats(e["raw_rtt_ms"]), "ratio_channel_over_raw": c["median"] / r["median"], "ratio_akka_over_raw": a["median"] / r["median"],
         "profile": {"client_gc_pause_ms_per_rt": stats(e.get("client_gc_pause_ms_per_rt", [])),
@@ -244,7 +247,12 @@ if res["exchange"]:
     for e in res["exchange"]:
         print(f"{e['bytes']:<16}{f(e['channel_mb_s'], 0):>22}{f(e['channel_rtt_ms'], 3):>22}{f(e['akka_mb_s'], 0):>20}{f(e['akka_rtt_ms'], 2):>24}{f(e['raw_tcp_mb_s'], 0):>24}{f(e['raw_tcp_rtt_ms'], 3):>22}"
               f"{e['ratio_channel_over_raw']:>13.3f}{e['ratio_akka_over_raw']:>14.3f}")
-    print("  (channel: the workers' exchange channel, Akka.Streams TCP; remoting: Akka.Remote with the bulk sender's chunks;")
+    print()
+    print(f"{'payload bytes':<16}{'TLS channel MB/s':>22}{'TLS channel rtt ms':>22}{'TLS/plain channel':>20}")
+    for e in res["exchange"]:
+        print(f"{e['bytes']:<16}{f(e['channel_tls_mb_s'], 0):>22}{f(e['channel_tls_rtt_ms'], 3):>22}{r(e['ratio_channel_tls_over_channel'], 3):>20}")
+    print("  (channel: the workers' exchange channel, Akka.Streams TCP; TLS channel: the same over SslStream with the cluster's")
+    print("   pinned certificate, what a TLS cluster uses; remoting: Akka.Remote with the bulk sender's chunks;")
     print("   MB/s counts both directions of a round trip, 1 MB = 1e6 bytes)")
     for e in res["exchange"]:
         p = e["profile"]

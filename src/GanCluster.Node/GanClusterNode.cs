@@ -108,7 +108,8 @@ public static class GanClusterNode
         }
 
         var workerSettings = new WorkerSettings(proxy, bulk, wire, address, chunkSize, options.TorchThreads,
-            ExchangeChannelSettings.FromConfig(config, options.Hostname, options.AdvertisedHostname, tls: options.TlsCertificatePath is not null));
+            ExchangeChannelSettings.FromConfig(config, options.Hostname, options.AdvertisedHostname,
+                options.TlsCertificatePath is null ? null : RemotingTls.LoadCertificate(options.TlsCertificatePath, options.TlsCertificatePassword)));
         if (options.HasRole(NodeRole.Generator))
         {
             system.ActorOf(GeneratorWorker.Props(workerSettings), "generator");

@@ -24,6 +24,16 @@ public static class RemotingTls
             return ActorSystemSetup.Create(bootstrap.WithConfig(config));
         }
 
+        var certificate = LoadCertificate(certificatePath, password);
+        var tls = new DotNettySslSetup(certificate, suppressValidation: false, requireMutualAuthentication: true,
+            CertificateValidation.PinnedCertificate(certificate.Thumbprint));
+        var enable = ConfigurationFactory.ParseString("akka.remote.dot-netty.tcp.enable-ssl = true");
+        return bootstrap.WithConfig(enable.WithFallback(config)).And(tls);
+    }
+
+    /// <summary>The cluster's certificate with its private key, for remoting and the exchange channel alike.</summary>
+    public static X509Certificate2 LoadCertificate(string certificatePath, string? password)
+    {
         X509Certificate2 certificate;
         try
         {
@@ -39,9 +49,6 @@ public static class RemotingTls
             throw new NodeOptionsException($"--tls-certificate: '{certificatePath}' holds no private key; export the certificate with its key (PKCS#12)");
         }
 
-        var tls = new DotNettySslSetup(certificate, suppressValidation: false, requireMutualAuthentication: true,
-            CertificateValidation.PinnedCertificate(certificate.Thumbprint));
-        var enable = ConfigurationFactory.ParseString("akka.remote.dot-netty.tcp.enable-ssl = true");
-        return bootstrap.WithConfig(enable.WithFallback(config)).And(tls);
+        return certificate;
     }
 }

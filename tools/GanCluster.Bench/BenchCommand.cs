@@ -125,6 +125,15 @@ internal static class BenchCommand
 
     private static readonly ExchangeChannelSettings BenchExchangeSettings = new("127.0.0.1", "127.0.0.1", 0, 256 << 20, TimeSpan.FromSeconds(10));
 
+    // Set by the client for itself and its peer: the certificate both ends of the TLS channel present.
+    private const string TlsCertificateVariable = "GANCLUSTER_BENCH_TLS_CERTIFICATE";
+    private const string TlsPassword = "bench";
+
+    private static ExchangeChannelSettings BenchTlsSettings() => BenchExchangeSettings with
+    {
+        Certificate = RemotingTls.LoadCertificate(Environment.GetEnvironmentVariable(TlsCertificateVariable)!, TlsPassword),
+    };
+
     private static Command ExchangePeer()
     {
         var command = new Command("exchange-peer", "The far end of bench exchange.");
@@ -135,10 +144,12 @@ internal static class BenchCommand
             var bulk = system.ActorOf(BulkSender.Props(BenchBulkSettings()), "bulk");
             var echo = system.ActorOf(Props.Create(() => new Echo(bulk)), "echo");
             var binding = await ExchangeChannel.Listen(system, system.Materializer(), BenchExchangeSettings, echo).ConfigureAwait(false);
+            // The same channel with TLS on (the cluster's certificate, made by the client): a TLS cluster's fast path.
+            var tlsBinding = await ExchangeChannel.Listen(system, system.Materializer(), BenchTlsSettings(), echo).ConfigureAwait(false);
             var listener = new TcpListener(IPAddress.Loopback, 0);
             listener.Start();
             var address = ((ExtendedActorSystem)system).Provider.DefaultAddress;
-            Console.WriteLine($"READY {address.Port} {((IPEndPoint)listener.LocalEndpoint).Port} {((IPEndPoint)binding.LocalAddress).Port}");
+            Console.WriteLine($"READY {address.Port} {((IPEndPoint)listener.LocalEndpoint).Port} {((IPEndPoint)binding.LocalAddress).Port} {((IPEndPoint)tlsBinding.LocalAddress).Port}");
             Console.Out.Flush();
             var server = new Thread(() => RawEchoServer(listener)) { IsBackground = true };
             server.Start();
@@ -270,6 +281,11 @@ internal static class BenchCommand
             }
 
             psi.ArgumentList.Add("exchange-peer");
+            var certificateFolder = Directory.CreateTempSubdirectory("gancluster-bench-tls-");
+            var certificatePath = Path.Combine(certificateFolder.FullName, "cluster.pfx");
+            ClusterCertificate.Create(certificatePath, TlsPassword);
+            Environment.SetEnvironmentVariable(TlsCertificateVariable, certificatePath);
+            psi.Environment[TlsCertificateVariable] = certificatePath;
             using var peer = Process.Start(psi)!;
             string? line;
             do
@@ -288,6 +304,7 @@ internal static class BenchCommand
             var akkaPort = int.Parse(ports[1], CultureInfo.InvariantCulture);
             var tcpPort = int.Parse(ports[2], CultureInfo.InvariantCulture);
             var channelPort = int.Parse(ports[3], CultureInfo.InvariantCulture);
+            var tlsChannelPort = int.Parse(ports[4], CultureInfo.InvariantCulture);
 
             var system = ActorSystem.Create("bench", RemoteConfig());
             var bulk = system.ActorOf(BulkSender.Props(BenchBulkSettings()), "bulk");
@@ -299,6 +316,9 @@ internal static class BenchCommand
             await Task.Delay(200).ConfigureAwait(false);
             var (channel, connected) = ExchangeChannel.Connect(system, system.Materializer(), BenchExchangeSettings, "127.0.0.1", channelPort, sink);
             await connected.ConfigureAwait(false);
+            var (tlsChannel, tlsConnected) = ExchangeChannel.Connect(system, system.Materializer(), BenchTlsSettings(), "127.0.0.1", tlsChannelPort, sink);
+            await tlsConnected.ConfigureAwait(false);
+            certificateFolder.Delete(recursive: true);
 
             using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             // Same socket buffers as remoting (base.conf: 4 MiB).
@@ -318,6 +338,8 @@ internal static class BenchCommand
                 var akkaMbs = new List<double>();
                 var channelRtt = new List<double>();
                 var channelMbs = new List<double>();
+                var tlsRtt = new List<double>();
+                var tlsMbs = new List<double>();
                 var rawRtt = new List<double>();
                 var rawMbs = new List<double>();
                 var sendBuffer = new byte[size];
@@ -339,6 +361,8 @@ internal static class BenchCommand
                 ValueTask<double> AkkaRoundTrip() => RoundTrip(batch => bulk.Tell(new BulkSend(echo, batch), sink));
 
                 ValueTask<double> ChannelRoundTrip() => RoundTrip(batch => channel.Tell(batch, ActorRefs.NoSender));
+
+                ValueTask<double> TlsChannelRoundTrip() => RoundTrip(batch => tlsChannel.Tell(batch, ActorRefs.NoSender));
 
                 ValueTask<double> RawRoundTrip() => new(RawSocketRoundTrip());
 
@@ -375,18 +399,20 @@ internal static class BenchCommand
                 {
                     await AkkaRoundTrip().ConfigureAwait(false);
                     await ChannelRoundTrip().ConfigureAwait(false);
+                    await TlsChannelRoundTrip().ConfigureAwait(false);
                     RawSocketRoundTrip();
                 }
 
                 for (var r = 0; r < parse.GetValue(repeats); r++)
                 {
-                    // Interleaved repeats: remoting, the channel, then raw, so all three see the same machine load.
+                    // Interleaved repeats: remoting, the channel, the TLS channel, then raw, so all four see the same machine load.
                     var pause0 = GC.GetTotalPauseDuration();
                     var gen2 = GC.CollectionCount(2);
                     var count = await Window(AkkaRoundTrip, akkaRtt, akkaMbs).ConfigureAwait(false);
                     gcPauseMsPerRt.Add((GC.GetTotalPauseDuration() - pause0).TotalMilliseconds / count);
                     gen2PerRt.Add((GC.CollectionCount(2) - gen2) / (double)count);
                     await Window(ChannelRoundTrip, channelRtt, channelMbs).ConfigureAwait(false);
+                    await Window(TlsChannelRoundTrip, tlsRtt, tlsMbs).ConfigureAwait(false);
                     await Window(RawRoundTrip, rawRtt, rawMbs).ConfigureAwait(false);
                 }
 
@@ -417,6 +443,8 @@ internal static class BenchCommand
                     akka_mb_s = akkaMbs,
                     channel_rtt_ms = channelRtt,
                     channel_mb_s = channelMbs,
+                    channel_tls_rtt_ms = tlsRtt,
+                    channel_tls_mb_s = tlsMbs,
                     raw_rtt_ms = rawRtt,
                     raw_mb_s = rawMbs,
                 });

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Akka;
 using Akka.Actor;
@@ -18,15 +19,16 @@ namespace GanCluster.Cluster.Exchange;
 /// <param name="Port">Listener port; 0 picks a free one (the generator learns it over remoting).</param>
 /// <param name="MaximumFrameSize">Largest message on the channel; it carries whole tensors, unchunked.</param>
 /// <param name="ConnectTimeout">How long a generator waits for the channel before it falls back to remoting.</param>
-public sealed record ExchangeChannelSettings(string BindHost, string PublicHost, int Port, int MaximumFrameSize, TimeSpan ConnectTimeout)
+/// <param name="Certificate">
+/// The cluster's certificate when remoting uses TLS: the channel then runs TLS too, mutually authenticated and
+/// pinned to this very certificate like remoting (<c>RemotingTls</c>); null for plain TCP.
+/// </param>
+public sealed record ExchangeChannelSettings(string BindHost, string PublicHost, int Port, int MaximumFrameSize, TimeSpan ConnectTimeout, X509Certificate2? Certificate = null)
 {
-    /// <summary>
-    /// Reads <c>gancluster.exchange</c>. Null when the channel is switched off, or when remoting uses TLS: the channel is
-    /// plain TCP, so on a TLS cluster the tensors stay on the encrypted remoting connection.
-    /// </summary>
-    public static ExchangeChannelSettings? FromConfig(Config config, string bindHost, string publicHost, bool tls)
+    /// <summary>Reads <c>gancluster.exchange</c>; null when the channel is switched off.</summary>
+    public static ExchangeChannelSettings? FromConfig(Config config, string bindHost, string publicHost, X509Certificate2? certificate)
     {
-        if (tls || !config.GetBoolean("gancluster.exchange.channel", true))
+        if (!config.GetBoolean("gancluster.exchange.channel", true))
         {
             return null;
         }
@@ -36,8 +38,17 @@ public sealed record ExchangeChannelSettings(string BindHost, string PublicHost,
             publicHost,
             config.GetInt("gancluster.exchange.port", 0),
             (int)(config.GetByteSize("gancluster.exchange.maximum-frame-size") ?? (256L << 20)),
-            config.GetTimeSpan("gancluster.exchange.connect-timeout", TimeSpan.FromSeconds(10)));
+            config.GetTimeSpan("gancluster.exchange.connect-timeout", TimeSpan.FromSeconds(10)),
+            certificate);
     }
+}
+
+/// <summary>A bound exchange listener: its address, and how to stop accepting.</summary>
+public sealed class ExchangeBinding(EndPoint localAddress, Func<Task> unbind)
+{
+    public EndPoint LocalAddress { get; } = localAddress;
+
+    public Task Unbind() => unbind();
 }
 
 /// <summary>A message that arrived on an exchange connection; replies go to <paramref name="Connection"/>.</summary>
@@ -62,8 +73,55 @@ public static class ExchangeChannel
     private const int OutboundBuffer = 256;
 
     /// <summary>Binds a listener; every accepted connection's messages go to <paramref name="recipient"/>.</summary>
-    public static Task<StreamTcp.ServerBinding> Listen(ActorSystem system, IMaterializer materializer, ExchangeChannelSettings settings, IActorRef recipient) =>
-        system.TcpStream()
+    public static Task<ExchangeBinding> Listen(ActorSystem system, IMaterializer materializer, ExchangeChannelSettings settings, IActorRef recipient) =>
+        settings.Certificate is null
+            ? ListenPlain(system, materializer, settings, recipient)
+            : Task.FromResult(ExchangeTls.Listen(settings, settings.Certificate, stream => Serve(system, materializer, settings, stream, recipient)));
+
+    /// <summary>
+    /// Connects to a listener. Returns the connection at once (messages told to it wait for the connection) and a
+    /// task that completes when the connection is up (TCP connected, and TLS authenticated when on) or fails when it cannot be.
+    /// </summary>
+    public static (IActorRef Connection, Task Connected) Connect(ActorSystem system, IMaterializer materializer, ExchangeChannelSettings settings, string host, int port, IActorRef recipient)
+    {
+        var (connection, outbound) = Outbound(materializer);
+        if (settings.Certificate is { } certificate)
+        {
+            var connected = ExchangeTls.ConnectAsync(host, port, certificate, settings.ConnectTimeout);
+            connected.ContinueWith(
+                t =>
+                {
+                    if (t.IsCompletedSuccessfully)
+                    {
+                        NotifyClosed(Run(system, materializer, settings, t.Result, outbound, connection, recipient), connection, recipient);
+                    }
+                    else
+                    {
+                        Close(connection);
+                        recipient.Tell(new ExchangeClosed(connection, t.Exception?.GetBaseException().Message ?? "cancelled"), ActorRefs.NoSender);
+                    }
+                },
+                TaskContinuationOptions.ExecuteSynchronously);
+            return (connection, connected);
+        }
+
+        var tcp = system.TcpStream().OutgoingConnection(new DnsEndPoint(host, port), halfClose: false, connectionTimeout: settings.ConnectTimeout);
+        var (tcpConnected, closed) = outbound
+            .Via(ExchangeFraming.Encoder(system, settings.MaximumFrameSize))
+            .ViaMaterialized(tcp, Keep.Right)
+            .Via(ExchangeFraming.Decoder(system, settings.MaximumFrameSize))
+            .ToMaterialized(Deliver(connection, recipient), Keep.Both)
+            .Run(materializer);
+        NotifyClosed(closed, connection, recipient);
+        return (connection, tcpConnected);
+    }
+
+    /// <summary>Closes a connection after the messages already told to it are sent.</summary>
+    public static void Close(IActorRef connection) => connection.Tell(new Status.Success(NotUsed.Instance), ActorRefs.NoSender);
+
+    private static async Task<ExchangeBinding> ListenPlain(ActorSystem system, IMaterializer materializer, ExchangeChannelSettings settings, IActorRef recipient)
+    {
+        var binding = await system.TcpStream()
             .Bind(settings.BindHost, settings.Port)
             .To(Sink.ForEach<StreamTcp.IncomingConnection>(incoming =>
             {
@@ -72,28 +130,39 @@ public static class ExchangeChannel
                 var flow = Flow.FromSinkAndSource(inbound, outbound.Via(ExchangeFraming.Encoder(system, settings.MaximumFrameSize)), Keep.Left);
                 NotifyClosed(incoming.HandleWith(flow, materializer), connection, recipient);
             }))
-            .Run(materializer);
-
-    /// <summary>
-    /// Connects to a listener. Returns the connection at once (messages told to it wait for the connection) and a
-    /// task that completes when TCP is connected or fails when it cannot be.
-    /// </summary>
-    public static (IActorRef Connection, Task Connected) Connect(ActorSystem system, IMaterializer materializer, ExchangeChannelSettings settings, string host, int port, IActorRef recipient)
-    {
-        var (connection, outbound) = Outbound(materializer);
-        var tcp = system.TcpStream().OutgoingConnection(new DnsEndPoint(host, port), halfClose: false, connectionTimeout: settings.ConnectTimeout);
-        var (connected, closed) = outbound
-            .Via(ExchangeFraming.Encoder(system, settings.MaximumFrameSize))
-            .ViaMaterialized(tcp, Keep.Right)
-            .Via(ExchangeFraming.Decoder(system, settings.MaximumFrameSize))
-            .ToMaterialized(Deliver(connection, recipient), Keep.Both)
-            .Run(materializer);
-        NotifyClosed(closed, connection, recipient);
-        return (connection, connected);
+            .Run(materializer)
+            .ConfigureAwait(false);
+        return new ExchangeBinding(binding.LocalAddress, binding.Unbind);
     }
 
-    /// <summary>Closes a connection after the messages already told to it are sent.</summary>
-    public static void Close(IActorRef connection) => connection.Tell(new Status.Success(NotUsed.Instance), ActorRefs.NoSender);
+    // An accepted, authenticated TLS stream: the same framing and delivery as a plain connection.
+    private static void Serve(ActorSystem system, IMaterializer materializer, ExchangeChannelSettings settings, Stream stream, IActorRef recipient)
+    {
+        var (connection, outbound) = Outbound(materializer);
+        NotifyClosed(Run(system, materializer, settings, stream, outbound, connection, recipient), connection, recipient);
+    }
+
+    /// <summary>
+    /// Runs a connection over an established stream (TLS): outbound messages are framed and written, frames read are
+    /// delivered. Ends when either direction ends; the stream is closed then, which ends the other direction too.
+    /// </summary>
+    private static Task<Done> Run(ActorSystem system, IMaterializer materializer, ExchangeChannelSettings settings, Stream stream, Source<object, NotUsed> outbound, IActorRef connection, IActorRef recipient)
+    {
+        var written = outbound
+            .Via(ExchangeFraming.Encoder(system, settings.MaximumFrameSize))
+            .RunWith(StreamConverters.FromOutputStream(() => stream, autoFlush: true), materializer);
+        var read = StreamConverters.FromInputStream(() => stream, ExchangeTls.ReadChunkSize)
+            .Via(ExchangeFraming.Decoder(system, settings.MaximumFrameSize))
+            .RunWith(Deliver(connection, recipient), materializer);
+        written.ContinueWith(_ => stream.Dispose(), TaskContinuationOptions.ExecuteSynchronously);
+        return read.ContinueWith(
+            t =>
+            {
+                stream.Dispose();
+                return t.GetAwaiter().GetResult();
+            },
+            TaskContinuationOptions.ExecuteSynchronously);
+    }
 
     private static (IActorRef Connection, Source<object, NotUsed> Outbound) Outbound(IMaterializer materializer) =>
         Source.ActorRef<object>(OutboundBuffer, OverflowStrategy.Fail).PreMaterialize(materializer);

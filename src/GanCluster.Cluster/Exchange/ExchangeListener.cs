@@ -5,7 +5,6 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Streams;
 using GanCluster.Protocol;
-using StreamTcp = Akka.Streams.Dsl.Tcp;
 
 namespace GanCluster.Cluster.Exchange;
 
@@ -24,7 +23,7 @@ public sealed class ExchangeListener : ReceiveActor
     /// <summary>An accepted connection ended.</summary>
     public sealed record Closed(IActorRef Connection, string Reason) : INoSerializationVerificationNeeded;
 
-    private sealed record Bound(StreamTcp.ServerBinding Binding) : INoSerializationVerificationNeeded;
+    private sealed record Bound(ExchangeBinding Binding) : INoSerializationVerificationNeeded;
 
     private sealed record BindFailed(Exception Error) : INoSerializationVerificationNeeded;
 
@@ -33,7 +32,7 @@ public sealed class ExchangeListener : ReceiveActor
     private readonly string _token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
     private readonly HashSet<IActorRef> _accepted = [];
     private readonly List<(IActorRef Requester, ExperimentId Id)> _waiting = [];
-    private StreamTcp.ServerBinding? _binding;
+    private ExchangeBinding? _binding;
     // The listener is bound (or could not be): requests are answered at once from then on.
     private bool _started;
 
