@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using GanCluster.Training.Objectives;
 
 namespace GanCluster.Training.Options;
 
@@ -28,16 +29,19 @@ public enum DatasetKind
     [JsonStringEnumMemberName("grid25")] Grid25,
 }
 
-/// <summary>The adversarial objective.</summary>
+/// <summary>
+/// The adversarial objective: the registry of objectives. Each value is the JSON name an experiment writes as "loss"
+/// and the class in Objectives/ that implements it (see <see cref="ObjectiveCatalog"/>).
+/// </summary>
 [JsonConverter(typeof(JsonStringEnumConverter<LossKind>))]
 public enum LossKind
 {
     /// <summary>The paper's minimax game: G minimizes log(1 - D(G(z))).</summary>
-    [JsonStringEnumMemberName("minimax")] Minimax,
+    [JsonStringEnumMemberName("minimax")] [Objective<MinimaxObjective>] Minimax,
     /// <summary>The non-saturating variant: G maximizes log D(G(z)).</summary>
-    [JsonStringEnumMemberName("non-saturating")] NonSaturating,
+    [JsonStringEnumMemberName("non-saturating")] [Objective<NonSaturatingObjective>] NonSaturating,
     /// <summary>Hinge loss (Lim &amp; Ye 2017; Miyato et al. 2018): D on raw scores, G minimizes -D(G(z)).</summary>
-    [JsonStringEnumMemberName("hinge")] Hinge,
+    [JsonStringEnumMemberName("hinge")] [Objective<HingeObjective>] Hinge,
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<OptimizerKind>))]
@@ -117,7 +121,7 @@ public sealed record ExperimentSpec
     public string? DataPath { get; init; }
     /// <summary>Side of generated images for image models: 28 or 64 (images are resized to it).</summary>
     public int ImageSize { get; init; } = 28;
-    /// <summary>Adversarial loss: minimax, non-saturating or hinge.</summary>
+    /// <summary>Adversarial objective, by its JSON name (minimax, non-saturating, hinge, ...; see <see cref="LossKind"/>).</summary>
     public LossKind Loss { get; init; } = LossKind.NonSaturating;
     /// <summary>Discriminator steps per generator step (Algorithm 1's k), &gt;= 1.</summary>
     public int K { get; init; } = 1;

@@ -1,4 +1,5 @@
 using GanCluster.Training.Models;
+using GanCluster.Training.Objectives;
 
 namespace GanCluster.Training.Options;
 
@@ -19,7 +20,6 @@ public static class SpecValidator
         Check(!string.IsNullOrWhiteSpace(spec.Name) && spec.Name.Length <= 100, "name", "must be 1 to 100 characters");
         Check(Enum.IsDefined(spec.Model), "model", $"allowed: {SpecJson.Allowed<ModelKind>()}");
         Check(Enum.IsDefined(spec.Dataset), "dataset", $"allowed: {SpecJson.Allowed<DatasetKind>()}");
-        Check(Enum.IsDefined(spec.Loss), "loss", $"allowed: {SpecJson.Allowed<LossKind>()}");
         Check(spec.K >= 1, "k", $"discriminator steps per round must be >= 1; got {spec.K}");
         Check(spec.BatchSize >= 1 && spec.BatchSize <= 65536, "batchSize", $"must be between 1 and 65536; got {spec.BatchSize}");
         Check(spec.LatentSize >= 1 && spec.LatentSize <= 4096, "latentSize", $"must be between 1 and 4096; got {spec.LatentSize}");
@@ -34,9 +34,9 @@ public static class SpecValidator
         Check(IsDevice(spec.Device), "device", $"allowed: auto, cpu, cuda, cuda:N; got '{spec.Device}'");
         Check(spec.GeneratorEma is >= 0 and < 1, "generatorEma", $"the decay of G's weight average must be in [0, 1) (0 = off, 0.999 typical); got {spec.GeneratorEma}");
         Check(spec.RealLabelSmoothing is >= 0 and < 0.5, "realLabelSmoothing", $"must be in [0, 0.5) (0 = off, 0.1 typical); got {spec.RealLabelSmoothing}");
-        Check(spec.RealLabelSmoothing == 0 || spec.Loss != LossKind.Hinge, "realLabelSmoothing", "applies to the minimax and non-saturating losses; use 0 with hinge");
         Check(!spec.MinibatchStd || spec.Model == ModelKind.Mlp, "minibatchStd", $"is implemented for the mlp model only; got model {Json(spec.Model)}");
         Check(spec.InstanceNoise >= 0 && double.IsFinite(spec.InstanceNoise), "instanceNoise", $"must be a finite number >= 0 (0 = off); got {spec.InstanceNoise}");
+        errors.AddRange(ObjectiveCatalog.Validate(spec));
         ValidateOptimizer(spec.GeneratorOptimizer, "generatorOptimizer", Check);
         ValidateOptimizer(spec.DiscriminatorOptimizer, "discriminatorOptimizer", Check);
 

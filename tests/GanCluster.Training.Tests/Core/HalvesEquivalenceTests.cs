@@ -17,7 +17,8 @@ public sealed class HalvesEquivalenceTests
     public static TheoryData<LossKind, int> LossesAndK()
     {
         var data = new TheoryData<LossKind, int>();
-        foreach (var loss in Enum.GetValues<LossKind>())
+        // The score losses the reference below writes out by hand; objectives with terms of their own have their own tests.
+        foreach (var loss in new[] { LossKind.Minimax, LossKind.NonSaturating, LossKind.Hinge })
         {
             data.Add(loss, 1);
             data.Add(loss, 2);
