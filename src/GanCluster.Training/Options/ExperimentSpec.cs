@@ -42,6 +42,8 @@ public enum LossKind
     [JsonStringEnumMemberName("non-saturating")] [Objective<NonSaturatingObjective>] NonSaturating,
     /// <summary>Hinge loss (Lim &amp; Ye 2017; Miyato et al. 2018): D on raw scores, G minimizes -D(G(z)).</summary>
     [JsonStringEnumMemberName("hinge")] [Objective<HingeObjective>] Hinge,
+    /// <summary>WGAN-GP (Gulrajani et al. 2017): a critic on raw scores with a gradient penalty on interpolates, lambda 10.</summary>
+    [JsonStringEnumMemberName("wgan-gp")] [Objective<WganGpObjective>] WganGp,
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<OptimizerKind>))]
