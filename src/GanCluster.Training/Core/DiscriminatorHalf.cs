@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using GanCluster.Training.Data;
+using GanCluster.Training.Families;
 using GanCluster.Training.Models;
 using GanCluster.Training.Monitoring;
 using GanCluster.Training.Objectives;
@@ -62,7 +63,8 @@ public sealed class DiscriminatorHalf : IDisposable
     private readonly IGanObjective _objective;
     private PreparedReal? _prepared;
 
-    public DiscriminatorHalf(ExperimentSpec spec, Device device, SampleSet trainingData)
+    /// <param name="objective">The objective to run instead of the one spec.Loss names (tests, experiments in code).</param>
+    public DiscriminatorHalf(ExperimentSpec spec, Device device, SampleSet trainingData, IGanObjective? objective = null)
     {
         if (spec.BatchSize > trainingData.Count)
         {
@@ -72,13 +74,14 @@ public sealed class DiscriminatorHalf : IDisposable
 
         _spec = spec;
         _device = device;
-        _range = ModelFactory.OutputRange(spec.Model);
+        var family = FamilyCatalog.For(spec);
+        _range = family.OutputRange;
         _rng = new RngStream(RngStream.Derive(spec.Seed, 2));
-        _net = _rng.Run(() => ModelFactory.CreateDiscriminator(spec));
+        _net = _rng.Run(() => family.CreateDiscriminator(spec));
         _net.to(device);
         _optimizer = OptimizerFactory.Create(spec.DiscriminatorOptimizer, _net.parameters());
         _sampler = new BatchSampler(trainingData, RngStream.Derive(spec.Seed, 4));
-        _objective = ObjectiveCatalog.Create(spec);
+        _objective = objective ?? ObjectiveCatalog.Create(spec);
     }
 
     /// <summary>The discriminator network (for inspection and tests).</summary>

@@ -1,18 +1,22 @@
 using System.Text.Json.Serialization;
+using GanCluster.Training.Families;
 using GanCluster.Training.Objectives;
 
 namespace GanCluster.Training.Options;
 
-/// <summary>Network families. Each has a generator and a discriminator (see Models/ModelFactory).</summary>
+/// <summary>
+/// Network families: the registry of families. Each value is the JSON name an experiment writes as "model" and the
+/// class in Families/ that implements it (see <see cref="FamilyCatalog"/>).
+/// </summary>
 [JsonConverter(typeof(JsonStringEnumConverter<ModelKind>))]
 public enum ModelKind
 {
     /// <summary>Goodfellow et al. (2014) MNIST MLP: G 100-1200-1200-784, D maxout 240x5 twice with dropout.</summary>
-    [JsonStringEnumMemberName("mlp")] Mlp,
+    [JsonStringEnumMemberName("mlp")] [Family<MlpFamily>] Mlp,
     /// <summary>Radford et al. (2015) DCGAN for 28x28 or 64x64 images.</summary>
-    [JsonStringEnumMemberName("dcgan")] Dcgan,
+    [JsonStringEnumMemberName("dcgan")] [Family<DcganFamily>] Dcgan,
     /// <summary>A small MLP pair for 2-D toy data.</summary>
-    [JsonStringEnumMemberName("toy")] Toy,
+    [JsonStringEnumMemberName("toy")] [Family<ToyFamily>] Toy,
 }
 
 /// <summary>Data sets a discriminator can read its real samples from.</summary>
@@ -113,7 +117,7 @@ public sealed record ExperimentSpec
 {
     /// <summary>Free-form name shown in listings.</summary>
     public string Name { get; init; } = "experiment";
-    /// <summary>Network family: mlp, dcgan or toy.</summary>
+    /// <summary>Network family, by its JSON name (mlp, dcgan, toy, ...; see <see cref="ModelKind"/>).</summary>
     public ModelKind Model { get; init; } = ModelKind.Mlp;
     /// <summary>Conditional GAN (Mirza &amp; Osindero 2014): class labels fed to G and D.</summary>
     public bool Conditional { get; init; }

@@ -1,3 +1,4 @@
+using GanCluster.Training.Families;
 using GanCluster.Training.Core;
 using GanCluster.Training.Data;
 using GanCluster.Training.Models;
@@ -103,8 +104,8 @@ public sealed class WganGpObjectiveTests
             _spec = spec;
             _gRng = new RngStream(RngStream.Derive(spec.Seed, 1));
             _dRng = new RngStream(RngStream.Derive(spec.Seed, 2));
-            G = _gRng.Run(() => ModelFactory.CreateGenerator(spec));
-            D = _dRng.Run(() => ModelFactory.CreateDiscriminator(spec));
+            G = _gRng.Run(() => FamilyCatalog.CreateGenerator(spec));
+            D = _dRng.Run(() => FamilyCatalog.CreateDiscriminator(spec));
             _gOpt = OptimizerFactory.Create(spec.GeneratorOptimizer, G.parameters());
             _dOpt = OptimizerFactory.Create(spec.DiscriminatorOptimizer, D.parameters());
             _sampler = new BatchSampler(data, RngStream.Derive(spec.Seed, 4));
