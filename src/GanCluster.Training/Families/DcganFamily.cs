@@ -8,6 +8,8 @@ public sealed class DcganFamily : GanFamily
 {
     public override SampleRange OutputRange => SampleRange.Symmetric;
 
+    public override bool DiscriminatorNormalizesBatch => true;
+
     public override GeneratorNet CreateGenerator(ExperimentSpec spec) =>
         new DcganGenerator(spec.LatentSize, spec.ImageSize, ImageChannels(spec.Dataset), Classes(spec));
 

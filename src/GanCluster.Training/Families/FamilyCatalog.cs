@@ -20,6 +20,9 @@ public static class FamilyCatalog
     /// <summary>The family of <paramref name="model"/>; throws <see cref="ArgumentException"/> naming the field for an unknown one.</summary>
     public static IGanFamily Get(ModelKind model) => Entry(model) ?? throw UnknownModel(model);
 
+    /// <summary>The family of <paramref name="model"/>, or null for a value no family implements.</summary>
+    public static IGanFamily? Find(ModelKind model) => Entry(model);
+
     /// <summary>The family of a spec it can build, or <see cref="ArgumentException"/> whose message starts with the field (the first error of <see cref="Validate"/>).</summary>
     public static IGanFamily For(ExperimentSpec spec)
     {

@@ -19,6 +19,8 @@ public abstract class GanFamily : IGanFamily
 
     public virtual bool SupportsMinibatchStd => false;
 
+    public virtual bool DiscriminatorNormalizesBatch => false;
+
     public abstract GeneratorNet CreateGenerator(ExperimentSpec spec);
 
     public abstract DiscriminatorNet CreateDiscriminator(ExperimentSpec spec);

@@ -24,6 +24,9 @@ public interface IGanFamily
     /// <summary>The minibatch standard deviation feature in D (Karras et al. 2018).</summary>
     bool SupportsMinibatchStd { get; }
 
+    /// <summary>D normalizes over the batch (batch normalization), so one sample's score depends on the others.</summary>
+    bool DiscriminatorNormalizesBatch { get; }
+
     /// <summary>The generator; called inside G's random stream (its draws initialize the weights).</summary>
     GeneratorNet CreateGenerator(ExperimentSpec spec);
 

@@ -1,3 +1,4 @@
+using GanCluster.Training.Families;
 using GanCluster.Training.Options;
 using GanCluster.Training.Runtime;
 using static TorchSharp.torch;
@@ -33,10 +34,10 @@ public sealed class WganGpObjective(ExperimentSpec spec) : AdversarialObjective(
             yield return error;
         }
 
-        if (spec.Model == ModelKind.Dcgan)
+        if (FamilyCatalog.Find(spec.Model)?.DiscriminatorNormalizesBatch == true)
         {
             // The paper's section 4: batch normalization makes D(x) depend on the whole batch, which the per-sample penalty assumes it does not.
-            yield return new SpecError("loss", "wgan-gp penalizes each sample's gradient, which the batch normalization in dcgan's discriminator invalidates; use model mlp or toy");
+            yield return new SpecError("loss", $"wgan-gp penalizes each sample's gradient, which the batch normalization in {FamilyCatalog.Name(spec.Model)}'s discriminator invalidates; use a model without it");
         }
     }
 
@@ -65,7 +66,10 @@ public sealed class WganGpObjective(ExperimentSpec spec) : AdversarialObjective(
         var scores = critic.Score(interpolates, labels);
         var gradient = autograd.grad(new[] { scores.sum() }, new[] { interpolates }, retain_graph: true, create_graph: true)[0];
         // sqrt(sum + 1e-12): the norm's gradient stays finite where D's input gradient vanishes.
-        var norms = gradient.reshape(groups, -1).square().sum(1).add(KeptScalars.Of(1e-12), KeptScalars.One).sqrt();
-        return norms.add(KeptScalars.Of(-1.0), KeptScalars.One).square().mean().mul(KeptScalars.Of(Lambda));
+        // x.mul(x), never square(): TorchSharp's square() is pow(2) with a temporary scalar (see KeptScalars).
+        var flat = gradient.reshape(groups, -1);
+        var norms = flat.mul(flat).sum(1).add(KeptScalars.Of(1e-12), KeptScalars.One).sqrt();
+        var distance = norms.add(KeptScalars.Of(-1.0), KeptScalars.One);
+        return distance.mul(distance).mean().mul(KeptScalars.Of(Lambda));
     }
 }

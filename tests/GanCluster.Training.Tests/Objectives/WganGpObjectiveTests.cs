@@ -30,6 +30,13 @@ public sealed class WganGpObjectiveTests
     }
 
     [Fact]
+    public void A_discriminator_with_batch_normalization_is_refused()
+    {
+        var error = Assert.Throws<SpecValidationException>(() => SpecJson.Parse("{\"model\": \"dcgan\", \"loss\": \"wgan-gp\"}"));
+        Assert.Contains("batch normalization in dcgan", Assert.Single(error.Errors, e => e.Field == "loss").Message);
+    }
+
+    [Fact]
     public void The_penalty_of_a_linear_critic_is_lambda_times_the_squared_distance_of_its_norm_to_one()
     {
         // D(x) = x . w has gradient w everywhere: ||w|| = 5, so the penalty is 10 * (5 - 1)^2 = 160 for any interpolate.
