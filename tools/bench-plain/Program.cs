@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using GanCluster.Training.Core;
 using GanCluster.Training.Data;
+using GanCluster.Training.Families;
 using GanCluster.Training.Models;
 using GanCluster.Training.Options;
 using TorchSharp;
@@ -26,7 +27,7 @@ for (int rep = 0; rep < repeats; rep++)
     }
     // 2. a plain loop of the same modules
     torch.manual_seed(1);
-    var g = ModelFactory.CreateGenerator(spec); var d = ModelFactory.CreateDiscriminator(spec);
+    var g = FamilyCatalog.CreateGenerator(spec); var d = FamilyCatalog.CreateDiscriminator(spec);
     var og = (torch.optim.Optimizer)torch.optim.Adam(g.parameters(), 2e-4, 0.5, 0.999); var od = torch.optim.Adam(d.parameters(), 2e-4, 0.5, 0.999);
     var sampler = new BatchSampler(train, 3);
     void Step()

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using GanCluster.Training.Data;
+using GanCluster.Training.Families;
 using GanCluster.Training.Models;
 using GanCluster.Training.Monitoring;
+using GanCluster.Training.Objectives;
 using GanCluster.Training.Options;
 using GanCluster.Training.Runtime;
 using TorchSharp;
@@ -58,9 +60,11 @@ public sealed class DiscriminatorHalf : IDisposable
     private readonly RngStream _rng;
     private readonly BatchSampler _sampler;
     private readonly SampleRange _range;
+    private readonly IGanObjective _objective;
     private PreparedReal? _prepared;
 
-    public DiscriminatorHalf(ExperimentSpec spec, Device device, SampleSet trainingData)
+    /// <param name="objective">The objective to run instead of the one spec.Loss names (tests, experiments in code).</param>
+    public DiscriminatorHalf(ExperimentSpec spec, Device device, SampleSet trainingData, IGanObjective? objective = null)
     {
         if (spec.BatchSize > trainingData.Count)
         {
@@ -70,12 +74,14 @@ public sealed class DiscriminatorHalf : IDisposable
 
         _spec = spec;
         _device = device;
-        _range = ModelFactory.OutputRange(spec.Model);
+        var family = FamilyCatalog.For(spec);
+        _range = family.OutputRange;
         _rng = new RngStream(RngStream.Derive(spec.Seed, 2));
-        _net = _rng.Run(() => ModelFactory.CreateDiscriminator(spec));
+        _net = _rng.Run(() => family.CreateDiscriminator(spec));
         _net.to(device);
         _optimizer = OptimizerFactory.Create(spec.DiscriminatorOptimizer, _net.parameters());
         _sampler = new BatchSampler(trainingData, RngStream.Derive(spec.Seed, 4));
+        _objective = objective ?? ObjectiveCatalog.Create(spec);
     }
 
     /// <summary>The discriminator network (for inspection and tests).</summary>
@@ -109,20 +115,12 @@ public sealed class DiscriminatorHalf : IDisposable
             using var scope = NewDisposeScope();
             _net.train();
             var (realRaw, realLabels) = _sampler.Next(_spec.BatchSize);
-            var real = ToModelInput(realRaw);
-            var input = DiscriminatorRegularizers.AddInstanceNoise(real, InstanceNoiseStd());
-            if (_spec.R1Gamma > 0)
-            {
-                input = input.detach().requires_grad_(true);
-            }
-
-            var realScores = Score(input, _spec.Conditional ? realLabels.to(_device) : null);
-            var loss = DiscriminatorRegularizers.RealLoss(_spec.Loss, realScores, _spec.RealLabelSmoothing);
-            var objective = _spec.R1Gamma > 0 ? loss + GradientPenalty.R1(realScores, input, _spec.R1Gamma, _spec.Packing) : loss;
+            var real = new GanBatch(ToModelInput(realRaw), _spec.Conditional ? realLabels.to(_device) : null);
+            var phase = _objective.DiscriminatorReal(Critic(), real);
             _optimizer.zero_grad();
-            // The R1 term joins the real half's gradient; the reported loss stays the adversarial one (loss/d).
-            objective.backward();
-            return new PreparedReal(real.detach().MoveToOuterDisposeScope(), loss.item<float>(), sigmoid(realScores).mean().item<float>(), rngBefore, samplerBefore);
+            phase.Loss.backward();
+            return new PreparedReal(
+                real.Samples.detach().MoveToOuterDisposeScope(), real.Labels?.detach().MoveToOuterDisposeScope(), phase.Terms, rngBefore, samplerBefore);
         });
     }
 
@@ -132,7 +130,7 @@ public sealed class DiscriminatorHalf : IDisposable
     /// objective. With <paramref name="measureDiversity"/> it also measures both batches' mean pairwise distance
     /// (no random draws, no effect on training).
     /// </summary>
-    public DiscriminatorStepResult Step(Tensor fakeSamples, Tensor? fakeLabels, bool measureDiversity = false)
+    public DiscriminatorStepResult Step(Tensor fakeSamples, Tensor? fakeLabels, bool measureDiversity = false, IReadOnlyDictionary<string, Tensor>? sideInputs = null)
     {
         PrepareStep();
         using var prepared = _prepared!;
@@ -141,22 +139,29 @@ public sealed class DiscriminatorHalf : IDisposable
         {
             using var scope = NewDisposeScope();
             _net.train();
-            var fake = fakeSamples.to(_device);
-            var fakeScores = Score(DiscriminatorRegularizers.AddInstanceNoise(fake.detach(), InstanceNoiseStd()), fakeLabels?.to(_device));
-            var loss = Losses.DiscriminatorFake(_spec.Loss, fakeScores);
-            loss.backward();
+            var critic = Critic();
+            var fake = new GanBatch(fakeSamples.to(_device), fakeLabels?.to(_device), OnDevice(sideInputs));
+            var fakePhase = _objective.DiscriminatorFake(critic, fake);
+            fakePhase.Loss.backward();
+            var terms = new Dictionary<string, double>(prepared.Terms);
+            Add(terms, fakePhase.Terms);
+            var regularizer = _objective.DiscriminatorRegularizer(critic, new GanBatch(prepared.Real, prepared.Labels), fake);
+            if (regularizer is not null)
+            {
+                regularizer.Loss.backward();
+                Add(terms, regularizer.Terms);
+            }
+
             if (_spec.DiscriminatorOptimizer.FinalLearningRate is not null)
             {
                 OptimizerFactory.ApplyLearningRate(_optimizer, OptimizerFactory.LearningRateAt(_spec.DiscriminatorOptimizer, Steps, (long)_spec.Rounds * _spec.K));
             }
 
             _optimizer.step();
-            return new DiscriminatorStepResult(
-                prepared.Loss + loss.item<float>(),
-                prepared.DReal,
-                sigmoid(fakeScores).mean().item<float>())
+            return new DiscriminatorStepResult(terms[MetricNames.DLoss], terms[MetricNames.DReal], terms[MetricNames.DFake])
             {
-                Diversity = measureDiversity ? BatchDiversity.Measure(fake, prepared.Real) : null,
+                Terms = terms,
+                Diversity = measureDiversity ? BatchDiversity.Measure(fake.Samples, prepared.Real) : null,
             };
         });
         Steps++;
@@ -168,18 +173,19 @@ public sealed class DiscriminatorHalf : IDisposable
     /// no gradient and no update; its train-mode behaviour (dropout, batch statistics) is that of a
     /// single-process generator step.
     /// </summary>
-    public GeneratorFeedbackResult Feedback(Tensor fakeSamples, Tensor? fakeLabels)
+    public GeneratorFeedbackResult Feedback(Tensor fakeSamples, Tensor? fakeLabels, IReadOnlyDictionary<string, Tensor>? sideInputs = null)
     {
         return _rng.Run(() =>
         {
             using var scope = NewDisposeScope();
             _net.train();
             var fake = fakeSamples.to(_device).detach().requires_grad_(true);
-            var scores = Score(DiscriminatorRegularizers.AddInstanceNoise(fake, InstanceNoiseStd()), fakeLabels?.to(_device));
-            var loss = Losses.Generator(_spec.Loss, scores);
-            var gradient = autograd.grad(new[] { loss }, new[] { fake })[0];
-            var result = new GeneratorFeedbackResult(loss.item<float>(), sigmoid(scores).mean().item<float>(), gradient.MoveToOuterDisposeScope());
-            return result;
+            var phase = _objective.Generator(Critic(), new GanBatch(fake, fakeLabels?.to(_device), OnDevice(sideInputs)));
+            var gradient = autograd.grad(new[] { phase.Loss }, new[] { fake })[0];
+            return new GeneratorFeedbackResult(phase.Terms[MetricNames.GLoss], phase.DFake, gradient.MoveToOuterDisposeScope())
+            {
+                Terms = phase.Terms,
+            };
         });
     }
 
@@ -259,6 +265,21 @@ public sealed class DiscriminatorHalf : IDisposable
         return _net.call(packed, packedLabels);
     }
 
+    /// <summary>D as the objective sees it for the current step: packed scores and this step's instance noise.</summary>
+    private Critic Critic() => new(_net, Score, _spec.Packing, InstanceNoiseStd());
+
+    /// <summary>A name reported by several phases of one step adds up (loss/d = real part + fake part).</summary>
+    private static void Add(Dictionary<string, double> terms, IReadOnlyDictionary<string, double> phaseTerms)
+    {
+        foreach (var (name, value) in phaseTerms)
+        {
+            terms[name] = terms.TryGetValue(name, out var sum) ? sum + value : value;
+        }
+    }
+
+    private IReadOnlyDictionary<string, Tensor> OnDevice(IReadOnlyDictionary<string, Tensor>? sideInputs) =>
+        sideInputs is null || sideInputs.Count == 0 ? GanBatch.NoSideInputs : sideInputs.ToDictionary(kv => kv.Key, kv => kv.Value.to(_device));
+
     /// <summary>Instance noise for the current step: annealed over the run by the count of D steps taken so far.</summary>
     private double InstanceNoiseStd() =>
         DiscriminatorRegularizers.InstanceNoiseStd(_spec.InstanceNoise, Steps, (long)_spec.K * _spec.Rounds);
@@ -278,8 +299,13 @@ public sealed class DiscriminatorHalf : IDisposable
     }
 
     /// <summary>The real half of a discriminator step, computed ahead; its gradients are in D's parameters.</summary>
-    private sealed record PreparedReal(Tensor Real, double Loss, double DReal, byte[] RngBefore, SamplerState SamplerBefore) : IDisposable
+    /// <remarks>The real batch (and its labels) stay for the regularizer phase, which needs it together with the fake batch.</remarks>
+    private sealed record PreparedReal(Tensor Real, Tensor? Labels, IReadOnlyDictionary<string, double> Terms, byte[] RngBefore, SamplerState SamplerBefore) : IDisposable
     {
-        public void Dispose() => Real.Dispose();
+        public void Dispose()
+        {
+            Real.Dispose();
+            Labels?.Dispose();
+        }
     }
 }

@@ -1,4 +1,6 @@
+using GanCluster.Training.Families;
 using GanCluster.Training.Models;
+using GanCluster.Training.Objectives;
 using GanCluster.Training.Options;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -8,10 +10,21 @@ namespace GanCluster.Training.Core;
 /// <summary>A batch of generated samples and, for conditional models, the labels they were generated for.</summary>
 public sealed record FakeSamples(Tensor Samples, Tensor? Labels) : IDisposable
 {
+    /// <summary>
+    /// Inputs the family attached to the batch (e.g. InfoGAN's codes c), by name: they travel with the samples to the
+    /// discriminator half, where the objective reads them (<see cref="GanBatch.SideInputs"/>). Inputs, not outputs of G:
+    /// no gradient flows back through them.
+    /// </summary>
+    public IReadOnlyDictionary<string, Tensor> SideInputs { get; init; } = GanBatch.NoSideInputs;
+
     public void Dispose()
     {
         Samples.Dispose();
         Labels?.Dispose();
+        foreach (var input in SideInputs.Values)
+        {
+            input.Dispose();
+        }
     }
 }
 
@@ -27,6 +40,7 @@ public sealed class GeneratorHalf : IDisposable
 
     private readonly ExperimentSpec _spec;
     private readonly Device _device;
+    private readonly IGanFamily _family;
     private readonly GeneratorNet _net;
     private readonly optim.Optimizer _optimizer;
     private readonly RngStream _rng;
@@ -35,12 +49,14 @@ public sealed class GeneratorHalf : IDisposable
     private readonly WeightAverage? _average;
     private Tensor? _pendingFake;
 
-    public GeneratorHalf(ExperimentSpec spec, Device device)
+    /// <param name="family">The family to use instead of the one spec.Model names (tests, experiments in code).</param>
+    public GeneratorHalf(ExperimentSpec spec, Device device, IGanFamily? family = null)
     {
         _spec = spec;
         _device = device;
+        _family = family ?? FamilyCatalog.For(spec);
         _rng = new RngStream(RngStream.Derive(spec.Seed, 1));
-        _net = _rng.Run(() => ModelFactory.CreateGenerator(spec));
+        _net = _rng.Run(() => _family.CreateGenerator(spec));
         _net.to(device);
         _optimizer = OptimizerFactory.Create(spec.GeneratorOptimizer, _net.parameters());
         if (spec.GeneratorEma > 0)
@@ -48,7 +64,7 @@ public sealed class GeneratorHalf : IDisposable
             // The shadow's own initial weights are overwritten by a copy of G's; creating it under a throwaway
             // generator keeps its initialization draws out of every stream that training uses.
             using var throwaway = new RngStream(0);
-            var shadow = throwaway.Run(() => ModelFactory.CreateGenerator(spec));
+            var shadow = throwaway.Run(() => _family.CreateGenerator(spec));
             shadow.to(device);
             _average = new WeightAverage(shadow, _net, spec.GeneratorEma);
         }
@@ -82,10 +98,10 @@ public sealed class GeneratorHalf : IDisposable
         {
             _net.train();
             using var noGrad = no_grad();
-            var (z, labels) = DrawNoise();
-            using (z)
+            var input = _family.DrawInput(_spec, _spec.BatchSize, _device);
+            using (input.Z)
             {
-                return new FakeSamples(_net.call(z, labels), labels);
+                return new FakeSamples(_net.call(input.Z, input.Labels), input.Labels) { SideInputs = input.SideInputs };
             }
         });
     }
@@ -100,11 +116,11 @@ public sealed class GeneratorHalf : IDisposable
         return _rng.Run(() =>
         {
             _net.train();
-            var (z, labels) = DrawNoise();
-            using (z)
+            var input = _family.DrawInput(_spec, _spec.BatchSize, _device);
+            using (input.Z)
             {
-                _pendingFake = _net.call(z, labels);
-                return new FakeSamples(_pendingFake.detach(), labels);
+                _pendingFake = _net.call(input.Z, input.Labels);
+                return new FakeSamples(_pendingFake.detach(), input.Labels) { SideInputs = input.SideInputs };
             }
         });
     }
@@ -169,11 +185,13 @@ public sealed class GeneratorHalf : IDisposable
             net.eval();
             try
             {
-                var z = randn(count, _spec.LatentSize, device: _device);
-                Tensor? labels = _spec.Conditional ? randint(0, _spec.Classes, count, dtype: int64, device: _device) : null;
-                using (z)
+                var input = _family.DrawInput(_spec, count, _device);
+                using (input.Z)
                 {
-                    return new FakeSamples(net.call(z, labels).cpu(), labels?.cpu());
+                    return new FakeSamples(net.call(input.Z, input.Labels).cpu(), input.Labels?.cpu())
+                    {
+                        SideInputs = input.SideInputs.ToDictionary(kv => kv.Key, kv => kv.Value.cpu()),
+                    };
                 }
             }
             finally
@@ -232,13 +250,6 @@ public sealed class GeneratorHalf : IDisposable
         {
             _net.train();
         }
-    }
-
-    private (Tensor Z, Tensor? Labels) DrawNoise()
-    {
-        var z = randn(_spec.BatchSize, _spec.LatentSize, device: _device);
-        Tensor? labels = _spec.Conditional ? randint(0, _spec.Classes, _spec.BatchSize, dtype: int64, device: _device) : null;
-        return (z, labels);
     }
 
     private void DisposePending()

@@ -17,6 +17,7 @@ public static class GradientPenalty
         var groups = Math.Max(1, real.shape[0] / packing);
         // The factor is held until mul returns: a temporary scalar may be freed mid-call (KeptScalars).
         using var factor = (gamma / 2.0 / groups).ToScalar();
-        return gradient.square().sum().mul(factor);
+        // gradient * gradient, not square(): TorchSharp's square() is pow(2) with a temporary scalar (KeptScalars). Same values.
+        return gradient.mul(gradient).sum().mul(factor);
     }
 }

@@ -45,7 +45,7 @@ public sealed class LocalTrainer : IDisposable
             using var fake = Generator.ProduceForDiscriminator();
             forwardMs += watch.Elapsed.TotalMilliseconds;
             watch.Restart();
-            var result = Discriminator.Step(fake.Samples, fake.Labels, measureDiversity: step == 0 && DiversityEvery > 0 && round % DiversityEvery == 0);
+            var result = Discriminator.Step(fake.Samples, fake.Labels, measureDiversity: step == 0 && DiversityEvery > 0 && round % DiversityEvery == 0, fake.SideInputs);
             diversity ??= result.Diversity;
             dStepMs += watch.Elapsed.TotalMilliseconds;
             dLoss += result.Loss;
@@ -57,7 +57,7 @@ public sealed class LocalTrainer : IDisposable
         using var forUpdate = Generator.ProduceForUpdate();
         forwardMs += watch.Elapsed.TotalMilliseconds;
         watch.Restart();
-        using var feedback = Discriminator.Feedback(forUpdate.Samples, forUpdate.Labels);
+        using var feedback = Discriminator.Feedback(forUpdate.Samples, forUpdate.Labels, forUpdate.SideInputs);
         var feedbackMs = watch.Elapsed.TotalMilliseconds;
         watch.Restart();
         Generator.ApplyGradient(feedback.Gradient);

@@ -26,7 +26,7 @@ public abstract class GanNetwork : nn.Module<Tensor, Tensor?, Tensor>
 
 /// <summary>
 /// A generator network: (z [N, latent], labels [N] int64 or null) -> samples [N, ...sample shape], in the
-/// model's output range (see <see cref="ModelFactory.OutputRange"/>). Labels are non-null exactly when
+/// model's output range (see <see cref="Families.IGanFamily.OutputRange"/>). Labels are non-null exactly when
 /// the model is conditional.
 /// </summary>
 public abstract class GeneratorNet : GanNetwork

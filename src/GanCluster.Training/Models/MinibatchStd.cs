@@ -1,3 +1,4 @@
+using GanCluster.Training.Runtime;
 using static TorchSharp.torch;
 
 namespace GanCluster.Training.Models;
@@ -22,7 +23,8 @@ public static class MinibatchStd
         }
 
         using var scope = NewDisposeScope();
-        var std = (features.var(0L, unbiased: false) + Epsilon).sqrt().mean();
+        // A kept scalar, not "+ Epsilon": that operator hands libtorch a temporary scalar (see KeptScalars). Same values.
+        var std = features.var(0L, unbiased: false).add(KeptScalars.Of(Epsilon), KeptScalars.One).sqrt().mean();
         var column = std.expand(features.shape[0], 1);
         return cat(new[] { features, column }, 1).MoveToOuterDisposeScope();
     }

@@ -1,17 +1,22 @@
 using System.Text.Json.Serialization;
+using GanCluster.Training.Families;
+using GanCluster.Training.Objectives;
 
 namespace GanCluster.Training.Options;
 
-/// <summary>Network families. Each has a generator and a discriminator (see Models/ModelFactory).</summary>
+/// <summary>
+/// Network families: the registry of families. Each value is the JSON name an experiment writes as "model" and the
+/// class in Families/ that implements it (see <see cref="FamilyCatalog"/>).
+/// </summary>
 [JsonConverter(typeof(JsonStringEnumConverter<ModelKind>))]
 public enum ModelKind
 {
     /// <summary>Goodfellow et al. (2014) MNIST MLP: G 100-1200-1200-784, D maxout 240x5 twice with dropout.</summary>
-    [JsonStringEnumMemberName("mlp")] Mlp,
+    [JsonStringEnumMemberName("mlp")] [Family<MlpFamily>] Mlp,
     /// <summary>Radford et al. (2015) DCGAN for 28x28 or 64x64 images.</summary>
-    [JsonStringEnumMemberName("dcgan")] Dcgan,
+    [JsonStringEnumMemberName("dcgan")] [Family<DcganFamily>] Dcgan,
     /// <summary>A small MLP pair for 2-D toy data.</summary>
-    [JsonStringEnumMemberName("toy")] Toy,
+    [JsonStringEnumMemberName("toy")] [Family<ToyFamily>] Toy,
 }
 
 /// <summary>Data sets a discriminator can read its real samples from.</summary>
@@ -28,16 +33,21 @@ public enum DatasetKind
     [JsonStringEnumMemberName("grid25")] Grid25,
 }
 
-/// <summary>The adversarial objective.</summary>
+/// <summary>
+/// The adversarial objective: the registry of objectives. Each value is the JSON name an experiment writes as "loss"
+/// and the class in Objectives/ that implements it (see <see cref="ObjectiveCatalog"/>).
+/// </summary>
 [JsonConverter(typeof(JsonStringEnumConverter<LossKind>))]
 public enum LossKind
 {
     /// <summary>The paper's minimax game: G minimizes log(1 - D(G(z))).</summary>
-    [JsonStringEnumMemberName("minimax")] Minimax,
+    [JsonStringEnumMemberName("minimax")] [Objective<MinimaxObjective>] Minimax,
     /// <summary>The non-saturating variant: G maximizes log D(G(z)).</summary>
-    [JsonStringEnumMemberName("non-saturating")] NonSaturating,
+    [JsonStringEnumMemberName("non-saturating")] [Objective<NonSaturatingObjective>] NonSaturating,
     /// <summary>Hinge loss (Lim &amp; Ye 2017; Miyato et al. 2018): D on raw scores, G minimizes -D(G(z)).</summary>
-    [JsonStringEnumMemberName("hinge")] Hinge,
+    [JsonStringEnumMemberName("hinge")] [Objective<HingeObjective>] Hinge,
+    /// <summary>WGAN-GP (Gulrajani et al. 2017): a critic on raw scores with a gradient penalty on interpolates, lambda 10.</summary>
+    [JsonStringEnumMemberName("wgan-gp")] [Objective<WganGpObjective>] WganGp,
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<OptimizerKind>))]
@@ -107,7 +117,7 @@ public sealed record ExperimentSpec
 {
     /// <summary>Free-form name shown in listings.</summary>
     public string Name { get; init; } = "experiment";
-    /// <summary>Network family: mlp, dcgan or toy.</summary>
+    /// <summary>Network family, by its JSON name (mlp, dcgan, toy, ...; see <see cref="ModelKind"/>).</summary>
     public ModelKind Model { get; init; } = ModelKind.Mlp;
     /// <summary>Conditional GAN (Mirza &amp; Osindero 2014): class labels fed to G and D.</summary>
     public bool Conditional { get; init; }
@@ -117,7 +127,7 @@ public sealed record ExperimentSpec
     public string? DataPath { get; init; }
     /// <summary>Side of generated images for image models: 28 or 64 (images are resized to it).</summary>
     public int ImageSize { get; init; } = 28;
-    /// <summary>Adversarial loss: minimax, non-saturating or hinge.</summary>
+    /// <summary>Adversarial objective, by its JSON name (minimax, non-saturating, hinge, ...; see <see cref="LossKind"/>).</summary>
     public LossKind Loss { get; init; } = LossKind.NonSaturating;
     /// <summary>Discriminator steps per generator step (Algorithm 1's k), &gt;= 1.</summary>
     public int K { get; init; } = 1;

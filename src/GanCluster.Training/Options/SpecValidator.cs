@@ -1,4 +1,5 @@
-using GanCluster.Training.Models;
+using GanCluster.Training.Families;
+using GanCluster.Training.Objectives;
 
 namespace GanCluster.Training.Options;
 
@@ -17,9 +18,7 @@ public static class SpecValidator
         }
 
         Check(!string.IsNullOrWhiteSpace(spec.Name) && spec.Name.Length <= 100, "name", "must be 1 to 100 characters");
-        Check(Enum.IsDefined(spec.Model), "model", $"allowed: {SpecJson.Allowed<ModelKind>()}");
         Check(Enum.IsDefined(spec.Dataset), "dataset", $"allowed: {SpecJson.Allowed<DatasetKind>()}");
-        Check(Enum.IsDefined(spec.Loss), "loss", $"allowed: {SpecJson.Allowed<LossKind>()}");
         Check(spec.K >= 1, "k", $"discriminator steps per round must be >= 1; got {spec.K}");
         Check(spec.BatchSize >= 1 && spec.BatchSize <= 65536, "batchSize", $"must be between 1 and 65536; got {spec.BatchSize}");
         Check(spec.LatentSize >= 1 && spec.LatentSize <= 4096, "latentSize", $"must be between 1 and 4096; got {spec.LatentSize}");
@@ -34,30 +33,16 @@ public static class SpecValidator
         Check(IsDevice(spec.Device), "device", $"allowed: auto, cpu, cuda, cuda:N; got '{spec.Device}'");
         Check(spec.GeneratorEma is >= 0 and < 1, "generatorEma", $"the decay of G's weight average must be in [0, 1) (0 = off, 0.999 typical); got {spec.GeneratorEma}");
         Check(spec.RealLabelSmoothing is >= 0 and < 0.5, "realLabelSmoothing", $"must be in [0, 0.5) (0 = off, 0.1 typical); got {spec.RealLabelSmoothing}");
-        Check(spec.RealLabelSmoothing == 0 || spec.Loss != LossKind.Hinge, "realLabelSmoothing", "applies to the minimax and non-saturating losses; use 0 with hinge");
-        Check(!spec.MinibatchStd || spec.Model == ModelKind.Mlp, "minibatchStd", $"is implemented for the mlp model only; got model {Json(spec.Model)}");
         Check(spec.InstanceNoise >= 0 && double.IsFinite(spec.InstanceNoise), "instanceNoise", $"must be a finite number >= 0 (0 = off); got {spec.InstanceNoise}");
+        errors.AddRange(ObjectiveCatalog.Validate(spec));
         ValidateOptimizer(spec.GeneratorOptimizer, "generatorOptimizer", Check);
         ValidateOptimizer(spec.DiscriminatorOptimizer, "discriminatorOptimizer", Check);
 
+        // What the family supports and checks; a field already reported above is not reported twice.
+        var reported = errors.Select(e => e.Field).ToHashSet(StringComparer.Ordinal);
+        errors.AddRange(FamilyCatalog.Validate(spec).Where(e => !reported.Contains(e.Field)));
+
         var points = spec.Dataset is DatasetKind.Ring8 or DatasetKind.Grid25;
-        Check(spec.Model != ModelKind.Toy || points, "model",
-            $"toy models generate 2-D points: use dataset ring8 or grid25, or model mlp/dcgan for {Json(spec.Dataset)}");
-        Check(spec.Model == ModelKind.Toy || !points, "model",
-            $"{Json(spec.Model)} generates images; dataset {Json(spec.Dataset)} holds 2-D points: use model toy");
-        if (spec.IsImageData)
-        {
-            Check(spec.ImageSize is 28 or 64, "imageSize", $"allowed: 28 or 64; got {spec.ImageSize}");
-            Check(spec.Model != ModelKind.Mlp || spec.ImageSize == 28, "imageSize", "the mlp model generates 28x28 images; use 28, or model dcgan for 64");
-        }
-
-        if (spec.Model == ModelKind.Toy)
-        {
-            ValidateToy(spec.Toy, Check);
-            Check(spec.Toy is null || spec.Toy.LatentCategories == 0 || spec.LatentSize >= 2, "toy.latentCategories",
-                $"needs latentSize >= 2 (one coordinate picks the category); got latentSize {spec.LatentSize}");
-        }
-
         if (points)
         {
             Check(spec.Mixture.Std > 0, "mixture.std", $"must be > 0; got {spec.Mixture.Std}");
@@ -111,22 +96,6 @@ public static class SpecValidator
             $"{field}.finalLearningRate", $"must be > 0, or null for a constant learning rate; got {optimizer.FinalLearningRate}");
     }
 
-    private static void ValidateToy(ToyModelSpec? toy, Action<bool, string, string> check)
-    {
-        if (toy is null)
-        {
-            check(false, "toy", "is required for model toy (for example {\"generatorWidth\": 128, \"generatorDepth\": 2})");
-            return;
-        }
-
-        check(toy.GeneratorWidth is >= 1 and <= ToyModelLimits.MaxWidth, "toy.generatorWidth", $"must be between 1 and {ToyModelLimits.MaxWidth}; got {toy.GeneratorWidth}");
-        check(toy.GeneratorDepth is >= 1 and <= ToyModelLimits.MaxDepth, "toy.generatorDepth", $"must be between 1 and {ToyModelLimits.MaxDepth}; got {toy.GeneratorDepth}");
-        check(toy.DiscriminatorWidth is >= 1 and <= ToyModelLimits.MaxWidth, "toy.discriminatorWidth", $"must be between 1 and {ToyModelLimits.MaxWidth}; got {toy.DiscriminatorWidth}");
-        check(toy.LatentCategories == 0 || toy.LatentCategories is >= 2 and <= ToyModelLimits.MaxWidth, "toy.latentCategories",
-            $"must be 0 (off) or between 2 and {ToyModelLimits.MaxWidth}; got {toy.LatentCategories}");
-        check(toy.DiscriminatorDepth is >= 1 and <= ToyModelLimits.MaxDepth, "toy.discriminatorDepth", $"must be between 1 and {ToyModelLimits.MaxDepth}; got {toy.DiscriminatorDepth}");
-    }
-
     private static bool IsDevice(string? device)
     {
         if (device is null)
@@ -137,6 +106,4 @@ public static class SpecValidator
         var d = device.Trim().ToLowerInvariant();
         return d is "auto" or "cpu" or "cuda" || (d.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(d[5..], out var n) && n >= 0);
     }
-
-    private static string Json<T>(T value) where T : struct, Enum => SpecJson.Allowed<T>().Split(", ")[Array.IndexOf(Enum.GetValues<T>(), value)];
 }

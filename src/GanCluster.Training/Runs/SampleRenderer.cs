@@ -1,5 +1,6 @@
 using GanCluster.Training.Core;
 using GanCluster.Training.Data;
+using GanCluster.Training.Families;
 using GanCluster.Training.Models;
 using GanCluster.Training.Options;
 using GanCluster.Training.Output;
@@ -50,7 +51,7 @@ public static class SampleRenderer
     /// <summary>Maps generated images back to [0, 1] at 28x28, the scale of the data sets and of the Parzen evaluation.</summary>
     public static Tensor ToUnitRange(Tensor images, ExperimentSpec spec)
     {
-        var x = ModelFactory.OutputRange(spec.Model) == SampleRange.Symmetric ? images.add(KeptScalars.One, KeptScalars.One).div(KeptScalars.Two) : images;
+        var x = FamilyCatalog.OutputRange(spec.Model) == SampleRange.Symmetric ? images.add(KeptScalars.One, KeptScalars.One).div(KeptScalars.Two) : images;
         return x.clamp(KeptScalars.Of(0), KeptScalars.One);
     }
 

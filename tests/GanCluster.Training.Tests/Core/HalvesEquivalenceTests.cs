@@ -1,3 +1,4 @@
+using GanCluster.Training.Families;
 using GanCluster.Training.Core;
 using GanCluster.Training.Data;
 using GanCluster.Training.Models;
@@ -17,7 +18,8 @@ public sealed class HalvesEquivalenceTests
     public static TheoryData<LossKind, int> LossesAndK()
     {
         var data = new TheoryData<LossKind, int>();
-        foreach (var loss in Enum.GetValues<LossKind>())
+        // The score losses the reference below writes out by hand; objectives with terms of their own have their own tests.
+        foreach (var loss in new[] { LossKind.Minimax, LossKind.NonSaturating, LossKind.Hinge })
         {
             data.Add(loss, 1);
             data.Add(loss, 2);
@@ -163,8 +165,8 @@ public sealed class HalvesEquivalenceTests
             _spec = spec;
             _gRng = new RngStream(RngStream.Derive(spec.Seed, 1));
             _dRng = new RngStream(RngStream.Derive(spec.Seed, 2));
-            G = _gRng.Run(() => ModelFactory.CreateGenerator(spec));
-            D = _dRng.Run(() => ModelFactory.CreateDiscriminator(spec));
+            G = _gRng.Run(() => FamilyCatalog.CreateGenerator(spec));
+            D = _dRng.Run(() => FamilyCatalog.CreateDiscriminator(spec));
             _gOpt = OptimizerFactory.Create(spec.GeneratorOptimizer, G.parameters());
             _dOpt = OptimizerFactory.Create(spec.DiscriminatorOptimizer, D.parameters());
             _sampler = new BatchSampler(data, RngStream.Derive(spec.Seed, 4));

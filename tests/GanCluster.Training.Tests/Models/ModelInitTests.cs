@@ -1,3 +1,4 @@
+using GanCluster.Training.Families;
 using GanCluster.Training.Models;
 using GanCluster.Training.Options;
 using TorchSharp;
@@ -17,8 +18,8 @@ public sealed class ModelInitTests
     {
         var spec = ModelSpecs.For(ModelKind.Dcgan, imageSize);
         manual_seed(10);
-        using var g = ModelFactory.CreateGenerator(spec);
-        using var d = ModelFactory.CreateDiscriminator(spec);
+        using var g = FamilyCatalog.CreateGenerator(spec);
+        using var d = FamilyCatalog.CreateDiscriminator(spec);
         var convolutions = 0;
         var norms = 0;
         foreach (var (name, module) in g.named_modules().Concat(d.named_modules()))
@@ -58,8 +59,8 @@ public sealed class ModelInitTests
     {
         var spec = ModelSpecs.For(ModelKind.Mlp);
         manual_seed(11);
-        using var g = ModelFactory.CreateGenerator(spec);
-        using var d = ModelFactory.CreateDiscriminator(spec);
+        using var g = FamilyCatalog.CreateGenerator(spec);
+        using var d = FamilyCatalog.CreateDiscriminator(spec);
         AssertUniform(g, MlpGenerator.DefaultInitRange);
         AssertUniform(d, MlpDiscriminator.DefaultInitRange);
 
@@ -104,9 +105,9 @@ public sealed class ModelInitTests
     {
         var spec = ModelSpecs.For(model, imageSize, conditional: true, packing: 2);
         manual_seed(20);
-        using var source = ModelFactory.CreateDiscriminator(spec);
+        using var source = FamilyCatalog.CreateDiscriminator(spec);
         manual_seed(21);
-        using var target = ModelFactory.CreateDiscriminator(spec);
+        using var target = FamilyCatalog.CreateDiscriminator(spec);
         using var stream = new MemoryStream();
         using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
         {
@@ -129,8 +130,8 @@ public sealed class ModelInitTests
     private static Dictionary<string, Tensor> Create(ExperimentSpec spec, long seed)
     {
         manual_seed(seed);
-        using var g = ModelFactory.CreateGenerator(spec);
-        using var d = ModelFactory.CreateDiscriminator(spec);
+        using var g = FamilyCatalog.CreateGenerator(spec);
+        using var d = FamilyCatalog.CreateDiscriminator(spec);
         var all = ModelSpecs.Snapshot(g).ToDictionary(kv => "G." + kv.Key, kv => kv.Value);
         foreach (var (key, value) in ModelSpecs.Snapshot(d))
         {

@@ -1,3 +1,4 @@
+using GanCluster.Training.Families;
 using GanCluster.Training.Models;
 using GanCluster.Training.Options;
 using TorchSharp;
@@ -21,15 +22,15 @@ public sealed class ModelShapeTests
     {
         var spec = ModelSpecs.For(model, imageSize, conditional, packing);
         manual_seed(1);
-        using var g = ModelFactory.CreateGenerator(spec);
-        using var d = ModelFactory.CreateDiscriminator(spec);
+        using var g = FamilyCatalog.CreateGenerator(spec);
+        using var d = FamilyCatalog.CreateDiscriminator(spec);
         using var scope = NewDisposeScope();
 
         var z = randn(N, spec.LatentSize);
         var labels = conditional ? ModelSpecs.Labels(N, spec.Classes) : null;
         var fake = g.call(z, labels);
-        Assert.Equal([N, .. ModelFactory.SampleShape(spec)], fake.shape);
-        AssertInRange(fake, ModelFactory.OutputRange(model));
+        Assert.Equal([N, .. FamilyCatalog.SampleShape(spec)], fake.shape);
+        AssertInRange(fake, FamilyCatalog.OutputRange(model));
 
         var scores = d.call(ModelSpecs.Pack(fake, packing), labels?.reshape(N / packing, packing));
         Assert.Equal(new long[] { N / packing }, scores.shape);
@@ -54,7 +55,7 @@ public sealed class ModelShapeTests
         // scaled weights push the pre-activations far out, where only sigmoid/tanh keep the range.
         var spec = ModelSpecs.For(model, imageSize);
         manual_seed(2);
-        using var g = ModelFactory.CreateGenerator(spec);
+        using var g = FamilyCatalog.CreateGenerator(spec);
         using (no_grad())
         {
             foreach (var p in g.parameters())
@@ -65,8 +66,8 @@ public sealed class ModelShapeTests
 
         using var scope = NewDisposeScope();
         var fake = g.call(randn(N, spec.LatentSize), null);
-        AssertInRange(fake, ModelFactory.OutputRange(model));
-        if (ModelFactory.OutputRange(model) == SampleRange.Unbounded)
+        AssertInRange(fake, FamilyCatalog.OutputRange(model));
+        if (FamilyCatalog.OutputRange(model) == SampleRange.Unbounded)
         {
             // The toy generator's output is linear: nothing clips it to [-1, 1].
             Assert.True(fake.abs().max().item<float>() > 1);
@@ -80,8 +81,8 @@ public sealed class ModelShapeTests
         const int packing = 2;
         var spec = ModelSpecs.For(model, imageSize, conditional: true, packing: packing);
         manual_seed(3);
-        using var g = ModelFactory.CreateGenerator(spec);
-        using var d = ModelFactory.CreateDiscriminator(spec);
+        using var g = FamilyCatalog.CreateGenerator(spec);
+        using var d = FamilyCatalog.CreateDiscriminator(spec);
         g.eval();
         d.eval();
         using var scope = NewDisposeScope();
@@ -107,9 +108,9 @@ public sealed class ModelShapeTests
         var conditional = ModelSpecs.For(model, imageSize, conditional: true, packing: 2);
         var unconditional = ModelSpecs.For(model, imageSize);
         manual_seed(4);
-        using var cg = ModelFactory.CreateGenerator(conditional);
-        using var cd = ModelFactory.CreateDiscriminator(conditional);
-        using var ug = ModelFactory.CreateGenerator(unconditional);
+        using var cg = FamilyCatalog.CreateGenerator(conditional);
+        using var cd = FamilyCatalog.CreateDiscriminator(conditional);
+        using var ug = FamilyCatalog.CreateGenerator(unconditional);
         using var scope = NewDisposeScope();
         var z = randn(N, conditional.LatentSize);
         var labels = ModelSpecs.Labels(N, conditional.Classes);
@@ -130,8 +131,8 @@ public sealed class ModelShapeTests
     {
         var spec = ModelSpecs.For(model, imageSize, packing: 2);
         manual_seed(5);
-        using var g = ModelFactory.CreateGenerator(spec);
-        using var d = ModelFactory.CreateDiscriminator(spec);
+        using var g = FamilyCatalog.CreateGenerator(spec);
+        using var d = FamilyCatalog.CreateDiscriminator(spec);
         using var scope = NewDisposeScope();
         var unpacked = g.call(randn(N, spec.LatentSize), null);
         Assert.StartsWith("x:", Assert.Throws<ArgumentException>(() => d.call(unpacked, null)).Message);

@@ -1,3 +1,4 @@
+using GanCluster.Training.Families;
 using GanCluster.Training.Models;
 using GanCluster.Training.Options;
 using static TorchSharp.torch;
@@ -17,7 +18,7 @@ public sealed class RandomnessTests
     {
         var spec = ModelSpecs.For(ModelKind.Mlp, conditional: true, packing: 2);
         manual_seed(30);
-        using var d = ModelFactory.CreateDiscriminator(spec);
+        using var d = FamilyCatalog.CreateDiscriminator(spec);
         using var scope = NewDisposeScope();
         var x = rand(4, 2, 28, 28);
         var labels = ModelSpecs.Labels(8, spec.Classes).reshape(4, 2);
@@ -42,7 +43,7 @@ public sealed class RandomnessTests
     {
         var spec = ModelSpecs.For(ModelKind.Mlp);
         manual_seed(31);
-        using var d = ModelFactory.CreateDiscriminator(spec);
+        using var d = FamilyCatalog.CreateDiscriminator(spec);
         using var scope = NewDisposeScope();
         var x = rand(4, 1, 28, 28);
         d.eval();
@@ -80,8 +81,8 @@ public sealed class RandomnessTests
     {
         var spec = ModelSpecs.For(model, imageSize, conditional: true, packing: 2);
         manual_seed(33);
-        using var g = ModelFactory.CreateGenerator(spec);
-        using var d = ModelFactory.CreateDiscriminator(spec);
+        using var g = FamilyCatalog.CreateGenerator(spec);
+        using var d = FamilyCatalog.CreateDiscriminator(spec);
         using var scope = NewDisposeScope();
         var z = randn(4, spec.LatentSize);
         var labels = ModelSpecs.Labels(4, spec.Classes);

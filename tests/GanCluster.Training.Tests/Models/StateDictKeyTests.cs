@@ -1,3 +1,4 @@
+using GanCluster.Training.Families;
 using GanCluster.Training.Models;
 using GanCluster.Training.Options;
 using static TorchSharp.torch;
@@ -14,8 +15,8 @@ public sealed class StateDictKeyTests
     public void Mlp_keys_name_the_paper_layers()
     {
         var spec = ModelSpecs.For(ModelKind.Mlp);
-        using var g = ModelFactory.CreateGenerator(spec);
-        using var d = ModelFactory.CreateDiscriminator(spec);
+        using var g = FamilyCatalog.CreateGenerator(spec);
+        using var d = FamilyCatalog.CreateDiscriminator(spec);
         Assert.Equal(["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias", "fc3.weight", "fc3.bias"], g.state_dict().Keys);
         Assert.Equal(
             ["maxout1.linear.weight", "maxout1.linear.bias", "maxout2.linear.weight", "maxout2.linear.bias", "output.weight", "output.bias"],
@@ -26,8 +27,8 @@ public sealed class StateDictKeyTests
     public void Dcgan_64_keys_match_the_pytorch_examples_networks()
     {
         var spec = ModelSpecs.For(ModelKind.Dcgan, 64);
-        using var g = ModelFactory.CreateGenerator(spec);
-        using var d = ModelFactory.CreateDiscriminator(spec);
+        using var g = FamilyCatalog.CreateGenerator(spec);
+        using var d = FamilyCatalog.CreateDiscriminator(spec);
         var gKeys = g.state_dict().Keys.ToHashSet();
         var dKeys = d.state_dict().Keys.ToHashSet();
 
@@ -44,8 +45,8 @@ public sealed class StateDictKeyTests
     public void Toy_keys_are_the_sequential_linear_layers()
     {
         var spec = ModelSpecs.For(ModelKind.Toy);
-        using var g = ModelFactory.CreateGenerator(spec);
-        using var d = ModelFactory.CreateDiscriminator(spec);
+        using var g = FamilyCatalog.CreateGenerator(spec);
+        using var d = FamilyCatalog.CreateDiscriminator(spec);
         string[] expected = ["main.0.weight", "main.0.bias", "main.2.weight", "main.2.bias", "main.4.weight", "main.4.bias"];
         Assert.Equal(expected, g.state_dict().Keys);
         Assert.Equal(expected, d.state_dict().Keys);
@@ -55,8 +56,8 @@ public sealed class StateDictKeyTests
     public void Deeper_toy_networks_add_linear_layers_at_even_indices()
     {
         var spec = ModelSpecs.For(ModelKind.Toy) with { Toy = new ToyModelSpec { GeneratorDepth = 3, GeneratorWidth = 7, DiscriminatorDepth = 1, DiscriminatorWidth = 5 } };
-        using var g = ModelFactory.CreateGenerator(spec);
-        using var d = ModelFactory.CreateDiscriminator(spec);
+        using var g = FamilyCatalog.CreateGenerator(spec);
+        using var d = FamilyCatalog.CreateDiscriminator(spec);
 
         Assert.Equal(["main.0.weight", "main.0.bias", "main.2.weight", "main.2.bias", "main.4.weight", "main.4.bias", "main.6.weight", "main.6.bias"], g.state_dict().Keys);
         Assert.Equal(new long[] { 7, spec.LatentSize }, g.state_dict()["main.0.weight"].shape);
@@ -68,10 +69,10 @@ public sealed class StateDictKeyTests
     [MemberData(nameof(AllFamilies))]
     public void Keys_do_not_depend_on_conditioning_or_packing(ModelKind model, int imageSize)
     {
-        using var plainG = ModelFactory.CreateGenerator(ModelSpecs.For(model, imageSize));
-        using var plainD = ModelFactory.CreateDiscriminator(ModelSpecs.For(model, imageSize));
-        using var packedG = ModelFactory.CreateGenerator(ModelSpecs.For(model, imageSize, conditional: true, packing: 3));
-        using var packedD = ModelFactory.CreateDiscriminator(ModelSpecs.For(model, imageSize, conditional: true, packing: 3));
+        using var plainG = FamilyCatalog.CreateGenerator(ModelSpecs.For(model, imageSize));
+        using var plainD = FamilyCatalog.CreateDiscriminator(ModelSpecs.For(model, imageSize));
+        using var packedG = FamilyCatalog.CreateGenerator(ModelSpecs.For(model, imageSize, conditional: true, packing: 3));
+        using var packedD = FamilyCatalog.CreateDiscriminator(ModelSpecs.For(model, imageSize, conditional: true, packing: 3));
         Assert.Equal(plainG.state_dict().Keys, packedG.state_dict().Keys);
         Assert.Equal(plainD.state_dict().Keys, packedD.state_dict().Keys);
     }

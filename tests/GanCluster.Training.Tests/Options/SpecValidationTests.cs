@@ -14,7 +14,7 @@ public sealed class SpecValidationTests
     [InlineData("{\"generatorOptimizer\": {\"learningRate\": 0}}", "generatorOptimizer.learningRate", "> 0")]
     [InlineData("{\"discriminatorOptimizer\": {\"type\": \"rmsprop\"}}", "discriminatorOptimizer.type", "adam, sgd")]
     [InlineData("{\"batchSize\": 100, \"packing\": 3}", "packing", "divide")]
-    [InlineData("{\"model\": \"toy\", \"dataset\": \"mnist\"}", "model", "ring8 or grid25")]
+    [InlineData("{\"model\": \"toy\", \"dataset\": \"mnist\"}", "dataset", "ring8 or grid25")]
     [InlineData("{\"model\": \"mlp\", \"imageSize\": 64}", "imageSize", "dcgan")]
     [InlineData("{\"device\": \"tpu\"}", "device", "auto, cpu")]
     [InlineData("{\"batchSizee\": 10}", "batchSizee", "unknown field")]

@@ -1,0 +1,54 @@
+using GanCluster.Training.Models;
+using GanCluster.Training.Objectives;
+using GanCluster.Training.Options;
+using static TorchSharp.torch;
+
+namespace GanCluster.Training.Families;
+
+/// <summary>
+/// Defaults for a family: conditional and packing supported, no minibatch-std, G reads z ~ N(0, I) and, for a
+/// conditional model, uniform labels, and no side inputs.
+/// </summary>
+public abstract class GanFamily : IGanFamily
+{
+    public abstract SampleRange OutputRange { get; }
+
+    public virtual bool SupportsConditional => true;
+
+    public virtual bool SupportsPacking => true;
+
+    public virtual bool SupportsMinibatchStd => false;
+
+    public virtual bool DiscriminatorNormalizesBatch => false;
+
+    public abstract GeneratorNet CreateGenerator(ExperimentSpec spec);
+
+    public abstract DiscriminatorNet CreateDiscriminator(ExperimentSpec spec);
+
+    public abstract long[] SampleShape(ExperimentSpec spec);
+
+    public abstract IEnumerable<SpecError> Validate(ExperimentSpec spec);
+
+    /// <summary>z ~ N(0, I) [count, latentSize], then labels ~ U{0..classes-1} when conditional (in that order).</summary>
+    public virtual GeneratorInput DrawInput(ExperimentSpec spec, int count, Device device)
+    {
+        var z = randn(count, spec.LatentSize, device: device);
+        Tensor? labels = spec.Conditional ? randint(0, spec.Classes, count, dtype: int64, device: device) : null;
+        return new GeneratorInput(z, labels, GanBatch.NoSideInputs);
+    }
+
+    /// <summary>The label count a network is built for: the data set's classes when conditional, else 0.</summary>
+    protected static int Classes(ExperimentSpec spec) => spec.Conditional ? spec.Classes : 0;
+
+    /// <summary>Channels per image of an image data set (MNIST and Fashion-MNIST are grayscale).</summary>
+    protected static int ImageChannels(DatasetKind dataset) => dataset switch
+    {
+        DatasetKind.Mnist or DatasetKind.FashionMnist => 1,
+        _ => throw new ArgumentException($"dataset: {FamilyCatalog.Name(dataset)} holds 2-D points, not images"),
+    };
+
+    /// <summary>The error of an image family given 2-D points, or none.</summary>
+    protected static IEnumerable<SpecError> RequireImageData(ExperimentSpec spec) => spec.IsImageData
+        ? []
+        : [new SpecError("dataset", $"{FamilyCatalog.Name(spec.Model)} supports mnist or fashion-mnist; got {FamilyCatalog.Name(spec.Dataset)} (use model toy for 2-D points)")];
+}

@@ -1,0 +1,84 @@
+using GanCluster.Training.Core;
+using GanCluster.Training.Monitoring;
+using GanCluster.Training.Options;
+using GanCluster.Training.Runtime;
+using static TorchSharp.torch;
+
+namespace GanCluster.Training.Objectives;
+
+/// <summary>
+/// An objective written on D's raw scores: a subclass gives the real, fake and generator terms, and this base runs the
+/// phases around them with the parts every score objective shares: instance noise on D's inputs (from the critic), the
+/// R1 penalty on the real batch (Mescheder et al. 2018) joined to the real phase's loss, and the statistics d/real and
+/// d/fake = mean sigmoid(score).
+/// </summary>
+public abstract class AdversarialObjective : IGanObjective
+{
+    /// <summary>Name of the R1 penalty's term (reported only when it is on; it is not part of loss/d).</summary>
+    public const string R1Term = "loss/d_r1";
+
+    private readonly double _r1Gamma;
+
+    protected AdversarialObjective(ExperimentSpec spec)
+    {
+        _r1Gamma = spec.R1Gamma;
+    }
+
+    /// <summary>The real-batch term of D's loss, from scores on the real batch.</summary>
+    protected abstract Tensor RealLoss(Tensor realScores);
+
+    /// <summary>The fake-batch term of D's loss.</summary>
+    protected abstract Tensor FakeLoss(Tensor fakeScores);
+
+    /// <summary>G's loss, from D's scores on a fake batch.</summary>
+    protected abstract Tensor GeneratorLoss(Tensor fakeScores);
+
+    public virtual PhaseLoss DiscriminatorReal(Critic critic, GanBatch real)
+    {
+        var input = critic.AddInstanceNoise(real.Samples);
+        if (_r1Gamma > 0)
+        {
+            input = input.detach().requires_grad_(true);
+        }
+
+        var scores = critic.Score(input, real.Labels);
+        var loss = RealLoss(scores);
+        var terms = new Dictionary<string, double>
+        {
+            [MetricNames.DLoss] = loss.item<float>(),
+            [MetricNames.DReal] = sigmoid(scores).mean().item<float>(),
+        };
+        if (!(_r1Gamma > 0))
+        {
+            return new PhaseLoss(loss, terms);
+        }
+
+        // The R1 term joins the real phase's gradient (one backward, as before this seam); loss/d stays the adversarial one.
+        var penalty = GradientPenalty.R1(scores, input, _r1Gamma, critic.Packing);
+        terms[R1Term] = penalty.item<float>();
+        return new PhaseLoss(loss.add(penalty, KeptScalars.One), terms);
+    }
+
+    public virtual PhaseLoss DiscriminatorFake(Critic critic, GanBatch fake)
+    {
+        var scores = critic.Score(critic.AddInstanceNoise(fake.Samples.detach()), fake.Labels);
+        var loss = FakeLoss(scores);
+        return new PhaseLoss(loss, new Dictionary<string, double>
+        {
+            [MetricNames.DLoss] = loss.item<float>(),
+            [MetricNames.DFake] = sigmoid(scores).mean().item<float>(),
+        });
+    }
+
+    public virtual PhaseLoss? DiscriminatorRegularizer(Critic critic, GanBatch real, GanBatch fake) => null;
+
+    public virtual GeneratorPhaseLoss Generator(Critic critic, GanBatch fake)
+    {
+        var scores = critic.Score(critic.AddInstanceNoise(fake.Samples), fake.Labels);
+        var loss = GeneratorLoss(scores);
+        return new GeneratorPhaseLoss(loss, sigmoid(scores).mean().item<float>(), new Dictionary<string, double>
+        {
+            [MetricNames.GLoss] = loss.item<float>(),
+        });
+    }
+}
