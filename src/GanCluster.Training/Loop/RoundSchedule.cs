@@ -63,8 +63,12 @@ public sealed record RoundSchedule(int K, int Rounds)
     /// <summary>The generator step of a round.</summary>
     public ScheduleSlot GeneratorStep(int round) => new(round, K);
 
-    /// <summary>The slot of a discriminator step (0..k-1) or of the generator step (its step number is ignored).</summary>
-    public ScheduleSlot Slot(int round, StepKind kind, int step) => kind == StepKind.Discriminator ? new(round, step) : GeneratorStep(round);
+    /// <summary>
+    /// The slot of a discriminator step (0..k-1) or of the generator step (its step number is ignored). A discriminator
+    /// step number out of range gives a slot outside the schedule, which <see cref="Classify"/> calls stale.
+    /// </summary>
+    public ScheduleSlot Slot(int round, StepKind kind, int step) =>
+        kind == StepKind.Generator ? GeneratorStep(round) : new ScheduleSlot(round, step >= 0 && step < K ? step : -1);
 
     public StepKind KindOf(ScheduleSlot slot) => slot.Index < K ? StepKind.Discriminator : StepKind.Generator;
 

@@ -32,6 +32,7 @@ public sealed class RoundScheduleTests
         Assert.Equal(new ScheduleSlot(4, 2), Schedule.Slot(4, StepKind.Generator, 0));
         Assert.Equal(new ScheduleSlot(4, 2), Schedule.Slot(4, StepKind.Generator, 2));
         Assert.Equal(new ScheduleSlot(4, 1), Schedule.Slot(4, StepKind.Discriminator, 1));
+        Assert.Equal(AnswerStatus.Stale, Schedule.Classify(new(4, 2), Schedule.Slot(4, StepKind.Discriminator, 2)));
     }
 
     [Fact]
