@@ -55,6 +55,47 @@ public sealed class GeneratorWorkerSpecs : TestKit
     }
 
     [Fact]
+    public void A_term_the_discriminator_adds_is_averaged_into_the_round_and_reported_by_name()
+    {
+        var (worker, coordinator, peer) = StartAssigned(SpecConfig.ToySpec(k: 2));
+        worker.Tell(new RunRounds(1, Id, 1, 1), coordinator.Ref);
+
+        for (var step = 0; step < 2; step++)
+        {
+            peer.ExpectMsg<FakeBatch>(TimeSpan.FromSeconds(10));
+            var terms = new Dictionary<string, double> { ["loss/d"] = 1.0, ["d/real"] = 0.6, ["d/fake"] = 0.4, ["loss/d_r1"] = 0.1 * (step + 1) };
+            worker.Tell(new DiscriminatorStepDone(Id, 1, step, terms, 1.0), peer.Ref);
+        }
+
+        var forUpdate = peer.ExpectMsg<FakeBatch>(TimeSpan.FromSeconds(10));
+        var gradient = new TensorPayload(TensorDType.Float32, forUpdate.Samples.Shape, new byte[forUpdate.Samples.Data.Length]);
+        worker.Tell(new GeneratorFeedback(Id, 1, new Dictionary<string, double> { ["loss/g"] = 0.7, ["loss/g_info"] = 0.2 }, gradient, 1.0), peer.Ref);
+
+        var completed = coordinator.FishForMessage<RoundCompleted>(_ => true, TimeSpan.FromSeconds(10));
+        Assert.Equal(0.15, completed.Metrics.Terms["loss/d_r1"], 12);
+        Assert.Equal(0.2, completed.Metrics.Terms["loss/g_info"], 12);
+        Assert.Equal(2, completed.Metrics.Terms.Count);
+    }
+
+    [Fact]
+    public void A_sample_grid_is_rendered_at_the_sample_interval_between_checkpoints()
+    {
+        var (worker, coordinator, peer) = StartAssigned(SpecConfig.ToySpec(k: 1) with { SampleInterval = 1 });
+        worker.Tell(new RunRounds(1, Id, 1, 1), coordinator.Ref);
+
+        peer.ExpectMsg<FakeBatch>(TimeSpan.FromSeconds(10));
+        worker.Tell(new DiscriminatorStepDone(Id, 1, 0, new Dictionary<string, double> { ["loss/d"] = 1.0 }, 1.0), peer.Ref);
+        var forUpdate = peer.ExpectMsg<FakeBatch>(TimeSpan.FromSeconds(10));
+        var gradient = new TensorPayload(TensorDType.Float32, forUpdate.Samples.Shape, new byte[forUpdate.Samples.Data.Length]);
+        worker.Tell(new GeneratorFeedback(Id, 1, new Dictionary<string, double> { ["loss/g"] = 0.7 }, gradient, 1.0), peer.Ref);
+
+        coordinator.FishForMessage<RoundCompleted>(_ => true, TimeSpan.FromSeconds(10));
+        var grid = coordinator.FishForMessage<SampleGridImage>(_ => true, TimeSpan.FromSeconds(20));
+        Assert.Equal(1, grid.Round);
+        Assert.Equal(0x89, grid.Png[0]);
+    }
+
+    [Fact]
     public void Every_batch_of_a_round_is_sent_without_waiting_for_acknowledgements()
     {
         // G's weights do not change before the generator step, so the D-phase and G-phase batches go out back to back.

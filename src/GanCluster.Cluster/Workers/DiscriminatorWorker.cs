@@ -36,8 +36,6 @@ public sealed class DiscriminatorWorker : HalfWorker<LoadedDiscriminator>
 
     private sealed record RealPrepared(ExperimentId Id) : INoSerializationVerificationNeeded;
 
-    private sealed record CheckpointTaken(ExperimentId Id, int Round, HalfState State) : INoSerializationVerificationNeeded;
-
     private RoundSchedule _schedule = new(1, 0);
     private ScheduleSlot _expected;
 
@@ -79,9 +77,6 @@ public sealed class DiscriminatorWorker : HalfWorker<LoadedDiscriminator>
                 Log.Info("The exchange channel of experiment {0} closed ({1})", id.Value, closed.Reason);
             }
         });
-        Receive<TakeCheckpoint>(OnTakeCheckpoint);
-        Receive<CheckpointTaken>(t => SendTo(Settings.Coordinator,
-            new HalfCheckpoint(t.Id, WorkerRole.Discriminator, t.Round, t.State.Sha256, t.State.Data), t.State.Data.LongLength));
     }
 
     public static Props Props(WorkerSettings settings) => Akka.Actor.Props.Create(() => new DiscriminatorWorker(settings));
@@ -217,21 +212,12 @@ public sealed class DiscriminatorWorker : HalfWorker<LoadedDiscriminator>
     // A result of work queued before the half was dropped may still arrive; the count never goes below zero.
     private void WorkDone() => _queued = Math.Max(0, _queued - 1);
 
-    private void OnTakeCheckpoint(TakeCheckpoint take)
+    // The checkpoint queues behind a pending preparation, which the saved state leaves out (DiscriminatorHalf.SaveState).
+    protected override string? NotAtBoundary(int round) => _schedule.IsBoundary(_expected, round) ? null : $"expects {_expected}";
+
+    protected override IReadOnlyList<(IWorkerProtocol Message, long Bytes)> Checkpoint(LoadedDiscriminator half, Assignment assignment, int round)
     {
-        if (!FromCurrentCoordinator(take.Incarnation, take) || !IsCurrent(take.Id, take) || Half is null)
-        {
-            return;
-        }
-
-        // The checkpoint queues behind a pending preparation, which the saved state leaves out.
-        if (!_schedule.IsBoundary(_expected, take.Round))
-        {
-            Log.Warning("Dropped TakeCheckpoint for round {0}: the discriminator expects {1}", take.Round, _expected);
-            return;
-        }
-
-        var half = Half.Half;
-        OnTorch(() => new CheckpointTaken(take.Id, take.Round, half.SaveState()), take.Id, take.Round);
+        var state = half.Half.SaveState();
+        return [(new HalfCheckpoint(assignment.Id, WorkerRole.Discriminator, round, state.Sha256, state.Data), state.Data.LongLength)];
     }
 }

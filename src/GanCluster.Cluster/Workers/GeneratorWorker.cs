@@ -5,8 +5,6 @@ using GanCluster.Cluster.Exchange;
 using GanCluster.Protocol;
 using GanCluster.Training.Core;
 using GanCluster.Training.Loop;
-using GanCluster.Training.Monitoring;
-using GanCluster.Training.Runs;
 
 namespace GanCluster.Cluster.Workers;
 
@@ -23,10 +21,6 @@ public sealed class GeneratorWorker : HalfWorker<GeneratorHalf>
 
     private sealed record GradientApplied(ExperimentId Id, int Round, double Ms) : INoSerializationVerificationNeeded;
 
-    private sealed record CheckpointTaken(ExperimentId Id, int Round, HalfState State, byte[] Png, IReadOnlyList<MetricValue>? Modes) : INoSerializationVerificationNeeded;
-
-    private sealed record SamplesRendered(ExperimentId Id, int Round, byte[] Png) : INoSerializationVerificationNeeded;
-
     private RoundSchedule _schedule = new(1, 0);
     private CheckpointSchedule _checkpoints = new(0, 0, 0);
     private int _nextRound;
@@ -37,14 +31,9 @@ public sealed class GeneratorWorker : HalfWorker<GeneratorHalf>
     private RoundAccumulator _accumulator = new(0);
     private Stopwatch _watch = new();
 
-    // The exchange channel to the discriminator (ExchangeLink): requested once the half is loaded, open (or given up
-    // for remoting) before the generator reports ready, so that no round ever mixes the two paths.
-    private IActorRef? _link;
-    private IActorRef? _channel;
-
-    // This round's batches as sent, until the discriminator answered them: a channel that closes mid-round may have
-    // lost some, so they are sent again over remoting (the discriminator answers a repeated batch from its cache).
-    private readonly List<(ScheduleSlot Slot, FakeBatch Batch)> _sent = [];
+    // The exchange channel is requested once the half is loaded, and open (or given up for remoting) before the generator
+    // reports ready, so that no round ever mixes the two paths.
+    private readonly GeneratorExchange _exchange = new();
 
     public GeneratorWorker(WorkerSettings settings) : base(WorkerRole.Generator, settings)
     {
@@ -53,9 +42,6 @@ public sealed class GeneratorWorker : HalfWorker<GeneratorHalf>
         Receive<DiscriminatorStepDone>(OnStepDone);
         Receive<GeneratorFeedback>(OnFeedback);
         Receive<GradientApplied>(OnGradientApplied);
-        Receive<TakeCheckpoint>(OnTakeCheckpoint);
-        Receive<CheckpointTaken>(OnCheckpointTaken);
-        Receive<SamplesRendered>(s => SendTo(Settings.Coordinator, new SampleGridImage(s.Id, s.Round, s.Png), s.Png.LongLength));
         Receive<ExchangeLink.Ready>(ready => OnLinkAnswer(ready.Id, ready.Connection, "runs on the exchange channel"));
         Receive<ExchangeLink.Unavailable>(none => OnLinkAnswer(none.Id, null, $"has no exchange channel ({none.Reason}); fake batches and gradients go over remoting"));
         Receive<ExchangeLink.Lost>(OnChannelLost);
@@ -86,7 +72,7 @@ public sealed class GeneratorWorker : HalfWorker<GeneratorHalf>
         _grantedTo = nextRound - 1;
         if (Settings.Exchange is { } exchange)
         {
-            _link = Context.ActorOf(ExchangeLink.Props(assignment.Id, assignment.Peer, exchange));
+            _exchange.Open(Context, assignment.Id, assignment.Peer, exchange);
         }
         else
         {
@@ -97,51 +83,42 @@ public sealed class GeneratorWorker : HalfWorker<GeneratorHalf>
     protected override void Dropped()
     {
         _round = null;
-        _sent.Clear();
-        if (_link is not null)
-        {
-            Context.Stop(_link);
-        }
-
-        _link = null;
-        _channel = null;
+        _exchange.Close(Context);
     }
 
     private void ReportReady() => Settings.Coordinator.Tell(new ExperimentReady(Current!.Id, WorkerRole.Generator, _nextRound), Self);
 
     private void OnLinkAnswer(ExperimentId id, IActorRef? channel, string how)
     {
-        if (!Sender.Equals(_link) || Current?.Id != id)
+        if (!_exchange.IsLink(Sender) || Current?.Id != id)
         {
             return;
         }
 
-        _channel = channel;
-        _link = channel is null ? null : _link;
+        _exchange.Answered(channel);
         Log.Info("Experiment {0}: the exchange with the discriminator {1}", id.Value, how);
         ReportReady();
     }
 
     private void OnChannelLost(ExchangeLink.Lost lost)
     {
-        if (!Sender.Equals(_link))
+        if (!_exchange.IsLink(Sender))
         {
             return;
         }
 
-        _link = null;
-        _channel = null;
-        var unanswered = _round is { } round ? _sent.Where(s => round.IsUnanswered(_schedule, s.Slot)).Select(s => s.Batch).ToList() : [];
+        var round = _round;
+        var unanswered = _exchange.Lost(slot => round is not null && round.IsUnanswered(_schedule, slot));
         Log.Warning("The exchange channel closed ({0}); the exchange continues over remoting, {1} unanswered batches sent again", lost.Reason, unanswered.Count);
         foreach (var batch in unanswered)
         {
-            SendTo(Current!.Peer, batch, PayloadBytes(batch));
+            SendTo(Current!.Peer, batch, GeneratorExchange.PayloadBytes(batch));
         }
     }
 
     private void OnRunRounds(RunRounds run)
     {
-        if (!FromCurrentCoordinator(run.Incarnation, run) || !IsCurrent(run.Id, run) || Half is null)
+        if (!IsForCurrentHalf(run.Incarnation, run.Id, run))
         {
             return;
         }
@@ -164,7 +141,7 @@ public sealed class GeneratorWorker : HalfWorker<GeneratorHalf>
         _round = GeneratorRound.Begin(_nextRound);
         _accumulator = new RoundAccumulator(_nextRound);
         _watch = Stopwatch.StartNew();
-        _sent.Clear();
+        _exchange.NewRound();
         ProduceNext();
     }
 
@@ -198,14 +175,12 @@ public sealed class GeneratorWorker : HalfWorker<GeneratorHalf>
         _accumulator.AddGeneratorForward(fake.Ms);
         var phase = _schedule.KindOf(fake.Slot) == StepKind.Discriminator ? Phase.Discriminator : Phase.Generator;
         var batch = new FakeBatch(fake.Id, fake.Slot.Round, phase, fake.Slot.Index, fake.Samples, fake.Labels);
-        var bytes = PayloadBytes(batch);
+        var bytes = GeneratorExchange.PayloadBytes(batch);
         _accumulator.AddExchangeBytes(bytes);
-        _sent.Add((fake.Slot, batch));
-        SendToPeer(_channel, Current.Peer, batch, bytes);
+        _exchange.Sent(fake.Slot, batch);
+        SendToPeer(_exchange.Channel, Current.Peer, batch, bytes);
         ProduceNext();
     }
-
-    private static long PayloadBytes(FakeBatch batch) => batch.Samples.Data.LongLength + (batch.Labels?.Data.LongLength ?? 0);
 
     /// <summary>Takes an answer of the schedule into account when it is the current one; logs and drops it otherwise.</summary>
     private bool Accept(ExperimentId id, ScheduleSlot slot, object answer)
@@ -270,7 +245,7 @@ public sealed class GeneratorWorker : HalfWorker<GeneratorHalf>
         if (_checkpoints.RendersSamplesOnly(result.Round) && !result.IsDiverged)
         {
             var (half, spec, id) = (Half!, Current.Spec, applied.Id);
-            OnTorch(() => new SamplesRendered(id, result.Round, GeneratorRendering.SamplesPng(half, spec)), id, result.Round);
+            OnTorch(() => new ForCoordinator(GeneratorSnapshots.Samples(half, spec, id, result.Round)), id, result.Round);
         }
 
         if (GeneratorRound.Continues(_schedule, result.Round, _grantedTo, result.IsDiverged))
@@ -279,38 +254,9 @@ public sealed class GeneratorWorker : HalfWorker<GeneratorHalf>
         }
     }
 
-    private void OnTakeCheckpoint(TakeCheckpoint take)
-    {
-        if (!FromCurrentCoordinator(take.Incarnation, take) || !IsCurrent(take.Id, take) || Half is null)
-        {
-            return;
-        }
+    protected override string? NotAtBoundary(int round) =>
+        _round is not null ? $"is busy with round {_round.Round}" : round != _nextRound - 1 ? $"is at round {_nextRound - 1}" : null;
 
-        if (_round is not null || take.Round != _nextRound - 1)
-        {
-            Log.Warning("Dropped TakeCheckpoint for round {0}: the generator is at round {1}{2}", take.Round, _nextRound - 1, _round is null ? string.Empty : " and busy");
-            return;
-        }
-
-        var (half, spec) = (Half, Current!.Spec);
-        OnTorch(() =>
-        {
-            // In the order of a local run: the state, the sample grid, then (2-D benchmarks) the captured modes for the mode-collapse alarm.
-            var state = half.SaveState();
-            var png = GeneratorRendering.SamplesPng(half, spec);
-            var modes = Evaluation.Modes(half, spec) is { } m ? MetricsRecord.Modes(m).Select(kv => new MetricValue(kv.Key, kv.Value)).ToList() : null;
-            return new CheckpointTaken(take.Id, take.Round, state, png, modes);
-        }, take.Id, take.Round);
-    }
-
-    private void OnCheckpointTaken(CheckpointTaken taken)
-    {
-        SendTo(Settings.Coordinator, new SampleGridImage(taken.Id, taken.Round, taken.Png), taken.Png.LongLength);
-        if (taken.Modes is { } modes)
-        {
-            Settings.Coordinator.Tell(new WorkerMetrics(taken.Id, taken.Round, modes), Self);
-        }
-
-        SendTo(Settings.Coordinator, new HalfCheckpoint(taken.Id, WorkerRole.Generator, taken.Round, taken.State.Sha256, taken.State.Data), taken.State.Data.LongLength);
-    }
+    protected override IReadOnlyList<(IWorkerProtocol Message, long Bytes)> Checkpoint(GeneratorHalf half, Assignment assignment, int round) =>
+        GeneratorSnapshots.Checkpoint(half, assignment.Spec, assignment.Id, round);
 }

@@ -22,11 +22,22 @@ public abstract class HalfWorker<THalf> : WorkerBase
         public Assignment? For { get; init; }
     }
 
+    /// <summary>Messages for the coordinator made on the torch thread, each with its payload size (which decides chunking).</summary>
+    protected sealed record ForCoordinator(IReadOnlyList<(IWorkerProtocol Message, long Bytes)> Messages) : INoSerializationVerificationNeeded;
+
     protected HalfWorker(WorkerRole role, WorkerSettings settings) : base(role, settings)
     {
         Receive<AssignExperiment>(OnAssign);
         Receive<HalfReady>(OnHalfReady);
         Receive<StopExperiment>(OnStop);
+        Receive<TakeCheckpoint>(OnTakeCheckpoint);
+        Receive<ForCoordinator>(f =>
+        {
+            foreach (var (message, bytes) in f.Messages)
+            {
+                SendTo(Settings.Coordinator, message, bytes);
+            }
+        });
         Receive<TorchFailed>(OnTorchFailed);
         Receive<Status.Failure>(f => Log.Error(f.Cause, "Unexpected failure in the {0} worker", Role));
     }
@@ -47,6 +58,16 @@ public abstract class HalfWorker<THalf> : WorkerBase
 
     /// <summary>The half was dropped: forget the progress of the schedule.</summary>
     protected abstract void Dropped();
+
+    /// <summary>Why a checkpoint of <paramref name="round"/> cannot be taken now, or null when the half is at that round's boundary.</summary>
+    protected abstract string? NotAtBoundary(int round);
+
+    /// <summary>The messages of a checkpoint of <paramref name="half"/> at <paramref name="round"/>. Runs on the torch thread: touch no actor state.</summary>
+    protected abstract IReadOnlyList<(IWorkerProtocol Message, long Bytes)> Checkpoint(THalf half, Assignment assignment, int round);
+
+    /// <summary>True when a coordinator command is for this incarnation, the current experiment and a loaded half; logs and drops it otherwise.</summary>
+    protected bool IsForCurrentHalf(long incarnation, ExperimentId id, object message) =>
+        FromCurrentCoordinator(incarnation, message) && IsCurrent(id, message) && Half is not null;
 
     /// <summary>Runs <paramref name="work"/> on the torch thread and pipes its result to this actor, or a <see cref="TorchFailed"/>.</summary>
     protected void OnTorch<T>(Func<T> work, ExperimentId id, int round) =>
@@ -89,6 +110,23 @@ public abstract class HalfWorker<THalf> : WorkerBase
             ReportFailure(failed.Id, failed.Round, failed.Error);
             DropHalf();
         }
+    }
+
+    private void OnTakeCheckpoint(TakeCheckpoint take)
+    {
+        if (!IsForCurrentHalf(take.Incarnation, take.Id, take))
+        {
+            return;
+        }
+
+        if (NotAtBoundary(take.Round) is { } reason)
+        {
+            Log.Warning("Dropped TakeCheckpoint for round {0}: the {1} {2}", take.Round, Role.ToString().ToLowerInvariant(), reason);
+            return;
+        }
+
+        var (half, assignment) = (Half!, Current!);
+        OnTorch(() => new ForCoordinator(Checkpoint(half, assignment, take.Round)), take.Id, take.Round);
     }
 
     private void OnStop(StopExperiment stop)
