@@ -96,7 +96,7 @@ public sealed class GeneratorWorker : HalfWorker<GeneratorHalf>
         }
 
         _exchange.Answered(channel);
-        Log.Info("Experiment {0}: the exchange with the discriminator {1}", id.Value, how);
+        Log.Log(channel is null ? LogLevel.WarningLevel : LogLevel.InfoLevel, "Experiment {0}: the exchange with the discriminator {1}", [id.Value, how]);
         ReportReady();
     }
 
