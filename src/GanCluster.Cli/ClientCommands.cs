@@ -140,7 +140,9 @@ internal static class ClientCommands
                 Console.WriteLine("round    loss/d   loss/g   d/real   d/fake  round-ms");
                 foreach (var m in status.RecentRounds)
                 {
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{m.Round,-6} {m.DLoss,8:F4} {m.GLoss,8:F4} {m.DReal,8:F3} {m.DFake,8:F3} {m.RoundMs,9:F1}"));
+                    // Terms an objective adds (e.g. loss/d_r1) follow the fixed columns by name.
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{m.Round,-6} {m.DLoss,8:F4} {m.GLoss,8:F4} {m.DReal,8:F3} {m.DFake,8:F3} {m.RoundMs,9:F1}")
+                        + Cluster.RoundMetricsMapping.ExtraTermsText(m));
                 }
             }
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using GanCluster.Node;
 using GanCluster.Training.Core;
 using GanCluster.Training.Data;
+using GanCluster.Training.Loop;
 using GanCluster.Training.Monitoring;
 using GanCluster.Training.Options;
 using GanCluster.Training.Runs;
@@ -164,8 +165,8 @@ internal static class TrainCommand
                 r.DLoss, r.GLoss, r.DReal, r.DFake, null, _alarms)));
             if (Console.IsOutputRedirected)
             {
-                log.Information("Round {Round}/{Rounds} loss/d {DLoss:F4} loss/g {GLoss:F4} d/real {DReal:F3} d/fake {DFake:F3} {StepsPerSecond:F1} steps/s",
-                    r.Round, totalRounds, r.DLoss, r.GLoss, r.DReal, r.DFake, stepsPerSecond);
+                log.Information("Round {Round}/{Rounds} loss/d {DLoss:F4} loss/g {GLoss:F4} d/real {DReal:F3} d/fake {DFake:F3} {StepsPerSecond:F1} steps/s{Terms}",
+                    r.Round, totalRounds, r.DLoss, r.GLoss, r.DReal, r.DFake, stepsPerSecond, RoundResult.FormatTerms(r.ExtraTerms()));
             }
         }
 

@@ -168,7 +168,11 @@ public sealed record ExperimentReady(ExperimentId Id, WorkerRole Role, int NextR
 /// <summary>Grants the generator the rounds FromRound..ToRound (the next checkpoint boundary).</summary>
 public sealed record RunRounds(long Incarnation, ExperimentId Id, int FromRound, int ToRound) : IWorkerProtocol;
 
-/// <summary>What one round measured: losses, D outputs, phase timings and bytes exchanged.</summary>
+/// <summary>
+/// What one round measured: the standard terms (losses, D outputs), phase timings and bytes exchanged, plus every other
+/// named term an objective reported (<see cref="Terms"/>, e.g. <c>loss/d_r1</c>). Also stored in the coordinator's journal:
+/// the positional fields and their JSON names stay; <see cref="Terms"/> is an optional addition (absent = empty).
+/// </summary>
 public sealed record RoundMetrics(
     int Round,
     double DLoss,
@@ -180,7 +184,19 @@ public sealed record RoundMetrics(
     double FeedbackMs,
     double GeneratorUpdateMs,
     double RoundMs,
-    long ExchangeBytes);
+    long ExchangeBytes)
+{
+    /// <summary>Named terms beyond the standard four (metric name -> value), in the order they were reported.</summary>
+    public IReadOnlyDictionary<string, double> Terms { get; init; } = NamedTerms.Empty;
+
+    public bool Equals(RoundMetrics? other) =>
+        other is not null && Round == other.Round && DLoss.Equals(other.DLoss) && GLoss.Equals(other.GLoss) && DReal.Equals(other.DReal)
+        && DFake.Equals(other.DFake) && GeneratorForwardMs.Equals(other.GeneratorForwardMs) && DiscriminatorStepMs.Equals(other.DiscriminatorStepMs)
+        && FeedbackMs.Equals(other.FeedbackMs) && GeneratorUpdateMs.Equals(other.GeneratorUpdateMs) && RoundMs.Equals(other.RoundMs)
+        && ExchangeBytes == other.ExchangeBytes && NamedTerms.AreEqual(Terms, other.Terms);
+
+    public override int GetHashCode() => HashCode.Combine(Round, DLoss, GLoss);
+}
 
 /// <summary>The generator finished a round.</summary>
 public sealed record RoundCompleted(ExperimentId Id, RoundMetrics Metrics) : IWorkerProtocol;
@@ -232,11 +248,24 @@ public sealed record WorkerStatus(WorkerRole Role, string NodeAddress, Experimen
 /// <summary>A fake batch for a discriminator step (Phase.Discriminator, Step 0..k-1) or for generator feedback (Phase.Generator).</summary>
 public sealed record FakeBatch(ExperimentId Id, int Round, Phase Phase, int Step, TensorPayload Samples, TensorPayload? Labels) : IExchangeMessage;
 
-/// <summary>The discriminator finished one of the k steps of a round.</summary>
-public sealed record DiscriminatorStepDone(ExperimentId Id, int Round, int Step, double Loss, double DReal, double DFake, double StepMs) : IExchangeMessage;
+/// <summary>The discriminator finished one of the k steps of a round; Terms are its named values (loss/d, d/real, d/fake, ...).</summary>
+public sealed record DiscriminatorStepDone(ExperimentId Id, int Round, int Step, IReadOnlyDictionary<string, double> Terms, double StepMs) : IExchangeMessage
+{
+    public bool Equals(DiscriminatorStepDone? other) =>
+        other is not null && Id == other.Id && Round == other.Round && Step == other.Step && StepMs.Equals(other.StepMs) && NamedTerms.AreEqual(Terms, other.Terms);
 
-/// <summary>The generator loss, mean D(G(z)) and dLoss/dFake for the fake batch of a round's generator step.</summary>
-public sealed record GeneratorFeedback(ExperimentId Id, int Round, double Loss, double DFake, TensorPayload Gradient, double FeedbackMs) : IExchangeMessage;
+    public override int GetHashCode() => HashCode.Combine(Id, Round, Step);
+}
+
+/// <summary>The named values of a round's generator step (loss/g, ...) and dLoss/dFake for its fake batch.</summary>
+public sealed record GeneratorFeedback(ExperimentId Id, int Round, IReadOnlyDictionary<string, double> Terms, TensorPayload Gradient, double FeedbackMs) : IExchangeMessage
+{
+    public bool Equals(GeneratorFeedback? other) =>
+        other is not null && Id == other.Id && Round == other.Round && Gradient.Equals(other.Gradient) && FeedbackMs.Equals(other.FeedbackMs)
+        && NamedTerms.AreEqual(Terms, other.Terms);
+
+    public override int GetHashCode() => HashCode.Combine(Id, Round);
+}
 
 // ---- chunked transfer ---------------------------------------------------------------------------
 

@@ -62,8 +62,11 @@ public enum Phase : byte
 /// </summary>
 public sealed record WireSettings(int ProtocolVersion, long MaximumFrameSize)
 {
-    /// <summary>The protocol version of this build; bump it whenever a manifest's binary layout changes.</summary>
-    public const int ProtocolVersionCurrent = 1;
+    /// <summary>
+    /// The protocol version of this build; bump it whenever a manifest's binary layout changes. 2: the exchange
+    /// messages and round metrics carry named terms (DSD, GFB, RND, STR).
+    /// </summary>
+    public const int ProtocolVersionCurrent = 2;
 }
 
 /// <summary>Element types a <see cref="TensorPayload"/> can carry; the byte values are part of the wire format.</summary>
@@ -150,4 +153,22 @@ public sealed record TensorPayload
     public override int GetHashCode() => HashCode.Combine(DType, Shape.Length, Data.Length);
 
     public override string ToString() => $"TensorPayload {{ {DType} [{string.Join(",", Shape)}], {Data.Length} bytes }}";
+}
+
+/// <summary>Named terms (metric name -> value) as messages carry them: equality by content and order-insensitive.</summary>
+public static class NamedTerms
+{
+    /// <summary>No terms.</summary>
+    public static readonly IReadOnlyDictionary<string, double> Empty = new Dictionary<string, double>();
+
+    /// <summary>True when both hold the same names with equal values (NaN equals NaN, as in record equality).</summary>
+    public static bool AreEqual(IReadOnlyDictionary<string, double>? a, IReadOnlyDictionary<string, double>? b)
+    {
+        if (a is null || b is null)
+        {
+            return a is null && b is null;
+        }
+
+        return a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && kv.Value.Equals(v));
+    }
 }

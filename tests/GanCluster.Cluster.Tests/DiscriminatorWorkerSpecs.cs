@@ -41,7 +41,8 @@ public sealed class DiscriminatorWorkerSpecs : TestKit
         worker.Tell(Fake(1, Phase.Discriminator, 0), peer.Ref);
         var first = peer.ExpectMsg<DiscriminatorStepDone>(TimeSpan.FromSeconds(10));
         Assert.Equal((1, 0), (first.Round, first.Step));
-        Assert.True(double.IsFinite(first.Loss));
+        Assert.True(double.IsFinite(first.Terms["loss/d"]));
+        Assert.Equal(["loss/d", "d/real", "d/fake"], first.Terms.Keys);
 
         worker.Tell(Fake(1, Phase.Discriminator, 1), peer.Ref);
         Assert.Equal(1, peer.ExpectMsg<DiscriminatorStepDone>(TimeSpan.FromSeconds(10)).Step);
@@ -86,7 +87,7 @@ public sealed class DiscriminatorWorkerSpecs : TestKit
 
             using var forUpdate = TensorWire.ToTensor(batches[2].Samples);
             using var expected = local.Feedback(forUpdate, null);
-            Assert.Equal(expected.Loss, feedback.Loss);
+            Assert.Equal(expected.Loss, feedback.Terms["loss/g"]);
             Assert.Equal(local.SaveState().Data, checkpoint.State);
         }
     }

@@ -38,13 +38,13 @@ public sealed class GeneratorWorkerSpecs : TestKit
             var fake = peer.ExpectMsg<FakeBatch>(TimeSpan.FromSeconds(10));
             Assert.Equal((1, Phase.Discriminator, step), (fake.Round, fake.Phase, fake.Step));
             Assert.Equal(new long[] { 8, 2 }, fake.Samples.Shape);
-            worker.Tell(new DiscriminatorStepDone(Id, 1, step, 1.0 + step, 0.6, 0.4, 1.0), peer.Ref);
+            worker.Tell(new DiscriminatorStepDone(Id, 1, step, new Dictionary<string, double> { ["loss/d"] = 1.0 + step, ["d/real"] = 0.6, ["d/fake"] = 0.4 }, 1.0), peer.Ref);
         }
 
         var forUpdate = peer.ExpectMsg<FakeBatch>(TimeSpan.FromSeconds(10));
         Assert.Equal(Phase.Generator, forUpdate.Phase);
         var gradient = new TensorPayload(TensorDType.Float32, forUpdate.Samples.Shape, new byte[forUpdate.Samples.Data.Length]);
-        worker.Tell(new GeneratorFeedback(Id, 1, 0.7, 0.4, gradient, 1.0), peer.Ref);
+        worker.Tell(new GeneratorFeedback(Id, 1, new Dictionary<string, double> { ["loss/g"] = 0.7 }, gradient, 1.0), peer.Ref);
 
         var completed = coordinator.FishForMessage<RoundCompleted>(_ => true, TimeSpan.FromSeconds(10));
         Assert.Equal(1, completed.Metrics.Round);
@@ -52,6 +52,47 @@ public sealed class GeneratorWorkerSpecs : TestKit
         Assert.Equal(0.7, completed.Metrics.GLoss, 6);
         Assert.True(completed.Metrics.ExchangeBytes >= 3 * forUpdate.Samples.Data.Length);
         peer.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // only one round was granted
+    }
+
+    [Fact]
+    public void A_term_the_discriminator_adds_is_averaged_into_the_round_and_reported_by_name()
+    {
+        var (worker, coordinator, peer) = StartAssigned(SpecConfig.ToySpec(k: 2));
+        worker.Tell(new RunRounds(1, Id, 1, 1), coordinator.Ref);
+
+        for (var step = 0; step < 2; step++)
+        {
+            peer.ExpectMsg<FakeBatch>(TimeSpan.FromSeconds(10));
+            var terms = new Dictionary<string, double> { ["loss/d"] = 1.0, ["d/real"] = 0.6, ["d/fake"] = 0.4, ["loss/d_r1"] = 0.1 * (step + 1) };
+            worker.Tell(new DiscriminatorStepDone(Id, 1, step, terms, 1.0), peer.Ref);
+        }
+
+        var forUpdate = peer.ExpectMsg<FakeBatch>(TimeSpan.FromSeconds(10));
+        var gradient = new TensorPayload(TensorDType.Float32, forUpdate.Samples.Shape, new byte[forUpdate.Samples.Data.Length]);
+        worker.Tell(new GeneratorFeedback(Id, 1, new Dictionary<string, double> { ["loss/g"] = 0.7, ["loss/g_info"] = 0.2 }, gradient, 1.0), peer.Ref);
+
+        var completed = coordinator.FishForMessage<RoundCompleted>(_ => true, TimeSpan.FromSeconds(10));
+        Assert.Equal(0.15, completed.Metrics.Terms["loss/d_r1"], 12);
+        Assert.Equal(0.2, completed.Metrics.Terms["loss/g_info"], 12);
+        Assert.Equal(2, completed.Metrics.Terms.Count);
+    }
+
+    [Fact]
+    public void A_sample_grid_is_rendered_at_the_sample_interval_between_checkpoints()
+    {
+        var (worker, coordinator, peer) = StartAssigned(SpecConfig.ToySpec(k: 1) with { SampleInterval = 1 });
+        worker.Tell(new RunRounds(1, Id, 1, 1), coordinator.Ref);
+
+        peer.ExpectMsg<FakeBatch>(TimeSpan.FromSeconds(10));
+        worker.Tell(new DiscriminatorStepDone(Id, 1, 0, new Dictionary<string, double> { ["loss/d"] = 1.0 }, 1.0), peer.Ref);
+        var forUpdate = peer.ExpectMsg<FakeBatch>(TimeSpan.FromSeconds(10));
+        var gradient = new TensorPayload(TensorDType.Float32, forUpdate.Samples.Shape, new byte[forUpdate.Samples.Data.Length]);
+        worker.Tell(new GeneratorFeedback(Id, 1, new Dictionary<string, double> { ["loss/g"] = 0.7 }, gradient, 1.0), peer.Ref);
+
+        coordinator.FishForMessage<RoundCompleted>(_ => true, TimeSpan.FromSeconds(10));
+        var grid = coordinator.FishForMessage<SampleGridImage>(_ => true, TimeSpan.FromSeconds(20));
+        Assert.Equal(1, grid.Round);
+        Assert.Equal(0x89, grid.Png[0]);
     }
 
     [Fact]
@@ -77,13 +118,13 @@ public sealed class GeneratorWorkerSpecs : TestKit
         Assert.Equal(Phase.Generator, peer.ExpectMsg<FakeBatch>(TimeSpan.FromSeconds(10)).Phase);
 
         var gradient = new TensorPayload(TensorDType.Float32, [8, 2], new byte[64]);
-        worker.Tell(new GeneratorFeedback(Id, 1, 0.7, 0.4, gradient, 1.0), peer.Ref);      // feedback before the D step
-        worker.Tell(new DiscriminatorStepDone(Id, 0, 0, 1.0, 0.5, 0.5, 1.0), peer.Ref);      // an old round
-        worker.Tell(new DiscriminatorStepDone(new ExperimentId("exp-other"), 1, 0, 1.0, 0.5, 0.5, 1.0), peer.Ref);
+        worker.Tell(new GeneratorFeedback(Id, 1, new Dictionary<string, double> { ["loss/g"] = 0.7 }, gradient, 1.0), peer.Ref);      // feedback before the D step
+        worker.Tell(new DiscriminatorStepDone(Id, 0, 0, new Dictionary<string, double> { ["loss/d"] = 1.0, ["d/real"] = 0.5, ["d/fake"] = 0.5 }, 1.0), peer.Ref);      // an old round
+        worker.Tell(new DiscriminatorStepDone(new ExperimentId("exp-other"), 1, 0, new Dictionary<string, double> { ["loss/d"] = 1.0, ["d/real"] = 0.5, ["d/fake"] = 0.5 }, 1.0), peer.Ref);
         coordinator.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
 
-        worker.Tell(new DiscriminatorStepDone(Id, 1, 0, 1.0, 0.5, 0.5, 1.0), peer.Ref);
-        worker.Tell(new GeneratorFeedback(Id, 1, 0.7, 0.4, gradient, 1.0), peer.Ref);
+        worker.Tell(new DiscriminatorStepDone(Id, 1, 0, new Dictionary<string, double> { ["loss/d"] = 1.0, ["d/real"] = 0.5, ["d/fake"] = 0.5 }, 1.0), peer.Ref);
+        worker.Tell(new GeneratorFeedback(Id, 1, new Dictionary<string, double> { ["loss/g"] = 0.7 }, gradient, 1.0), peer.Ref);
         var completed = coordinator.FishForMessage<RoundCompleted>(_ => true, TimeSpan.FromSeconds(10));
         Assert.Equal((1, 1.0, 0.7), (completed.Metrics.Round, completed.Metrics.DLoss, completed.Metrics.GLoss));
     }

@@ -234,10 +234,34 @@ public sealed class GanClusterSerializerSpecs : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void A_term_named_twice_on_the_wire_is_rejected()
+    {
+        var terms = new Dictionary<string, double> { ["a"] = 1, ["b"] = 2 };
+        var bytes = _serializer.ToBinary(new DiscriminatorStepDone(MessageCases.Id, 1, 0, terms, 1.0));
+        var second = 1 + MessageCases.Id.Value.Length + 4 + 4 + 4 + 1 + 1 + 8;
+        bytes[second + 1] = (byte)'a';
+
+        var error = Assert.Throws<SerializationException>(() => _serializer.FromBinary(bytes, "DSD"));
+        Assert.Contains("'a' appears twice", error.Message);
+    }
+
+    [Fact]
+    public void Named_terms_survive_a_round_trip_in_order_with_non_finite_values()
+    {
+        var terms = new Dictionary<string, double> { ["loss/d"] = 1.25, ["loss/d_r1"] = double.NaN, ["d/real"] = double.PositiveInfinity };
+        var done = new DiscriminatorStepDone(MessageCases.Id, 3, 1, terms, 2.5);
+
+        var back = (DiscriminatorStepDone)_serializer.FromBinary(_serializer.ToBinary(done), "DSD");
+
+        Assert.Equal(terms.Keys, back.Terms.Keys);
+        Assert.Equal(done, back);
+    }
+
+    [Fact]
     public void Tensor_whose_bytes_disagree_with_its_shape_is_rejected_on_read()
     {
-        var bytes = _serializer.ToBinary(new GeneratorFeedback(MessageCases.Id, 1, 0.5, 0.5, MessageCases.Floats(2, 3), 1.0));
-        var shapeOffset = 1 + MessageCases.Id.Value.Length + 4 + 8 + 8 + 1 + 4;
+        var bytes = _serializer.ToBinary(new GeneratorFeedback(MessageCases.Id, 1, NamedTerms.Empty, MessageCases.Floats(2, 3), 1.0));
+        var shapeOffset = 1 + MessageCases.Id.Value.Length + 4 + 4 + 1 + 4;
         BitConverter.TryWriteBytes(bytes.AsSpan(shapeOffset, 8), 5L);
 
         var error = Assert.Throws<SerializationException>(() => _serializer.FromBinary(bytes, "GFB"));
@@ -260,7 +284,7 @@ public sealed class GanClusterSerializerSpecs : Akka.TestKit.Xunit2.TestKit
             {
                 Walk(content, seen, nullability);
             }
-            else if (content is IEnumerable items and not string and not byte[] and not long[])
+            else if (content is IEnumerable items and not string and not byte[] and not long[] and not IReadOnlyDictionary<string, double>)
             {
                 foreach (var item in items)
                 {

@@ -21,7 +21,12 @@ public static class MessageCases
         new(TensorDType.Float32, shape, Bytes((int)TensorPayload.ByteLength(TensorDType.Float32, shape)));
 
     public static RoundMetrics Metrics(int round) =>
-        new(round, 0.693, 0.701, 0.52, 0.48, 1.25, 3.5, 0.75, 2.0, 7.5, 627_200 + round);
+        new(round, 0.693, 0.701, 0.52, 0.48, 1.25, 3.5, 0.75, 2.0, 7.5, 627_200 + round) { Terms = new Dictionary<string, double> { ["loss/d_r1"] = 0.0125 } };
+
+    /// <summary>Round metrics as a build without named terms sent and journaled them.</summary>
+    public static RoundMetrics PlainMetrics(int round) => new(round, 0.693, 0.701, 0.52, 0.48, 1.25, 3.5, 0.75, 2.0, 7.5, 627_200 + round);
+
+    public static Dictionary<string, double> DTerms => new() { ["loss/d"] = 1.386, ["d/real"] = 0.5, ["d/fake"] = 0.5, ["loss/d_r1"] = 0.01 };
 
     public static ExperimentSummary FullSummary() => new(
         Id, "mlp-mnist", ExperimentState.Running, 120, 2000, "resumed after fail-over", 0.69, 0.71, 0.55, 0.45, 52.5,
@@ -44,7 +49,7 @@ public static class MessageCases
             ("list empty", new ExperimentList([])),
             ("list", new ExperimentList([FullSummary(), EmptySummary()])),
             ("status request", new GetExperimentStatus(Id)),
-            ("status full", new ExperimentStatusReply(FullSummary(), [Metrics(119), Metrics(120)])),
+            ("status full", new ExperimentStatusReply(FullSummary(), [PlainMetrics(119), Metrics(120)])),
             ("status empty", new ExperimentStatusReply(EmptySummary(), [])),
             ("unknown", new UnknownExperiment(Id)),
             ("cancel", new CancelExperiment(Id)),
@@ -77,8 +82,9 @@ public static class MessageCases
                 new TensorPayload(TensorDType.Int64, [100], Bytes(800)))),
             ("fake batch half precision", new FakeBatch(Id, 43, Phase.Discriminator, 0,
                 new TensorPayload(TensorDType.Float16, [2, 3], Bytes(12)), new TensorPayload(TensorDType.BFloat16, [], Bytes(2)))),
-            ("discriminator step", new DiscriminatorStepDone(Id, 42, 1, 1.386, 0.5, 0.5, 3.25)),
-            ("feedback", new GeneratorFeedback(Id, 42, 0.693, 0.49, Floats(100, 784), 0.8)),
+            ("discriminator step", new DiscriminatorStepDone(Id, 42, 1, DTerms, 3.25)),
+            ("discriminator step without terms", new DiscriminatorStepDone(Id, 42, 0, NamedTerms.Empty, 3.25)),
+            ("feedback", new GeneratorFeedback(Id, 42, new Dictionary<string, double> { ["loss/g"] = 0.693 }, Floats(100, 784), 0.8)),
             ("exchange channel request", new OpenExchangeChannel(Id)),
             ("exchange channel offer", new ExchangeChannelOffer(Id, "10.0.0.3", 40123, "c2VjcmV0LXRva2Vu")),
             ("exchange channel offer none", new ExchangeChannelOffer(Id, "", 0, "")),

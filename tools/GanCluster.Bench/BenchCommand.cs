@@ -102,7 +102,7 @@ internal static class BenchCommand
             // What a discriminator does with the bytes: into a tensor, and a same-sized gradient back out.
             using var scope = NewDisposeScope();
             var tensor = TensorWire.ToTensor(batch.Samples);
-            return new GeneratorFeedback(batch.Id, batch.Round, 0, 0, Payload(tensor), 0);
+            return new GeneratorFeedback(batch.Id, batch.Round, NamedTerms.Empty, Payload(tensor), 0);
         }
     }
 

@@ -519,7 +519,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
         run.Pending.Add(metrics);
         run.NextRound = metrics.Round + 1;
         ReportAlarms(run.Id, _monitoring.Round(run.Id, metrics, 1000.0 / Math.Max(metrics.RoundMs, 1e-9), force: metrics.Round == run.GrantedTo));
-        if (!double.IsFinite(metrics.DLoss) || !double.IsFinite(metrics.GLoss))
+        if (RoundMetricsMapping.IsDiverged(metrics))
         {
             OnDiverged(run, metrics);
             return;
@@ -565,9 +565,9 @@ public sealed class CoordinatorActor : ReceivePersistentActor
         var stepsPerSecond = rounds / Math.Max(run.SinceLog.Elapsed.TotalSeconds, 1e-9);
         RoundLog.Information("Experiment {ExperimentId} round {Round}/{Rounds}: loss/d {DLoss:F4} loss/g {GLoss:F4} d/real {DReal:F3} d/fake {DFake:F3} "
                   + "{StepsPerSecond:F1} steps/s; phases g-forward {GForwardMs:F1} ms, d-step {DStepMs:F1} ms, feedback {FeedbackMs:F1} ms, g-update {GUpdateMs:F1} ms, round {RoundMs:F1} ms; "
-                  + "generator {GeneratorNode}, discriminator {DiscriminatorNode}",
+                  + "generator {GeneratorNode}, discriminator {DiscriminatorNode}{Terms}",
             run.Id, m.Round, run.Spec.Rounds, m.DLoss, m.GLoss, m.DReal, m.DFake, stepsPerSecond,
-            m.GeneratorForwardMs, m.DiscriminatorStepMs, m.FeedbackMs, m.GeneratorUpdateMs, m.RoundMs, run.Generator.Node, run.Discriminator.Node);
+            m.GeneratorForwardMs, m.DiscriminatorStepMs, m.FeedbackMs, m.GeneratorUpdateMs, m.RoundMs, run.Generator.Node, run.Discriminator.Node, RoundMetricsMapping.ExtraTermsText(m));
         run.LastLoggedRound = m.Round;
         run.SinceLog.Restart();
     }
@@ -746,7 +746,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
             return;
         }
 
-        var rounds = includeLast ? run.Pending.ToList() : run.Pending.Where(m => double.IsFinite(m.DLoss) && double.IsFinite(m.GLoss)).ToList();
+        var rounds = includeLast ? run.Pending.ToList() : run.Pending.Where(m => !RoundMetricsMapping.IsDiverged(m)).ToList();
         run.Pending.Clear();
         if (rounds.Count > 0)
         {

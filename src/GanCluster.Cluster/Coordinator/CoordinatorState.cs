@@ -116,16 +116,8 @@ public sealed record CoordinatorState
     };
 
     /// <summary>The round up to which a pair may run before the next checkpoint (or the end).</summary>
-    public static int NextBoundary(int nextRound, int checkpointInterval, int roundsTotal)
-    {
-        if (checkpointInterval <= 0)
-        {
-            return roundsTotal;
-        }
-
-        var boundary = ((nextRound - 1) / checkpointInterval + 1) * checkpointInterval;
-        return Math.Min(boundary, roundsTotal);
-    }
+    public static int NextBoundary(int nextRound, int checkpointInterval, int roundsTotal) =>
+        new Training.Loop.CheckpointSchedule(checkpointInterval, 0, roundsTotal).NextCheckpoint(nextRound);
 
     /// <summary>Checkpoints beyond the newest <paramref name="retention"/> ones.</summary>
     public static IReadOnlyList<int> Prunable(ExperimentRecord record, int retention) =>

@@ -75,31 +75,13 @@ public sealed class ExperimentMonitoring : IAsyncDisposable
     {
         var experiment = Get(id);
         var raised = experiment.Alarms.ObserveRound(m.Round, m.DLoss, m.GLoss, m.DFake);
-        var values = new Dictionary<string, double>
-        {
-            [MetricNames.DLoss] = m.DLoss,
-            [MetricNames.GLoss] = m.GLoss,
-            [MetricNames.DReal] = m.DReal,
-            [MetricNames.DFake] = m.DFake,
-            [MetricNames.RoundMs] = m.RoundMs,
-            [MetricNames.GeneratorForwardMs] = m.GeneratorForwardMs,
-            [MetricNames.DiscriminatorStepMs] = m.DiscriminatorStepMs,
-            [MetricNames.FeedbackMs] = m.FeedbackMs,
-            [MetricNames.GeneratorUpdateMs] = m.GeneratorUpdateMs,
-            [MetricNames.ExchangeBytes] = m.ExchangeBytes,
-        };
-        if (stepsPerSecond is { } speed)
-        {
-            values[MetricNames.StepsPerSecond] = speed;
-        }
-
+        var values = RoundMetricsMapping.Metrics(m, stepsPerSecond);
         foreach (var (name, value) in values)
         {
             experiment.Latest[name] = value;
         }
 
-        var diverged = !double.IsFinite(m.DLoss) || !double.IsFinite(m.GLoss);
-        if (force || diverged || m.Round % _settings.MetricsEvery == 0)
+        if (force || RoundMetricsMapping.IsDiverged(m) || m.Round % _settings.MetricsEvery == 0)
         {
             Write(id, collector => collector.Record(m.Round, values), experiment);
         }

@@ -4,156 +4,75 @@ using Akka.Event;
 using GanCluster.Cluster.Exchange;
 using GanCluster.Protocol;
 using GanCluster.Training.Core;
-using GanCluster.Training.Monitoring;
-using GanCluster.Training.Options;
-using GanCluster.Training.Runs;
+using GanCluster.Training.Loop;
 
 namespace GanCluster.Cluster.Workers;
 
 /// <summary>
-/// Holds a generator half and drives the exchange of a round with its discriminator peer, directly and not
-/// through the coordinator: k times (fake batch -> D step -> ack), then the generator step (fake batch ->
-/// dLoss/dFake -> backpropagate). It runs the rounds the coordinator grants (up to a checkpoint boundary)
-/// and reports each completed round.
+/// Holds a generator half and drives the exchange of a round with its discriminator peer, directly and not through the
+/// coordinator, following the round schedule (<see cref="RoundSchedule"/>): k times (fake batch -> D step -> ack), then
+/// the generator step (fake batch -> dLoss/dFake -> backpropagate). Batches are pipelined (<see cref="GeneratorRound"/>).
+/// It runs the rounds the coordinator grants (up to a checkpoint boundary), reports each completed round, and renders
+/// sample grids where the <see cref="CheckpointSchedule"/> asks for them.
 /// </summary>
-public sealed class GeneratorWorker : WorkerBase
+public sealed class GeneratorWorker : HalfWorker<GeneratorHalf>
 {
-    // Carries the assignment that asked for it: a repeated assignment of the same experiment must not take the half of an earlier one.
-    private sealed record HalfReady(Assignment For, GeneratorHalf Half, int NextRound) : INoSerializationVerificationNeeded
-    {
-        public ExperimentId Id => For.Id;
-    }
-
-    private sealed record FakeProduced(ExperimentId Id, int Round, Phase Phase, int Step, TensorPayload Samples, TensorPayload? Labels, double Ms) : INoSerializationVerificationNeeded;
+    private sealed record FakeProduced(ExperimentId Id, ScheduleSlot Slot, TensorPayload Samples, TensorPayload? Labels, double Ms) : INoSerializationVerificationNeeded;
 
     private sealed record GradientApplied(ExperimentId Id, int Round, double Ms) : INoSerializationVerificationNeeded;
 
-    private sealed record CheckpointTaken(ExperimentId Id, int Round, HalfState State, byte[] Png, IReadOnlyList<MetricValue>? Modes) : INoSerializationVerificationNeeded;
-
-    private sealed record TorchFailed(ExperimentId Id, int Round, Exception Error) : INoSerializationVerificationNeeded
-    {
-        /// <summary>The assignment whose load failed; null for failures of work on the current half.</summary>
-        public Assignment? For { get; init; }
-    }
-
-    private GeneratorHalf? _half;
+    private RoundSchedule _schedule = new(1, 0);
+    private CheckpointSchedule _checkpoints = new(0, 0, 0);
     private int _nextRound;
     private int _grantedTo;
-    private bool _busy;
 
-    // The batches of a round are numbered 0..k: k discriminator batches, then the generator batch. G's weights
-    // do not change until the generator step, so each batch is sent as soon as it is produced and the next one is
-    // produced while D works (the discriminator queues them in order). Both sides still do their work in the same
-    // order, which keeps the run bit-exact. At most k + 1 batches of one round are in flight.
-    private int _produced;
-    private int _acknowledged;
-    private bool _producing;
-    private RoundAccumulator _round = new();
+    // The round under way (null between rounds) and what it measured so far.
+    private GeneratorRound? _round;
+    private RoundAccumulator _accumulator = new(0);
+    private Stopwatch _watch = new();
 
-    // The exchange channel to the discriminator (ExchangeLink): requested once the half is loaded, open (or given up
-    // for remoting) before the generator reports ready, so that no round ever mixes the two paths.
-    private IActorRef? _link;
-    private IActorRef? _channel;
-
-    // This round's batches as sent, until the discriminator answered them: a channel that closes mid-round may have
-    // lost some, so they are sent again over remoting (the discriminator answers a repeated batch from its cache).
-    private readonly List<FakeBatch> _sent = [];
-    private bool _feedbackReceived;
+    // The exchange channel is requested once the half is loaded, and open (or given up for remoting) before the generator
+    // reports ready, so that no round ever mixes the two paths.
+    private readonly GeneratorExchange _exchange = new();
 
     public GeneratorWorker(WorkerSettings settings) : base(WorkerRole.Generator, settings)
     {
-        Receive<AssignExperiment>(OnAssign);
-        Receive<HalfReady>(OnHalfReady);
         Receive<RunRounds>(OnRunRounds);
         Receive<FakeProduced>(OnFakeProduced);
         Receive<DiscriminatorStepDone>(OnStepDone);
         Receive<GeneratorFeedback>(OnFeedback);
         Receive<GradientApplied>(OnGradientApplied);
-        Receive<TakeCheckpoint>(OnTakeCheckpoint);
-        Receive<CheckpointTaken>(OnCheckpointTaken);
-        Receive<StopExperiment>(OnStop);
-        Receive<ExchangeLink.Ready>(ready =>
-        {
-            if (Sender.Equals(_link) && Current?.Id == ready.Id)
-            {
-                _channel = ready.Connection;
-                Log.Info("Experiment {0}: the exchange with the discriminator runs on the exchange channel", ready.Id.Value);
-                ReportReady();
-            }
-        });
-        Receive<ExchangeLink.Unavailable>(unavailable =>
-        {
-            if (Sender.Equals(_link) && Current?.Id == unavailable.Id)
-            {
-                _link = null;
-                Log.Warning("Experiment {0}: no exchange channel ({1}); fake batches and gradients go over remoting", unavailable.Id.Value, unavailable.Reason);
-                ReportReady();
-            }
-        });
+        Receive<ExchangeLink.Ready>(ready => OnLinkAnswer(ready.Id, ready.Connection, "runs on the exchange channel"));
+        Receive<ExchangeLink.Unavailable>(none => OnLinkAnswer(none.Id, null, $"has no exchange channel ({none.Reason}); fake batches and gradients go over remoting"));
         Receive<ExchangeLink.Lost>(OnChannelLost);
-        Receive<TorchFailed>(f =>
-        {
-            if (IsReplaced(f.For, f.Id, $"the failed load ({f.Error.Message})"))
-            {
-                return;
-            }
-
-            _busy = false;
-            if (Current?.Id == f.Id)
-            {
-                ReportFailure(f.Id, f.Round, f.Error);
-                DropHalf();
-            }
-        });
-        Receive<Status.Failure>(f => Log.Error(f.Cause, "Unexpected failure in the generator worker"));
     }
 
     public static Props Props(WorkerSettings settings) => Akka.Actor.Props.Create(() => new GeneratorWorker(settings));
 
     protected override int? CurrentRound => Current is null ? null : _nextRound - 1;
 
-    protected override string StateName => Current is null ? "idle" : _busy ? "training" : _half is null ? "loading" : "ready";
+    protected override bool Busy => _round is not null;
 
-    private void OnAssign(AssignExperiment assign)
+    protected override GeneratorHalf Load(Assignment assignment, HalfState? state)
     {
-        if (!TryBeginAssignment(assign, DropHalf, out var assignment))
+        var half = new GeneratorHalf(assignment.Spec, assignment.Device);
+        if (state is not null)
         {
-            return;
+            half.LoadState(state);
         }
 
-        var id = assign.Id;
-        Log.Info("Experiment {0}: loading the generator half (next round {1}, peer {2})", id.Value, assign.NextRound, assign.Peer.Path);
-        Torch.Run(() =>
-        {
-            var state = VerifiedHalfState(assign);
-            var half = new GeneratorHalf(assignment.Spec, assignment.Device);
-            if (state is not null)
-            {
-                half.LoadState(state);
-            }
-
-            return half;
-        }).PipeTo(Self, success: half => new HalfReady(assignment, half, assign.NextRound), failure: e => new TorchFailed(id, assign.NextRound - 1, e) { For = assignment });
+        return half;
     }
 
-    private void OnHalfReady(HalfReady ready)
+    protected override void Loaded(Assignment assignment, int nextRound)
     {
-        if (IsReplaced(ready.For, ready.Id, "a generator half"))
-        {
-            Torch.Run(() =>
-            {
-                ready.Half.Dispose();
-                return true;
-            });
-            return;
-        }
-
-        _half = ready.Half;
-        _nextRound = ready.NextRound;
-        _grantedTo = ready.NextRound - 1;
+        _schedule = RoundSchedule.For(assignment.Spec);
+        _checkpoints = CheckpointSchedule.For(assignment.Spec);
+        _nextRound = nextRound;
+        _grantedTo = nextRound - 1;
         if (Settings.Exchange is { } exchange)
         {
-            _link = Context.ActorOf(ExchangeLink.Props(ready.Id, ready.For.Peer, exchange));
+            _exchange.Open(Context, assignment.Id, assignment.Peer, exchange);
         }
         else
         {
@@ -161,44 +80,45 @@ public sealed class GeneratorWorker : WorkerBase
         }
     }
 
-    private void ReportReady()
+    protected override void Dropped()
     {
-        Settings.Coordinator.Tell(new ExperimentReady(Current!.Id, WorkerRole.Generator, _nextRound), Self);
+        _round = null;
+        _exchange.Close(Context);
     }
 
-    private void OnChannelLost(ExchangeLink.Lost lost)
+    private void ReportReady() => Settings.Coordinator.Tell(new ExperimentReady(Current!.Id, WorkerRole.Generator, _nextRound), Self);
+
+    private void OnLinkAnswer(ExperimentId id, IActorRef? channel, string how)
     {
-        if (!Sender.Equals(_link))
+        if (!_exchange.IsLink(Sender) || Current?.Id != id)
         {
             return;
         }
 
-        _link = null;
-        _channel = null;
-        var unanswered = _busy
-            ? _sent.Where(b => b.Phase == Phase.Discriminator ? b.Step >= _acknowledged : !_feedbackReceived).ToList()
-            : [];
+        _exchange.Answered(channel);
+        Log.Log(channel is null ? LogLevel.WarningLevel : LogLevel.InfoLevel, "Experiment {0}: the exchange with the discriminator {1}", [id.Value, how]);
+        ReportReady();
+    }
+
+    private void OnChannelLost(ExchangeLink.Lost lost)
+    {
+        if (!_exchange.IsLink(Sender))
+        {
+            return;
+        }
+
+        var round = _round;
+        var unanswered = _exchange.Lost(slot => round is not null && round.IsUnanswered(_schedule, slot));
         Log.Warning("The exchange channel closed ({0}); the exchange continues over remoting, {1} unanswered batches sent again", lost.Reason, unanswered.Count);
         foreach (var batch in unanswered)
         {
-            SendTo(Current!.Peer, batch, PayloadBytes(batch));
+            SendTo(Current!.Peer, batch, GeneratorExchange.PayloadBytes(batch));
         }
-    }
-
-    private void CloseChannel()
-    {
-        if (_link is not null)
-        {
-            Context.Stop(_link);
-        }
-
-        _link = null;
-        _channel = null;
     }
 
     private void OnRunRounds(RunRounds run)
     {
-        if (!FromCurrentCoordinator(run.Incarnation, run) || !IsCurrent(run.Id, run) || _half is null)
+        if (!IsForCurrentHalf(run.Incarnation, run.Id, run))
         {
             return;
         }
@@ -210,7 +130,7 @@ public sealed class GeneratorWorker : WorkerBase
         }
 
         _grantedTo = Math.Max(_grantedTo, run.ToRound);
-        if (!_busy)
+        if (_round is null)
         {
             StartRound();
         }
@@ -218,234 +138,125 @@ public sealed class GeneratorWorker : WorkerBase
 
     private void StartRound()
     {
-        _busy = true;
-        _produced = 0;
-        _acknowledged = 0;
-        _producing = false;
-        _feedbackReceived = false;
-        _sent.Clear();
-        _round = new RoundAccumulator { Watch = Stopwatch.StartNew() };
+        _round = GeneratorRound.Begin(_nextRound);
+        _accumulator = new RoundAccumulator(_nextRound);
+        _watch = Stopwatch.StartNew();
+        _exchange.NewRound();
         ProduceNext();
     }
 
-    /// <summary>Produces the round's next batch unless one is being produced or held, or all are produced.</summary>
+    /// <summary>Produces the round's next batch unless one is being produced or all are.</summary>
     private void ProduceNext()
     {
-        var k = Current!.Spec.K;
-        if (_producing || _produced > k)
+        if (_round?.NextToProduce(_schedule) is not { } slot)
         {
             return;
         }
 
-        _producing = true;
-        Produce(_produced < k ? Phase.Discriminator : Phase.Generator, _produced);
-    }
-
-    private void Produce(Phase phase, int step)
-    {
-        var assignment = Current!;
-        var half = _half!;
-        var round = _nextRound;
-        Torch.Run(() =>
+        _round = _round.ProducingNext();
+        var (id, half, kind) = (Current!.Id, Half!, _schedule.KindOf(slot));
+        OnTorch(() =>
         {
             var watch = Stopwatch.StartNew();
-            using var fake = phase == Phase.Discriminator ? half.ProduceForDiscriminator() : half.ProduceForUpdate();
-            var samples = TensorWire.ToPayload(fake.Samples);
+            using var fake = kind == StepKind.Discriminator ? half.ProduceForDiscriminator() : half.ProduceForUpdate();
             var labels = fake.Labels is null ? null : TensorWire.ToPayload(fake.Labels);
-            return new FakeProduced(assignment.Id, round, phase, step, samples, labels, watch.Elapsed.TotalMilliseconds);
-        }).PipeTo(Self, failure: e => new TorchFailed(assignment.Id, round, e));
+            return new FakeProduced(id, slot, TensorWire.ToPayload(fake.Samples), labels, watch.Elapsed.TotalMilliseconds);
+        }, id, slot.Round);
     }
 
     private void OnFakeProduced(FakeProduced fake)
     {
-        if (Current?.Id != fake.Id || !_busy || fake.Round != _nextRound)
+        if (Current?.Id != fake.Id || _round?.Round != fake.Slot.Round)
         {
             return;
         }
 
-        _producing = false;
-        _produced++;
-        _round.GeneratorForwardMs += fake.Ms;
-        Send(fake);
+        _round = _round.BatchProduced();
+        _accumulator.AddGeneratorForward(fake.Ms);
+        var phase = _schedule.KindOf(fake.Slot) == StepKind.Discriminator ? Phase.Discriminator : Phase.Generator;
+        var batch = new FakeBatch(fake.Id, fake.Slot.Round, phase, fake.Slot.Index, fake.Samples, fake.Labels);
+        var bytes = GeneratorExchange.PayloadBytes(batch);
+        _accumulator.AddExchangeBytes(bytes);
+        _exchange.Sent(fake.Slot, batch);
+        SendToPeer(_exchange.Channel, Current.Peer, batch, bytes);
         ProduceNext();
     }
 
-    private void Send(FakeProduced fake)
+    /// <summary>Takes an answer of the schedule into account when it is the current one; logs and drops it otherwise.</summary>
+    private bool Accept(ExperimentId id, ScheduleSlot slot, object answer)
     {
-        var batch = new FakeBatch(fake.Id, fake.Round, fake.Phase, fake.Step, fake.Samples, fake.Labels);
-        var bytes = PayloadBytes(batch);
-        _round.ExchangeBytes += bytes;
-        _sent.Add(batch);
-        SendToPeer(_channel, Current!.Peer, batch, bytes);
-    }
+        if (!IsCurrent(id, answer))
+        {
+            return false;
+        }
 
-    private static long PayloadBytes(FakeBatch batch) => batch.Samples.Data.LongLength + (batch.Labels?.Data.LongLength ?? 0);
+        var (status, next) = _round is null ? (AnswerStatus.Stale, _round) : _round.Answer(_schedule, slot);
+        if (status != AnswerStatus.Current)
+        {
+            Log.Warning("Dropped {0} ({1}, {2}); expected {3}", answer.GetType().Name, slot, status, _round?.ExpectedAnswer(_schedule).ToString() ?? "no round");
+            return false;
+        }
+
+        _round = next;
+        return true;
+    }
 
     private void OnStepDone(DiscriminatorStepDone done)
     {
-        if (!IsCurrent(done.Id, done))
+        if (Accept(done.Id, _schedule.Slot(done.Round, StepKind.Discriminator, done.Step), done))
         {
-            return;
+            _accumulator.AddDiscriminatorStep(done.Terms, done.StepMs);
         }
-
-        if (!_busy || done.Round != _nextRound || done.Step != _acknowledged || _acknowledged >= Current!.Spec.K || done.Step >= _produced)
-        {
-            Log.Warning("Dropped a stale discriminator step (round {0}, step {1}); expected round {2}, step {3}", done.Round, done.Step, _nextRound, _acknowledged);
-            return;
-        }
-
-        _round.DLoss += done.Loss;
-        _round.DReal += done.DReal;
-        _round.DFake += done.DFake;
-        _round.DiscriminatorStepMs += done.StepMs;
-        _acknowledged++;
     }
 
     private void OnFeedback(GeneratorFeedback feedback)
     {
-        if (!IsCurrent(feedback.Id, feedback))
+        if (!Accept(feedback.Id, _schedule.GeneratorStep(feedback.Round), feedback))
         {
             return;
         }
 
-        if (!_busy || feedback.Round != _nextRound || _acknowledged != Current!.Spec.K || _produced != Current.Spec.K + 1)
-        {
-            Log.Warning("Dropped stale generator feedback for round {0}; expected round {1}", feedback.Round, _nextRound);
-            return;
-        }
-
-        _feedbackReceived = true;
-        _round.GLoss = feedback.Loss;
-        _round.FeedbackMs = feedback.FeedbackMs;
-        _round.ExchangeBytes += feedback.Gradient.Data.LongLength;
-        var half = _half!;
-        var id = feedback.Id;
-        var round = feedback.Round;
-        Torch.Run(() =>
+        _accumulator.AddGeneratorStep(feedback.Terms, feedback.FeedbackMs);
+        _accumulator.AddExchangeBytes(feedback.Gradient.Data.LongLength);
+        var (half, id, round) = (Half!, feedback.Id, feedback.Round);
+        OnTorch(() =>
         {
             var watch = Stopwatch.StartNew();
             using var gradient = TensorWire.ToTensor(feedback.Gradient);
             half.ApplyGradient(gradient);
             return new GradientApplied(id, round, watch.Elapsed.TotalMilliseconds);
-        }).PipeTo(Self, failure: e => new TorchFailed(id, round, e));
+        }, id, round);
     }
 
     private void OnGradientApplied(GradientApplied applied)
     {
-        if (Current?.Id != applied.Id || applied.Round != _nextRound)
+        if (Current?.Id != applied.Id || _round?.Round != applied.Round)
         {
             return;
         }
 
-        var k = Current.Spec.K;
-        var metrics = new RoundMetrics(applied.Round, _round.DLoss / k, _round.GLoss, _round.DReal / k, _round.DFake / k,
-            _round.GeneratorForwardMs, _round.DiscriminatorStepMs, _round.FeedbackMs, applied.Ms, _round.Watch!.Elapsed.TotalMilliseconds, _round.ExchangeBytes);
-        Settings.Coordinator.Tell(new RoundCompleted(applied.Id, metrics), Self);
-        _nextRound++;
-        _busy = false;
-        if (_nextRound <= _grantedTo && double.IsFinite(metrics.DLoss) && double.IsFinite(metrics.GLoss))
+        _accumulator.AddGeneratorUpdate(applied.Ms);
+        var result = _accumulator.Complete(_watch.Elapsed.TotalMilliseconds);
+        Settings.Coordinator.Tell(new RoundCompleted(applied.Id, RoundMetricsMapping.ToWire(result)), Self);
+        _round = null;
+        _nextRound = result.Round + 1;
+
+        // Queued on the torch thread ahead of the next round's batches; rendering draws nothing from G's random stream.
+        if (_checkpoints.RendersSamplesOnly(result.Round) && !result.IsDiverged)
+        {
+            var (half, spec, id) = (Half!, Current.Spec, applied.Id);
+            OnTorch(() => new ForCoordinator(GeneratorSnapshots.Samples(half, spec, id, result.Round)), id, result.Round);
+        }
+
+        if (GeneratorRound.Continues(_schedule, result.Round, _grantedTo, result.IsDiverged))
         {
             StartRound();
         }
     }
 
-    private void OnTakeCheckpoint(TakeCheckpoint take)
-    {
-        if (!FromCurrentCoordinator(take.Incarnation, take) || !IsCurrent(take.Id, take) || _half is null)
-        {
-            return;
-        }
+    protected override string? NotAtBoundary(int round) =>
+        _round is not null ? $"is busy with round {_round.Round}" : round != _nextRound - 1 ? $"is at round {_nextRound - 1}" : null;
 
-        if (_busy || take.Round != _nextRound - 1)
-        {
-            Log.Warning("Dropped TakeCheckpoint for round {0}: the generator is at round {1}{2}", take.Round, _nextRound - 1, _busy ? " and busy" : string.Empty);
-            return;
-        }
-
-        var half = _half;
-        var spec = Current!.Spec;
-        Torch.Run(() =>
-        {
-            var state = half.SaveState();
-            var file = Path.Combine(Path.GetTempPath(), $"gancluster-grid-{Guid.NewGuid():N}.png");
-            try
-            {
-                SampleRenderer.WriteSamples(half, spec, file);
-
-                // The 2-D benchmarks count captured modes at every checkpoint, for the mode-collapse alarm.
-                var modes = Evaluation.Modes(half, spec) is { } m ? MetricsRecord.Modes(m).Select(kv => new MetricValue(kv.Key, kv.Value)).ToList() : null;
-                return new CheckpointTaken(take.Id, take.Round, state, File.ReadAllBytes(file), modes);
-            }
-            finally
-            {
-                File.Delete(file);
-            }
-        }).PipeTo(Self, failure: e => new TorchFailed(take.Id, take.Round, e));
-    }
-
-    private void OnCheckpointTaken(CheckpointTaken taken)
-    {
-        SendTo(Settings.Coordinator, new SampleGridImage(taken.Id, taken.Round, taken.Png), taken.Png.LongLength);
-        if (taken.Modes is { } modes)
-        {
-            Settings.Coordinator.Tell(new WorkerMetrics(taken.Id, taken.Round, modes), Self);
-        }
-
-        SendTo(Settings.Coordinator, new HalfCheckpoint(taken.Id, WorkerRole.Generator, taken.Round, taken.State.Sha256, taken.State.Data), taken.State.Data.LongLength);
-    }
-
-    private void OnStop(StopExperiment stop)
-    {
-        if (!FromCurrentCoordinator(stop.Incarnation, stop) || !IsCurrent(stop.Id, stop))
-        {
-            return;
-        }
-
-        DropHalf();
-        Settings.Coordinator.Tell(new ExperimentStopped(stop.Id, WorkerRole.Generator), Self);
-    }
-
-    private void DropHalf()
-    {
-        var half = _half;
-        _half = null;
-        Current = null;
-        _busy = false;
-        CloseChannel();
-        if (half is not null)
-        {
-            Torch.Run(() =>
-            {
-                half.Dispose();
-                return true;
-            });
-        }
-    }
-
-    protected override void PostStop()
-    {
-        DropHalf();
-        base.PostStop();
-    }
-
-    private sealed class RoundAccumulator
-    {
-        public Stopwatch? Watch { get; init; }
-
-        public double DLoss { get; set; }
-
-        public double GLoss { get; set; }
-
-        public double DReal { get; set; }
-
-        public double DFake { get; set; }
-
-        public double GeneratorForwardMs { get; set; }
-
-        public double DiscriminatorStepMs { get; set; }
-
-        public double FeedbackMs { get; set; }
-
-        public long ExchangeBytes { get; set; }
-    }
+    protected override IReadOnlyList<(IWorkerProtocol Message, long Bytes)> Checkpoint(GeneratorHalf half, Assignment assignment, int round) =>
+        GeneratorSnapshots.Checkpoint(half, assignment.Spec, assignment.Id, round);
 }

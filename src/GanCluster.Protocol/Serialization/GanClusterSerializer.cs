@@ -69,10 +69,10 @@ public sealed class GanClusterSerializer : SerializerWithStringManifest
 
         Add<FakeBatch>("FAK", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.Byte((byte)m.Phase); w.Int(m.Step); w.Tensor(m.Samples); w.Optional(m.Labels, w.Tensor); },
             r => new(r.Id(), r.Int(), r.Enum<Phase>(), r.Int(), r.Tensor(), r.Optional(r.Tensor)));
-        Add<DiscriminatorStepDone>("DSD", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.Int(m.Step); w.Double(m.Loss); w.Double(m.DReal); w.Double(m.DFake); w.Double(m.StepMs); },
-            r => new(r.Id(), r.Int(), r.Int(), r.Double(), r.Double(), r.Double(), r.Double()));
-        Add<GeneratorFeedback>("GFB", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.Double(m.Loss); w.Double(m.DFake); w.Tensor(m.Gradient); w.Double(m.FeedbackMs); },
-            r => new(r.Id(), r.Int(), r.Double(), r.Double(), r.Tensor(), r.Double()));
+        Add<DiscriminatorStepDone>("DSD", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.Int(m.Step); w.Terms(m.Terms); w.Double(m.StepMs); },
+            r => new(r.Id(), r.Int(), r.Int(), r.Terms(), r.Double()));
+        Add<GeneratorFeedback>("GFB", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.Terms(m.Terms); w.Tensor(m.Gradient); w.Double(m.FeedbackMs); },
+            r => new(r.Id(), r.Int(), r.Terms(), r.Tensor(), r.Double()));
 
         Add<OpenExchangeChannel>("XOP", (w, m) => w.Id(m.Id), r => new(r.Id()));
         Add<ExchangeChannelOffer>("XOF", (w, m) => { w.Id(m.Id); w.String(m.Host); w.Int(m.Port); w.String(m.Token); }, r => new(r.Id(), r.String(), r.Int(), r.String()));

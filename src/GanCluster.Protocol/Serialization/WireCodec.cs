@@ -90,6 +90,18 @@ internal sealed class WireWriter(Stream stream) : IDisposable
         Double(m.GeneratorUpdateMs);
         Double(m.RoundMs);
         Long(m.ExchangeBytes);
+        Terms(m.Terms);
+    }
+
+    /// <summary>Named terms: an int32 count, then name (string) and value (double) pairs in the dictionary's order.</summary>
+    public void Terms(IReadOnlyDictionary<string, double> terms)
+    {
+        Int(terms.Count);
+        foreach (var (name, value) in terms)
+        {
+            String(name);
+            Double(value);
+        }
     }
 
     public void Summary(ExperimentSummary s)
@@ -205,7 +217,28 @@ internal sealed class WireReader(byte[] bytes, ExtendedActorSystem system) : IDi
         return new TensorPayload(dtype, shape, Bytes());
     }
 
-    public RoundMetrics Metrics() => new(Int(), Double(), Double(), Double(), Double(), Double(), Double(), Double(), Double(), Double(), Long());
+    public RoundMetrics Metrics() => new(Int(), Double(), Double(), Double(), Double(), Double(), Double(), Double(), Double(), Double(), Long()) { Terms = Terms() };
+
+    public IReadOnlyDictionary<string, double> Terms()
+    {
+        var count = Int();
+        if (count < 0 || count > Remaining)
+        {
+            throw new InvalidDataException($"named terms claim {count} entries but {Remaining} bytes remain");
+        }
+
+        var terms = new Dictionary<string, double>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var name = String();
+            if (!terms.TryAdd(name, Double()))
+            {
+                throw new InvalidDataException($"the term '{name}' appears twice");
+            }
+        }
+
+        return terms;
+    }
 
     public ExperimentSummary Summary() => new(
         Id(), String(), Enum<ExperimentState>(), Int(), Int(), Optional(String), OptionalValue(Double), OptionalValue(Double), OptionalValue(Double),

@@ -1,23 +1,25 @@
 using System.Diagnostics;
 using GanCluster.Training.Data;
-using GanCluster.Training.Monitoring;
+using GanCluster.Training.Loop;
 using GanCluster.Training.Options;
 using static TorchSharp.torch;
 
 namespace GanCluster.Training.Core;
 
 /// <summary>
-/// Composes the two halves in one process and follows Algorithm 1 of Goodfellow et al. (2014): per round,
-/// k discriminator steps on fresh fake batches, then one generator step through the exchange of the fake
-/// batch and dLoss/dFake. The cluster runs the very same calls on two machines.
+/// Composes the two halves in one process and follows the round schedule (<see cref="RoundSchedule"/>, Algorithm 1 of
+/// Goodfellow et al., 2014): per round, k discriminator steps on fresh fake batches, then one generator step through the
+/// exchange of the fake batch and dLoss/dFake. The cluster runs the very same calls on two machines.
 /// </summary>
 public sealed class LocalTrainer : IDisposable
 {
     private readonly ExperimentSpec _spec;
+    private readonly RoundSchedule _schedule;
 
     public LocalTrainer(ExperimentSpec spec, SampleSet trainingData, Device device)
     {
         _spec = spec;
+        _schedule = RoundSchedule.For(spec);
         Generator = new GeneratorHalf(spec, device);
         Discriminator = new DiscriminatorHalf(spec, device, trainingData);
     }
@@ -32,42 +34,34 @@ public sealed class LocalTrainer : IDisposable
     /// <summary>Rounds completed so far; the next round is Round + 1.</summary>
     public int Round { get; private set; }
 
+    /// <summary>Runs the next round of the schedule: its k discriminator steps, then its generator step.</summary>
     public RoundResult RunRound()
     {
         var round = Round + 1;
         var total = Stopwatch.StartNew();
         var watch = new Stopwatch();
-        double forwardMs = 0, dStepMs = 0, dLoss = 0, dReal = 0, dFake = 0;
-        BatchDiversity? diversity = null;
-        for (var step = 0; step < _spec.K; step++)
+        var accumulator = new RoundAccumulator(round);
+        for (var slot = _schedule.Start(round); _schedule.KindOf(slot) == StepKind.Discriminator; slot = _schedule.Next(slot))
         {
             watch.Restart();
             using var fake = Generator.ProduceForDiscriminator();
-            forwardMs += watch.Elapsed.TotalMilliseconds;
+            accumulator.AddGeneratorForward(watch.Elapsed.TotalMilliseconds);
             watch.Restart();
-            var result = Discriminator.Step(fake.Samples, fake.Labels, measureDiversity: step == 0 && DiversityEvery > 0 && round % DiversityEvery == 0, fake.SideInputs);
-            diversity ??= result.Diversity;
-            dStepMs += watch.Elapsed.TotalMilliseconds;
-            dLoss += result.Loss;
-            dReal += result.DReal;
-            dFake += result.DFake;
+            var result = Discriminator.Step(fake.Samples, fake.Labels, RoundSchedule.MeasuresDiversity(slot, DiversityEvery), fake.SideInputs);
+            accumulator.AddDiscriminatorStep(result.Terms, watch.Elapsed.TotalMilliseconds, result.Diversity);
         }
 
         watch.Restart();
         using var forUpdate = Generator.ProduceForUpdate();
-        forwardMs += watch.Elapsed.TotalMilliseconds;
+        accumulator.AddGeneratorForward(watch.Elapsed.TotalMilliseconds);
         watch.Restart();
         using var feedback = Discriminator.Feedback(forUpdate.Samples, forUpdate.Labels, forUpdate.SideInputs);
-        var feedbackMs = watch.Elapsed.TotalMilliseconds;
+        accumulator.AddGeneratorStep(feedback.Terms, watch.Elapsed.TotalMilliseconds);
         watch.Restart();
         Generator.ApplyGradient(feedback.Gradient);
-        var updateMs = watch.Elapsed.TotalMilliseconds;
+        accumulator.AddGeneratorUpdate(watch.Elapsed.TotalMilliseconds);
         Round = round;
-        return new RoundResult(round, dLoss / _spec.K, feedback.Loss, dReal / _spec.K, dFake / _spec.K,
-            forwardMs, dStepMs, feedbackMs, updateMs, total.Elapsed.TotalMilliseconds)
-        {
-            Diversity = diversity,
-        };
+        return accumulator.Complete(total.Elapsed.TotalMilliseconds);
     }
 
     /// <summary>Both halves and the round counter, at this round boundary.</summary>

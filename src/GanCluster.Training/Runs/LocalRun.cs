@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using GanCluster.Training.Core;
 using GanCluster.Training.Data;
+using GanCluster.Training.Loop;
 using GanCluster.Training.Monitoring;
 using GanCluster.Training.Options;
 using GanCluster.Training.Runtime;
@@ -108,6 +109,7 @@ public sealed class LocalRun
                 WriteSamples(trainer, folder, metrics, 0);
             }
 
+            var checkpoints = CheckpointSchedule.For(_spec);
             var window = Stopwatch.StartNew();
             var windowStart = trainer.Round;
             BatchDiversity? diversity = null;
@@ -123,7 +125,7 @@ public sealed class LocalRun
 
                 if (result.IsDiverged)
                 {
-                    metrics.Record(result.Round, MetricsRecord.From(result, 0));
+                    metrics.Record(result.Round, result.ToMetrics(0));
                     _observer.Diverged(result);
                     return result.Round;
                 }
@@ -132,7 +134,7 @@ public sealed class LocalRun
                 if (round % _options.LogEvery == 0 || round == _spec.Rounds)
                 {
                     var stepsPerSecond = (round - windowStart) / Math.Max(window.Elapsed.TotalSeconds, 1e-9);
-                    var values = MetricsRecord.From(result, stepsPerSecond);
+                    var values = result.ToMetrics(stepsPerSecond);
                     if (diversity is not null)
                     {
                         MetricsRecord.AddDiversity(values, diversity);
@@ -144,7 +146,7 @@ public sealed class LocalRun
                     windowStart = round;
                 }
 
-                var checkpointDue = round == _spec.Rounds || (_spec.CheckpointInterval > 0 && round % _spec.CheckpointInterval == 0);
+                var checkpointDue = checkpoints.IsCheckpoint(round);
                 if (checkpointDue)
                 {
                     var path = folder.CheckpointFile(round);
@@ -152,7 +154,7 @@ public sealed class LocalRun
                     _observer.Checkpointed(round, path);
                 }
 
-                if (checkpointDue || (_spec.SampleInterval > 0 && round % _spec.SampleInterval == 0))
+                if (checkpoints.RendersSamples(round))
                 {
                     WriteSamples(trainer, folder, metrics, round);
                 }

@@ -46,9 +46,9 @@ public sealed class ExchangeChannelSpecs : TestKit
         var received = sent.Select(_ => server.ExpectMsg<ExchangeInbound>(TimeSpan.FromSeconds(20))).ToList();
         Assert.Equal(sent, received.Select(r => (FakeBatch)r.Message));
 
-        received[0].Connection.Tell(new DiscriminatorStepDone(Id, 1, 0, 1.5, 0.5, 0.5, 2.0), ActorRefs.NoSender);
+        received[0].Connection.Tell(new DiscriminatorStepDone(Id, 1, 0, new Dictionary<string, double> { ["loss/d"] = 1.5, ["d/real"] = 0.5, ["d/fake"] = 0.5 }, 2.0), ActorRefs.NoSender);
         var reply = client.ExpectMsg<ExchangeInbound>(TimeSpan.FromSeconds(10));
-        Assert.Equal(new DiscriminatorStepDone(Id, 1, 0, 1.5, 0.5, 0.5, 2.0), reply.Message);
+        Assert.Equal(new DiscriminatorStepDone(Id, 1, 0, new Dictionary<string, double> { ["loss/d"] = 1.5, ["d/real"] = 0.5, ["d/fake"] = 0.5 }, 2.0), reply.Message);
         Assert.Equal(connection, reply.Connection);
 
         ExchangeChannel.Close(connection);
@@ -132,13 +132,13 @@ public sealed class ExchangeChannelSpecs : TestKit
         var forD = (FakeBatch)listener.ExpectMsg<ExchangeInbound>(TimeSpan.FromSeconds(10)).Message;
         var forG = (FakeBatch)listener.ExpectMsg<ExchangeInbound>(TimeSpan.FromSeconds(10)).Message;
         Assert.Equal((Phase.Discriminator, Phase.Generator), (forD.Phase, forG.Phase));
-        hello.Connection.Tell(new DiscriminatorStepDone(Id, 1, 0, 1.0, 0.5, 0.5, 1.0), ActorRefs.NoSender);
+        hello.Connection.Tell(new DiscriminatorStepDone(Id, 1, 0, new Dictionary<string, double> { ["loss/d"] = 1.0, ["d/real"] = 0.5, ["d/fake"] = 0.5 }, 1.0), ActorRefs.NoSender);
         listener.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         ExchangeChannel.Close(hello.Connection);
 
         // Step 0 was acknowledged; the generator-phase batch was not answered, so it comes again over remoting.
         Assert.Equal(forG, peer.ExpectMsg<FakeBatch>(TimeSpan.FromSeconds(10)));
-        peer.Reply(new GeneratorFeedback(Id, 1, 0.7, 0.4, new TensorPayload(TensorDType.Float32, forG.Samples.Shape, new byte[forG.Samples.Data.Length]), 1.0));
+        peer.Reply(new GeneratorFeedback(Id, 1, new Dictionary<string, double> { ["loss/g"] = 0.7 }, new TensorPayload(TensorDType.Float32, forG.Samples.Shape, new byte[forG.Samples.Data.Length]), 1.0));
         Assert.Equal(1, coordinator.FishForMessage<RoundCompleted>(_ => true, TimeSpan.FromSeconds(10)).Metrics.Round);
         await binding.Unbind();
     }

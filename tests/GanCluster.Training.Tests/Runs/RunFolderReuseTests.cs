@@ -1,4 +1,5 @@
 using GanCluster.Training.Core;
+using GanCluster.Training.Loop;
 using GanCluster.Training.Monitoring;
 using GanCluster.Training.Options;
 using GanCluster.Training.Runs;
