@@ -246,7 +246,25 @@ public sealed record WorkerStatus(WorkerRole Role, string NodeAddress, Experimen
 // ---- generator <-> discriminator ----------------------------------------------------------------
 
 /// <summary>A fake batch for a discriminator step (Phase.Discriminator, Step 0..k-1) or for generator feedback (Phase.Generator).</summary>
-public sealed record FakeBatch(ExperimentId Id, int Round, Phase Phase, int Step, TensorPayload Samples, TensorPayload? Labels) : IExchangeMessage;
+public sealed record FakeBatch(ExperimentId Id, int Round, Phase Phase, int Step, TensorPayload Samples, TensorPayload? Labels) : IExchangeMessage
+{
+    /// <summary>No side inputs: the families of the original GAN, the conditional GAN and DCGAN.</summary>
+    public static readonly IReadOnlyDictionary<string, TensorPayload> NoSideInputs = new Dictionary<string, TensorPayload>();
+
+    /// <summary>
+    /// Named inputs of G that travel with its batch to D's objective (InfoGAN's codes, for example), by name, in the
+    /// order the family drew them.
+    /// </summary>
+    public IReadOnlyDictionary<string, TensorPayload> SideInputs { get; init; } = NoSideInputs;
+
+    public bool Equals(FakeBatch? other) =>
+        other is not null && Id == other.Id && Round == other.Round && Phase == other.Phase && Step == other.Step
+        && Samples.Equals(other.Samples) && Equals(Labels, other.Labels)
+        && SideInputs.Count == other.SideInputs.Count
+        && SideInputs.All(kv => other.SideInputs.TryGetValue(kv.Key, out var value) && kv.Value.Equals(value));
+
+    public override int GetHashCode() => HashCode.Combine(Id, Round, Phase, Step, Samples);
+}
 
 /// <summary>The discriminator finished one of the k steps of a round; Terms are its named values (loss/d, d/real, d/fake, ...).</summary>
 public sealed record DiscriminatorStepDone(ExperimentId Id, int Round, int Step, IReadOnlyDictionary<string, double> Terms, double StepMs) : IExchangeMessage

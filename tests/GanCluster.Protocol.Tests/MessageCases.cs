@@ -82,6 +82,14 @@ public static class MessageCases
                 new TensorPayload(TensorDType.Int64, [100], Bytes(800)))),
             ("fake batch half precision", new FakeBatch(Id, 43, Phase.Discriminator, 0,
                 new TensorPayload(TensorDType.Float16, [2, 3], Bytes(12)), new TensorPayload(TensorDType.BFloat16, [], Bytes(2)))),
+            ("fake batch with side inputs", new FakeBatch(Id, 44, Phase.Generator, 0, Floats(64, 784), null)
+            {
+                SideInputs = new Dictionary<string, TensorPayload>
+                {
+                    ["code/categorical"] = new TensorPayload(TensorDType.Int64, [64], Bytes(512)),
+                    ["code/continuous"] = Floats(64, 2),
+                },
+            }),
             ("discriminator step", new DiscriminatorStepDone(Id, 42, 1, DTerms, 3.25)),
             ("discriminator step without terms", new DiscriminatorStepDone(Id, 42, 0, NamedTerms.Empty, 3.25)),
             ("feedback", new GeneratorFeedback(Id, 42, new Dictionary<string, double> { ["loss/g"] = 0.693 }, Floats(100, 784), 0.8)),

@@ -164,13 +164,14 @@ public sealed class DiscriminatorWorker : HalfWorker<LoadedDiscriminator>
             var watch = Stopwatch.StartNew();
             using var samples = TensorWire.ToTensor(batch.Samples);
             using var labels = batch.Labels is null ? null : TensorWire.ToTensor(batch.Labels);
+            using var sideInputs = TensorWire.ToTensors(batch.SideInputs);
             if (kind == StepKind.Discriminator)
             {
-                var result = half.Step(samples, labels, measure);
+                var result = half.Step(samples, labels, measure, sideInputs.Tensors);
                 return new Answered(id, slot, replyTo, new DiscriminatorStepDone(id, slot.Round, slot.Index, result.Terms, watch.Elapsed.TotalMilliseconds), 0, result.Diversity);
             }
 
-            using var feedback = half.Feedback(samples, labels);
+            using var feedback = half.Feedback(samples, labels, sideInputs.Tensors);
             var gradient = TensorWire.ToPayload(feedback.Gradient);
             return new Answered(id, slot, replyTo, new GeneratorFeedback(id, slot.Round, feedback.Terms, gradient, watch.Elapsed.TotalMilliseconds), gradient.Data.LongLength, null);
         }, e => new TorchFailed(id, slot.Round, e));

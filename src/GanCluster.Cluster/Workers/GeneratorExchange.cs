@@ -33,7 +33,8 @@ internal sealed class GeneratorExchange
     }
 
     /// <summary>Bytes of tensors a batch carries.</summary>
-    public static long PayloadBytes(FakeBatch batch) => batch.Samples.Data.LongLength + (batch.Labels?.Data.LongLength ?? 0);
+    public static long PayloadBytes(FakeBatch batch) =>
+        batch.Samples.Data.LongLength + (batch.Labels?.Data.LongLength ?? 0) + batch.SideInputs.Values.Sum(t => t.Data.LongLength);
 
     public void NewRound() => _sent.Clear();
 

@@ -17,7 +17,7 @@ namespace GanCluster.Cluster.Workers;
 /// </summary>
 public sealed class GeneratorWorker : HalfWorker<GeneratorHalf>
 {
-    private sealed record FakeProduced(ExperimentId Id, ScheduleSlot Slot, TensorPayload Samples, TensorPayload? Labels, double Ms) : INoSerializationVerificationNeeded;
+    private sealed record FakeProduced(ExperimentId Id, ScheduleSlot Slot, TensorPayload Samples, TensorPayload? Labels, IReadOnlyDictionary<string, TensorPayload> SideInputs, double Ms) : INoSerializationVerificationNeeded;
 
     private sealed record GradientApplied(ExperimentId Id, int Round, double Ms) : INoSerializationVerificationNeeded;
 
@@ -160,7 +160,7 @@ public sealed class GeneratorWorker : HalfWorker<GeneratorHalf>
             var watch = Stopwatch.StartNew();
             using var fake = kind == StepKind.Discriminator ? half.ProduceForDiscriminator() : half.ProduceForUpdate();
             var labels = fake.Labels is null ? null : TensorWire.ToPayload(fake.Labels);
-            return new FakeProduced(id, slot, TensorWire.ToPayload(fake.Samples), labels, watch.Elapsed.TotalMilliseconds);
+            return new FakeProduced(id, slot, TensorWire.ToPayload(fake.Samples), labels, TensorWire.ToPayloads(fake.SideInputs), watch.Elapsed.TotalMilliseconds);
         }, id, slot.Round);
     }
 
@@ -174,7 +174,7 @@ public sealed class GeneratorWorker : HalfWorker<GeneratorHalf>
         _round = _round.BatchProduced();
         _accumulator.AddGeneratorForward(fake.Ms);
         var phase = _schedule.KindOf(fake.Slot) == StepKind.Discriminator ? Phase.Discriminator : Phase.Generator;
-        var batch = new FakeBatch(fake.Id, fake.Slot.Round, phase, fake.Slot.Index, fake.Samples, fake.Labels);
+        var batch = new FakeBatch(fake.Id, fake.Slot.Round, phase, fake.Slot.Index, fake.Samples, fake.Labels) { SideInputs = fake.SideInputs };
         var bytes = GeneratorExchange.PayloadBytes(batch);
         _accumulator.AddExchangeBytes(bytes);
         _exchange.Sent(fake.Slot, batch);

@@ -38,4 +38,26 @@ public static class TensorWire
         tensor.bytes = payload.Data;
         return tensor;
     }
+
+    /// <summary>Named tensors (a batch's side inputs) for the wire, in their order.</summary>
+    public static IReadOnlyDictionary<string, TensorPayload> ToPayloads(IReadOnlyDictionary<string, Tensor> tensors) =>
+        tensors.Count == 0 ? FakeBatch.NoSideInputs : tensors.ToDictionary(kv => kv.Key, kv => ToPayload(kv.Value));
+
+    /// <summary>Named tensors back from the wire; disposing the result disposes them.</summary>
+    public static NamedTensors ToTensors(IReadOnlyDictionary<string, TensorPayload> payloads) =>
+        new(payloads.ToDictionary(kv => kv.Key, kv => ToTensor(kv.Value)));
+
+    /// <summary>Tensors by name, owned: disposed together.</summary>
+    public sealed class NamedTensors(IReadOnlyDictionary<string, Tensor> tensors) : IDisposable
+    {
+        public IReadOnlyDictionary<string, Tensor> Tensors { get; } = tensors;
+
+        public void Dispose()
+        {
+            foreach (var tensor in Tensors.Values)
+            {
+                tensor.Dispose();
+            }
+        }
+    }
 }

@@ -67,8 +67,8 @@ public sealed class GanClusterSerializer : SerializerWithStringManifest
         Add<WorkerStatus>("WST", (w, m) => { w.Byte((byte)m.Role); w.String(m.NodeAddress); w.Optional(m.Experiment, w.Id); w.Optional(m.Round, w.Int); w.String(m.State); },
             r => new(r.Enum<WorkerRole>(), r.String(), r.OptionalValue(r.Id), r.OptionalValue(r.Int), r.String()));
 
-        Add<FakeBatch>("FAK", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.Byte((byte)m.Phase); w.Int(m.Step); w.Tensor(m.Samples); w.Optional(m.Labels, w.Tensor); },
-            r => new(r.Id(), r.Int(), r.Enum<Phase>(), r.Int(), r.Tensor(), r.Optional(r.Tensor)));
+        Add<FakeBatch>("FAK", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.Byte((byte)m.Phase); w.Int(m.Step); w.Tensor(m.Samples); w.Optional(m.Labels, w.Tensor); w.NamedTensors(m.SideInputs); },
+            r => new(r.Id(), r.Int(), r.Enum<Phase>(), r.Int(), r.Tensor(), r.Optional(r.Tensor)) { SideInputs = r.NamedTensors() });
         Add<DiscriminatorStepDone>("DSD", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.Int(m.Step); w.Terms(m.Terms); w.Double(m.StepMs); },
             r => new(r.Id(), r.Int(), r.Int(), r.Terms(), r.Double()));
         Add<GeneratorFeedback>("GFB", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.Terms(m.Terms); w.Tensor(m.Gradient); w.Double(m.FeedbackMs); },

@@ -93,6 +93,17 @@ internal sealed class WireWriter(Stream stream) : IDisposable
         Terms(m.Terms);
     }
 
+    /// <summary>Named tensors (side inputs): an int32 count, then name (string) and tensor pairs in the dictionary's order.</summary>
+    public void NamedTensors(IReadOnlyDictionary<string, TensorPayload> tensors)
+    {
+        Int(tensors.Count);
+        foreach (var (name, tensor) in tensors)
+        {
+            String(name);
+            Tensor(tensor);
+        }
+    }
+
     /// <summary>Named terms: an int32 count, then name (string) and value (double) pairs in the dictionary's order.</summary>
     public void Terms(IReadOnlyDictionary<string, double> terms)
     {
@@ -218,6 +229,32 @@ internal sealed class WireReader(byte[] bytes, ExtendedActorSystem system) : IDi
     }
 
     public RoundMetrics Metrics() => new(Int(), Double(), Double(), Double(), Double(), Double(), Double(), Double(), Double(), Double(), Long()) { Terms = Terms() };
+
+    public IReadOnlyDictionary<string, TensorPayload> NamedTensors()
+    {
+        var count = Int();
+        if (count < 0 || count > Remaining)
+        {
+            throw new InvalidDataException($"named tensors claim {count} entries but {Remaining} bytes remain");
+        }
+
+        if (count == 0)
+        {
+            return FakeBatch.NoSideInputs;
+        }
+
+        var tensors = new Dictionary<string, TensorPayload>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var name = String();
+            if (!tensors.TryAdd(name, Tensor()))
+            {
+                throw new InvalidDataException($"the side input '{name}' appears twice");
+            }
+        }
+
+        return tensors;
+    }
 
     public IReadOnlyDictionary<string, double> Terms()
     {
