@@ -6,8 +6,9 @@ using F = TorchSharp.torch.nn.functional;
 namespace GanCluster.Training.Core;
 
 /// <summary>
-/// The adversarial objectives on raw discriminator scores (logits). With D(x) = sigmoid(s), the BCE forms
-/// below are log-sum-exp stable rewrites of the paper's log D(x) and log(1 - D(G(z))).
+/// The score math of the minimax, non-saturating and hinge objectives (Objectives/ScoreObjectives.cs) on raw
+/// discriminator scores (logits). With D(x) = sigmoid(s), the BCE forms below are log-sum-exp stable rewrites of the
+/// paper's log D(x) and log(1 - D(G(z))). Other objectives write their own math in their own file.
 /// </summary>
 public static class Losses
 {
