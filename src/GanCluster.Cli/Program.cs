@@ -9,6 +9,7 @@ var root = new RootCommand("GanCluster: distributed GAN training on Akka.NET and
     BenchCommand.Create(),
     ClassifierCommand.Create(),
     EvaluateCommand.Create(),
+    CheckpointCommand.Create(),
     PresetsCommand.Create(),
     QualityReportCommand.Create(),
 };
