@@ -21,17 +21,9 @@ public sealed class CoordinatorActor : ReceivePersistentActor
 {
     public const string PersistenceIdValue = "gancluster-coordinator";
 
-    private sealed class Run(IActorRef runner, RunProgress progress, ExperimentSpec spec, string generatorNode, string discriminatorNode)
+    private sealed record Run(IActorRef Runner, ExperimentSpec Spec, string GeneratorNode, string DiscriminatorNode)
     {
-        public IActorRef Runner { get; } = runner;
-
-        public RunProgress Progress { get; set; } = progress;
-
-        public ExperimentSpec Spec { get; } = spec;
-
-        public string GeneratorNode { get; } = generatorNode;
-
-        public string DiscriminatorNode { get; } = discriminatorNode;
+        public required RunProgress Progress { get; set; }
     }
 
     private sealed record GridStored(SampleGridStored Event, Exception? Error) : INoSerializationVerificationNeeded;
@@ -153,7 +145,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
         PersistAll(events, e =>
         {
             Apply(e);
-            LogEvent(e);
+            _log.Journaled(e, _state);
             if (CoordinatorDecisions.EndsRun(e) is { } id)
             {
                 StopRun(id);
@@ -246,7 +238,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
             var setup = new ExperimentRunner.Setup(record.Id, record.SpecJson, _state.Incarnation, record.Checkpoints,
                 pairing.Generator.Worker, pairing.Discriminator.Worker, _store, _bulk, _settings.ChunkSize);
             var runner = Context.ActorOf(ExperimentRunner.Props(setup), $"run-{record.Id}-{++_runnerCount}");
-            _runs[record.Id] = new Run(runner, new RunProgress(record.Id, spec.Rounds, spec.CheckpointInterval), spec, pairing.Generator.Node, pairing.Discriminator.Node);
+            _runs[record.Id] = new Run(runner, spec, pairing.Generator.Node, pairing.Discriminator.Node) { Progress = new RunProgress(record.Id, spec.Rounds, spec.CheckpointInterval) };
         }
     }
 
@@ -375,28 +367,5 @@ public sealed class CoordinatorActor : ReceivePersistentActor
 
         sender.Tell(new WireMismatch(mismatch));
         return true;
-    }
-
-    private void LogEvent(ICoordinatorEvent e)
-    {
-        switch (e)
-        {
-            case ExperimentSubmitted x: _log.Info("Experiment {0} ({1}) submitted: {2} rounds, priority {3}", x.Id, x.Name, x.RoundsTotal, x.Priority); break;
-            case ExperimentAssigned x:
-                _log.Info("Experiment {0} assigned to generator {1} and discriminator {2}, starting at round {3}{4}",
-                    x.Id, x.GeneratorNode, x.DiscriminatorNode, x.NextRound, x.NextRound > 1 ? $" (from the checkpoint of round {x.NextRound - 1})" : string.Empty);
-                break;
-            case CheckpointStored x: _log.Info("Experiment {0} checkpointed at round {1} (generator {2}, discriminator {3})", x.Id, x.Round, x.GeneratorSha256[..12], x.DiscriminatorSha256[..12]); break;
-            case ExperimentCompleted x: _log.Info("Experiment {0} completed: {1} rounds", x.Id, _state.Find(x.Id)?.RoundsTotal); break;
-            case ExperimentCancelled x: _log.Info("Experiment {0} cancelled", x.Id); break;
-            case ExperimentPaused x: _log.Warning("Experiment {0} paused: {1}", x.Id, x.Reason); break;
-            case ExperimentFailed { Diverged: true } x: _log.Error("Experiment {0} {1}", x.Id, x.Reason); break;
-            case ExperimentFailed x: _log.Error("Experiment {0} failed: {1}", x.Id, x.Reason); break;
-            case ExperimentResumed x:
-                var spec = SpecJson.Parse(x.SpecJson);
-                _log.Info("Experiment {0} resumed by the user from its last checkpoint (round {1}): generator lr {2}, discriminator lr {3}, {4} rounds",
-                    x.Id, _state.Find(x.Id)?.LastCheckpointRound?.ToString() ?? "none", spec.GeneratorOptimizer.LearningRate, spec.DiscriminatorOptimizer.LearningRate, spec.Rounds);
-                break;
-        }
     }
 }
