@@ -301,7 +301,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
                 _quality.Tell(new QualityActor.EvaluateCheckpoint(saved.Id, saved.Round, record.SpecJson));
             }
 
-            if (current && _runs.TryGetValue(saved.Id, out var still) && still == run)
+            if (current && _runs.TryGetValue(saved.Id, out var still) && ReferenceEquals(still, run))
             {
                 Grant(still, still.Progress.GrantNext());
             }
