@@ -8,6 +8,7 @@ var root = new RootCommand("GanCluster: distributed GAN training on Akka.NET and
     ExportCommand.Create(),
     ClassifierCommand.Create(),
     EvaluateCommand.Create(),
+    CheckpointCommand.Create(),
     PresetsCommand.Create(),
     CertCommand.Create(),
     QualityReportCommand.Create(),

@@ -374,3 +374,30 @@ public sealed record QualityList(IReadOnlyList<ExperimentQuality> Experiments) :
 
     public override int GetHashCode() => Experiments.Count;
 }
+
+// ---- checkpoint download ------------------------------------------------------------------------
+
+/// <summary>
+/// Asks for a stored checkpoint of an experiment, both halves (<c>gancluster checkpoint</c>): Round null means the newest.
+/// Replies StoredCheckpoint, NoCheckpointYet, CheckpointRoundUnavailable or UnknownExperiment; the client then pulls
+/// each half with GetCheckpointHalfPart.
+/// </summary>
+public sealed record GetStoredCheckpoint(ExperimentId Id, int? Round) : ICoordinatorCommand;
+
+/// <summary>A stored checkpoint: its round, the resolved spec, and the size and SHA-256 of each half.</summary>
+public sealed record StoredCheckpoint(ExperimentId Id, int Round, string SpecJson, long GeneratorBytes, string GeneratorSha256, long DiscriminatorBytes, string DiscriminatorSha256)
+    : ICoordinatorReply;
+
+/// <summary>The asked round is not stored (never checkpointed, or pruned); StoredRounds are the rounds that are.</summary>
+public sealed record CheckpointRoundUnavailable(ExperimentId Id, int Round, IReadOnlyList<int> StoredRounds) : ICoordinatorReply
+{
+    public bool Equals(CheckpointRoundUnavailable? other) => other is not null && Id == other.Id && Round == other.Round && StoredRounds.SequenceEqual(other.StoredRounds);
+
+    public override int GetHashCode() => HashCode.Combine(Id, Round);
+}
+
+/// <summary>
+/// Asks for bytes [Offset, Offset + Length) of one half of a stored checkpoint; replied with CheckpointPart (or
+/// NoCheckpointYet when the round is gone), like GetCheckpointPart for the generator half.
+/// </summary>
+public sealed record GetCheckpointHalfPart(ExperimentId Id, int Round, WorkerRole Role, long Offset, int Length) : ICoordinatorCommand;

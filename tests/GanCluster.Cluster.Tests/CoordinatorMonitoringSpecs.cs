@@ -83,6 +83,8 @@ public sealed class CoordinatorMonitoringSpecs : TestKit, IDisposable
             Assert.Equal(200, rows[0][MetricNames.StepsPerSecond]);
             Assert.Equal(0.9, rows[2][MetricNames.DiversityRatio]);
             Assert.Equal(png, File.ReadAllBytes(Path.Combine(folder, "samples", "round-000004.png")));
+            // The resolved spec, as a local run writes it (RunFolder.WriteOptions).
+            Assert.Equal(SpecJson.Serialize(SpecConfig.ToySpec(rounds: 4, checkpointInterval: 4)), File.ReadAllText(Path.Combine(folder, "options.json")));
         }, TimeSpan.FromSeconds(10));
         AwaitAssert(() =>
         {

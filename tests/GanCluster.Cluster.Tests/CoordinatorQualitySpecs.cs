@@ -131,6 +131,9 @@ public sealed class CoordinatorQualitySpecs : TestKit, IDisposable
         var evaluation = EvaluationLog.Deserialize(File.ReadAllText(Path.Combine(folder, EvaluationLog.LatestFileName)));
         Assert.Equal(2, evaluation.Round);
         Assert.Equal(8, evaluation.Modes!.Modes);
+        // One run folder per experiment: the evaluation lands beside the monitor's options.json and metrics.
+        AwaitAssert(() => Assert.Equal(spec.Name, SpecJson.Parse(File.ReadAllText(Path.Combine(folder, "options.json"))).Name), TimeSpan.FromSeconds(10));
+        Assert.True(File.Exists(Path.Combine(folder, "metrics.jsonl")));
         AwaitAssert(() =>
         {
             coordinator.Tell(new GetQuality(id), TestActor);

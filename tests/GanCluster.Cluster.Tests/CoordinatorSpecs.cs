@@ -335,6 +335,42 @@ public abstract class CoordinatorSpecs : TestKit
     }
 
     [Fact]
+    public void A_stored_checkpoint_is_described_for_the_newest_or_an_asked_round_and_served_half_by_half()
+    {
+        var coordinator = StartCoordinator();
+        var id = Submit(coordinator, SpecConfig.ToySpec(rounds: 6, checkpointInterval: 2));
+        coordinator.Tell(new GetStoredCheckpoint(id, null), TestActor);
+        ExpectMsg<NoCheckpointYet>(TimeSpan.FromSeconds(10));
+        var pair = RegisterPair(coordinator);
+        ExpectAssigned(pair);
+        Ready(coordinator, pair, id, 1);
+        pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10));
+        CompleteRounds(coordinator, pair, id, 1, 2);
+        AnswerCheckpoint(coordinator, pair, id, 2);
+        pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10));
+        CompleteRounds(coordinator, pair, id, 3, 4);
+        AnswerCheckpoint(coordinator, pair, id, 4);
+        pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10)); // round 4 is journaled
+
+        coordinator.Tell(new GetStoredCheckpoint(id, null), TestActor);
+        var newest = ExpectMsg<StoredCheckpoint>(TimeSpan.FromSeconds(10));
+        Assert.Equal((4, 4L, CheckpointBlob.Hash([1, 2, 3, 4]), 4L, CheckpointBlob.Hash([9, 8, 7, 4])),
+            (newest.Round, newest.GeneratorBytes, newest.GeneratorSha256, newest.DiscriminatorBytes, newest.DiscriminatorSha256));
+        Assert.Equal(SpecConfig.ToySpec(rounds: 6, checkpointInterval: 2).Seed, SpecJson.Parse(newest.SpecJson).Seed);
+        coordinator.Tell(new GetCheckpointHalfPart(id, 2, WorkerRole.Discriminator, 1, 10), TestActor);
+        Assert.Equal(new byte[] { 8, 7, 2 }, ExpectMsg<CheckpointPart>(TimeSpan.FromSeconds(10)).Data);
+        coordinator.Tell(new GetCheckpointHalfPart(id, 2, WorkerRole.Generator, 0, 10), TestActor);
+        Assert.Equal(new byte[] { 1, 2, 3, 2 }, ExpectMsg<CheckpointPart>(TimeSpan.FromSeconds(10)).Data);
+
+        coordinator.Tell(new GetStoredCheckpoint(id, 3), TestActor);
+        Assert.Equal([2, 4], ExpectMsg<CheckpointRoundUnavailable>(TimeSpan.FromSeconds(10)).StoredRounds);
+        coordinator.Tell(new GetCheckpointHalfPart(id, 3, WorkerRole.Generator, 0, 10), TestActor);
+        ExpectMsg<NoCheckpointYet>(TimeSpan.FromSeconds(10));
+        coordinator.Tell(new GetStoredCheckpoint(new ExperimentId("exp-unknown"), null), TestActor);
+        ExpectMsg<UnknownExperiment>(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public void Cancelling_an_unknown_experiment_says_so()
     {
         var coordinator = StartCoordinator();

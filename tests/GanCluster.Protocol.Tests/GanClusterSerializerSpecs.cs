@@ -131,6 +131,7 @@ public sealed class GanClusterSerializerSpecs : Akka.TestKit.Xunit2.TestKit
             [typeof(WorkerMetrics)] = "WMT", [typeof(GetAlarms)] = "ALQ", [typeof(AlarmList)] = "ALR",
             [typeof(GetLatestCheckpoint)] = "LCQ", [typeof(LatestCheckpoint)] = "LCR", [typeof(NoCheckpointYet)] = "NCY",
             [typeof(GetCheckpointPart)] = "CPQ", [typeof(CheckpointPart)] = "CPR", [typeof(GetQuality)] = "QLQ", [typeof(QualityList)] = "QLR",
+            [typeof(GetStoredCheckpoint)] = "SCQ", [typeof(StoredCheckpoint)] = "SCR", [typeof(CheckpointRoundUnavailable)] = "CRU", [typeof(GetCheckpointHalfPart)] = "HPQ",
         };
 
         var actual = GanClusterSerializer.KnownTypes.ToDictionary(t => t, t => GanClusterSerializer.ManifestOf(t)!);

@@ -115,6 +115,12 @@ public static class MessageCases
             ("quality request all", new GetQuality(null)),
             ("quality", new QualityList([new ExperimentQuality(Id, 1500, "FID 12.30 (floor 0.90), KL 0.021", "{\"round\":1500}")])),
             ("quality empty", new QualityList([])),
+            ("stored checkpoint request", new GetStoredCheckpoint(Id, 1500)),
+            ("stored checkpoint request newest", new GetStoredCheckpoint(Id, null)),
+            ("stored checkpoint", new StoredCheckpoint(Id, 1500, "{\"name\":\"mlp-mnist\"}", 31_457_280, new string('a', 64), 2_000_000, new string('b', 64))),
+            ("checkpoint round unavailable", new CheckpointRoundUnavailable(Id, 700, [1000, 1500])),
+            ("checkpoint round unavailable none", new CheckpointRoundUnavailable(Id, 700, [])),
+            ("checkpoint half part request", new GetCheckpointHalfPart(Id, 1500, WorkerRole.Discriminator, 3_145_728, 1 << 20)),
         ];
     }
 }

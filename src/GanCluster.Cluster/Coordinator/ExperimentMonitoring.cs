@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using GanCluster.Protocol;
 using GanCluster.Training.Monitoring;
+using GanCluster.Training.Options;
 
 namespace GanCluster.Cluster.Coordinator;
 
@@ -68,6 +69,13 @@ public sealed class ExperimentMonitoring : IAsyncDisposable
     {
         var experiment = Get(id);
         Write(id, collector => collector.TruncateAfter(nextRound - 1), experiment);
+    }
+
+    /// <summary>The resolved spec as options.json in the run folder, as a local run writes it (RunFolder.WriteOptions).</summary>
+    public void Options(string id, ExperimentSpec spec)
+    {
+        var experiment = Get(id);
+        Write(id, collector => File.WriteAllText(Path.Combine(collector.Folder, "options.json"), SpecJson.Serialize(spec)), experiment);
     }
 
     /// <summary>One round from the generator; returns the alarms it raised. Recorded every MetricsEvery rounds, on <paramref name="force"/> and when diverged.</summary>

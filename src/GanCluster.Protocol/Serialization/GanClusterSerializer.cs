@@ -97,6 +97,17 @@ public sealed class GanClusterSerializer : SerializerWithStringManifest
         Add<GetQuality>("QLQ", (w, m) => w.Optional(m.Id, w.Id), r => new(r.OptionalValue(r.Id)));
         Add<QualityList>("QLR", (w, m) => w.List(m.Experiments, q => { w.Id(q.Id); w.Int(q.Round); w.String(q.Headline); w.String(q.EvaluationJson); }),
             r => new(r.List(() => new ExperimentQuality(r.Id(), r.Int(), r.String(), r.String()))));
+
+        Add<GetStoredCheckpoint>("SCQ", (w, m) => { w.Id(m.Id); w.Optional(m.Round, w.Int); }, r => new(r.Id(), r.OptionalValue(r.Int)));
+        Add<StoredCheckpoint>("SCR", (w, m) =>
+            {
+                w.Id(m.Id); w.Int(m.Round); w.String(m.SpecJson);
+                w.Long(m.GeneratorBytes); w.String(m.GeneratorSha256); w.Long(m.DiscriminatorBytes); w.String(m.DiscriminatorSha256);
+            },
+            r => new(r.Id(), r.Int(), r.String(), r.Long(), r.String(), r.Long(), r.String()));
+        Add<CheckpointRoundUnavailable>("CRU", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.List(m.StoredRounds, w.Int); }, r => new(r.Id(), r.Int(), r.List(r.Int)));
+        Add<GetCheckpointHalfPart>("HPQ", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.Byte((byte)m.Role); w.Long(m.Offset); w.Int(m.Length); },
+            r => new(r.Id(), r.Int(), r.Enum<WorkerRole>(), r.Long(), r.Int()));
     }
 
     public GanClusterSerializer(ExtendedActorSystem system) : base(system)

@@ -1,0 +1,179 @@
+using GanCluster.Protocol;
+using GanCluster.Training.Options;
+
+namespace GanCluster.Cluster.Coordinator;
+
+/// <summary>A command the coordinator decides on; pure data, no actors.</summary>
+public abstract record CoordinatorCommand
+{
+    /// <summary>A client submits a spec; <paramref name="NewId"/> and <paramref name="At"/> come from outside so the decision stays pure.</summary>
+    public sealed record Submit(string SpecJson, int Priority, string NewId, DateTimeOffset At) : CoordinatorCommand;
+
+    public sealed record Cancel(string Id) : CoordinatorCommand;
+
+    public sealed record Resume(string Id, double? GeneratorLearningRate, double? DiscriminatorLearningRate, int? Rounds) : CoordinatorCommand;
+
+    /// <summary>A worker serving a running experiment left the cluster.</summary>
+    public sealed record WorkerLeft(string Id, WorkerRole Role, string Node) : CoordinatorCommand;
+
+    /// <summary>A worker reported that it cannot go on.</summary>
+    public sealed record WorkerFailed(string Id, WorkerRole Role, int Round, string Reason, bool Diverged) : CoordinatorCommand;
+
+    /// <summary>A round came back with a non-finite loss.</summary>
+    public sealed record RoundDiverged(string Id, RoundMetrics Metrics) : CoordinatorCommand;
+
+    /// <summary>A pair was found and the checkpoint to continue from loaded.</summary>
+    public sealed record RunStarted(string Id, string GeneratorNode, string DiscriminatorNode, int NextRound) : CoordinatorCommand;
+
+    /// <summary>Both halves of a checkpoint are in the store; <paramref name="Continues"/> when the run that asked for it goes on from it.</summary>
+    public sealed record CheckpointSaved(string Id, int Round, string GeneratorSha256, string DiscriminatorSha256, bool Continues, int Retention) : CoordinatorCommand;
+
+    /// <summary>The checkpoint store failed a run's read or write.</summary>
+    public sealed record StoreFailed(string Id, string Operation, string Message) : CoordinatorCommand;
+}
+
+/// <summary>What the coordinator answers (null: nothing) and the events it journals, in order.</summary>
+public sealed record Decision(object? Reply, IReadOnlyList<ICoordinatorEvent> Events)
+{
+    public static Decision Nothing { get; } = new(null, []);
+
+    public static Decision Answer(object reply) => new(reply, []);
+}
+
+/// <summary>
+/// The coordinator's rules, pure: <c>Decide(state, command) -&gt; (reply, events)</c>. The actor persists the events,
+/// applies them with <see cref="CoordinatorState.Apply"/>, then replies; it never decides anything itself.
+/// </summary>
+public static class CoordinatorDecisions
+{
+    public static Decision Decide(CoordinatorState state, CoordinatorCommand command) => command switch
+    {
+        CoordinatorCommand.Submit c => Submit(c),
+        CoordinatorCommand.Cancel c => state.Find(c.Id) switch
+        {
+            null => Decision.Answer(new UnknownExperiment(new ExperimentId(c.Id))),
+            { IsFinished: true } => Decision.Answer(new CancelAccepted(new ExperimentId(c.Id))),
+            _ => new(new CancelAccepted(new ExperimentId(c.Id)), [new ExperimentCancelled(c.Id)]),
+        },
+        CoordinatorCommand.Resume c => Resume(state, c),
+        CoordinatorCommand.WorkerLeft c => IsRunning(state, c.Id)
+            ? new(null, [new ExperimentPaused(c.Id, $"the {c.Role.ToString().ToLowerInvariant()} node {c.Node} left; resumes from the last checkpoint when a node of that role joins")])
+            : Decision.Nothing,
+        CoordinatorCommand.WorkerFailed c => new(null, [new ExperimentFailed(c.Id, $"{c.Role} at round {c.Round}: {c.Reason}", c.Diverged)]),
+        CoordinatorCommand.RoundDiverged c => new(null, [new ExperimentFailed(c.Id, DivergedReason(state, c), Diverged: true)]),
+        CoordinatorCommand.RunStarted c => new(null, [new ExperimentAssigned(c.Id, c.GeneratorNode, c.DiscriminatorNode, c.NextRound)]),
+        CoordinatorCommand.CheckpointSaved c => CheckpointSaved(state, c),
+        CoordinatorCommand.StoreFailed c => new(null, [new ExperimentPaused(c.Id, $"could not {c.Operation}: {c.Message}")]),
+        _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown coordinator command"),
+    };
+
+    /// <summary>The experiment whose run an event ends (its workers are freed and told to stop), or null.</summary>
+    public static string? EndsRun(ICoordinatorEvent e) => e switch
+    {
+        ExperimentCancelled x => x.Id,
+        ExperimentCompleted x => x.Id,
+        ExperimentFailed x => x.Id,
+        ExperimentPaused x => x.Id,
+        _ => null,
+    };
+
+    /// <summary>The queue, as experiment ids: what the worker pool pairs, in order.</summary>
+    public static IEnumerable<string> Queue(CoordinatorState state) => state.Runnable().Select(e => e.Id);
+
+    /// <summary>Whether a sender's wire settings are ours; otherwise the sentence that says what differs.</summary>
+    public static string? WireMismatch(WireSettings ours, WireSettings theirs) =>
+        theirs == ours
+            ? null
+            : $"wire settings differ: this coordinator uses protocol {ours.ProtocolVersion} with maximum-frame-size {ours.MaximumFrameSize} bytes; "
+              + $"the sender uses protocol {theirs.ProtocolVersion} with {theirs.MaximumFrameSize} bytes. Use the same GanCluster version and cluster-config everywhere.";
+
+    /// <summary>An experiment as clients see it; <paramref name="pending"/> are its accepted rounds not journaled yet.</summary>
+    public static ExperimentSummary Summarize(ExperimentRecord record, IReadOnlyList<RoundMetrics> pending)
+    {
+        var history = History(record, pending);
+        var last = history.Count > 0 ? history[^1] : null;
+        var recent = history.TakeLast(20).ToList();
+        double? speed = recent.Count > 0 ? 1000.0 / Math.Max(recent.Average(m => m.RoundMs), 1e-9) : null;
+        return new ExperimentSummary(new ExperimentId(record.Id), record.Name, record.State, last?.Round ?? record.RoundsDone, record.RoundsTotal, record.Reason,
+            last?.DLoss, last?.GLoss, last?.DReal, last?.DFake, speed, record.SubmittedAt, record.GeneratorNode, record.DiscriminatorNode, record.LastCheckpointRound, record.Priority);
+    }
+
+    public static IReadOnlyList<RoundMetrics> History(ExperimentRecord record, IReadOnlyList<RoundMetrics> pending) =>
+        pending.Count == 0 ? record.History : [.. record.History, .. pending];
+
+    private static Decision Submit(CoordinatorCommand.Submit c)
+    {
+        ExperimentSpec spec;
+        try
+        {
+            // Validated again on arrival: a client of another version may not know every rule.
+            spec = SpecJson.Parse(c.SpecJson);
+        }
+        catch (SpecValidationException e)
+        {
+            return Decision.Answer(new ExperimentRejected(e.Errors[0].Field, string.Join("; ", e.Errors.Select(x => x.ToString()))));
+        }
+
+        return new(new ExperimentAccepted(new ExperimentId(c.NewId)),
+            [new ExperimentSubmitted(c.NewId, SpecJson.Serialize(spec, indented: false), spec.Name, c.Priority, spec.Rounds, c.At)]);
+    }
+
+    private static Decision Resume(CoordinatorState state, CoordinatorCommand.Resume c)
+    {
+        if (state.Find(c.Id) is not { } record)
+        {
+            return Decision.Answer(new UnknownExperiment(new ExperimentId(c.Id)));
+        }
+
+        var spec = SpecJson.Parse(record.SpecJson);
+        spec = spec with
+        {
+            Rounds = c.Rounds ?? spec.Rounds,
+            GeneratorOptimizer = spec.GeneratorOptimizer with { LearningRate = c.GeneratorLearningRate ?? spec.GeneratorOptimizer.LearningRate },
+            DiscriminatorOptimizer = spec.DiscriminatorOptimizer with { LearningRate = c.DiscriminatorLearningRate ?? spec.DiscriminatorOptimizer.LearningRate },
+        };
+        var problem = record.State switch
+        {
+            ExperimentState.Queued or ExperimentState.Running => ("state", $"the experiment is {record.State.ToString().ToLowerInvariant()}; only a diverged, failed, cancelled, paused or completed one can be resumed"),
+            ExperimentState.Completed when spec.Rounds <= record.RoundsTotal => ("rounds", $"the experiment completed its {record.RoundsTotal} rounds; give more rounds to continue it"),
+            _ => SpecValidator.Validate(spec).FirstOrDefault() is { } error ? (error.Field, error.Message) : default((string, string)?),
+        };
+        return problem is { } p
+            ? Decision.Answer(new ExperimentRejected(p.Item1, p.Item2))
+            : new(new ExperimentAccepted(new ExperimentId(c.Id)), [new ExperimentResumed(c.Id, SpecJson.Serialize(spec, indented: false), spec.Rounds)]);
+    }
+
+    private static Decision CheckpointSaved(CoordinatorState state, CoordinatorCommand.CheckpointSaved c)
+    {
+        if (state.Find(c.Id) is null)
+        {
+            return Decision.Nothing;
+        }
+
+        // The checkpoint is valid either way, but only the run that asked for it may complete from it: a save that
+        // finishes after its run was paused and reassigned must not complete the new run.
+        var stored = new CheckpointStored(c.Id, c.Round, c.GeneratorSha256, c.DiscriminatorSha256);
+        var record = state.Apply(stored).Find(c.Id)!;
+        var events = new List<ICoordinatorEvent> { stored };
+        if (CoordinatorState.Prunable(record, c.Retention) is { Count: > 0 } prunable)
+        {
+            events.Add(new CheckpointsPruned(c.Id, prunable));
+        }
+
+        if (c.Continues && c.Round >= record.RoundsTotal)
+        {
+            events.Add(new ExperimentCompleted(c.Id));
+        }
+
+        return new(null, events);
+    }
+
+    private static string DivergedReason(CoordinatorState state, CoordinatorCommand.RoundDiverged c)
+    {
+        var last = state.Find(c.Id)?.LastCheckpointRound;
+        return $"diverged at round {c.Metrics.Round} (loss/d {c.Metrics.DLoss}, loss/g {c.Metrics.GLoss}); the last good checkpoint is round {last?.ToString() ?? "none"}: "
+               + $"continue from there with 'gancluster resume {c.Id} --generator-lr <lower> --discriminator-lr <lower>'";
+    }
+
+    private static bool IsRunning(CoordinatorState state, string id) => state.Find(id) is { IsFinished: false };
+}

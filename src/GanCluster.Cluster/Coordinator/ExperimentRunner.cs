@@ -1,0 +1,257 @@
+using Akka.Actor;
+using Akka.Event;
+using GanCluster.Cluster.Transfer;
+using GanCluster.Protocol;
+using GanCluster.Training.Core;
+
+namespace GanCluster.Cluster.Coordinator;
+
+/// <summary>
+/// One running experiment's work with its pair and the checkpoint store, a child of the coordinator: it loads the
+/// newest checkpoint whose halves verify, hands the halves to the workers, grants rounds, collects both halves at a
+/// boundary and stores them, and deletes pruned checkpoints. Every store call runs as a task piped back to Self; when
+/// told to finish it stops only after its store work completed and was reported, so nothing is left unawaited.
+/// The coordinator decides and journals; the runner reports what happened.
+/// </summary>
+public sealed class ExperimentRunner : ReceiveActor
+{
+    /// <summary>Everything a run needs from the coordinator.</summary>
+    public sealed record Setup(
+        string Id, string SpecJson, long Incarnation, IReadOnlyList<CheckpointRef> Checkpoints,
+        IActorRef Generator, IActorRef Discriminator, ICheckpointStore Store, IActorRef BulkSender, int ChunkSize);
+
+    // ---- from the coordinator ----
+
+    /// <summary>The assignment is journaled: send both halves to the workers.</summary>
+    public sealed record Assign(int NextRound) : INoSerializationVerificationNeeded;
+
+    /// <summary>Let the pair run these rounds.</summary>
+    public sealed record Grant(int From, int To) : INoSerializationVerificationNeeded;
+
+    /// <summary>The last granted round is done: ask both halves for their state.</summary>
+    public sealed record Collect(int Round) : INoSerializationVerificationNeeded;
+
+    /// <summary>A saved checkpoint is journaled; delete these older rounds from the store.</summary>
+    public sealed record Recorded(int Round, IReadOnlyList<int> Prune) : INoSerializationVerificationNeeded;
+
+    /// <summary>The run is over: stop once the store work in flight is done.</summary>
+    public sealed class Finish : INoSerializationVerificationNeeded
+    {
+        public static readonly Finish Instance = new();
+    }
+
+    // ---- to the coordinator ----
+
+    /// <summary>The checkpoint to continue from is loaded (round 0: none, start from scratch).</summary>
+    public sealed record Loaded(string Id, int Round) : INoSerializationVerificationNeeded;
+
+    /// <summary>Both halves of a checkpoint are in the store (not yet journaled).</summary>
+    public sealed record Saved(string Id, int Round, string GeneratorSha256, string DiscriminatorSha256) : INoSerializationVerificationNeeded;
+
+    /// <summary>The store failed; the run cannot go on.</summary>
+    public sealed record Failed(string Id, string Operation, string Message) : INoSerializationVerificationNeeded;
+
+    // ---- piped to Self ----
+
+    private sealed record HalvesLoaded(int Round, CheckpointBlob? Generator, CheckpointBlob? Discriminator, IReadOnlyList<string> Skipped) : INoSerializationVerificationNeeded;
+
+    private sealed record HalvesStored(Saved Saved) : INoSerializationVerificationNeeded;
+
+    private sealed record Pruned(IReadOnlyList<int> Rounds, Exception? Error) : INoSerializationVerificationNeeded;
+
+    private sealed record StoreError(string Operation, Exception Error) : INoSerializationVerificationNeeded;
+
+    private readonly Setup _setup;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly CancellationTokenSource _stopping = new();
+    private HalvesLoaded? _loaded;
+    private int _collecting;
+    private HalfCheckpoint? _generatorHalf;
+    private HalfCheckpoint? _discriminatorHalf;
+    private int _inFlight;
+    private bool _finishing;
+
+    public ExperimentRunner(Setup setup)
+    {
+        _setup = setup;
+        Receive<HalvesLoaded>(OnLoaded);
+        Receive<Assign>(OnAssign);
+        Receive<Grant>(g => _setup.Generator.Tell(new RunRounds(_setup.Incarnation, new ExperimentId(_setup.Id), g.From, g.To)));
+        Receive<Collect>(OnCollect);
+        Receive<HalfCheckpoint>(OnHalf);
+        // Still in flight until the coordinator journaled it and said what to prune (Recorded).
+        Receive<HalvesStored>(stored => Context.Parent.Tell(stored.Saved));
+        Receive<Recorded>(OnRecorded);
+        Receive<Pruned>(pruned => Done(() =>
+        {
+            if (pruned.Error is { } e)
+            {
+                _log.Warning("Experiment {ExperimentId}: could not delete the pruned checkpoints of rounds {Rounds}: {Error}", _setup.Id, string.Join(", ", pruned.Rounds), e.Message);
+            }
+        }));
+        Receive<StoreError>(failed => Done(() => Context.Parent.Tell(new Failed(_setup.Id, failed.Operation, failed.Error.Message))));
+        Receive<Finish>(_ =>
+        {
+            _finishing = true;
+            StopWhenIdle();
+        });
+    }
+
+    public static Props Props(Setup setup) => Akka.Actor.Props.Create(() => new ExperimentRunner(setup));
+
+    protected override void PreStart() => Start(LoadNewestValidAsync, "load a checkpoint", loaded => loaded);
+
+    protected override void PostStop() => _stopping.Cancel();
+
+    /// <summary>The newest checkpoint whose both halves verify against the journal; damaged ones are skipped with a reason.</summary>
+    private async Task<HalvesLoaded> LoadNewestValidAsync()
+    {
+        var skipped = new List<string>();
+        foreach (var checkpoint in _setup.Checkpoints.Reverse())
+        {
+            try
+            {
+                var g = await _setup.Store.LoadAsync(_setup.Id, checkpoint.Round, CheckpointRoles.Generator).ConfigureAwait(false);
+                var d = await _setup.Store.LoadAsync(_setup.Id, checkpoint.Round, CheckpointRoles.Discriminator).ConfigureAwait(false);
+                if (g is null || d is null)
+                {
+                    skipped.Add($"checkpoint of round {checkpoint.Round} is missing a half");
+                }
+                else if (g.Sha256 != checkpoint.GeneratorSha256 || d.Sha256 != checkpoint.DiscriminatorSha256)
+                {
+                    skipped.Add($"checkpoint of round {checkpoint.Round} does not match the SHA-256 in the journal");
+                }
+                else
+                {
+                    return new HalvesLoaded(checkpoint.Round, g, d, skipped);
+                }
+            }
+            catch (Exception e) when (e is CorruptCheckpointException or InvalidDataException)
+            {
+                skipped.Add($"checkpoint of round {checkpoint.Round}: {e.Message}");
+            }
+        }
+
+        return new HalvesLoaded(0, null, null, skipped);
+    }
+
+    private void OnLoaded(HalvesLoaded loaded) => Done(() =>
+    {
+        foreach (var skipped in loaded.Skipped)
+        {
+            _log.Warning("Experiment {0}: skipped a damaged checkpoint ({1}); falling back to an older one", _setup.Id, skipped);
+        }
+
+        _loaded = loaded;
+        Context.Parent.Tell(new Loaded(_setup.Id, loaded.Round));
+    });
+
+    private void OnAssign(Assign assign)
+    {
+        var id = new ExperimentId(_setup.Id);
+        var (g, d) = (_loaded?.Generator, _loaded?.Discriminator);
+        Send(_setup.Generator, new AssignExperiment(_setup.Incarnation, id, _setup.SpecJson, WorkerRole.Generator, _setup.Discriminator, assign.NextRound, g?.Data, g?.Sha256), g?.Data.LongLength ?? 0);
+        Send(_setup.Discriminator, new AssignExperiment(_setup.Incarnation, id, _setup.SpecJson, WorkerRole.Discriminator, _setup.Generator, assign.NextRound, d?.Data, d?.Sha256), d?.Data.LongLength ?? 0);
+        _loaded = null; // the halves now live on the workers
+    }
+
+    private void OnCollect(Collect collect)
+    {
+        _collecting = collect.Round;
+        _generatorHalf = null;
+        _discriminatorHalf = null;
+        var take = new TakeCheckpoint(_setup.Incarnation, new ExperimentId(_setup.Id), collect.Round);
+        _setup.Generator.Tell(take);
+        _setup.Discriminator.Tell(take);
+    }
+
+    private void OnHalf(HalfCheckpoint half)
+    {
+        if (_finishing || half.Round != _collecting)
+        {
+            return;
+        }
+
+        if (half.Role == WorkerRole.Generator)
+        {
+            _generatorHalf = half;
+        }
+        else
+        {
+            _discriminatorHalf = half;
+        }
+
+        if (_generatorHalf is not { } g || _discriminatorHalf is not { } d)
+        {
+            return;
+        }
+
+        (_generatorHalf, _discriminatorHalf, _collecting) = (null, null, 0);
+        var (id, store, round) = (_setup.Id, _setup.Store, half.Round);
+        Start(async () =>
+        {
+            // Both halves go to the store before the journal records the checkpoint: a crash in between leaves an
+            // unreferenced row, never a journal entry pointing at a missing or partial checkpoint.
+            await store.SaveAsync(new CheckpointBlob(id, round, CheckpointRoles.Generator, g.State, g.Sha256)).ConfigureAwait(false);
+            await store.SaveAsync(new CheckpointBlob(id, round, CheckpointRoles.Discriminator, d.State, d.Sha256)).ConfigureAwait(false);
+            return new HalvesStored(new Saved(id, round, g.Sha256, d.Sha256));
+        }, $"store the checkpoint of round {round}", stored => stored);
+    }
+
+    private void OnRecorded(Recorded recorded)
+    {
+        _inFlight--;
+        if (recorded.Prune.Count == 0)
+        {
+            StopWhenIdle();
+            return;
+        }
+
+        var (id, store, rounds) = (_setup.Id, _setup.Store, recorded.Prune);
+        _inFlight++;
+        Task.Run(async () =>
+        {
+            foreach (var round in rounds)
+            {
+                await store.DeleteAsync(id, round).ConfigureAwait(false);
+            }
+
+            return new Pruned(rounds, null);
+        }).PipeTo(Self, failure: e => new Pruned(rounds, e));
+    }
+
+    /// <summary>Runs store work on the thread pool, piping its result (or a <see cref="StoreError"/>) to Self.</summary>
+    private void Start<T>(Func<Task<T>> work, string operation, Func<T, object> success)
+    {
+        _inFlight++;
+        Task.Run(work, _stopping.Token).PipeTo(Self, success: r => success(r), failure: e => new StoreError(operation, e));
+    }
+
+    /// <summary>Store work finished: report it, unless the run ended meanwhile (then only what the coordinator must still journal).</summary>
+    private void Done(Action report)
+    {
+        _inFlight--;
+        report();
+        StopWhenIdle();
+    }
+
+    private void StopWhenIdle()
+    {
+        if (_finishing && _inFlight == 0)
+        {
+            Context.Stop(Self);
+        }
+    }
+
+    private void Send(IActorRef destination, object message, long payloadBytes)
+    {
+        if (payloadBytes + 1024 <= _setup.ChunkSize)
+        {
+            destination.Tell(message);
+        }
+        else
+        {
+            _setup.BulkSender.Tell(new BulkSend(destination, message));
+        }
+    }
+}
