@@ -12,7 +12,9 @@ public sealed class CheckpointCommandTests : IDisposable
     // A hang guard only: each command takes seconds; a loaded machine may take much longer.
     private static readonly TimeSpan Guard = TimeSpan.FromMinutes(10);
 
-    private readonly string _folder = Directory.CreateTempSubdirectory("gancluster-ckpt-").FullName;
+    private readonly TempDirectory _temp = TempDirectory.Create("ckpt");
+
+    private string _folder => _temp.Path;
 
     private string WriteExperiment(string name, int rounds, int checkpointInterval)
     {
@@ -24,11 +26,11 @@ public sealed class CheckpointCommandTests : IDisposable
         return path;
     }
 
-    private static void AssertOneLineError((int ExitCode, string StdOut, string All) result, int exitCode, string expected)
+    private static void AssertOneLineError(ChildProcessResult result, int exitCode, string expected)
     {
-        Assert.True(result.ExitCode == exitCode, $"exit code {result.ExitCode}, expected {exitCode}:\n{result.All}");
-        Assert.Contains(expected, result.All);
-        Assert.DoesNotContain("   at ", result.All); // no stack trace
+        Assert.True(result.ExitCode == exitCode, $"exit code {result.ExitCode}, expected {exitCode}:\n{result.AllOutput}");
+        Assert.Contains(expected, result.AllOutput);
+        Assert.DoesNotContain("   at ", result.AllOutput); // no stack trace
     }
 
     [Fact]
@@ -41,8 +43,8 @@ public sealed class CheckpointCommandTests : IDisposable
         cluster.WaitForState(id, "completed", TimeSpan.FromMinutes(5));
 
         var newest = cluster.Cli("checkpoint", id, "--out", Path.Combine(_folder, "newest.ckpt"));
-        Assert.True(newest.ExitCode == 0, newest.All);
-        var final = Checkpoint.Load(newest.StdOut.Trim());
+        Assert.True(newest.ExitCode == 0, newest.AllOutput);
+        var final = Checkpoint.Load(newest.StandardOutput.Trim());
         Assert.Equal((40, "ckpt", 11L), (final.Round, final.Spec.Name, final.Spec.Seed));
         var again = Checkpoint.FromBytes(final.ToBytes());
         Assert.Equal((final.Generator.Sha256, final.Discriminator.Sha256), (again.Generator.Sha256, again.Discriminator.Sha256));
@@ -53,8 +55,8 @@ public sealed class CheckpointCommandTests : IDisposable
         Assert.True(older.ExitCode != 0, "the folder does not exist yet: refused before contacting the cluster");
         Directory.CreateDirectory(Path.Combine(resumed, "checkpoints"));
         older = cluster.Cli("checkpoint", id, "--round", "30", "--out", Path.Combine(resumed, "checkpoints", "round-000030.ckpt"));
-        Assert.True(older.ExitCode == 0, older.All);
-        Assert.Equal(30, Checkpoint.Load(older.StdOut.Trim()).Round);
+        Assert.True(older.ExitCode == 0, older.AllOutput);
+        Assert.Equal(30, Checkpoint.Load(older.StandardOutput.Trim()).Round);
 
         AssertOneLineError(cluster.Cli("checkpoint", id, "--round", "10", "--out", Path.Combine(_folder, "x.ckpt")), 1, "stored rounds: 20, 30, 40");
         AssertOneLineError(cluster.Cli("checkpoint", id, "--round", "0", "--out", Path.Combine(_folder, "x.ckpt")), 2, "--round");
@@ -66,25 +68,16 @@ public sealed class CheckpointCommandTests : IDisposable
         Assert.Equal(0, cluster.Cli("cancel", waiting).ExitCode);
         cluster.Stop();
 
-        var exported = ChildProcess.RunGancluster(Guard, "export", newest.StdOut.Trim(), "--out", Path.Combine(_folder, "points.csv"), "--count", "64");
-        Assert.True(exported.ExitCode == 0, exported.All);
+        var exported = Gancluster.Run(Guard, "export", newest.StandardOutput.Trim(), "--out", Path.Combine(_folder, "points.csv"), "--count", "64");
+        Assert.True(exported.ExitCode == 0, exported.AllOutput);
         Assert.True(File.ReadLines(Path.Combine(_folder, "points.csv")).Count() >= 64);
 
-        var trained = ChildProcess.RunGancluster(Guard, "train", "--local", experiment, "--out", resumed, "--resume", "--eval-samples", "0", "--torch-threads", "1");
-        Assert.True(trained.ExitCode == 0, trained.All);
+        var trained = Gancluster.Run(Guard, "train", "--local", experiment, "--out", resumed, "--resume", "--eval-samples", "0", "--torch-threads", "1");
+        Assert.True(trained.ExitCode == 0, trained.AllOutput);
         var local = Checkpoint.Load(Path.Combine(resumed, "checkpoints", "round-000040.ckpt"));
         Assert.Equal(final.Generator.Sha256, local.Generator.Sha256);
         Assert.Equal(final.Discriminator.Sha256, local.Discriminator.Sha256);
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _temp.Dispose();
 }
