@@ -232,49 +232,32 @@ internal sealed class WireReader(byte[] bytes, ExtendedActorSystem system) : IDi
 
     public IReadOnlyDictionary<string, TensorPayload> NamedTensors()
     {
-        var count = Int();
-        if (count < 0 || count > Remaining)
-        {
-            throw new InvalidDataException($"named tensors claim {count} entries but {Remaining} bytes remain");
-        }
-
-        if (count == 0)
-        {
-            return FakeBatch.NoSideInputs;
-        }
-
-        var tensors = new Dictionary<string, TensorPayload>(count);
-        for (var i = 0; i < count; i++)
-        {
-            var name = String();
-            if (!tensors.TryAdd(name, Tensor()))
-            {
-                throw new InvalidDataException($"the side input '{name}' appears twice");
-            }
-        }
-
-        return tensors;
+        var tensors = Named(Tensor, "side input");
+        return tensors.Count == 0 ? FakeBatch.NoSideInputs : tensors;
     }
 
-    public IReadOnlyDictionary<string, double> Terms()
+    public IReadOnlyDictionary<string, double> Terms() => Named(Double, "term");
+
+    /// <summary>An int32 count, then name and value pairs; a name given twice is damage, not a later value.</summary>
+    private Dictionary<string, T> Named<T>(Func<T> read, string what)
     {
         var count = Int();
         if (count < 0 || count > Remaining)
         {
-            throw new InvalidDataException($"named terms claim {count} entries but {Remaining} bytes remain");
+            throw new InvalidDataException($"{what}s claim {count} entries but {Remaining} bytes remain");
         }
 
-        var terms = new Dictionary<string, double>(count);
+        var values = new Dictionary<string, T>(count);
         for (var i = 0; i < count; i++)
         {
             var name = String();
-            if (!terms.TryAdd(name, Double()))
+            if (!values.TryAdd(name, read()))
             {
-                throw new InvalidDataException($"the term '{name}' appears twice");
+                throw new InvalidDataException($"the {what} '{name}' appears twice");
             }
         }
 
-        return terms;
+        return values;
     }
 
     public ExperimentSummary Summary() => new(

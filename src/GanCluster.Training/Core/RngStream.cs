@@ -13,16 +13,22 @@ public sealed class RngStream : IDisposable
     /// <summary>Held by every half while it does torch work that draws random numbers.</summary>
     public static readonly object GlobalGeneratorLock = new();
 
+    // torch.get_rng_state()/set_rng_state() call Generator.Default.get_state(): a new wrapper of the global generator
+    // whose only reference dies once its handle is read, so a garbage collection on another thread may run its
+    // finalizer (freeing the native wrapper) while libtorch reads the state: a SIGSEGV in at::Generator::get_state,
+    // the same hazard as temporary scalars (KeptScalars). This wrapper lives as long as the process.
+    private static readonly Generator Global = Generator.Default;
+
     private Tensor _state;
 
     public RngStream(long seed)
     {
         lock (GlobalGeneratorLock)
         {
-            using var outer = get_rng_state();
-            manual_seed(seed);
-            _state = get_rng_state();
-            set_rng_state(outer);
+            using var outer = Global.get_state();
+            Global.manual_seed(seed);
+            _state = Global.get_state();
+            Global.set_state(outer);
         }
     }
 
@@ -31,8 +37,8 @@ public sealed class RngStream : IDisposable
     {
         lock (GlobalGeneratorLock)
         {
-            using var outer = get_rng_state();
-            set_rng_state(_state);
+            using var outer = Global.get_state();
+            Global.set_state(_state);
             try
             {
                 return work();
@@ -40,8 +46,8 @@ public sealed class RngStream : IDisposable
             finally
             {
                 _state.Dispose();
-                _state = get_rng_state();
-                set_rng_state(outer);
+                _state = Global.get_state();
+                Global.set_state(outer);
             }
         }
     }
