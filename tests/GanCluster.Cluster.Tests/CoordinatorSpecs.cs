@@ -39,9 +39,9 @@ public abstract class CoordinatorSpecs : TestKit
     {
         var pair = new Pair(CreateTestProbe(), CreateTestProbe());
         coordinator.Tell(new RegisterWorker(WorkerRole.Generator, pair.Generator.Ref, "gen-node", SpecConfig.Wire), pair.Generator.Ref);
-        pair.Generator.ExpectMsg<WorkerRegistered>();
+        pair.Generator.ExpectMsg<WorkerRegistered>(TimeSpan.FromSeconds(60)); // a journal recovery under load may take a while
         coordinator.Tell(new RegisterWorker(WorkerRole.Discriminator, pair.Discriminator.Ref, "disc-node", SpecConfig.Wire), pair.Discriminator.Ref);
-        pair.Discriminator.ExpectMsg<WorkerRegistered>();
+        pair.Discriminator.ExpectMsg<WorkerRegistered>(TimeSpan.FromSeconds(60));
         return pair;
     }
 

@@ -145,10 +145,16 @@ public sealed partial class LocalCluster : IDisposable
     }
 
     /// <summary>Polls <c>gancluster status</c> until the state matches.</summary>
+    /// <summary>
+    /// Polls <c>status</c> until the experiment is in <paramref name="state"/>. <paramref name="timeout"/> bounds how long
+    /// the status may stay unchanged (no new round, no state change), not the whole wait: a loaded machine slows a run
+    /// that makes progress, and only one that stalls fails the test.
+    /// </summary>
     public string WaitForState(string id, string state, TimeSpan timeout, Func<string, bool>? extra = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         var last = string.Empty;
+        var lastStatus = string.Empty;
         while (DateTime.UtcNow < deadline)
         {
             var (code, stdout, all) = Cli("status", id);
@@ -158,10 +164,16 @@ public sealed partial class LocalCluster : IDisposable
                 return stdout;
             }
 
+            if (code == 0 && stdout != lastStatus)
+            {
+                lastStatus = stdout;
+                deadline = DateTime.UtcNow + timeout;
+            }
+
             Thread.Sleep(500);
         }
 
-        throw new TimeoutException($"{id} did not reach '{state}' within {timeout}. Last status:\n{last}\n{Logs()}");
+        throw new TimeoutException($"{id} did not reach '{state}' (its status stayed the same for {timeout}). Last status:\n{last}\n{Logs()}");
     }
 
     public static string StateOf(string status) => StateLine().Match(status) is { Success: true } m ? m.Groups[1].Value : string.Empty;

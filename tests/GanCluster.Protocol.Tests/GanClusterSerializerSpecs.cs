@@ -160,9 +160,10 @@ public sealed class GanClusterSerializerSpecs : Akka.TestKit.Xunit2.TestKit
         var overhead = bytes.Length - batch.Samples.Data.Length;
         Assert.InRange(overhead, 1, 64);
 
-        // The payload is written as is, followed only by the absent-labels presence byte.
-        Assert.True(bytes.AsSpan(overhead - 1, batch.Samples.Data.Length).SequenceEqual(batch.Samples.Data));
-        Assert.Equal(0, bytes[^1]);
+        // The payload is written as is, followed only by the absent-labels presence byte and the side-input count (0).
+        Assert.True(bytes.AsSpan(overhead - 5, batch.Samples.Data.Length).SequenceEqual(batch.Samples.Data));
+        Assert.Equal(0, bytes[^5]);
+        Assert.Equal(0, BitConverter.ToInt32(bytes, bytes.Length - 4));
     }
 
     [Theory]
@@ -284,6 +285,13 @@ public sealed class GanClusterSerializerSpecs : Akka.TestKit.Xunit2.TestKit
             if (content is ExperimentSummary or TensorPayload or RoundMetrics)
             {
                 Walk(content, seen, nullability);
+            }
+            else if (content is IReadOnlyDictionary<string, TensorPayload> tensors)
+            {
+                foreach (var tensor in tensors.Values)
+                {
+                    Walk(tensor, seen, nullability);
+                }
             }
             else if (content is IEnumerable items and not string and not byte[] and not long[] and not IReadOnlyDictionary<string, double>)
             {

@@ -149,8 +149,9 @@ public sealed class ChildProcess : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs a process to completion and returns its exit code and output. Past <paramref name="timeout"/> the whole
-    /// tree is killed and a <see cref="TimeoutException"/> carries the output so far.
+    /// Runs a process to completion and returns its exit code and output. When it prints nothing for
+    /// <paramref name="timeout"/> (it stalled: progress lines keep a slow run going) the whole tree is killed and a
+    /// <see cref="TimeoutException"/> carries the output so far.
     /// </summary>
     public static async Task<ChildProcessResult> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, ChildProcessOptions? options = null)
     {
@@ -237,20 +238,39 @@ public sealed class ChildProcess : IDisposable, IAsyncDisposable
     /// <summary>Waits for the process to exit; false when it is still running after <paramref name="timeout"/>.</summary>
     public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
 
-    /// <summary>Waits for the process to exit and its output to be read; <see cref="TimeoutException"/> kills the tree.</summary>
-    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    /// <summary>
+    /// Waits for the process to exit and its output to be read. <paramref name="silence"/> bounds how long it may go
+    /// without printing a line, not its whole run: a slow machine stretches a run that makes progress, and only a
+    /// process that stalls is killed (with the tree) and reported with <see cref="TimeoutException"/>.
+    /// </summary>
+    public async Task<int> WaitForExitAsync(TimeSpan silence)
     {
-        try
+        var exited = _process.WaitForExitAsync();
+        long seen;
+        lock (_gate)
         {
-            await _process.WaitForExitAsync().WaitAsync(timeout).ConfigureAwait(false);
-            await Task.WhenAll(_outputClosed.Task, _errorClosed.Task).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-            return _process.ExitCode;
+            seen = _lineCount;
         }
-        catch (TimeoutException)
+
+        while (await Task.WhenAny(exited, Task.Delay(silence)).ConfigureAwait(false) != exited)
         {
-            Kill();
-            throw new TimeoutException($"{Name} did not exit within {timeout.TotalSeconds:F0} s and was killed. Last output:\n{Tail()}");
+            long now;
+            lock (_gate)
+            {
+                now = _lineCount;
+            }
+
+            if (now == seen)
+            {
+                Kill();
+                throw new TimeoutException($"{Name} printed nothing for {silence.TotalSeconds:F0} s and was killed. Last output:\n{Tail()}");
+            }
+
+            seen = now;
         }
+
+        await Task.WhenAll(_outputClosed.Task, _errorClosed.Task).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        return _process.ExitCode;
     }
 
     /// <summary>Sends a POSIX signal (for a graceful stop, such as SIGINT = 2 or SIGTERM = 15) to the process alone.</summary>
