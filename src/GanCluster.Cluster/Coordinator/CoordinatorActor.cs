@@ -13,7 +13,9 @@ namespace GanCluster.Cluster.Coordinator;
 /// <see cref="CoordinatorDecisions"/> decides (then applies it with <see cref="CoordinatorState.Apply"/>), and keeps the
 /// <see cref="WorkerPool{TWorker}"/>. Each running experiment has an <see cref="ExperimentRunner"/> child (checkpoint
 /// load and store, grants, pruning) and a pure <see cref="RunProgress"/> here; an <see cref="ExperimentMonitor"/> child
-/// writes run folders and raises alarms; a <see cref="QualityActor"/> child evaluates checkpoints. A restarted (or
+/// writes run folders and raises alarms; a <see cref="QualityActor"/> child evaluates checkpoints; a
+/// <see cref="SampleGridStore"/> child stores sample grids. Client queries are answered by the pure
+/// <see cref="CoordinatorQueries"/> (blobs loaded by <see cref="CheckpointDownloads"/>). A restarted (or
 /// failed-over) coordinator carries on from the journal: running experiments resume from their last checkpoint.
 /// </summary>
 public sealed class CoordinatorActor : ReceivePersistentActor
@@ -174,13 +176,13 @@ public sealed class CoordinatorActor : ReceivePersistentActor
     /// <summary>The pending rounds of a run as a journal event (none when nothing is pending).</summary>
     private IEnumerable<ICoordinatorEvent> Flush(string id)
     {
-        if (!_runs.TryGetValue(id, out var run) || run.Progress.Pending.Count == 0)
+        if (!_runs.TryGetValue(id, out var run))
         {
             return [];
         }
 
-        (run.Progress, var rounds) = run.Progress.Flush();
-        return rounds.Count > 0 ? [new RoundsRecorded(id, rounds)] : [];
+        (run.Progress, var recorded) = run.Progress.Record();
+        return recorded is null ? [] : [recorded];
     }
 
     // ---- workers and runs -----------------------------------------------------------------------
@@ -270,7 +272,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
             return;
         }
 
-        if (outcome == RoundOutcome.Boundary || run.Progress.Pending.Count >= _settings.RecordEvery)
+        if (run.Progress.RecordsNow(outcome, _settings.RecordEvery))
         {
             PersistAll(Flush(run.Progress.Id), Apply);
         }
