@@ -6,7 +6,7 @@ namespace GanCluster.Cluster.Coordinator;
 /// <summary>
 /// Serves stored blobs to clients: a checkpoint's halves (<c>gancluster evaluate &lt;id&gt;</c> takes the generator half,
 /// <c>gancluster checkpoint</c> both) in parts the client pulls one at a time, each well below a remoting frame, and the
-/// latest sample grid. Loads run on the thread pool and reply straight to the asker, so the coordinator's mailbox
+/// latest sample grid. What to load is decided by <see cref="CoordinatorQueries"/>. Loads run on the thread pool and reply straight to the asker, so the coordinator's mailbox
 /// never waits on the store; a failed load answers "not there" rather than nothing. The last blob loaded is kept, so
 /// the parts of one download read the store once.
 /// </summary>
@@ -18,70 +18,40 @@ public sealed class CheckpointDownloads(ICheckpointStore store)
     private readonly object _lock = new();
     private CheckpointBlob? _cached;
 
-    /// <summary>Replies <see cref="LatestCheckpoint"/> (or <see cref="NoCheckpointYet"/>) for the generator half of <paramref name="round"/>.</summary>
-    public void Describe(ExperimentId id, int? round, string specJson, IActorRef replyTo)
+    /// <summary>Loads what <paramref name="download"/> names and replies to <paramref name="replyTo"/> (see each <see cref="Download"/>).</summary>
+    public void Serve(Download download, IActorRef replyTo)
     {
-        if (round is not { } r)
+        switch (download)
         {
-            replyTo.Tell(new NoCheckpointYet(id));
-            return;
+            case Download.Samples d: Samples(d, replyTo); break;
+            case Download.Latest d: Describe(d, replyTo); break;
+            case Download.Stored d: Describe(d, replyTo); break;
+            case Download.Part d: Serve(d.Id, d.Round, d.Role, d.Offset, d.Length, replyTo); break;
+            default: throw new ArgumentOutOfRangeException(nameof(download), download.GetType().Name, "unknown download");
         }
+    }
 
-        LoadAsync(id.Value, r, CheckpointRoles.Generator).ContinueWith(
+    private void Describe(Download.Latest d, IActorRef replyTo) =>
+        LoadAsync(d.Id.Value, d.Round, CheckpointRoles.Generator).ContinueWith(
             t => replyTo.Tell(t.IsCompletedSuccessfully && t.Result is { } blob
-                ? new LatestCheckpoint(id, r, specJson, blob.Data.LongLength, blob.Sha256)
-                : new NoCheckpointYet(id)),
+                ? new LatestCheckpoint(d.Id, d.Round, d.SpecJson, blob.Data.LongLength, blob.Sha256)
+                : new NoCheckpointYet(d.Id)),
             TaskScheduler.Default);
-    }
 
-    /// <summary>
-    /// Replies <see cref="StoredCheckpoint"/> for the asked (or newest) of the journaled <paramref name="rounds"/>,
-    /// <see cref="NoCheckpointYet"/> when there is none, <see cref="CheckpointRoundUnavailable"/> for a round not stored.
-    /// </summary>
-    public void Describe(GetStoredCheckpoint request, IReadOnlyList<int> rounds, string specJson, IActorRef replyTo)
+    private void Describe(Download.Stored d, IActorRef replyTo)
     {
-        if (rounds.Count == 0)
-        {
-            replyTo.Tell(new NoCheckpointYet(request.Id));
-            return;
-        }
-
-        var round = request.Round ?? rounds[^1];
-        if (!rounds.Contains(round))
-        {
-            replyTo.Tell(new CheckpointRoundUnavailable(request.Id, round, rounds));
-            return;
-        }
-
-        var id = request.Id.Value;
-        Task.WhenAll(LoadAsync(id, round, CheckpointRoles.Generator), LoadAsync(id, round, CheckpointRoles.Discriminator)).ContinueWith(
-            t => replyTo.Tell(t.IsCompletedSuccessfully && t.Result is [{ } g, { } d]
-                ? new StoredCheckpoint(request.Id, round, specJson, g.Data.LongLength, g.Sha256, d.Data.LongLength, d.Sha256)
-                : new CheckpointRoundUnavailable(request.Id, round, rounds)),
+        var id = d.Id.Value;
+        Task.WhenAll(LoadAsync(id, d.Round, CheckpointRoles.Generator), LoadAsync(id, d.Round, CheckpointRoles.Discriminator)).ContinueWith(
+            t => replyTo.Tell(t.IsCompletedSuccessfully && t.Result is [{ } g, { } b]
+                ? new StoredCheckpoint(d.Id, d.Round, d.SpecJson, g.Data.LongLength, g.Sha256, b.Data.LongLength, b.Sha256)
+                : new CheckpointRoundUnavailable(d.Id, d.Round, d.Rounds)),
             TaskScheduler.Default);
     }
 
-    /// <summary>Replies <see cref="CheckpointPart"/> of the generator half (or <see cref="NoCheckpointYet"/> when the round is gone, e.g. pruned).</summary>
-    public void Serve(GetCheckpointPart request, IActorRef replyTo) =>
-        Serve(request.Id, request.Round, CheckpointRoles.Generator, request.Offset, request.Length, replyTo);
-
-    /// <summary>Replies <see cref="CheckpointPart"/> of either half (or <see cref="NoCheckpointYet"/> when the round is gone).</summary>
-    public void Serve(GetCheckpointHalfPart request, IActorRef replyTo) =>
-        Serve(request.Id, request.Round, request.Role == WorkerRole.Generator ? CheckpointRoles.Generator : CheckpointRoles.Discriminator, request.Offset, request.Length, replyTo);
-
-    /// <summary>Replies <see cref="SamplesReply"/> with the grid of <paramref name="round"/>, or <see cref="NoSamplesYet"/>.</summary>
-    public void Samples(ExperimentId id, int? round, IActorRef replyTo)
-    {
-        if (round is not { } r)
-        {
-            replyTo.Tell(new NoSamplesYet(id));
-            return;
-        }
-
-        store.LoadAsync(id.Value, r, CheckpointRoles.Samples).ContinueWith(
-            t => replyTo.Tell(t.IsCompletedSuccessfully && t.Result is { } blob ? new SamplesReply(id, r, "png", blob.Data) : new NoSamplesYet(id)),
+    private void Samples(Download.Samples d, IActorRef replyTo) =>
+        store.LoadAsync(d.Id.Value, d.Round, CheckpointRoles.Samples).ContinueWith(
+            t => replyTo.Tell(t.IsCompletedSuccessfully && t.Result is { } blob ? new SamplesReply(d.Id, d.Round, "png", blob.Data) : new NoSamplesYet(d.Id)),
             TaskScheduler.Default);
-    }
 
     private void Serve(ExperimentId id, int round, string role, long offset, int length, IActorRef replyTo) =>
         LoadAsync(id.Value, round, role).ContinueWith(

@@ -13,7 +13,9 @@ namespace GanCluster.Cluster.Coordinator;
 /// <see cref="CoordinatorDecisions"/> decides (then applies it with <see cref="CoordinatorState.Apply"/>), and keeps the
 /// <see cref="WorkerPool{TWorker}"/>. Each running experiment has an <see cref="ExperimentRunner"/> child (checkpoint
 /// load and store, grants, pruning) and a pure <see cref="RunProgress"/> here; an <see cref="ExperimentMonitor"/> child
-/// writes run folders and raises alarms; a <see cref="QualityActor"/> child evaluates checkpoints. A restarted (or
+/// writes run folders and raises alarms; a <see cref="QualityActor"/> child evaluates checkpoints; a
+/// <see cref="SampleGridStore"/> child stores sample grids. Client queries are answered by the pure
+/// <see cref="CoordinatorQueries"/> (blobs loaded by <see cref="CheckpointDownloads"/>). A restarted (or
 /// failed-over) coordinator carries on from the journal: running experiments resume from their last checkpoint.
 /// </summary>
 public sealed class CoordinatorActor : ReceivePersistentActor
@@ -24,8 +26,6 @@ public sealed class CoordinatorActor : ReceivePersistentActor
     {
         public required RunProgress Progress { get; set; }
     }
-
-    private sealed record GridStored(SampleGridStored Event, Exception? Error) : INoSerializationVerificationNeeded;
 
     private sealed class StartIncarnation : INoSerializationVerificationNeeded
     {
@@ -39,6 +39,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IActorRef _monitor;
     private readonly IActorRef _quality;
+    private readonly IActorRef _grids;
     private readonly CheckpointDownloads _downloads;
     private readonly Dictionary<string, Run> _runs = [];
     private WorkerPool<IActorRef> _pool = WorkerPool<IActorRef>.Empty;
@@ -54,6 +55,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
         _chunks = new ChunkReceiver(Context.System);
         _monitor = Context.ActorOf(ExperimentMonitor.Props(settings.Monitoring, settings.LogEvery), "monitor");
         _quality = Context.ActorOf(QualityActor.Props(store, settings.Quality, settings.Monitoring.Directory), "quality");
+        _grids = Context.ActorOf(SampleGridStore.Props(store), "samples");
         _downloads = new CheckpointDownloads(store);
 
         Recover<SnapshotOffer>(offer => _state = offer.Snapshot as CoordinatorState ?? _state);
@@ -91,18 +93,12 @@ public sealed class CoordinatorActor : ReceivePersistentActor
             // clients
             case SubmitExperiment m when Refused(m.Wire, Sender): break;
             case SubmitExperiment m: Execute(new Command.Submit(m.SpecJson, m.Priority, ExperimentId.New().Value, DateTimeOffset.UtcNow), Sender); break;
-            case ListExperiments: Sender.Tell(new ExperimentList(_state.Experiments.Values.OrderBy(e => e.Sequence).Select(r => CoordinatorDecisions.Summarize(r, Pending(r.Id))).ToList())); break;
-            case GetExperimentStatus m: Known(m.Id, r => Sender.Tell(new ExperimentStatusReply(CoordinatorDecisions.Summarize(r, Pending(r.Id)), CoordinatorDecisions.History(r, Pending(r.Id)).TakeLast(20).ToList()))); break;
+            case var query when CoordinatorQueries.IsQuery(query): Answer(query); break;
             case CancelExperiment m: Execute(new Command.Cancel(m.Id.Value), Sender); break;
             case ResumeExperiment m: Execute(new Command.Resume(m.Id.Value, m.GeneratorLearningRate, m.DiscriminatorLearningRate, m.Rounds), Sender); break;
-            case GetSamples m: Known(m.Id, r => _downloads.Samples(m.Id, r.LatestSampleRound, Sender)); break;
             case GetAlarms { Id: { } id } m when _state.Find(id.Value) is null: Sender.Tell(new UnknownExperiment(id)); break;
             case GetAlarms m: _monitor.Forward(m); break;
             case GetQuality m: _quality.Forward(m); break;
-            case GetLatestCheckpoint m: Known(m.Id, r => _downloads.Describe(m.Id, r.LastCheckpointRound, r.SpecJson, Sender)); break;
-            case GetCheckpointPart m: _downloads.Serve(m, Sender); break;
-            case GetStoredCheckpoint m: Known(m.Id, r => _downloads.Describe(m, r.Checkpoints.Select(c => c.Round).ToList(), r.SpecJson, Sender)); break;
-            case GetCheckpointHalfPart m: _downloads.Serve(m, Sender); break;
 
             // workers
             case RegisterWorker m: OnRegister(m); break;
@@ -112,16 +108,16 @@ public sealed class CoordinatorActor : ReceivePersistentActor
             case RoundCompleted m when _runs.TryGetValue(m.Id.Value, out var run): OnRound(run, m.Metrics); break;
             case HalfCheckpoint m when _runs.TryGetValue(m.Id.Value, out var run): run.Runner.Forward(m); break;
             case WorkerMetrics m when _runs.ContainsKey(m.Id.Value): _monitor.Tell(m); break;
-            case SampleGridImage m: OnSampleGrid(m); break;
+            case SampleGridImage m when _state.Find(m.Id.Value) is not null: _monitor.Tell(m); _grids.Tell(m); break;
             case MessageChunk m when _chunks.TryAccept(m, Sender, out var whole) && whole is not null: Self.Forward(whole); break;
 
             // children and piped results
             case ExperimentRunner.Loaded m when IsCurrent(m.Id, out var run): OnLoaded(run, m); break;
             case ExperimentRunner.Saved m: OnSaved(m); break;
             case ExperimentRunner.Failed m when IsCurrent(m.Id, out _): Execute(new Command.StoreFailed(m.Id, m.Operation, m.Message)); break;
-            case GridStored { Error: null } m: Persist(m.Event, Apply); break;
-            case GridStored m when _runs.ContainsKey(m.Event.Id): Execute(new Command.StoreFailed(m.Event.Id, "store a sample grid", m.Error!.Message)); break;
-            case ExperimentStopped or ExperimentRunner.Loaded or ExperimentRunner.Failed or GridStored or MessageChunk: break;
+            case SampleGridStore.Stored { Error: null } m: Persist(m.Event, Apply); break;
+            case SampleGridStore.Stored m when _runs.ContainsKey(m.Event.Id): Execute(new Command.StoreFailed(m.Event.Id, "store a sample grid", m.Error!.Message)); break;
+            case ExperimentStopped or ExperimentRunner.Loaded or ExperimentRunner.Failed or SampleGridStore.Stored or MessageChunk or SampleGridImage: break;
             case WorkerFailure or ExperimentReady or RoundCompleted or HalfCheckpoint or WorkerMetrics: break; // no run (any more)
             default: Unhandled(message); break;
         }
@@ -180,13 +176,13 @@ public sealed class CoordinatorActor : ReceivePersistentActor
     /// <summary>The pending rounds of a run as a journal event (none when nothing is pending).</summary>
     private IEnumerable<ICoordinatorEvent> Flush(string id)
     {
-        if (!_runs.TryGetValue(id, out var run) || run.Progress.Pending.Count == 0)
+        if (!_runs.TryGetValue(id, out var run))
         {
             return [];
         }
 
-        (run.Progress, var rounds) = run.Progress.Flush();
-        return rounds.Count > 0 ? [new RoundsRecorded(id, rounds)] : [];
+        (run.Progress, var recorded) = run.Progress.Record();
+        return recorded is null ? [] : [recorded];
     }
 
     // ---- workers and runs -----------------------------------------------------------------------
@@ -276,7 +272,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
             return;
         }
 
-        if (outcome == RoundOutcome.Boundary || run.Progress.Pending.Count >= _settings.RecordEvery)
+        if (run.Progress.RecordsNow(outcome, _settings.RecordEvery))
         {
             PersistAll(Flush(run.Progress.Id), Apply);
         }
@@ -307,20 +303,6 @@ public sealed class CoordinatorActor : ReceivePersistentActor
         });
     }
 
-    private void OnSampleGrid(SampleGridImage grid)
-    {
-        var id = grid.Id.Value;
-        if (_state.Find(id) is null)
-        {
-            return;
-        }
-
-        _monitor.Tell(grid);
-        var stored = new SampleGridStored(id, grid.Round);
-        _store.SaveAsync(new CheckpointBlob(id, grid.Round, CheckpointRoles.Samples, grid.Png, CheckpointBlob.Hash(grid.Png)))
-            .PipeTo(Self, success: () => new GridStored(stored, null), failure: e => new GridStored(stored, e));
-    }
-
     /// <summary>Forgets the run, frees its workers and tells them to stop (they drop the half); the runner finishes its store work.</summary>
     private void StopRun(string id)
     {
@@ -344,16 +326,12 @@ public sealed class CoordinatorActor : ReceivePersistentActor
 
     private IReadOnlyList<RoundMetrics> Pending(string id) => _runs.TryGetValue(id, out var run) ? run.Progress.Pending : [];
 
-    /// <summary>Answers <see cref="UnknownExperiment"/> for an unknown id; otherwise lets <paramref name="answer"/> reply.</summary>
-    private void Known(ExperimentId id, Action<ExperimentRecord> answer)
+    private void Answer(object query)
     {
-        if (_state.Find(id.Value) is { } record)
+        switch (CoordinatorQueries.Answer(_state, Pending, query))
         {
-            answer(record);
-        }
-        else
-        {
-            Sender.Tell(new UnknownExperiment(id));
+            case Download download: _downloads.Serve(download, Sender); break;
+            case var reply: Sender.Tell(reply); break;
         }
     }
 

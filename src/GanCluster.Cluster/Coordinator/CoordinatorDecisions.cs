@@ -87,20 +87,6 @@ public static class CoordinatorDecisions
             : $"wire settings differ: this coordinator uses protocol {ours.ProtocolVersion} with maximum-frame-size {ours.MaximumFrameSize} bytes; "
               + $"the sender uses protocol {theirs.ProtocolVersion} with {theirs.MaximumFrameSize} bytes. Use the same GanCluster version and cluster-config everywhere.";
 
-    /// <summary>An experiment as clients see it; <paramref name="pending"/> are its accepted rounds not journaled yet.</summary>
-    public static ExperimentSummary Summarize(ExperimentRecord record, IReadOnlyList<RoundMetrics> pending)
-    {
-        var history = History(record, pending);
-        var last = history.Count > 0 ? history[^1] : null;
-        var recent = history.TakeLast(20).ToList();
-        double? speed = recent.Count > 0 ? 1000.0 / Math.Max(recent.Average(m => m.RoundMs), 1e-9) : null;
-        return new ExperimentSummary(new ExperimentId(record.Id), record.Name, record.State, last?.Round ?? record.RoundsDone, record.RoundsTotal, record.Reason,
-            last?.DLoss, last?.GLoss, last?.DReal, last?.DFake, speed, record.SubmittedAt, record.GeneratorNode, record.DiscriminatorNode, record.LastCheckpointRound, record.Priority);
-    }
-
-    public static IReadOnlyList<RoundMetrics> History(ExperimentRecord record, IReadOnlyList<RoundMetrics> pending) =>
-        pending.Count == 0 ? record.History : [.. record.History, .. pending];
-
     private static Decision Submit(CoordinatorCommand.Submit c)
     {
         ExperimentSpec spec;

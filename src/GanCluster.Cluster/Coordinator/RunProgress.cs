@@ -80,6 +80,16 @@ public sealed record RunProgress(string Id, int RoundsTotal, int CheckpointInter
     /// <summary>Whether a checkpoint of <paramref name="round"/> lets this run go on: it is the one the run collected last.</summary>
     public bool Continues(int round) => GrantedTo == round && NextRound == round + 1;
 
+    /// <summary>Whether the pending rounds are journaled now: at a checkpoint boundary, or once <paramref name="recordEvery"/> are pending.</summary>
+    public bool RecordsNow(RoundOutcome outcome, int recordEvery) => outcome == RoundOutcome.Boundary || (outcome == RoundOutcome.Accepted && Pending.Count >= recordEvery);
+
+    /// <summary>Takes the pending rounds as the event that journals them; null when no finite round is pending.</summary>
+    public (RunProgress Progress, RoundsRecorded? Recorded) Record()
+    {
+        var (next, rounds) = Flush();
+        return (next, rounds.Count > 0 ? new RoundsRecorded(Id, rounds) : null);
+    }
+
     /// <summary>Takes the pending rounds to journal; a diverged round is left out (the history keeps finite rounds only).</summary>
     public (RunProgress Progress, IReadOnlyList<RoundMetrics> Rounds) Flush() =>
         (this with { Pending = [] }, Pending.Where(IsFinite).ToList());

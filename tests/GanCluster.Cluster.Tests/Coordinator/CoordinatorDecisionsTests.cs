@@ -159,16 +159,5 @@ public sealed class CoordinatorDecisionsTests
         Assert.Contains("maximum-frame-size", CoordinatorDecisions.WireMismatch(SpecConfig.Wire, SpecConfig.Wire with { MaximumFrameSize = 128000 }));
     }
 
-    [Fact]
-    public void A_summary_includes_the_rounds_not_journaled_yet()
-    {
-        var record = Running().Find("exp-00000001")!;
-
-        var summary = CoordinatorDecisions.Summarize(record, [Metrics(1, 1.1), Metrics(2, 1.2)]);
-
-        Assert.Equal((2, 1.2), (summary.RoundsDone, summary.LastDLoss));
-        Assert.Equal(200, summary.StepsPerSecond);
-    }
-
     private static RoundMetrics Metrics(int round, double dLoss) => new(round, dLoss, 0.8, 0.6, 0.4, 1, 2, 1, 1, 5, 1000);
 }

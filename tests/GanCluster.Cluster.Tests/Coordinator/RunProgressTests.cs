@@ -52,6 +52,24 @@ public sealed class RunProgressTests
     }
 
     [Fact]
+    public void Pending_rounds_are_journaled_once_enough_are_pending_and_at_every_boundary()
+    {
+        var progress = new RunProgress("exp-a", 10, 3).Start(1).GrantNext().Progress;
+        (progress, var first) = progress.Round(Metrics(1));
+        Assert.False(progress.RecordsNow(first, recordEvery: 2));
+        (progress, var second) = progress.Round(Metrics(2));
+        Assert.True(progress.RecordsNow(second, recordEvery: 2));
+
+        (progress, var recorded) = progress.Record();
+        Assert.Equal("exp-a", recorded!.Id);
+        Assert.Equal([1, 2], recorded.Rounds.Select(r => r.Round));
+        Assert.Null(progress.Record().Recorded);
+
+        (progress, var boundary) = progress.Round(Metrics(3));
+        Assert.True(progress.RecordsNow(boundary, recordEvery: 50));
+    }
+
+    [Fact]
     public void Nothing_is_accepted_before_the_run_started()
     {
         var progress = new RunProgress("exp-a", 5, 2);
