@@ -17,6 +17,8 @@ public enum ModelKind
     [JsonStringEnumMemberName("dcgan")] [Family<DcganFamily>] Dcgan,
     /// <summary>A small MLP pair for 2-D toy data.</summary>
     [JsonStringEnumMemberName("toy")] [Family<ToyFamily>] Toy,
+    /// <summary>Chen et al. (2016) InfoGAN for 28x28 images: G reads z and latent codes, D has a Q head that predicts them.</summary>
+    [JsonStringEnumMemberName("infogan")] [Family<InfoGanFamily>] InfoGan,
 }
 
 /// <summary>Data sets a discriminator can read its real samples from.</summary>
@@ -48,6 +50,8 @@ public enum LossKind
     [JsonStringEnumMemberName("hinge")] [Objective<HingeObjective>] Hinge,
     /// <summary>WGAN-GP (Gulrajani et al. 2017): a critic on raw scores with a gradient penalty on interpolates, lambda 10.</summary>
     [JsonStringEnumMemberName("wgan-gp")] [Objective<WganGpObjective>] WganGp,
+    /// <summary>InfoGAN (Chen et al. 2016): non-saturating plus the mutual-information lower bound of the codes; model infogan only.</summary>
+    [JsonStringEnumMemberName("infogan")] [Objective<InfoGanObjective>] InfoGan,
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<OptimizerKind>))]

@@ -73,6 +73,22 @@ public static class Presets
             Rounds = 500,
             CheckpointInterval = 100,
         },
+        // InfoGAN (Chen et al. 2016) on MNIST: z of 62 dims, one 10-valued categorical and two continuous codes, the
+        // paper's Adam rates (2e-4 for D, 1e-3 for G, beta1 0.5) and its conv D with a Q head; rounds sized for a CPU.
+        ["infogan-mnist"] = new ExperimentSpec
+        {
+            Name = "infogan-mnist",
+            Model = ModelKind.InfoGan,
+            Dataset = DatasetKind.Mnist,
+            ImageSize = 28,
+            Loss = LossKind.InfoGan,
+            BatchSize = 64,
+            LatentSize = 62,
+            GeneratorOptimizer = new OptimizerSpec { Type = OptimizerKind.Adam, LearningRate = 1e-3, Beta1 = 0.5 },
+            DiscriminatorOptimizer = new OptimizerSpec { Type = OptimizerKind.Adam, LearningRate = 2e-4, Beta1 = 0.5 },
+            Rounds = 5000,
+            CheckpointInterval = 500,
+        },
         ["ring8-pacgan"] = Mixture2D.Recipe("ring8-pacgan", DatasetKind.Ring8, Mixture2D.PacGanRing),
         ["grid25-pacgan"] = Mixture2D.Recipe("grid25-pacgan", DatasetKind.Grid25, Mixture2D.PacGanGrid),
         ["ring8-veegan"] = Mixture2D.Recipe("ring8-veegan", DatasetKind.Ring8, Mixture2D.VeeganRing),

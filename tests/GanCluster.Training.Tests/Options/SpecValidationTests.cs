@@ -5,7 +5,7 @@ namespace GanCluster.Training.Tests.Options;
 public sealed class SpecValidationTests
 {
     [Theory]
-    [InlineData("{\"model\": \"gpt\"}", "model", "mlp, dcgan, toy")]
+    [InlineData("{\"model\": \"gpt\"}", "model", "mlp, dcgan, toy, infogan")]
     [InlineData("{\"dataset\": \"cifar\"}", "dataset", "mnist, fashion-mnist, ring8, grid25")]
     [InlineData("{\"loss\": \"wasserstein\"}", "loss", "minimax, non-saturating, hinge")]
     [InlineData("{\"k\": 0}", "k", ">= 1")]
