@@ -22,11 +22,6 @@ public sealed class CoordinatorActor : ReceivePersistentActor
 {
     public const string PersistenceIdValue = "gancluster-coordinator";
 
-    private sealed record Run(IActorRef Runner, ExperimentSpec Spec, string GeneratorNode, string DiscriminatorNode)
-    {
-        public required RunProgress Progress { get; set; }
-    }
-
     private sealed class StartIncarnation : INoSerializationVerificationNeeded
     {
         public static readonly StartIncarnation Instance = new();
@@ -41,7 +36,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
     private readonly IActorRef _quality;
     private readonly IActorRef _grids;
     private readonly CheckpointDownloads _downloads;
-    private readonly Dictionary<string, Run> _runs = [];
+    private readonly RunTable _runs = new();
     private WorkerPool<IActorRef> _pool = WorkerPool<IActorRef>.Empty;
     private CoordinatorState _state = CoordinatorState.Empty;
     private bool _started;
@@ -103,11 +98,11 @@ public sealed class CoordinatorActor : ReceivePersistentActor
             // workers
             case RegisterWorker m: OnRegister(m); break;
             case Terminated m: OnWorkerLeft(m.ActorRef); break;
-            case WorkerFailure m when _runs.ContainsKey(m.Id.Value): Execute(new Command.WorkerFailed(m.Id.Value, m.Role, m.Round, m.Reason, m.Diverged)); break;
-            case ExperimentReady m when _runs.TryGetValue(m.Id.Value, out var run): Grant(run, run.Progress.Ready(m.Role, m.NextRound)); break;
-            case RoundCompleted m when _runs.TryGetValue(m.Id.Value, out var run): OnRound(run, m.Metrics); break;
-            case HalfCheckpoint m when _runs.TryGetValue(m.Id.Value, out var run): run.Runner.Forward(m); break;
-            case WorkerMetrics m when _runs.ContainsKey(m.Id.Value): _monitor.Tell(m); break;
+            case WorkerFailure m when _runs.Contains(m.Id.Value): Execute(new Command.WorkerFailed(m.Id.Value, m.Role, m.Round, m.Reason, m.Diverged)); break;
+            case ExperimentReady m when _runs.TryGet(m.Id.Value, out var run): Grant(run, run.Progress.Ready(m.Role, m.NextRound)); break;
+            case RoundCompleted m when _runs.TryGet(m.Id.Value, out var run): OnRound(run, m.Metrics); break;
+            case HalfCheckpoint m when _runs.TryGet(m.Id.Value, out var run): run.Runner.Forward(m); break;
+            case WorkerMetrics m when _runs.Contains(m.Id.Value): _monitor.Tell(m); break;
             case SampleGridImage m when _state.Find(m.Id.Value) is not null: _monitor.Tell(m); _grids.Tell(m); break;
             case MessageChunk m when _chunks.TryAccept(m, Sender, out var whole) && whole is not null: Self.Forward(whole); break;
 
@@ -116,7 +111,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
             case ExperimentRunner.Saved m: OnSaved(m); break;
             case ExperimentRunner.Failed m when IsCurrent(m.Id, out _): Execute(new Command.StoreFailed(m.Id, m.Operation, m.Message)); break;
             case SampleGridStore.Stored { Error: null } m: Persist(m.Event, Apply); break;
-            case SampleGridStore.Stored m when _runs.ContainsKey(m.Event.Id): Execute(new Command.StoreFailed(m.Event.Id, "store a sample grid", m.Error!.Message)); break;
+            case SampleGridStore.Stored m when _runs.Contains(m.Event.Id): Execute(new Command.StoreFailed(m.Event.Id, "store a sample grid", m.Error!.Message)); break;
             case ExperimentStopped or ExperimentRunner.Loaded or ExperimentRunner.Failed or SampleGridStore.Stored or MessageChunk or SampleGridImage: break;
             case WorkerFailure or ExperimentReady or RoundCompleted or HalfCheckpoint or WorkerMetrics: break; // no run (any more)
             default: Unhandled(message); break;
@@ -129,7 +124,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
     private void Execute(Command command, IActorRef? replyTo = null, Action<IReadOnlyList<ICoordinatorEvent>>? then = null)
     {
         var decision = CoordinatorDecisions.Decide(_state, command);
-        var events = decision.Events.SelectMany(e => CoordinatorDecisions.EndsRun(e) is { } id ? [.. Flush(id), e] : new[] { e }).ToList();
+        var events = decision.Events.SelectMany(e => CoordinatorDecisions.EndsRun(e) is { } id ? [.. _runs.Flush(id), e] : new[] { e }).ToList();
         if (events.Count == 0)
         {
             Reply();
@@ -173,18 +168,6 @@ public sealed class CoordinatorActor : ReceivePersistentActor
         }
     }
 
-    /// <summary>The pending rounds of a run as a journal event (none when nothing is pending).</summary>
-    private IEnumerable<ICoordinatorEvent> Flush(string id)
-    {
-        if (!_runs.TryGetValue(id, out var run))
-        {
-            return [];
-        }
-
-        (run.Progress, var recorded) = run.Progress.Record();
-        return recorded is null ? [] : [recorded];
-    }
-
     // ---- workers and runs -----------------------------------------------------------------------
 
     private void OnRegister(RegisterWorker register)
@@ -216,7 +199,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
         }
 
         _log.Warning("The {0} worker on {1} left the cluster", worker.Role, worker.Node);
-        if (worker.Experiment is { } id && _runs.ContainsKey(id))
+        if (worker.Experiment is { } id && _runs.Contains(id))
         {
             Execute(new Command.WorkerLeft(id, worker.Role, worker.Node));
         }
@@ -225,7 +208,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
     /// <summary>Pairs waiting experiments with free workers; each pairing starts a runner, which loads the checkpoint.</summary>
     private void TryAssign()
     {
-        foreach (var pairing in _pool.Pair(CoordinatorDecisions.Queue(_state).Where(id => !_runs.ContainsKey(id))))
+        foreach (var pairing in _pool.Pair(CoordinatorDecisions.Queue(_state).Where(id => !_runs.Contains(id))))
         {
             var record = _state.Find(pairing.Experiment)!;
             var spec = SpecJson.Parse(record.SpecJson);
@@ -233,11 +216,11 @@ public sealed class CoordinatorActor : ReceivePersistentActor
             var setup = new ExperimentRunner.Setup(record.Id, record.SpecJson, _state.Incarnation, record.Checkpoints,
                 pairing.Generator.Worker, pairing.Discriminator.Worker, _store, _bulk, _settings.ChunkSize);
             var runner = Context.ActorOf(ExperimentRunner.Props(setup), $"run-{record.Id}-{++_runnerCount}");
-            _runs[record.Id] = new Run(runner, spec, pairing.Generator.Node, pairing.Discriminator.Node) { Progress = new RunProgress(record.Id, spec.Rounds, spec.CheckpointInterval) };
+            _runs.Add(record.Id, new CoordinatorRun(runner, spec, pairing.Generator.Node, pairing.Discriminator.Node) { Progress = new RunProgress(record.Id, spec.Rounds, spec.CheckpointInterval) });
         }
     }
 
-    private void OnLoaded(Run run, ExperimentRunner.Loaded loaded)
+    private void OnLoaded(CoordinatorRun run, ExperimentRunner.Loaded loaded)
     {
         var nextRound = loaded.Round + 1;
         Execute(new Command.RunStarted(loaded.Id, run.GeneratorNode, run.DiscriminatorNode, nextRound), then: _ =>
@@ -248,7 +231,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
         });
     }
 
-    private static void Grant(Run run, (RunProgress Progress, (int From, int To)? Grant) next)
+    private static void Grant(CoordinatorRun run, (RunProgress Progress, (int From, int To)? Grant) next)
     {
         run.Progress = next.Progress;
         if (next.Grant is { } grant)
@@ -257,7 +240,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
         }
     }
 
-    private void OnRound(Run run, RoundMetrics metrics)
+    private void OnRound(CoordinatorRun run, RoundMetrics metrics)
     {
         (run.Progress, var outcome) = run.Progress.Round(metrics);
         if (outcome == RoundOutcome.Ignored)
@@ -274,7 +257,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
 
         if (run.Progress.RecordsNow(outcome, _settings.RecordEvery))
         {
-            PersistAll(Flush(run.Progress.Id), Apply);
+            PersistAll(_runs.Flush(run.Progress.Id), Apply);
         }
 
         if (outcome == RoundOutcome.Boundary)
@@ -296,7 +279,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
                 _quality.Tell(new QualityActor.EvaluateCheckpoint(saved.Id, saved.Round, record.SpecJson));
             }
 
-            if (current && _runs.TryGetValue(saved.Id, out var still) && ReferenceEquals(still, run))
+            if (current && _runs.TryGet(saved.Id, out var still) && ReferenceEquals(still, run))
             {
                 Grant(still, still.Progress.GrantNext());
             }
@@ -322,13 +305,11 @@ public sealed class CoordinatorActor : ReceivePersistentActor
 
     // ---- helpers --------------------------------------------------------------------------------
 
-    private bool IsCurrent(string id, out Run run) => _runs.TryGetValue(id, out run!) && run.Runner.Equals(Sender);
-
-    private IReadOnlyList<RoundMetrics> Pending(string id) => _runs.TryGetValue(id, out var run) ? run.Progress.Pending : [];
+    private bool IsCurrent(string id, out CoordinatorRun run) => _runs.IsCurrent(id, Sender, out run);
 
     private void Answer(object query)
     {
-        switch (CoordinatorQueries.Answer(_state, Pending, query))
+        switch (CoordinatorQueries.Answer(_state, _runs.Pending, query))
         {
             case Download download: _downloads.Serve(download, Sender); break;
             case var reply: Sender.Tell(reply); break;
