@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using GanCluster.Node;
+using GanCluster.Training.Adversarial;
 using GanCluster.Training.Data;
 using GanCluster.Training.Metrics;
 using GanCluster.Training.Runtime;
@@ -10,6 +11,8 @@ namespace GanCluster.Cli;
 /// <summary>
 /// <c>gancluster classifier train</c> (re)trains the MNIST evaluation classifier that ships inside the build;
 /// <c>gancluster classifier check</c> prints the shipped one's held-out accuracy and its real-vs-real FID floor.
+/// <c>classifier train --adversarial</c> trains the same network with the adversarial objective of Goodfellow et al.
+/// (2015) instead, for <c>gancluster attack</c> (not for shipping: the quality metrics use the standard one).
 /// </summary>
 internal static class ClassifierCommand
 {
@@ -27,28 +30,70 @@ internal static class ClassifierCommand
         var seed = new Option<long>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 1 };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the training digits.", DefaultValueFactory = _ => 20 };
         var threads = new Option<int?>("--torch-threads") { Description = "Threads TorchSharp may use (training is reproducible for a fixed count)." };
-        var command = new Command("train", "Train the classifier on the bundled digits 0-7999 and report its accuracy on 8000-9999.") { output, seed, epochs, threads };
-        command.SetAction(parse => Guarded(() =>
+        var adversarial = new Option<bool>("--adversarial")
         {
-            SetThreads(parse.GetValue(threads));
-            var (train, heldOut) = BundledMnist.Load(0.2);
-            using (train)
-            using (heldOut)
+            Description = "Adversarial training (Goodfellow et al. 2015): loss alpha * J(x) + (1 - alpha) * J(x + epsilon * sign(grad_x J)); for 'gancluster attack', not for shipping.",
+        };
+        var epsilon = new Option<string?>("--epsilon") { Description = "With --adversarial: the FGSM step per pixel, pixels in [0, 1] (default 0.25, the paper's)." };
+        var alpha = new Option<string?>("--alpha") { Description = "With --adversarial: the weight of the clean loss (default 0.5, the paper's)." };
+        var digits = new Option<int?>("--train-digits") { Description = "Train on only the first N training digits (64-8000; for quick checks; default all 8,000)." };
+        var command = new Command("train", "Train the classifier on the bundled digits 0-7999 and report its accuracy on 8000-9999.")
+        {
+            output, seed, epochs, threads, adversarial, epsilon, alpha, digits,
+        };
+        command.SetAction(parse =>
+        {
+            AdversarialTrainingOptions? objective;
+            int? limit;
+            try
             {
-                var (classifier, report) = MnistEvaluationClassifier.Train(train, heldOut, parse.GetValue(seed), parse.GetValue(epochs),
-                    (epoch, accuracy) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {epoch,2}: held-out accuracy {accuracy:P2}")));
-                using (classifier)
+                objective = AdversarialOptions(parse.GetValue(adversarial), parse.GetValue(epsilon), parse.GetValue(alpha));
+                limit = parse.GetValue(digits);
+                if (limit is { } n && n is < 64 or > 8000)
                 {
-                    var path = parse.GetValue(output)!;
-                    classifier.Save(path);
-                    using var saved = MnistEvaluationClassifier.Load(path);
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"held-out accuracy {report.HeldOutAccuracy:P2} (seed {report.Seed}, {report.Epochs} epochs); weights {Path.GetFullPath(path)} sha256 {saved.Sha256}"));
+                    throw new ArgumentException($"--train-digits: {n} is not a number of training digits; pass 64 (one batch) to 8000, or leave it out for all");
+                }
+
+                if (parse.GetValue(epochs) < 1)
+                {
+                    throw new ArgumentException($"--epochs: {parse.GetValue(epochs)}; pass 1 or more");
                 }
             }
+            catch (Exception e) when (e is ArgumentException || AttackCommand.IsUsage(e))
+            {
+                Console.Error.WriteLine($"gancluster classifier train: {e.Message}");
+                return 2;
+            }
 
-            return 0;
-        }));
+            return Guarded(() =>
+            {
+                SetThreads(parse.GetValue(threads));
+                var (all, heldOut) = BundledMnist.Load(0.2);
+                var train = limit is { } m && m < all.Count
+                    ? new SampleSet(all.Samples.narrow(0, 0, m), all.Labels.narrow(0, 0, m), all.Classes, $"bundled MNIST, the first {m} training digits")
+                    : all;
+                using (all)
+                using (heldOut)
+                {
+                    var (classifier, report) = MnistEvaluationClassifier.Train(train, heldOut, parse.GetValue(seed), parse.GetValue(epochs),
+                        (epoch, accuracy) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {epoch,2}: held-out accuracy {accuracy:P2}")),
+                        objective);
+                    using (classifier)
+                    {
+                        var path = parse.GetValue(output)!;
+                        classifier.Save(path);
+                        using var saved = MnistEvaluationClassifier.Load(path);
+                        var how = objective is null
+                            ? string.Empty
+                            : string.Create(CultureInfo.InvariantCulture, $", adversarial training epsilon {objective.Epsilon} alpha {objective.Alpha}");
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"held-out accuracy {report.HeldOutAccuracy:P2} (seed {report.Seed}, {report.Epochs} epochs, {train.Count} training digits{how}); weights {Path.GetFullPath(path)} sha256 {saved.Sha256}"));
+                    }
+                }
+
+                return 0;
+            });
+        });
         return command;
     }
 
@@ -65,6 +110,35 @@ internal static class ClassifierCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>The adversarial objective asked for, or null; --epsilon and --alpha need --adversarial.</summary>
+    private static AdversarialTrainingOptions? AdversarialOptions(bool adversarial, string? epsilon, string? alpha)
+    {
+        if (!adversarial)
+        {
+            return epsilon is null && alpha is null
+                ? null
+                : throw new ArgumentException($"{(epsilon is null ? "--alpha" : "--epsilon")} applies to adversarial training only; add --adversarial, or leave it out");
+        }
+
+        var options = new AdversarialTrainingOptions();
+        if (epsilon is not null)
+        {
+            options = options with { Epsilon = AttackCommand.ParseEpsilon(epsilon, "--epsilon") };
+        }
+
+        if (alpha is not null)
+        {
+            if (!double.TryParse(alpha, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !(value is >= 0 and <= 1))
+            {
+                throw new ArgumentException($"--alpha: '{alpha}' is not a weight in [0, 1]; it weighs the clean loss against the adversarial one (the paper's 0.5). Fix: pass e.g. --alpha 0.5");
+            }
+
+            options = options with { Alpha = value };
+        }
+
+        return options;
     }
 
     internal static void SetThreads(int? threads)

@@ -7,6 +7,7 @@ var root = new RootCommand("GanCluster: distributed GAN training on Akka.NET and
     NodeCommand.Create(),
     ExportCommand.Create(),
     ClassifierCommand.Create(),
+    AttackCommand.Create(),
     EvaluateCommand.Create(),
     CheckpointCommand.Create(),
     PresetsCommand.Create(),

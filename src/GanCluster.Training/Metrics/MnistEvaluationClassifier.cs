@@ -1,3 +1,4 @@
+using GanCluster.Training.Adversarial;
 using GanCluster.Training.Core;
 using GanCluster.Training.Data;
 using static TorchSharp.torch;
@@ -8,7 +9,8 @@ namespace GanCluster.Training.Metrics;
 /// <param name="Seed">Seed of the initialization, the shuffles, the shifts and dropout.</param>
 /// <param name="Epochs">Passes over the 8,000 training digits.</param>
 /// <param name="HeldOutAccuracy">Accuracy on the held-out digits 8000-9999.</param>
-public sealed record ClassifierTrainingReport(long Seed, int Epochs, double HeldOutAccuracy);
+/// <param name="Adversarial">The adversarial training objective it was trained with (Goodfellow et al. 2015), or null.</param>
+public sealed record ClassifierTrainingReport(long Seed, int Epochs, double HeldOutAccuracy, AdversarialTrainingOptions? Adversarial = null);
 
 /// <summary>
 /// The MNIST evaluation classifier (<see cref="MnistClassifierNet"/>) with its weights. The weights ship inside this
@@ -45,6 +47,15 @@ public sealed class MnistEvaluationClassifier : IDisposable
 
     /// <summary>A classifier saved by <see cref="Save"/>.</summary>
     public static MnistEvaluationClassifier Load(string path) => FromBytes(File.ReadAllBytes(path));
+
+    /// <summary>A classifier from the bytes <see cref="Save"/> writes (TorchSharp throws on bytes of anything else).</summary>
+    public static MnistEvaluationClassifier FromWeights(byte[] weights) => FromBytes(weights);
+
+    /// <summary>
+    /// The network itself (logits of images in [0, 1]), for code that needs a module, such as the adversarial attack
+    /// (<see cref="Fgsm"/>). It stays owned by this object. Left in eval mode; a caller that changes that restores it.
+    /// </summary>
+    public TorchSharp.torch.nn.Module<Tensor, Tensor> Network => _net;
 
     private static MnistEvaluationClassifier FromBytes(byte[] weights)
     {
@@ -108,11 +119,14 @@ public sealed class MnistEvaluationClassifier : IDisposable
     /// Trains a classifier from scratch, deterministically for a given seed and thread count: Adam (lr 1e-3, halved
     /// every 4 epochs), batches of 64, each training digit shifted by up to 2 pixels in x and y (the only augmentation),
     /// dropout 0.3 on the features. <paramref name="progress"/> gets (epoch, held-out accuracy) after each epoch.
+    /// With <paramref name="adversarial"/>, each batch's loss is the adversarial objective of Goodfellow et al. (2015)
+    /// (<see cref="AdversarialTraining.Loss"/>: FGSM examples of the shifted batch, made with the model in training mode).
     /// </summary>
     public static (MnistEvaluationClassifier Classifier, ClassifierTrainingReport Report) Train(
-        SampleSet train, SampleSet heldOut, long seed = 1, int epochs = 20, Action<int, double>? progress = null)
+        SampleSet train, SampleSet heldOut, long seed = 1, int epochs = 20, Action<int, double>? progress = null, AdversarialTrainingOptions? adversarial = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
+        adversarial?.Validated();
         using var rng = new RngStream(seed);
         var net = rng.Run(() => new MnistClassifierNet());
         var classifier = new MnistEvaluationClassifier(net, string.Empty);
@@ -154,7 +168,7 @@ public sealed class MnistEvaluationClassifier : IDisposable
                     var x = stack(pieces);
                     var y = labels.index_select(0, tensor(order_[start..(start + batch)]));
                     optimizer.zero_grad();
-                    var loss = nn.functional.cross_entropy(net.call(x), y);
+                    var loss = adversarial is null ? nn.functional.cross_entropy(net.call(x), y) : AdversarialTraining.Loss(net, x, y, adversarial);
                     loss.backward();
                     optimizer.step();
                 }
@@ -172,7 +186,7 @@ public sealed class MnistEvaluationClassifier : IDisposable
         }
 
         var trained = new MnistEvaluationClassifier(net, Hashing.Sha256Hex(stream.ToArray()));
-        return (trained, new ClassifierTrainingReport(seed, epochs, accuracy));
+        return (trained, new ClassifierTrainingReport(seed, epochs, accuracy, adversarial));
     }
 
     public void Dispose() => _net.Dispose();
