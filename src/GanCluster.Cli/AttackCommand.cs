@@ -22,7 +22,12 @@ internal static class AttackCommand
 
     private sealed class UsageException(string message) : Exception(message);
 
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true };
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     public static Command Create()
     {
@@ -98,14 +103,14 @@ internal static class AttackCommand
         {
             classifier = classifier.Description,
             sha256 = classifier.Sha256,
-            inputRange = classifier.Input.ToString(),
+            inputRange = Range(classifier),
             data = data.Description,
             method = "FGSM: x' = clip(x + epsilon * sign(grad_x cross-entropy(x, y)), [0, 1]), pixels in [0, 1], classifier in eval mode",
             examples = result.Examples,
             cleanError = result.CleanError,
             epsilons = result.Epsilons,
             paper = new { model = "maxout network (Goodfellow et al. 2015)", epsilon = 0.25, error = 0.894, errorAfterAdversarialTraining = 0.179 },
-            grid = new { path = Path.GetFullPath(gridPath), rows = "clean, then per epsilon: perturbed, difference (gray 0, white +epsilon, black -epsilon)", columns = examples },
+            grid = new { path = Path.GetFullPath(gridPath), rows = "clean, then per epsilon: perturbed, difference (gray 0, white +epsilon, black -epsilon)", columnsNote = "index: position in the attacked digits (held-out digit 8000 + index); predictions: one per epsilon", columns = examples },
             seconds = Math.Round((DateTime.UtcNow - started).TotalSeconds, 1),
         };
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
@@ -113,11 +118,11 @@ internal static class AttackCommand
 
         var c = CultureInfo.InvariantCulture;
         Console.WriteLine($"{classifier.Description} (sha256 {classifier.Sha256[..Math.Min(12, classifier.Sha256.Length)]}), input {Range(classifier)}; {data.Description}");
-        Console.WriteLine(string.Format(c, "  {0,-14} error {1,7:P2}", "clean", result.CleanError));
+        Console.WriteLine(string.Format(c, "  {0,-14} error {1,6:F2}%", "clean", result.CleanError * 100));
         foreach (var e in result.Epsilons)
         {
-            Console.WriteLine(string.Format(c, "  {0,-14} error {1,7:P2}  (mean confidence of the wrong answers {2:P1}; {3:P2} of the clean-correct digits flipped)",
-                string.Format(c, "FGSM eps {0}", e.Epsilon), e.Error, e.MeanConfidenceOnErrors, e.FlippedFromCorrect));
+            Console.WriteLine(string.Format(c, "  {0,-14} error {1,6:F2}%  (mean confidence of the wrong answers {2:F1}%; {3:F2}% of the clean-correct digits flipped)",
+                string.Format(c, "FGSM eps {0}", e.Epsilon), e.Error * 100, e.MeanConfidenceOnErrors * 100, e.FlippedFromCorrect * 100));
         }
 
         Console.WriteLine($"  {PaperAnchor}");
