@@ -20,6 +20,9 @@ internal static class AttackCommand
     /// <summary>The paper's figures for its maxout network on MNIST at epsilon 0.25.</summary>
     internal const string PaperAnchor = "paper (Goodfellow et al. 2015, maxout network, MNIST, eps 0.25): 89.4% error; 17.9% after adversarial training";
 
+    /// <summary>The held-out split of the bundled digits: 8000-9999.</summary>
+    private const int HeldOutDigits = 2000;
+
     private sealed class UsageException(string message) : Exception(message);
 
     private static readonly JsonSerializerOptions Json = new()
@@ -44,9 +47,13 @@ internal static class AttackCommand
         var output = new Option<string>("--out") { Description = "Where to write the result JSON.", DefaultValueFactory = _ => "attack.json" };
         var grid = new Option<string?>("--grid") { Description = "Where to write the PNG grid of clean / perturbed / difference images (default: the --out path with .png)." };
         var threads = new Option<int?>("--torch-threads") { Description = "Threads TorchSharp may use (default one per core)." };
+        var source = new Option<string?>("--source")
+        {
+            Description = "Craft the perturbations on this classifier instead (same forms as the argument) and show them to the attacked one: a transfer (black-box) attack.",
+        };
         var command = new Command("attack", "Error of a digit classifier under the fast gradient sign method (Goodfellow et al. 2015) on the held-out digits.")
         {
-            target, epsilons, count, output, grid, threads,
+            target, epsilons, count, output, grid, threads, source,
         };
         command.SetAction(parse =>
         {
@@ -54,23 +61,28 @@ internal static class AttackCommand
             {
                 var steps = ParseEpsilons(parse.GetValue(epsilons));
                 var limit = parse.GetValue(count);
-                if (limit is { } n && n is < 1 or > BundledMnist.Count)
+                if (limit is { } n && n is < 1 or > HeldOutDigits)
                 {
-                    throw new UsageException($"--count: {n} is not a number of held-out digits; pass 1 to 2000 (the held-out digits are 8000-9999), or leave it out for all");
+                    throw new UsageException($"--count: {n} is not a number of held-out digits; pass 1 to {HeldOutDigits} (the held-out digits are 8000-9999), or leave it out for all");
                 }
 
                 var outPath = parse.GetValue(output)!;
                 var gridPath = parse.GetValue(grid) ?? Path.ChangeExtension(outPath, ".png");
                 ClassifierCommand.SetThreads(parse.GetValue(threads));
                 using var classifier = AttackTargets.Load(parse.GetValue(target)!.Trim());
+                using var crafter = parse.GetValue(source) is { } from ? AttackTargets.Load(from.Trim()) : null;
                 var (_, heldOut) = BundledMnist.Load(0.2);
                 using var all = heldOut;
+                if (all.Count != HeldOutDigits)
+                {
+                    throw new InvalidDataException($"{all.Description}: {all.Count} digits; expected {HeldOutDigits} (digits 8000-9999)");
+                }
                 var data = limit is { } m && m < all.Count
                     ? new SampleSet(all.Samples.narrow(0, 0, m), all.Labels.narrow(0, 0, m), all.Classes, $"bundled MNIST, the first {m} held-out digits (8000-{8000 + m - 1})")
                     : all;
                 try
                 {
-                    return Attack(classifier, data, steps, outPath, gridPath);
+                    return Attack(classifier, crafter, data, steps, outPath, gridPath);
                 }
                 finally
                 {
@@ -94,16 +106,17 @@ internal static class AttackCommand
         return command;
     }
 
-    private static int Attack(AttackTarget classifier, SampleSet data, IReadOnlyList<double> epsilons, string outPath, string gridPath)
+    private static int Attack(AttackTarget classifier, AttackTarget? source, SampleSet data, IReadOnlyList<double> epsilons, string outPath, string gridPath)
     {
         var started = DateTime.UtcNow;
-        var result = Fgsm.Evaluate(classifier.Classifier, data, epsilons, classifier.Input);
-        var examples = AttackGrid.Save(classifier.Classifier, data, epsilons, gridPath, classifier.Input);
+        var result = Fgsm.Evaluate(classifier.Classifier, data, epsilons, classifier.Input, source?.Classifier, source?.Input ?? default);
+        var examples = AttackGrid.Save(classifier.Classifier, data, epsilons, gridPath, classifier.Input, source?.Classifier, source?.Input ?? default);
         var document = new
         {
             classifier = classifier.Description,
             sha256 = classifier.Sha256,
             inputRange = Range(classifier),
+            craftedOn = source is null ? "the attacked classifier itself (white-box)" : $"{source.Description} (sha256 {source.Sha256}): a transfer attack",
             data = data.Description,
             method = "FGSM: x' = clip(x + epsilon * sign(grad_x cross-entropy(x, y)), [0, 1]), pixels in [0, 1], classifier in eval mode",
             examples = result.Examples,
@@ -117,7 +130,12 @@ internal static class AttackCommand
         File.WriteAllText(outPath, JsonSerializer.Serialize(document, Json));
 
         var c = CultureInfo.InvariantCulture;
-        Console.WriteLine($"{classifier.Description} (sha256 {classifier.Sha256[..Math.Min(12, classifier.Sha256.Length)]}), input {Range(classifier)}; {data.Description}");
+        Console.WriteLine($"{classifier.Description} (sha256 {Short(classifier)}), input {Range(classifier)}; {data.Description}");
+        if (source is not null)
+        {
+            Console.WriteLine($"  perturbations crafted on {source.Description} (sha256 {Short(source)}): a transfer attack");
+        }
+
         Console.WriteLine(string.Format(c, "  {0,-14} error {1,6:F2}%", "clean", result.CleanError * 100));
         foreach (var e in result.Epsilons)
         {
@@ -130,6 +148,8 @@ internal static class AttackCommand
         Console.WriteLine(Path.GetFullPath(gridPath));
         return 0;
     }
+
+    private static string Short(AttackTarget classifier) => classifier.Sha256[..Math.Min(12, classifier.Sha256.Length)];
 
     private static string Range(AttackTarget classifier) => classifier.Input switch
     {

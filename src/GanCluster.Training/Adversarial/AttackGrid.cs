@@ -18,7 +18,10 @@ public sealed record GridExample(int Index, long Label, long CleanPrediction, IR
 public static class AttackGrid
 {
     /// <summary>Writes the grid PNG to <paramref name="path"/> and returns the examples it shows.</summary>
-    public static IReadOnlyList<GridExample> Save(Module<Tensor, Tensor> classifier, SampleSet data, IReadOnlyList<double> epsilons, string path, SampleRange input = SampleRange.UnitInterval)
+    /// <remarks>With <paramref name="source"/>, the perturbations are crafted on it (a transfer attack) and the predictions are <paramref name="classifier"/>'s.</remarks>
+    public static IReadOnlyList<GridExample> Save(
+        Module<Tensor, Tensor> classifier, SampleSet data, IReadOnlyList<double> epsilons, string path, SampleRange input = SampleRange.UnitInterval,
+        Module<Tensor, Tensor>? source = null, SampleRange sourceInput = SampleRange.UnitInterval)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(epsilons);
@@ -36,7 +39,7 @@ public static class AttackGrid
         using var index = tensor(picks.Select(i => (long)i).ToArray());
         var x = data.Samples.cpu().index_select(0, index).to(float32);
         var y = data.Labels.cpu().index_select(0, index);
-        var sign = Fgsm.GradientSign(classifier, x, y, input);
+        var sign = source is null ? Fgsm.GradientSign(classifier, x, y, input) : Fgsm.GradientSign(source, x, y, sourceInput);
         var rows = new List<Tensor> { x };
         var clean = Fgsm.Predict(classifier, x, input).data<long>().ToArray();
         var predictions = picks.Select(_ => new List<long>()).ToArray();

@@ -123,9 +123,13 @@ public static class Fgsm
     /// <summary>
     /// The clean error and the error under FGSM at each of <paramref name="epsilons"/> of <paramref name="classifier"/>
     /// on <paramref name="data"/> (pixels in [0, 1], int64 labels), in chunks of <see cref="Chunk"/> examples.
-    /// The gradient sign is computed once per example and shared by every epsilon.
+    /// The gradient sign is computed once per example and shared by every epsilon. With <paramref name="source"/>, the
+    /// perturbations are crafted on that classifier (reading <paramref name="sourceInput"/>) and shown to
+    /// <paramref name="classifier"/>: a transfer (black-box) attack, the paper's cross-model figures.
     /// </summary>
-    public static AttackResult Evaluate(Module<Tensor, Tensor> classifier, SampleSet data, IReadOnlyList<double> epsilons, SampleRange input = SampleRange.UnitInterval)
+    public static AttackResult Evaluate(
+        Module<Tensor, Tensor> classifier, SampleSet data, IReadOnlyList<double> epsilons, SampleRange input = SampleRange.UnitInterval,
+        Module<Tensor, Tensor>? source = null, SampleRange sourceInput = SampleRange.UnitInterval)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(epsilons);
@@ -154,7 +158,7 @@ public static class Fgsm
             var y = labels.narrow(0, start, count);
             var cleanCorrect = Predict(classifier, x, input).eq(y);
             cleanWrong += count - cleanCorrect.sum().item<long>();
-            var sign = GradientSign(classifier, x, y, input);
+            var sign = source is null ? GradientSign(classifier, x, y, input) : GradientSign(source, x, y, sourceInput);
             for (var e = 0; e < epsilons.Count; e++)
             {
                 var probabilities = Softmax(classifier, Apply(x, sign, epsilons[e]), input);

@@ -157,6 +157,32 @@ public sealed class FgsmTests
     }
 
     [Fact]
+    public void A_transfer_attack_uses_the_source_classifiers_gradient_and_the_targets_predictions()
+    {
+        // Target W' = -W[0] in row 0: at x = (0.5, 0.5, 0.5), label 0, z0 = -0.5 + 1 - 0.25 = 0.25 > 0 (right). Its own
+        // sign is (+1, -1, +1): x' = (0.75, 0.25, 0.75), z0 = -0.625, wrong. The hand classifier's sign is (-1, +1, -1):
+        // x' = (0.25, 0.75, 0.25), z0 = 1.125, still right.
+        using var source = HandClassifier();
+        using var target = nn.Linear(3, 2);
+        using (no_grad())
+        {
+            using var w = tensor(new float[,] { { -1, 2, -0.5f }, { 0, 0, 0 } });
+            target.weight!.copy_(w);
+            target.bias!.zero_();
+        }
+
+        using var data = new SampleSet(tensor(new float[,] { { 0.5f, 0.5f, 0.5f } }), tensor(new long[] { 0 }), 2, "hand");
+
+        var own = Fgsm.Evaluate(target, data, [0.25]);
+        var transferred = Fgsm.Evaluate(target, data, [0.25], source: source);
+
+        Assert.Equal(0.0, own.CleanError);
+        Assert.Equal(1.0, own.Epsilons[0].Error);
+        Assert.Equal(0.0, transferred.CleanError);
+        Assert.Equal(0.0, transferred.Epsilons[0].Error);
+    }
+
+    [Fact]
     public void The_classifier_is_attacked_in_eval_mode_and_left_in_its_mode()
     {
         manual_seed(3);
