@@ -139,8 +139,8 @@ internal static class AttackCommand
         Console.WriteLine(string.Format(c, "  {0,-14} error {1,6:F2}%", "clean", result.CleanError * 100));
         foreach (var e in result.Epsilons)
         {
-            Console.WriteLine(string.Format(c, "  {0,-14} error {1,6:F2}%  (mean confidence of the wrong answers {2:F1}%; {3:F2}% of the clean-correct digits flipped)",
-                string.Format(c, "FGSM eps {0}", e.Epsilon), e.Error * 100, e.MeanConfidenceOnErrors * 100, e.FlippedFromCorrect * 100));
+            Console.WriteLine(string.Format(c, "  {0,-14} error {1,6:F2}%  (mean confidence of the wrong answers {2:F1}%; {3:F2}% of the clean-correct digits flipped; {4:F1}% of the pixels unchanged)",
+                string.Format(c, "FGSM eps {0}", e.Epsilon), e.Error * 100, e.MeanConfidenceOnErrors * 100, e.FlippedFromCorrect * 100, e.UnchangedPixelShare * 100));
         }
 
         Console.WriteLine($"  {PaperAnchor}");

@@ -17,7 +17,12 @@ public sealed record AttackResult(int Examples, double CleanError, IReadOnlyList
 /// <param name="Error">Fraction of the perturbed examples misclassified (all examples, also those already wrong when clean), as in the paper.</param>
 /// <param name="MeanConfidenceOnErrors">Mean softmax probability of the (wrong) predicted class over the misclassified perturbed examples (the paper's "average confidence"); 0 when none.</param>
 /// <param name="FlippedFromCorrect">Fraction of the clean-correct examples the perturbation made wrong.</param>
-public sealed record EpsilonResult(double Epsilon, double Error, double MeanConfidenceOnErrors, double FlippedFromCorrect);
+/// <param name="UnchangedPixelShare">
+/// Share of the pixels the attack left as they were: a zero gradient, or a step out of [0, 1] undone by the clipping
+/// (a black background pixel pushed down). A large share against one model and not another hints at gradient masking:
+/// the model's own gradient then understates its weakness (compare a transfer attack).
+/// </param>
+public sealed record EpsilonResult(double Epsilon, double Error, double MeanConfidenceOnErrors, double FlippedFromCorrect, double UnchangedPixelShare = 0);
 
 /// <summary>
 /// The fast gradient sign method (Goodfellow, Shlens &amp; Szegedy 2015): x' = clip(x + epsilon * sign(grad_x J(x, y)),
@@ -145,6 +150,8 @@ public static class Fgsm
         }
 
         long cleanWrong = 0;
+        long pixels = 0;
+        var unchanged = new long[epsilons.Count];
         var wrong = new long[epsilons.Count];
         var flipped = new long[epsilons.Count];
         var confidence = new double[epsilons.Count];
@@ -159,9 +166,12 @@ public static class Fgsm
             var cleanCorrect = Predict(classifier, x, input).eq(y);
             cleanWrong += count - cleanCorrect.sum().item<long>();
             var sign = source is null ? GradientSign(classifier, x, y, input) : GradientSign(source, x, y, sourceInput);
+            pixels += sign.numel();
             for (var e = 0; e < epsilons.Count; e++)
             {
-                var probabilities = Softmax(classifier, Apply(x, sign, epsilons[e]), input);
+                var perturbed = Apply(x, sign, epsilons[e]);
+                unchanged[e] += perturbed.eq(x).sum().item<long>();
+                var probabilities = Softmax(classifier, perturbed, input);
                 var (top, predicted) = probabilities.max(1);
                 var isWrong = predicted.ne(y);
                 wrong[e] += isWrong.sum().item<long>();
@@ -175,7 +185,8 @@ public static class Fgsm
             epsilon,
             (double)wrong[e] / n,
             wrong[e] == 0 ? 0 : confidence[e] / wrong[e],
-            cleanRight == 0 ? 0 : (double)flipped[e] / cleanRight)).ToList();
+            cleanRight == 0 ? 0 : (double)flipped[e] / cleanRight,
+            (double)unchanged[e] / pixels)).ToList();
         return new AttackResult(n, (double)cleanWrong / n, results);
     }
 }

@@ -154,6 +154,8 @@ public sealed class FgsmTests
         Assert.Equal(0.5, result.Epsilons[0].FlippedFromCorrect);
         // The wrong answer's probability: softmax(-0.425, 0)[1] = 1 / (1 + e^-0.425).
         Assert.Equal(1 / (1 + Math.Exp(-0.425)), result.Epsilons[0].MeanConfidenceOnErrors, 5);
+        // Digit 2's third pixel, 1 + 0.25 clipped to 1, stays: one pixel of six.
+        Assert.Equal(1.0 / 6, result.Epsilons[0].UnchangedPixelShare, 9);
     }
 
     [Fact]
@@ -180,6 +182,27 @@ public sealed class FgsmTests
         Assert.Equal(1.0, own.Epsilons[0].Error);
         Assert.Equal(0.0, transferred.CleanError);
         Assert.Equal(0.0, transferred.Epsilons[0].Error);
+    }
+
+    [Fact]
+    public void Pixels_the_loss_does_not_depend_on_are_left_unchanged_and_counted()
+    {
+        // W[0][2] = 0: the third pixel has no influence, sign 0, so x' keeps it; one pixel of three.
+        using var classifier = nn.Linear(3, 2);
+        using (no_grad())
+        {
+            using var w = tensor(new float[,] { { 1, -2, 0 }, { 0, 0, 0 } });
+            classifier.weight!.copy_(w);
+            classifier.bias!.zero_();
+        }
+
+        using var data = new SampleSet(tensor(new float[,] { { 0.6f, 0.2f, 0.5f } }), tensor(new long[] { 0 }), 2, "hand");
+        using var perturbed = Fgsm.Perturb(classifier, data.Samples, data.Labels, 0.25);
+
+        var result = Fgsm.Evaluate(classifier, data, [0.25]);
+
+        Assert.Equal(0.5f, Row(perturbed, 0)[2]);
+        Assert.Equal(1.0 / 3, result.Epsilons[0].UnchangedPixelShare, 9);
     }
 
     [Fact]
