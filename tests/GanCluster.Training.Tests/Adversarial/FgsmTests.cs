@@ -96,11 +96,15 @@ public sealed class FgsmTests
 
         // x + 0.25 (-1, +1, -1) = (-0.15, 1.15, 0.25), clipped to (0, 1, 0.25).
         using var perturbed = Fgsm.Perturb(classifier, x, y, 0.25);
+        using var onEdge = new SampleSet(tensor(new float[,] { { 0f, 1f, 0.5f } }), tensor(new long[] { 0 }), 2, "edge");
+        var result = Fgsm.Evaluate(classifier, onEdge, [0.25]);
 
         var actual = Row(perturbed, 0);
         Assert.Equal(0f, actual[0]);
         Assert.Equal(1f, actual[1]);
         Assert.Equal(0.25f, actual[2], 6);
+        // (0, 1, 0.5) is pushed out of range in its first two pixels: the clipping leaves them where they are.
+        Assert.Equal(2.0 / 3, result.Epsilons[0].UnchangedPixelShare, 9);
     }
 
     [Fact]
@@ -154,8 +158,8 @@ public sealed class FgsmTests
         Assert.Equal(0.5, result.Epsilons[0].FlippedFromCorrect);
         // The wrong answer's probability: softmax(-0.425, 0)[1] = 1 / (1 + e^-0.425).
         Assert.Equal(1 / (1 + Math.Exp(-0.425)), result.Epsilons[0].MeanConfidenceOnErrors, 5);
-        // Digit 2's third pixel, 1 + 0.25 clipped to 1, stays: one pixel of six.
-        Assert.Equal(1.0 / 6, result.Epsilons[0].UnchangedPixelShare, 9);
+        // Every pixel moves (none is pushed out of [0, 1], no weight is 0).
+        Assert.Equal(0.0, result.Epsilons[0].UnchangedPixelShare);
     }
 
     [Fact]
