@@ -36,10 +36,15 @@ internal static class ClassifierCommand
         };
         var epsilon = new Option<string?>("--epsilon") { Description = "With --adversarial: the FGSM step per pixel, pixels in [0, 1] (default 0.25, the paper's)." };
         var alpha = new Option<string?>("--alpha") { Description = "With --adversarial: the weight of the clean loss (default 0.5, the paper's)." };
+        var model = new Option<string>("--model")
+        {
+            Description = "cnn (the evaluation classifier's network) or maxout (the adversarial-examples paper's kind: 240 units x 5 pieces, two layers; for 'gancluster attack').",
+            DefaultValueFactory = _ => "cnn",
+        };
         var digits = new Option<int?>("--train-digits") { Description = "Train on only the first N training digits (64-8000; for quick checks; default all 8,000)." };
         var command = new Command("train", "Train the classifier on the bundled digits 0-7999 and report its accuracy on 8000-9999.")
         {
-            output, seed, epochs, threads, adversarial, epsilon, alpha, digits,
+            output, seed, epochs, threads, adversarial, epsilon, alpha, digits, model,
         };
         command.SetAction(parse =>
         {
@@ -52,6 +57,11 @@ internal static class ClassifierCommand
                 if (limit is { } n && n is < 64 or > 8000)
                 {
                     throw new ArgumentException($"--train-digits: {n} is not a number of training digits; pass 64 (one batch) to 8000, or leave it out for all");
+                }
+
+                if (parse.GetValue(model) is not ("cnn" or "maxout"))
+                {
+                    throw new ArgumentException($"--model: '{parse.GetValue(model)}'; expected cnn or maxout");
                 }
 
                 if (parse.GetValue(epochs) < 1)
@@ -75,6 +85,23 @@ internal static class ClassifierCommand
                 using (all)
                 using (heldOut)
                 {
+                    if (parse.GetValue(model) == "maxout")
+                    {
+                        var (maxout, sha, maxoutReport) = MaxoutMlpClassifier.Train(train, heldOut, parse.GetValue(seed), parse.GetValue(epochs),
+                            (epoch, accuracy) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {epoch,2}: held-out accuracy {accuracy:P2}")),
+                            objective);
+                        using (maxout)
+                        {
+                            var file = parse.GetValue(output)!;
+                            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+                            File.WriteAllBytes(file, ClassifierFile.ToBytes(maxout, MaxoutMlpClassifier.Architecture));
+                            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                                $"held-out accuracy {maxoutReport.HeldOutAccuracy:P2} ({MaxoutMlpClassifier.Architecture}, seed {maxoutReport.Seed}, {maxoutReport.Epochs} epochs, {train.Count} training digits{How(objective)}); weights {Path.GetFullPath(file)} sha256 {sha}"));
+                        }
+
+                        return 0;
+                    }
+
                     var (classifier, report) = MnistEvaluationClassifier.Train(train, heldOut, parse.GetValue(seed), parse.GetValue(epochs),
                         (epoch, accuracy) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {epoch,2}: held-out accuracy {accuracy:P2}")),
                         objective);
@@ -83,11 +110,8 @@ internal static class ClassifierCommand
                         var path = parse.GetValue(output)!;
                         classifier.Save(path);
                         using var saved = MnistEvaluationClassifier.Load(path);
-                        var how = objective is null
-                            ? string.Empty
-                            : string.Create(CultureInfo.InvariantCulture, $", adversarial training epsilon {objective.Epsilon} alpha {objective.Alpha}");
                         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"held-out accuracy {report.HeldOutAccuracy:P2} (seed {report.Seed}, {report.Epochs} epochs, {train.Count} training digits{how}); weights {Path.GetFullPath(path)} sha256 {saved.Sha256}"));
+                            $"held-out accuracy {report.HeldOutAccuracy:P2} (seed {report.Seed}, {report.Epochs} epochs, {train.Count} training digits{How(objective)}); weights {Path.GetFullPath(path)} sha256 {saved.Sha256}"));
                     }
                 }
 
@@ -111,6 +135,10 @@ internal static class ClassifierCommand
         }));
         return command;
     }
+
+    private static string How(AdversarialTrainingOptions? objective) => objective is null
+        ? string.Empty
+        : string.Create(CultureInfo.InvariantCulture, $", adversarial training epsilon {objective.Epsilon} alpha {objective.Alpha}");
 
     /// <summary>The adversarial objective asked for, or null; --epsilon and --alpha need --adversarial.</summary>
     private static AdversarialTrainingOptions? AdversarialOptions(bool adversarial, string? epsilon, string? alpha)

@@ -104,6 +104,35 @@ public sealed class AttackCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task An_unknown_model_is_a_usage_error()
+    {
+        var result = await Gancluster.RunAsync(_temp.Path, "classifier", "train", "--model", "rnn", "--out", _temp.Combine("x.bin"));
+
+        result.AssertExitCode(2);
+        Assert.Contains("--model: 'rnn'", result.FirstLine());
+        result.AssertNoStackTrace();
+    }
+
+    [Fact]
+    public async Task A_quickly_trained_maxout_classifier_is_attacked_with_a_transfer_from_the_shipped_one()
+    {
+        var weights = _temp.Combine("maxout.bin");
+        var train = await Gancluster.RunAsync(_temp.Path, Training,
+            "classifier", "train", "--model", "maxout", "--adversarial", "--epochs", "1", "--train-digits", "256", "--torch-threads", "1", "--out", weights);
+        train.AssertExitCode(0);
+        Assert.Contains("maxout-mlp-240x5", train.AllOutput);
+
+        var result = await Gancluster.RunAsync(_temp.Path, Training,
+            "attack", weights, "--source", "shipped", "--count", "50", "--out", "m.json", "--torch-threads", "1");
+
+        result.AssertExitCode(0);
+        Assert.Contains("perturbations crafted on the shipped", result.AllOutput);
+        using var json = JsonDocument.Parse(File.ReadAllText(_temp.Combine("m.json")));
+        Assert.Contains("transfer", json.RootElement.GetProperty("craftedOn").GetString());
+        Assert.Equal(50, json.RootElement.GetProperty("examples").GetInt32());
+    }
+
+    [Fact]
     public async Task A_quickly_trained_adversarial_classifier_is_attacked_end_to_end()
     {
         var weights = _temp.Combine("adv.bin");

@@ -72,6 +72,19 @@ public static class AttackTargets
             return FromCheckpoint(bytes, path);
         }
 
+        if (ClassifierFile.Matches(bytes))
+        {
+            try
+            {
+                var (net, architecture) = ClassifierFile.FromBytes(bytes, path);
+                return new AttackTarget(net, SampleRange.UnitInterval, $"MNIST classifier ({architecture}) {path}", Hashing.Sha256Hex(bytes));
+            }
+            catch (InvalidDataException e)
+            {
+                throw new AttackTargetException($"{e.Message}; {Expected}");
+            }
+        }
+
         try
         {
             var classifier = MnistEvaluationClassifier.FromWeights(bytes);

@@ -116,11 +116,10 @@ public sealed class MnistEvaluationClassifier : IDisposable
     }
 
     /// <summary>
-    /// Trains a classifier from scratch, deterministically for a given seed and thread count: Adam (lr 1e-3, halved
-    /// every 4 epochs), batches of 64, each training digit shifted by up to 2 pixels in x and y (the only augmentation),
-    /// dropout 0.3 on the features. <paramref name="progress"/> gets (epoch, held-out accuracy) after each epoch.
-    /// With <paramref name="adversarial"/>, each batch's loss is the adversarial objective of Goodfellow et al. (2015)
-    /// (<see cref="AdversarialTraining.Loss"/>: FGSM examples of the shifted batch, made with the model in training mode).
+    /// Trains a classifier from scratch, deterministically for a given seed and thread count (<see cref="ClassifierTraining.Run"/>:
+    /// Adam, lr 1e-3 halved every 6 epochs, batches of 64, shifts of up to 2 pixels), dropout 0.3 on the features.
+    /// <paramref name="progress"/> gets (epoch, held-out accuracy) after each epoch. With <paramref name="adversarial"/>,
+    /// each batch's loss is the adversarial objective of Goodfellow et al. (2015) (<see cref="AdversarialTraining.Loss"/>).
     /// </summary>
     public static (MnistEvaluationClassifier Classifier, ClassifierTrainingReport Report) Train(
         SampleSet train, SampleSet heldOut, long seed = 1, int epochs = 20, Action<int, double>? progress = null, AdversarialTrainingOptions? adversarial = null)
@@ -129,55 +128,7 @@ public sealed class MnistEvaluationClassifier : IDisposable
         adversarial?.Validated();
         using var rng = new RngStream(seed);
         var net = rng.Run(() => new MnistClassifierNet());
-        var classifier = new MnistEvaluationClassifier(net, string.Empty);
-        var optimizer = optim.Adam(net.parameters(), lr: 1e-3);
-        const int batch = 64;
-        const int shift = 2;
-        var images = train.Samples.cpu();
-        var labels = train.Labels.cpu();
-        using var padded = nn.functional.pad(images, [shift, shift, shift, shift]);
-        var n = train.Count;
-        var accuracy = 0.0;
-        for (var epoch = 1; epoch <= epochs; epoch++)
-        {
-            if (epoch > 1 && (epoch - 1) % 6 == 0)
-            {
-                foreach (var group in optimizer.ParamGroups)
-                {
-                    group.LearningRate /= 2;
-                }
-            }
-
-            rng.Run(() =>
-            {
-                net.train();
-                using var order = randperm(n);
-                using var offsets = randint(0, (2 * shift) + 1, [n, 2]);
-                var order_ = order.data<long>().ToArray();
-                var offsets_ = offsets.data<long>().ToArray();
-                for (var start = 0; start + batch <= n; start += batch)
-                {
-                    using var scope = NewDisposeScope();
-                    var pieces = new Tensor[batch];
-                    for (var i = 0; i < batch; i++)
-                    {
-                        var item = order_[start + i];
-                        pieces[i] = padded[item].narrow(1, offsets_[2 * item], ImageData.Side).narrow(2, offsets_[(2 * item) + 1], ImageData.Side);
-                    }
-
-                    var x = stack(pieces);
-                    var y = labels.index_select(0, tensor(order_[start..(start + batch)]));
-                    optimizer.zero_grad();
-                    var loss = adversarial is null ? nn.functional.cross_entropy(net.call(x), y) : AdversarialTraining.Loss(net, x, y, adversarial);
-                    loss.backward();
-                    optimizer.step();
-                }
-            });
-
-            accuracy = classifier.Accuracy(heldOut);
-            progress?.Invoke(epoch, accuracy);
-        }
-
+        var accuracy = ClassifierTraining.Run(net, rng, train, heldOut, epochs, progress, adversarial);
         net.eval();
         using var stream = new MemoryStream();
         using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
