@@ -10,7 +10,7 @@
 # - maxout: the paper's kind of model (Adversarial/MaxoutMlpClassifier.cs: two maxout layers of 240 units x 5 pieces,
 #   dropout 0.2 / 0.5), smaller than the paper's adversarially trained one (1600 units) and trained on 8,000 digits,
 #   not 60,000.
-# Two transfer rows show each classifier the perturbations crafted on the other (the paper's cross-model figures): a
+# For each kind, two transfer rows show each classifier the perturbations crafted on the other (the paper's cross-model figures): a
 # check that the adversarially trained model's low white-box error is not only a gradient that hides its weak spots.
 #
 # Usage: scripts/adversarial.sh   (after `dotnet build GanCluster.sln -c Release`)
