@@ -176,6 +176,9 @@ internal static class ClientCommands
             var reply = await AskKeyed(client, parse, key, "cancellation", _ => new CancelExperiment(experiment, key)).ConfigureAwait(false);
             switch (reply)
             {
+                case CancelAccepted { AlreadyEnded: { } ended } accepted:
+                    Console.WriteLine($"{accepted.Id.Value} had already {Ended(ended)}; nothing to cancel");
+                    return 0;
                 case CancelAccepted accepted:
                     Console.WriteLine($"{accepted.Id.Value} cancelled");
                     return 0;
@@ -322,6 +325,14 @@ internal static class ClientCommands
             : null;
 
     private static ExperimentId ParseId(string value) => new(value.Trim());
+
+    private static string Ended(ExperimentState state) => state switch
+    {
+        ExperimentState.Completed => "completed",
+        ExperimentState.Cancelled => "been cancelled",
+        ExperimentState.Diverged => "diverged ('gancluster resume' continues it from its last good checkpoint)",
+        _ => "failed ('gancluster status' says why)",
+    };
 
     /// <summary>The request's idempotency key: --key, or a fresh one; null (after saying why) when --key is malformed.</summary>
     private static string? KeyOf(ParseResult parse)

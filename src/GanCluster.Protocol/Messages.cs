@@ -100,8 +100,11 @@ public sealed record UnknownExperiment(ExperimentId Id) : ICoordinatorReply;
 /// <summary>Stops and cancels an experiment; a repeated <paramref name="Key"/> gets the first answer and changes nothing.</summary>
 public sealed record CancelExperiment(ExperimentId Id, string? Key = null) : ICoordinatorCommand;
 
-/// <summary>The experiment is being cancelled.</summary>
-public sealed record CancelAccepted(ExperimentId Id) : ICoordinatorReply;
+/// <summary>
+/// The experiment is being cancelled; or, when <paramref name="AlreadyEnded"/> is set, it had already ended in that
+/// state and nothing was done.
+/// </summary>
+public sealed record CancelAccepted(ExperimentId Id, ExperimentState? AlreadyEnded = null) : ICoordinatorReply;
 
 /// <summary>
 /// Puts a diverged, failed, cancelled or paused experiment back in the queue to continue from its last good

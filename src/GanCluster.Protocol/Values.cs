@@ -84,7 +84,7 @@ public sealed record WireSettings(int ProtocolVersion, long MaximumFrameSize)
     /// <summary>
     /// The protocol version of this build; bump it whenever a manifest's binary layout changes. 2: the exchange
     /// messages and round metrics carry named terms (DSD, GFB, RND, STR). 3: submit, cancel and resume carry an
-    /// idempotency key (SUB, CAN, RSM).
+    /// idempotency key (SUB, CAN, RSM); a cancel's answer says when the experiment had already ended (CNA).
     /// </summary>
     public const int ProtocolVersionCurrent = 3;
 }

@@ -56,6 +56,7 @@ public static class MessageCases
             ("cancel", new CancelExperiment(Id)),
             ("cancel with a key", new CancelExperiment(Id, "script:run-7.cancel")),
             ("cancel accepted", new CancelAccepted(Id)),
+            ("cancel of an ended experiment", new CancelAccepted(Id, ExperimentState.Completed)),
             ("resume with changes", new ResumeExperiment(Id, 1e-4, 5e-5, 3000)),
             ("resume as is", new ResumeExperiment(Id, null, null, null)),
             ("resume with a key", new ResumeExperiment(Id, null, 1e-5, null, "k_1")),

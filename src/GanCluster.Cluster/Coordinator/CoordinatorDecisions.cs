@@ -54,7 +54,7 @@ public static class CoordinatorDecisions
         CoordinatorCommand.Cancel c => Keyed(state, c.Key, "cancel", c.Id, () => state.Find(c.Id) switch
         {
             null => Decision.Answer(new UnknownExperiment(new ExperimentId(c.Id))),
-            { IsFinished: true } => Decision.Answer(new CancelAccepted(new ExperimentId(c.Id))),
+            { IsFinished: true } record => Decision.Answer(new CancelAccepted(new ExperimentId(c.Id), record.State)),
             _ => new(new CancelAccepted(new ExperimentId(c.Id)), [new ExperimentCancelled(c.Id)]),
         }),
         CoordinatorCommand.Resume c => Keyed(state, c.Key, "resume",

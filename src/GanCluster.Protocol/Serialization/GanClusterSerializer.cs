@@ -36,7 +36,7 @@ public sealed class GanClusterSerializer : SerializerWithStringManifest
         Add<ExperimentStatusReply>("STR", (w, m) => { w.Summary(m.Summary); w.List(m.RecentRounds, w.Metrics); }, r => new(r.Summary(), r.List(r.Metrics)));
         Add<UnknownExperiment>("UNK", (w, m) => w.Id(m.Id), r => new(r.Id()));
         Add<CancelExperiment>("CAN", (w, m) => { w.Id(m.Id); w.Optional(m.Key, w.String); }, r => new(r.Id(), r.Optional(r.String)));
-        Add<CancelAccepted>("CNA", (w, m) => w.Id(m.Id), r => new(r.Id()));
+        Add<CancelAccepted>("CNA", (w, m) => { w.Id(m.Id); w.Optional(m.AlreadyEnded, s => w.Byte((byte)s)); }, r => new(r.Id(), r.OptionalValue(r.Enum<ExperimentState>)));
         Add<ResumeExperiment>("RSM", (w, m) => { w.Id(m.Id); w.Optional(m.GeneratorLearningRate, w.Double); w.Optional(m.DiscriminatorLearningRate, w.Double); w.Optional(m.Rounds, w.Int); w.Optional(m.Key, w.String); },
             r => new(r.Id(), r.OptionalValue(r.Double), r.OptionalValue(r.Double), r.OptionalValue(r.Int), r.Optional(r.String)));
         Add<GetSamples>("SMQ", (w, m) => w.Id(m.Id), r => new(r.Id()));
