@@ -14,6 +14,11 @@ internal static class ClientCommands
         Description = "A coordinator node host:port, comma-separated for several (env GANCLUSTER_CONTACT; default 127.0.0.1:4053).",
     };
 
+    internal static readonly Option<string?> Key = new("--key")
+    {
+        Description = "Idempotency key of this request (default: a fresh one). Repeating a request with its key returns the first answer instead of doing it twice.",
+    };
+
     internal static readonly Option<int> Timeout = new("--timeout") { Description = "Seconds to wait for the cluster.", DefaultValueFactory = _ => 20 };
 
     public static IEnumerable<Command> Create()
@@ -34,7 +39,7 @@ internal static class ClientCommands
         var name = new Option<string?>("--name") { Description = "Override the name." };
         var checkpointInterval = new Option<int?>("--checkpoint-interval") { Description = "Override the checkpoint interval in rounds." };
         var priority = new Option<int>("--priority") { Description = "Higher runs first; equal priorities run in submission order.", DefaultValueFactory = _ => 0 };
-        var command = new Command("submit", "Submit an experiment to the cluster; prints its id.") { experiment, rounds, seed, name, checkpointInterval, priority, Contact, Timeout };
+        var command = new Command("submit", "Submit an experiment to the cluster; prints its id.") { experiment, rounds, seed, name, checkpointInterval, priority, Key, Contact, Timeout };
         command.SetAction((parse, _) => Run(parse, async client =>
         {
             ExperimentSpec spec;
@@ -61,7 +66,12 @@ internal static class ClientCommands
                 return 2;
             }
 
-            var reply = await client().AskAsync(new SubmitExperiment(SpecJson.Serialize(spec, indented: false), parse.GetValue(priority), client().Wire), TimeoutOf(parse)).ConfigureAwait(false);
+            if (KeyOf(parse) is not { } key)
+            {
+                return 2;
+            }
+
+            var reply = await AskKeyed(client, parse, key, "submission", wire => new SubmitExperiment(SpecJson.Serialize(spec, indented: false), parse.GetValue(priority), wire, key)).ConfigureAwait(false);
             switch (reply)
             {
                 case ExperimentAccepted accepted:
@@ -154,15 +164,27 @@ internal static class ClientCommands
     private static Command Cancel()
     {
         var id = new Argument<string>("id") { Description = "The experiment id." };
-        var command = new Command("cancel", "Cancel a queued or running experiment.") { id, Contact, Timeout };
+        var command = new Command("cancel", "Cancel a queued or running experiment.") { id, Key, Contact, Timeout };
         command.SetAction((parse, _) => Run(parse, async client =>
         {
-            var reply = await client().AskAsync(new CancelExperiment(ParseId(parse.GetValue(id)!)), TimeoutOf(parse)).ConfigureAwait(false);
+            var experiment = ParseId(parse.GetValue(id)!);
+            if (KeyOf(parse) is not { } key)
+            {
+                return 2;
+            }
+
+            var reply = await AskKeyed(client, parse, key, "cancellation", _ => new CancelExperiment(experiment, key)).ConfigureAwait(false);
             switch (reply)
             {
+                case CancelAccepted { AlreadyEnded: { } ended } accepted:
+                    Console.WriteLine($"{accepted.Id.Value} had already {Ended(ended)}; nothing to cancel");
+                    return 0;
                 case CancelAccepted accepted:
                     Console.WriteLine($"{accepted.Id.Value} cancelled");
                     return 0;
+                case ExperimentRejected rejected:
+                    Console.Error.WriteLine($"cannot cancel: {rejected.Field}: {rejected.Reason}");
+                    return 2;
                 case UnknownExperiment unknown:
                     return UnknownId(unknown.Id);
                 default:
@@ -180,12 +202,18 @@ internal static class ClientCommands
         var rounds = new Option<int?>("--rounds") { Description = "New total number of rounds (to continue a completed experiment)." };
         var command = new Command("resume", "Continue a diverged, failed, cancelled, paused or completed experiment from its last good checkpoint.")
         {
-            id, generatorLr, discriminatorLr, rounds, Contact, Timeout,
+            id, generatorLr, discriminatorLr, rounds, Key, Contact, Timeout,
         };
         command.SetAction((parse, _) => Run(parse, async client =>
         {
-            var message = new ResumeExperiment(ParseId(parse.GetValue(id)!), parse.GetValue(generatorLr), parse.GetValue(discriminatorLr), parse.GetValue(rounds));
-            var reply = await client().AskAsync(message, TimeoutOf(parse)).ConfigureAwait(false);
+            var experiment = ParseId(parse.GetValue(id)!);
+            if (KeyOf(parse) is not { } key)
+            {
+                return 2;
+            }
+
+            var reply = await AskKeyed(client, parse, key, "resumption",
+                _ => new ResumeExperiment(experiment, parse.GetValue(generatorLr), parse.GetValue(discriminatorLr), parse.GetValue(rounds), key)).ConfigureAwait(false);
             switch (reply)
             {
                 case ExperimentAccepted accepted:
@@ -297,6 +325,45 @@ internal static class ClientCommands
             : null;
 
     private static ExperimentId ParseId(string value) => new(value.Trim());
+
+    private static string Ended(ExperimentState state) => state switch
+    {
+        ExperimentState.Completed => "completed",
+        ExperimentState.Cancelled => "been cancelled",
+        ExperimentState.Diverged => "diverged ('gancluster resume' continues it from its last good checkpoint)",
+        _ => "failed ('gancluster status' says why)",
+    };
+
+    /// <summary>The request's idempotency key: --key, or a fresh one; null (after saying why) when --key is malformed.</summary>
+    private static string? KeyOf(ParseResult parse)
+    {
+        var key = parse.GetValue(Key)?.Trim() ?? RequestKey.New();
+        if (RequestKey.Problem(key) is { } problem)
+        {
+            Console.Error.WriteLine($"gancluster: --key: {problem}");
+            return null;
+        }
+
+        return key;
+    }
+
+    /// <summary>
+    /// Sends a keyed request. When no answer comes, the request may still have been carried out: the error then
+    /// names the key, so a retry with --key gets the first answer instead of doing the work twice.
+    /// </summary>
+    private static async Task<object> AskKeyed(Func<CoordinatorClient> client, ParseResult parse, string key, string what, Func<WireSettings, object> message)
+    {
+        var connected = client();
+        try
+        {
+            return await connected.AskAsync(message(connected.Wire), TimeoutOf(parse)).ConfigureAwait(false);
+        }
+        catch (ClusterUnreachableException e) when (e.RequestSent)
+        {
+            throw new ClusterUnreachableException(
+                $"{e.Message}. If the coordinator got the {what}, it is carried out: repeat the same command with --key {key} to get its answer without doing it twice");
+        }
+    }
 
     internal static TimeSpan TimeoutOf(ParseResult parse) => TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(Timeout)));
 

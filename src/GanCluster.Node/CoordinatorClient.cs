@@ -8,7 +8,11 @@ using GanCluster.Protocol;
 namespace GanCluster.Node;
 
 /// <summary>Thrown when no coordinator answers at the given contact points.</summary>
-public sealed class ClusterUnreachableException(string message) : Exception(message);
+public sealed class ClusterUnreachableException(string message, bool requestSent = false) : Exception(message)
+{
+    /// <summary>True when a request went out and no answer came back: the coordinator may have carried it out.</summary>
+    public bool RequestSent { get; } = requestSent;
+}
 
 /// <summary>
 /// The CLI's connection to a cluster: a small ActorSystem with remoting on an ephemeral loopback port and a
@@ -66,7 +70,7 @@ public sealed class CoordinatorClient : IAsyncDisposable
         {
             throw new ClusterUnreachableException(
                 $"no coordinator answered within {timeout.TotalSeconds:F0} s at {string.Join(", ", _contacts)}. Check that a node with role coordinator runs there "
-                + "(gancluster node --roles coordinator), that --contact names its host:port, and that the port is reachable.");
+                + "(gancluster node --roles coordinator), that --contact names its host:port, and that the port is reachable.", requestSent: true);
         }
     }
 

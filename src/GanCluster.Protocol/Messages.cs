@@ -34,8 +34,11 @@ public interface ITransferMessage : IGanClusterMessage
 
 // ---- client <-> coordinator ---------------------------------------------------------------------
 
-/// <summary>Queues an experiment (its spec as JSON) with a priority; the wire settings are checked first.</summary>
-public sealed record SubmitExperiment(string SpecJson, int Priority, WireSettings Wire) : ICoordinatorCommand;
+/// <summary>
+/// Queues an experiment (its spec as JSON) with a priority; the wire settings are checked first. <paramref name="Key"/>
+/// (see <see cref="RequestKey"/>) makes a retry safe: a repeated key is answered with the id of the first submission.
+/// </summary>
+public sealed record SubmitExperiment(string SpecJson, int Priority, WireSettings Wire, string? Key = null) : ICoordinatorCommand;
 
 /// <summary>The experiment was queued under this id.</summary>
 public sealed record ExperimentAccepted(ExperimentId Id) : ICoordinatorReply;
@@ -94,18 +97,21 @@ public sealed record ExperimentStatusReply(ExperimentSummary Summary, IReadOnlyL
 /// <summary>No experiment has this id.</summary>
 public sealed record UnknownExperiment(ExperimentId Id) : ICoordinatorReply;
 
-/// <summary>Stops and cancels an experiment.</summary>
-public sealed record CancelExperiment(ExperimentId Id) : ICoordinatorCommand;
+/// <summary>Stops and cancels an experiment; a repeated <paramref name="Key"/> gets the first answer and changes nothing.</summary>
+public sealed record CancelExperiment(ExperimentId Id, string? Key = null) : ICoordinatorCommand;
 
-/// <summary>The experiment is being cancelled.</summary>
-public sealed record CancelAccepted(ExperimentId Id) : ICoordinatorReply;
+/// <summary>
+/// The experiment is being cancelled; or, when <paramref name="AlreadyEnded"/> is set, it had already ended in that
+/// state and nothing was done.
+/// </summary>
+public sealed record CancelAccepted(ExperimentId Id, ExperimentState? AlreadyEnded = null) : ICoordinatorReply;
 
 /// <summary>
 /// Puts a diverged, failed, cancelled or paused experiment back in the queue to continue from its last good
 /// checkpoint, optionally with new learning rates or a new number of rounds. Replies ExperimentAccepted,
-/// ExperimentRejected or UnknownExperiment.
+/// ExperimentRejected or UnknownExperiment; a repeated <paramref name="Key"/> gets the first answer and changes nothing.
 /// </summary>
-public sealed record ResumeExperiment(ExperimentId Id, double? GeneratorLearningRate, double? DiscriminatorLearningRate, int? Rounds) : ICoordinatorCommand;
+public sealed record ResumeExperiment(ExperimentId Id, double? GeneratorLearningRate, double? DiscriminatorLearningRate, int? Rounds, string? Key = null) : ICoordinatorCommand;
 
 /// <summary>Asks for the latest sample grid of an experiment.</summary>
 public sealed record GetSamples(ExperimentId Id) : ICoordinatorCommand;

@@ -30,6 +30,25 @@ public readonly record struct ExperimentId
     public override string ToString() => Value;
 }
 
+/// <summary>
+/// Idempotency keys of submit, cancel and resume: a client makes one per request (or a script passes its own with
+/// <c>--key</c>) and sends it again on a retry; the coordinator answers a key it has seen with its first answer.
+/// </summary>
+public static class RequestKey
+{
+    /// <summary>The longest key accepted.</summary>
+    public const int MaximumLength = 64;
+
+    /// <summary>A fresh key: 24 hexadecimal digits of a new GUID (96 random bits).</summary>
+    public static string New() => Guid.NewGuid().ToString("N")[..24];
+
+    /// <summary>Why <paramref name="value"/> is not a key (null when it is one).</summary>
+    public static string? Problem(string value) =>
+        value.Length is 0 or > MaximumLength || !value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':')
+            ? $"'{value}' is not a request key: use 1 to {MaximumLength} ASCII letters, digits, '-', '_', '.' or ':'"
+            : null;
+}
+
 /// <summary>The half of a GAN a worker holds.</summary>
 public enum WorkerRole : byte
 {
@@ -64,9 +83,10 @@ public sealed record WireSettings(int ProtocolVersion, long MaximumFrameSize)
 {
     /// <summary>
     /// The protocol version of this build; bump it whenever a manifest's binary layout changes. 2: the exchange
-    /// messages and round metrics carry named terms (DSD, GFB, RND, STR).
+    /// messages and round metrics carry named terms (DSD, GFB, RND, STR). 3: submit, cancel and resume carry an
+    /// idempotency key (SUB, CAN, RSM); a cancel's answer says when the experiment had already ended (CNA).
     /// </summary>
-    public const int ProtocolVersionCurrent = 2;
+    public const int ProtocolVersionCurrent = 3;
 }
 
 /// <summary>Element types a <see cref="TensorPayload"/> can carry; the byte values are part of the wire format.</summary>

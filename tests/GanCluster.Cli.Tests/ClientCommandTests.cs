@@ -42,4 +42,41 @@ public sealed class ClientCommandTests : IDisposable
         Assert.Contains("does not exist", result.FirstLine());
         result.AssertNoStackTrace();
     }
+
+    [Theory]
+    [InlineData("submit", "ring8")]
+    [InlineData("cancel", "exp-1")]
+    [InlineData("resume", "exp-1")]
+    public async Task A_malformed_key_is_refused_before_contacting_the_cluster(string command, string target)
+    {
+        var result = await Gancluster.RunAsync(_temp.Path, command, target, "--key", "has space", "--contact", $"127.0.0.1:{FreePort.Next()}");
+
+        result.AssertExitCode(2);
+        Assert.Contains("--key", result.FirstLine());
+        Assert.Contains("'has space' is not a request key", result.FirstLine());
+        result.AssertNoStackTrace();
+    }
+
+    [Fact]
+    public async Task A_submission_left_without_an_answer_names_its_key_for_a_safe_retry()
+    {
+        // Something accepts connections on the contact port but never answers as a cluster would.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            var contact = $"127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}";
+
+            var result = await Gancluster.RunAsync(_temp.Path, "submit", "ring8", "--contact", contact, "--timeout", "2", "--key", "nightly-ring8.1");
+
+            result.AssertExitCode(3);
+            Assert.Contains("no coordinator answered", result.FirstLine());
+            Assert.Contains("repeat the same command with --key nightly-ring8.1", result.FirstLine());
+            result.AssertNoStackTrace();
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
 }

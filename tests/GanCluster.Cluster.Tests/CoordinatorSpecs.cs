@@ -190,6 +190,30 @@ public abstract class CoordinatorSpecs : TestKit
     }
 
     [Fact]
+    public void A_retried_submission_gets_its_first_id_even_from_a_restarted_coordinator()
+    {
+        var spec = SpecJson.Serialize(SpecConfig.ToySpec(rounds: 6, checkpointInterval: 2), indented: false);
+        var coordinator = StartCoordinator();
+        coordinator.Tell(new SubmitExperiment(spec, 0, SpecConfig.Wire, "retry-key"), TestActor);
+        var id = ExpectMsg<ExperimentAccepted>(TimeSpan.FromSeconds(60)).Id;
+        coordinator.Tell(new SubmitExperiment(spec, 0, SpecConfig.Wire, "retry-key"), TestActor);
+        Assert.Equal(id, ExpectMsg<ExperimentAccepted>(TimeSpan.FromSeconds(10)).Id);
+
+        Watch(coordinator);
+        Sys.Stop(coordinator);
+        ExpectTerminated(coordinator);
+        var restarted = StartCoordinator("restarted");
+        restarted.Tell(new SubmitExperiment(spec, 0, SpecConfig.Wire, "retry-key"), TestActor);
+        Assert.Equal(id, ExpectMsg<ExperimentAccepted>(TimeSpan.FromSeconds(60)).Id);
+        restarted.Tell(new CancelExperiment(id, "cancel-key"), TestActor);
+        ExpectMsg<CancelAccepted>(TimeSpan.FromSeconds(10));
+
+        restarted.Tell(ListExperiments.Instance, TestActor);
+        var listed = ExpectMsg<ExperimentList>(TimeSpan.FromSeconds(10)).Experiments;
+        Assert.Equal([(id, ExperimentState.Cancelled)], listed.Select(e => (e.Id, e.State)));
+    }
+
+    [Fact]
     public void A_lost_worker_pauses_its_experiment_until_a_worker_of_that_role_joins()
     {
         var coordinator = StartCoordinator();

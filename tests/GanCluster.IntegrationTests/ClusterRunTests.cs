@@ -42,6 +42,9 @@ public sealed class ClusterRunTests : IDisposable
         Assert.DoesNotContain("completed", listed); // stopped mid-run, not after it
         var final = cluster.WaitForState(id, "completed", TimeSpan.FromSeconds(180));
         Assert.Contains($"rounds:        {rounds}/{rounds}", final);
+        var (cancelCode, cancelled, cancelAll) = cluster.Cli("cancel", id);
+        Assert.True(cancelCode == 0, cancelAll);
+        Assert.Contains($"{id} had already completed; nothing to cancel", cancelled);
         Assert.Contains("Experiment " + id + " assigned", cluster.Coordinator.Output);
         Assert.Contains("from the checkpoint of round", cluster.Coordinator.Output);
 

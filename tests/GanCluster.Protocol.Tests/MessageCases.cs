@@ -43,6 +43,7 @@ public static class MessageCases
         return
         [
             ("submit", new SubmitExperiment("{\"name\":\"mlp-mnist\",\"k\":2,\"note\":\"ünïcødé ✓\"}", 3, wire)),
+            ("submit with a key", new SubmitExperiment("{}", -2, wire, "0123456789abcdef01234567")),
             ("accepted", new ExperimentAccepted(Id)),
             ("rejected", new ExperimentRejected("k", "k must be between 1 and 100")),
             ("list request", ListExperiments.Instance),
@@ -53,9 +54,12 @@ public static class MessageCases
             ("status empty", new ExperimentStatusReply(EmptySummary(), [])),
             ("unknown", new UnknownExperiment(Id)),
             ("cancel", new CancelExperiment(Id)),
+            ("cancel with a key", new CancelExperiment(Id, "script:run-7.cancel")),
             ("cancel accepted", new CancelAccepted(Id)),
+            ("cancel of an ended experiment", new CancelAccepted(Id, ExperimentState.Completed)),
             ("resume with changes", new ResumeExperiment(Id, 1e-4, 5e-5, 3000)),
             ("resume as is", new ResumeExperiment(Id, null, null, null)),
+            ("resume with a key", new ResumeExperiment(Id, null, 1e-5, null, "k_1")),
             ("samples request", new GetSamples(Id)),
             ("samples", new SamplesReply(Id, 100, "png", Bytes(4_321))),
             ("no samples", new NoSamplesYet(Id)),

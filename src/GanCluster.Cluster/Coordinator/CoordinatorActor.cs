@@ -87,10 +87,10 @@ public sealed class CoordinatorActor : ReceivePersistentActor
         {
             // clients
             case SubmitExperiment m when Refused(m.Wire, Sender): break;
-            case SubmitExperiment m: Execute(new Command.Submit(m.SpecJson, m.Priority, ExperimentId.New().Value, DateTimeOffset.UtcNow), Sender); break;
+            case SubmitExperiment m: Execute(new Command.Submit(m.SpecJson, m.Priority, ExperimentId.New().Value, DateTimeOffset.UtcNow, m.Key), Sender); break;
             case var query when CoordinatorQueries.IsQuery(query): Answer(query); break;
-            case CancelExperiment m: Execute(new Command.Cancel(m.Id.Value), Sender); break;
-            case ResumeExperiment m: Execute(new Command.Resume(m.Id.Value, m.GeneratorLearningRate, m.DiscriminatorLearningRate, m.Rounds), Sender); break;
+            case CancelExperiment m: Execute(new Command.Cancel(m.Id.Value, m.Key), Sender); break;
+            case ResumeExperiment m: Execute(new Command.Resume(m.Id.Value, m.GeneratorLearningRate, m.DiscriminatorLearningRate, m.Rounds, m.Key), Sender); break;
             case GetAlarms { Id: { } id } m when _state.Find(id.Value) is null: Sender.Tell(new UnknownExperiment(id)); break;
             case GetAlarms m: _monitor.Forward(m); break;
             case GetQuality m: _quality.Forward(m); break;

@@ -1,4 +1,6 @@
+using System.Globalization;
 using GanCluster.Protocol;
+using GanCluster.Training.Core;
 using GanCluster.Training.Options;
 
 namespace GanCluster.Cluster.Coordinator;
@@ -7,11 +9,11 @@ namespace GanCluster.Cluster.Coordinator;
 public abstract record CoordinatorCommand
 {
     /// <summary>A client submits a spec; <paramref name="NewId"/> and <paramref name="At"/> come from outside so the decision stays pure.</summary>
-    public sealed record Submit(string SpecJson, int Priority, string NewId, DateTimeOffset At) : CoordinatorCommand;
+    public sealed record Submit(string SpecJson, int Priority, string NewId, DateTimeOffset At, string? Key = null) : CoordinatorCommand;
 
-    public sealed record Cancel(string Id) : CoordinatorCommand;
+    public sealed record Cancel(string Id, string? Key = null) : CoordinatorCommand;
 
-    public sealed record Resume(string Id, double? GeneratorLearningRate, double? DiscriminatorLearningRate, int? Rounds) : CoordinatorCommand;
+    public sealed record Resume(string Id, double? GeneratorLearningRate, double? DiscriminatorLearningRate, int? Rounds, string? Key = null) : CoordinatorCommand;
 
     /// <summary>A worker serving a running experiment left the cluster.</summary>
     public sealed record WorkerLeft(string Id, WorkerRole Role, string Node) : CoordinatorCommand;
@@ -48,14 +50,15 @@ public static class CoordinatorDecisions
 {
     public static Decision Decide(CoordinatorState state, CoordinatorCommand command) => command switch
     {
-        CoordinatorCommand.Submit c => Submit(c),
-        CoordinatorCommand.Cancel c => state.Find(c.Id) switch
+        CoordinatorCommand.Submit c => Keyed(state, c.Key, "submit", $"{c.Priority}\n{c.SpecJson}", () => Submit(c)),
+        CoordinatorCommand.Cancel c => Keyed(state, c.Key, "cancel", c.Id, () => state.Find(c.Id) switch
         {
             null => Decision.Answer(new UnknownExperiment(new ExperimentId(c.Id))),
-            { IsFinished: true } => Decision.Answer(new CancelAccepted(new ExperimentId(c.Id))),
+            { IsFinished: true } record => Decision.Answer(new CancelAccepted(new ExperimentId(c.Id), record.State)),
             _ => new(new CancelAccepted(new ExperimentId(c.Id)), [new ExperimentCancelled(c.Id)]),
-        },
-        CoordinatorCommand.Resume c => Resume(state, c),
+        }),
+        CoordinatorCommand.Resume c => Keyed(state, c.Key, "resume",
+            string.Create(CultureInfo.InvariantCulture, $"{c.Id}\n{c.GeneratorLearningRate:R}\n{c.DiscriminatorLearningRate:R}\n{c.Rounds}"), () => Resume(state, c)),
         CoordinatorCommand.WorkerLeft c => IsRunning(state, c.Id)
             ? new(null, [new ExperimentPaused(c.Id, $"the {c.Role.ToString().ToLowerInvariant()} node {c.Node} left; resumes from the last checkpoint when a node of that role joins")])
             : Decision.Nothing,
@@ -86,6 +89,40 @@ public static class CoordinatorDecisions
             ? null
             : $"wire settings differ: this coordinator uses protocol {ours.ProtocolVersion} with maximum-frame-size {ours.MaximumFrameSize} bytes; "
               + $"the sender uses protocol {theirs.ProtocolVersion} with {theirs.MaximumFrameSize} bytes. Use the same GanCluster version and cluster-config everywhere.";
+
+    /// <summary>
+    /// Idempotency: a request with a key seen before gets the first answer again and changes nothing (the same key with
+    /// other contents is refused); a new key is recorded with the events of the request, when it is carried out.
+    /// </summary>
+    private static Decision Keyed(CoordinatorState state, string? key, string request, string contents, Func<Decision> decide)
+    {
+        if (key is null)
+        {
+            return decide();
+        }
+
+        if (RequestKey.Problem(key) is { } problem)
+        {
+            return Decision.Answer(new ExperimentRejected("key", problem));
+        }
+
+        var fingerprint = Hashing.Sha256Hex(System.Text.Encoding.UTF8.GetBytes($"{request}\n{contents}"));
+        if (state.Keys.TryGetValue(key, out var seen))
+        {
+            return seen.Fingerprint == fingerprint
+                ? Decision.Answer(seen.Request == "cancel" ? new CancelAccepted(new ExperimentId(seen.Id)) : new ExperimentAccepted(new ExperimentId(seen.Id)))
+                : Decision.Answer(new ExperimentRejected("key", $"the key '{key}' was already used to {seen.Request} experiment {seen.Id} with other contents; a new request needs a new key (or none)"));
+        }
+
+        var decision = decide();
+        var id = decision.Reply switch
+        {
+            ExperimentAccepted a => a.Id.Value,
+            CancelAccepted a => a.Id.Value,
+            _ => null,
+        };
+        return id is null ? decision : decision with { Events = [.. decision.Events, new RequestKeyRecorded(key, request, id, fingerprint)] };
+    }
 
     private static Decision Submit(CoordinatorCommand.Submit c)
     {

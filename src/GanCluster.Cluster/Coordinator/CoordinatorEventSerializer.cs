@@ -44,6 +44,7 @@ public sealed class CoordinatorEventSerializer : SerializerWithStringManifest
         ["failed"] = typeof(ExperimentFailed),
         ["cancelled"] = typeof(ExperimentCancelled),
         ["resumed"] = typeof(ExperimentResumed),
+        ["key"] = typeof(RequestKeyRecorded),
         ["state"] = typeof(CoordinatorState),
     };
 

@@ -37,3 +37,10 @@ public sealed record ExperimentCancelled(string Id) : ICoordinatorEvent;
 
 /// <summary>A finished or paused experiment goes back to the queue, to continue from its last good checkpoint with this spec.</summary>
 public sealed record ExperimentResumed(string Id, string SpecJson, int RoundsTotal) : ICoordinatorEvent;
+
+/// <summary>
+/// A keyed client request (submit, cancel or resume; see <see cref="RequestKey"/>) was carried out for experiment
+/// <paramref name="Id"/>: a retry with the same key and the same contents (<paramref name="Fingerprint"/>) is answered
+/// again without being carried out twice.
+/// </summary>
+public sealed record RequestKeyRecorded(string Key, string Request, string Id, string Fingerprint) : ICoordinatorEvent;

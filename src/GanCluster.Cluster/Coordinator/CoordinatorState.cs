@@ -46,6 +46,9 @@ public sealed record ExperimentRecord
     public bool IsRunnable => State is ExperimentState.Queued or ExperimentState.Paused;
 }
 
+/// <summary>A keyed request the coordinator carried out: which request, for which experiment, with what contents.</summary>
+public sealed record KeyedRequest(string Request, string Id, string Fingerprint);
+
 /// <summary>A stored checkpoint.</summary>
 public sealed record CheckpointRef(int Round, string GeneratorSha256, string DiscriminatorSha256);
 
@@ -62,6 +65,9 @@ public sealed record CoordinatorState
     public long NextSequence { get; init; }
 
     public IReadOnlyDictionary<string, ExperimentRecord> Experiments { get; init; } = new Dictionary<string, ExperimentRecord>();
+
+    /// <summary>Keys of the submit, cancel and resume requests carried out (kept for good: a few dozen bytes each).</summary>
+    public IReadOnlyDictionary<string, KeyedRequest> Keys { get; init; } = new Dictionary<string, KeyedRequest>();
 
     public ExperimentRecord? Find(string id) => Experiments.TryGetValue(id, out var record) ? record : null;
 
@@ -112,6 +118,7 @@ public sealed record CoordinatorState
         ExperimentFailed e => Update(e.Id, x => x with { State = e.Diverged ? ExperimentState.Diverged : ExperimentState.Failed, Reason = e.Reason }),
         ExperimentCancelled e => Update(e.Id, x => x with { State = ExperimentState.Cancelled, Reason = "cancelled by the user" }),
         ExperimentResumed e => Update(e.Id, x => x with { State = ExperimentState.Queued, Reason = null, SpecJson = e.SpecJson, RoundsTotal = e.RoundsTotal }),
+        RequestKeyRecorded e => this with { Keys = new Dictionary<string, KeyedRequest>(Keys) { [e.Key] = new(e.Request, e.Id, e.Fingerprint) } },
         _ => throw new ArgumentOutOfRangeException(nameof(@event), @event.GetType().Name, "unknown coordinator event"),
     };
 

@@ -27,7 +27,7 @@ public sealed class GanClusterSerializer : SerializerWithStringManifest
 
     static GanClusterSerializer()
     {
-        Add<SubmitExperiment>("SUB", (w, m) => { w.String(m.SpecJson); w.Int(m.Priority); w.Wire(m.Wire); }, r => new(r.String(), r.Int(), r.Wire()));
+        Add<SubmitExperiment>("SUB", (w, m) => { w.String(m.SpecJson); w.Int(m.Priority); w.Wire(m.Wire); w.Optional(m.Key, w.String); }, r => new(r.String(), r.Int(), r.Wire(), r.Optional(r.String)));
         Add<ExperimentAccepted>("ACC", (w, m) => w.Id(m.Id), r => new(r.Id()));
         Add<ExperimentRejected>("REJ", (w, m) => { w.String(m.Field); w.String(m.Reason); }, r => new(r.String(), r.String()));
         Add("LST", ListExperiments.Instance);
@@ -35,10 +35,10 @@ public sealed class GanClusterSerializer : SerializerWithStringManifest
         Add<GetExperimentStatus>("STQ", (w, m) => w.Id(m.Id), r => new(r.Id()));
         Add<ExperimentStatusReply>("STR", (w, m) => { w.Summary(m.Summary); w.List(m.RecentRounds, w.Metrics); }, r => new(r.Summary(), r.List(r.Metrics)));
         Add<UnknownExperiment>("UNK", (w, m) => w.Id(m.Id), r => new(r.Id()));
-        Add<CancelExperiment>("CAN", (w, m) => w.Id(m.Id), r => new(r.Id()));
-        Add<CancelAccepted>("CNA", (w, m) => w.Id(m.Id), r => new(r.Id()));
-        Add<ResumeExperiment>("RSM", (w, m) => { w.Id(m.Id); w.Optional(m.GeneratorLearningRate, w.Double); w.Optional(m.DiscriminatorLearningRate, w.Double); w.Optional(m.Rounds, w.Int); },
-            r => new(r.Id(), r.OptionalValue(r.Double), r.OptionalValue(r.Double), r.OptionalValue(r.Int)));
+        Add<CancelExperiment>("CAN", (w, m) => { w.Id(m.Id); w.Optional(m.Key, w.String); }, r => new(r.Id(), r.Optional(r.String)));
+        Add<CancelAccepted>("CNA", (w, m) => { w.Id(m.Id); w.Optional(m.AlreadyEnded, s => w.Byte((byte)s)); }, r => new(r.Id(), r.OptionalValue(r.Enum<ExperimentState>)));
+        Add<ResumeExperiment>("RSM", (w, m) => { w.Id(m.Id); w.Optional(m.GeneratorLearningRate, w.Double); w.Optional(m.DiscriminatorLearningRate, w.Double); w.Optional(m.Rounds, w.Int); w.Optional(m.Key, w.String); },
+            r => new(r.Id(), r.OptionalValue(r.Double), r.OptionalValue(r.Double), r.OptionalValue(r.Int), r.Optional(r.String)));
         Add<GetSamples>("SMQ", (w, m) => w.Id(m.Id), r => new(r.Id()));
         Add<SamplesReply>("SMR", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.String(m.Format); w.Bytes(m.Data); }, r => new(r.Id(), r.Int(), r.String(), r.Bytes()));
         Add<NoSamplesYet>("NSY", (w, m) => w.Id(m.Id), r => new(r.Id()));

@@ -56,7 +56,7 @@ public sealed class CoordinatorDecisionsTests
         Assert.Equal("exp-00000001", CoordinatorDecisions.EndsRun(first.Events[0]));
 
         var again = CoordinatorDecisions.Decide(cancelled, new Command.Cancel("exp-00000001"));
-        Assert.IsType<CancelAccepted>(again.Reply);
+        Assert.Equal(new CancelAccepted(new ExperimentId("exp-00000001"), ExperimentState.Cancelled), again.Reply);
         Assert.Empty(again.Events);
     }
 
