@@ -75,7 +75,7 @@ public static class SsganEvaluation
         using var classes = train.Labels.index_select(0, indices);
         var batch = Math.Min(spec.BatchSize, chosen.Length);
         using var rng = new RngStream(RngStream.Derive(spec.Seed, 2));
-        var network = rng.Run(() => new SsganDiscriminator());
+        var network = (SsganDiscriminator)rng.Run(() => new SsganFamily().CreateDiscriminator(spec));
         using var optimizer = OptimizerFactory.Create(spec.DiscriminatorOptimizer, network.parameters());
         network.train();
         for (var step = 0; step < steps; step++)

@@ -1,3 +1,4 @@
+using GanCluster.Training.Data;
 using GanCluster.Training.Models;
 using GanCluster.Training.Options;
 using GanCluster.Training.Runtime;
@@ -29,7 +30,24 @@ public sealed class SsganFamily : GanFamily
 
     public override GeneratorNet CreateGenerator(ExperimentSpec spec) => new SsganGenerator(spec.LatentSize);
 
-    public override DiscriminatorNet CreateDiscriminator(ExperimentSpec spec) => new SsganDiscriminator();
+    /// <summary>Training digits that set D's initial scales and biases (Salimans et al.'s code: 500).</summary>
+    public const int InitializationDigits = 500;
+
+    /// <summary>
+    /// D with Salimans et al.'s data-dependent initialization on the first <see cref="InitializationDigits"/> digits of
+    /// the training split (the bundled digits are already shuffled), its noise drawn from the current (D's) stream.
+    /// </summary>
+    public override DiscriminatorNet CreateDiscriminator(ExperimentSpec spec)
+    {
+        var (train, heldOut) = DatasetCatalog.Load(spec);
+        using (train)
+        using (heldOut)
+        {
+            var discriminator = new SsganDiscriminator();
+            discriminator.InitializeFrom(train.Samples.narrow(0, 0, Math.Min(InitializationDigits, train.Count)));
+            return discriminator;
+        }
+    }
 
     public override long[] SampleShape(ExperimentSpec spec) => [1, 28, 28];
 
@@ -124,9 +142,9 @@ public sealed class SsganGenerator : GeneratorNet
 /// &amp; Kingma 2016), Gaussian noise of std <see cref="InputNoise"/> on the input and <see cref="HiddenNoise"/> on every
 /// hidden layer's output in train mode (drawn from the current, i.e. D's, stream; none in eval mode). Its forward is
 /// the GAN score logsumexp(logits) = logit of D(x) = Z / (Z + 1); <see cref="Classify"/> gives the 10 class logits and
-/// the features feature matching compares (the last hidden layer, before its noise). Data-dependent initialization is
-/// left out (g starts at 1, the bias at 0): it needs a data batch when the network is built, which the family seam
-/// does not give; Adam adapts g within the first steps.
+/// the features feature matching compares (the last hidden layer, before its noise). As in the paper's code the
+/// hidden layers' scales g are fixed after <see cref="InitializeFrom"/> (buffers, not trained) and the output layer's is
+/// trained.
 /// </summary>
 public sealed class SsganDiscriminator : DiscriminatorNet
 {
@@ -147,7 +165,7 @@ public sealed class SsganDiscriminator : DiscriminatorNet
         _layers = new TorchSharp.Modules.ModuleList<WeightNormLinear>();
         for (var i = 0; i + 1 < Widths.Length; i++)
         {
-            _layers.Add(new WeightNormLinear(Widths[i], Widths[i + 1]));
+            _layers.Add(new WeightNormLinear(Widths[i], Widths[i + 1], trainScale: i + 2 == Widths.Length));
         }
 
         RegisterComponents();
@@ -186,6 +204,31 @@ public sealed class SsganDiscriminator : DiscriminatorNet
         throw new InvalidOperationException("ssgan discriminator has no layers");
     }
 
+    /// <summary>
+    /// Data-dependent initialization (Salimans &amp; Kingma 2016, as in Salimans et al.'s code): layer by layer, with the
+    /// noise layers on (train mode, draws from the current stream), set g = 1 / std and b = -mean / std of the layer's
+    /// pre-activations on <paramref name="digits"/>, so every unit starts with zero mean and unit variance on the data.
+    /// </summary>
+    public void InitializeFrom(Tensor digits)
+    {
+        NetInputs.RequireImages("ssgan discriminator", digits, 1, 28);
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var wasTraining = training;
+        train();
+        var h = Noisy(digits.flatten(1), InputNoise);
+        for (var i = 0; i < _layers.Count; i++)
+        {
+            var output = _layers[i].InitializeFrom(h);
+            if (i < _layers.Count - 1)
+            {
+                h = Noisy(output.relu(), HiddenNoise);
+            }
+        }
+
+        train(wasTraining);
+    }
+
     /// <summary>x + N(0, std^2) in train mode (a draw from the current stream); x itself in eval mode.</summary>
     private Tensor Noisy(Tensor x, double std) => training ? x.add(randn_like(x), KeptScalars.Of(std)) : x;
 }
@@ -195,35 +238,61 @@ public sealed record SsganOutputs(Tensor Logits, Tensor Features);
 
 /// <summary>
 /// A linear layer with weight normalization (Salimans &amp; Kingma 2016): W = g * v / ||v|| per output unit, so the
-/// direction v and the length g are learned apart. v starts N(0, 0.05^2) as in Salimans et al.'s code, g at 1, b at 0;
-/// the three are drawn or set in that order from the current stream.
+/// direction v and the length g are learned apart. v starts N(0, 0.05^2) as in Salimans et al.'s code, g at 1, b at 0
+/// (until <see cref="InitializeFrom"/>); with trainScale false g is a buffer (saved, not trained).
 /// </summary>
 public sealed class WeightNormLinear : Module<Tensor, Tensor>
 {
-    [ComponentName(Name = "v")]
     private readonly TorchSharp.Modules.Parameter _v;
-    [ComponentName(Name = "g")]
-    private readonly TorchSharp.Modules.Parameter _g;
-    [ComponentName(Name = "b")]
+    private readonly Tensor _g;
     private readonly TorchSharp.Modules.Parameter _b;
 
-    public WeightNormLinear(int inputs, int outputs) : base(nameof(WeightNormLinear))
+    public WeightNormLinear(int inputs, int outputs, bool trainScale = true) : base(nameof(WeightNormLinear))
     {
         using (no_grad())
         {
             _v = new TorchSharp.Modules.Parameter(randn(outputs, inputs).mul_(KeptScalars.Of(0.05)));
-            _g = new TorchSharp.Modules.Parameter(ones(outputs));
+            _g = trainScale ? new TorchSharp.Modules.Parameter(ones(outputs)) : ones(outputs);
             _b = new TorchSharp.Modules.Parameter(zeros(outputs));
         }
 
-        RegisterComponents();
+        register_parameter("v", _v);
+        if (_g is TorchSharp.Modules.Parameter scale)
+        {
+            register_parameter("g", scale);
+        }
+        else
+        {
+            register_buffer("g", _g);
+        }
+
+        register_parameter("b", _b);
     }
 
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
+        return F.linear(x, Weight(), _b).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Sets g and b so the pre-activations on <paramref name="x"/> have zero mean and unit variance per unit; returns them.</summary>
+    public Tensor InitializeFrom(Tensor x)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var direction = _v.div(_v.mul(_v).sum(1, keepdim: true).sqrt());
+        var t = F.linear(x, direction);
+        var mean = t.mean([0]);
+        var centered = t.sub(mean);
+        var std = centered.mul(centered).mean([0]).sqrt();
+        _g.copy_(std.reciprocal());
+        _b.copy_(mean.neg().div(std));
+        return forward(x).MoveToOuterDisposeScope();
+    }
+
+    private Tensor Weight()
+    {
         var length = _v.mul(_v).sum(1, keepdim: true).sqrt();
-        var weight = _v.mul(_g.unsqueeze(1).div(length));
-        return F.linear(x, weight, _b).MoveToOuterDisposeScope();
+        return _v.mul(_g.unsqueeze(1).div(length));
     }
 }

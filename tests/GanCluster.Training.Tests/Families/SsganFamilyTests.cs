@@ -104,7 +104,9 @@ public sealed class SsganFamilyTests
         var z = outputs.Logits.exp().sum(1);
         Assert.True(d.call(x, null).sigmoid().allclose(z / (z + 1), rtol: 1e-5, atol: 1e-6));
         Assert.True(d.Classify(x).Logits.eq(outputs.Logits).all().item<bool>());
-        Assert.Equal(6, d.named_parameters().Count(p => p.name.EndsWith(".g", StringComparison.Ordinal)));
+        // The paper's code trains the output layer's scale only: the hidden layers' g are buffers, saved but fixed.
+        Assert.Equal(["layers.5.g"], d.named_parameters().Select(p => p.name).Where(n => n.EndsWith(".g", StringComparison.Ordinal)));
+        Assert.Equal(5, d.named_buffers().Count(b => b.name.EndsWith(".g", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -114,6 +116,20 @@ public sealed class SsganFamilyTests
         using var noGrad = no_grad();
         var weight = layer.call(eye(5)).t();
         Assert.True(weight.mul(weight).sum(1).sqrt().allclose(ones(3), rtol: 1e-5, atol: 1e-6));
+    }
+
+    [Fact]
+    public void Data_dependent_initialization_gives_every_unit_zero_mean_and_unit_variance_on_the_data()
+    {
+        using var layer = new WeightNormLinear(20, 4, trainScale: false);
+        Assert.Equal(["v", "b"], layer.named_parameters().Select(p => p.name));
+        var x = rand(64, 20);
+        layer.InitializeFrom(x);
+        using var noGrad = no_grad();
+        var output = layer.call(x);
+        var centered = output - output.mean([0]);
+        Assert.True(output.mean([0]).abs().max().item<float>() < 1e-4);
+        Assert.True((centered * centered).mean([0]).sub(1).abs().max().item<float>() < 1e-3);
     }
 
     [Theory]
@@ -239,7 +255,7 @@ public sealed class SsganFamilyTests
             _gRng = new RngStream(RngStream.Derive(spec.Seed, 1));
             _dRng = new RngStream(RngStream.Derive(spec.Seed, 2));
             G = _gRng.Run(() => new SsganGenerator(spec.LatentSize));
-            D = _dRng.Run(() => new SsganDiscriminator());
+            D = _dRng.Run(() => (SsganDiscriminator)new SsganFamily().CreateDiscriminator(spec));
             _gOpt = OptimizerFactory.Create(spec.GeneratorOptimizer, G.parameters());
             _dOpt = OptimizerFactory.Create(spec.DiscriminatorOptimizer, D.parameters());
             _sampler = new BatchSampler(data, RngStream.Derive(spec.Seed, 4));
