@@ -130,8 +130,8 @@ public sealed class SsganGenerator : GeneratorNet
         return _out.call(h).sigmoid().view(-1, 1, 28, 28).MoveToOuterDisposeScope();
     }
 
-    /// <summary>softplus(x) = relu(x) + log1p(exp(-|x|)), stable for large |x| and free of scalar arguments.</summary>
-    public static Tensor Softplus(Tensor x) => x.relu().add(x.abs().neg().exp().log1p());
+    /// <summary>softplus(x) = relu(x) + log1p(exp(-|x|)), stable for large |x|; no temporary scalar (TorchSharp's softplus and add(Tensor) make one).</summary>
+    public static Tensor Softplus(Tensor x) => x.relu().add(x.abs().neg().exp().log1p(), KeptScalars.One);
 
     /// <summary>BatchNorm over features through the scalar-safe 2-D batch norm: [N, C] seen as [N, C, 1, 1].</summary>
     private static Tensor Normalized(TorchSharp.Modules.BatchNorm norm, Tensor x) => norm.call(x.view(x.shape[0], x.shape[1], 1, 1)).view(x.shape[0], x.shape[1]);
