@@ -88,6 +88,12 @@ internal static class EvaluateCommand
                     ClassifierCommand.SetThreads(parse.GetValue(threads));
                     var spec = SpecJson.Parse(latest.SpecJson);
                     var result = Evaluation.Checkpoint(spec, new HalfState(bytes), latest.Round, count);
+                    if (Evaluation.HasDiscriminatorFigure(spec))
+                    {
+                        // Only the generator half comes down here; the discriminator's figure needs the whole checkpoint.
+                        Console.Error.WriteLine($"gancluster evaluate: {spec.Name}'s discriminator figure needs the discriminator half: 'gancluster checkpoint {value} --out x.ckpt' downloads the checkpoint, then 'gancluster evaluate x.ckpt'");
+                    }
+
                     var path = parse.GetValue(output) ?? $"evaluation-{value}-round-{latest.Round}.json";
                     File.WriteAllText(path, EvaluationLog.Serialize(result, indented: true));
                     Print($"{spec.Name} ({value}), cluster checkpoint of round {latest.Round}", result);
@@ -148,7 +154,7 @@ internal static class EvaluateCommand
         foreach (var file in checkpoints)
         {
             var checkpoint = Checkpoint.Load(file);
-            var result = Evaluation.Checkpoint(checkpoint.Spec, checkpoint.Generator, checkpoint.Round, samples);
+            var result = Evaluation.Checkpoint(checkpoint.Spec, checkpoint.Generator, checkpoint.Round, samples, discriminatorState: checkpoint.Discriminator);
             Print($"{checkpoint.Spec.Name}, {file}", result);
             if (output is not null && checkpoints.Count == 1)
             {
@@ -214,6 +220,13 @@ internal static class EvaluateCommand
             rows.Add(("modes captured", $"{m.ModesCaptured}/{m.Modes}"));
             rows.Add(("high-quality samples", string.Format(c, "{0:F1}%", m.HighQualityFraction * 100)));
             rows.Add(("mode KL to uniform", string.Format(c, "{0:F4}", m.KlToUniform)));
+        }
+
+        if (r.SemiSupervised is { } s)
+        {
+            rows.Add(("D's held-out test error", string.Format(c, "{0:F2}% ({1} labels, {2} held-out digits)", s.TestError * 100, s.Labels, s.TestDigits)));
+            rows.Add(("supervised-only baseline", string.Format(c, "{0:F2}% (same network and labels, {1} steps)", s.BaselineTestError * 100, s.BaselineSteps)));
+            rows.Add(("unlabelled train error", string.Format(c, "{0:F2}% (baseline {1:F2}%; select recipes on this)", s.UnlabelledTrainError * 100, s.BaselineUnlabelledTrainError * 100)));
         }
 
         rows.Add(("samples", r.Samples.ToString(c)));

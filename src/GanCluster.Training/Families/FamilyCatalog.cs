@@ -102,6 +102,9 @@ public static class FamilyCatalog
     /// <summary>The JSON name of a data set, as experiment files write it.</summary>
     public static string Name(DatasetKind dataset) => JsonName(dataset);
 
+    /// <summary>The JSON name of an objective, as experiment files write it.</summary>
+    public static string Name(LossKind loss) => JsonName(loss);
+
     private static string JsonName<T>(T value) where T : struct, Enum =>
         Enum.IsDefined(value) ? JsonSerializer.Serialize(value, SpecJson.Options).Trim('"') : value.ToString();
 

@@ -19,6 +19,8 @@ public enum ModelKind
     [JsonStringEnumMemberName("toy")] [Family<ToyFamily>] Toy,
     /// <summary>Chen et al. (2016) InfoGAN for 28x28 images: G reads z and latent codes, D has a Q head that predicts them.</summary>
     [JsonStringEnumMemberName("infogan")] [Family<InfoGanFamily>] InfoGan,
+    /// <summary>Salimans et al. (2016) semi-supervised GAN for 28x28 digits: D a 10-class + fake classifier (weight-normalized MLP with noise), G an MLP.</summary>
+    [JsonStringEnumMemberName("ssgan")] [Family<SsganFamily>] Ssgan,
 }
 
 /// <summary>Data sets a discriminator can read its real samples from.</summary>
@@ -52,6 +54,8 @@ public enum LossKind
     [JsonStringEnumMemberName("wgan-gp")] [Objective<WganGpObjective>] WganGp,
     /// <summary>InfoGAN (Chen et al. 2016): non-saturating plus the mutual-information lower bound of the codes; model infogan only.</summary>
     [JsonStringEnumMemberName("infogan")] [Objective<InfoGanObjective>] InfoGan,
+    /// <summary>Semi-supervised GAN (Salimans et al. 2016): D's cross-entropy on 100 labels plus real-vs-fake, G by feature matching; model ssgan only.</summary>
+    [JsonStringEnumMemberName("ssgan")] [Objective<SsganObjective>] Ssgan,
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<OptimizerKind>))]

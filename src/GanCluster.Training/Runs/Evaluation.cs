@@ -1,6 +1,7 @@
 using System.Globalization;
 using GanCluster.Training.Core;
 using GanCluster.Training.Data;
+using GanCluster.Training.Families;
 using GanCluster.Training.Metrics;
 using GanCluster.Training.Options;
 using static TorchSharp.torch;
@@ -37,6 +38,11 @@ public sealed record EvaluationResult(string Kind, int Samples, ParzenResult? Pa
                 parts.Add(string.Create(CultureInfo.InvariantCulture, $"modes {m.ModesCaptured}/{m.Modes}, high quality {m.HighQualityFraction * 100:F1}%, KL {m.KlToUniform:F3}"));
             }
 
+            if (SemiSupervised is { } s)
+            {
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"D's test error {s.TestError * 100:F2}% with {s.Labels} labels (supervised only: {s.BaselineTestError * 100:F2}%)"));
+            }
+
             return string.Join("; ", parts);
         }
     }
@@ -52,6 +58,9 @@ public sealed record EvaluationResult(string Kind, int Samples, ParzenResult? Pa
 
     /// <summary>With generatorEma on: <see cref="ParzenValidation"/> of G's current weights.</summary>
     public ParzenResult? ParzenValidationWithoutAverage { get; init; }
+
+    /// <summary>Model ssgan: D as a classifier of the held-out digits, beside the same network trained on the labels alone.</summary>
+    public SemiSupervisedResult? SemiSupervised { get; init; }
 }
 
 /// <summary>
@@ -102,9 +111,10 @@ public static class Evaluation
     public static bool HasClassifier(ExperimentSpec spec) => spec.Dataset == DatasetKind.Mnist;
 
     /// <summary>
-    /// Evaluates a checkpoint's generator half (weights restored on the CPU) with the held-out data its spec names.
+    /// Evaluates a checkpoint's generator half (weights restored on the CPU) with the held-out data its spec names, and,
+    /// given its discriminator half, the family's discriminator figure (<see cref="WithDiscriminator"/>).
     /// </summary>
-    public static EvaluationResult Checkpoint(ExperimentSpec spec, HalfState generatorState, int round, int samples, MnistQuality? quality = null)
+    public static EvaluationResult Checkpoint(ExperimentSpec spec, HalfState generatorState, int round, int samples, MnistQuality? quality = null, HalfState? discriminatorState = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(samples, 2);
         var (train, heldOut) = DatasetCatalog.Load(spec);
@@ -113,9 +123,29 @@ public static class Evaluation
         using (var generator = new GeneratorHalf(spec, CPU))
         {
             generator.LoadState(generatorState);
-            return Run(generator, spec, heldOut, samples, quality) with { Round = round };
+            var result = Run(generator, spec, heldOut, samples, quality) with { Round = round };
+            if (discriminatorState is null || !HasDiscriminatorFigure(spec))
+            {
+                return result;
+            }
+
+            using var discriminator = new DiscriminatorHalf(spec, CPU, train);
+            discriminator.LoadState(discriminatorState);
+            return WithDiscriminator(result, spec, discriminator.Network, train, heldOut);
         }
     }
+
+    /// <summary>True for families whose figure reads the discriminator (ssgan: D as a classifier).</summary>
+    public static bool HasDiscriminatorFigure(ExperimentSpec spec) => spec.Model == ModelKind.Ssgan;
+
+    /// <summary>
+    /// Adds the family's discriminator figure to <paramref name="result"/>: for ssgan, D's held-out test error beside the
+    /// supervised-only baseline (<see cref="SsganEvaluation"/>). Other families: the result unchanged.
+    /// </summary>
+    public static EvaluationResult WithDiscriminator(EvaluationResult result, ExperimentSpec spec, Models.DiscriminatorNet discriminator, SampleSet train, SampleSet heldOut) =>
+        discriminator is SsganDiscriminator ssgan && HasDiscriminatorFigure(spec)
+            ? result with { SemiSupervised = SsganEvaluation.Evaluate(spec, ssgan, train, heldOut) }
+            : result;
 
     /// <summary>Parzen window on the held-out half: sigma chosen on its first half (validation), the mean reported on the second (test).</summary>
     private static (ParzenResult Test, ParzenResult Validation) Parzen(Tensor samples, ExperimentSpec spec, SampleSet heldOut)

@@ -1,0 +1,298 @@
+using GanCluster.Training.Data;
+using GanCluster.Training.Models;
+using GanCluster.Training.Options;
+using GanCluster.Training.Runtime;
+using TorchSharp;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+using F = TorchSharp.torch.nn.functional;
+
+namespace GanCluster.Training.Families;
+
+/// <summary>
+/// The semi-supervised GAN (Odena 2016; Salimans et al. 2016, section 5) on 28x28 digits, with the networks of
+/// Salimans et al.'s MNIST experiment: D is a 10-way classifier whose "fake" class has its logit fixed at 0, so
+/// D(x) = Z / (Z + 1) with Z = sum_k exp(l_k), and its score (the logit of D(x)) is logsumexp(l). G is the paper's
+/// 100-500-500-784 MLP. What makes it semi-supervised is the objective (<see cref="Objectives.SsganObjective"/>): D also
+/// learns the classes from <see cref="LabelledSubset.PerClass"/> labels per class of the training split.
+/// </summary>
+public sealed class SsganFamily : GanFamily
+{
+    /// <summary>Digit classes D tells apart (the "fake" class is the implicit 11th).</summary>
+    public const int DigitClasses = 10;
+
+    public override SampleRange OutputRange => SampleRange.UnitInterval;
+
+    public override bool SupportsConditional => false;
+
+    public override bool SupportsPacking => false;
+
+    public override GeneratorNet CreateGenerator(ExperimentSpec spec) => new SsganGenerator(spec.LatentSize);
+
+    /// <summary>Training digits that set D's initial scales and biases (Salimans et al.'s code: 500).</summary>
+    public const int InitializationDigits = 500;
+
+    /// <summary>
+    /// D with Salimans et al.'s data-dependent initialization on the first <see cref="InitializationDigits"/> digits of
+    /// the training split (the bundled digits are already shuffled), its noise drawn from the current (D's) stream.
+    /// </summary>
+    public override DiscriminatorNet CreateDiscriminator(ExperimentSpec spec)
+    {
+        var (train, heldOut) = DatasetCatalog.Load(spec);
+        using (train)
+        using (heldOut)
+        {
+            var discriminator = new SsganDiscriminator();
+            discriminator.InitializeFrom(train.Samples.narrow(0, 0, Math.Min(InitializationDigits, train.Count)));
+            return discriminator;
+        }
+    }
+
+    public override long[] SampleShape(ExperimentSpec spec) => [1, 28, 28];
+
+    public override IEnumerable<SpecError> Validate(ExperimentSpec spec)
+    {
+        var dataset = RequireImageData(spec).ToList();
+        if (dataset.Count > 0)
+        {
+            return dataset;
+        }
+
+        var errors = new List<SpecError>();
+        if (spec.ImageSize != 28)
+        {
+            errors.Add(new SpecError("imageSize", $"ssgan supports 28 (Salimans et al.'s MNIST MLPs); got {spec.ImageSize}"));
+        }
+
+        // Without its objective D never sees a label and is no classifier: the family's figure would be meaningless.
+        if (spec.Loss != LossKind.Ssgan)
+        {
+            errors.Add(new SpecError("loss", $"model ssgan is trained as a 10-class + fake classifier by loss ssgan; got {FamilyCatalog.Name(spec.Loss)}; use \"loss\": \"ssgan\""));
+        }
+
+        return errors;
+    }
+}
+
+/// <summary>
+/// G of Salimans et al.'s MNIST experiment: z (100) -> 500 -> 500 with batch normalization and softplus, -> 784 through
+/// a weight-normalized layer and a sigmoid, so its samples are in [0, 1] like the data. Layers followed by BatchNorm
+/// have no bias (BN removes it). Softplus is written as relu(x) + log1p(exp(-|x|)) so no temporary scalar reaches libtorch.
+/// </summary>
+public sealed class SsganGenerator : GeneratorNet
+{
+    private const int Hidden = 500;
+
+    [ComponentName(Name = "fc1")]
+    private readonly TorchSharp.Modules.Linear _fc1;
+    [ComponentName(Name = "bn1")]
+    private readonly TorchSharp.Modules.BatchNorm _bn1;
+    [ComponentName(Name = "fc2")]
+    private readonly TorchSharp.Modules.Linear _fc2;
+    [ComponentName(Name = "bn2")]
+    private readonly TorchSharp.Modules.BatchNorm _bn2;
+    [ComponentName(Name = "out")]
+    private readonly WeightNormLinear _out;
+    private readonly int _latentSize;
+
+    public SsganGenerator(int latentSize) : base(nameof(SsganGenerator))
+    {
+        if (latentSize < 1)
+        {
+            throw new ArgumentException($"ssgan generator: latentSize >= 1; got {latentSize}");
+        }
+
+        _latentSize = latentSize;
+        _fc1 = Linear(latentSize, Hidden, hasBias: false);
+        _bn1 = BatchNorm2d(Hidden);
+        _fc2 = Linear(Hidden, Hidden, hasBias: false);
+        _bn2 = BatchNorm2d(Hidden);
+        _out = new WeightNormLinear(Hidden, 28 * 28);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor z, Tensor? labels)
+    {
+        if (labels is not null)
+        {
+            throw new ArgumentException("labels: ssgan's generator is unconditional; pass null labels");
+        }
+
+        if (z.ndim != 2 || z.shape[1] != _latentSize)
+        {
+            throw new ArgumentException($"z: ssgan generator expects [N, {_latentSize}]; got [{string.Join(", ", z.shape)}]");
+        }
+
+        using var scope = NewDisposeScope();
+        var h = Softplus(Normalized(_bn1, _fc1.call(z)));
+        h = Softplus(Normalized(_bn2, _fc2.call(h)));
+        return _out.call(h).sigmoid().view(-1, 1, 28, 28).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>softplus(x) = relu(x) + log1p(exp(-|x|)), stable for large |x|; no temporary scalar (TorchSharp's softplus and add(Tensor) make one).</summary>
+    public static Tensor Softplus(Tensor x) => x.relu().add(x.abs().neg().exp().log1p(), KeptScalars.One);
+
+    /// <summary>BatchNorm over features through the scalar-safe 2-D batch norm: [N, C] seen as [N, C, 1, 1].</summary>
+    private static Tensor Normalized(TorchSharp.Modules.BatchNorm norm, Tensor x) => norm.call(x.view(x.shape[0], x.shape[1], 1, 1)).view(x.shape[0], x.shape[1]);
+}
+
+/// <summary>
+/// D of Salimans et al.'s MNIST experiment: 784-1000-500-250-250-250-10, ReLU, every layer weight-normalized (Salimans
+/// &amp; Kingma 2016), Gaussian noise of std <see cref="InputNoise"/> on the input and <see cref="HiddenNoise"/> on every
+/// hidden layer's output in train mode (drawn from the current, i.e. D's, stream; none in eval mode). Its forward is
+/// the GAN score logsumexp(logits) = logit of D(x) = Z / (Z + 1); <see cref="Classify"/> gives the 10 class logits and
+/// the features feature matching compares (the last hidden layer, before its noise). As in the paper's code the
+/// hidden layers' scales g are fixed after <see cref="InitializeFrom"/> (buffers, not trained) and the output layer's is
+/// trained.
+/// </summary>
+public sealed class SsganDiscriminator : DiscriminatorNet
+{
+    /// <summary>Std of the Gaussian noise added to D's input (Salimans et al.: 0.3).</summary>
+    public const double InputNoise = 0.3;
+
+    /// <summary>Std of the Gaussian noise added to every hidden layer's output (Salimans et al.: 0.5).</summary>
+    public const double HiddenNoise = 0.5;
+
+    /// <summary>Widths of the layers, input to class logits.</summary>
+    public static readonly int[] Widths = [28 * 28, 1000, 500, 250, 250, 250, SsganFamily.DigitClasses];
+
+    [ComponentName(Name = "layers")]
+    private readonly TorchSharp.Modules.ModuleList<WeightNormLinear> _layers;
+
+    public SsganDiscriminator() : base(nameof(SsganDiscriminator))
+    {
+        _layers = new TorchSharp.Modules.ModuleList<WeightNormLinear>();
+        for (var i = 0; i + 1 < Widths.Length; i++)
+        {
+            _layers.Add(new WeightNormLinear(Widths[i], Widths[i + 1], trainScale: i + 2 == Widths.Length));
+        }
+
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x, Tensor? labels)
+    {
+        if (labels is not null)
+        {
+            throw new ArgumentException("labels: ssgan's discriminator reads no labels (they train it through loss ssgan); pass null labels");
+        }
+
+        using var scope = NewDisposeScope();
+        return Classify(x).Logits.logsumexp(1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The 10 class logits [N, 10] and the last hidden layer's features [N, 250], from one pass.</summary>
+    public SsganOutputs Classify(Tensor x)
+    {
+        NetInputs.RequireImages("ssgan discriminator", x, 1, 28);
+        using var scope = NewDisposeScope();
+        var h = Noisy(x.flatten(1), InputNoise);
+        Tensor features = h;
+        for (var i = 0; i < _layers.Count; i++)
+        {
+            var output = _layers[i].call(h);
+            if (i == _layers.Count - 1)
+            {
+                return new SsganOutputs(output.MoveToOuterDisposeScope(), features.MoveToOuterDisposeScope());
+            }
+
+            features = output.relu();
+            h = Noisy(features, HiddenNoise);
+        }
+
+        throw new InvalidOperationException("ssgan discriminator has no layers");
+    }
+
+    /// <summary>
+    /// Data-dependent initialization (Salimans &amp; Kingma 2016, as in Salimans et al.'s code): layer by layer, with the
+    /// noise layers on (train mode, draws from the current stream), set g = 1 / std and b = -mean / std of the layer's
+    /// pre-activations on <paramref name="digits"/>, so every unit starts with zero mean and unit variance on the data.
+    /// </summary>
+    public void InitializeFrom(Tensor digits)
+    {
+        NetInputs.RequireImages("ssgan discriminator", digits, 1, 28);
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var wasTraining = training;
+        train();
+        var h = Noisy(digits.flatten(1), InputNoise);
+        for (var i = 0; i < _layers.Count; i++)
+        {
+            var output = _layers[i].InitializeFrom(h);
+            if (i < _layers.Count - 1)
+            {
+                h = Noisy(output.relu(), HiddenNoise);
+            }
+        }
+
+        train(wasTraining);
+    }
+
+    /// <summary>x + N(0, std^2) in train mode (a draw from the current stream); x itself in eval mode.</summary>
+    private Tensor Noisy(Tensor x, double std) => training ? x.add(randn_like(x), KeptScalars.Of(std)) : x;
+}
+
+/// <summary>D's outputs on one batch: the class logits [N, 10] (the fake class's logit is 0) and the features [N, 250].</summary>
+public sealed record SsganOutputs(Tensor Logits, Tensor Features);
+
+/// <summary>
+/// A linear layer with weight normalization (Salimans &amp; Kingma 2016): W = g * v / ||v|| per output unit, so the
+/// direction v and the length g are learned apart. v starts N(0, 0.05^2) as in Salimans et al.'s code, g at 1, b at 0
+/// (until <see cref="InitializeFrom"/>); with trainScale false g is a buffer (saved, not trained).
+/// </summary>
+public sealed class WeightNormLinear : Module<Tensor, Tensor>
+{
+    private readonly TorchSharp.Modules.Parameter _v;
+    private readonly Tensor _g;
+    private readonly TorchSharp.Modules.Parameter _b;
+
+    public WeightNormLinear(int inputs, int outputs, bool trainScale = true) : base(nameof(WeightNormLinear))
+    {
+        using (no_grad())
+        {
+            _v = new TorchSharp.Modules.Parameter(randn(outputs, inputs).mul_(KeptScalars.Of(0.05)));
+            _g = trainScale ? new TorchSharp.Modules.Parameter(ones(outputs)) : ones(outputs);
+            _b = new TorchSharp.Modules.Parameter(zeros(outputs));
+        }
+
+        register_parameter("v", _v);
+        if (_g is TorchSharp.Modules.Parameter scale)
+        {
+            register_parameter("g", scale);
+        }
+        else
+        {
+            register_buffer("g", _g);
+        }
+
+        register_parameter("b", _b);
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return F.linear(x, Weight(), _b).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Sets g and b so the pre-activations on <paramref name="x"/> have zero mean and unit variance per unit; returns them.</summary>
+    public Tensor InitializeFrom(Tensor x)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var direction = _v.div(_v.mul(_v).sum(1, keepdim: true).sqrt());
+        var t = F.linear(x, direction);
+        var mean = t.mean([0]);
+        var centered = t.sub(mean);
+        var std = centered.mul(centered).mean([0]).sqrt();
+        _g.copy_(std.reciprocal());
+        _b.copy_(mean.neg().div(std));
+        return forward(x).MoveToOuterDisposeScope();
+    }
+
+    private Tensor Weight()
+    {
+        var length = _v.mul(_v).sum(1, keepdim: true).sqrt();
+        return _v.mul(_g.unsqueeze(1).div(length));
+    }
+}

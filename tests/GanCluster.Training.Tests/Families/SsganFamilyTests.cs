@@ -1,0 +1,331 @@
+using GanCluster.Training.Core;
+using GanCluster.Training.Data;
+using GanCluster.Training.Families;
+using GanCluster.Training.Objectives;
+using GanCluster.Training.Options;
+using GanCluster.Training.Runs;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace GanCluster.Training.Tests.Families;
+
+/// <summary>
+/// The semi-supervised GAN through the family and objective seams: selection and validation by name, the labelled
+/// subset (10 per class, a pure function of the seed), the split D step and G feedback against a one-graph
+/// single-process step, and the classifier figure's pieces. The family has no side inputs: its labels are drawn on D's
+/// side, so nothing extra travels with the fake batch.
+/// </summary>
+public sealed class SsganFamilyTests
+{
+    private static ExperimentSpec Tiny(int k) => new()
+    {
+        Name = "tiny-ssgan",
+        Model = ModelKind.Ssgan,
+        Dataset = DatasetKind.Mnist,
+        Loss = LossKind.Ssgan,
+        K = k,
+        BatchSize = 8,
+        LatentSize = 100,
+        Rounds = 10,
+        Seed = 17,
+        Device = "cpu",
+        GeneratorOptimizer = new OptimizerSpec { Type = OptimizerKind.Adam, LearningRate = 3e-3, Beta1 = 0.5 },
+        DiscriminatorOptimizer = new OptimizerSpec { Type = OptimizerKind.Adam, LearningRate = 3e-3, Beta1 = 0.5 },
+    };
+
+    [Fact]
+    public void Ssgan_is_selected_by_its_json_names_and_the_preset_uses_the_paper_settings()
+    {
+        var spec = SpecJson.Parse("{\"model\": \"ssgan\", \"loss\": \"ssgan\"}");
+        Assert.IsType<SsganFamily>(FamilyCatalog.Get(spec.Model));
+        Assert.IsType<SsganObjective>(ObjectiveCatalog.Create(spec));
+
+        Assert.True(Presets.TryGet("ssgan-mnist", out var preset));
+        Assert.Empty(SpecValidator.Validate(preset));
+        Assert.Equal((ModelKind.Ssgan, LossKind.Ssgan, 100, 100), (preset.Model, preset.Loss, preset.BatchSize, preset.LatentSize));
+        Assert.Equal((0.003, 0.003, 0.5, 0.5), (preset.DiscriminatorOptimizer.LearningRate, preset.GeneratorOptimizer.LearningRate, preset.DiscriminatorOptimizer.Beta1, preset.GeneratorOptimizer.Beta1));
+    }
+
+    [Theory]
+    [InlineData("{\"model\": \"ssgan\", \"loss\": \"non-saturating\"}", "loss", "use \"loss\": \"ssgan\"")]
+    [InlineData("{\"model\": \"mlp\", \"loss\": \"ssgan\"}", "loss", "needs the 10-class discriminator of model ssgan; got model mlp")]
+    [InlineData("{\"model\": \"ssgan\", \"loss\": \"ssgan\", \"imageSize\": 64}", "imageSize", "ssgan supports 28")]
+    [InlineData("{\"model\": \"ssgan\", \"loss\": \"ssgan\", \"dataset\": \"ring8\"}", "dataset", "ssgan supports mnist or fashion-mnist")]
+    [InlineData("{\"model\": \"ssgan\", \"loss\": \"ssgan\", \"conditional\": true}", "conditional", "no conditional form")]
+    [InlineData("{\"model\": \"ssgan\", \"loss\": \"ssgan\", \"packing\": 2}", "packing", "does not support packing")]
+    [InlineData("{\"model\": \"ssgan\", \"loss\": \"ssgan\", \"r1Gamma\": 10}", "r1Gamma", "use 0")]
+    [InlineData("{\"model\": \"ssgan\", \"loss\": \"ssgan\", \"instanceNoise\": 0.1}", "instanceNoise", "its own Gaussian noise")]
+    [InlineData("{\"model\": \"ssgan\", \"loss\": \"ssgan\", \"realLabelSmoothing\": 0.1}", "realLabelSmoothing", "use 0")]
+    public void Incompatible_combinations_are_refused_naming_the_field(string json, string field, string message)
+    {
+        var error = Assert.Throws<SpecValidationException>(() => SpecJson.Parse(json));
+        Assert.Contains(error.Errors, e => e.Field == field && e.Message.Contains(message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_labelled_subset_is_ten_digits_of_each_class_from_the_training_split_chosen_by_the_seed_alone()
+    {
+        var (train, heldOut) = DatasetCatalog.Load(Tiny(1));
+        using (train)
+        using (heldOut)
+        {
+            var labels = train.Labels.data<long>().ToArray();
+            var chosen = LabelledSubset.Select(train, 17);
+            Assert.Equal(100, chosen.Length);
+            Assert.Equal(100, chosen.Distinct().Count());
+            Assert.All(chosen, i => Assert.InRange(i, 0, 7_999));
+            Assert.All(chosen.GroupBy(i => labels[i]), g => Assert.Equal(10, g.Count()));
+            Assert.Equal(10, chosen.Select(i => labels[i]).Distinct().Count());
+
+            Assert.Equal(chosen, LabelledSubset.Select(train, 17));
+            Assert.Equal(chosen, LabelledSubset.Select(labels, 10, 17));
+            Assert.NotEqual(chosen, LabelledSubset.Select(train, 18));
+        }
+    }
+
+    [Fact]
+    public void A_split_too_small_for_ten_labels_per_class_is_refused_naming_the_fix()
+    {
+        var error = Assert.Throws<ArgumentException>(() => LabelledSubset.Select(new long[] { 0, 1, 2, 3 }, 10, 1));
+        Assert.Contains("heldOutFraction", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_score_is_the_logit_of_z_over_z_plus_one_and_eval_mode_adds_no_noise()
+    {
+        using var d = new SsganDiscriminator();
+        d.eval();
+        using var noGrad = no_grad();
+        var x = rand(4, 1, 28, 28);
+        var outputs = d.Classify(x);
+        Assert.Equal(new long[] { 4, 10 }, outputs.Logits.shape);
+        Assert.Equal(new long[] { 4, 250 }, outputs.Features.shape);
+        var z = outputs.Logits.exp().sum(1);
+        Assert.True(d.call(x, null).sigmoid().allclose(z / (z + 1), rtol: 1e-5, atol: 1e-6));
+        Assert.True(d.Classify(x).Logits.eq(outputs.Logits).all().item<bool>());
+        // The paper's code trains the output layer's scale only: the hidden layers' g are buffers, saved but fixed.
+        Assert.Equal(["layers.5.g"], d.named_parameters().Select(p => p.name).Where(n => n.EndsWith(".g", StringComparison.Ordinal)));
+        Assert.Equal(5, d.named_buffers().Count(b => b.name.EndsWith(".g", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Weight_normalization_gives_each_output_unit_the_length_g()
+    {
+        using var layer = new WeightNormLinear(5, 3);
+        using var noGrad = no_grad();
+        var weight = layer.call(eye(5)).t();
+        Assert.True(weight.mul(weight).sum(1).sqrt().allclose(ones(3), rtol: 1e-5, atol: 1e-6));
+    }
+
+    [Fact]
+    public void Data_dependent_initialization_gives_every_unit_zero_mean_and_unit_variance_on_the_data()
+    {
+        using var layer = new WeightNormLinear(20, 4, trainScale: false);
+        Assert.Equal(["v", "b"], layer.named_parameters().Select(p => p.name));
+        var x = rand(64, 20);
+        layer.InitializeFrom(x);
+        using var noGrad = no_grad();
+        var output = layer.call(x);
+        var centered = output - output.mean([0]);
+        Assert.True(output.mean([0]).abs().max().item<float>() < 1e-4);
+        Assert.True((centered * centered).mean([0]).sub(1).abs().max().item<float>() < 1e-3);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Split_steps_match_a_single_process_semi_supervised_step(int k)
+    {
+        var spec = Tiny(k);
+        var (data, heldOut) = DatasetCatalog.Load(spec);
+        heldOut.Dispose();
+        using (data)
+        using (var split = new LocalTrainer(spec, data, CPU))
+        using (var reference = new Reference(spec, data))
+        {
+            AssertClose(reference.D, split.Discriminator.Network);
+            for (var round = 0; round < 2; round++)
+            {
+                for (var step = 0; step < k; step++)
+                {
+                    split.Discriminator.PrepareStep();
+                    using var fake = split.Generator.ProduceForDiscriminator();
+                    Assert.Empty(fake.SideInputs);
+                    var result = split.Discriminator.Step(fake.Samples, fake.Labels, sideInputs: fake.SideInputs);
+                    var (unsupervised, supervised, accuracy) = reference.DiscriminatorStep();
+                    Near(unsupervised, result.Loss, $"loss/d round {round} step {step}");
+                    Near(supervised, result.Terms[SsganObjective.SupervisedTerm], $"loss/d_supervised round {round} step {step}");
+                    Assert.Equal(accuracy, result.Terms[SsganObjective.LabelledAccuracyTerm], 6);
+                }
+
+                using var forUpdate = split.Generator.ProduceForUpdate();
+                using var feedback = split.Discriminator.Feedback(forUpdate.Samples, forUpdate.Labels, forUpdate.SideInputs);
+                split.Generator.ApplyGradient(feedback.Gradient);
+                Near(reference.GeneratorStep(), feedback.Loss, $"loss/g round {round}");
+                AssertClose(reference.D, split.Discriminator.Network);
+                AssertClose(reference.G, split.Generator.Network);
+            }
+        }
+    }
+
+    [Fact]
+    public void The_baseline_starts_from_the_gan_discriminators_weights_and_is_a_pure_function_of_the_spec()
+    {
+        var spec = Tiny(1);
+        var (train, heldOut) = DatasetCatalog.Load(spec);
+        using (train)
+        using (heldOut)
+        using (var half = new DiscriminatorHalf(spec, CPU, train))
+        using (var untrained = SsganEvaluation.TrainBaseline(spec, train, steps: 0))
+        using (var once = SsganEvaluation.TrainBaseline(spec, train, steps: 2))
+        using (var again = SsganEvaluation.TrainBaseline(spec, train, steps: 2))
+        {
+            AssertClose(half.Network, untrained);
+            AssertClose(once, again);
+            Assert.False(once.named_parameters().Zip(untrained.named_parameters()).All(p => p.First.parameter.eq(p.Second.parameter).all().item<bool>()));
+        }
+    }
+
+    [Fact]
+    public void The_error_counts_every_digit_once_in_eval_mode()
+    {
+        using var d = new SsganDiscriminator();
+        var (train, heldOut) = DatasetCatalog.Load(Tiny(1));
+        using (train)
+        using (heldOut)
+        using (var digits = new SampleSet(heldOut.Samples.narrow(0, 0, 37), heldOut.Labels.narrow(0, 0, 37), 10, "37 digits"))
+        {
+            var error = SsganEvaluation.Error(d, digits, batchSize: 16);
+            using var noGrad = no_grad();
+            d.eval();
+            var wrong = d.Classify(digits.Samples).Logits.argmax(1).ne(digits.Labels).sum().item<long>();
+            d.train();
+            Assert.Equal(wrong / 37.0, error, 12);
+            Assert.True(d.training);
+        }
+    }
+
+    [Fact]
+    public void The_figure_travels_in_the_evaluation_json()
+    {
+        var figure = new SemiSupervisedResult(0.0195, 0.2311, 0.02, 0.22, 100, 2000, 2000);
+        var result = new EvaluationResult("parzen", 10, null, null) { SemiSupervised = figure, Round = 4000 };
+        var back = EvaluationLog.Deserialize(EvaluationLog.Serialize(result));
+        Assert.Equal(figure, back.SemiSupervised);
+        Assert.Contains("D's test error 1.95% with 100 labels (supervised only: 23.11%)", result.Headline, StringComparison.Ordinal);
+    }
+
+    /// <summary>Float32 losses of the same math in another graph: equal to 1e-5 relative.</summary>
+    private static void Near(double expected, double actual, string what) =>
+        Assert.True(Math.Abs(expected - actual) <= 1e-5 * Math.Max(1, Math.Abs(expected)), $"{what}: expected {expected}, got {actual}");
+
+    private static void AssertClose(nn.Module expected, nn.Module actual)
+    {
+        var e = expected.named_parameters().ToList();
+        var a = actual.named_parameters().ToList();
+        Assert.Equal(e.Select(p => p.name), a.Select(p => p.name));
+        for (var i = 0; i < e.Count; i++)
+        {
+            using var diff = (e[i].parameter - a[i].parameter).abs().max();
+            Assert.True(diff.item<float>() <= 1e-6, $"{e[i].name} differs by {diff.item<float>()}");
+        }
+    }
+
+    /// <summary>
+    /// The semi-supervised GAN written plainly in one graph per step (Salimans et al.'s mnist_feature_matching.py: D on
+    /// labelled, unlabelled and fake batches, then G by feature matching), with the halves' seeds and streams and the
+    /// objective's order of draws, so both see the same noise, labels and data.
+    /// </summary>
+    private sealed class Reference : IDisposable
+    {
+        private readonly ExperimentSpec _spec;
+        private readonly RngStream _gRng;
+        private readonly RngStream _dRng;
+        private readonly optim.Optimizer _gOpt;
+        private readonly optim.Optimizer _dOpt;
+        private readonly BatchSampler _sampler;
+        private readonly Tensor _pool;
+        private readonly Tensor _labelled;
+        private readonly Tensor _classes;
+
+        public Reference(ExperimentSpec spec, SampleSet data)
+        {
+            _spec = spec;
+            _gRng = new RngStream(RngStream.Derive(spec.Seed, 1));
+            _dRng = new RngStream(RngStream.Derive(spec.Seed, 2));
+            G = _gRng.Run(() => new SsganGenerator(spec.LatentSize));
+            D = _dRng.Run(() => (SsganDiscriminator)new SsganFamily().CreateDiscriminator(spec));
+            _gOpt = OptimizerFactory.Create(spec.GeneratorOptimizer, G.parameters());
+            _dOpt = OptimizerFactory.Create(spec.DiscriminatorOptimizer, D.parameters());
+            _sampler = new BatchSampler(data, RngStream.Derive(spec.Seed, 4));
+            var chosen = tensor(LabelledSubset.Select(data, spec.Seed), dtype: int64);
+            _pool = data.Samples;
+            _labelled = data.Samples.index_select(0, chosen);
+            _classes = data.Labels.index_select(0, chosen);
+        }
+
+        public SsganGenerator G { get; }
+
+        public SsganDiscriminator D { get; }
+
+        public (double Unsupervised, double Supervised, double Accuracy) DiscriminatorStep()
+        {
+            var fake = _gRng.Run(() =>
+            {
+                using var noGrad = no_grad();
+                return G.call(randn(_spec.BatchSize, _spec.LatentSize), null);
+            });
+            return _dRng.Run(() =>
+            {
+                var (real, _) = _sampler.Next(_spec.BatchSize);
+                _dOpt.zero_grad();
+                var order = randperm(100, dtype: int64).narrow(0, 0, _spec.BatchSize);
+                var realScores = D.Classify(real).Logits.logsumexp(1);
+                var logits = D.Classify(_labelled.index_select(0, order)).Logits;
+                var supervised = F.cross_entropy(logits, _classes.index_select(0, order));
+                var realLoss = (Softplus(realScores) - realScores).mean() * 0.5;
+                (supervised + realLoss).backward();
+                var fakeScores = D.Classify(fake.detach()).Logits.logsumexp(1);
+                var fakeLoss = Softplus(fakeScores).mean() * 0.5;
+                fakeLoss.backward();
+                _dOpt.step();
+                var accuracy = logits.argmax(1).eq(_classes.index_select(0, order)).to(float32).mean().item<float>();
+                return ((double)(realLoss + fakeLoss).item<float>(), (double)supervised.item<float>(), (double)accuracy);
+            });
+        }
+
+        public double GeneratorStep()
+        {
+            var fake = _gRng.Run(() => G.call(randn(_spec.BatchSize, _spec.LatentSize), null));
+            return _dRng.Run(() =>
+            {
+                var indices = randint(0, _pool.shape[0], _spec.BatchSize, dtype: int64);
+                Tensor realMean;
+                using (no_grad())
+                {
+                    realMean = D.Classify(_pool.index_select(0, indices)).Features.mean([0]);
+                }
+
+                var difference = D.Classify(fake).Features.mean([0]) - realMean;
+                var loss = (difference * difference).mean();
+                _gOpt.zero_grad();
+                loss.backward();
+                _gOpt.step();
+                return (double)loss.item<float>();
+            });
+        }
+
+        private static Tensor Softplus(Tensor x) => x.relu() + (-x.abs()).exp().log1p();
+
+        public void Dispose()
+        {
+            _gOpt.Dispose();
+            _dOpt.Dispose();
+            G.Dispose();
+            D.Dispose();
+            _gRng.Dispose();
+            _dRng.Dispose();
+        }
+    }
+}
