@@ -82,7 +82,7 @@ public sealed class ExperimentMonitoring : IAsyncDisposable
     public IReadOnlyList<Alarm> Round(string id, RoundMetrics m, double? stepsPerSecond, bool force)
     {
         var experiment = Get(id);
-        var raised = experiment.Alarms.ObserveRound(m.Round, m.DLoss, m.GLoss, m.DFake);
+        var raised = experiment.Alarms.ObserveRound(m.Round, m.DLoss, m.GLoss, m.DFake, m.Terms);
         var values = RoundMetricsMapping.Metrics(m, stepsPerSecond);
         foreach (var (name, value) in values)
         {

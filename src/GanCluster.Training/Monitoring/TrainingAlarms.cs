@@ -66,13 +66,22 @@ public sealed class TrainingAlarms
     /// <summary>Active alarms in the order they were raised.</summary>
     public IReadOnlyList<Alarm> Active => _active.Values.OrderBy(a => a.Round).ThenBy(a => a.Kind, StringComparer.Ordinal).ToList();
 
-    /// <summary>One round's losses and mean D(G(z)); returns the alarms it raised.</summary>
-    public IReadOnlyList<Alarm> ObserveRound(int round, double dLoss, double gLoss, double dFake)
+    /// <summary>
+    /// One round's losses and mean D(G(z)), and every named term an objective reported (a non-finite one, e.g. a
+    /// gradient penalty, is a divergence too); returns the alarms it raised.
+    /// </summary>
+    public IReadOnlyList<Alarm> ObserveRound(int round, double dLoss, double gLoss, double dFake, IReadOnlyDictionary<string, double>? terms = null)
     {
         var raised = new List<Alarm>();
         if (!double.IsFinite(dLoss) || !double.IsFinite(gLoss))
         {
             Raise(raised, AlarmKinds.NonFiniteLoss, round, $"loss/d {Format(dLoss)}, loss/g {Format(gLoss)} at round {round}: the run diverged");
+            return raised;
+        }
+
+        if (terms?.FirstOrDefault(t => !double.IsFinite(t.Value)) is { Key: not null } term)
+        {
+            Raise(raised, AlarmKinds.NonFiniteLoss, round, $"{term.Key} {Format(term.Value)} at round {round} (loss/d {Format(dLoss)}, loss/g {Format(gLoss)}): the run diverged");
             return raised;
         }
 

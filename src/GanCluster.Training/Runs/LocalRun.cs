@@ -116,7 +116,7 @@ public sealed class LocalRun
             while (trainer.Round < _spec.Rounds && !cancellation.IsCancellationRequested)
             {
                 var result = trainer.RunRound();
-                Report(alarms.ObserveRound(result.Round, result.DLoss, result.GLoss, result.DFake));
+                Report(alarms.ObserveRound(result.Round, result.DLoss, result.GLoss, result.DFake, result.Terms));
                 if (result.Diversity is { } measured)
                 {
                     diversity = measured;

@@ -54,6 +54,19 @@ public sealed class TrainingAlarmsTests
     }
 
     [Fact]
+    public void A_non_finite_named_term_raises_the_divergence_alarm_naming_the_term()
+    {
+        var alarms = new TrainingAlarms(Settings);
+        Assert.Empty(alarms.ObserveRound(1, 1.3, 0.7, 0.5, new Dictionary<string, double> { ["loss/d_gp"] = 0.2 }));
+
+        var raised = alarms.ObserveRound(2, 1.3, 0.7, 0.5, new Dictionary<string, double> { ["loss/d_gp"] = double.PositiveInfinity });
+
+        var alarm = Assert.Single(raised);
+        Assert.Equal(AlarmKinds.NonFiniteLoss, alarm.Kind);
+        Assert.StartsWith("loss/d_gp ", alarm.Message);
+    }
+
+    [Fact]
     public void Discriminator_loss_near_zero_for_the_configured_rounds_raises_its_alarm_once_and_clears_when_it_recovers()
     {
         var alarms = new TrainingAlarms(Settings);
