@@ -149,97 +149,80 @@ public sealed class HalvesEquivalenceTests
     /// The textbook step, written as plainly as possible: G and D in one graph, loss.backward(), step. It
     /// uses the same seeds and random streams as the halves so that the two see the same noise and data.
     /// </summary>
-    private sealed class ReferenceGan : IDisposable
+    private sealed class ReferenceGan : ScoreReferenceTrainer
     {
-        private readonly ExperimentSpec _spec;
-        private readonly RngStream _gRng;
-        private readonly RngStream _dRng;
-        private readonly optim.Optimizer _gOpt;
-        private readonly optim.Optimizer _dOpt;
-        private readonly BatchSampler _sampler;
         private long _dSteps;
         private long _gSteps;
 
         public ReferenceGan(ExperimentSpec spec, SampleSet data)
+            : base(spec, data)
         {
-            _spec = spec;
-            _gRng = new RngStream(RngStream.Derive(spec.Seed, 1));
-            _dRng = new RngStream(RngStream.Derive(spec.Seed, 2));
-            G = _gRng.Run(() => FamilyCatalog.CreateGenerator(spec));
-            D = _dRng.Run(() => FamilyCatalog.CreateDiscriminator(spec));
-            _gOpt = OptimizerFactory.Create(spec.GeneratorOptimizer, G.parameters());
-            _dOpt = OptimizerFactory.Create(spec.DiscriminatorOptimizer, D.parameters());
-            _sampler = new BatchSampler(data, RngStream.Derive(spec.Seed, 4));
             Average = spec.GeneratorEma > 0 ? G.parameters().Select(p => p.detach().clone()).ToList() : null;
         }
 
         /// <summary>The weight average, kept by hand: avg = beta avg + (1 - beta) w with beta = min(decay, (1 + t) / (10 + t)).</summary>
         public List<Tensor>? Average { get; }
 
-        public GeneratorNet G { get; }
-
-        public DiscriminatorNet D { get; }
-
         public (double DLoss, double GLoss) Round()
         {
             double dLoss = 0;
-            for (var step = 0; step < _spec.K; step++)
+            for (var step = 0; step < Spec.K; step++)
             {
-                var (fake, fakeLabels) = _gRng.Run(() =>
+                var (fake, fakeLabels) = GeneratorRng.Run(() =>
                 {
                     using var noGrad = no_grad();
                     var (z, labels) = Noise();
                     return (G.call(z, labels), labels);
                 });
-                dLoss += _dRng.Run(() =>
+                dLoss += DiscriminatorRng.Run(() =>
                 {
-                    var (real, realLabels) = _sampler.Next(_spec.BatchSize);
+                    var (real, realLabels) = Sampler.Next(Spec.BatchSize);
                     var realInput = Noisy(real);
-                    if (_spec.R1Gamma > 0)
+                    if (Spec.R1Gamma > 0)
                     {
                         realInput = realInput.detach().requires_grad_(true);
                     }
 
-                    var realScores = Score(realInput, _spec.Conditional ? realLabels : null);
+                    var realScores = Score(realInput, Spec.Conditional ? realLabels : null);
                     var fakeScores = Score(Noisy(fake.detach()), fakeLabels);
 
                     // One-sided label smoothing written as the cross-entropy against the target 1 - epsilon.
-                    var realLoss = _spec.RealLabelSmoothing > 0
-                        ? F.binary_cross_entropy_with_logits(realScores, full_like(realScores, 1.0 - _spec.RealLabelSmoothing))
-                        : Losses.DiscriminatorReal(_spec.Loss, realScores);
-                    var loss = realLoss + Losses.DiscriminatorFake(_spec.Loss, fakeScores);
+                    var realLoss = Spec.RealLabelSmoothing > 0
+                        ? F.binary_cross_entropy_with_logits(realScores, full_like(realScores, 1.0 - Spec.RealLabelSmoothing))
+                        : Losses.DiscriminatorReal(Spec.Loss, realScores);
+                    var loss = realLoss + Losses.DiscriminatorFake(Spec.Loss, fakeScores);
                     var objective = loss;
-                    if (_spec.R1Gamma > 0)
+                    if (Spec.R1Gamma > 0)
                     {
                         var gradient = autograd.grad(new[] { realScores.sum() }, new[] { realInput }, retain_graph: true, create_graph: true)[0];
                         // R1 per D(x): one D(x) is one packed group of samples (PacGAN), so the mean is over groups.
-                        objective = loss + (_spec.R1Gamma / 2 * gradient.pow(2).sum() / (gradient.shape[0] / _spec.Packing));
+                        objective = loss + (Spec.R1Gamma / 2 * gradient.pow(2).sum() / (gradient.shape[0] / Spec.Packing));
                     }
 
-                    _dOpt.zero_grad();
+                    DiscriminatorOptimizer.zero_grad();
                     objective.backward();
-                    _dOpt.step();
+                    DiscriminatorOptimizer.step();
                     _dSteps++;
                     return loss.item<float>();
                 });
             }
 
-            var (fakeForG, labelsForG) = _gRng.Run(() =>
+            var (fakeForG, labelsForG) = GeneratorRng.Run(() =>
             {
                 var (z, labels) = Noise();
                 return (G.call(z, labels), labels);
             });
-            var gLoss = _dRng.Run(() =>
+            var gLoss = DiscriminatorRng.Run(() =>
             {
-                var loss = Losses.Generator(_spec.Loss, Score(Noisy(fakeForG), labelsForG));
-                _gOpt.zero_grad();
+                var loss = Losses.Generator(Spec.Loss, Score(Noisy(fakeForG), labelsForG));
+                GeneratorOptimizer.zero_grad();
                 loss.backward();
-                _gOpt.step();
+                GeneratorOptimizer.step();
                 return loss.item<float>();
             });
             if (Average is not null)
             {
-                var beta = Math.Min(_spec.GeneratorEma, (1.0 + _gSteps) / (10.0 + _gSteps));
+                var beta = Math.Min(Spec.GeneratorEma, (1.0 + _gSteps) / (10.0 + _gSteps));
                 using var noGrad = no_grad();
                 foreach (var (avg, w) in Average.Zip(G.parameters()))
                 {
@@ -248,40 +231,14 @@ public sealed class HalvesEquivalenceTests
             }
 
             _gSteps++;
-            return (dLoss / _spec.K, gLoss);
+            return (dLoss / Spec.K, gLoss);
         }
 
         /// <summary>Instance noise: std annealed linearly from its start to 0 over k x rounds discriminator steps.</summary>
         private Tensor Noisy(Tensor x)
         {
-            var std = _spec.InstanceNoise * Math.Max(0, 1 - ((double)_dSteps / (_spec.K * _spec.Rounds)));
+            var std = Spec.InstanceNoise * Math.Max(0, 1 - ((double)_dSteps / (Spec.K * Spec.Rounds)));
             return std > 0 ? x + (randn_like(x) * std) : x;
-        }
-
-        private (Tensor Z, Tensor? Labels) Noise()
-        {
-            var z = randn(_spec.BatchSize, _spec.LatentSize);
-            Tensor? labels = _spec.Conditional ? randint(0, _spec.Classes, _spec.BatchSize, dtype: int64) : null;
-            return (z, labels);
-        }
-
-        private Tensor Score(Tensor x, Tensor? labels)
-        {
-            var m = _spec.Packing;
-            var shape = x.shape.ToArray();
-            shape[1] *= m;
-            shape[0] /= m;
-            return D.call(x.reshape(shape), labels?.reshape(-1, m));
-        }
-
-        public void Dispose()
-        {
-            _gOpt.Dispose();
-            _dOpt.Dispose();
-            G.Dispose();
-            D.Dispose();
-            _gRng.Dispose();
-            _dRng.Dispose();
         }
     }
 }

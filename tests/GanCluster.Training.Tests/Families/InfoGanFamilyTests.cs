@@ -249,44 +249,23 @@ public sealed class InfoGanFamilyTests
     /// InfoGAN written as plainly as possible in one graph per step (Chen et al.'s Algorithm: D and Q on real and fake
     /// with L_I, then G with L_I), with the halves' seeds and random streams so both see the same noise, codes and data.
     /// </summary>
-    private sealed class Reference : IDisposable
+    private sealed class Reference(ExperimentSpec spec, SampleSet data)
+        : ReferenceTrainer<InfoGanGenerator, InfoGanDiscriminator>(spec, data, () => new InfoGanGenerator(spec.LatentSize), () => new InfoGanDiscriminator())
     {
-        private readonly ExperimentSpec _spec;
-        private readonly RngStream _gRng;
-        private readonly RngStream _dRng;
-        private readonly optim.Optimizer _gOpt;
-        private readonly optim.Optimizer _dOpt;
-        private readonly BatchSampler _sampler;
-
-        public Reference(ExperimentSpec spec, SampleSet data)
-        {
-            _spec = spec;
-            _gRng = new RngStream(RngStream.Derive(spec.Seed, 1));
-            _dRng = new RngStream(RngStream.Derive(spec.Seed, 2));
-            G = _gRng.Run(() => new InfoGanGenerator(spec.LatentSize));
-            D = _dRng.Run(() => new InfoGanDiscriminator());
-            _gOpt = OptimizerFactory.Create(spec.GeneratorOptimizer, G.parameters());
-            _dOpt = OptimizerFactory.Create(spec.DiscriminatorOptimizer, D.parameters());
-            _sampler = new BatchSampler(data, RngStream.Derive(spec.Seed, 4));
-        }
-
-        public InfoGanGenerator G { get; }
-
-        public InfoGanDiscriminator D { get; }
 
         public (double Adversarial, double Info, double Accuracy) DiscriminatorStep()
         {
-            var (fake, c1, c23) = _gRng.Run(() =>
+            var (fake, c1, c23) = GeneratorRng.Run(() =>
             {
                 using var noGrad = no_grad();
                 var (z, categorical, continuous) = Codes();
                 return (G.call(z, null), categorical, continuous);
             });
-            return _dRng.Run(() =>
+            return DiscriminatorRng.Run(() =>
             {
-                var (real, _) = _sampler.Next(_spec.BatchSize);
+                var (real, _) = Sampler.Next(Spec.BatchSize);
                 // The canonical step of pytorch/examples' dcgan: the real term's backward, then the fake term's (here with L_I).
-                _dOpt.zero_grad();
+                DiscriminatorOptimizer.zero_grad();
                 var realScores = D.call((real * 2) - 1, null);
                 var realLoss = Losses.DiscriminatorReal(LossKind.NonSaturating, realScores);
                 realLoss.backward();
@@ -294,7 +273,7 @@ public sealed class InfoGanFamilyTests
                 var fakeLoss = Losses.DiscriminatorFake(LossKind.NonSaturating, heads.Score);
                 var info = Information(heads, c1, c23);
                 (fakeLoss + info).backward();
-                _dOpt.step();
+                DiscriminatorOptimizer.step();
                 var adversarial = realLoss + fakeLoss;
                 var accuracy = heads.CategoricalLogits.argmax(1).eq(c1).to(float32).mean().item<float>();
                 return ((double)adversarial.item<float>(), (double)info.item<float>(), (double)accuracy);
@@ -303,19 +282,19 @@ public sealed class InfoGanFamilyTests
 
         public (double Adversarial, double Info) GeneratorStep()
         {
-            var (fake, c1, c23) = _gRng.Run(() =>
+            var (fake, c1, c23) = GeneratorRng.Run(() =>
             {
                 var (z, categorical, continuous) = Codes();
                 return (G.call(z, null), categorical, continuous);
             });
-            return _dRng.Run(() =>
+            return DiscriminatorRng.Run(() =>
             {
                 var heads = D.Heads(fake);
                 var adversarial = Losses.Generator(LossKind.NonSaturating, heads.Score);
                 var info = Information(heads, c1, c23);
-                _gOpt.zero_grad();
+                GeneratorOptimizer.zero_grad();
                 (adversarial + info).backward();
-                _gOpt.step();
+                GeneratorOptimizer.step();
                 return ((double)adversarial.item<float>(), (double)info.item<float>());
             });
         }
@@ -334,20 +313,10 @@ public sealed class InfoGanFamilyTests
 
         private (Tensor Z, Tensor Categorical, Tensor Continuous) Codes()
         {
-            var noise = randn(_spec.BatchSize, _spec.LatentSize);
-            var categorical = randint(0, 10, _spec.BatchSize, dtype: int64);
-            var continuous = (rand(_spec.BatchSize, 2) * 2) - 1;
+            var noise = randn(Spec.BatchSize, Spec.LatentSize);
+            var categorical = randint(0, 10, Spec.BatchSize, dtype: int64);
+            var continuous = (rand(Spec.BatchSize, 2) * 2) - 1;
             return (cat(new[] { noise, F.one_hot(categorical, 10).to(float32), continuous }, 1), categorical, continuous);
-        }
-
-        public void Dispose()
-        {
-            _gOpt.Dispose();
-            _dOpt.Dispose();
-            G.Dispose();
-            D.Dispose();
-            _gRng.Dispose();
-            _dRng.Dispose();
         }
     }
 }

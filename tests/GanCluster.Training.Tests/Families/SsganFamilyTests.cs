@@ -4,6 +4,7 @@ using GanCluster.Training.Families;
 using GanCluster.Training.Objectives;
 using GanCluster.Training.Options;
 using GanCluster.Training.Runs;
+using GanCluster.Training.Tests.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -237,50 +238,33 @@ public sealed class SsganFamilyTests
     /// labelled, unlabelled and fake batches, then G by feature matching), with the halves' seeds and streams and the
     /// objective's order of draws, so both see the same noise, labels and data.
     /// </summary>
-    private sealed class Reference : IDisposable
+    private sealed class Reference : ReferenceTrainer<SsganGenerator, SsganDiscriminator>
     {
-        private readonly ExperimentSpec _spec;
-        private readonly RngStream _gRng;
-        private readonly RngStream _dRng;
-        private readonly optim.Optimizer _gOpt;
-        private readonly optim.Optimizer _dOpt;
-        private readonly BatchSampler _sampler;
         private readonly Tensor _pool;
         private readonly Tensor _labelled;
         private readonly Tensor _classes;
 
         public Reference(ExperimentSpec spec, SampleSet data)
+            : base(spec, data, () => new SsganGenerator(spec.LatentSize), () => (SsganDiscriminator)new SsganFamily().CreateDiscriminator(spec))
         {
-            _spec = spec;
-            _gRng = new RngStream(RngStream.Derive(spec.Seed, 1));
-            _dRng = new RngStream(RngStream.Derive(spec.Seed, 2));
-            G = _gRng.Run(() => new SsganGenerator(spec.LatentSize));
-            D = _dRng.Run(() => (SsganDiscriminator)new SsganFamily().CreateDiscriminator(spec));
-            _gOpt = OptimizerFactory.Create(spec.GeneratorOptimizer, G.parameters());
-            _dOpt = OptimizerFactory.Create(spec.DiscriminatorOptimizer, D.parameters());
-            _sampler = new BatchSampler(data, RngStream.Derive(spec.Seed, 4));
             var chosen = tensor(LabelledSubset.Select(data, spec.Seed), dtype: int64);
             _pool = data.Samples;
             _labelled = data.Samples.index_select(0, chosen);
             _classes = data.Labels.index_select(0, chosen);
         }
 
-        public SsganGenerator G { get; }
-
-        public SsganDiscriminator D { get; }
-
         public (double Unsupervised, double Supervised, double Accuracy) DiscriminatorStep()
         {
-            var fake = _gRng.Run(() =>
+            var fake = GeneratorRng.Run(() =>
             {
                 using var noGrad = no_grad();
-                return G.call(randn(_spec.BatchSize, _spec.LatentSize), null);
+                return G.call(randn(Spec.BatchSize, Spec.LatentSize), null);
             });
-            return _dRng.Run(() =>
+            return DiscriminatorRng.Run(() =>
             {
-                var (real, _) = _sampler.Next(_spec.BatchSize);
-                _dOpt.zero_grad();
-                var order = randperm(100, dtype: int64).narrow(0, 0, _spec.BatchSize);
+                var (real, _) = Sampler.Next(Spec.BatchSize);
+                DiscriminatorOptimizer.zero_grad();
+                var order = randperm(100, dtype: int64).narrow(0, 0, Spec.BatchSize);
                 var realScores = D.Classify(real).Logits.logsumexp(1);
                 var logits = D.Classify(_labelled.index_select(0, order)).Logits;
                 var supervised = F.cross_entropy(logits, _classes.index_select(0, order));
@@ -289,7 +273,7 @@ public sealed class SsganFamilyTests
                 var fakeScores = D.Classify(fake.detach()).Logits.logsumexp(1);
                 var fakeLoss = Softplus(fakeScores).mean() * 0.5;
                 fakeLoss.backward();
-                _dOpt.step();
+                DiscriminatorOptimizer.step();
                 var accuracy = logits.argmax(1).eq(_classes.index_select(0, order)).to(float32).mean().item<float>();
                 return ((double)(realLoss + fakeLoss).item<float>(), (double)supervised.item<float>(), (double)accuracy);
             });
@@ -297,10 +281,10 @@ public sealed class SsganFamilyTests
 
         public double GeneratorStep()
         {
-            var fake = _gRng.Run(() => G.call(randn(_spec.BatchSize, _spec.LatentSize), null));
-            return _dRng.Run(() =>
+            var fake = GeneratorRng.Run(() => G.call(randn(Spec.BatchSize, Spec.LatentSize), null));
+            return DiscriminatorRng.Run(() =>
             {
-                var indices = randint(0, _pool.shape[0], _spec.BatchSize, dtype: int64);
+                var indices = randint(0, _pool.shape[0], Spec.BatchSize, dtype: int64);
                 Tensor realMean;
                 using (no_grad())
                 {
@@ -309,23 +293,13 @@ public sealed class SsganFamilyTests
 
                 var difference = D.Classify(fake).Features.mean([0]) - realMean;
                 var loss = (difference * difference).mean();
-                _gOpt.zero_grad();
+                GeneratorOptimizer.zero_grad();
                 loss.backward();
-                _gOpt.step();
+                GeneratorOptimizer.step();
                 return (double)loss.item<float>();
             });
         }
 
         private static Tensor Softplus(Tensor x) => x.relu() + (-x.abs()).exp().log1p();
-
-        public void Dispose()
-        {
-            _gOpt.Dispose();
-            _dOpt.Dispose();
-            G.Dispose();
-            D.Dispose();
-            _gRng.Dispose();
-            _dRng.Dispose();
-        }
     }
 }

@@ -97,103 +97,55 @@ public sealed class WganGpObjectiveTests
     }
 
     /// <summary>Algorithm 1 of Gulrajani et al. in one graph per step, with the halves' seeds and random streams.</summary>
-    private sealed class Reference : IDisposable
+    private sealed class Reference(ExperimentSpec spec, SampleSet data) : ScoreReferenceTrainer(spec, data)
     {
-        private readonly ExperimentSpec _spec;
-        private readonly RngStream _gRng;
-        private readonly RngStream _dRng;
-        private readonly optim.Optimizer _gOpt;
-        private readonly optim.Optimizer _dOpt;
-        private readonly BatchSampler _sampler;
-
-        public Reference(ExperimentSpec spec, SampleSet data)
-        {
-            _spec = spec;
-            _gRng = new RngStream(RngStream.Derive(spec.Seed, 1));
-            _dRng = new RngStream(RngStream.Derive(spec.Seed, 2));
-            G = _gRng.Run(() => FamilyCatalog.CreateGenerator(spec));
-            D = _dRng.Run(() => FamilyCatalog.CreateDiscriminator(spec));
-            _gOpt = OptimizerFactory.Create(spec.GeneratorOptimizer, G.parameters());
-            _dOpt = OptimizerFactory.Create(spec.DiscriminatorOptimizer, D.parameters());
-            _sampler = new BatchSampler(data, RngStream.Derive(spec.Seed, 4));
-        }
-
-        public GeneratorNet G { get; }
-
-        public DiscriminatorNet D { get; }
 
         public List<Tensor> DiscriminatorGradients { get; private set; } = [];
 
         public (double Adversarial, double Penalty) DiscriminatorStep()
         {
-            var (fake, fakeLabels) = _gRng.Run(() =>
+            var (fake, fakeLabels) = GeneratorRng.Run(() =>
             {
                 using var noGrad = no_grad();
                 var (z, labels) = Noise();
                 return (G.call(z, labels), labels);
             });
-            return _dRng.Run(() =>
+            return DiscriminatorRng.Run(() =>
             {
-                var (real, realLabels) = _sampler.Next(_spec.BatchSize);
-                var labels = _spec.Conditional ? realLabels : null;
+                var (real, realLabels) = Sampler.Next(Spec.BatchSize);
+                var labels = Spec.Conditional ? realLabels : null;
                 var adversarial = Score(fake, fakeLabels).mean() - Score(real, labels).mean();
 
-                var m = _spec.Packing;
-                var eps = rand(_spec.BatchSize / m).repeat_interleave(m, 0).reshape(-1, 1);
+                var m = Spec.Packing;
+                var eps = rand(Spec.BatchSize / m).repeat_interleave(m, 0).reshape(-1, 1);
                 var interpolates = ((eps * real) + ((1 - eps) * fake)).detach().requires_grad_(true);
                 var gradient = autograd.grad(new[] { Score(interpolates, labels).sum() }, new[] { interpolates }, retain_graph: true, create_graph: true)[0];
-                var norms = (gradient.reshape(_spec.BatchSize / m, -1).pow(2).sum(1) + 1e-12).sqrt();
+                var norms = (gradient.reshape(Spec.BatchSize / m, -1).pow(2).sum(1) + 1e-12).sqrt();
                 var penalty = 10.0 * (norms - 1).pow(2).mean();
 
-                _dOpt.zero_grad();
+                DiscriminatorOptimizer.zero_grad();
                 (adversarial + penalty).backward();
                 DiscriminatorGradients = D.parameters().Select(p => p.grad!.clone()).ToList();
-                _dOpt.step();
+                DiscriminatorOptimizer.step();
                 return ((double)adversarial.item<float>(), (double)penalty.item<float>());
             });
         }
 
         public double GeneratorStep()
         {
-            var (fake, labels) = _gRng.Run(() =>
+            var (fake, labels) = GeneratorRng.Run(() =>
             {
                 var (z, l) = Noise();
                 return (G.call(z, l), l);
             });
-            return _dRng.Run(() =>
+            return DiscriminatorRng.Run(() =>
             {
                 var loss = -Score(fake, labels).mean();
-                _gOpt.zero_grad();
+                GeneratorOptimizer.zero_grad();
                 loss.backward();
-                _gOpt.step();
+                GeneratorOptimizer.step();
                 return (double)loss.item<float>();
             });
-        }
-
-        private (Tensor Z, Tensor? Labels) Noise()
-        {
-            var z = randn(_spec.BatchSize, _spec.LatentSize);
-            Tensor? labels = _spec.Conditional ? randint(0, _spec.Classes, _spec.BatchSize, dtype: int64) : null;
-            return (z, labels);
-        }
-
-        private Tensor Score(Tensor x, Tensor? labels)
-        {
-            var m = _spec.Packing;
-            var shape = x.shape.ToArray();
-            shape[1] *= m;
-            shape[0] /= m;
-            return D.call(x.reshape(shape), labels?.reshape(-1, m));
-        }
-
-        public void Dispose()
-        {
-            _gOpt.Dispose();
-            _dOpt.Dispose();
-            G.Dispose();
-            D.Dispose();
-            _gRng.Dispose();
-            _dRng.Dispose();
         }
     }
 }
