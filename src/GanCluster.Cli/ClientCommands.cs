@@ -77,11 +77,8 @@ internal static class ClientCommands
                 case ExperimentAccepted accepted:
                     Console.WriteLine(accepted.Id.Value);
                     return 0;
-                case ExperimentRejected rejected:
-                    Console.Error.WriteLine($"rejected by the coordinator: {rejected.Field}: {rejected.Reason}");
-                    return 2;
                 default:
-                    return Unexpected(reply);
+                    return Refusal(reply, "rejected by the coordinator");
             }
         }));
         return command;
@@ -182,13 +179,8 @@ internal static class ClientCommands
                 case CancelAccepted accepted:
                     Console.WriteLine($"{accepted.Id.Value} cancelled");
                     return 0;
-                case ExperimentRejected rejected:
-                    Console.Error.WriteLine($"cannot cancel: {rejected.Field}: {rejected.Reason}");
-                    return 2;
-                case UnknownExperiment unknown:
-                    return UnknownId(unknown.Id);
                 default:
-                    return Unexpected(reply);
+                    return Refusal(reply, "cannot cancel");
             }
         }));
         return command;
@@ -219,13 +211,8 @@ internal static class ClientCommands
                 case ExperimentAccepted accepted:
                     Console.WriteLine($"{accepted.Id.Value} queued to resume from its last checkpoint");
                     return 0;
-                case ExperimentRejected rejected:
-                    Console.Error.WriteLine($"cannot resume: {rejected.Field}: {rejected.Reason}");
-                    return 2;
-                case UnknownExperiment unknown:
-                    return UnknownId(unknown.Id);
                 default:
-                    return Unexpected(reply);
+                    return Refusal(reply, "cannot resume");
             }
         }));
         return command;
@@ -366,6 +353,20 @@ internal static class ClientCommands
     }
 
     internal static TimeSpan TimeoutOf(ParseResult parse) => TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(Timeout)));
+
+    /// <summary>The exit code and message for a reply that is not the success the command asked for.</summary>
+    internal static int Refusal(object reply, string what) => reply switch
+    {
+        ExperimentRejected rejected => Rejected(what, rejected),
+        UnknownExperiment unknown => UnknownId(unknown.Id),
+        _ => Unexpected(reply),
+    };
+
+    private static int Rejected(string what, ExperimentRejected rejected)
+    {
+        Console.Error.WriteLine($"{what}: {rejected.Field}: {rejected.Reason}");
+        return 2;
+    }
 
     internal static int UnknownId(ExperimentId id)
     {

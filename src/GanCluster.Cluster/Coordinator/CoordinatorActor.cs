@@ -22,11 +22,6 @@ public sealed class CoordinatorActor : ReceivePersistentActor
 {
     public const string PersistenceIdValue = "gancluster-coordinator";
 
-    private sealed class StartIncarnation : INoSerializationVerificationNeeded
-    {
-        public static readonly StartIncarnation Instance = new();
-    }
-
     private readonly ICheckpointStore _store;
     private readonly CoordinatorSettings _settings;
     private readonly IActorRef _bulk;
@@ -39,7 +34,6 @@ public sealed class CoordinatorActor : ReceivePersistentActor
     private readonly RunTable _runs = new();
     private WorkerPool<IActorRef> _pool = WorkerPool<IActorRef>.Empty;
     private CoordinatorState _state = CoordinatorState.Empty;
-    private bool _started;
     private int _runnerCount;
 
     public CoordinatorActor(ICheckpointStore store, CoordinatorSettings settings, IActorRef bulkSender)
@@ -55,25 +49,13 @@ public sealed class CoordinatorActor : ReceivePersistentActor
 
         Recover<SnapshotOffer>(offer => _state = offer.Snapshot as CoordinatorState ?? _state);
         Recover<ICoordinatorEvent>(e => _state = _state.Apply(e));
-        Recover<RecoveryCompleted>(_ => Self.Tell(StartIncarnation.Instance));
-        Command<StartIncarnation>(_ => Persist(new CoordinatorStarted(_state.Incarnation + 1, DateTimeOffset.UtcNow), e =>
+        // Persisting here holds every command back until the new incarnation is journaled (Akka.NET 1.3.6 and later).
+        Recover<RecoveryCompleted>(_ => Persist(new CoordinatorStarted(_state.Incarnation + 1, DateTimeOffset.UtcNow), e =>
         {
             Apply(e);
-            _started = true;
             _log.Info("Coordinator incarnation {0} started with {1} experiments ({2} waiting for workers)", e.Incarnation, _state.Experiments.Count, _state.Runnable().Count());
-            Stash.UnstashAll();
         }));
-        CommandAny(message =>
-        {
-            if (_started)
-            {
-                Handle(message);
-            }
-            else
-            {
-                Stash.Stash();
-            }
-        });
+        CommandAny(Handle);
     }
 
     public override string PersistenceId => PersistenceIdValue;
@@ -99,8 +81,8 @@ public sealed class CoordinatorActor : ReceivePersistentActor
             case RegisterWorker m: OnRegister(m); break;
             case Terminated m: OnWorkerLeft(m.ActorRef); break;
             case WorkerFailure m when _runs.Contains(m.Id.Value): Execute(new Command.WorkerFailed(m.Id.Value, m.Role, m.Round, m.Reason, m.Diverged)); break;
-            case ExperimentReady m when _runs.TryGet(m.Id.Value, out var run): Grant(run, run.Progress.Ready(m.Role, m.NextRound)); break;
-            case RoundCompleted m when _runs.TryGet(m.Id.Value, out var run): OnRound(run, m.Metrics); break;
+            case ExperimentReady m when _runs.TryGet(m.Id.Value, out var run): run.Runner.Forward(m); break;
+            case RoundCompleted m when _runs.TryGet(m.Id.Value, out var run): run.Runner.Forward(m); break;
             case HalfCheckpoint m when _runs.TryGet(m.Id.Value, out var run): run.Runner.Forward(m); break;
             case WorkerMetrics m when _runs.Contains(m.Id.Value): _monitor.Tell(m); break;
             case SampleGridImage m when _state.Find(m.Id.Value) is not null: _monitor.Tell(m); _grids.Tell(m); break;
@@ -108,11 +90,12 @@ public sealed class CoordinatorActor : ReceivePersistentActor
 
             // children and piped results
             case ExperimentRunner.Loaded m when IsCurrent(m.Id, out var run): OnLoaded(run, m); break;
+            case ExperimentRunner.Accepted m when IsCurrent(m.Id, out var run): OnRound(run, m); break;
             case ExperimentRunner.Saved m: OnSaved(m); break;
             case ExperimentRunner.Failed m when IsCurrent(m.Id, out _): Execute(new Command.StoreFailed(m.Id, m.Operation, m.Message)); break;
             case SampleGridStore.Stored { Error: null } m: Persist(m.Event, Apply); break;
             case SampleGridStore.Stored m when _runs.Contains(m.Event.Id): Execute(new Command.StoreFailed(m.Event.Id, "store a sample grid", m.Error!.Message)); break;
-            case ExperimentStopped or ExperimentRunner.Loaded or ExperimentRunner.Failed or SampleGridStore.Stored or MessageChunk or SampleGridImage: break;
+            case ExperimentStopped or ExperimentRunner.Loaded or ExperimentRunner.Accepted or ExperimentRunner.Failed or SampleGridStore.Stored or MessageChunk or SampleGridImage: break;
             case WorkerFailure or ExperimentReady or RoundCompleted or HalfCheckpoint or WorkerMetrics: break; // no run (any more)
             default: Unhandled(message); break;
         }
@@ -213,10 +196,10 @@ public sealed class CoordinatorActor : ReceivePersistentActor
             var record = _state.Find(pairing.Experiment)!;
             var spec = SpecJson.Parse(record.SpecJson);
             _pool = _pool.Assign(record.Id, pairing.Generator.Worker, pairing.Discriminator.Worker);
-            var setup = new ExperimentRunner.Setup(record.Id, record.SpecJson, _state.Incarnation, record.Checkpoints,
-                pairing.Generator.Worker, pairing.Discriminator.Worker, _store, _bulk, _settings.ChunkSize);
+            var setup = new ExperimentRunner.Setup(record.Id, record.SpecJson, _state.Incarnation, record.Checkpoints, pairing.Generator.Worker,
+                pairing.Discriminator.Worker, _store, _bulk, _settings.ChunkSize, new RunProgress(record.Id, spec.Rounds, spec.CheckpointInterval));
             var runner = Context.ActorOf(ExperimentRunner.Props(setup), $"run-{record.Id}-{++_runnerCount}");
-            _runs.Add(record.Id, new CoordinatorRun(runner, spec, pairing.Generator.Node, pairing.Discriminator.Node) { Progress = new RunProgress(record.Id, spec.Rounds, spec.CheckpointInterval) });
+            _runs.Add(record.Id, new CoordinatorRun(runner, spec, pairing.Generator.Node, pairing.Discriminator.Node) { Pending = new PendingRounds(record.Id) });
         }
     }
 
@@ -225,63 +208,38 @@ public sealed class CoordinatorActor : ReceivePersistentActor
         var nextRound = loaded.Round + 1;
         Execute(new Command.RunStarted(loaded.Id, run.GeneratorNode, run.DiscriminatorNode, nextRound), then: _ =>
         {
-            run.Progress = run.Progress.Start(nextRound);
             _monitor.Tell(new ExperimentMonitor.RunStarted(loaded.Id, nextRound, run.Spec, run.GeneratorNode, run.DiscriminatorNode));
             run.Runner.Tell(new ExperimentRunner.Assign(nextRound));
         });
     }
 
-    private static void Grant(CoordinatorRun run, (RunProgress Progress, (int From, int To)? Grant) next)
+    /// <summary>A round the runner accepted: shown, journaled in batches (at least at each boundary), or the end of a diverged run.</summary>
+    private void OnRound(CoordinatorRun run, ExperimentRunner.Accepted accepted)
     {
-        run.Progress = next.Progress;
-        if (next.Grant is { } grant)
+        run.Pending = run.Pending.Add(accepted.Metrics);
+        _monitor.Tell(new ExperimentMonitor.Round(accepted.Id, accepted.Metrics, accepted.Boundary));
+        if (accepted.Outcome == RoundOutcome.Diverged)
         {
-            run.Runner.Tell(new ExperimentRunner.Grant(grant.From, grant.To));
+            Execute(new Command.RoundDiverged(accepted.Id, accepted.Metrics));
         }
-    }
-
-    private void OnRound(CoordinatorRun run, RoundMetrics metrics)
-    {
-        (run.Progress, var outcome) = run.Progress.Round(metrics);
-        if (outcome == RoundOutcome.Ignored)
+        else if (run.Pending.RecordsNow(accepted.Outcome, _settings.RecordEvery))
         {
-            return;
-        }
-
-        _monitor.Tell(new ExperimentMonitor.Round(run.Progress.Id, metrics, Boundary: metrics.Round == run.Progress.GrantedTo));
-        if (outcome == RoundOutcome.Diverged)
-        {
-            Execute(new Command.RoundDiverged(run.Progress.Id, metrics));
-            return;
-        }
-
-        if (run.Progress.RecordsNow(outcome, _settings.RecordEvery))
-        {
-            PersistAll(_runs.Flush(run.Progress.Id), Apply);
-        }
-
-        if (outcome == RoundOutcome.Boundary)
-        {
-            run.Runner.Tell(new ExperimentRunner.Collect(metrics.Round));
+            PersistAll(_runs.Flush(accepted.Id), Apply);
         }
     }
 
     private void OnSaved(ExperimentRunner.Saved saved)
     {
         var runner = Sender;
-        var current = IsCurrent(saved.Id, out var run) && run.Progress.Continues(saved.Round);
+        var current = IsCurrent(saved.Id, out _) && saved.Continues;
         Execute(new Command.CheckpointSaved(saved.Id, saved.Round, saved.GeneratorSha256, saved.DiscriminatorSha256, current, _settings.CheckpointRetention), then: events =>
         {
-            // The runner deletes what the journal no longer lists, and stops (if finished) only after that.
+            // The runner deletes what the journal no longer lists, grants the next rounds if the run goes on, and stops
+            // (if finished) only after its store work.
             runner.Tell(new ExperimentRunner.Recorded(saved.Round, events.OfType<CheckpointsPruned>().SelectMany(p => p.Rounds).ToList()));
             if (_state.Find(saved.Id) is { } record)
             {
                 _quality.Tell(new QualityActor.EvaluateCheckpoint(saved.Id, saved.Round, record.SpecJson));
-            }
-
-            if (current && _runs.TryGet(saved.Id, out var still) && ReferenceEquals(still, run))
-            {
-                Grant(still, still.Progress.GrantNext());
             }
         });
     }

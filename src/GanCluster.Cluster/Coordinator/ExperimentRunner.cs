@@ -8,8 +8,9 @@ namespace GanCluster.Cluster.Coordinator;
 
 /// <summary>
 /// One running experiment's work with its pair and the checkpoint store, a child of the coordinator: it loads the
-/// newest checkpoint whose halves verify, hands the halves to the workers, grants rounds, collects both halves at a
-/// boundary and stores them, and deletes pruned checkpoints. Every store call runs as a task piped back to Self; when
+/// newest checkpoint whose halves verify, hands the halves to the workers, grants rounds by its pure
+/// <see cref="RunProgress"/> (the coordinator forwards the pair's readiness and rounds), reports each accepted round,
+/// collects both halves at a boundary and stores them, and deletes pruned checkpoints. Every store call runs as a task piped back to Self; when
 /// told to finish it stops only after its store work completed and was reported, so nothing is left unawaited.
 /// The coordinator decides and journals; the runner reports what happened.
 /// </summary>
@@ -18,20 +19,14 @@ public sealed class ExperimentRunner : ReceiveActor
     /// <summary>Everything a run needs from the coordinator.</summary>
     public sealed record Setup(
         string Id, string SpecJson, long Incarnation, IReadOnlyList<CheckpointRef> Checkpoints,
-        IActorRef Generator, IActorRef Discriminator, ICheckpointStore Store, IActorRef BulkSender, int ChunkSize);
+        IActorRef Generator, IActorRef Discriminator, ICheckpointStore Store, IActorRef BulkSender, int ChunkSize, RunProgress Schedule);
 
     // ---- from the coordinator ----
 
     /// <summary>The assignment is journaled: send both halves to the workers.</summary>
     public sealed record Assign(int NextRound) : INoSerializationVerificationNeeded;
 
-    /// <summary>Let the pair run these rounds.</summary>
-    public sealed record Grant(int From, int To) : INoSerializationVerificationNeeded;
-
-    /// <summary>The last granted round is done: ask both halves for their state.</summary>
-    public sealed record Collect(int Round) : INoSerializationVerificationNeeded;
-
-    /// <summary>A saved checkpoint is journaled; delete these older rounds from the store.</summary>
+    /// <summary>A saved checkpoint is journaled; delete these older rounds from the store (and go on, if the run does).</summary>
     public sealed record Recorded(int Round, IReadOnlyList<int> Prune) : INoSerializationVerificationNeeded;
 
     /// <summary>The run is over: stop once the store work in flight is done.</summary>
@@ -45,8 +40,11 @@ public sealed class ExperimentRunner : ReceiveActor
     /// <summary>The checkpoint to continue from is loaded (round 0: none, start from scratch).</summary>
     public sealed record Loaded(string Id, int Round) : INoSerializationVerificationNeeded;
 
-    /// <summary>Both halves of a checkpoint are in the store (not yet journaled).</summary>
-    public sealed record Saved(string Id, int Round, string GeneratorSha256, string DiscriminatorSha256) : INoSerializationVerificationNeeded;
+    /// <summary>A round the pair ran in order (<paramref name="Boundary"/>: the last granted one); journal it.</summary>
+    public sealed record Accepted(string Id, RoundMetrics Metrics, RoundOutcome Outcome, bool Boundary) : INoSerializationVerificationNeeded;
+
+    /// <summary>Both halves of a checkpoint are in the store (not yet journaled); <paramref name="Continues"/>: the run goes on from it.</summary>
+    public sealed record Saved(string Id, int Round, string GeneratorSha256, string DiscriminatorSha256, bool Continues) : INoSerializationVerificationNeeded;
 
     /// <summary>The store failed; the run cannot go on.</summary>
     public sealed record Failed(string Id, string Operation, string Message) : INoSerializationVerificationNeeded;
@@ -65,6 +63,7 @@ public sealed class ExperimentRunner : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly CancellationTokenSource _stopping = new();
     private HalvesLoaded? _loaded;
+    private RunProgress _schedule;
     private int _collecting;
     private HalfCheckpoint? _generatorHalf;
     private HalfCheckpoint? _discriminatorHalf;
@@ -74,10 +73,11 @@ public sealed class ExperimentRunner : ReceiveActor
     public ExperimentRunner(Setup setup)
     {
         _setup = setup;
+        _schedule = setup.Schedule;
         Receive<HalvesLoaded>(OnLoaded);
         Receive<Assign>(OnAssign);
-        Receive<Grant>(g => _setup.Generator.Tell(new RunRounds(_setup.Incarnation, new ExperimentId(_setup.Id), g.From, g.To)));
-        Receive<Collect>(OnCollect);
+        Receive<ExperimentReady>(ready => Grant(_schedule.Ready(ready.Role, ready.NextRound)));
+        Receive<RoundCompleted>(OnRound);
         Receive<HalfCheckpoint>(OnHalf);
         // Still in flight until the coordinator journaled it and said what to prune (Recorded).
         Receive<HalvesStored>(stored => Context.Parent.Tell(stored.Saved));
@@ -153,16 +153,36 @@ public sealed class ExperimentRunner : ReceiveActor
         Send(_setup.Generator, new AssignExperiment(_setup.Incarnation, id, _setup.SpecJson, WorkerRole.Generator, _setup.Discriminator, assign.NextRound, g?.Data, g?.Sha256), g?.Data.LongLength ?? 0);
         Send(_setup.Discriminator, new AssignExperiment(_setup.Incarnation, id, _setup.SpecJson, WorkerRole.Discriminator, _setup.Generator, assign.NextRound, d?.Data, d?.Sha256), d?.Data.LongLength ?? 0);
         _loaded = null; // the halves now live on the workers
+        _schedule = _schedule.Start(assign.NextRound);
     }
 
-    private void OnCollect(Collect collect)
+    private void Grant((RunProgress Schedule, (int From, int To)? Grant) next)
     {
-        _collecting = collect.Round;
-        _generatorHalf = null;
-        _discriminatorHalf = null;
-        var take = new TakeCheckpoint(_setup.Incarnation, new ExperimentId(_setup.Id), collect.Round);
-        _setup.Generator.Tell(take);
-        _setup.Discriminator.Tell(take);
+        _schedule = next.Schedule;
+        if (next.Grant is { } grant && !_finishing)
+        {
+            _setup.Generator.Tell(new RunRounds(_setup.Incarnation, new ExperimentId(_setup.Id), grant.From, grant.To));
+        }
+    }
+
+    /// <summary>A round from the generator: in order, it is reported; the last granted one also collects a checkpoint.</summary>
+    private void OnRound(RoundCompleted completed)
+    {
+        (_schedule, var outcome) = _schedule.Round(completed.Metrics);
+        if (outcome == RoundOutcome.Ignored || _finishing)
+        {
+            return;
+        }
+
+        var round = completed.Metrics.Round;
+        Context.Parent.Tell(new Accepted(_setup.Id, completed.Metrics, outcome, round == _schedule.GrantedTo));
+        if (outcome == RoundOutcome.Boundary)
+        {
+            (_collecting, _generatorHalf, _discriminatorHalf) = (round, null, null);
+            var take = new TakeCheckpoint(_setup.Incarnation, completed.Id, round);
+            _setup.Generator.Tell(take);
+            _setup.Discriminator.Tell(take);
+        }
     }
 
     private void OnHalf(HalfCheckpoint half)
@@ -187,20 +207,25 @@ public sealed class ExperimentRunner : ReceiveActor
         }
 
         (_generatorHalf, _discriminatorHalf, _collecting) = (null, null, 0);
-        var (id, store, round) = (_setup.Id, _setup.Store, half.Round);
+        var (id, store, round, continues) = (_setup.Id, _setup.Store, half.Round, _schedule.Continues(half.Round));
         Start(async () =>
         {
             // Both halves go to the store before the journal records the checkpoint: a crash in between leaves an
             // unreferenced row, never a journal entry pointing at a missing or partial checkpoint.
             await store.SaveAsync(new CheckpointBlob(id, round, CheckpointRoles.Generator, g.State, g.Sha256)).ConfigureAwait(false);
             await store.SaveAsync(new CheckpointBlob(id, round, CheckpointRoles.Discriminator, d.State, d.Sha256)).ConfigureAwait(false);
-            return new HalvesStored(new Saved(id, round, g.Sha256, d.Sha256));
+            return new HalvesStored(new Saved(id, round, g.Sha256, d.Sha256, continues));
         }, $"store the checkpoint of round {round}", stored => stored);
     }
 
     private void OnRecorded(Recorded recorded)
     {
         _inFlight--;
+        if (_schedule.Continues(recorded.Round))
+        {
+            Grant(_schedule.GrantNext());
+        }
+
         if (recorded.Prune.Count == 0)
         {
             StopWhenIdle();

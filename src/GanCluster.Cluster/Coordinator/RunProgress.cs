@@ -19,9 +19,8 @@ public enum RoundOutcome
 }
 
 /// <summary>
-/// The progress of one running experiment, pure: where it continues, what is granted, whether both halves are ready,
-/// and the rounds not yet journaled. The coordinator keeps it beside the run's <see cref="ExperimentRunner"/>, so that
-/// status queries always see every accepted round.
+/// The round schedule of one running experiment, pure: where it continues, what is granted, whether both halves are
+/// ready, and what a reported round means. The run's <see cref="ExperimentRunner"/> holds it and drives its pair by it.
 /// </summary>
 public sealed record RunProgress(string Id, int RoundsTotal, int CheckpointInterval)
 {
@@ -34,9 +33,6 @@ public sealed record RunProgress(string Id, int RoundsTotal, int CheckpointInter
 
     /// <summary>The last round granted (the next checkpoint boundary or the end); 0 before the first grant.</summary>
     public int GrantedTo { get; init; }
-
-    /// <summary>Accepted rounds not yet journaled, in order.</summary>
-    public IReadOnlyList<RoundMetrics> Pending { get; init; } = [];
 
     /// <summary>The run starts (again) at <paramref name="nextRound"/>; both halves must say they are ready.</summary>
     public RunProgress Start(int nextRound) => this with { NextRound = nextRound, GeneratorReady = false, DiscriminatorReady = false, GrantedTo = 0 };
@@ -68,8 +64,8 @@ public sealed record RunProgress(string Id, int RoundsTotal, int CheckpointInter
             return (this, RoundOutcome.Ignored);
         }
 
-        var next = this with { NextRound = metrics.Round + 1, Pending = [.. Pending, metrics] };
-        if (!IsFinite(metrics))
+        var next = this with { NextRound = metrics.Round + 1 };
+        if (!PendingRounds.IsFinite(metrics))
         {
             return (next, RoundOutcome.Diverged);
         }
@@ -79,21 +75,4 @@ public sealed record RunProgress(string Id, int RoundsTotal, int CheckpointInter
 
     /// <summary>Whether a checkpoint of <paramref name="round"/> lets this run go on: it is the one the run collected last.</summary>
     public bool Continues(int round) => GrantedTo == round && NextRound == round + 1;
-
-    /// <summary>Whether the pending rounds are journaled now: at a checkpoint boundary, or once <paramref name="recordEvery"/> are pending.</summary>
-    public bool RecordsNow(RoundOutcome outcome, int recordEvery) => outcome == RoundOutcome.Boundary || (outcome == RoundOutcome.Accepted && Pending.Count >= recordEvery);
-
-    /// <summary>Takes the pending rounds as the event that journals them; null when no finite round is pending.</summary>
-    public (RunProgress Progress, RoundsRecorded? Recorded) Record()
-    {
-        var (next, rounds) = Flush();
-        return (next, rounds.Count > 0 ? new RoundsRecorded(Id, rounds) : null);
-    }
-
-    /// <summary>Takes the pending rounds to journal; a diverged round is left out (the history keeps finite rounds only).</summary>
-    public (RunProgress Progress, IReadOnlyList<RoundMetrics> Rounds) Flush() =>
-        (this with { Pending = [] }, Pending.Where(IsFinite).ToList());
-
-    /// <summary>The one divergence rule (<see cref="RoundMetricsMapping.IsDiverged"/>): every term finite.</summary>
-    public static bool IsFinite(RoundMetrics m) => !RoundMetricsMapping.IsDiverged(m);
 }

@@ -4,10 +4,10 @@ using GanCluster.Training.Options;
 
 namespace GanCluster.Cluster.Coordinator;
 
-/// <summary>One running experiment as the coordinator holds it: its runner child, pair and round progress.</summary>
+/// <summary>One running experiment as the coordinator holds it: its runner child, pair and the rounds not yet journaled.</summary>
 public sealed record CoordinatorRun(IActorRef Runner, ExperimentSpec Spec, string GeneratorNode, string DiscriminatorNode)
 {
-    public required RunProgress Progress { get; set; }
+    public required PendingRounds Pending { get; set; }
 }
 
 /// <summary>
@@ -30,7 +30,7 @@ public sealed class RunTable
     public bool IsCurrent(string id, IActorRef sender, out CoordinatorRun run) => _runs.TryGetValue(id, out run!) && run.Runner.Equals(sender);
 
     /// <summary>Rounds reported and not yet journaled (status queries show them).</summary>
-    public IReadOnlyList<RoundMetrics> Pending(string id) => _runs.TryGetValue(id, out var run) ? run.Progress.Pending : [];
+    public IReadOnlyList<RoundMetrics> Pending(string id) => _runs.TryGetValue(id, out var run) ? run.Pending.Rounds : [];
 
     /// <summary>The pending rounds of a run as a journal event (none when nothing is pending).</summary>
     public IEnumerable<ICoordinatorEvent> Flush(string id)
@@ -40,7 +40,7 @@ public sealed class RunTable
             return [];
         }
 
-        (run.Progress, var recorded) = run.Progress.Record();
+        (run.Pending, var recorded) = run.Pending.Record();
         return recorded is null ? [] : [recorded];
     }
 }

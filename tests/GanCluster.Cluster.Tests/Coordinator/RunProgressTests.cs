@@ -3,7 +3,7 @@ using GanCluster.Protocol;
 
 namespace GanCluster.Cluster.Tests.Coordinator;
 
-/// <summary>A run's progress without actors: readiness, grants to each checkpoint boundary, rounds in order.</summary>
+/// <summary>A run's schedule without actors: readiness, grants to each checkpoint boundary, rounds in order.</summary>
 public sealed class RunProgressTests
 {
     private static RoundMetrics Metrics(int round, double dLoss = 1.2) => new(round, dLoss, 0.8, 0.6, 0.4, 1, 2, 1, 1, 5, 1000);
@@ -38,35 +38,14 @@ public sealed class RunProgressTests
     }
 
     [Fact]
-    public void A_non_finite_round_diverges_and_is_left_out_of_the_journaled_rounds()
+    public void A_non_finite_round_diverges()
     {
         var progress = new RunProgress("exp-a", 5, 2).Start(1).GrantNext().Progress;
-        (progress, _) = progress.Round(Metrics(1));
+        (progress, var first) = progress.Round(Metrics(1));
         (progress, var outcome) = progress.Round(Metrics(2, double.NaN));
 
-        var (flushed, rounds) = progress.Flush();
-
+        Assert.Equal(RoundOutcome.Accepted, first);
         Assert.Equal(RoundOutcome.Diverged, outcome);
-        Assert.Equal([1], rounds.Select(r => r.Round));
-        Assert.Empty(flushed.Pending);
-    }
-
-    [Fact]
-    public void Pending_rounds_are_journaled_once_enough_are_pending_and_at_every_boundary()
-    {
-        var progress = new RunProgress("exp-a", 10, 3).Start(1).GrantNext().Progress;
-        (progress, var first) = progress.Round(Metrics(1));
-        Assert.False(progress.RecordsNow(first, recordEvery: 2));
-        (progress, var second) = progress.Round(Metrics(2));
-        Assert.True(progress.RecordsNow(second, recordEvery: 2));
-
-        (progress, var recorded) = progress.Record();
-        Assert.Equal("exp-a", recorded!.Id);
-        Assert.Equal([1, 2], recorded.Rounds.Select(r => r.Round));
-        Assert.Null(progress.Record().Recorded);
-
-        (progress, var boundary) = progress.Round(Metrics(3));
-        Assert.True(progress.RecordsNow(boundary, recordEvery: 50));
     }
 
     [Fact]
@@ -76,5 +55,40 @@ public sealed class RunProgressTests
 
         Assert.Equal(RoundOutcome.Ignored, progress.Round(Metrics(1)).Outcome);
         Assert.Null(progress.Ready(WorkerRole.Generator, 0).Grant);
+    }
+}
+
+/// <summary>The rounds a run accepted and the journal does not hold yet, without actors.</summary>
+public sealed class PendingRoundsTests
+{
+    private static RoundMetrics Metrics(int round, double dLoss = 1.2) => new(round, dLoss, 0.8, 0.6, 0.4, 1, 2, 1, 1, 5, 1000);
+
+    [Fact]
+    public void A_diverged_round_is_left_out_of_the_journaled_rounds()
+    {
+        var pending = new PendingRounds("exp-a").Add(Metrics(1)).Add(Metrics(2, double.NaN));
+
+        var (flushed, rounds) = pending.Flush();
+
+        Assert.Equal([1], rounds.Select(r => r.Round));
+        Assert.Empty(flushed.Rounds);
+    }
+
+    [Fact]
+    public void Pending_rounds_are_journaled_once_enough_are_pending_and_at_every_boundary()
+    {
+        var pending = new PendingRounds("exp-a").Add(Metrics(1));
+        Assert.False(pending.RecordsNow(RoundOutcome.Accepted, recordEvery: 2));
+        pending = pending.Add(Metrics(2));
+        Assert.True(pending.RecordsNow(RoundOutcome.Accepted, recordEvery: 2));
+
+        (pending, var recorded) = pending.Record();
+        Assert.Equal("exp-a", recorded!.Id);
+        Assert.Equal([1, 2], recorded.Rounds.Select(r => r.Round));
+        Assert.Null(pending.Record().Recorded);
+
+        pending = pending.Add(Metrics(3));
+        Assert.True(pending.RecordsNow(RoundOutcome.Boundary, recordEvery: 50));
+        Assert.False(pending.RecordsNow(RoundOutcome.Diverged, recordEvery: 1));
     }
 }
