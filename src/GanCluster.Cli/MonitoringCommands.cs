@@ -13,6 +13,7 @@ internal static class MonitoringCommands
     {
         yield return Curves();
         yield return Watch();
+        yield return LogsCommand.Create();
     }
 
     private static Command Curves()
@@ -142,7 +143,7 @@ internal static class MonitoringCommands
         s.GeneratorNode is null ? null : $"generator {s.GeneratorNode}, discriminator {s.DiscriminatorNode}",
         alarms?.Alarms.Select(a => $"{a.Kind} at round {a.Round}: {a.Message}").ToList() ?? []);
 
-    private static bool IsFinished(ExperimentState state) => state is ExperimentState.Completed or ExperimentState.Failed or ExperimentState.Cancelled or ExperimentState.Diverged;
+    internal static bool IsFinished(ExperimentState state) => state is ExperimentState.Completed or ExperimentState.Failed or ExperimentState.Cancelled or ExperimentState.Diverged;
 
     private static int ExitCode(ExperimentState state) => state == ExperimentState.Completed ? 0 : IsFinished(state) ? 1 : 0;
 }

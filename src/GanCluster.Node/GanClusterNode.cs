@@ -5,6 +5,7 @@ using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
 using GanCluster.Cluster.Coordinator;
 using GanCluster.Cluster.Exchange;
+using GanCluster.Cluster.Logs;
 using GanCluster.Cluster.Membership;
 using GanCluster.Cluster.Transfer;
 using GanCluster.Cluster.Workers;
@@ -73,6 +74,7 @@ public static class GanClusterNode
         var chunkSize = ChunkSize(config);
         var address = Akka.Cluster.Cluster.Get(system).SelfAddress.ToString();
         var bulk = system.ActorOf(BulkSender.Props(chunkSize), "bulk-sender");
+        system.ActorOf(LogReader.Props(address, options.ResolvedLogDirectory, options.NodeName, string.Join('+', options.Roles.Order().Select(NodeOptions.RoleName))), LogReader.Path.Split('/')[^1]);
 
         if (options.HasRole(NodeRole.Coordinator))
         {

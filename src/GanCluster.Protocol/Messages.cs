@@ -407,3 +407,47 @@ public sealed record CheckpointRoundUnavailable(ExperimentId Id, int Round, IRea
 /// NoCheckpointYet when the round is gone), like GetCheckpointPart for the generator half.
 /// </summary>
 public sealed record GetCheckpointHalfPart(ExperimentId Id, int Round, WorkerRole Role, long Offset, int Length) : ICoordinatorCommand;
+
+// ---- logs of an experiment ----------------------------------------------------------------------
+
+/// <summary>Where reading one node's log stopped: go on from byte <paramref name="Offset"/> of <paramref name="File"/> (a name in the node's log folder).</summary>
+/// <param name="Address">The node's cluster address.</param>
+public sealed record LogCursor(string Address, string File, long Offset);
+
+/// <summary>
+/// Asks the coordinator for the log lines of one experiment from every node of the cluster (<c>gancluster logs</c>):
+/// lines at or after <paramref name="Since"/> (null: all), each node from its cursor in <paramref name="After"/> on
+/// (none: from its oldest log file). Replied with ExperimentLogs or UnknownExperiment.
+/// </summary>
+public sealed record GetExperimentLogs(ExperimentId Id, DateTimeOffset? Since, IReadOnlyList<LogCursor> After) : ICoordinatorCommand
+{
+    public bool Equals(GetExperimentLogs? other) => other is not null && Id == other.Id && Since == other.Since && After.SequenceEqual(other.After);
+
+    public override int GetHashCode() => HashCode.Combine(Id, Since);
+}
+
+/// <summary>Coordinator to a node's log reader: the lines of its log files that mention the experiment, from the cursor on, at most about <paramref name="MaxBytes"/>.</summary>
+public sealed record ReadExperimentLogs(ExperimentId Id, DateTimeOffset? Since, LogCursor? After, int MaxBytes) : IWorkerProtocol;
+
+/// <summary>
+/// One node's answer: its name (the logs' Node property), roles, the experiment's lines (compact JSON, one event each,
+/// oldest first), where to go on, and whether lines were left for the next request because of the size limit.
+/// </summary>
+public sealed record NodeLogLines(string Address, string Node, string Roles, IReadOnlyList<string> Lines, LogCursor Cursor, bool More) : IWorkerProtocol
+{
+    public bool Equals(NodeLogLines? other) => other is not null && Address == other.Address && Node == other.Node && Roles == other.Roles
+        && Lines.SequenceEqual(other.Lines) && Cursor == other.Cursor && More == other.More;
+
+    public override int GetHashCode() => HashCode.Combine(Address, Node, Lines.Count, Cursor);
+}
+
+/// <summary>
+/// The experiment's log lines from every node that answered, and a sentence for each node that could not: a node that
+/// served the experiment and is not in the cluster, or a member that did not answer in time.
+/// </summary>
+public sealed record ExperimentLogs(ExperimentId Id, IReadOnlyList<NodeLogLines> Nodes, IReadOnlyList<string> Unavailable) : ICoordinatorReply
+{
+    public bool Equals(ExperimentLogs? other) => other is not null && Id == other.Id && Nodes.SequenceEqual(other.Nodes) && Unavailable.SequenceEqual(other.Unavailable);
+
+    public override int GetHashCode() => HashCode.Combine(Id, Nodes.Count);
+}

@@ -45,6 +45,19 @@ public sealed class ClusterRunTests : IDisposable
         var (cancelCode, cancelled, cancelAll) = cluster.Cli("cancel", id);
         Assert.True(cancelCode == 0, cancelAll);
         Assert.Contains($"{id} had already completed; nothing to cancel", cancelled);
+
+        // The experiment's log lines from every node, fetched through the cluster and merged by time, read as JSON lines.
+        var (logsCode, logs, logsAll) = cluster.Cli("logs", id, "--json");
+        Assert.True(logsCode == 0, logsAll);
+        var events = logs.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.All(events, e => Assert.Contains(id, e.GetRawText(), StringComparison.Ordinal));
+        Assert.Superset(new HashSet<string> { "coordinator", "generator", "discriminator" }, events.Select(e => e.GetProperty("Node").GetString()!.Split('-')[0]).ToHashSet());
+        var times = events.Select(e => DateTimeOffset.Parse(e.GetProperty("@t").GetString()!, CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(times.Order(), times);
+        Assert.Contains(events, e => e.GetProperty("@mt").GetString()!.Contains("checkpointed at round", StringComparison.Ordinal));
+        var (generatorCode, generatorLogs, generatorAll) = cluster.Cli("logs", id, "--node", "generator");
+        Assert.True(generatorCode == 0, generatorAll);
+        Assert.All(generatorLogs.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => Assert.Contains(" [generator-", l, StringComparison.Ordinal));
         Assert.Contains("Experiment " + id + " assigned", cluster.Coordinator.Output);
         Assert.Contains("from the checkpoint of round", cluster.Coordinator.Output);
 

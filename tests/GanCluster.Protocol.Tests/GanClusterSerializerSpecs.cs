@@ -132,6 +132,7 @@ public sealed class GanClusterSerializerSpecs : Akka.TestKit.Xunit2.TestKit
             [typeof(GetLatestCheckpoint)] = "LCQ", [typeof(LatestCheckpoint)] = "LCR", [typeof(NoCheckpointYet)] = "NCY",
             [typeof(GetCheckpointPart)] = "CPQ", [typeof(CheckpointPart)] = "CPR", [typeof(GetQuality)] = "QLQ", [typeof(QualityList)] = "QLR",
             [typeof(GetStoredCheckpoint)] = "SCQ", [typeof(StoredCheckpoint)] = "SCR", [typeof(CheckpointRoundUnavailable)] = "CRU", [typeof(GetCheckpointHalfPart)] = "HPQ",
+            [typeof(GetExperimentLogs)] = "LGQ", [typeof(ReadExperimentLogs)] = "LGN", [typeof(NodeLogLines)] = "LGL", [typeof(ExperimentLogs)] = "LGR",
         };
 
         var actual = GanClusterSerializer.KnownTypes.ToDictionary(t => t, t => GanClusterSerializer.ManifestOf(t)!);
@@ -293,7 +294,7 @@ public sealed class GanClusterSerializerSpecs : Akka.TestKit.Xunit2.TestKit
                     Walk(tensor, seen, nullability);
                 }
             }
-            else if (content is IEnumerable items and not string and not byte[] and not long[] and not IReadOnlyDictionary<string, double>)
+            else if (content is IEnumerable items and not string and not byte[] and not long[] and not IEnumerable<string> and not IReadOnlyDictionary<string, double>)
             {
                 foreach (var item in items)
                 {

@@ -125,6 +125,18 @@ public static class MessageCases
             ("checkpoint round unavailable", new CheckpointRoundUnavailable(Id, 700, [1000, 1500])),
             ("checkpoint round unavailable none", new CheckpointRoundUnavailable(Id, 700, [])),
             ("checkpoint half part request", new GetCheckpointHalfPart(Id, 1500, WorkerRole.Discriminator, 3_145_728, 1 << 20)),
+            ("logs request from the start", new GetExperimentLogs(Id, null, [])),
+            ("logs request with cursors", new GetExperimentLogs(Id, new DateTimeOffset(2026, 12, 2, 3, 40, 0, TimeSpan.Zero),
+                [new LogCursor("akka.tcp://gancluster@10.0.0.5:4053", "gancluster-coordinator-4053-20261202.json", 18_204), new LogCursor("akka.tcp://gancluster@10.0.0.6:37211", "", 0)])),
+            ("node logs request", new ReadExperimentLogs(Id, null, null, 262_144)),
+            ("node logs request with cursor", new ReadExperimentLogs(Id, DateTimeOffset.UnixEpoch, new LogCursor("akka.tcp://gancluster@10.0.0.6:37211", "gancluster-generator-pid77-20261202_001.json", 5), 4096)),
+            ("node log lines", new NodeLogLines("akka.tcp://gancluster@10.0.0.6:37211", "generator-pid77", "generator",
+                ["{\"@t\":\"2026-12-02T03:44:23.87Z\",\"@mt\":\"Experiment {0}: loading\",\"0\":\"exp-0a1b2c3d\"}", "ümlaut ✓"],
+                new LogCursor("akka.tcp://gancluster@10.0.0.6:37211", "gancluster-generator-pid77-20261202.json", 912), More: true)),
+            ("experiment logs", new ExperimentLogs(Id,
+                [new NodeLogLines("akka.tcp://gancluster@10.0.0.5:4053", "coordinator-4053", "coordinator", [], new LogCursor("akka.tcp://gancluster@10.0.0.5:4053", "", 0), false)],
+                ["akka.tcp://gancluster@10.0.0.7:41000 (discriminator of the last run) is not in the cluster"])),
+            ("experiment logs none", new ExperimentLogs(Id, [], [])),
         ];
     }
 }

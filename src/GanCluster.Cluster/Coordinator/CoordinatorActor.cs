@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
+using GanCluster.Cluster.Logs;
 using GanCluster.Cluster.Transfer;
 using GanCluster.Protocol;
 using GanCluster.Training.Options;
@@ -270,9 +271,13 @@ public sealed class CoordinatorActor : ReceivePersistentActor
         switch (CoordinatorQueries.Answer(_state, _runs.Pending, query))
         {
             case Download download: _downloads.Serve(download, Sender); break;
+            case LogRequest logs: Context.ActorOf(LogGathering.Props(logs.Request, LogPlan.For(UpMembers(), logs.Served, _settings.ChunkSize), Sender, LogGathering.Timeout)); break;
             case var reply: Sender.Tell(reply); break;
         }
     }
+
+    private List<string> UpMembers() =>
+        [.. Akka.Cluster.Cluster.Get(Context.System).State.Members.Where(m => m.Status == Akka.Cluster.MemberStatus.Up).Select(m => m.Address.ToString())];
 
     private bool Refused(WireSettings wire, IActorRef sender)
     {

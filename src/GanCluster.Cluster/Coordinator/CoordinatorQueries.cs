@@ -21,6 +21,9 @@ public abstract record Download
     public sealed record Part(ExperimentId Id, int Round, string Role, long Offset, int Length) : Download;
 }
 
+/// <summary>A logs request for a known experiment, with the nodes that served its last run (reported when they are gone).</summary>
+public sealed record LogRequest(GetExperimentLogs Request, IReadOnlyList<(string Role, string Address)> Served);
+
 /// <summary>
 /// The coordinator's answers to client queries, pure: <c>Answer(state, pending, query) -&gt; reply</c>, where the reply is
 /// either the message to send or a <see cref="Download"/> the store answers. <c>pending</c> gives a running experiment's
@@ -30,7 +33,7 @@ public static class CoordinatorQueries
 {
     /// <summary>Whether the coordinator answers <paramref name="message"/> with <see cref="Answer"/>.</summary>
     public static bool IsQuery(object message) =>
-        message is ListExperiments or GetExperimentStatus or GetSamples or GetLatestCheckpoint or GetStoredCheckpoint or GetCheckpointPart or GetCheckpointHalfPart;
+        message is ListExperiments or GetExperimentStatus or GetSamples or GetLatestCheckpoint or GetStoredCheckpoint or GetCheckpointPart or GetCheckpointHalfPart or GetExperimentLogs;
 
     public static object Answer(CoordinatorState state, Func<string, IReadOnlyList<RoundMetrics>> pending, object query) => query switch
     {
@@ -41,6 +44,7 @@ public static class CoordinatorQueries
         GetStoredCheckpoint m => Known(state, m.Id, r => Stored(m, r)),
         GetCheckpointPart m => new Download.Part(m.Id, m.Round, CheckpointRoles.Generator, m.Offset, m.Length),
         GetCheckpointHalfPart m => new Download.Part(m.Id, m.Round, m.Role == WorkerRole.Generator ? CheckpointRoles.Generator : CheckpointRoles.Discriminator, m.Offset, m.Length),
+        GetExperimentLogs m => Known(state, m.Id, r => new LogRequest(m, Served(r))),
         _ => throw new ArgumentOutOfRangeException(nameof(query), query.GetType().Name, "not a coordinator query"),
     };
 
@@ -70,6 +74,10 @@ public static class CoordinatorQueries
         var round = request.Round ?? rounds[^1];
         return rounds.Contains(round) ? new Download.Stored(request.Id, round, rounds, record.SpecJson) : new CheckpointRoundUnavailable(request.Id, round, rounds);
     }
+
+    private static IReadOnlyList<(string Role, string Address)> Served(ExperimentRecord record) =>
+        new[] { ("generator", record.GeneratorNode), ("discriminator", record.DiscriminatorNode) }
+            .Where(s => s.Item2 is not null).Select(s => (s.Item1, s.Item2!)).ToList();
 
     private static object Known(CoordinatorState state, ExperimentId id, Func<ExperimentRecord, object> answer) =>
         state.Find(id.Value) is { } record ? answer(record) : new UnknownExperiment(id);

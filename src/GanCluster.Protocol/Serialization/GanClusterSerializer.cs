@@ -108,7 +108,36 @@ public sealed class GanClusterSerializer : SerializerWithStringManifest
         Add<CheckpointRoundUnavailable>("CRU", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.List(m.StoredRounds, w.Int); }, r => new(r.Id(), r.Int(), r.List(r.Int)));
         Add<GetCheckpointHalfPart>("HPQ", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.Byte((byte)m.Role); w.Long(m.Offset); w.Int(m.Length); },
             r => new(r.Id(), r.Int(), r.Enum<WorkerRole>(), r.Long(), r.Int()));
+
+        Add<GetExperimentLogs>("LGQ", (w, m) => { w.Id(m.Id); w.Optional(m.Since, w.Timestamp); w.List(m.After, c => LogCursor(w, c)); },
+            r => new(r.Id(), r.OptionalValue(r.Timestamp), r.List(() => LogCursor(r))));
+        Add<ReadExperimentLogs>("LGN", (w, m) => { w.Id(m.Id); w.Optional(m.Since, w.Timestamp); w.Optional(m.After, c => LogCursor(w, c)); w.Int(m.MaxBytes); },
+            r => new(r.Id(), r.OptionalValue(r.Timestamp), r.Optional(() => LogCursor(r)), r.Int()));
+        Add<NodeLogLines>("LGL", (w, m) => NodeLogLines(w, m), r => NodeLogLines(r));
+        Add<ExperimentLogs>("LGR", (w, m) => { w.Id(m.Id); w.List(m.Nodes, n => NodeLogLines(w, n)); w.List(m.Unavailable, w.String); },
+            r => new(r.Id(), r.List(() => NodeLogLines(r)), r.List(r.String)));
     }
+
+    private static void LogCursor(WireWriter w, LogCursor c)
+    {
+        w.String(c.Address);
+        w.String(c.File);
+        w.Long(c.Offset);
+    }
+
+    private static LogCursor LogCursor(WireReader r) => new(r.String(), r.String(), r.Long());
+
+    private static void NodeLogLines(WireWriter w, NodeLogLines m)
+    {
+        w.String(m.Address);
+        w.String(m.Node);
+        w.String(m.Roles);
+        w.List(m.Lines, w.String);
+        LogCursor(w, m.Cursor);
+        w.Bool(m.More);
+    }
+
+    private static NodeLogLines NodeLogLines(WireReader r) => new(r.String(), r.String(), r.String(), r.List(r.String), LogCursor(r), r.Bool());
 
     public GanClusterSerializer(ExtendedActorSystem system) : base(system)
     {
