@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Cluster.Tools.Client;
+using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Configuration;
 using GanCluster.Node;
 using GanCluster.Protocol;
@@ -45,7 +46,10 @@ public sealed class CoordinatorClient : IAsyncDisposable
             # the id printed by submit, so it goes to stderr instead.
             akka.stdout-logger-class = "{{typeof(StandardErrorLogger).AssemblyQualifiedName}}"
             akka.cluster.client.reconnect-timeout = 10s
-            """).WithFallback(nodeConfig).WithFallback(ClusterClientReceptionist.DefaultConfig());
+            """).WithFallback(nodeConfig).WithFallback(ClusterClientReceptionist.DefaultConfig())
+            // The client wraps each request in DistributedPubSub's Send for the receptionist: without its serializer the
+            // envelope (and the request in it) would travel as Newtonsoft JSON instead of the GanCluster wire format.
+            .WithFallback(DistributedPubSub.DefaultConfig());
         _system = ActorSystem.Create("gancluster-client", RemotingTls.Setup(config, tlsCertificate, tlsPassword));
         Wire = GanClusterNode.Wire(config);
         var initial = contacts.Select(c => ActorPath.Parse($"{(tlsCertificate is null ? "akka.tcp" : "akka.ssl.tcp")}://{systemName}@{c}/system/receptionist")).ToImmutableHashSet();
@@ -62,6 +66,12 @@ public sealed class CoordinatorClient : IAsyncDisposable
             if (reply is WireMismatch mismatch)
             {
                 throw new ClusterUnreachableException($"the cluster refused this client: {mismatch.Reason}");
+            }
+
+            if (reply is CoordinatorRecovering recovering)
+            {
+                throw new ClusterUnreachableException(
+                    $"the coordinator is recovering ({recovering.Reason}) and was not able to carry this out; it starts again in about {recovering.RetryInSeconds} s: run the command again then");
             }
 
             return reply;

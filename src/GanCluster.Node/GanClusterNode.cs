@@ -86,7 +86,7 @@ public static class GanClusterNode
             };
             system.ActorOf(
                 ClusterSingletonManager.Props(
-                    CoordinatorActor.Props(store, settings, bulk),
+                    CoordinatorGuardian.Props(CoordinatorActor.Props(store, settings, bulk)),
                     PoisonPill.Instance,
                     ClusterSingletonManagerSettings.Create(system).WithRole("coordinator").WithSingletonName(CoordinatorName)),
                 CoordinatorName);

@@ -322,6 +322,12 @@ public sealed record WorkerMetrics(ExperimentId Id, int Round, IReadOnlyList<Met
     public override int GetHashCode() => HashCode.Combine(Id, Round);
 }
 
+/// <summary>
+/// The coordinator is not running right now (its journal failed) and restarts itself: the request was not carried out;
+/// send it again after about <paramref name="RetryInSeconds"/>.
+/// </summary>
+public sealed record CoordinatorRecovering(string Reason, int RetryInSeconds) : ICoordinatorReply;
+
 /// <summary>Asks for the active alarms of one experiment, or of every experiment when Id is null.</summary>
 public sealed record GetAlarms(ExperimentId? Id) : ICoordinatorCommand;
 

@@ -132,7 +132,7 @@ public sealed class GanClusterSerializerSpecs : Akka.TestKit.Xunit2.TestKit
             [typeof(GetLatestCheckpoint)] = "LCQ", [typeof(LatestCheckpoint)] = "LCR", [typeof(NoCheckpointYet)] = "NCY",
             [typeof(GetCheckpointPart)] = "CPQ", [typeof(CheckpointPart)] = "CPR", [typeof(GetQuality)] = "QLQ", [typeof(QualityList)] = "QLR",
             [typeof(GetStoredCheckpoint)] = "SCQ", [typeof(StoredCheckpoint)] = "SCR", [typeof(CheckpointRoundUnavailable)] = "CRU", [typeof(GetCheckpointHalfPart)] = "HPQ",
-            [typeof(GetExperimentLogs)] = "LGQ", [typeof(ReadExperimentLogs)] = "LGN", [typeof(NodeLogLines)] = "LGL", [typeof(ExperimentLogs)] = "LGR",
+            [typeof(GetExperimentLogs)] = "LGQ", [typeof(ReadExperimentLogs)] = "LGN", [typeof(NodeLogLines)] = "LGL", [typeof(ExperimentLogs)] = "LGR", [typeof(CoordinatorRecovering)] = "CRC",
         };
 
         var actual = GanClusterSerializer.KnownTypes.ToDictionary(t => t, t => GanClusterSerializer.ManifestOf(t)!);

@@ -137,6 +137,7 @@ public static class MessageCases
                 [new NodeLogLines("akka.tcp://gancluster@10.0.0.5:4053", "coordinator-4053", "coordinator", [], new LogCursor("akka.tcp://gancluster@10.0.0.5:4053", "", 0), false)],
                 ["akka.tcp://gancluster@10.0.0.7:41000 (discriminator of the last run) is not in the cluster"])),
             ("experiment logs none", new ExperimentLogs(Id, [], [])),
+            ("coordinator recovering", new CoordinatorRecovering("could not persist CoordinatorStarted: 57P01 terminating connection", 8)),
         ];
     }
 }

@@ -161,6 +161,48 @@ public sealed class PostgresServer : IAsyncLifetime, IDisposable
         return ConnectionStringFor(name);
     }
 
+    /// <summary>
+    /// Stops the server the way an outage looks to its clients (fast shutdown: every connection is cut) and keeps its
+    /// data; <see cref="StartAgainAsync"/> brings it back on the same port.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        var server = _server ?? throw NotStarted();
+        _server = null;
+        try
+        {
+            if (server.Signal(SigInt))
+            {
+                await server.WaitForExitAsync(StopTimeout).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            server.Dispose();
+        }
+    }
+
+    /// <summary>Starts the server stopped by <see cref="StopAsync"/> again, on its data folder and port.</summary>
+    public async Task StartAgainAsync()
+    {
+        if (_server is not null || _root is null)
+        {
+            throw new InvalidOperationException("StartAgainAsync starts a server that StopAsync stopped");
+        }
+
+        var server = StartServer(Path.Combine(BinDirectory, "postgres"));
+        try
+        {
+            await server.WaitForLineAsync(l => l.Contains("database system is ready to accept connections", StringComparison.Ordinal), StartTimeout).ConfigureAwait(false);
+            _server = server;
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Stops the server (fast shutdown; a kill after <see cref="StopTimeout"/>) and deletes its folder.</summary>
     public async Task DisposeAsync()
     {

@@ -55,11 +55,25 @@ public sealed class CoordinatorActor : ReceivePersistentActor
         {
             Apply(e);
             _log.Info("Coordinator incarnation {0} started with {1} experiments ({2} waiting for workers)", e.Incarnation, _state.Experiments.Count, _state.Runnable().Count());
+            Context.Parent.Tell(CoordinatorGuardian.Started.Instance);
         }));
         CommandAny(Handle);
     }
 
     public override string PersistenceId => PersistenceIdValue;
+
+    // Akka stops a persistent actor whose journal failed; the guardian starts a new one after a backoff.
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        Context.Parent.Tell(new CoordinatorGuardian.Failing($"could not journal {@event.GetType().Name}: {cause.GetBaseException().Message}"));
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        Context.Parent.Tell(new CoordinatorGuardian.Failing($"could not read the journal: {reason.GetBaseException().Message}"));
+        base.OnRecoveryFailure(reason, message);
+    }
 
     public static Props Props(ICheckpointStore store, CoordinatorSettings settings, IActorRef bulkSender) =>
         Akka.Actor.Props.Create(() => new CoordinatorActor(store, settings, bulkSender));

@@ -43,6 +43,7 @@ public sealed class GanClusterSerializer : SerializerWithStringManifest
         Add<SamplesReply>("SMR", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.String(m.Format); w.Bytes(m.Data); }, r => new(r.Id(), r.Int(), r.String(), r.Bytes()));
         Add<NoSamplesYet>("NSY", (w, m) => w.Id(m.Id), r => new(r.Id()));
         Add<WireMismatch>("WMM", (w, m) => w.String(m.Reason), r => new(r.String()));
+        Add<CoordinatorRecovering>("CRC", (w, m) => { w.String(m.Reason); w.Int(m.RetryInSeconds); }, r => new(r.String(), r.Int()));
 
         Add<RegisterWorker>("REG", (w, m) => { w.Byte((byte)m.Role); w.ActorRef(m.Worker); w.String(m.NodeAddress); w.Wire(m.Wire); },
             r => new(r.Enum<WorkerRole>(), r.ActorRef(), r.String(), r.Wire()));
