@@ -194,6 +194,30 @@ public abstract class CoordinatorSpecs : TestKit
     }
 
     [Fact]
+    public async Task A_checkpoint_stored_but_never_journaled_is_deleted_when_the_experiment_runs_again()
+    {
+        var coordinator = StartCoordinator();
+        var pair = RegisterPair(coordinator);
+        var id = Submit(coordinator, SpecConfig.ToySpec(rounds: 6, checkpointInterval: 2));
+        ExpectAssigned(pair);
+        Ready(coordinator, pair, id, 1);
+        CompleteRounds(coordinator, pair, id, 1, 2);
+        AnswerCheckpoint(coordinator, pair, id, 2);
+        pair.Generator.FishForMessage<RunRounds>(r => r.FromRound == 3, TimeSpan.FromSeconds(10));
+        // What a coordinator killed between storing and journaling leaves behind.
+        var stray = new byte[] { 5, 5, 5 };
+        await _store.SaveAsync(new CheckpointBlob(id.Value, 1, CheckpointRoles.Generator, stray, CheckpointBlob.Hash(stray)));
+        Watch(coordinator);
+        Sys.Stop(coordinator);
+        ExpectTerminated(coordinator);
+
+        var restarted = StartCoordinator("restarted");
+        ExpectAssigned(RegisterPair(restarted));
+
+        await AwaitAssertAsync(async () => Assert.Equal([2], (await _store.ListAsync(id.Value)).Select(c => c.Round).Distinct()), TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public void A_retried_submission_gets_its_first_id_even_from_a_restarted_coordinator()
     {
         var spec = SpecJson.Serialize(SpecConfig.ToySpec(rounds: 6, checkpointInterval: 2), indented: false);

@@ -46,3 +46,13 @@ public interface ICheckpointStore
     Task DeleteAsync(string experimentId, int round);
 }
 
+/// <summary>Which stored checkpoints are leftovers the journal never recorded, pure.</summary>
+public static class CheckpointOrphans
+{
+    /// <summary>Stored rounds not journaled and below the newest journaled round (none when nothing is journaled).</summary>
+    public static IReadOnlyList<int> Below(IEnumerable<int> stored, IEnumerable<int> journaled)
+    {
+        var recorded = journaled.ToHashSet();
+        return recorded.Count == 0 ? [] : stored.Distinct().Where(r => !recorded.Contains(r) && r < recorded.Max()).Order().ToList();
+    }
+}

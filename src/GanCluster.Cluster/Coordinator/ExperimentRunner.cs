@@ -51,7 +51,10 @@ public sealed class ExperimentRunner : ReceiveActor
 
     // ---- piped to Self ----
 
-    private sealed record HalvesLoaded(int Round, CheckpointBlob? Generator, CheckpointBlob? Discriminator, IReadOnlyList<string> Skipped) : INoSerializationVerificationNeeded;
+    private sealed record HalvesLoaded(int Round, CheckpointBlob? Generator, CheckpointBlob? Discriminator, IReadOnlyList<string> Skipped) : INoSerializationVerificationNeeded
+    {
+        public IReadOnlyList<int> Orphans { get; init; } = [];
+    }
 
     private sealed record HalvesStored(Saved Saved) : INoSerializationVerificationNeeded;
 
@@ -99,7 +102,23 @@ public sealed class ExperimentRunner : ReceiveActor
 
     public static Props Props(Setup setup) => Akka.Actor.Props.Create(() => new ExperimentRunner(setup));
 
-    protected override void PreStart() => Start(LoadNewestValidAsync, "load a checkpoint", loaded => loaded);
+    protected override void PreStart() => Start(async () => (await LoadNewestValidAsync().ConfigureAwait(false)) with { Orphans = await DeleteOrphansAsync().ConfigureAwait(false) }, "load a checkpoint", loaded => loaded);
+
+    /// <summary>
+    /// Deletes stored checkpoints the journal never recorded (a coordinator killed between storing and journaling one)
+    /// below the newest recorded round: a save in flight is always above it, so only leftovers go.
+    /// </summary>
+    private async Task<IReadOnlyList<int>> DeleteOrphansAsync()
+    {
+        var stored = (await _setup.Store.ListAsync(_setup.Id).ConfigureAwait(false)).Select(c => c.Round);
+        var orphans = CheckpointOrphans.Below(stored, _setup.Checkpoints.Select(c => c.Round));
+        foreach (var round in orphans)
+        {
+            await _setup.Store.DeleteAsync(_setup.Id, round).ConfigureAwait(false);
+        }
+
+        return orphans;
+    }
 
     protected override void PostStop() => _stopping.Cancel();
 
@@ -140,6 +159,11 @@ public sealed class ExperimentRunner : ReceiveActor
         foreach (var skipped in loaded.Skipped)
         {
             _log.Warning("Experiment {0}: skipped a damaged checkpoint ({1}); falling back to an older one", _setup.Id, skipped);
+        }
+
+        if (loaded.Orphans.Count > 0)
+        {
+            _log.Info("Experiment {0}: deleted the stored checkpoints of rounds {1}, which the journal never recorded", _setup.Id, string.Join(", ", loaded.Orphans));
         }
 
         _loaded = loaded;

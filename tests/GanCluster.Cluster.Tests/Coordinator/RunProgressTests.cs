@@ -92,3 +92,14 @@ public sealed class PendingRoundsTests
         Assert.False(pending.RecordsNow(RoundOutcome.Diverged, recordEvery: 1));
     }
 }
+
+/// <summary>Stored checkpoints the journal never recorded, without a store.</summary>
+public sealed class CheckpointOrphansTests
+{
+    [Fact]
+    public void Only_unrecorded_rounds_below_the_newest_recorded_one_are_leftovers()
+    {
+        Assert.Equal([2, 5], CheckpointOrphans.Below([2, 4, 5, 6, 8, 9, 5], [4, 6, 8]));
+        Assert.Empty(CheckpointOrphans.Below([3, 7], []));
+    }
+}
