@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using GanCluster.Cluster.Logs;
 using GanCluster.Protocol;
 
 namespace GanCluster.Cli;
@@ -17,7 +18,7 @@ public static partial class LogLineView
 {
     /// <summary>Every node's lines in one list ordered by time (stable: a node's own order is kept for equal times).</summary>
     public static IReadOnlyList<LogEntry> Merge(IEnumerable<NodeLogLines> nodes) =>
-        nodes.SelectMany(n => n.Lines.Select(line => new LogEntry(TimeOf(line), n.Node, line)))
+        nodes.SelectMany(n => n.Lines.Select(line => new LogEntry(LogFileReader.TimeOf(line), n.Node, line)))
             .OrderBy(e => e.Time ?? DateTimeOffset.MaxValue)
             .ToList();
 
@@ -90,20 +91,6 @@ public static partial class LogLineView
 
         error = $"'{text}' is neither a time (2026-12-02T03:40:00Z) nor an age (90s, 10m, 2h, 1d)";
         return null;
-    }
-
-    private static DateTimeOffset? TimeOf(string line)
-    {
-        try
-        {
-            using var json = JsonDocument.Parse(line);
-            return json.RootElement.TryGetProperty("@t", out var t) && t.ValueKind == JsonValueKind.String
-                && DateTimeOffset.TryParse(t.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var time) ? time : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
     }
 
     private static string Abbreviate(string? level) => level switch
