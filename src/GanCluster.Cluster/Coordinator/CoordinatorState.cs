@@ -28,8 +28,15 @@ public sealed record ExperimentRecord
 
     public string? DiscriminatorNode { get; init; }
 
-    /// <summary>Metrics of every applied round, in order, without gaps or duplicates.</summary>
+    /// <summary>
+    /// Metrics of the latest applied rounds (at most <see cref="CoordinatorState.HistoryKept"/>), in order, without gaps or
+    /// duplicates. The full history lives in the run folder's metrics.jsonl; keeping only a tail here bounds the state,
+    /// its snapshots and the cost of applying a batch, however long experiments run.
+    /// </summary>
     public IReadOnlyList<RoundMetrics> History { get; init; } = [];
+
+    /// <summary>The round the current (or last) run started at: the next round expected when the kept history is empty.</summary>
+    public int RunStartRound { get; init; } = 1;
 
     /// <summary>Stored checkpoints by round, with the SHA-256 of each half.</summary>
     public IReadOnlyList<CheckpointRef> Checkpoints { get; init; } = [];
@@ -58,6 +65,9 @@ public sealed record CheckpointRef(int Round, string GeneratorSha256, string Dis
 /// </summary>
 public sealed record CoordinatorState
 {
+    /// <summary>Rounds of each experiment's history kept in the state (status shows the last 20).</summary>
+    public const int HistoryKept = 500;
+
     public static readonly CoordinatorState Empty = new();
 
     public long Incarnation { get; init; }
@@ -105,8 +115,9 @@ public sealed record CoordinatorState
             GeneratorNode = e.GeneratorNode,
             DiscriminatorNode = e.DiscriminatorNode,
             History = x.History.Where(m => m.Round < e.NextRound).ToList(),
+            RunStartRound = e.NextRound,
         }),
-        RoundsRecorded e => Update(e.Id, x => x with { History = Append(x.History, e.Rounds) }),
+        RoundsRecorded e => Update(e.Id, x => x with { History = Append(x, e.Rounds) }),
         CheckpointStored e => Update(e.Id, x => x with
         {
             Checkpoints = x.Checkpoints.Where(c => c.Round != e.Round).Append(new CheckpointRef(e.Round, e.GeneratorSha256, e.DiscriminatorSha256)).OrderBy(c => c.Round).ToList(),
@@ -130,10 +141,12 @@ public sealed record CoordinatorState
     public static IReadOnlyList<int> Prunable(ExperimentRecord record, int retention) =>
         record.Checkpoints.Count <= retention ? [] : record.Checkpoints.Take(record.Checkpoints.Count - retention).Select(c => c.Round).ToList();
 
-    private static IReadOnlyList<RoundMetrics> Append(IReadOnlyList<RoundMetrics> history, IReadOnlyList<RoundMetrics> rounds)
+    private static IReadOnlyList<RoundMetrics> Append(ExperimentRecord record, IReadOnlyList<RoundMetrics> rounds)
     {
-        var last = history.Count == 0 ? 0 : history[^1].Round;
-        var list = history.ToList();
+        var history = record.History;
+        var last = history.Count == 0 ? record.RunStartRound - 1 : history[^1].Round;
+        var list = new List<RoundMetrics>(Math.Min(HistoryKept, history.Count + rounds.Count));
+        list.AddRange(history.Skip(Math.Max(0, history.Count + rounds.Count - HistoryKept)));
         foreach (var round in rounds)
         {
             // A round is recorded once, in order: duplicates and gaps would come from a bug upstream.
@@ -144,7 +157,7 @@ public sealed record CoordinatorState
             }
         }
 
-        return list;
+        return list.Count > HistoryKept ? list.GetRange(list.Count - HistoryKept, HistoryKept) : list;
     }
 
     private CoordinatorState Update(string id, Func<ExperimentRecord, ExperimentRecord> change) =>

@@ -160,4 +160,23 @@ public sealed class CoordinatorDecisionsTests
     }
 
     private static RoundMetrics Metrics(int round, double dLoss) => new(round, dLoss, 0.8, 0.6, 0.4, 1, 2, 1, 1, 5, 1000);
+
+    [Fact]
+    public void The_state_keeps_a_bounded_tail_of_each_history_and_a_run_resumed_before_that_tail_goes_on_from_its_start()
+    {
+        static RoundMetrics M(int round) => new(round, 1.2, 0.8, 0.6, 0.4, 1, 2, 1, 1, 5, 1000);
+        var state = Running().Apply(new RoundsRecorded("exp-00000001", [.. Enumerable.Range(1, 1200).Select(M)]));
+        state = state.Apply(new RoundsRecorded("exp-00000001", [.. Enumerable.Range(1201, 50).Select(M)]));
+        var record = state.Find("exp-00000001")!;
+
+        Assert.Equal(CoordinatorState.HistoryKept, record.History.Count);
+        Assert.Equal(Enumerable.Range(1251 - CoordinatorState.HistoryKept, CoordinatorState.HistoryKept), record.History.Select(m => m.Round));
+        Assert.Equal(1250, record.RoundsDone);
+
+        // Resumed from an early checkpoint, before the kept tail: the history restarts there, without a gap or duplicate.
+        state = state.Apply(new ExperimentAssigned("exp-00000001", "gen", "disc", 101));
+        Assert.Empty(state.Find("exp-00000001")!.History);
+        state = state.Apply(new RoundsRecorded("exp-00000001", [M(100), M(101), M(102), M(104)]));
+        Assert.Equal([101, 102], state.Find("exp-00000001")!.History.Select(m => m.Round));
+    }
 }
