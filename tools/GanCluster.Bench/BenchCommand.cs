@@ -36,6 +36,7 @@ internal static class BenchCommand
         command.Subcommands.Add(Exchange());
         command.Subcommands.Add(ExchangePeer());
         command.Subcommands.Add(CheckpointBench());
+        command.Subcommands.Add(RecoveryBench.Create());
         return command;
     }
 
