@@ -86,8 +86,8 @@ internal static class CheckpointCommand
         return command;
     }
 
-    /// <summary>One half, in parts; null (after one line on stderr) when it went away or does not match its SHA-256.</summary>
-    private static async Task<HalfState?> DownloadAsync(CoordinatorClient client, StoredCheckpoint stored, WorkerRole role, long length, string sha256, TimeSpan timeout)
+    /// <summary>One half, in parts; null (after one line on stderr, starting with <paramref name="command"/>) when it went away or does not match its SHA-256.</summary>
+    internal static async Task<HalfState?> DownloadAsync(CoordinatorClient client, StoredCheckpoint stored, WorkerRole role, long length, string sha256, TimeSpan timeout, string command = "gancluster checkpoint")
     {
         var bytes = new byte[length];
         for (long offset = 0; offset < bytes.LongLength;)
@@ -95,7 +95,7 @@ internal static class CheckpointCommand
             var part = await client.AskAsync(new GetCheckpointHalfPart(stored.Id, stored.Round, role, offset, 1 << 20), timeout).ConfigureAwait(false);
             if (part is not CheckpointPart { Data.Length: > 0 } piece || piece.Offset != offset)
             {
-                Console.Error.WriteLine($"gancluster checkpoint: the checkpoint of round {stored.Round} went away during the download (pruned by a newer one?); run the command again");
+                Console.Error.WriteLine($"{command}: the checkpoint of round {stored.Round} went away during the download (pruned by a newer one?); run the command again");
                 return null;
             }
 
@@ -105,7 +105,7 @@ internal static class CheckpointCommand
 
         if (Convert.ToHexStringLower(SHA256.HashData(bytes)) != sha256)
         {
-            Console.Error.WriteLine($"gancluster checkpoint: the downloaded {role.ToString().ToLowerInvariant()} half of round {stored.Round} does not match its SHA-256; run the command again");
+            Console.Error.WriteLine($"{command}: the downloaded {role.ToString().ToLowerInvariant()} half of round {stored.Round} does not match its SHA-256; run the command again");
             return null;
         }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using GanCluster.Node;
 using GanCluster.Protocol;
 using GanCluster.Training.Core;
 using GanCluster.Training.Options;
@@ -87,12 +88,18 @@ internal static class EvaluateCommand
 
                     ClassifierCommand.SetThreads(parse.GetValue(threads));
                     var spec = SpecJson.Parse(latest.SpecJson);
-                    var result = Evaluation.Checkpoint(spec, new HalfState(bytes), latest.Round, count);
+                    HalfState? discriminator = null;
                     if (Evaluation.HasDiscriminatorFigure(spec))
                     {
-                        // Only the generator half comes down here; the discriminator's figure needs the whole checkpoint.
-                        Console.Error.WriteLine($"gancluster evaluate: {spec.Name}'s discriminator figure needs the discriminator half: 'gancluster checkpoint {value} --out x.ckpt' downloads the checkpoint, then 'gancluster evaluate x.ckpt'");
+                        // The family's figure reads D (ssgan's classifier, infogan's Q head): its half of the same round comes down too.
+                        discriminator = await DownloadDiscriminatorAsync(client(), id, latest.Round, ClientCommands.TimeoutOf(parse)).ConfigureAwait(false);
+                        if (discriminator is null)
+                        {
+                            return 1;
+                        }
                     }
+
+                    var result = Evaluation.Checkpoint(spec, new HalfState(bytes), latest.Round, count, discriminatorState: discriminator);
 
                     var path = parse.GetValue(output) ?? $"evaluation-{value}-round-{latest.Round}.json";
                     File.WriteAllText(path, EvaluationLog.Serialize(result, indented: true));
@@ -118,6 +125,22 @@ internal static class EvaluateCommand
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// The discriminator half of the stored checkpoint of <paramref name="round"/>; null after one line on stderr when that
+    /// round is gone (pruned by a newer checkpoint) or the download fails.
+    /// </summary>
+    private static async Task<HalfState?> DownloadDiscriminatorAsync(CoordinatorClient client, ExperimentId id, int round, TimeSpan timeout)
+    {
+        var reply = await client.AskAsync(new GetStoredCheckpoint(id, round), timeout).ConfigureAwait(false);
+        if (reply is not StoredCheckpoint stored)
+        {
+            Console.Error.WriteLine($"gancluster evaluate: the checkpoint of round {round} went away before its discriminator half came down (pruned by a newer one?); run the command again");
+            return null;
+        }
+
+        return await CheckpointCommand.DownloadAsync(client, stored, WorkerRole.Discriminator, stored.DiscriminatorBytes, stored.DiscriminatorSha256, timeout, "gancluster evaluate").ConfigureAwait(false);
     }
 
     private static int EvaluateLocal(string path, int samples, string? output, bool all)
@@ -227,6 +250,13 @@ internal static class EvaluateCommand
             rows.Add(("D's held-out test error", string.Format(c, "{0:F2}% ({1} labels, {2} held-out digits)", s.TestError * 100, s.Labels, s.TestDigits)));
             rows.Add(("supervised-only baseline", string.Format(c, "{0:F2}% (same network and labels, {1} steps)", s.BaselineTestError * 100, s.BaselineSteps)));
             rows.Add(("unlabelled train error", string.Format(c, "{0:F2}% (baseline {1:F2}%; select recipes on this)", s.UnlabelledTrainError * 100, s.BaselineUnlabelledTrainError * 100)));
+        }
+
+        if (r.InfoGan is { } info)
+        {
+            rows.Add(("code accuracy, held out", string.Format(c, "{0:F2}% (error {1:F2}%, {2} digits; paper 95%)", info.HeldOut.Accuracy * 100, info.HeldOut.Error * 100, info.HeldOut.Count)));
+            rows.Add(("code accuracy, train", string.Format(c, "{0:F2}% ({1} digits; select recipes on this)", info.Train.Accuracy * 100, info.Train.Count)));
+            rows.Add(("code -> digit", string.Join(" ", info.HeldOut.Assignment.Select((label, code) => $"{code}:{label}"))));
         }
 
         rows.Add(("samples", r.Samples.ToString(c)));

@@ -93,6 +93,39 @@ public sealed class CoordinatorQualitySpecs : TestKit, IDisposable
     }
 
     [Fact]
+    public async Task A_family_whose_figure_reads_d_is_evaluated_with_its_discriminator_half_from_the_store()
+    {
+        var spec = new ExperimentSpec
+        {
+            Name = "quality-infogan", Model = ModelKind.InfoGan, Dataset = DatasetKind.Mnist, Loss = LossKind.InfoGan,
+            BatchSize = 8, LatentSize = 62, Rounds = 4, Seed = 3, Device = "cpu",
+        };
+        var g = Generator(spec);
+        byte[] d;
+        var (train, heldOut) = Training.Data.DatasetCatalog.Load(spec);
+        using (train)
+        using (heldOut)
+        using (var half = new DiscriminatorHalf(spec, TorchSharp.torch.CPU, train))
+        {
+            d = half.SaveState().Data;
+        }
+
+        await _store.SaveAsync(CheckpointBlob.Create("exp-infogan", 4, CheckpointRoles.Generator, g));
+        await _store.SaveAsync(CheckpointBlob.Create("exp-infogan", 4, CheckpointRoles.Discriminator, d));
+        var quality = Sys.ActorOf(QualityActor.Props(_store, Quality, Experiments));
+        quality.Tell(new QualityActor.EvaluateCheckpoint("exp-infogan", 4, SpecJson.Serialize(spec, indented: false)));
+
+        // A hang guard, not a speed limit: one evaluation of 200 samples and 10,000 digits through D.
+        var file = Path.Combine(Experiments, "exp-infogan", EvaluationLog.LatestFileName);
+        AwaitAssert(() => Assert.True(File.Exists(file)), TimeSpan.FromMinutes(10));
+        var figure = EvaluationLog.Deserialize(File.ReadAllText(file)).InfoGan!;
+        var local = Evaluation.Checkpoint(spec, new HalfState(g), 4, 200, discriminatorState: new HalfState(d)).InfoGan!;
+        Assert.Equal((2000, 8000), (figure.HeldOut.Count, figure.Train.Count));
+        Assert.Equal(local.HeldOut.Confusion, figure.HeldOut.Confusion);
+        Assert.Equal(local.HeldOut.Accuracy, figure.HeldOut.Accuracy);
+    }
+
+    [Fact]
     public void A_stored_checkpoint_is_evaluated_into_the_run_folder_and_can_be_downloaded()
     {
         var settings = new CoordinatorSettings(3, 50, 50, 200, SpecConfig.Wire, 1 << 20)

@@ -24,7 +24,8 @@ public sealed record QualitySettings(bool Enabled, int Samples, int TorchThreads
 
 /// <summary>
 /// Evaluates an experiment's checkpoints off the training path and answers <see cref="GetQuality"/>. The coordinator
-/// tells it about every stored checkpoint; it loads the generator half from the checkpoint store and evaluates it on
+/// tells it about every stored checkpoint; it loads the generator half (and, for a family whose figure reads D, the
+/// discriminator half) from the checkpoint store and evaluates it on
 /// its own thread (never the coordinator's mailbox, never a worker's torch thread), pipes the result back to itself,
 /// and writes evaluation.json and evaluations.jsonl into the experiment's run folder. Bounded: one evaluation at a
 /// time, and per experiment only the newest waiting checkpoint is kept, so a slow evaluation skips rounds instead of
@@ -134,6 +135,12 @@ public sealed class QualityActor : ReceiveActor
                     ?? throw new InvalidDataException($"the generator half of round {request.Round} is not in the checkpoint store (pruned?)");
                 token.ThrowIfCancellationRequested();
                 var spec = SpecJson.Parse(request.SpecJson);
+                // A family whose figure reads D (ssgan, infogan) gets its discriminator half too, so the cluster's
+                // evaluation.json carries the same figure as a local run's.
+                var discriminator = Evaluation.HasDiscriminatorFigure(spec)
+                    ? await store.LoadAsync(request.Id, request.Round, CheckpointRoles.Discriminator).ConfigureAwait(false)
+                    : null;
+                token.ThrowIfCancellationRequested();
                 // A dedicated (long-running) thread per evaluation: never the mailbox, a pool thread or a worker's torch thread.
                 var result = await Task.Factory.StartNew(() =>
                 {
@@ -144,7 +151,8 @@ public sealed class QualityActor : ReceiveActor
                         TorchSharp.torch.set_num_threads(settings.TorchThreads);
                     }
 
-                    return Evaluation.Checkpoint(spec, new HalfState(blob.Data), request.Round, settings.Samples);
+                    return Evaluation.Checkpoint(spec, new HalfState(blob.Data), request.Round, settings.Samples,
+                        discriminatorState: discriminator is null ? null : new HalfState(discriminator.Data));
                 }, token, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
                 if (folderOf(request.Id) is { } folder)
                 {

@@ -107,9 +107,11 @@ public sealed class DiscriminatorHalf : IDisposable
             return;
         }
 
-        // A checkpoint taken while prepared must not include the draws made here (see SaveState).
+        // A checkpoint taken while prepared must not include the draws made here, nor the batch statistics the real
+        // batch's train-mode forward folds into BatchNorm's running buffers (see SaveState).
         var rngBefore = _rng.Save();
         var samplerBefore = _sampler.State;
+        var buffersBefore = CopyBuffers();
         _prepared = _rng.Run(() =>
         {
             using var scope = NewDisposeScope();
@@ -120,7 +122,7 @@ public sealed class DiscriminatorHalf : IDisposable
             _optimizer.zero_grad();
             phase.Loss.backward();
             return new PreparedReal(
-                real.Samples.detach().MoveToOuterDisposeScope(), real.Labels?.detach().MoveToOuterDisposeScope(), phase.Terms, rngBefore, samplerBefore);
+                real.Samples.detach().MoveToOuterDisposeScope(), real.Labels?.detach().MoveToOuterDisposeScope(), phase.Terms, rngBefore, samplerBefore, buffersBefore);
         });
     }
 
@@ -219,7 +221,30 @@ public sealed class DiscriminatorHalf : IDisposable
     public HalfState SaveState() => HalfState.Write("gancluster-discriminator", writer =>
     {
         writer.Write(Steps);
-        HalfState.WriteModule(writer, _net);
+        if (_prepared is { BuffersBefore.Length: > 0 } prepared)
+        {
+            // D's buffers (BatchNorm's running statistics) as they were before the prepared real batch went through it:
+            // a cluster discriminator prepares ahead, a local run does not, and both must checkpoint the same bytes.
+            var current = CopyBuffers();
+            SetBuffers(prepared.BuffersBefore);
+            try
+            {
+                HalfState.WriteModule(writer, _net);
+            }
+            finally
+            {
+                SetBuffers(current);
+                foreach (var buffer in current)
+                {
+                    buffer.Dispose();
+                }
+            }
+        }
+        else
+        {
+            HalfState.WriteModule(writer, _net);
+        }
+
         HalfState.WriteOptimizer(writer, _optimizer);
 
         // A prepared real batch is not part of the state: the checkpoint holds the generator and sampler as they
@@ -284,6 +309,25 @@ public sealed class DiscriminatorHalf : IDisposable
     private double InstanceNoiseStd() =>
         DiscriminatorRegularizers.InstanceNoiseStd(_spec.InstanceNoise, Steps, (long)_spec.K * _spec.Rounds);
 
+    /// <summary>Copies of D's buffers (running means and variances, batch counters), in the module's order.</summary>
+    private Tensor[] CopyBuffers()
+    {
+        using var noGrad = no_grad();
+        // Owned by the prepared step (or SaveState), not by whatever dispose scope the caller may have open.
+        return _net.buffers().Select(b => b.clone().DetachFromDisposeScope()).ToArray();
+    }
+
+    /// <summary>Writes <paramref name="values"/> (from <see cref="CopyBuffers"/>) into D's buffers in place.</summary>
+    private void SetBuffers(Tensor[] values)
+    {
+        using var noGrad = no_grad();
+        var buffers = _net.buffers().ToArray();
+        for (var i = 0; i < buffers.Length; i++)
+        {
+            buffers[i].copy_(values[i]);
+        }
+    }
+
     private void DiscardPrepared()
     {
         _prepared?.Dispose();
@@ -300,12 +344,16 @@ public sealed class DiscriminatorHalf : IDisposable
 
     /// <summary>The real half of a discriminator step, computed ahead; its gradients are in D's parameters.</summary>
     /// <remarks>The real batch (and its labels) stay for the regularizer phase, which needs it together with the fake batch.</remarks>
-    private sealed record PreparedReal(Tensor Real, Tensor? Labels, IReadOnlyDictionary<string, double> Terms, byte[] RngBefore, SamplerState SamplerBefore) : IDisposable
+    private sealed record PreparedReal(Tensor Real, Tensor? Labels, IReadOnlyDictionary<string, double> Terms, byte[] RngBefore, SamplerState SamplerBefore, Tensor[] BuffersBefore) : IDisposable
     {
         public void Dispose()
         {
             Real.Dispose();
             Labels?.Dispose();
+            foreach (var buffer in BuffersBefore)
+            {
+                buffer.Dispose();
+            }
         }
     }
 }

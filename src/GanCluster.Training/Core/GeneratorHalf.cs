@@ -155,15 +155,25 @@ public sealed class GeneratorHalf : IDisposable
         Steps++;
     }
 
-    /// <summary>Samples from the fixed noise batch (eval mode, no graph), for comparable grids across rounds.</summary>
-    public Tensor SampleFixed()
+    /// <summary>
+    /// The sample grid's images from the fixed noise batch (eval mode, no graph), for comparable grids across rounds, and
+    /// the grid's images per row; the family decides what G reads (<see cref="IGanFamily.GridInput"/>).
+    /// </summary>
+    public (Tensor Images, int Columns) SampleFixed()
     {
         using var noGrad = no_grad();
         var net = SamplingNetwork;
         net.eval();
         try
         {
-            return net.call(_fixedNoise, _fixedLabels).cpu();
+            var input = _family.GridInput(_spec, _fixedNoise, _fixedLabels);
+            var images = net.call(input.Z, input.Labels).cpu();
+            if (!ReferenceEquals(input.Z, _fixedNoise))
+            {
+                input.Z.Dispose();
+            }
+
+            return (images, input.Columns);
         }
         finally
         {

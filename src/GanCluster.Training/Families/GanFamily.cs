@@ -37,6 +37,9 @@ public abstract class GanFamily : IGanFamily
         return new GeneratorInput(z, labels, GanBatch.NoSideInputs);
     }
 
+    /// <summary>The fixed batch as it is, 8 images per row.</summary>
+    public virtual SampleGridInput GridInput(ExperimentSpec spec, Tensor fixedNoise, Tensor? fixedLabels) => new(fixedNoise, fixedLabels, 8);
+
     /// <summary>The label count a network is built for: the data set's classes when conditional, else 0.</summary>
     protected static int Classes(ExperimentSpec spec) => spec.Conditional ? spec.Classes : 0;
 

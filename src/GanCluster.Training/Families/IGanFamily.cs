@@ -44,7 +44,17 @@ public interface IGanFamily
     /// noise z, labels for a conditional model, and side inputs (e.g. InfoGAN's codes) to attach to the fake batch.
     /// </summary>
     GeneratorInput DrawInput(ExperimentSpec spec, int count, Device device);
+
+    /// <summary>
+    /// What G reads for the sample grid, built from the half's fixed noise batch (and its fixed labels for a conditional
+    /// model) without any random draw, and the grid's images per row: the fixed batch itself by default, InfoGAN's
+    /// traversal grid (<see cref="InfoGanTraversal"/>) for InfoGAN.
+    /// </summary>
+    SampleGridInput GridInput(ExperimentSpec spec, Tensor fixedNoise, Tensor? fixedLabels);
 }
+
+/// <summary>G's input for the sample grid and the grid's images per row.</summary>
+public sealed record SampleGridInput(Tensor Z, Tensor? Labels, int Columns);
 
 /// <summary>G's input for one batch. <see cref="Z"/> is what the network reads (a family may fold its codes into it).</summary>
 public sealed record GeneratorInput(Tensor Z, Tensor? Labels, IReadOnlyDictionary<string, Tensor> SideInputs);

@@ -9,7 +9,16 @@ namespace GanCluster.Training.Families;
 /// <param name="Count">Digits classified.</param>
 /// <param name="Assignment">Assignment[code] = the label that code value is matched to.</param>
 /// <param name="Confusion">Confusion[code][label]: digits of that label that Q assigned to that code value.</param>
-public sealed record CodeClassification(double Accuracy, int Count, int[] Assignment, long[][] Confusion);
+public sealed record CodeClassification(double Accuracy, int Count, int[] Assignment, long[][] Confusion)
+{
+    /// <summary>1 - <see cref="Accuracy"/>: the paper's figure is the error (5%).</summary>
+    public double Error => 1 - Accuracy;
+}
+
+/// <summary>InfoGAN's figure in evaluation.json: the categorical code as a classifier of the held-out and of the training digits.</summary>
+/// <param name="HeldOut">On the held-out digits (8000-9999 of the bundled MNIST): the figure, reported and never tuned on.</param>
+/// <param name="Train">On the training digits (0-7999), with its own matching: the figure to select recipes on.</param>
+public sealed record InfoGanResult(CodeClassification HeldOut, CodeClassification Train);
 
 /// <summary>
 /// The figure of Chen et al. (2016) on MNIST: the categorical code used as an unsupervised classifier. Q's most likely
@@ -18,6 +27,10 @@ public sealed record CodeClassification(double Accuracy, int Count, int[] Assign
 /// </summary>
 public static class InfoGanEvaluation
 {
+    /// <summary>The figure for D (the GAN's discriminator with its Q head) on the experiment's training and held-out digits.</summary>
+    public static InfoGanResult Evaluate(InfoGanDiscriminator discriminator, SampleSet train, SampleSet heldOut) =>
+        new(ClassifyWithCodes(discriminator, heldOut), ClassifyWithCodes(discriminator, train));
+
     /// <summary>
     /// Classifies <paramref name="digits"/> (images in [0, 1], as data sets hold them) with the Q head of
     /// <paramref name="discriminator"/> in eval mode (BatchNorm's running statistics), and matches code values to labels.

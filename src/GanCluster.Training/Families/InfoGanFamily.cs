@@ -68,6 +68,10 @@ public sealed class InfoGanFamily : GanFamily
         return errors;
     }
 
+    /// <summary>The traversal grid (<see cref="InfoGanTraversal"/>) from the first rows of the fixed noise batch.</summary>
+    public override SampleGridInput GridInput(ExperimentSpec spec, Tensor fixedNoise, Tensor? fixedLabels) =>
+        new(InfoGanTraversal.Input(fixedNoise), null, InfoGanTraversal.Columns);
+
     /// <summary>
     /// z ~ N(0, I) [count, latentSize], then the categorical code ~ U{0..9}, then the continuous codes ~ U(-1, 1), in
     /// that order from the current (G's) stream; G reads [z, one-hot(c1), c2, c3].

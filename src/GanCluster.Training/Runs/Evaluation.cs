@@ -43,6 +43,11 @@ public sealed record EvaluationResult(string Kind, int Samples, ParzenResult? Pa
                 parts.Add(string.Create(CultureInfo.InvariantCulture, $"D's test error {s.TestError * 100:F2}% with {s.Labels} labels (supervised only: {s.BaselineTestError * 100:F2}%)"));
             }
 
+            if (InfoGan is { } info)
+            {
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"categorical code accuracy {info.HeldOut.Accuracy * 100:F1}% on {info.HeldOut.Count} held-out digits (train {info.Train.Accuracy * 100:F1}%)"));
+            }
+
             return string.Join("; ", parts);
         }
     }
@@ -61,6 +66,9 @@ public sealed record EvaluationResult(string Kind, int Samples, ParzenResult? Pa
 
     /// <summary>Model ssgan: D as a classifier of the held-out digits, beside the same network trained on the labels alone.</summary>
     public SemiSupervisedResult? SemiSupervised { get; init; }
+
+    /// <summary>Model infogan: the categorical code as an unsupervised classifier (best one-to-one matching of code values to labels).</summary>
+    public InfoGanResult? InfoGan { get; init; }
 }
 
 /// <summary>
@@ -135,17 +143,21 @@ public static class Evaluation
         }
     }
 
-    /// <summary>True for families whose figure reads the discriminator (ssgan: D as a classifier).</summary>
-    public static bool HasDiscriminatorFigure(ExperimentSpec spec) => spec.Model == ModelKind.Ssgan;
+    /// <summary>True for families whose figure reads the discriminator (ssgan: D as a classifier; infogan: the Q head's categorical code).</summary>
+    public static bool HasDiscriminatorFigure(ExperimentSpec spec) => spec.Model is ModelKind.Ssgan or ModelKind.InfoGan;
 
     /// <summary>
     /// Adds the family's discriminator figure to <paramref name="result"/>: for ssgan, D's held-out test error beside the
-    /// supervised-only baseline (<see cref="SsganEvaluation"/>). Other families: the result unchanged.
+    /// supervised-only baseline (<see cref="SsganEvaluation"/>); for infogan, the categorical code as a classifier of the
+    /// held-out and training digits (<see cref="InfoGanEvaluation"/>). Other families: the result unchanged.
     /// </summary>
     public static EvaluationResult WithDiscriminator(EvaluationResult result, ExperimentSpec spec, Models.DiscriminatorNet discriminator, SampleSet train, SampleSet heldOut) =>
-        discriminator is SsganDiscriminator ssgan && HasDiscriminatorFigure(spec)
-            ? result with { SemiSupervised = SsganEvaluation.Evaluate(spec, ssgan, train, heldOut) }
-            : result;
+        (discriminator, spec.Model) switch
+        {
+            (SsganDiscriminator ssgan, ModelKind.Ssgan) => result with { SemiSupervised = SsganEvaluation.Evaluate(spec, ssgan, train, heldOut) },
+            (InfoGanDiscriminator info, ModelKind.InfoGan) => result with { InfoGan = InfoGanEvaluation.Evaluate(info, train, heldOut) },
+            _ => result,
+        };
 
     /// <summary>Parzen window on the held-out half: sigma chosen on its first half (validation), the mean reported on the second (test).</summary>
     private static (ParzenResult Test, ParzenResult Validation) Parzen(Tensor samples, ExperimentSpec spec, SampleSet heldOut)

@@ -12,7 +12,7 @@ namespace GanCluster.Training.Runs;
 /// metrics.jsonl             one line per logged round (written by MetricsCollector)
 /// tensorboard/              TensorBoard event files: the same scalars and the sample grids
 /// reals.png                 a grid of real samples
-/// samples/round-000500.png  grids from the fixed noise batch
+/// samples/round-000500.png  grids from the fixed noise batch (InfoGAN: the traversal grid, rows = categorical value)
 /// checkpoints/round-000500.ckpt
 /// evaluation.json           the latest evaluation (Parzen log-likelihood, classifier metrics or mode coverage)
 /// evaluations.jsonl         one evaluation per evaluated checkpoint, by round

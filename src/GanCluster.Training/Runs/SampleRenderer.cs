@@ -16,14 +16,14 @@ public static class SampleRenderer
     /// <summary>Number of points drawn for a 2-D scatter plot.</summary>
     public const int ScatterPoints = 1000;
 
-    /// <summary>Writes the fixed-noise grid (images) or a scatter plot of generated points (2-D data) as PNG.</summary>
+    /// <summary>Writes the fixed-noise grid (images; the family lays it out, e.g. InfoGAN's traversal grid) or a scatter plot of generated points (2-D data) as PNG.</summary>
     public static void WriteSamples(GeneratorHalf generator, ExperimentSpec spec, string path)
     {
         using var scope = NewDisposeScope();
         if (spec.IsImageData)
         {
-            var images = ToUnitRange(generator.SampleFixed(), spec);
-            SampleGrid.SavePng(images, path, columns: 8);
+            var (images, columns) = generator.SampleFixed();
+            SampleGrid.SavePng(ToUnitRange(images, spec), path, columns);
         }
         else
         {
