@@ -43,6 +43,12 @@ public sealed record EvaluationResult(string Kind, int Samples, ParzenResult? Pa
                 parts.Add(string.Create(CultureInfo.InvariantCulture, $"D's test error {s.TestError * 100:F2}% with {s.Labels} labels (supervised only: {s.BaselineTestError * 100:F2}%)"));
             }
 
+            if (CatGan is { } g)
+            {
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"D's clustering error {g.ClusteringError * 100:F2}%")
+                    + (g.TestError is { } error ? string.Create(CultureInfo.InvariantCulture, $", test error {error * 100:F2}% with {g.Labels} labels") : " (no labels)"));
+            }
+
             return string.Join("; ", parts);
         }
     }
@@ -61,6 +67,9 @@ public sealed record EvaluationResult(string Kind, int Samples, ParzenResult? Pa
 
     /// <summary>Model ssgan: D as a classifier of the held-out digits, beside the same network trained on the labels alone.</summary>
     public SemiSupervisedResult? SemiSupervised { get; init; }
+
+    /// <summary>Model catgan: D's classes as clusters of the held-out digits (best matching) and, with labels, its test error.</summary>
+    public CatGanResult? CatGan { get; init; }
 }
 
 /// <summary>
@@ -135,17 +144,21 @@ public static class Evaluation
         }
     }
 
-    /// <summary>True for families whose figure reads the discriminator (ssgan: D as a classifier).</summary>
-    public static bool HasDiscriminatorFigure(ExperimentSpec spec) => spec.Model == ModelKind.Ssgan;
+    /// <summary>True for families whose figure reads the discriminator (ssgan, catgan: D as a classifier).</summary>
+    public static bool HasDiscriminatorFigure(ExperimentSpec spec) => spec.Model is ModelKind.Ssgan or ModelKind.CatGan;
 
     /// <summary>
     /// Adds the family's discriminator figure to <paramref name="result"/>: for ssgan, D's held-out test error beside the
-    /// supervised-only baseline (<see cref="SsganEvaluation"/>). Other families: the result unchanged.
+    /// supervised-only baseline (<see cref="SsganEvaluation"/>); for catgan, D's clustering and test errors
+    /// (<see cref="CatGanEvaluation"/>). Other families: the result unchanged.
     /// </summary>
     public static EvaluationResult WithDiscriminator(EvaluationResult result, ExperimentSpec spec, Models.DiscriminatorNet discriminator, SampleSet train, SampleSet heldOut) =>
-        discriminator is SsganDiscriminator ssgan && HasDiscriminatorFigure(spec)
-            ? result with { SemiSupervised = SsganEvaluation.Evaluate(spec, ssgan, train, heldOut) }
-            : result;
+        discriminator switch
+        {
+            SsganDiscriminator ssgan when spec.Model == ModelKind.Ssgan => result with { SemiSupervised = SsganEvaluation.Evaluate(spec, ssgan, train, heldOut) },
+            CatGanDiscriminator catgan when spec.Model == ModelKind.CatGan => result with { CatGan = CatGanEvaluation.Evaluate(spec, catgan, train, heldOut) },
+            _ => result,
+        };
 
     /// <summary>Parzen window on the held-out half: sigma chosen on its first half (validation), the mean reported on the second (test).</summary>
     private static (ParzenResult Test, ParzenResult Validation) Parzen(Tensor samples, ExperimentSpec spec, SampleSet heldOut)
