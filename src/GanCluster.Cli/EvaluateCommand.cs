@@ -259,6 +259,18 @@ internal static class EvaluateCommand
             rows.Add(("code -> digit", string.Join(" ", info.HeldOut.Assignment.Select((label, code) => $"{code}:{label}"))));
         }
 
+        if (r.CatGan is { } g)
+        {
+            rows.Add(("D's clustering error", string.Format(c, "{0:F2}% ({1} held-out digits, best matching of D's classes to labels)", g.ClusteringError * 100, g.TestDigits)));
+            if (g.TestError is { } error)
+            {
+                rows.Add(("D's held-out test error", string.Format(c, "{0:F2}% ({1} labels)", error * 100, g.Labels)));
+            }
+
+            rows.Add(("unlabelled train clustering error", string.Format(c, "{0:F2}%{1} (select recipes on this)", g.UnlabelledTrainClusteringError * 100,
+                g.UnlabelledTrainError is { } trainError ? string.Format(c, ", plain {0:F2}%", trainError * 100) : string.Empty)));
+        }
+
         rows.Add(("samples", r.Samples.ToString(c)));
         Console.WriteLine($"{title}{(r.Round is { } round ? $", round {round}" : string.Empty)}");
         var width = rows.Max(x => x.Metric.Length);

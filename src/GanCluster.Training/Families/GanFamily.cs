@@ -54,4 +54,32 @@ public abstract class GanFamily : IGanFamily
     protected static IEnumerable<SpecError> RequireImageData(ExperimentSpec spec) => spec.IsImageData
         ? []
         : [new SpecError("dataset", $"{FamilyCatalog.Name(spec.Model)} supports mnist or fashion-mnist; got {FamilyCatalog.Name(spec.Dataset)} (use model toy for 2-D points)")];
+
+    /// <summary>
+    /// The checks of a 28x28 image family that only its own objective trains (ssgan, catgan): image data, imageSize 28
+    /// (<paramref name="sizeNote"/> says why), and loss <paramref name="loss"/> (<paramref name="role"/> says what the
+    /// objective makes of the networks, e.g. "is trained as a 10-class + fake classifier by loss ssgan").
+    /// </summary>
+    protected static IEnumerable<SpecError> RequireDigitsAndObjective(ExperimentSpec spec, LossKind loss, string sizeNote, string role)
+    {
+        var dataset = RequireImageData(spec).ToList();
+        if (dataset.Count > 0)
+        {
+            return dataset;
+        }
+
+        var errors = new List<SpecError>();
+        var name = FamilyCatalog.Name(spec.Model);
+        if (spec.ImageSize != 28)
+        {
+            errors.Add(new SpecError("imageSize", $"{name} supports 28 ({sizeNote}); got {spec.ImageSize}"));
+        }
+
+        if (spec.Loss != loss)
+        {
+            errors.Add(new SpecError("loss", $"model {name} {role}; got {FamilyCatalog.Name(spec.Loss)}; use \"loss\": \"{FamilyCatalog.Name(loss)}\""));
+        }
+
+        return errors;
+    }
 }

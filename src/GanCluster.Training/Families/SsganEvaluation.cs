@@ -52,7 +52,7 @@ public static class SsganEvaluation
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(discriminator);
         var chosen = LabelledSubset.Select(train, spec.Seed);
-        using var unlabelled = UnlabelledPart(train, chosen);
+        using var unlabelled = LabelledSubset.Complement(train, chosen);
         var baseline = Baselines.GetOrAdd(SpecJson.Serialize(spec with { Name = string.Empty, Rounds = 0 }), _ => new Lazy<SsganDiscriminator>(() => TrainBaseline(spec, train))).Value;
         return new SemiSupervisedResult(
             Error(discriminator, heldOut),
@@ -126,14 +126,5 @@ public static class SsganEvaluation
         {
             discriminator.train(wasTraining);
         }
-    }
-
-    /// <summary>The training digits outside the labelled subset, with their labels (for the selection figure only).</summary>
-    private static SampleSet UnlabelledPart(SampleSet train, long[] chosen)
-    {
-        var set = new HashSet<long>(chosen);
-        var rest = Enumerable.Range(0, train.Count).Select(i => (long)i).Where(i => !set.Contains(i)).ToArray();
-        using var indices = tensor(rest, dtype: int64);
-        return new SampleSet(train.Samples.index_select(0, indices), train.Labels.index_select(0, indices), train.Classes, $"{train.Description}, unlabelled part");
     }
 }

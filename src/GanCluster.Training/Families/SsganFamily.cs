@@ -51,28 +51,9 @@ public sealed class SsganFamily : GanFamily
 
     public override long[] SampleShape(ExperimentSpec spec) => [1, 28, 28];
 
-    public override IEnumerable<SpecError> Validate(ExperimentSpec spec)
-    {
-        var dataset = RequireImageData(spec).ToList();
-        if (dataset.Count > 0)
-        {
-            return dataset;
-        }
-
-        var errors = new List<SpecError>();
-        if (spec.ImageSize != 28)
-        {
-            errors.Add(new SpecError("imageSize", $"ssgan supports 28 (Salimans et al.'s MNIST MLPs); got {spec.ImageSize}"));
-        }
-
-        // Without its objective D never sees a label and is no classifier: the family's figure would be meaningless.
-        if (spec.Loss != LossKind.Ssgan)
-        {
-            errors.Add(new SpecError("loss", $"model ssgan is trained as a 10-class + fake classifier by loss ssgan; got {FamilyCatalog.Name(spec.Loss)}; use \"loss\": \"ssgan\""));
-        }
-
-        return errors;
-    }
+    // Without its objective D never sees a label and is no classifier: the family's figure would be meaningless.
+    public override IEnumerable<SpecError> Validate(ExperimentSpec spec) =>
+        RequireDigitsAndObjective(spec, LossKind.Ssgan, "Salimans et al.'s MNIST MLPs", "is trained as a 10-class + fake classifier by loss ssgan");
 }
 
 /// <summary>

@@ -21,6 +21,8 @@ public enum ModelKind
     [JsonStringEnumMemberName("infogan")] [Family<InfoGanFamily>] InfoGan,
     /// <summary>Salimans et al. (2016) semi-supervised GAN for 28x28 digits: D a 10-class + fake classifier (weight-normalized MLP with noise), G an MLP.</summary>
     [JsonStringEnumMemberName("ssgan")] [Family<SsganFamily>] Ssgan,
+    /// <summary>Springenberg (2016) CatGAN for 28x28 digits: D a 10-class classifier (small conv net with input noise), G a DCGAN-style net.</summary>
+    [JsonStringEnumMemberName("catgan")] [Family<CatGanFamily>] CatGan,
 }
 
 /// <summary>Data sets a discriminator can read its real samples from.</summary>
@@ -56,6 +58,8 @@ public enum LossKind
     [JsonStringEnumMemberName("infogan")] [Objective<InfoGanObjective>] InfoGan,
     /// <summary>Semi-supervised GAN (Salimans et al. 2016): D's cross-entropy on 100 labels plus real-vs-fake, G by feature matching; model ssgan only.</summary>
     [JsonStringEnumMemberName("ssgan")] [Objective<SsganObjective>] Ssgan,
+    /// <summary>CatGAN (Springenberg 2016): entropy objectives on D's class distribution, plus cross-entropy on labelsPerClass labels; model catgan only.</summary>
+    [JsonStringEnumMemberName("catgan")] [Objective<CatGanObjective>] CatGan,
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<OptimizerKind>))]
@@ -178,6 +182,8 @@ public sealed record ExperimentSpec
     public double InstanceNoise { get; init; }
     /// <summary>Fraction of the data held out for evaluation (Parzen validation/test), in [0, 0.9].</summary>
     public double HeldOutFraction { get; init; } = 0.2;
+    /// <summary>Labelled training digits per class, chosen by the seed (loss catgan: 0 = unsupervised, 10 = the paper's 100 labels; ssgan always uses 10).</summary>
+    public int LabelsPerClass { get; init; }
 
     /// <summary>Number of classes for conditional models (all bundled image data sets have 10).</summary>
     [JsonIgnore]

@@ -34,6 +34,9 @@ public static class SpecValidator
         Check(spec.GeneratorEma is >= 0 and < 1, "generatorEma", $"the decay of G's weight average must be in [0, 1) (0 = off, 0.999 typical); got {spec.GeneratorEma}");
         Check(spec.RealLabelSmoothing is >= 0 and < 0.5, "realLabelSmoothing", $"must be in [0, 0.5) (0 = off, 0.1 typical); got {spec.RealLabelSmoothing}");
         Check(spec.InstanceNoise >= 0 && double.IsFinite(spec.InstanceNoise), "instanceNoise", $"must be a finite number >= 0 (0 = off); got {spec.InstanceNoise}");
+        // Only catgan reads labelsPerClass; elsewhere a value would be silently ignored.
+        Check(spec.LabelsPerClass == 0 || spec.Loss == LossKind.CatGan, "labelsPerClass",
+            $"only loss catgan trains on a labelled subset (ssgan always uses 10 per class); got {spec.LabelsPerClass} with loss {FamilyCatalog.Name(spec.Loss)}; use 0");
         errors.AddRange(ObjectiveCatalog.Validate(spec));
         ValidateOptimizer(spec.GeneratorOptimizer, "generatorOptimizer", Check);
         ValidateOptimizer(spec.DiscriminatorOptimizer, "discriminatorOptimizer", Check);

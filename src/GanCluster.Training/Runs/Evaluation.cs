@@ -48,6 +48,12 @@ public sealed record EvaluationResult(string Kind, int Samples, ParzenResult? Pa
                 parts.Add(string.Create(CultureInfo.InvariantCulture, $"categorical code accuracy {info.HeldOut.Accuracy * 100:F1}% on {info.HeldOut.Count} held-out digits (train {info.Train.Accuracy * 100:F1}%)"));
             }
 
+            if (CatGan is { } g)
+            {
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"D's clustering error {g.ClusteringError * 100:F2}%")
+                    + (g.TestError is { } error ? string.Create(CultureInfo.InvariantCulture, $", test error {error * 100:F2}% with {g.Labels} labels") : " (no labels)"));
+            }
+
             return string.Join("; ", parts);
         }
     }
@@ -69,6 +75,9 @@ public sealed record EvaluationResult(string Kind, int Samples, ParzenResult? Pa
 
     /// <summary>Model infogan: the categorical code as an unsupervised classifier (best one-to-one matching of code values to labels).</summary>
     public InfoGanResult? InfoGan { get; init; }
+
+    /// <summary>Model catgan: D's classes as clusters of the held-out digits (best matching) and, with labels, its test error.</summary>
+    public CatGanResult? CatGan { get; init; }
 }
 
 /// <summary>
@@ -143,19 +152,21 @@ public static class Evaluation
         }
     }
 
-    /// <summary>True for families whose figure reads the discriminator (ssgan: D as a classifier; infogan: the Q head's categorical code).</summary>
-    public static bool HasDiscriminatorFigure(ExperimentSpec spec) => spec.Model is ModelKind.Ssgan or ModelKind.InfoGan;
+    /// <summary>True for families whose figure reads the discriminator (ssgan, catgan: D as a classifier; infogan: the Q head's categorical code).</summary>
+    public static bool HasDiscriminatorFigure(ExperimentSpec spec) => spec.Model is ModelKind.Ssgan or ModelKind.InfoGan or ModelKind.CatGan;
 
     /// <summary>
     /// Adds the family's discriminator figure to <paramref name="result"/>: for ssgan, D's held-out test error beside the
     /// supervised-only baseline (<see cref="SsganEvaluation"/>); for infogan, the categorical code as a classifier of the
-    /// held-out and training digits (<see cref="InfoGanEvaluation"/>). Other families: the result unchanged.
+    /// held-out and training digits (<see cref="InfoGanEvaluation"/>); for catgan, D's clustering and test errors
+    /// (<see cref="CatGanEvaluation"/>). Other families: the result unchanged.
     /// </summary>
     public static EvaluationResult WithDiscriminator(EvaluationResult result, ExperimentSpec spec, Models.DiscriminatorNet discriminator, SampleSet train, SampleSet heldOut) =>
         (discriminator, spec.Model) switch
         {
             (SsganDiscriminator ssgan, ModelKind.Ssgan) => result with { SemiSupervised = SsganEvaluation.Evaluate(spec, ssgan, train, heldOut) },
             (InfoGanDiscriminator info, ModelKind.InfoGan) => result with { InfoGan = InfoGanEvaluation.Evaluate(info, train, heldOut) },
+            (CatGanDiscriminator catgan, ModelKind.CatGan) => result with { CatGan = CatGanEvaluation.Evaluate(spec, catgan, train, heldOut) },
             _ => result,
         };
 

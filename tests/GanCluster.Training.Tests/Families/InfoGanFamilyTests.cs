@@ -1,6 +1,7 @@
 using GanCluster.Training.Core;
 using GanCluster.Training.Data;
 using GanCluster.Training.Families;
+using GanCluster.Training.Metrics;
 using GanCluster.Training.Models;
 using GanCluster.Training.Objectives;
 using GanCluster.Training.Options;
@@ -126,8 +127,8 @@ public sealed class InfoGanFamilyTests
                 using var fake = split.Generator.ProduceForDiscriminator();
                 var result = split.Discriminator.Step(fake.Samples, fake.Labels, sideInputs: fake.SideInputs);
                 var (adversarial, info, accuracy) = reference.DiscriminatorStep();
-                Near(adversarial, result.Loss, $"loss/d round {round} step {step}");
-                Near(info, result.Terms[InfoGanObjective.DiscriminatorInfoTerm], $"loss/d_info round {round} step {step}");
+                SplitAssert.Near(adversarial, result.Loss, $"loss/d round {round} step {step}");
+                SplitAssert.Near(info, result.Terms[InfoGanObjective.DiscriminatorInfoTerm], $"loss/d_info round {round} step {step}");
                 Assert.Equal(accuracy, result.Terms[InfoGanObjective.AccuracyTerm], 6);
                 Assert.True(info > 0);
             }
@@ -136,14 +137,14 @@ public sealed class InfoGanFamilyTests
             using var feedback = split.Discriminator.Feedback(forUpdate.Samples, forUpdate.Labels, forUpdate.SideInputs);
             split.Generator.ApplyGradient(feedback.Gradient);
             var (gAdversarial, gInfo) = reference.GeneratorStep();
-            Near(gAdversarial, feedback.Loss, $"loss/g round {round}");
-            Near(gInfo, feedback.Terms[InfoGanObjective.GeneratorInfoTerm], $"loss/g_info round {round}");
-            AssertClose(reference.D, split.Discriminator.Network);
-            AssertClose(reference.G, split.Generator.Network);
+            SplitAssert.Near(gAdversarial, feedback.Loss, $"loss/g round {round}");
+            SplitAssert.Near(gInfo, feedback.Terms[InfoGanObjective.GeneratorInfoTerm], $"loss/g_info round {round}");
+            SplitAssert.Close(reference.D, split.Discriminator.Network);
+            SplitAssert.Close(reference.G, split.Generator.Network);
         }
 
-        AssertClose(reference.D, split.Discriminator.Network);
-        AssertClose(reference.G, split.Generator.Network);
+        SplitAssert.Close(reference.D, split.Discriminator.Network);
+        SplitAssert.Close(reference.G, split.Generator.Network);
     }
 
     [Fact]
@@ -156,7 +157,7 @@ public sealed class InfoGanFamilyTests
             [9, 0, 0],
             [0, 0, 5],
         ];
-        Assert.Equal(new[] { 1, 0, 2 }, InfoGanEvaluation.BestMatching(confusion));
+        Assert.Equal(new[] { 1, 0, 2 }, ClusterMatching.BestMatching(confusion));
     }
 
     [Fact]
@@ -166,7 +167,7 @@ public sealed class InfoGanFamilyTests
         for (var trial = 0; trial < 20; trial++)
         {
             var confusion = Enumerable.Range(0, 6).Select(_ => Enumerable.Range(0, 6).Select(_ => (long)random.Next(0, 50)).ToArray()).ToArray();
-            var assignment = InfoGanEvaluation.BestMatching(confusion);
+            var assignment = ClusterMatching.BestMatching(confusion);
             Assert.Equal(6, assignment.Distinct().Count());
             Assert.Equal(BestByEnumeration(confusion), assignment.Select((column, row) => confusion[row][column]).Sum());
         }
@@ -182,7 +183,7 @@ public sealed class InfoGanFamilyTests
             confusion[code] = Enumerable.Range(0, 10).Select(label => label == permutation[code] ? 95L : (label == permutation[(code + 1) % 10] ? 5L : 0L)).ToArray();
         }
 
-        Assert.Equal(permutation, InfoGanEvaluation.BestMatching(confusion));
+        Assert.Equal(permutation, ClusterMatching.BestMatching(confusion));
     }
 
     [Fact]
@@ -197,13 +198,6 @@ public sealed class InfoGanFamilyTests
         Assert.Equal(matched / 40.0, result.Accuracy, 12);
         Assert.True(d.training);
     }
-
-    /// <summary>
-    /// Float32 losses of the same math summed in another order (the halves take dLoss/dFake and backpropagate it through
-    /// G separately; libtorch's reductions differ by a few ulps between graph shapes): equal to 1e-5 relative.
-    /// </summary>
-    private static void Near(double expected, double actual, string what) =>
-        Assert.True(Math.Abs(expected - actual) <= 1e-5 * Math.Max(1, Math.Abs(expected)), $"{what}: expected {expected}, got {actual}");
 
     private static bool Identical(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
 
@@ -231,18 +225,6 @@ public sealed class InfoGanFamilyTests
 
         Search(0, new bool[counts.Length], 0);
         return best;
-    }
-
-    private static void AssertClose(nn.Module expected, nn.Module actual)
-    {
-        var e = expected.named_parameters().ToList();
-        var a = actual.named_parameters().ToList();
-        Assert.Equal(e.Select(p => p.name), a.Select(p => p.name));
-        for (var i = 0; i < e.Count; i++)
-        {
-            using var diff = (e[i].parameter - a[i].parameter).abs().max();
-            Assert.True(diff.item<float>() <= 1e-6, $"{e[i].name} differs by {diff.item<float>()}; all: {string.Join(", ", e.Select((p, j) => $"{p.name} {(p.parameter - a[j].parameter).abs().max().item<float>():G3}"))}");
-        }
     }
 
     /// <summary>

@@ -145,27 +145,21 @@ public sealed class SsganFamilyTests
         using (var split = new LocalTrainer(spec, data, CPU))
         using (var reference = new Reference(spec, data))
         {
-            AssertClose(reference.D, split.Discriminator.Network);
+            SplitAssert.Close(reference.D, split.Discriminator.Network);
             for (var round = 0; round < 2; round++)
             {
                 for (var step = 0; step < k; step++)
                 {
-                    split.Discriminator.PrepareStep();
-                    using var fake = split.Generator.ProduceForDiscriminator();
-                    Assert.Empty(fake.SideInputs);
-                    var result = split.Discriminator.Step(fake.Samples, fake.Labels, sideInputs: fake.SideInputs);
+                    var result = SplitSteps.Discriminator(split);
                     var (unsupervised, supervised, accuracy) = reference.DiscriminatorStep();
-                    Near(unsupervised, result.Loss, $"loss/d round {round} step {step}");
-                    Near(supervised, result.Terms[SsganObjective.SupervisedTerm], $"loss/d_supervised round {round} step {step}");
+                    SplitAssert.Near(unsupervised, result.Loss, $"loss/d round {round} step {step}");
+                    SplitAssert.Near(supervised, result.Terms[SsganObjective.SupervisedTerm], $"loss/d_supervised round {round} step {step}");
                     Assert.Equal(accuracy, result.Terms[SsganObjective.LabelledAccuracyTerm], 6);
                 }
 
-                using var forUpdate = split.Generator.ProduceForUpdate();
-                using var feedback = split.Discriminator.Feedback(forUpdate.Samples, forUpdate.Labels, forUpdate.SideInputs);
-                split.Generator.ApplyGradient(feedback.Gradient);
-                Near(reference.GeneratorStep(), feedback.Loss, $"loss/g round {round}");
-                AssertClose(reference.D, split.Discriminator.Network);
-                AssertClose(reference.G, split.Generator.Network);
+                SplitAssert.Near(reference.GeneratorStep(), SplitSteps.Generator(split), $"loss/g round {round}");
+                SplitAssert.Close(reference.D, split.Discriminator.Network);
+                SplitAssert.Close(reference.G, split.Generator.Network);
             }
         }
     }
@@ -182,8 +176,8 @@ public sealed class SsganFamilyTests
         using (var once = SsganEvaluation.TrainBaseline(spec, train, steps: 2))
         using (var again = SsganEvaluation.TrainBaseline(spec, train, steps: 2))
         {
-            AssertClose(half.Network, untrained);
-            AssertClose(once, again);
+            SplitAssert.Close(half.Network, untrained);
+            SplitAssert.Close(once, again);
             Assert.False(once.named_parameters().Zip(untrained.named_parameters()).All(p => p.First.parameter.eq(p.Second.parameter).all().item<bool>()));
         }
     }
@@ -215,22 +209,6 @@ public sealed class SsganFamilyTests
         var back = EvaluationLog.Deserialize(EvaluationLog.Serialize(result));
         Assert.Equal(figure, back.SemiSupervised);
         Assert.Contains("D's test error 1.95% with 100 labels (supervised only: 23.11%)", result.Headline, StringComparison.Ordinal);
-    }
-
-    /// <summary>Float32 losses of the same math in another graph: equal to 1e-5 relative.</summary>
-    private static void Near(double expected, double actual, string what) =>
-        Assert.True(Math.Abs(expected - actual) <= 1e-5 * Math.Max(1, Math.Abs(expected)), $"{what}: expected {expected}, got {actual}");
-
-    private static void AssertClose(nn.Module expected, nn.Module actual)
-    {
-        var e = expected.named_parameters().ToList();
-        var a = actual.named_parameters().ToList();
-        Assert.Equal(e.Select(p => p.name), a.Select(p => p.name));
-        for (var i = 0; i < e.Count; i++)
-        {
-            using var diff = (e[i].parameter - a[i].parameter).abs().max();
-            Assert.True(diff.item<float>() <= 1e-6, $"{e[i].name} differs by {diff.item<float>()}");
-        }
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using GanCluster.Training.Metrics;
 using GanCluster.Training.Core;
 using GanCluster.Training.Families;
 using GanCluster.Training.Loop;
@@ -80,7 +81,7 @@ public sealed class InfoGanEvaluationJsonTests
             Assert.Equal(count, confusion.Sum(row => row.Sum()));
             Assert.Equal(assignment.Select((label, code) => confusion[code][label]).Sum() / (double)count, accuracy, 12);
             Assert.Equal(1 - accuracy, figure.GetProperty("error").GetDouble(), 12);
-            Assert.Equal(InfoGanEvaluation.BestMatching(confusion).Select((label, code) => confusion[code][label]).Sum(), assignment.Select((label, code) => confusion[code][label]).Sum());
+            Assert.Equal(ClusterMatching.BestMatching(confusion).Select((label, code) => confusion[code][label]).Sum(), assignment.Select((label, code) => confusion[code][label]).Sum());
         }
 
         var written = EvaluationLog.Deserialize(File.ReadAllText(Path.Combine(folder.Path, EvaluationLog.LatestFileName)));

@@ -1,0 +1,138 @@
+using GanCluster.Training.Models;
+using GanCluster.Training.Options;
+using GanCluster.Training.Runtime;
+using TorchSharp;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+using F = TorchSharp.torch.nn.functional;
+
+namespace GanCluster.Training.Families;
+
+/// <summary>
+/// CatGAN (Springenberg 2016, "Unsupervised and semi-supervised learning with categorical generative adversarial
+/// networks") on 28x28 digits: D is a <see cref="ClassCount"/>-way classifier p(y|x, D) with no real/fake output; the
+/// entropy objectives of <see cref="Objectives.CatGanObjective"/> make it certain on real digits, uncertain on G's, and
+/// use every class equally often, so its classes become clusters of the data (with labelsPerClass &gt; 0 a cross-entropy
+/// on the seed's labelled subset also ties them to the digits). The networks are a CPU-sized version of the paper's MNIST
+/// pair: a DCGAN-style G with batch normalization and a small convolutional D with Gaussian input noise (see the
+/// network classes for what differs from the paper).
+/// </summary>
+public sealed class CatGanFamily : GanFamily
+{
+    /// <summary>Classes of D (K in the paper; 10 for the digits).</summary>
+    public const int ClassCount = 10;
+
+    /// <summary>Largest labelsPerClass: the bundled training split holds a few hundred digits of its rarest class.</summary>
+    public const int MaxLabelsPerClass = 100;
+
+    public override SampleRange OutputRange => SampleRange.Symmetric;
+
+    public override bool SupportsConditional => false;
+
+    public override bool SupportsPacking => false;
+
+    public override GeneratorNet CreateGenerator(ExperimentSpec spec) => new CatGanGenerator(spec.LatentSize);
+
+    public override DiscriminatorNet CreateDiscriminator(ExperimentSpec spec) => new CatGanDiscriminator();
+
+    public override long[] SampleShape(ExperimentSpec spec) => [1, 28, 28];
+
+    // Trained by another loss, D's 10 outputs would be read as one score and never become classes.
+    public override IEnumerable<SpecError> Validate(ExperimentSpec spec) =>
+        RequireDigitsAndObjective(spec, LossKind.CatGan, "the paper's MNIST networks", $"is a {ClassCount}-class classifier trained by the entropy objectives of loss catgan");
+}
+
+/// <summary>
+/// G: z -> FC 128x7x7, BN, ReLU -> 4x4 up-convolution 64, BN, ReLU -> 4x4 up-convolution 1, tanh, so samples are in
+/// [-1, 1] (<see cref="SampleRange.Symmetric"/>; the half maps real digits there). The paper's MNIST G is similar (FC to
+/// 8x8x96, BN, two upsamplings with 5x5 convolutions of 64, sigmoid output); this is the DCGAN 28x28 shape with DCGAN's
+/// tanh output, about a quarter of the paper's cost. No bias before a BatchNorm (BN removes it).
+/// </summary>
+public sealed class CatGanGenerator : GeneratorNet
+{
+    [ComponentName(Name = "main")]
+    private readonly TorchSharp.Modules.Sequential _main;
+    private readonly int _latentSize;
+
+    public CatGanGenerator(int latentSize) : base(nameof(CatGanGenerator))
+    {
+        if (latentSize < 1)
+        {
+            throw new ArgumentException($"catgan generator: latentSize >= 1; got {latentSize}");
+        }
+
+        _latentSize = latentSize;
+        _main = Sequential(
+            Linear(latentSize, 128 * 7 * 7, hasBias: false), Unflatten(1, [128, 7, 7]), BatchNorm2d(128), ReLU(),
+            ConvTranspose2d(128, 64, 4, 2, 1, bias: false), BatchNorm2d(64), ReLU(),
+            ConvTranspose2d(64, 1, 4, 2, 1), Tanh());
+        RegisterComponents();
+        WeightInit.Dcgan(this);
+    }
+
+    public override Tensor forward(Tensor z, Tensor? labels)
+    {
+        if (labels is not null)
+        {
+            throw new ArgumentException("labels: catgan's generator is unconditional; pass null labels");
+        }
+
+        if (z.ndim != 2 || z.shape[1] != _latentSize)
+        {
+            throw new ArgumentException($"z: catgan generator expects [N, {_latentSize}]; got [{string.Join(", ", z.shape)}]");
+        }
+
+        using var scope = NewDisposeScope();
+        return _main.call(z).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>
+/// D: Gaussian noise of std <see cref="InputNoise"/> on the input (train mode only, drawn from the current, i.e. D's,
+/// stream), 4x4 convolution 32 (stride 2), LeakyReLU 0.2, 4x4 convolution 64 (stride 2), LeakyReLU, FC 128, LeakyReLU,
+/// FC to the <see cref="CatGanFamily.ClassCount"/> class logits. The paper's MNIST D is deeper (5x5 conv 32, max-pool, two
+/// 3x3 conv 64, max-pool, 3x3 conv 128, 1x1 conv 10, FC 128, softmax, with the same input noise) and uses batch
+/// normalization; this one has none, so its eval-mode outputs (the figure) depend on the digit alone and not on running
+/// statistics that fake batches also feed. Its forward is the GAN "score" -H[p(y|x, D)], the certainty of its class
+/// prediction (0 for a one-hot prediction, -log K for a uniform one); <see cref="Logits"/> gives the class logits.
+/// </summary>
+public sealed class CatGanDiscriminator : DiscriminatorNet
+{
+    /// <summary>Std of the Gaussian noise on D's input in train mode (the paper's MNIST D: 0.3).</summary>
+    public const double InputNoise = 0.3;
+
+    [ComponentName(Name = "main")]
+    private readonly TorchSharp.Modules.Sequential _main;
+
+    public CatGanDiscriminator() : base(nameof(CatGanDiscriminator))
+    {
+        _main = Sequential(
+            Conv2d(1, 32, 4, 2, 1), LeakyReLU(0.2),
+            Conv2d(32, 64, 4, 2, 1), LeakyReLU(0.2), Flatten(),
+            Linear(64 * 7 * 7, 128), LeakyReLU(0.2),
+            Linear(128, CatGanFamily.ClassCount));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x, Tensor? labels)
+    {
+        if (labels is not null)
+        {
+            throw new ArgumentException("labels: catgan's discriminator reads no labels (they train it through loss catgan); pass null labels");
+        }
+
+        using var scope = NewDisposeScope();
+        var logProbabilities = F.log_softmax(Logits(x), 1);
+        return logProbabilities.exp().mul(logProbabilities).sum(1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The class logits [N, K] of images in [-1, 1] (with input noise in train mode, a draw from the current stream; none in eval mode).</summary>
+    public Tensor Logits(Tensor x)
+    {
+        NetInputs.RequireImages("catgan discriminator", x, 1, 28);
+        using var scope = NewDisposeScope();
+        var input = training ? x.add(randn_like(x), KeptScalars.Of(InputNoise)) : x;
+        return _main.call(input).MoveToOuterDisposeScope();
+    }
+}

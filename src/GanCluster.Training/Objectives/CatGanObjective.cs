@@ -1,0 +1,199 @@
+using GanCluster.Training.Data;
+using GanCluster.Training.Families;
+using GanCluster.Training.Monitoring;
+using GanCluster.Training.Options;
+using GanCluster.Training.Runtime;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace GanCluster.Training.Objectives;
+
+/// <summary>
+/// The CatGAN objective (Springenberg 2016, equations 7 and 8, and 9 for the semi-supervised variant), on D's class
+/// distribution p(y|x, D) = softmax(logits), with H the entropy, H_X[p(y|D)] the entropy of the class distribution
+/// averaged over a batch (the "marginal") and E_x H[p(y|x, D)] the average entropy of the samples' distributions:
+/// <list type="bullet">
+/// <item>D minimizes E_x H[p(y|x, D)] - H_X[p(y|D)] - E_z H[p(y|G(z), D)]: certain on real digits, every class used
+/// equally often on them, uncertain on G's samples. D-real holds the first two terms (and, with labelsPerClass &gt; 0,
+/// <see cref="SupervisedWeight"/> x the cross-entropy on a labelled batch of the <see cref="LabelledSubset"/>), D-fake
+/// the third.</item>
+/// <item>G minimizes E_z H[p(y|G(z), D)] - H_G[p(y|D)]: samples D is certain about, spread over all classes.</item>
+/// </list>
+/// The labelled batch is drawn in D-real from D's stream (a permutation of the subset), on D's side, so nothing extra
+/// travels and a cluster run draws it as a local one does. Draw order in D's stream: the permutation, then D's input
+/// noise on the real batch, then on the labelled batch (D-real); the noise on the fake batch (D-fake, G). Terms: loss/d
+/// the unsupervised part of D's loss; d/real and d/fake the mean largest class probability (D's certainty) on the real
+/// and fake batch; catgan/* the entropies; loss/d_supervised and catgan/labelled_accuracy with labels; loss/g.
+/// </summary>
+public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
+{
+    /// <summary>Weight lambda of the cross-entropy on labelled digits (the paper: 1).</summary>
+    public const double SupervisedWeight = 1.0;
+
+    /// <summary>E_x H[p(y|x, D)] on the real batch (D-real).</summary>
+    public const string RealEntropyTerm = "catgan/entropy_real";
+
+    /// <summary>H_X[p(y|D)], the entropy of the real batch's average class distribution (D-real).</summary>
+    public const string RealMarginalTerm = "catgan/marginal_entropy_real";
+
+    /// <summary>E_z H[p(y|G(z), D)] on the fake batch of the D step (D-fake).</summary>
+    public const string FakeEntropyTerm = "catgan/entropy_fake";
+
+    /// <summary>H_G[p(y|D)] on the fake batch of the G step (G).</summary>
+    public const string GeneratorMarginalTerm = "catgan/marginal_entropy_fake";
+
+    /// <summary>The cross-entropy on the labelled batch (part of D's loss, not of loss/d); with labels only.</summary>
+    public const string SupervisedTerm = "loss/d_supervised";
+
+    /// <summary>D's accuracy on the labelled batch of the step; with labels only.</summary>
+    public const string LabelledAccuracyTerm = "catgan/labelled_accuracy";
+
+    private readonly int _batchSize;
+    private readonly Tensor? _labelledImages;
+    private readonly Tensor? _labelledClasses;
+
+    /// <param name="training">The training split as data sets hold it (images in [0, 1], mapped here to D's [-1, 1]); read
+    /// only for the labelled subset, and may be null when <paramref name="spec"/> has labelsPerClass 0.</param>
+    public CatGanObjective(ExperimentSpec spec, SampleSet? training)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        _batchSize = spec.BatchSize;
+        if (spec.LabelsPerClass == 0)
+        {
+            return;
+        }
+
+        ArgumentNullException.ThrowIfNull(training);
+        var chosen = LabelledSubset.Select(training, spec.Seed, spec.LabelsPerClass);
+        using var indices = tensor(chosen, dtype: int64);
+        using var images = training.Samples.index_select(0, indices);
+        using var doubled = images.mul(KeptScalars.Two);
+        _labelledImages = doubled.sub(KeptScalars.One);
+        _labelledClasses = training.Labels.index_select(0, indices);
+    }
+
+    /// <summary>The objective; with labels, the training split <paramref name="spec"/> names is loaded here, as the half loads it.</summary>
+    public static IGanObjective Create(ExperimentSpec spec)
+    {
+        if (spec.LabelsPerClass == 0)
+        {
+            return new CatGanObjective(spec, null);
+        }
+
+        var (train, heldOut) = DatasetCatalog.Load(spec);
+        heldOut.Dispose();
+        using (train)
+        {
+            return new CatGanObjective(spec, train);
+        }
+    }
+
+    public static IEnumerable<SpecError> Validate(ExperimentSpec spec)
+    {
+        if (spec.Model != ModelKind.CatGan)
+        {
+            yield return new SpecError("loss", $"catgan needs the {CatGanFamily.ClassCount}-class discriminator of model catgan; got model {FamilyCatalog.Name(spec.Model)} (use \"model\": \"catgan\")");
+        }
+
+        if (spec.LabelsPerClass is < 0 or > CatGanFamily.MaxLabelsPerClass)
+        {
+            yield return new SpecError("labelsPerClass", $"must be 0 (unsupervised) to {CatGanFamily.MaxLabelsPerClass}; 10 is the paper's 100 labels; got {spec.LabelsPerClass}");
+        }
+
+        if (spec.R1Gamma > 0)
+        {
+            yield return new SpecError("r1Gamma", $"loss catgan has no real/fake score to penalize; got {spec.R1Gamma}; use 0");
+        }
+
+        if (spec.InstanceNoise > 0)
+        {
+            yield return new SpecError("instanceNoise", $"loss catgan's D adds its own Gaussian noise to its input (std {CatGanDiscriminator.InputNoise}); got {spec.InstanceNoise}; use 0");
+        }
+
+        if (spec.RealLabelSmoothing > 0)
+        {
+            yield return new SpecError("realLabelSmoothing", $"loss catgan has no real/fake target to smooth (D is a classifier); got {spec.RealLabelSmoothing}; use 0");
+        }
+    }
+
+    /// <summary>True when D also learns from the labelled subset.</summary>
+    public bool IsSemiSupervised => _labelledClasses is not null;
+
+    /// <summary>Labels per step: the batch size, at most the labelled subset (then the whole subset, reshuffled).</summary>
+    public int LabelledBatchSize => _labelledClasses is null ? 0 : (int)Math.Min(_batchSize, _labelledClasses.shape[0]);
+
+    public PhaseLoss DiscriminatorReal(Critic critic, GanBatch real)
+    {
+        var d = Discriminator(critic);
+        var order = IsSemiSupervised ? randperm(_labelledClasses!.shape[0], dtype: int64).narrow(0, 0, LabelledBatchSize) : null;
+        var logProbabilities = F.log_softmax(d.Logits(real.Samples), 1);
+        var entropy = MeanEntropy(logProbabilities);
+        var marginal = MarginalEntropy(logProbabilities);
+        var unsupervised = entropy.sub(marginal);
+        var terms = new Dictionary<string, double>
+        {
+            [MetricNames.DLoss] = unsupervised.item<float>(),
+            [MetricNames.DReal] = Certainty(logProbabilities),
+            [RealEntropyTerm] = entropy.item<float>(),
+            [RealMarginalTerm] = marginal.item<float>(),
+        };
+        if (order is null)
+        {
+            return new PhaseLoss(unsupervised, terms);
+        }
+
+        var device = real.Samples.device;
+        var logits = d.Logits(_labelledImages!.index_select(0, order).to(device));
+        var classes = _labelledClasses!.index_select(0, order).to(device);
+        var supervised = F.cross_entropy(logits, classes);
+        terms[SupervisedTerm] = supervised.item<float>();
+        terms[LabelledAccuracyTerm] = logits.argmax(1).eq(classes).to(float32).mean().item<float>();
+        return new PhaseLoss(unsupervised.add(supervised, KeptScalars.Of(SupervisedWeight)), terms);
+    }
+
+    public PhaseLoss DiscriminatorFake(Critic critic, GanBatch fake)
+    {
+        var logProbabilities = F.log_softmax(Discriminator(critic).Logits(fake.Samples.detach()), 1);
+        var entropy = MeanEntropy(logProbabilities);
+        var loss = entropy.neg();
+        return new PhaseLoss(loss, new Dictionary<string, double>
+        {
+            [MetricNames.DLoss] = loss.item<float>(),
+            [MetricNames.DFake] = Certainty(logProbabilities),
+            [FakeEntropyTerm] = entropy.item<float>(),
+        });
+    }
+
+    public PhaseLoss? DiscriminatorRegularizer(Critic critic, GanBatch real, GanBatch fake) => null;
+
+    public GeneratorPhaseLoss Generator(Critic critic, GanBatch fake)
+    {
+        var logProbabilities = F.log_softmax(Discriminator(critic).Logits(fake.Samples), 1);
+        var marginal = MarginalEntropy(logProbabilities);
+        var loss = MeanEntropy(logProbabilities).sub(marginal);
+        return new GeneratorPhaseLoss(loss, Certainty(logProbabilities), new Dictionary<string, double>
+        {
+            [MetricNames.GLoss] = loss.item<float>(),
+            [GeneratorMarginalTerm] = marginal.item<float>(),
+        });
+    }
+
+    /// <summary>E_x H[p(y|x)] = -mean_i sum_k p_ik log p_ik, from log p [N, K].</summary>
+    public static Tensor MeanEntropy(Tensor logProbabilities) => logProbabilities.exp().mul(logProbabilities).sum(1).mean().neg();
+
+    /// <summary>
+    /// H[mean_i p_i], from log p [N, K]; log mean_i p_ik = logsumexp_i log p_ik - log N keeps it finite when a class is
+    /// (numerically) never predicted.
+    /// </summary>
+    public static Tensor MarginalEntropy(Tensor logProbabilities)
+    {
+        var logMarginal = logProbabilities.logsumexp(0).sub(KeptScalars.Of(Math.Log(logProbabilities.shape[0])));
+        return logMarginal.exp().mul(logMarginal).sum().neg();
+    }
+
+    /// <summary>Mean largest class probability: 1 when D is sure of every sample, 1/K when it is uniform on all.</summary>
+    private static double Certainty(Tensor logProbabilities) => logProbabilities.max(1).values.exp().mean().item<float>();
+
+    private static CatGanDiscriminator Discriminator(Critic critic) => critic.Network as CatGanDiscriminator
+        ?? throw new InvalidOperationException($"loss: catgan needs the discriminator of model catgan; got {critic.Network.GetType().Name}");
+}

@@ -1,0 +1,342 @@
+using GanCluster.Training.Core;
+using GanCluster.Training.Data;
+using GanCluster.Training.Families;
+using GanCluster.Training.Loop;
+using GanCluster.Training.Monitoring;
+using GanCluster.Training.Objectives;
+using GanCluster.Training.Options;
+using GanCluster.Training.Runs;
+using GanCluster.Training.Tests.Core;
+using GanCluster.Training.Tests.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace GanCluster.Training.Tests.Families;
+
+/// <summary>
+/// CatGAN through the family and objective seams: selection and validation by name, the entropies, the split D step
+/// and G feedback against a one-graph single-process step (unsupervised and with 100 labels, k = 1 and 2), and the
+/// figures: the best matching of D's classes, and evaluation.json after a real run. Like ssgan it has no side inputs:
+/// its labelled batch is drawn on D's side.
+/// </summary>
+public sealed class CatGanFamilyTests
+{
+    private static ExperimentSpec Tiny(int k, int labelsPerClass = 0) => new()
+    {
+        Name = "tiny-catgan",
+        Model = ModelKind.CatGan,
+        Dataset = DatasetKind.Mnist,
+        Loss = LossKind.CatGan,
+        LabelsPerClass = labelsPerClass,
+        K = k,
+        BatchSize = 8,
+        LatentSize = 16,
+        Rounds = 4,
+        CheckpointInterval = 2,
+        Seed = 17,
+        Device = "cpu",
+        GeneratorOptimizer = new OptimizerSpec { Type = OptimizerKind.Adam, LearningRate = 2e-4, Beta1 = 0.5 },
+        DiscriminatorOptimizer = new OptimizerSpec { Type = OptimizerKind.Adam, LearningRate = 2e-4, Beta1 = 0.5 },
+    };
+
+    [Fact]
+    public void Catgan_is_selected_by_its_json_names_and_the_presets_differ_only_in_their_labels()
+    {
+        var spec = SpecJson.Parse("{\"model\": \"catgan\", \"loss\": \"catgan\", \"labelsPerClass\": 10}");
+        Assert.IsType<CatGanFamily>(FamilyCatalog.Get(spec.Model));
+        Assert.Equal(10, spec.LabelsPerClass);
+        Assert.Equal(0, SpecJson.Parse("{\"model\": \"catgan\", \"loss\": \"catgan\"}").LabelsPerClass);
+
+        Assert.True(Presets.TryGet("catgan-mnist", out var unsupervised));
+        Assert.True(Presets.TryGet("catgan-mnist-100", out var labelled));
+        Assert.Empty(SpecValidator.Validate(unsupervised));
+        Assert.Empty(SpecValidator.Validate(labelled));
+        Assert.Equal((ModelKind.CatGan, LossKind.CatGan, 0, 100), (unsupervised.Model, unsupervised.Loss, unsupervised.LabelsPerClass, unsupervised.BatchSize));
+        Assert.Equal(10, labelled.LabelsPerClass);
+        Assert.Equal(unsupervised with { Name = labelled.Name, LabelsPerClass = labelled.LabelsPerClass }, labelled);
+        Assert.IsType<CatGanObjective>(ObjectiveCatalog.Create(unsupervised));
+        Assert.True(((CatGanObjective)ObjectiveCatalog.Create(labelled)).IsSemiSupervised);
+        Assert.False(((CatGanObjective)ObjectiveCatalog.Create(unsupervised)).IsSemiSupervised);
+    }
+
+    [Theory]
+    [InlineData("{\"model\": \"catgan\", \"loss\": \"non-saturating\"}", "loss", "use \"loss\": \"catgan\"")]
+    [InlineData("{\"model\": \"mlp\", \"loss\": \"catgan\"}", "loss", "needs the 10-class discriminator of model catgan; got model mlp")]
+    [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"imageSize\": 64}", "imageSize", "catgan supports 28")]
+    [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"dataset\": \"ring8\"}", "dataset", "catgan supports mnist or fashion-mnist")]
+    [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"conditional\": true}", "conditional", "no conditional form")]
+    [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"packing\": 2}", "packing", "does not support packing")]
+    [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"r1Gamma\": 10}", "r1Gamma", "use 0")]
+    [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"instanceNoise\": 0.1}", "instanceNoise", "its own Gaussian noise")]
+    [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"realLabelSmoothing\": 0.1}", "realLabelSmoothing", "use 0")]
+    [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"labelsPerClass\": -1}", "labelsPerClass", "must be 0 (unsupervised) to 100")]
+    [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"labelsPerClass\": 101}", "labelsPerClass", "must be 0 (unsupervised) to 100")]
+    [InlineData("{\"model\": \"ssgan\", \"loss\": \"ssgan\", \"labelsPerClass\": 10}", "labelsPerClass", "only loss catgan trains on a labelled subset")]
+    [InlineData("{\"model\": \"mlp\", \"labelsPerClass\": 5}", "labelsPerClass", "with loss non-saturating; use 0")]
+    public void Incompatible_combinations_are_refused_naming_the_field(string json, string field, string message)
+    {
+        var error = Assert.Throws<SpecValidationException>(() => SpecJson.Parse(json));
+        Assert.Contains(error.Errors, e => e.Field == field && e.Message.Contains(message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_entropies_are_zero_for_certain_predictions_and_log_k_for_uniform_ones()
+    {
+        using var scope = NewDisposeScope();
+        var oneHot = F.log_softmax(eye(10).mul(100.0), 1);
+        var uniform = F.log_softmax(zeros(6, 10), 1);
+        var allOne = F.log_softmax(zeros(4, 10).index_fill(1, tensor(new long[] { 3 }), 100.0), 1);
+        // Float32: log 10 to 1e-6 relative.
+        Assert.Equal(0, CatGanObjective.MeanEntropy(oneHot).item<float>(), 4);
+        Assert.Equal(Math.Log(10), CatGanObjective.MarginalEntropy(oneHot).item<float>(), 4);
+        Assert.Equal(Math.Log(10), CatGanObjective.MeanEntropy(uniform).item<float>(), 4);
+        Assert.Equal(Math.Log(10), CatGanObjective.MarginalEntropy(uniform).item<float>(), 4);
+        Assert.Equal(0, CatGanObjective.MarginalEntropy(allOne).item<float>(), 4);
+    }
+
+    [Fact]
+    public void The_score_is_the_negative_entropy_of_the_class_distribution_and_eval_mode_adds_no_noise()
+    {
+        using var d = new CatGanDiscriminator();
+        d.eval();
+        using var noGrad = no_grad();
+        var x = rand(4, 1, 28, 28);
+        var logits = d.Logits(x);
+        Assert.Equal(new long[] { 4, 10 }, logits.shape);
+        Assert.True(d.Logits(x).eq(logits).all().item<bool>());
+        var p = logits.softmax(1);
+        Assert.True(d.call(x, null).allclose((p * p.log()).sum(1), rtol: 1e-5, atol: 1e-6));
+        d.train();
+        Assert.False(d.Logits(x).eq(logits).all().item<bool>());
+    }
+
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(2, 0)]
+    [InlineData(1, 10)]
+    [InlineData(2, 10)]
+    public void Split_steps_match_a_single_process_catgan_step(int k, int labelsPerClass)
+    {
+        // SGD, not the presets' Adam: Adam divides each gradient by its own size, so where G's gradient is last-ulp noise
+        // (measured here with 100 labels: BN-fed weights of G) the two graphs' rounding turns into steps of +-lr, 1e-5 apart
+        // after two rounds although every loss agrees to 1e-5; SGD keeps such noise at its size. The objective is the same.
+        var spec = Tiny(k, labelsPerClass) with
+        {
+            GeneratorOptimizer = new OptimizerSpec { Type = OptimizerKind.Sgd, LearningRate = 0.05, Momentum = 0.5 },
+            DiscriminatorOptimizer = new OptimizerSpec { Type = OptimizerKind.Sgd, LearningRate = 0.05, Momentum = 0.5 },
+        };
+        var (data, heldOut) = DatasetCatalog.Load(spec);
+        heldOut.Dispose();
+        using (data)
+        using (var split = new LocalTrainer(spec, data, CPU))
+        using (var reference = new Reference(spec, data))
+        {
+            SplitAssert.Close(reference.D, split.Discriminator.Network);
+            SplitAssert.Close(reference.G, split.Generator.Network);
+            for (var round = 0; round < 2; round++)
+            {
+                for (var step = 0; step < k; step++)
+                {
+                    var result = SplitSteps.Discriminator(split);
+                    var (unsupervised, supervised, accuracy) = reference.DiscriminatorStep();
+                    SplitAssert.Near(unsupervised, result.Loss, $"loss/d round {round} step {step}");
+                    if (labelsPerClass > 0)
+                    {
+                        SplitAssert.Near(supervised, result.Terms[CatGanObjective.SupervisedTerm], $"loss/d_supervised round {round} step {step}");
+                        Assert.Equal(accuracy, result.Terms[CatGanObjective.LabelledAccuracyTerm], 6);
+                    }
+                    else
+                    {
+                        Assert.DoesNotContain(CatGanObjective.SupervisedTerm, result.Terms.Keys);
+                    }
+
+                    Assert.InRange(result.DReal, 0.1 - 1e-6, 1);
+                    Assert.InRange(result.Terms[CatGanObjective.RealMarginalTerm], 0, Math.Log(10) + 1e-5);
+                }
+
+                SplitAssert.Near(reference.GeneratorStep(), SplitSteps.Generator(split), $"loss/g round {round}");
+                SplitAssert.Close(reference.D, split.Discriminator.Network);
+                SplitAssert.Close(reference.G, split.Generator.Network);
+            }
+        }
+    }
+
+    [Fact]
+    public void The_clustering_error_forgives_any_renaming_of_the_classes_but_the_plain_error_does_not()
+    {
+        var (train, heldOut) = DatasetCatalog.Load(Tiny(1));
+        using (train)
+        using (heldOut)
+        using (var d = new CatGanDiscriminator())
+        {
+            var digits = new SampleSet(heldOut.Samples.narrow(0, 0, 37), heldOut.Labels.narrow(0, 0, 37), 10, "37 digits");
+            var predicted = CatGanEvaluation.Predict(d, digits.Samples, batchSize: 16);
+            Assert.Equal(predicted, CatGanEvaluation.Predict(d, digits.Samples, batchSize: 37));
+            Assert.True(d.training);
+
+            // Classes that are a fixed renaming of the labels (label + 1 mod 10): no clustering error, all wrong without the matching.
+            var labels = digits.Labels.data<long>().ToArray();
+            var score = CatGanEvaluation.Score([.. labels.Select(l => (l + 1) % 10)], labels, 10);
+            Assert.Equal(0, score.ClusteringError);
+            Assert.Equal(1, score.Error);
+            Assert.Equal(Enumerable.Range(0, 10).Select(c => (c + 9) % 10), score.Assignment);
+            Assert.Equal(37, score.ClassSizes.Sum());
+
+            var plain = CatGanEvaluation.Score(d, digits);
+            Assert.Equal(predicted.Zip(labels).Count(p => p.First != p.Second) / 37.0, plain.Error, 12);
+            Assert.True(plain.ClusteringError <= plain.Error);
+        }
+    }
+
+    [Fact]
+    public void A_real_run_writes_the_figures_to_evaluation_json_as_its_checkpoint_gives_them()
+    {
+        var spec = Tiny(1, labelsPerClass: 10);
+        using var folder = new TempFolder();
+        var observer = new Observer();
+        new LocalRun(spec, new LocalRunOptions(folder.Path, LogEvery: 2, EvaluationSamples: 20, TensorBoard: false), observer).Run(CancellationToken.None);
+
+        var written = EvaluationLog.Deserialize(File.ReadAllText(Path.Combine(folder.Path, EvaluationLog.LatestFileName)));
+        var figure = Assert.IsType<CatGanResult>(written.CatGan);
+        Assert.Equal((100, 2000, spec.Rounds), (figure.Labels, figure.TestDigits, written.Round));
+        Assert.NotNull(figure.TestError);
+        Assert.NotNull(figure.UnlabelledTrainError);
+        Assert.True(figure.ClusteringError <= figure.TestError);
+        Assert.True(figure.UnlabelledTrainClusteringError <= figure.UnlabelledTrainError);
+        Assert.Equal(2000, figure.ClassSizes.Sum());
+        Assert.Equal(Enumerable.Range(0, 10), figure.Assignment.Order());
+        Assert.Contains("D's clustering error", written.Headline, StringComparison.Ordinal);
+        Assert.Contains(observer.Terms, t => t.ContainsKey(CatGanObjective.SupervisedTerm) && t.ContainsKey(CatGanObjective.RealEntropyTerm));
+
+        // `gancluster evaluate` on the final checkpoint gives the same figure (D restored from its half).
+        var checkpoint = Checkpoint.Load(Path.Combine(folder.Path, "checkpoints", $"round-{spec.Rounds:D6}.ckpt"));
+        var again = Evaluation.Checkpoint(checkpoint.Spec, checkpoint.Generator, checkpoint.Round, 20, discriminatorState: checkpoint.Discriminator).CatGan!;
+        Assert.Equal((figure.ClusteringError, figure.TestError, figure.UnlabelledTrainClusteringError, figure.UnlabelledTrainError), (again.ClusteringError, again.TestError, again.UnlabelledTrainClusteringError, again.UnlabelledTrainError));
+        Assert.Equal(figure.Assignment, again.Assignment);
+        Assert.Equal(figure.ClassSizes, again.ClassSizes);
+    }
+
+    [Fact]
+    public void An_unsupervised_figure_has_no_plain_error_and_travels_in_the_evaluation_json()
+    {
+        var figure = new CatGanResult(0.0427, null, 0.05, null, 0, 2000, [3, 1, 4, 0, 2, 5, 9, 6, 7, 8], [200, 201, 199, 200, 200, 200, 200, 200, 200, 200]);
+        var result = new EvaluationResult("parzen", 10, null, null) { CatGan = figure, Round = 8000 };
+        var back = EvaluationLog.Deserialize(EvaluationLog.Serialize(result)).CatGan!;
+        Assert.Equal((figure.ClusteringError, figure.TestError, figure.UnlabelledTrainClusteringError, figure.Labels), (back.ClusteringError, back.TestError, back.UnlabelledTrainClusteringError, back.Labels));
+        Assert.Equal(figure.Assignment, back.Assignment);
+        Assert.Equal(figure.ClassSizes, back.ClassSizes);
+        Assert.Contains("D's clustering error 4.27% (no labels)", result.Headline, StringComparison.Ordinal);
+    }
+
+    private sealed class Observer : ILocalRunObserver
+    {
+        public List<IReadOnlyDictionary<string, double>> Terms { get; } = [];
+
+        public void Started(ExperimentSpec spec, string device, int startRound, string dataDescription)
+        {
+        }
+
+        public void Resumed(int round, IReadOnlyList<string> skippedCheckpoints)
+        {
+        }
+
+        public void RoundLogged(RoundResult result, double stepsPerSecond, int totalRounds) => Terms.Add(result.Terms);
+
+        public void Checkpointed(int round, string path)
+        {
+        }
+
+        public void Alarmed(Alarm alarm)
+        {
+        }
+
+        public void Diverged(RoundResult result)
+        {
+        }
+
+        public void Evaluated(EvaluationResult result)
+        {
+        }
+    }
+
+    /// <summary>
+    /// CatGAN written plainly in one graph per step (the paper's equations 7 to 9: D on the real, labelled and fake
+    /// batches, then G), with the halves' streams and the objective's order of draws.
+    /// </summary>
+    private sealed class Reference : ReferenceTrainer<CatGanGenerator, CatGanDiscriminator>
+    {
+        private readonly Tensor? _labelled;
+        private readonly Tensor? _classes;
+
+        public Reference(ExperimentSpec spec, SampleSet data)
+            : base(spec, data, () => new CatGanGenerator(spec.LatentSize), () => new CatGanDiscriminator())
+        {
+            if (spec.LabelsPerClass > 0)
+            {
+                var chosen = tensor(LabelledSubset.Select(data, spec.Seed, spec.LabelsPerClass), dtype: int64);
+                _labelled = (data.Samples.index_select(0, chosen) * 2) - 1;
+                _classes = data.Labels.index_select(0, chosen);
+            }
+        }
+
+        public (double Unsupervised, double Supervised, double Accuracy) DiscriminatorStep()
+        {
+            var fake = GeneratorRng.Run(() =>
+            {
+                using var noGrad = no_grad();
+                return G.call(randn(Spec.BatchSize, Spec.LatentSize), null);
+            });
+            return DiscriminatorRng.Run(() =>
+            {
+                var (real, _) = Sampler.Next(Spec.BatchSize);
+                DiscriminatorOptimizer.zero_grad();
+                var order = _classes is null ? null : randperm(_classes.shape[0], dtype: int64).narrow(0, 0, Math.Min(Spec.BatchSize, _classes.shape[0]));
+                var realP = F.log_softmax(D.Logits((real * 2) - 1), 1);
+                var realLoss = Entropy(realP) - Marginal(realP);
+                double supervised = 0, accuracy = 0;
+                if (order is null)
+                {
+                    realLoss.backward();
+                }
+                else
+                {
+                    var logits = D.Logits(_labelled!.index_select(0, order));
+                    var crossEntropy = F.cross_entropy(logits, _classes!.index_select(0, order));
+                    (realLoss + (crossEntropy * 1.0)).backward();
+                    supervised = crossEntropy.item<float>();
+                    accuracy = logits.argmax(1).eq(_classes!.index_select(0, order)).to(float32).mean().item<float>();
+                }
+
+                var fakeLoss = -Entropy(F.log_softmax(D.Logits(fake.detach()), 1));
+                fakeLoss.backward();
+                DiscriminatorOptimizer.step();
+                return ((double)realLoss.item<float>() + fakeLoss.item<float>(), supervised, accuracy);
+            });
+        }
+
+        public double GeneratorStep()
+        {
+            var fake = GeneratorRng.Run(() => G.call(randn(Spec.BatchSize, Spec.LatentSize), null));
+            return DiscriminatorRng.Run(() =>
+            {
+                var p = F.log_softmax(D.Logits(fake), 1);
+                var loss = Entropy(p) - Marginal(p);
+                GeneratorOptimizer.zero_grad();
+                loss.backward();
+                GeneratorOptimizer.step();
+                return (double)loss.item<float>();
+            });
+        }
+
+        /// <summary>Mean entropy of the rows of p, from log p.</summary>
+        private static Tensor Entropy(Tensor logP) => -(logP.exp() * logP).sum(1).mean();
+
+        /// <summary>Entropy of the batch's mean distribution, log mean p = logsumexp(log p) - log N.</summary>
+        private static Tensor Marginal(Tensor logP)
+        {
+            var logMean = logP.logsumexp(0) - Math.Log(logP.shape[0]);
+            return -(logMean.exp() * logMean).sum();
+        }
+    }
+}
