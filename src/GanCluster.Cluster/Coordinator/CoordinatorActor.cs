@@ -96,9 +96,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
             case RegisterWorker m: OnRegister(m); break;
             case Terminated m: OnWorkerLeft(m.ActorRef); break;
             case WorkerFailure m when _runs.Contains(m.Id.Value): Execute(new Command.WorkerFailed(m.Id.Value, m.Role, m.Round, m.Reason, m.Diverged)); break;
-            case ExperimentReady m when _runs.TryGet(m.Id.Value, out var run): run.Runner.Forward(m); break;
-            case RoundCompleted m when _runs.TryGet(m.Id.Value, out var run): run.Runner.Forward(m); break;
-            case HalfCheckpoint m when _runs.TryGet(m.Id.Value, out var run): run.Runner.Forward(m); break;
+            case IWorkerProtocol m when _runs.RunnerFor(m) is { } runner: runner.Forward(m); break;
             case WorkerMetrics m when _runs.Contains(m.Id.Value): _monitor.Tell(m); break;
             case SampleGridImage m when _state.Find(m.Id.Value) is not null: _monitor.Tell(m); _grids.Tell(m); break;
             case MessageChunk m when _chunks.TryAccept(m, Sender, out var whole) && whole is not null: Self.Forward(whole); break;
@@ -267,11 +265,8 @@ public sealed class CoordinatorActor : ReceivePersistentActor
             return;
         }
 
-        foreach (var worker in _pool.Serving(id))
-        {
-            worker.Worker.Tell(new StopExperiment(_state.Incarnation, new ExperimentId(id)));
-        }
-
+        var stop = new StopExperiment(_state.Incarnation, new ExperimentId(id));
+        _pool.Serving(id).ToList().ForEach(worker => worker.Worker.Tell(stop));
         _pool = _pool.Release(id);
         run.Runner.Tell(ExperimentRunner.Finish.Instance);
     }
@@ -285,13 +280,10 @@ public sealed class CoordinatorActor : ReceivePersistentActor
         switch (CoordinatorQueries.Answer(_state, _runs.Pending, query))
         {
             case Download download: _downloads.Serve(download, Sender); break;
-            case LogRequest logs: Context.ActorOf(LogGathering.Props(logs.Request, LogPlan.For(UpMembers(), logs.Served, _settings.ChunkSize), Sender, LogGathering.Timeout)); break;
+            case LogRequest logs: Context.ActorOf(LogGathering.Props(logs.Request, LogPlan.For(LogGathering.UpMembers(Context.System), logs.Served, _settings.ChunkSize), Sender, LogGathering.Timeout)); break;
             case var reply: Sender.Tell(reply); break;
         }
     }
-
-    private List<string> UpMembers() =>
-        [.. Akka.Cluster.Cluster.Get(Context.System).State.Members.Where(m => m.Status == Akka.Cluster.MemberStatus.Up).Select(m => m.Address.ToString())];
 
     private bool Refused(WireSettings wire, IActorRef sender)
     {

@@ -51,10 +51,7 @@ public sealed class ExperimentRunner : ReceiveActor
 
     // ---- piped to Self ----
 
-    private sealed record HalvesLoaded(int Round, CheckpointBlob? Generator, CheckpointBlob? Discriminator, IReadOnlyList<string> Skipped) : INoSerializationVerificationNeeded
-    {
-        public IReadOnlyList<int> Orphans { get; init; } = [];
-    }
+    private sealed record HalvesLoaded(RunStartCheckpoint Checkpoint) : INoSerializationVerificationNeeded;
 
     private sealed record HalvesStored(Saved Saved) : INoSerializationVerificationNeeded;
 
@@ -65,7 +62,7 @@ public sealed class ExperimentRunner : ReceiveActor
     private readonly Setup _setup;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly CancellationTokenSource _stopping = new();
-    private HalvesLoaded? _loaded;
+    private RunStartCheckpoint? _loaded;
     private RunProgress _schedule;
     private int _collecting;
     private HalfCheckpoint? _generatorHalf;
@@ -102,60 +99,14 @@ public sealed class ExperimentRunner : ReceiveActor
 
     public static Props Props(Setup setup) => Akka.Actor.Props.Create(() => new ExperimentRunner(setup));
 
-    protected override void PreStart() => Start(async () => (await LoadNewestValidAsync().ConfigureAwait(false)) with { Orphans = await DeleteOrphansAsync().ConfigureAwait(false) }, "load a checkpoint", loaded => loaded);
-
-    /// <summary>
-    /// Deletes stored checkpoints the journal never recorded (a coordinator killed between storing and journaling one)
-    /// below the newest recorded round: a save in flight is always above it, so only leftovers go.
-    /// </summary>
-    private async Task<IReadOnlyList<int>> DeleteOrphansAsync()
-    {
-        var stored = (await _setup.Store.ListAsync(_setup.Id).ConfigureAwait(false)).Select(c => c.Round);
-        var orphans = CheckpointOrphans.Below(stored, _setup.Checkpoints.Select(c => c.Round));
-        foreach (var round in orphans)
-        {
-            await _setup.Store.DeleteAsync(_setup.Id, round).ConfigureAwait(false);
-        }
-
-        return orphans;
-    }
+    protected override void PreStart() =>
+        Start(async () => new HalvesLoaded(await RunStartCheckpoint.LoadAsync(_setup.Store, _setup.Id, _setup.Checkpoints).ConfigureAwait(false)), "load a checkpoint", loaded => loaded);
 
     protected override void PostStop() => _stopping.Cancel();
 
-    /// <summary>The newest checkpoint whose both halves verify against the journal; damaged ones are skipped with a reason.</summary>
-    private async Task<HalvesLoaded> LoadNewestValidAsync()
+    private void OnLoaded(HalvesLoaded halves) => Done(() =>
     {
-        var skipped = new List<string>();
-        foreach (var checkpoint in _setup.Checkpoints.Reverse())
-        {
-            try
-            {
-                var g = await _setup.Store.LoadAsync(_setup.Id, checkpoint.Round, CheckpointRoles.Generator).ConfigureAwait(false);
-                var d = await _setup.Store.LoadAsync(_setup.Id, checkpoint.Round, CheckpointRoles.Discriminator).ConfigureAwait(false);
-                if (g is null || d is null)
-                {
-                    skipped.Add($"checkpoint of round {checkpoint.Round} is missing a half");
-                }
-                else if (g.Sha256 != checkpoint.GeneratorSha256 || d.Sha256 != checkpoint.DiscriminatorSha256)
-                {
-                    skipped.Add($"checkpoint of round {checkpoint.Round} does not match the SHA-256 in the journal");
-                }
-                else
-                {
-                    return new HalvesLoaded(checkpoint.Round, g, d, skipped);
-                }
-            }
-            catch (Exception e) when (e is CorruptCheckpointException or InvalidDataException)
-            {
-                skipped.Add($"checkpoint of round {checkpoint.Round}: {e.Message}");
-            }
-        }
-
-        return new HalvesLoaded(0, null, null, skipped);
-    }
-
-    private void OnLoaded(HalvesLoaded loaded) => Done(() =>
-    {
+        var loaded = halves.Checkpoint;
         foreach (var skipped in loaded.Skipped)
         {
             _log.Warning("Experiment {0}: skipped a damaged checkpoint ({1}); falling back to an older one", _setup.Id, skipped);

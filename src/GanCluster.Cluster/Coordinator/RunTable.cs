@@ -26,6 +26,15 @@ public sealed class RunTable
 
     public bool Remove(string id, out CoordinatorRun run) => _runs.Remove(id, out run!);
 
+    /// <summary>The runner a worker's message goes to: readiness, rounds and checkpoint halves of a running experiment; else null.</summary>
+    public IActorRef? RunnerFor(IWorkerProtocol message) => message switch
+    {
+        ExperimentReady m => Runner(m.Id),
+        RoundCompleted m => Runner(m.Id),
+        HalfCheckpoint m => Runner(m.Id),
+        _ => null,
+    };
+
     /// <summary>True when <paramref name="sender"/> is the runner of the experiment's current run (not an earlier one).</summary>
     public bool IsCurrent(string id, IActorRef sender, out CoordinatorRun run) => _runs.TryGetValue(id, out run!) && run.Runner.Equals(sender);
 
@@ -43,4 +52,6 @@ public sealed class RunTable
         (run.Pending, var recorded) = run.Pending.Record();
         return recorded is null ? [] : [recorded];
     }
+
+    private IActorRef? Runner(ExperimentId id) => _runs.TryGetValue(id.Value, out var run) ? run.Runner : null;
 }

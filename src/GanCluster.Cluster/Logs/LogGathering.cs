@@ -83,6 +83,10 @@ public sealed class LogGathering : ReceiveActor, IWithTimers
         Context.Stop(Self);
     }
 
+    /// <summary>The addresses of the cluster's members that are up: the nodes a logs request asks.</summary>
+    public static List<string> UpMembers(ActorSystem system) =>
+        [.. Akka.Cluster.Cluster.Get(system).State.Members.Where(m => m.Status == Akka.Cluster.MemberStatus.Up).Select(m => m.Address.ToString())];
+
     public static Props Props(GetExperimentLogs request, LogPlan plan, IActorRef replyTo, TimeSpan timeout) =>
         Akka.Actor.Props.Create(() => new LogGathering(request, plan, replyTo, timeout));
 }
