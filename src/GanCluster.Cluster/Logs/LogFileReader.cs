@@ -60,12 +60,18 @@ public static partial class LogFileReader
             foreach (var (line, end) in CompleteLines(stream, start))
             {
                 offset = end;
-                if (line.AsSpan().IndexOf(needle) < 0 || !AtOrAfter(line, since))
+                if (line.AsSpan().IndexOf(needle) < 0)
                 {
                     continue;
                 }
 
-                lines.Add(Encoding.UTF8.GetString(line).TrimEnd('\r'));
+                var text = Encoding.UTF8.GetString(line).TrimEnd('\r');
+                if (since is { } from && !(TimeOf(text) >= from))
+                {
+                    continue;
+                }
+
+                lines.Add(text);
                 taken += line.Length;
                 if (taken >= maxBytes)
                 {
@@ -91,9 +97,6 @@ public static partial class LogFileReader
             return null;
         }
     }
-
-    private static bool AtOrAfter(byte[] line, DateTimeOffset? since) =>
-        since is not { } from || (TimeOf(Encoding.UTF8.GetString(line)) is { } time && time >= from);
 
     /// <summary>Each complete line (without its '\n') and the offset just after it.</summary>
     private static IEnumerable<(byte[] Line, long End)> CompleteLines(Stream stream, long start)
