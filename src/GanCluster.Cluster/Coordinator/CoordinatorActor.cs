@@ -10,14 +10,11 @@ using Command = GanCluster.Cluster.Coordinator.CoordinatorCommand;
 namespace GanCluster.Cluster.Coordinator;
 
 /// <summary>
-/// The cluster's coordinator, run as a cluster singleton on the coordinator role. It routes messages, journals what
-/// <see cref="CoordinatorDecisions"/> decides (then applies it with <see cref="CoordinatorState.Apply"/>), and keeps the
-/// <see cref="WorkerPool{TWorker}"/>. Each running experiment has an <see cref="ExperimentRunner"/> child (checkpoint
-/// load and store, grants, pruning) and a pure <see cref="RunProgress"/> here; an <see cref="ExperimentMonitor"/> child
-/// writes run folders and raises alarms; a <see cref="QualityActor"/> child evaluates checkpoints; a
-/// <see cref="SampleGridStore"/> child stores sample grids. Client queries are answered by the pure
-/// <see cref="CoordinatorQueries"/> (blobs loaded by <see cref="CheckpointDownloads"/>). A restarted (or
-/// failed-over) coordinator carries on from the journal: running experiments resume from their last checkpoint.
+/// The cluster's coordinator, a cluster singleton (child of <see cref="CoordinatorGuardian"/>). It routes messages,
+/// journals what the pure <see cref="CoordinatorDecisions"/> decide (applied by <see cref="CoordinatorState.Apply"/>) and
+/// keeps the <see cref="RunTable"/> (worker pool, runs). Children: an <see cref="ExperimentRunner"/> per running experiment
+/// (checkpoints, grants), the <see cref="ExperimentMonitor"/> (run folders, alarms), the <see cref="QualityActor"/> and
+/// the <see cref="SampleGridStore"/>. Queries are answered by the pure <see cref="CoordinatorQueries"/>. See docs/ARCHITECTURE.md.
 /// </summary>
 public sealed class CoordinatorActor : ReceivePersistentActor
 {
@@ -25,7 +22,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
 
     private readonly ICheckpointStore _store;
     private readonly CoordinatorSettings _settings;
-    private readonly IActorRef _bulk;
+    private readonly Outbox _outbox;
     private readonly ChunkReceiver _chunks;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IActorRef _monitor;
@@ -33,7 +30,6 @@ public sealed class CoordinatorActor : ReceivePersistentActor
     private readonly IActorRef _grids;
     private readonly CheckpointDownloads _downloads;
     private readonly RunTable _runs = new();
-    private WorkerPool<IActorRef> _pool = WorkerPool<IActorRef>.Empty;
     private CoordinatorState _state = CoordinatorState.Empty;
     private int _runnerCount;
 
@@ -41,7 +37,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
     {
         _store = store;
         _settings = settings;
-        _bulk = bulkSender;
+        _outbox = new Outbox(bulkSender, settings.ChunkSize);
         _chunks = new ChunkReceiver(Context.System);
         _monitor = Context.ActorOf(ExperimentMonitor.Props(settings.Monitoring, settings.LogEvery), "monitor");
         _quality = Context.ActorOf(QualityActor.Props(store, settings.Quality, settings.Monitoring.Directory), "quality");
@@ -174,12 +170,10 @@ public sealed class CoordinatorActor : ReceivePersistentActor
             return;
         }
 
-        if (!_pool.Contains(register.Worker))
+        if (_runs.Join(register.Worker, register.Role, register.NodeAddress))
         {
-            _pool = _pool.Join(register.Worker, register.Role, register.NodeAddress);
             Context.Watch(register.Worker);
-            _log.Info("The {0} worker on {1} joined the pool ({2} generators, {3} discriminators)",
-                register.Role, register.NodeAddress, _pool.Count(WorkerRole.Generator), _pool.Count(WorkerRole.Discriminator));
+            _log.Info("The {0} worker on {1} joined the pool ({2})", register.Role, register.NodeAddress, _runs.PoolSize);
         }
 
         register.Worker.Tell(new WorkerRegistered(_state.Incarnation));
@@ -188,31 +182,27 @@ public sealed class CoordinatorActor : ReceivePersistentActor
 
     private void OnWorkerLeft(IActorRef actor)
     {
-        _pool = _pool.Leave(actor, out var worker);
-        if (worker is null)
+        if (_runs.Leave(actor, out var running) is { } worker)
         {
-            return;
-        }
-
-        _log.Warning("The {0} worker on {1} left the cluster", worker.Role, worker.Node);
-        if (worker.Experiment is { } id && _runs.Contains(id))
-        {
-            Execute(new Command.WorkerLeft(id, worker.Role, worker.Node));
+            _log.Warning("The {0} worker on {1} left the cluster", worker.Role, worker.Node);
+            if (running is not null)
+            {
+                Execute(new Command.WorkerLeft(running, worker.Role, worker.Node));
+            }
         }
     }
 
     /// <summary>Pairs waiting experiments with free workers; each pairing starts a runner, which loads the checkpoint.</summary>
     private void TryAssign()
     {
-        foreach (var pairing in _pool.Pair(CoordinatorDecisions.Queue(_state).Where(id => !_runs.Contains(id))))
+        foreach (var (id, generator, discriminator) in _runs.Pair(CoordinatorDecisions.Queue(_state)))
         {
-            var record = _state.Find(pairing.Experiment)!;
+            var record = _state.Find(id)!;
             var spec = SpecJson.Parse(record.SpecJson);
-            _pool = _pool.Assign(record.Id, pairing.Generator.Worker, pairing.Discriminator.Worker);
-            var setup = new ExperimentRunner.Setup(record.Id, record.SpecJson, _state.Incarnation, record.Checkpoints, pairing.Generator.Worker,
-                pairing.Discriminator.Worker, _store, _bulk, _settings.ChunkSize, new RunProgress(record.Id, spec.Rounds, spec.CheckpointInterval));
-            var runner = Context.ActorOf(ExperimentRunner.Props(setup), $"run-{record.Id}-{++_runnerCount}");
-            _runs.Add(record.Id, new CoordinatorRun(runner, spec, pairing.Generator.Node, pairing.Discriminator.Node) { Pending = new PendingRounds(record.Id) });
+            var setup = new ExperimentRunner.Setup(id, record.SpecJson, _state.Incarnation, record.Checkpoints, generator.Worker,
+                discriminator.Worker, _store, _outbox, new RunProgress(id, spec.Rounds, spec.CheckpointInterval));
+            var runner = Context.ActorOf(ExperimentRunner.Props(setup), $"run-{id}-{++_runnerCount}");
+            _runs.Add(id, new CoordinatorRun(runner, spec, generator.Node, discriminator.Node) { Pending = new PendingRounds(id) });
         }
     }
 
@@ -229,15 +219,15 @@ public sealed class CoordinatorActor : ReceivePersistentActor
     /// <summary>A round the runner accepted: shown, journaled in batches (at least at each boundary), or the end of a diverged run.</summary>
     private void OnRound(CoordinatorRun run, ExperimentRunner.Accepted accepted)
     {
-        run.Pending = run.Pending.Add(accepted.Metrics);
+        var record = _runs.Accept(run, accepted.Metrics, accepted.Outcome, _settings.RecordEvery);
         _monitor.Tell(new ExperimentMonitor.Round(accepted.Id, accepted.Metrics, accepted.Boundary));
         if (accepted.Outcome == RoundOutcome.Diverged)
         {
             Execute(new Command.RoundDiverged(accepted.Id, accepted.Metrics));
         }
-        else if (run.Pending.RecordsNow(accepted.Outcome, _settings.RecordEvery))
+        else if (record.Count > 0)
         {
-            PersistAll(_runs.Flush(accepted.Id), Apply);
+            PersistAll(record, Apply);
         }
     }
 
@@ -260,15 +250,11 @@ public sealed class CoordinatorActor : ReceivePersistentActor
     /// <summary>Forgets the run, frees its workers and tells them to stop (they drop the half); the runner finishes its store work.</summary>
     private void StopRun(string id)
     {
-        if (!_runs.Remove(id, out var run))
+        if (_runs.Stop(id, out var workers) is { } run)
         {
-            return;
+            workers.ToList().ForEach(worker => worker.Tell(new StopExperiment(_state.Incarnation, new ExperimentId(id))));
+            run.Runner.Tell(ExperimentRunner.Finish.Instance);
         }
-
-        var stop = new StopExperiment(_state.Incarnation, new ExperimentId(id));
-        _pool.Serving(id).ToList().ForEach(worker => worker.Worker.Tell(stop));
-        _pool = _pool.Release(id);
-        run.Runner.Tell(ExperimentRunner.Finish.Instance);
     }
 
     // ---- helpers --------------------------------------------------------------------------------

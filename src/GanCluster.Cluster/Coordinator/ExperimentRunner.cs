@@ -19,7 +19,7 @@ public sealed class ExperimentRunner : ReceiveActor
     /// <summary>Everything a run needs from the coordinator.</summary>
     public sealed record Setup(
         string Id, string SpecJson, long Incarnation, IReadOnlyList<CheckpointRef> Checkpoints,
-        IActorRef Generator, IActorRef Discriminator, ICheckpointStore Store, IActorRef BulkSender, int ChunkSize, RunProgress Schedule);
+        IActorRef Generator, IActorRef Discriminator, ICheckpointStore Store, Outbox Outbox, RunProgress Schedule);
 
     // ---- from the coordinator ----
 
@@ -125,8 +125,8 @@ public sealed class ExperimentRunner : ReceiveActor
     {
         var id = new ExperimentId(_setup.Id);
         var (g, d) = (_loaded?.Generator, _loaded?.Discriminator);
-        Send(_setup.Generator, new AssignExperiment(_setup.Incarnation, id, _setup.SpecJson, WorkerRole.Generator, _setup.Discriminator, assign.NextRound, g?.Data, g?.Sha256), g?.Data.LongLength ?? 0);
-        Send(_setup.Discriminator, new AssignExperiment(_setup.Incarnation, id, _setup.SpecJson, WorkerRole.Discriminator, _setup.Generator, assign.NextRound, d?.Data, d?.Sha256), d?.Data.LongLength ?? 0);
+        _setup.Outbox.Send(_setup.Generator, new AssignExperiment(_setup.Incarnation, id, _setup.SpecJson, WorkerRole.Generator, _setup.Discriminator, assign.NextRound, g?.Data, g?.Sha256), g?.Data.LongLength ?? 0, Self);
+        _setup.Outbox.Send(_setup.Discriminator, new AssignExperiment(_setup.Incarnation, id, _setup.SpecJson, WorkerRole.Discriminator, _setup.Generator, assign.NextRound, d?.Data, d?.Sha256), d?.Data.LongLength ?? 0, Self);
         _loaded = null; // the halves now live on the workers
         _schedule = _schedule.Start(assign.NextRound);
     }
@@ -240,18 +240,6 @@ public sealed class ExperimentRunner : ReceiveActor
         if (_finishing && _inFlight == 0)
         {
             Context.Stop(Self);
-        }
-    }
-
-    private void Send(IActorRef destination, object message, long payloadBytes)
-    {
-        if (payloadBytes + 1024 <= _setup.ChunkSize)
-        {
-            destination.Tell(message);
-        }
-        else
-        {
-            _setup.BulkSender.Tell(new BulkSend(destination, message));
         }
     }
 }

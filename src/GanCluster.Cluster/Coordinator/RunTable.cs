@@ -11,20 +11,67 @@ public sealed record CoordinatorRun(IActorRef Runner, ExperimentSpec Spec, strin
 }
 
 /// <summary>
-/// The coordinator's running experiments (no Akka messaging here): which runner drives which experiment, and the
-/// rounds each has reported but not yet journaled.
+/// The coordinator's workers and running experiments, kept consistent with each other (no Akka messaging here): the
+/// pure <see cref="WorkerPool{TWorker}"/> of registered workers and who serves what, which runner drives which
+/// experiment, and the rounds each has reported but not yet journaled.
 /// </summary>
 public sealed class RunTable
 {
     private readonly Dictionary<string, CoordinatorRun> _runs = [];
+    private WorkerPool<IActorRef> _pool = WorkerPool<IActorRef>.Empty;
+
+    /// <summary>The pool's size, as the coordinator logs it.</summary>
+    public string PoolSize => $"{_pool.Count(WorkerRole.Generator)} generators, {_pool.Count(WorkerRole.Discriminator)} discriminators";
 
     public bool Contains(string id) => _runs.ContainsKey(id);
 
-    public bool TryGet(string id, out CoordinatorRun run) => _runs.TryGetValue(id, out run!);
+    /// <summary>Adds a registering worker to the pool; false when it is there already (it registers again every few seconds).</summary>
+    public bool Join(IActorRef worker, WorkerRole role, string node)
+    {
+        if (_pool.Contains(worker))
+        {
+            return false;
+        }
+
+        _pool = _pool.Join(worker, role, node);
+        return true;
+    }
+
+    /// <summary>Removes a worker that left; returns it (null when it was not in the pool) and the running experiment it served.</summary>
+    public PooledWorker<IActorRef>? Leave(IActorRef worker, out string? running)
+    {
+        _pool = _pool.Leave(worker, out var left);
+        running = left?.Experiment is { } id && Contains(id) ? id : null;
+        return left;
+    }
+
+    /// <summary>Pairs the waiting experiments (in queue order) that do not run yet with free workers; both are marked busy.</summary>
+    public IReadOnlyList<Pairing<IActorRef>> Pair(IEnumerable<string> queue)
+    {
+        var pairings = _pool.Pair(queue.Where(id => !Contains(id)));
+        foreach (var pairing in pairings)
+        {
+            _pool = _pool.Assign(pairing.Experiment, pairing.Generator.Worker, pairing.Discriminator.Worker);
+        }
+
+        return pairings;
+    }
 
     public void Add(string id, CoordinatorRun run) => _runs[id] = run;
 
-    public bool Remove(string id, out CoordinatorRun run) => _runs.Remove(id, out run!);
+    /// <summary>Forgets a run and frees its workers; returns the run and the workers that served it (to be told to stop).</summary>
+    public CoordinatorRun? Stop(string id, out IReadOnlyList<IActorRef> workers)
+    {
+        workers = [];
+        if (!_runs.Remove(id, out var run))
+        {
+            return null;
+        }
+
+        workers = _pool.Serving(id).Select(w => w.Worker).ToList();
+        _pool = _pool.Release(id);
+        return run;
+    }
 
     /// <summary>The runner a worker's message goes to: readiness, rounds and checkpoint halves of a running experiment; else null.</summary>
     public IActorRef? RunnerFor(IWorkerProtocol message) => message switch
@@ -40,6 +87,16 @@ public sealed class RunTable
 
     /// <summary>Rounds reported and not yet journaled (status queries show them).</summary>
     public IReadOnlyList<RoundMetrics> Pending(string id) => _runs.TryGetValue(id, out var run) ? run.Pending.Rounds : [];
+
+    /// <summary>
+    /// Keeps a round its runner accepted as pending; returns the event that journals the pending rounds when it is time
+    /// (at a checkpoint boundary, or once <paramref name="recordEvery"/> are pending), else nothing.
+    /// </summary>
+    public IReadOnlyList<ICoordinatorEvent> Accept(CoordinatorRun run, RoundMetrics metrics, RoundOutcome outcome, int recordEvery)
+    {
+        run.Pending = run.Pending.Add(metrics);
+        return run.Pending.RecordsNow(outcome, recordEvery) ? Flush(run.Pending.Id).ToList() : [];
+    }
 
     /// <summary>The pending rounds of a run as a journal event (none when nothing is pending).</summary>
     public IEnumerable<ICoordinatorEvent> Flush(string id)

@@ -208,7 +208,7 @@ public sealed class DiscriminatorWorker : HalfWorker<LoadedDiscriminator>
 
     /// <summary>Answers the generator on its exchange channel when it opened one, else over remoting.</summary>
     private void Reply(Answered answered) =>
-        SendToPeer(_channels.GetValueOrDefault(answered.Id), answered.ReplyTo, answered.Answer, answered.PayloadBytes);
+        Outbox.SendToPeer(_channels.GetValueOrDefault(answered.Id), answered.ReplyTo, answered.Answer, answered.PayloadBytes, Self);
 
     // A result of work queued before the half was dropped may still arrive; the count never goes below zero.
     private void WorkDone() => _queued = Math.Max(0, _queued - 1);

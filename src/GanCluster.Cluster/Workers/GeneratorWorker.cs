@@ -112,7 +112,7 @@ public sealed class GeneratorWorker : HalfWorker<GeneratorHalf>
         Log.Warning("The exchange channel closed ({0}); the exchange continues over remoting, {1} unanswered batches sent again", lost.Reason, unanswered.Count);
         foreach (var batch in unanswered)
         {
-            SendTo(Current!.Peer, batch, GeneratorExchange.PayloadBytes(batch));
+            Outbox.Send(Current!.Peer, batch, GeneratorExchange.PayloadBytes(batch), Self);
         }
     }
 
@@ -178,7 +178,7 @@ public sealed class GeneratorWorker : HalfWorker<GeneratorHalf>
         var bytes = GeneratorExchange.PayloadBytes(batch);
         _accumulator.AddExchangeBytes(bytes);
         _exchange.Sent(fake.Slot, batch);
-        SendToPeer(_exchange.Channel, Current.Peer, batch, bytes);
+        Outbox.SendToPeer(_exchange.Channel, Current.Peer, batch, bytes, Self);
         ProduceNext();
     }
 

@@ -35,7 +35,7 @@ public abstract class HalfWorker<THalf> : WorkerBase
         {
             foreach (var (message, bytes) in f.Messages)
             {
-                SendTo(Settings.Coordinator, message, bytes);
+                Outbox.Send(Settings.Coordinator, message, bytes, Self);
             }
         });
         Receive<TorchFailed>(OnTorchFailed);

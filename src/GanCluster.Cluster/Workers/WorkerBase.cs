@@ -46,6 +46,7 @@ public abstract class WorkerBase : ReceiveActor, IWithTimers
         Settings = settings;
         Torch = new TorchThread($"torch-{role.ToString().ToLowerInvariant()}");
         _chunks = new ChunkReceiver(Context.System);
+        Outbox = new Outbox(settings.BulkSender, settings.ChunkSize);
         Log = Context.GetLogger();
         // Set on the torch thread itself: BLAS keeps its thread count per calling thread, and a thread that has not
         // run a parallel ATen loop yet would otherwise multiply matrices with every core.
@@ -87,6 +88,9 @@ public abstract class WorkerBase : ReceiveActor, IWithTimers
     protected TorchThread Torch { get; }
 
     protected ILoggingAdapter Log { get; }
+
+    /// <summary>The send rule for halves, batches and answers (exchange channel, direct, or chunked).</summary>
+    protected Outbox Outbox { get; }
 
     /// <summary>The coordinator incarnation this worker obeys; messages of older incarnations are dropped.</summary>
     protected long Incarnation { get; private set; } = -1;
@@ -156,32 +160,6 @@ public abstract class WorkerBase : ReceiveActor, IWithTimers
             self.Tell(result, self);
             return true;
         });
-    }
-
-    /// <summary>Sends to the peer on its exchange channel when one is open, else over remoting (<see cref="SendTo"/>).</summary>
-    protected void SendToPeer(IActorRef? channel, IActorRef peer, object message, long payloadBytes)
-    {
-        if (channel is not null)
-        {
-            channel.Tell(message, ActorRefs.NoSender);
-        }
-        else
-        {
-            SendTo(peer, message, payloadBytes);
-        }
-    }
-
-    /// <summary>Tells small messages directly and hands large ones to the bulk sender (chunked, windowed).</summary>
-    protected void SendTo(IActorRef destination, object message, long payloadBytes)
-    {
-        if (payloadBytes + 1024 <= Settings.ChunkSize)
-        {
-            destination.Tell(message, Self);
-        }
-        else
-        {
-            Settings.BulkSender.Tell(new BulkSend(destination, message), Self);
-        }
     }
 
     protected void ReportFailure(ExperimentId id, int round, Exception error, bool diverged = false)
