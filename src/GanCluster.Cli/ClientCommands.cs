@@ -19,6 +19,8 @@ internal static class ClientCommands
         Description = "Idempotency key of this request (default: a fresh one). Repeating a request with its key returns the first answer instead of doing it twice.",
     };
 
+    private static readonly Option<bool> Json = new("--json") { Description = "Print one JSON object per experiment (JSON lines) instead of text." };
+
     internal static readonly Option<int> Timeout = new("--timeout") { Description = "Seconds to wait for the cluster.", DefaultValueFactory = _ => 20 };
 
     public static IEnumerable<Command> Create()
@@ -86,7 +88,7 @@ internal static class ClientCommands
 
     private static Command List()
     {
-        var command = new Command("list", "List every experiment with its state and latest metrics.") { Contact, Timeout };
+        var command = new Command("list", "List every experiment with its state and latest metrics.") { Json, Contact, Timeout };
         command.SetAction((parse, _) => Run(parse, async client =>
         {
             var reply = await client().AskAsync(ListExperiments.Instance, TimeoutOf(parse)).ConfigureAwait(false);
@@ -98,6 +100,12 @@ internal static class ClientCommands
             // Alarms come from a second query so that the list's wire format stays that of protocol 1.
             var alarms = await client().AskAsync(new GetAlarms(null), TimeoutOf(parse)).ConfigureAwait(false) is AlarmList a ? a.Alarms : [];
             var quality = await client().AskAsync(new GetQuality(null), TimeoutOf(parse)).ConfigureAwait(false) is QualityList q ? q.Experiments : [];
+            if (parse.GetValue(Json))
+            {
+                list.Experiments.ToList().ForEach(e => Console.WriteLine(ExperimentJson.Summary(e, quality.FirstOrDefault(x => x.Id == e.Id), alarms)));
+                return 0;
+            }
+
             Console.WriteLine($"{"ID",-14} {"NAME",-20} {"STATE",-10} {"ROUNDS",-13} {"LOSS/D",8} {"LOSS/G",8} {"STEPS/S",8}  QUALITY / REASON / ALARMS");
             foreach (var e in list.Experiments)
             {
@@ -116,7 +124,7 @@ internal static class ClientCommands
     private static Command Status()
     {
         var id = new Argument<string>("id") { Description = "The experiment id printed by submit." };
-        var command = new Command("status", "Show an experiment's state, nodes, checkpoints and recent rounds.") { id, Contact, Timeout };
+        var command = new Command("status", "Show an experiment's state, nodes, checkpoints and recent rounds.") { id, Json, Contact, Timeout };
         command.SetAction((parse, _) => Run(parse, async client =>
         {
             var reply = await client().AskAsync(new GetExperimentStatus(ParseId(parse.GetValue(id)!)), TimeoutOf(parse)).ConfigureAwait(false);
@@ -131,6 +139,14 @@ internal static class ClientCommands
             }
 
             var s = status.Summary;
+            if (parse.GetValue(Json))
+            {
+                var latest = await client().AskAsync(new GetQuality(s.Id), TimeoutOf(parse)).ConfigureAwait(false) is QualityList { Experiments: [var first, ..] } ? first : null;
+                var raised = await client().AskAsync(new GetAlarms(s.Id), TimeoutOf(parse)).ConfigureAwait(false) is AlarmList r ? r.Alarms : [];
+                Console.WriteLine(ExperimentJson.Status(status, latest, raised));
+                return 0;
+            }
+
             Console.WriteLine($"id:            {s.Id.Value}");
             Console.WriteLine($"name:          {s.Name}");
             Console.WriteLine($"state:         {s.State.ToString().ToLowerInvariant()}{(s.Reason is null ? string.Empty : $" ({s.Reason})")}");

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using GanCluster.TestSupport;
 
 namespace GanCluster.Cli.Tests;
@@ -13,18 +12,15 @@ public sealed class ClientCommandTests : IDisposable
     [Fact]
     public async Task Submit_with_no_cluster_fails_as_soon_as_the_connection_is_refused()
     {
-        // Nothing listens on a port just handed out as free.
+        // Nothing listens on a port just handed out as free. With a --timeout of an hour, only the refusal itself can
+        // end the command (the test's child process is stopped if it goes silent, and the test then fails).
         var contact = $"127.0.0.1:{FreePort.Next()}";
-        var watch = Stopwatch.StartNew();
 
-        var result = await Gancluster.RunAsync(_temp.Path, "submit", "ring8", "--contact", contact);
+        var result = await Gancluster.RunAsync(_temp.Path, "submit", "ring8", "--contact", contact, "--timeout", "3600");
 
-        watch.Stop();
         result.AssertExitCode(3);
         Assert.Contains(contact, result.FirstLine());
         Assert.Contains("refused", result.FirstLine());
-        // The default --timeout is 20 s; a refused connection must not wait for it (process start-up included).
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed.TotalSeconds:F1} s");
         result.AssertNoStackTrace();
     }
 
