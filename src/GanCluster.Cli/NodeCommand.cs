@@ -134,7 +134,7 @@ internal static class NodeCommand
 
                     Volatile.Write(ref system, started);
                     var cluster = Akka.Cluster.Cluster.Get(started);
-                    cluster.RegisterOnMemberUp(() => log.Information("GanCluster node up at {Address} with roles {Roles}", cluster.SelfAddress, string.Join(",", cluster.SelfRoles)));
+                    cluster.RegisterOnMemberUp(() => log.Information(NodeLogEvents.Up, cluster.SelfAddress, string.Join(",", cluster.SelfRoles)));
                     if (stopping)
                     {
                         Stop();
@@ -147,7 +147,7 @@ internal static class NodeCommand
                         break;
                     }
 
-                    log.Warning("GanCluster node left the cluster ({Reason}); joining the seed nodes again", CoordinatedShutdown.Get(started).ShutdownReason?.GetType().Name);
+                    log.Warning(NodeLogEvents.Rejoining, CoordinatedShutdown.Get(started).ShutdownReason?.GetType().Name);
                 }
 
                 log.Information("GanCluster node stopped");
@@ -222,4 +222,14 @@ internal static class NodeCommand
 
         return false;
     }
+}
+
+/// <summary>The message templates of a node process's own structured log events (see <c>CoordinatorLogEvents</c>).</summary>
+public static class NodeLogEvents
+{
+    /// <summary>Address, Roles: the node is a cluster member that is up.</summary>
+    public const string Up = "GanCluster node up at {Address} with roles {Roles}";
+
+    /// <summary>Reason: the node left the cluster (no coordinator, or downed) and joins the seed nodes again.</summary>
+    public const string Rejoining = "GanCluster node left the cluster ({Reason}); joining the seed nodes again";
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using GanCluster.Cluster.Coordinator;
 using GanCluster.Training.Core;
 using Microsoft.Data.Sqlite;
 
@@ -31,17 +32,18 @@ public sealed class ClusterRunTests : IDisposable
         Assert.Matches("^exp-[0-9a-f]{8}$", id);
 
         // Stop every process once the first checkpoint is stored, while the experiment is running.
-        cluster.Coordinator.WaitForLine(l => l.Contains($"Experiment {id} checkpointed at round", StringComparison.Ordinal), TimeSpan.FromSeconds(120), "the first checkpoint");
+        cluster.WaitForEvent("coordinator", CoordinatorLogEvents.Checkpointed, e => e.Text(0) == id, "the first checkpoint");
         cluster.Stop();
 
         cluster.Start();
-        var (listCode, list, listAll) = cluster.Cli("list");
+        var (listCode, list, listAll) = cluster.Cli("list", "--json");
         Assert.True(listCode == 0, listAll);
-        Assert.Contains(id, list);
-        var listed = list.Split('\n').Single(l => l.StartsWith(id, StringComparison.Ordinal));
-        Assert.DoesNotContain("completed", listed); // stopped mid-run, not after it
+        var listed = JsonDocument.Parse(Assert.Single(list.Split('\n', StringSplitOptions.RemoveEmptyEntries))).RootElement;
+        Assert.Equal(id, listed.GetProperty("id").GetString());
+        Assert.NotEqual("completed", LocalCluster.StateOf(listed)); // stopped mid-run, not after it
+        Assert.InRange(listed.GetProperty("lastCheckpointRound").GetInt32(), 20, rounds - 1);
         var final = cluster.WaitForState(id, "completed", TimeSpan.FromSeconds(180));
-        Assert.Contains($"rounds:        {rounds}/{rounds}", final);
+        Assert.Equal(rounds, final.GetProperty("roundsDone").GetInt32());
         var (cancelCode, cancelled, cancelAll) = cluster.Cli("cancel", id);
         Assert.True(cancelCode == 0, cancelAll);
         Assert.Contains($"{id} had already completed; nothing to cancel", cancelled);
@@ -54,12 +56,12 @@ public sealed class ClusterRunTests : IDisposable
         Assert.Superset(new HashSet<string> { "coordinator", "generator", "discriminator" }, events.Select(e => e.GetProperty("Node").GetString()!.Split('-')[0]).ToHashSet());
         var times = events.Select(e => DateTimeOffset.Parse(e.GetProperty("@t").GetString()!, CultureInfo.InvariantCulture)).ToList();
         Assert.Equal(times.Order(), times);
-        Assert.Contains(events, e => e.GetProperty("@mt").GetString()!.Contains("checkpointed at round", StringComparison.Ordinal));
+        Assert.Contains(events, e => e.GetProperty("@mt").GetString() == CoordinatorLogEvents.Checkpointed);
         var (generatorCode, generatorLogs, generatorAll) = cluster.Cli("logs", id, "--node", "generator");
         Assert.True(generatorCode == 0, generatorAll);
         Assert.All(generatorLogs.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => Assert.Contains(" [generator-", l, StringComparison.Ordinal));
-        Assert.Contains("Experiment " + id + " assigned", cluster.Coordinator.Output);
-        Assert.Contains("from the checkpoint of round", cluster.Coordinator.Output);
+        // After the restart the run went on from a stored checkpoint, not from round 1.
+        Assert.Contains(events, e => e.GetProperty("@mt").GetString() == CoordinatorLogEvents.Assigned && e.GetProperty("3").GetInt32() > 1);
 
         // The persisted checkpoints (retention 3 keeps the last three) verify against their SHA-256.
         var stored = ReadStoredCheckpoints(Path.Combine(_folder, "cluster", "checkpoints.db"), id);
@@ -79,16 +81,12 @@ public sealed class ClusterRunTests : IDisposable
             .Select(line => JsonDocument.Parse(line).RootElement)
             .Where(e => e.TryGetProperty("loss/d", out _)) // round lines; checkpoint-time lines carry other metrics
             .ToDictionary(e => e.GetProperty("round").GetInt32(), e => (e.GetProperty("loss/d").GetDouble(), e.GetProperty("loss/g").GetDouble()));
-        var clusterRounds = final.Split('\n').SkipWhile(l => !l.StartsWith("round ", StringComparison.Ordinal)).Skip(1)
-            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(p => p.Length >= 3).ToList();
-        Assert.Equal(20, clusterRounds.Count);
-        Assert.Equal(Enumerable.Range(rounds - 19, 20), clusterRounds.Select(p => int.Parse(p[0], CultureInfo.InvariantCulture)));
-        foreach (var p in clusterRounds)
+        Assert.Equal(Enumerable.Range(rounds - 19, 20), LocalCluster.RecentRounds(final));
+        foreach (var r in final.GetProperty("recentRounds").EnumerateArray())
         {
-            var round = int.Parse(p[0], CultureInfo.InvariantCulture);
-            // status prints four decimals
-            Assert.InRange(Math.Abs(localLosses[round].Item1 - double.Parse(p[1], CultureInfo.InvariantCulture)), 0, 6e-5);
-            Assert.InRange(Math.Abs(localLosses[round].Item2 - double.Parse(p[2], CultureInfo.InvariantCulture)), 0, 6e-5);
+            var round = r.GetProperty("round").GetInt32();
+            Assert.Equal(localLosses[round].Item1, r.GetProperty("loss/d").GetDouble(), 1e-9);
+            Assert.Equal(localLosses[round].Item2, r.GetProperty("loss/g").GetDouble(), 1e-9);
         }
 
         var (samplesCode, samplesPath, samplesAll) = cluster.Cli("samples", id, "--out", Path.Combine(_folder, "grid.png"));
@@ -118,9 +116,9 @@ public sealed class ClusterRunTests : IDisposable
         (code, _, all) = cluster.Cli("status", "exp-00000000");
         Assert.Equal(4, code);
         Assert.Contains("unknown experiment 'exp-00000000'", all);
-        (code, var listing, all) = cluster.Cli("list");
+        (code, var listing, all) = cluster.Cli("list", "--json");
         Assert.True(code == 0, all);
-        Assert.DoesNotContain("exp-", listing);
+        Assert.Equal(string.Empty, listing.Trim());
         cluster.Stop();
     }
 

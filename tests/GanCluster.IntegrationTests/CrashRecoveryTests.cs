@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using GanCluster.Cluster.Coordinator;
 using GanCluster.Training.Core;
 using Xunit.Abstractions;
 
@@ -59,18 +60,16 @@ public sealed class CrashRecoveryTests : IDisposable
         var killedAt = cluster.Kill("coordinator");
         var restartedAt = DateTime.UtcNow;
         var coordinator = cluster.StartNode("coordinator", "coordinator", cluster.Port);
-        var recovered = coordinator.WaitForTimedLine(l => l.Contains("Coordinator incarnation", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "journal recovered");
-        Assert.Contains("with 1 experiments (1 waiting for workers)", recovered.Text);
-        var resumed = coordinator.WaitForTimedLine(
-            l => l.Contains($"Experiment {id} assigned", StringComparison.Ordinal) && l.Contains("from the checkpoint of round", StringComparison.Ordinal),
-            TimeSpan.FromSeconds(90), "the experiment resumed");
+        var recovered = cluster.WaitForEvent("coordinator", CoordinatorLogEvents.Started, _ => true, "journal recovered");
+        Assert.Equal((1, 1), (recovered.Int(1), recovered.Int(2))); // one experiment known, waiting for workers
+        var resumed = cluster.WaitForEvent("coordinator", CoordinatorLogEvents.Assigned, e => e.Text(0) == id && e.Int(3) > 1, "the experiment resumed from a checkpoint");
         _output.WriteLine($"coordinator killed after the checkpoint of round {checkpoint}; restarted process recovered the journal after {(recovered.At - restartedAt).TotalSeconds:F1} s; "
                           + $"resumed {(resumed.At - killedAt).TotalSeconds:F1} s after the kill: {resumed.Text}");
 
         // Both workers came back to the restarted coordinator (they rejoined the seed node) and finish the run.
         foreach (var worker in new[] { "generator", "discriminator" })
         {
-            Assert.Contains("joining the seed nodes again", cluster.Node(worker).Output);
+            Assert.Contains(NodeEvents.Read(cluster.LogFolder, cluster.LogName(worker)), e => e.Template == Cli.NodeLogEvents.Rejoining);
         }
 
         AssertFinishesLikeTheLocalRun(cluster, id, experiment);
@@ -87,18 +86,16 @@ public sealed class CrashRecoveryTests : IDisposable
         // A standby coordinator on the same journal (a shared database in production; here the same SQLite files).
         var standbyPort = LocalCluster.FreePort();
         var standby = cluster.StartNode("coordinator-2", "coordinator", standbyPort);
-        standby.WaitForLine(l => l.Contains("GanCluster node up", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the standby coordinator is up");
+        cluster.WaitForEvent("coordinator-2", Cli.NodeLogEvents.Up, _ => true, "the standby coordinator is up");
         var id = cluster.Submit(experiment);
         var checkpoint = WaitForCheckpoint(cluster, id);
 
         // Four nodes, one killed: the three survivors are the majority, so the Split Brain Resolver downs the
         // dead coordinator and the singleton moves to the oldest remaining coordinator-role node.
         var killedAt = cluster.Kill("coordinator");
-        var recovered = standby.WaitForTimedLine(l => l.Contains("Coordinator incarnation 2 started", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the singleton moved", since: killedAt);
-        Assert.Contains("with 1 experiments", recovered.Text);
-        var resumed = standby.WaitForTimedLine(
-            l => l.Contains($"Experiment {id} assigned", StringComparison.Ordinal) && l.Contains("from the checkpoint of round", StringComparison.Ordinal),
-            TimeSpan.FromSeconds(90), "the experiment resumed on the new singleton", since: killedAt);
+        var recovered = cluster.WaitForEvent("coordinator-2", CoordinatorLogEvents.Started, e => e.Int(0) == 2, "the singleton moved", since: killedAt);
+        Assert.Equal(1, recovered.Int(1));
+        var resumed = cluster.WaitForEvent("coordinator-2", CoordinatorLogEvents.Assigned, e => e.Text(0) == id && e.Int(3) > 1, "the experiment resumed on the new singleton", since: killedAt);
         _output.WriteLine($"coordinator killed after the checkpoint of round {checkpoint}; singleton took over {(recovered.At - killedAt).TotalSeconds:F1} s "
                           + $"and the experiment resumed {(resumed.At - killedAt).TotalSeconds:F1} s after the kill: {resumed.Text}");
 
@@ -116,16 +113,13 @@ public sealed class CrashRecoveryTests : IDisposable
         var checkpoint = WaitForCheckpoint(cluster, id);
 
         var killedAt = cluster.Kill(role);
-        var paused = cluster.Coordinator.WaitForTimedLine(
-            l => l.Contains($"Experiment {id} paused", StringComparison.Ordinal) && l.Contains($"the {role} node", StringComparison.Ordinal),
-            TimeSpan.FromSeconds(60), "the experiment paused", since: killedAt);
-        Assert.Contains("resumes from the last checkpoint when a node of that role joins", paused.Text);
+        var paused = cluster.WaitForEvent("coordinator", CoordinatorLogEvents.Paused, e => e.Text(0) == id, "the experiment paused", since: killedAt);
+        Assert.Contains($"the {role} node", paused.Text(1));
+        Assert.Equal("paused", LocalCluster.StateOf(cluster.Status(id)));
 
         var startedAt = DateTime.UtcNow;
         cluster.StartNode(role + "-2", role, 0);
-        var resumed = cluster.Coordinator.WaitForTimedLine(
-            l => l.Contains($"Experiment {id} assigned", StringComparison.Ordinal) && l.Contains("from the checkpoint of round", StringComparison.Ordinal),
-            TimeSpan.FromSeconds(90), "the experiment resumed", since: startedAt);
+        var resumed = cluster.WaitForEvent("coordinator", CoordinatorLogEvents.Assigned, e => e.Text(0) == id && e.Int(3) > 1, "the experiment resumed", since: startedAt);
         _output.WriteLine($"{role} killed after the checkpoint of round {checkpoint}; paused {(paused.At - killedAt).TotalSeconds:F1} s after the kill; "
                           + $"resumed {(resumed.At - startedAt).TotalSeconds:F1} s after the replacement started: {resumed.Text}");
 
@@ -136,8 +130,7 @@ public sealed class CrashRecoveryTests : IDisposable
     /// <summary>Waits for the coordinator to store the first checkpoint; returns its round.</summary>
     private static int WaitForCheckpoint(LocalCluster cluster, string id)
     {
-        var line = cluster.Coordinator.WaitForLine(l => l.Contains($"Experiment {id} checkpointed at round", StringComparison.Ordinal), TimeSpan.FromSeconds(90), "the first checkpoint");
-        var round = int.Parse(line[(line.IndexOf("at round ", StringComparison.Ordinal) + 9)..].Split(' ')[0], CultureInfo.InvariantCulture);
+        var round = cluster.WaitForEvent("coordinator", CoordinatorLogEvents.Checkpointed, e => e.Text(0) == id, "the first checkpoint").Int(1);
         Assert.True(round < Rounds, $"the experiment finished before the crash:\n{cluster.Logs()}");
         return round;
     }
@@ -151,10 +144,9 @@ public sealed class CrashRecoveryTests : IDisposable
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var final = cluster.WaitForState(id, "completed", TimeSpan.FromSeconds(120));
         _output.WriteLine($"completed {watch.Elapsed.TotalSeconds:F1} s after the resume was seen");
-        Assert.Contains($"rounds:        {Rounds}/{Rounds}", final);
-        var recent = final.Split('\n').SkipWhile(l => !l.StartsWith("round ", StringComparison.Ordinal)).Skip(1)
-            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(p => p.Length >= 3).ToList();
-        Assert.Equal(Enumerable.Range(Rounds - 19, 20), recent.Select(p => int.Parse(p[0], CultureInfo.InvariantCulture)));
+        Assert.Equal(Rounds, final.GetProperty("roundsDone").GetInt32());
+        var recent = final.GetProperty("recentRounds").EnumerateArray().ToList();
+        Assert.Equal(Enumerable.Range(Rounds - 19, 20), LocalCluster.RecentRounds(final));
 
         var stored = ClusterRunTests.ReadStoredCheckpoints(Path.Combine(cluster.DataDirectory, "checkpoints.db"), id);
         var localRun = Path.Combine(_folder, "local");
@@ -169,11 +161,11 @@ public sealed class CrashRecoveryTests : IDisposable
             .Select(line => JsonDocument.Parse(line).RootElement)
             .Where(e => e.TryGetProperty("loss/d", out _)) // round lines; checkpoint-time lines carry other metrics
             .ToDictionary(e => e.GetProperty("round").GetInt32(), e => (e.GetProperty("loss/d").GetDouble(), e.GetProperty("loss/g").GetDouble()));
-        foreach (var p in recent)
+        foreach (var r in recent)
         {
-            var round = int.Parse(p[0], CultureInfo.InvariantCulture);
-            Assert.InRange(Math.Abs(localLosses[round].Item1 - double.Parse(p[1], CultureInfo.InvariantCulture)), 0, 6e-5);
-            Assert.InRange(Math.Abs(localLosses[round].Item2 - double.Parse(p[2], CultureInfo.InvariantCulture)), 0, 6e-5);
+            var round = r.GetProperty("round").GetInt32();
+            Assert.Equal(localLosses[round].Item1, r.GetProperty("loss/d").GetDouble(), 1e-9);
+            Assert.Equal(localLosses[round].Item2, r.GetProperty("loss/g").GetDouble(), 1e-9);
         }
     }
 

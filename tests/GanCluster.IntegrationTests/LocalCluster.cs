@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text.RegularExpressions;
+using System.Text.Json;
+using GanCluster.Cluster.Coordinator;
 
 namespace GanCluster.IntegrationTests;
 
@@ -8,10 +9,11 @@ namespace GanCluster.IntegrationTests;
 /// A coordinator, a generator and a discriminator as three real processes on loopback, sharing a data
 /// folder that survives restarts. Every wait is bounded; Dispose kills whatever still runs.
 /// </summary>
-public sealed partial class LocalCluster : IDisposable
+public sealed class LocalCluster : IDisposable
 {
     private static readonly TimeSpan Startup = TimeSpan.FromSeconds(90);
     private readonly List<ChildProcess> _nodes = [];
+    private readonly Dictionary<ChildProcess, string> _logNames = [];
 
     /// <param name="dataDirectory">The coordinator's data folder (journal, checkpoints, logs); it survives restarts.</param>
     /// <param name="persistenceArguments">Extra node arguments, space-separated (for example the PostgreSQL back end).</param>
@@ -26,6 +28,9 @@ public sealed partial class LocalCluster : IDisposable
     }
 
     public string DataDirectory { get; }
+
+    /// <summary>The log folder every node of this cluster writes its compact-JSON files to.</summary>
+    public string LogFolder => Path.Combine(DataDirectory, "logs");
 
     public int Port { get; }
 
@@ -50,10 +55,25 @@ public sealed partial class LocalCluster : IDisposable
     /// <summary>Starts the three nodes and waits until the coordinator has both workers in its pool.</summary>
     public void Start()
     {
+        var since = DateTimeOffset.UtcNow;
         StartNode("coordinator", "coordinator", Port);
         StartNode("generator", "generator", 0);
         StartNode("discriminator", "discriminator", 0);
-        Coordinator.WaitForLine(l => l.Contains("(1 generators, 1 discriminators)", StringComparison.Ordinal), Startup, "both workers registered");
+        WaitForEvent("coordinator", CoordinatorLogEvents.WorkerJoined, e => e.Int(2) >= 1 && e.Int(3) >= 1, "both workers registered", since, Startup);
+    }
+
+    /// <summary>The name the node logs under (its files are gancluster-&lt;name&gt;-&lt;date&gt;.json in <see cref="LogFolder"/>).</summary>
+    public string LogName(string name) => _logNames[Node(name)];
+
+    /// <summary>
+    /// Waits for a structured event of the node (by its template constant, with matching values) logged at or after
+    /// <paramref name="since"/> (default: the node's start). <paramref name="quiet"/> bounds how long the node may log
+    /// nothing new, not the whole wait.
+    /// </summary>
+    public NodeEvent WaitForEvent(string name, string template, Func<NodeEvent, bool> match, string what, DateTimeOffset? since = null, TimeSpan? quiet = null)
+    {
+        var node = Node(name);
+        return NodeEvents.WaitFor(LogFolder, _logNames[node], template, match, what, since ?? node.StartedAt, quiet ?? TimeSpan.FromSeconds(90), () => node.HasExited, Logs);
     }
 
     public ChildProcess StartNode(string name, string roles, int port)
@@ -86,6 +106,8 @@ public sealed partial class LocalCluster : IDisposable
         }
 
         var node = Gancluster.Start(name, NodeEnvironment, [.. arguments]);
+        // The name the node logs under (NodeOptions.NodeName): its roles and port, or its process id on a random port.
+        _logNames[node] = port != 0 ? $"{roles.Replace(',', '+')}-{port}" : $"{roles.Replace(',', '+')}-pid{node.Id}";
         foreach (var exited in _nodes.Where(n => n.Name == name && n.HasExited).ToList())
         {
             exited.Dispose();
@@ -144,41 +166,58 @@ public sealed partial class LocalCluster : IDisposable
         return stdout.Trim();
     }
 
-    /// <summary>Polls <c>gancluster status</c> until the state matches.</summary>
-    /// <summary>
-    /// Polls <c>status</c> until the experiment is in <paramref name="state"/>. <paramref name="timeout"/> bounds how long
-    /// the status may stay unchanged (no new round, no state change), not the whole wait: a loaded machine slows a run
-    /// that makes progress, and only one that stalls fails the test.
-    /// </summary>
-    public string WaitForState(string id, string state, TimeSpan timeout, Func<string, bool>? extra = null)
+    /// <summary>The experiment's <c>status --json</c>.</summary>
+    public JsonElement Status(string id)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        var (code, stdout, all) = Cli("status", id, "--json");
+        Assert.True(code == 0, $"status {id} failed ({code}): {all}");
+        return JsonDocument.Parse(stdout).RootElement;
+    }
+
+    /// <summary>
+    /// Polls <c>status --json</c> until <paramref name="done"/> holds. <paramref name="quiet"/> bounds how long the
+    /// status may stay unchanged (no new round, no state change), not the whole wait: a loaded machine slows a run that
+    /// makes progress, and only one that stalls fails the test. A coordinator that does not answer yet is waited for.
+    /// </summary>
+    public JsonElement WaitForStatus(string id, Func<JsonElement, bool> done, string what, TimeSpan quiet)
+    {
+        var deadline = DateTime.UtcNow + quiet;
         var last = string.Empty;
         var lastStatus = string.Empty;
         while (DateTime.UtcNow < deadline)
         {
-            var (code, stdout, all) = Cli("status", id);
+            var (code, stdout, all) = Cli("status", id, "--json");
             last = all;
-            if (code == 0 && StateOf(stdout) == state && (extra is null || extra(stdout)))
+            if (code == 0 && JsonDocument.Parse(stdout).RootElement is var status)
             {
-                return stdout;
-            }
+                if (done(status))
+                {
+                    return status;
+                }
 
-            if (code == 0 && stdout != lastStatus)
-            {
-                lastStatus = stdout;
-                deadline = DateTime.UtcNow + timeout;
+                if (stdout != lastStatus)
+                {
+                    lastStatus = stdout;
+                    deadline = DateTime.UtcNow + quiet;
+                }
             }
 
             Thread.Sleep(500);
         }
 
-        throw new TimeoutException($"{id} did not reach '{state}' (its status stayed the same for {timeout}). Last status:\n{last}\n{Logs()}");
+        throw new TimeoutException($"{id}: {what} did not happen (its status stayed the same for {quiet}). Last status:\n{last}\n{Logs()}");
     }
 
-    public static string StateOf(string status) => StateLine().Match(status) is { Success: true } m ? m.Groups[1].Value : string.Empty;
+    /// <summary>Polls <c>status --json</c> until the experiment is in <paramref name="state"/> (and <paramref name="extra"/> holds).</summary>
+    public JsonElement WaitForState(string id, string state, TimeSpan quiet, Func<JsonElement, bool>? extra = null) =>
+        WaitForStatus(id, s => StateOf(s) == state && (extra is null || extra(s)), $"state {state}", quiet);
 
-    public static int CheckpointOf(string status) => CheckpointLine().Match(status) is { Success: true } m ? int.Parse(m.Groups[1].Value) : 0;
+    public static string StateOf(JsonElement status) => status.GetProperty("state").GetString()!;
+
+    public static int CheckpointOf(JsonElement status) => status.GetProperty("lastCheckpointRound") is { ValueKind: JsonValueKind.Number } round ? round.GetInt32() : 0;
+
+    /// <summary>The round numbers of the status's recent rounds, oldest first.</summary>
+    public static IReadOnlyList<int> RecentRounds(JsonElement status) => status.GetProperty("recentRounds").EnumerateArray().Select(r => r.GetProperty("round").GetInt32()).ToList();
 
     public string Logs() => string.Join("\n", _nodes.Select(n => $"---- {n.Name}\n{n.Tail(40)}"));
 
@@ -196,10 +235,4 @@ public sealed partial class LocalCluster : IDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
-
-    [GeneratedRegex(@"^state:\s+(\w+)", RegexOptions.Multiline)]
-    private static partial Regex StateLine();
-
-    [GeneratedRegex(@"^checkpoint:\s+round (\d+)", RegexOptions.Multiline)]
-    private static partial Regex CheckpointLine();
 }

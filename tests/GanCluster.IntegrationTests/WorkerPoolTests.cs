@@ -1,4 +1,5 @@
-using System.Text.RegularExpressions;
+using System.Text.Json;
+using GanCluster.Cluster.Coordinator;
 using Xunit.Abstractions;
 
 namespace GanCluster.IntegrationTests;
@@ -9,7 +10,7 @@ namespace GanCluster.IntegrationTests;
 /// and an experiment whose data is missing on the discriminator's machine fails with that reason without
 /// holding up the queue.
 /// </summary>
-public sealed partial class WorkerPoolTests : IDisposable
+public sealed class WorkerPoolTests : IDisposable
 {
     private const int Experiments = 20;
 
@@ -39,7 +40,7 @@ public sealed partial class WorkerPoolTests : IDisposable
             cluster.StartNode(name, "discriminator", 0);
         }
 
-        cluster.Coordinator.WaitForLine(l => l.Contains("(2 generators, 2 discriminators)", StringComparison.Ordinal), TimeSpan.FromSeconds(90), "the pool of two pairs");
+        cluster.WaitForEvent("coordinator", CoordinatorLogEvents.WorkerJoined, e => e.Int(2) == 2 && e.Int(3) == 2, "the pool of two pairs");
 
         // The data folder exists only in the spec: the discriminator fails to read it on its machine.
         var missingData = Path.Combine(_folder, "no-such-mnist");
@@ -60,19 +61,21 @@ public sealed partial class WorkerPoolTests : IDisposable
         Assert.Equal(Experiments, ids.Distinct().Count());
         _output.WriteLine($"pool up and {Experiments + 1} experiments submitted after {watch.Elapsed.TotalSeconds:F1} s");
 
-        var listing = WaitForList(cluster, ids, TimeSpan.FromSeconds(240));
+        var listing = WaitForList(cluster, ids.Append(broken).ToList(), TimeSpan.FromSeconds(240));
         _output.WriteLine($"all finished after {watch.Elapsed.TotalSeconds:F1} s");
         foreach (var id in ids)
         {
-            Assert.Matches($@"(?m)^{id}\s+pool-\d\d\s+completed\s+6/6\s", listing);
+            var listed = listing[id];
+            Assert.Equal("completed", LocalCluster.StateOf(listed));
+            Assert.StartsWith("pool-", listed.GetProperty("name").GetString());
+            Assert.Equal(6, listed.GetProperty("roundsDone").GetInt32());
         }
 
-        var (code, status, all) = cluster.Cli("status", broken);
-        Assert.True(code == 0, all);
+        var status = cluster.Status(broken);
         Assert.Equal("failed", LocalCluster.StateOf(status));
-        Assert.Contains(missingData, status);
+        Assert.Contains(missingData, status.GetProperty("reason").GetString());
 
-        AssertAssignedOnceAndNeverTwoAtATime(cluster.Coordinator.Lines.Select(l => l.Text).ToList(), ids, broken);
+        AssertAssignedOnceAndNeverTwoAtATime(NodeEvents.Read(cluster.LogFolder, $"coordinator-{cluster.Port}"), ids, broken);
         cluster.Stop();
     }
 
@@ -80,18 +83,18 @@ public sealed partial class WorkerPoolTests : IDisposable
     /// Replays the coordinator's log in order: every experiment is assigned once, starting at round 1, and finishes
     /// once; a node is never given an experiment while another one runs there.
     /// </summary>
-    private static void AssertAssignedOnceAndNeverTwoAtATime(IReadOnlyList<string> lines, IReadOnlyList<string> ids, string broken)
+    private static void AssertAssignedOnceAndNeverTwoAtATime(IReadOnlyList<NodeEvent> events, IReadOnlyList<string> ids, string broken)
     {
         var busy = new Dictionary<string, string>();
         var runningOn = new Dictionary<string, (string Generator, string Discriminator)>();
         var assigned = new Dictionary<string, int>();
         var finished = new Dictionary<string, int>();
-        foreach (var line in lines)
+        foreach (var e in events)
         {
-            if (AssignedLine().Match(line) is { Success: true } a)
+            if (e.Template == CoordinatorLogEvents.Assigned)
             {
-                var (id, generator, discriminator) = (a.Groups[1].Value, a.Groups[2].Value, a.Groups[3].Value);
-                Assert.Equal("1", a.Groups[4].Value);
+                var (id, generator, discriminator) = (e.Text(0), e.Text(1), e.Text(2));
+                Assert.Equal(1, e.Int(3));
                 foreach (var node in new[] { generator, discriminator })
                 {
                     Assert.False(busy.TryGetValue(node, out var other), $"{id} was assigned to {node} while {other} ran there");
@@ -101,9 +104,9 @@ public sealed partial class WorkerPoolTests : IDisposable
                 runningOn[id] = (generator, discriminator);
                 assigned[id] = assigned.GetValueOrDefault(id) + 1;
             }
-            else if (FinishedLine().Match(line) is { Success: true } f)
+            else if (e.Template is CoordinatorLogEvents.Completed or CoordinatorLogEvents.Failed)
             {
-                var id = f.Groups[1].Value;
+                var id = e.Text(0);
                 Assert.True(runningOn.Remove(id, out var nodes), $"{id} finished without running");
                 busy.Remove(nodes.Generator);
                 busy.Remove(nodes.Discriminator);
@@ -118,27 +121,40 @@ public sealed partial class WorkerPoolTests : IDisposable
         }
 
         // Both pairs took part: the queue ran two at a time.
-        Assert.Equal(4, lines.Select(l => AssignedLine().Match(l)).Where(m => m.Success).SelectMany(m => new[] { m.Groups[2].Value, m.Groups[3].Value }).Distinct().Count());
+        Assert.Equal(4, events.Where(e => e.Template == CoordinatorLogEvents.Assigned).SelectMany(e => new[] { e.Text(1), e.Text(2) }).Distinct().Count());
     }
 
-    /// <summary>Polls <c>gancluster list</c> until every experiment has finished (completed or failed).</summary>
-    private static string WaitForList(LocalCluster cluster, IReadOnlyList<string> ids, TimeSpan timeout)
+    /// <summary>
+    /// Polls <c>list --json</c> until every experiment has finished (completed or failed). <paramref name="quiet"/> bounds
+    /// how long the list may stay unchanged, not the whole wait.
+    /// </summary>
+    private static Dictionary<string, JsonElement> WaitForList(LocalCluster cluster, IReadOnlyList<string> ids, TimeSpan quiet)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        var deadline = DateTime.UtcNow + quiet;
         var last = string.Empty;
         while (DateTime.UtcNow < deadline)
         {
-            var (code, stdout, all) = cluster.Cli("list");
-            last = all;
-            if (code == 0 && ids.All(id => Regex.IsMatch(stdout, $@"(?m)^{id}\s+\S+\s+(completed|failed)\s")) && !Regex.IsMatch(stdout, @"(?m)\s(queued|running|paused)\s"))
+            var (code, stdout, all) = cluster.Cli("list", "--json");
+            if (code == 0)
             {
-                return stdout;
+                var listed = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
+                    .ToDictionary(e => e.GetProperty("id").GetString()!);
+                if (ids.All(id => listed.TryGetValue(id, out var e) && LocalCluster.StateOf(e) is "completed" or "failed"))
+                {
+                    return listed;
+                }
+
+                if (stdout != last)
+                {
+                    last = stdout;
+                    deadline = DateTime.UtcNow + quiet;
+                }
             }
 
             Thread.Sleep(1000);
         }
 
-        throw new TimeoutException($"the experiments did not all finish within {timeout}. Last list:\n{last}\n{cluster.Logs()}");
+        throw new TimeoutException($"the experiments did not all finish (the list stayed the same for {quiet}). Last list:\n{last}\n{cluster.Logs()}");
     }
 
     private string WriteExperiment(string name, string fields)
@@ -159,10 +175,4 @@ public sealed partial class WorkerPoolTests : IDisposable
     }
 
     public void Dispose() => _temp.Dispose();
-
-    [GeneratedRegex(@"Experiment (exp-[0-9a-f]+) assigned to generator (\S+) and discriminator (\S+), starting at round (\d+)")]
-    private static partial Regex AssignedLine();
-
-    [GeneratedRegex(@"Experiment (exp-[0-9a-f]+) (completed|failed)")]
-    private static partial Regex FinishedLine();
 }

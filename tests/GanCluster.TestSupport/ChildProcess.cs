@@ -83,6 +83,9 @@ public sealed class ChildProcess : IDisposable, IAsyncDisposable
     /// <summary>The operating system's process id.</summary>
     public int Id => _process.Id;
 
+    /// <summary>When this object started the process (UTC, this machine's clock; the child logs with the same).</summary>
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+
     /// <summary>Whether the process has exited.</summary>
     public bool HasExited => _process.HasExited;
 

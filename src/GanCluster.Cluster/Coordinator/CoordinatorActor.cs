@@ -50,7 +50,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
         Recover<RecoveryCompleted>(_ => Persist(new CoordinatorStarted(_state.Incarnation + 1, DateTimeOffset.UtcNow), e =>
         {
             Apply(e);
-            _log.Info("Coordinator incarnation {0} started with {1} experiments ({2} waiting for workers)", e.Incarnation, _state.Experiments.Count, _state.Runnable().Count());
+            _log.Info(CoordinatorLogEvents.Started, e.Incarnation, _state.Experiments.Count, _state.Runnable().Count());
             Context.Parent.Tell(CoordinatorGuardian.Started.Instance);
         }));
         CommandAny(Handle);
@@ -173,7 +173,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
         if (_runs.Join(register.Worker, register.Role, register.NodeAddress))
         {
             Context.Watch(register.Worker);
-            _log.Info("The {0} worker on {1} joined the pool ({2})", register.Role, register.NodeAddress, _runs.PoolSize);
+            _log.Info(CoordinatorLogEvents.WorkerJoined, register.Role, register.NodeAddress, _runs.Count(WorkerRole.Generator), _runs.Count(WorkerRole.Discriminator));
         }
 
         register.Worker.Tell(new WorkerRegistered(_state.Incarnation));

@@ -3,7 +3,47 @@ using GanCluster.Training.Options;
 
 namespace GanCluster.Cluster.Coordinator;
 
-/// <summary>The coordinator's log line for each journaled event (the wording integration tests and operators read).</summary>
+/// <summary>
+/// The message templates of the coordinator's structured log events. In a node's compact-JSON log file an event carries
+/// its template as "@mt" and its values as properties "0", "1", ...: scripts and the integration tests select events by
+/// these constants and read the values, never the rendered wording.
+/// </summary>
+public static class CoordinatorLogEvents
+{
+    /// <summary>0 incarnation, 1 experiments known, 2 of them waiting for workers.</summary>
+    public const string Started = "Coordinator incarnation {0} started with {1} experiments ({2} waiting for workers)";
+
+    /// <summary>0 role, 1 node address, 2 generators in the pool, 3 discriminators.</summary>
+    public const string WorkerJoined = "The {0} worker on {1} joined the pool ({2} generators, {3} discriminators)";
+
+    /// <summary>0 experiment, 1 its submitted name, 2 rounds, 3 priority.</summary>
+    public const string Submitted = "Experiment {0} ({1}) submitted: {2} rounds, priority {3}";
+
+    /// <summary>0 experiment, 1 generator node, 2 discriminator node, 3 the next round (above 1: resumed from the checkpoint before it), 4 a note.</summary>
+    public const string Assigned = "Experiment {0} assigned to generator {1} and discriminator {2}, starting at round {3}{4}";
+
+    /// <summary>0 experiment, 1 round, 2 and 3 the halves' SHA-256 prefixes.</summary>
+    public const string Checkpointed = "Experiment {0} checkpointed at round {1} (generator {2}, discriminator {3})";
+
+    /// <summary>0 experiment, 1 rounds.</summary>
+    public const string Completed = "Experiment {0} completed: {1} rounds";
+
+    public const string Cancelled = "Experiment {0} cancelled";
+
+    /// <summary>0 experiment, 1 reason.</summary>
+    public const string Paused = "Experiment {0} paused: {1}";
+
+    /// <summary>0 experiment, 1 reason.</summary>
+    public const string Failed = "Experiment {0} failed: {1}";
+
+    /// <summary>0 experiment, 1 the divergence and how to resume.</summary>
+    public const string Diverged = "Experiment {0} {1}";
+
+    /// <summary>0 experiment, 1 the checkpoint round, 2 and 3 the learning rates, 4 rounds.</summary>
+    public const string Resumed = "Experiment {0} resumed by the user from its last checkpoint (round {1}): generator lr {2}, discriminator lr {3}, {4} rounds";
+}
+
+/// <summary>The coordinator's log event for each journaled event (templates in <see cref="CoordinatorLogEvents"/>).</summary>
 internal static class CoordinatorEventLog
 {
     /// <summary>Logs <paramref name="e"/>, just applied to <paramref name="state"/>.</summary>
@@ -11,20 +51,20 @@ internal static class CoordinatorEventLog
     {
         switch (e)
         {
-            case ExperimentSubmitted x: log.Info("Experiment {0} ({1}) submitted: {2} rounds, priority {3}", x.Id, x.Name, x.RoundsTotal, x.Priority); break;
+            case ExperimentSubmitted x: log.Info(CoordinatorLogEvents.Submitted, x.Id, x.Name, x.RoundsTotal, x.Priority); break;
             case ExperimentAssigned x:
-                log.Info("Experiment {0} assigned to generator {1} and discriminator {2}, starting at round {3}{4}",
+                log.Info(CoordinatorLogEvents.Assigned,
                     x.Id, x.GeneratorNode, x.DiscriminatorNode, x.NextRound, x.NextRound > 1 ? $" (from the checkpoint of round {x.NextRound - 1})" : string.Empty);
                 break;
-            case CheckpointStored x: log.Info("Experiment {0} checkpointed at round {1} (generator {2}, discriminator {3})", x.Id, x.Round, x.GeneratorSha256[..12], x.DiscriminatorSha256[..12]); break;
-            case ExperimentCompleted x: log.Info("Experiment {0} completed: {1} rounds", x.Id, state.Find(x.Id)?.RoundsTotal); break;
-            case ExperimentCancelled x: log.Info("Experiment {0} cancelled", x.Id); break;
-            case ExperimentPaused x: log.Warning("Experiment {0} paused: {1}", x.Id, x.Reason); break;
-            case ExperimentFailed { Diverged: true } x: log.Error("Experiment {0} {1}", x.Id, x.Reason); break;
-            case ExperimentFailed x: log.Error("Experiment {0} failed: {1}", x.Id, x.Reason); break;
+            case CheckpointStored x: log.Info(CoordinatorLogEvents.Checkpointed, x.Id, x.Round, x.GeneratorSha256[..12], x.DiscriminatorSha256[..12]); break;
+            case ExperimentCompleted x: log.Info(CoordinatorLogEvents.Completed, x.Id, state.Find(x.Id)?.RoundsTotal); break;
+            case ExperimentCancelled x: log.Info(CoordinatorLogEvents.Cancelled, x.Id); break;
+            case ExperimentPaused x: log.Warning(CoordinatorLogEvents.Paused, x.Id, x.Reason); break;
+            case ExperimentFailed { Diverged: true } x: log.Error(CoordinatorLogEvents.Diverged, x.Id, x.Reason); break;
+            case ExperimentFailed x: log.Error(CoordinatorLogEvents.Failed, x.Id, x.Reason); break;
             case ExperimentResumed x:
                 var spec = SpecJson.Parse(x.SpecJson);
-                log.Info("Experiment {0} resumed by the user from its last checkpoint (round {1}): generator lr {2}, discriminator lr {3}, {4} rounds",
+                log.Info(CoordinatorLogEvents.Resumed,
                     x.Id, state.Find(x.Id)?.LastCheckpointRound?.ToString() ?? "none", spec.GeneratorOptimizer.LearningRate, spec.DiscriminatorOptimizer.LearningRate, spec.Rounds);
                 break;
         }

@@ -20,8 +20,8 @@ public sealed class RunTable
     private readonly Dictionary<string, CoordinatorRun> _runs = [];
     private WorkerPool<IActorRef> _pool = WorkerPool<IActorRef>.Empty;
 
-    /// <summary>The pool's size, as the coordinator logs it.</summary>
-    public string PoolSize => $"{_pool.Count(WorkerRole.Generator)} generators, {_pool.Count(WorkerRole.Discriminator)} discriminators";
+    /// <summary>Workers of a role in the pool.</summary>
+    public int Count(WorkerRole role) => _pool.Count(role);
 
     public bool Contains(string id) => _runs.ContainsKey(id);
 
