@@ -84,9 +84,10 @@ internal static class TrainCommand
                 }
 
                 var options = new LocalRunOptions(folder, parse.GetValue(resume), Math.Max(1, parse.GetValue(logEvery)), parse.GetValue(evalSamples), Force: parse.GetValue(force));
-                var final = new LocalRun(spec, options, new LoggingObserver(log)).Run(cancellation);
+                using var stop = new GracefulStop(log, cancellation);
+                var final = new LocalRun(spec, options, new LoggingObserver(log)).Run(stop.Token);
                 log.Information("Run folder {RunFolder} (round {Round})", Path.GetFullPath(folder), final);
-                return Task.FromResult(0);
+                return Task.FromResult(stop.Signalled ? 130 : 0);
             }
             catch (SpecValidationException e)
             {
