@@ -187,7 +187,7 @@ public sealed class ExperimentMonitoring : IAsyncDisposable
         {
             try
             {
-                // Created on the writer task: SummaryWriter creates its event file on construction.
+                // Created on the writer task: the TensorBoardWriter creates its event file on construction.
                 experiment.Collector ??= new MetricsCollector(folder, _settings.TensorBoard);
                 write(experiment.Collector);
             }

@@ -1,15 +1,13 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using TorchSharp.Modules;
-using static TorchSharp.torch.utils;
 
 namespace GanCluster.Training.Monitoring;
 
 /// <summary>
 /// One experiment's metrics, by stable name (<see cref="MetricNames"/>), written two ways into its run folder:
 /// <c>metrics.jsonl</c> (one JSON object per recorded round) and TensorBoard event files under
-/// <c>tensorboard/</c> (TorchSharp's SummaryWriter: a scalar per name and round, sample grids as images), so
+/// <c>tensorboard/</c> (<see cref="TensorBoardWriter"/>: a scalar per name and round, sample grids as images), so
 /// <c>tensorboard --logdir &lt;folder&gt;/tensorboard</c> shows the curves and grids. Thread-safe; the caller
 /// decides how often to record.
 /// </summary>
@@ -30,7 +28,7 @@ public sealed class MetricsCollector
     };
 
     private readonly object _gate = new();
-    private readonly SummaryWriter? _tensorBoard;
+    private readonly TensorBoardWriter? _tensorBoard;
 
     /// <param name="folder">The run folder; created when missing.</param>
     /// <param name="tensorBoard">Also write TensorBoard event files.</param>
@@ -40,7 +38,7 @@ public sealed class MetricsCollector
         Directory.CreateDirectory(Folder);
         if (tensorBoard)
         {
-            _tensorBoard = tensorboard.SummaryWriter(TensorBoardPath);
+            _tensorBoard = new TensorBoardWriter(TensorBoardPath);
         }
     }
 
@@ -75,7 +73,7 @@ public sealed class MetricsCollector
             {
                 foreach (var (name, value) in values)
                 {
-                    _tensorBoard.add_scalar(name, (float)value, round, WallTime(time));
+                    _tensorBoard.Scalar(name, (float)value, round, time);
                 }
             }
         }
@@ -86,7 +84,7 @@ public sealed class MetricsCollector
     {
         lock (_gate)
         {
-            _tensorBoard?.add_img(tag, pngPath, round, WallTime(DateTimeOffset.UtcNow));
+            _tensorBoard?.Image(tag, pngPath, round, DateTimeOffset.UtcNow);
         }
     }
 
@@ -109,8 +107,4 @@ public sealed class MetricsCollector
             File.WriteAllLines(MetricsFile, kept);
         }
     }
-
-    // TensorBoard's wall time is seconds since the Unix epoch; SummaryWriter takes whole seconds. Passing it
-    // explicitly keeps every event of one record at the same time.
-    private static long WallTime(DateTimeOffset at) => at.ToUnixTimeSeconds();
 }
