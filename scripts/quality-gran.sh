@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GRAN's figures (issue 14): trains gran-mnist and dcgan-mnist (same D, objective, optimizers, batch; G of 1.75M vs
+# GRAN's figures (issue 14): trains gran-mnist and dcgan-mnist (same D, objective, optimizers, batch; G of 1.74M vs
 # 1.78M parameters) for the same rounds, side by side in the background (seed 1, one torch thread each, under nice so
 # that they share the machine), then scores both on the held-out digits 8000-9999 with `gancluster evaluate` (Parzen
 # window: sigma chosen on 8000-8999, log-likelihood reported on 9000-9999) and compares them with GAM
