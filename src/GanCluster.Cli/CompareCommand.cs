@@ -147,8 +147,12 @@ internal static class CompareCommand
         var c = CultureInfo.InvariantCulture;
         var r = report.Result;
         Console.WriteLine("GAM, the generative adversarial metric (Im et al. 2016): each run's D judges the held-out digits and the other's samples");
-        Console.WriteLine($"  A: {report.A.Name} (model {report.A.Model}, round {report.A.Round}) {report.A.Checkpoint}");
-        Console.WriteLine($"  B: {report.B.Name} (model {report.B.Model}, round {report.B.Round}) {report.B.Checkpoint}");
+        foreach (var (label, side) in new[] { ("A", report.A), ("B", report.B) })
+        {
+            var mode = side.BatchStatistics ? $"D judges batches of {side.BatchSize} with their own BatchNorm statistics, as in training" : "D in eval mode";
+            Console.WriteLine($"  {label}: {side.Name} (model {side.Model}, round {side.Round}; {mode}) {side.Checkpoint}");
+        }
+
         var rows = new (string Label, string A, string B)[]
         {
             ("", "D_A", "D_B"),

@@ -41,7 +41,7 @@ public sealed class CompareCommandTests : IDisposable
 
         var table = Gancluster.Run(Guard, "compare", gran, dcgan, "--samples", "100", "--torch-threads", "1");
         Assert.True(table.ExitCode == 0, table.AllOutput);
-        Assert.Contains("A: tiny-gran (model gran, round 2)", table.StandardOutput);
+        Assert.Contains("A: tiny-gran (model gran, round 2; D judges batches of 8", table.StandardOutput);
         Assert.Contains("r_sample =", table.StandardOutput);
         Assert.Contains("verdict:", table.StandardOutput);
 

@@ -18,15 +18,23 @@ public sealed class GamInputException(string argument, string message) : Excepti
 /// <param name="Model">The family's JSON name.</param>
 /// <param name="Round">The checkpoint's round.</param>
 /// <param name="Checkpoint">Where it was read from.</param>
-public sealed record GamSide(string Name, string Model, int Round, string Checkpoint);
+/// <param name="BatchStatistics">
+/// D normalizes over the batch (BatchNorm): it judged batches of <paramref name="BatchSize"/> in train mode, with the
+/// batch's own statistics, as in training; else in eval mode, 500 at a time.
+/// </param>
+/// <param name="BatchSize">The batch size its D judged.</param>
+public sealed record GamSide(string Name, string Model, int Round, string Checkpoint, bool BatchStatistics, int BatchSize);
 
 /// <summary>A GAM comparison: the two sides, how many digits and samples were scored, and the figures.</summary>
 public sealed record GamReport(GamSide A, GamSide B, int TestDigits, int Samples, GamResult Result);
 
 /// <summary>
 /// Runs the generative adversarial metric (<see cref="GenerativeAdversarialMetric"/>) on two checkpoints of the same
-/// data: each D scores the held-out digits (8000-9999 of the bundled split) and the other's G's samples, in eval mode
-/// (no gradients, BatchNorm's running statistics), on the CPU. Samples come from each G's own evaluation stream
+/// data: each D scores the held-out digits (8000-9999 of the bundled split) and the other's G's samples, without
+/// gradients, on the CPU, the way it judged batches in training: a D that normalizes over the batch (DCGAN's, GRAN's)
+/// in train mode on batches of its spec's batch size that hold only real digits or only samples (as its real and fake
+/// batches did), so that it uses their own statistics and not the running averages, which blend real and fake batches
+/// into statistics of inputs it never saw; any other D in eval mode (no dropout or noise). Samples come from each G's own evaluation stream
 /// (<see cref="Evaluation.SampleStream"/>, with the weight average when the run keeps one), mapped through the data
 /// scale [0, 1] into the judging D's range.
 /// </summary>
@@ -50,12 +58,12 @@ public static class GamComparison
         using (var dA = Discriminator(a, trainA))
         using (var dB = Discriminator(b, trainB))
         {
-            var testA = Errors(dA, heldOut.Samples, real: true);
-            var testB = Errors(dB, heldOut.Samples, real: true);
+            var testA = Errors(dA, a.Spec, heldOut.Samples, real: true);
+            var testB = Errors(dB, b.Spec, heldOut.Samples, real: true);
             using var samplesOfA = Samples(gA, a.Spec, samples);
             using var samplesOfB = Samples(gB, b.Spec, samples);
-            var onSamplesOfB = Errors(dA, samplesOfB, real: false);
-            var onSamplesOfA = Errors(dB, samplesOfA, real: false);
+            var onSamplesOfB = Errors(dA, a.Spec, samplesOfB, real: false);
+            var onSamplesOfA = Errors(dB, b.Spec, samplesOfA, real: false);
             var result = GenerativeAdversarialMetric.Compare(testA, testB, onSamplesOfB, onSamplesOfA, tolerance);
             return new GamReport(Side(a, pathA), Side(b, pathB), (int)heldOut.Samples.shape[0], samples, result);
         }
@@ -103,8 +111,14 @@ public static class GamComparison
     private static string Data(ExperimentSpec spec) =>
         $"{FamilyCatalog.Name(spec.Dataset)}{(spec.DataPath is null ? string.Empty : $" from {spec.DataPath}")}, heldOutFraction {spec.HeldOutFraction}";
 
-    private static GamSide Side(Checkpoint checkpoint, string path) =>
-        new(checkpoint.Spec.Name, FamilyCatalog.Name(checkpoint.Spec.Model), checkpoint.Round, path);
+    private static GamSide Side(Checkpoint checkpoint, string path)
+    {
+        var spec = checkpoint.Spec;
+        var batchStatistics = BatchStatistics(spec);
+        return new(spec.Name, FamilyCatalog.Name(spec.Model), checkpoint.Round, path, batchStatistics, batchStatistics ? spec.BatchSize : Chunk);
+    }
+
+    private static bool BatchStatistics(ExperimentSpec spec) => FamilyCatalog.Get(spec.Model).DiscriminatorNormalizesBatch;
 
     private static GeneratorHalf Generator(Checkpoint checkpoint)
     {
@@ -127,17 +141,31 @@ public static class GamComparison
         return SampleRenderer.ToDataScale(fake.Samples, spec);
     }
 
-    /// <summary>D's error on <paramref name="data"/> (data scale), mapped into D's range and scored in chunks.</summary>
-    private static double Errors(DiscriminatorHalf discriminator, Tensor data, bool real)
+    /// <summary>D's error on <paramref name="data"/> (data scale), mapped into D's range and scored batch by batch.</summary>
+    private static double Errors(DiscriminatorHalf discriminator, ExperimentSpec spec, Tensor data, bool real)
     {
+        var batchStatistics = BatchStatistics(spec);
+        var size = batchStatistics ? spec.BatchSize : Chunk;
         var scores = new List<float>((int)data.shape[0]);
-        for (long start = 0; start < data.shape[0]; start += Chunk)
+        var net = discriminator.Network;
+        for (long start = 0; start < data.shape[0]; start += size)
         {
             using var scope = NewDisposeScope();
-            var chunk = data.narrow(0, start, Math.Min(Chunk, data.shape[0] - start));
-            var input = discriminator.ToModelInput(chunk);
-            var score = discriminator.Evaluate(input, null);
-            scores.AddRange(score.data<float>().ToArray());
+            var input = discriminator.ToModelInput(data.narrow(0, start, Math.Min(size, data.shape[0] - start)));
+            Tensor score;
+            if (batchStatistics)
+            {
+                // Train mode for BatchNorm's batch statistics; the running buffers it updates belong to this throwaway half.
+                using var noGrad = no_grad();
+                net.train();
+                score = net.call(input, null);
+            }
+            else
+            {
+                score = discriminator.Evaluate(input, null);
+            }
+
+            scores.AddRange(score.cpu().data<float>().ToArray());
         }
 
         return GenerativeAdversarialMetric.Error(scores.ToArray(), real);

@@ -73,7 +73,7 @@ public sealed class GenerativeAdversarialMetricTests
     [Fact]
     public void The_report_travels_as_json_with_the_verdict_by_name()
     {
-        var report = new GamReport(new GamSide("gran-mnist", "gran", 1000, "a.ckpt"), new GamSide("dcgan-mnist", "dcgan", 1000, "b.ckpt"), 2000, 2000,
+        var report = new GamReport(new GamSide("gran-mnist", "gran", 1000, "a.ckpt", true, 64), new GamSide("dcgan-mnist", "dcgan", 1000, "b.ckpt", true, 64), 2000, 2000,
             GenerativeAdversarialMetric.Compare(0.1, 0.1, 0.2, 0.4));
         var json = JsonSerializer.Serialize(report, EvaluationLog.Json);
         Assert.Contains("\"verdict\":\"a\"", json, StringComparison.Ordinal);
