@@ -62,17 +62,21 @@ public sealed class GranFamily : GanFamily
 }
 
 /// <summary>
-/// GRAN's generator. z is projected once (h_z = W z + b, the same at every step); at step t = 1..T a convolutional
-/// encoder f, shared by all steps, reads the canvas C_{t-1} (C_0 = 0) and gives the code h_c = f(C_{t-1}); a DCGAN-style
-/// decoder g reads [h_z, h_c] and draws the increment ΔC_t = g(h_z, h_c); C_t = C_{t-1} + ΔC_t, and the sample is
-/// tanh(C_T), in [-1, 1] like DCGAN's (<see cref="SampleRange.Symmetric"/>). The paper's output is sigmoid(C_T); tanh is
-/// the same map onto [-1, 1].
+/// GRAN's generator. z is projected once, h_z = tanh(W z), the same at every step; at step t = 1..T a convolutional
+/// encoder f, shared by all steps, reads the canvas drawn so far as an image, tanh(C_{t-1}) (C_0 = 0), and gives the code
+/// h_c = BN_t(f(tanh(C_{t-1}))); a DCGAN-style decoder g reads [h_z, h_c] and draws the increment ΔC_t; C_t = C_{t-1} + ΔC_t,
+/// and the sample is tanh(C_T), in [-1, 1] like DCGAN's (<see cref="SampleRange.Symmetric"/>; the paper's sigmoid(C_T) is
+/// the same map onto [0, 1]).
 /// <para>
 /// f: 4x4 conv 32 (stride 2), LeakyReLU 0.2, 4x4 conv 64 (stride 2), LeakyReLU 0.2, FC to <see cref="CodeSize"/>.
 /// g: DCGAN's 28x28 generator at half width: 7x7 up-convolution of [h_z, h_c] to 128x7x7, BN, ReLU, 4x4 up-convolution
-/// 64, BN, ReLU, 4x4 up-convolution 1 (with bias, no output nonlinearity). The convolutions are shared by the steps; each
-/// step has its own BatchNorm layers, so the running statistics the evaluation uses (eval mode) are those of that step's
-/// inputs, not a blend of every step's. No randomness in the forward pass.
+/// 64, BN, ReLU, 4x4 up-convolution 1 (no output nonlinearity). The convolutions are shared by the steps; each step has
+/// its own BatchNorm layers (code, 128 and 64 maps), so the running statistics the evaluation uses (eval mode) are those
+/// of that step's inputs, not a blend of every step's. No layer before a BatchNorm or feeding the decoder has a bias, and
+/// the code is batch-normalized: measured on the training digits (fake-batch diversity, 150 rounds of gran-mnist), a
+/// decoder input that is the same for every sample (a bias, or the code of the canvas's shared black background) lets G
+/// draw one image for every z (diversity 1.4 against 15.6 with these choices, 20 for real batches). No randomness in the
+/// forward pass.
 /// </para>
 /// </summary>
 public sealed class GranGenerator : GeneratorNet
@@ -95,6 +99,8 @@ public sealed class GranGenerator : GeneratorNet
     private readonly TorchSharp.Modules.ConvTranspose2d _up3;
     [ComponentName(Name = "norm1")]
     private readonly TorchSharp.Modules.ModuleList<TorchSharp.Modules.BatchNorm> _norm1;
+    [ComponentName(Name = "normCode")]
+    private readonly TorchSharp.Modules.ModuleList<TorchSharp.Modules.BatchNorm> _normCode;
     [ComponentName(Name = "norm2")]
     private readonly TorchSharp.Modules.ModuleList<TorchSharp.Modules.BatchNorm> _norm2;
     private readonly int _latentSize;
@@ -113,20 +119,22 @@ public sealed class GranGenerator : GeneratorNet
         _latentSize = latentSize;
         _channels = channels;
         Steps = steps;
-        _project = Linear(latentSize, ProjectionSize);
+        _project = Linear(latentSize, ProjectionSize, hasBias: false);
         _encoder = Sequential(
-            Conv2d(channels, 32, 4, 2, 1), LeakyReLU(0.2),
-            Conv2d(32, 64, 4, 2, 1), LeakyReLU(0.2), Flatten(),
-            Linear(64 * 7 * 7, CodeSize));
+            Conv2d(channels, 32, 4, 2, 1, bias: false), LeakyReLU(0.2),
+            Conv2d(32, 64, 4, 2, 1, bias: false), LeakyReLU(0.2), Flatten(),
+            Linear(64 * 7 * 7, CodeSize, hasBias: false));
         _up1 = ConvTranspose2d(ProjectionSize + CodeSize, 128, 7, 1, 0, bias: false);
         _up2 = ConvTranspose2d(128, 64, 4, 2, 1, bias: false);
-        _up3 = ConvTranspose2d(64, channels, 4, 2, 1);
+        _up3 = ConvTranspose2d(64, channels, 4, 2, 1, bias: false);
         _norm1 = new TorchSharp.Modules.ModuleList<TorchSharp.Modules.BatchNorm>();
         _norm2 = new TorchSharp.Modules.ModuleList<TorchSharp.Modules.BatchNorm>();
+        _normCode = new TorchSharp.Modules.ModuleList<TorchSharp.Modules.BatchNorm>();
         for (var t = 0; t < steps; t++)
         {
             _norm1.Add(BatchNorm2d(128));
             _norm2.Add(BatchNorm2d(64));
+            _normCode.Add(BatchNorm2d(CodeSize));
         }
 
         RegisterComponents();
@@ -160,12 +168,12 @@ public sealed class GranGenerator : GeneratorNet
         }
 
         var n = z.shape[0];
-        var hz = _project.call(z);
+        var hz = _project.call(z).tanh();
         var canvas = zeros(new long[] { n, _channels, 28, 28 }, dtype: z.dtype, device: z.device);
         var canvases = new List<Tensor>(Steps);
         for (var t = 0; t < Steps; t++)
         {
-            var hc = _encoder.call(canvas);
+            var hc = _normCode[t].call(_encoder.call(canvas.tanh()).view(n, CodeSize, 1, 1)).view(n, CodeSize);
             var h = cat(new[] { hz, hc }, 1).view(n, ProjectionSize + CodeSize, 1, 1);
             var x = _norm1[t].call(_up1.call(h)).relu();
             x = _norm2[t].call(_up2.call(x)).relu();

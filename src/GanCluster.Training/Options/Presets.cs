@@ -62,7 +62,7 @@ public static class Presets
             CheckpointInterval = 250,
         },
         // GRAN (Im et al. 2016): dcgan-mnist's recipe (its D, objective, optimizers, batch and rounds) with a generator that
-        // draws on a canvas in 3 steps; 1,744,825 parameters in G against dcgan-mnist's 1,781,504.
+        // draws on a canvas in 3 steps; 1,745,128 parameters in G against dcgan-mnist's 1,781,504.
         ["gran-mnist"] = new ExperimentSpec
         {
             Name = "gran-mnist",

@@ -63,7 +63,7 @@ public sealed class GranFamilyTests
         using var granD = FamilyCatalog.CreateDiscriminator(gran);
         using var dcganD = FamilyCatalog.CreateDiscriminator(dcgan);
         Assert.Equal(1_781_504, NetworkSummary.ParameterCount(dcganG));
-        Assert.Equal(1_744_825, NetworkSummary.ParameterCount(granG));
+        Assert.Equal(1_745_128, NetworkSummary.ParameterCount(granG));
         Assert.Equal(NetworkSummary.Describe(dcganD), NetworkSummary.Describe(granD));
     }
 
@@ -106,11 +106,11 @@ public sealed class GranFamilyTests
         Assert.True(sample.eq(canvases[^1].tanh()).all().item<bool>());
         Assert.True(sample.abs().max().item<float>() <= 1);
 
-        // One set of convolutions for all steps, a BatchNorm pair per step.
+        // One set of convolutions for all steps, BatchNorm layers per step (code, 128 and 64 maps).
         var names = g.named_parameters().Select(p => p.name).ToList();
         Assert.Contains($"norm1.{steps - 1}.weight", names);
         Assert.DoesNotContain($"norm1.{steps}.weight", names);
-        Assert.Equal(steps * 2 * (128 + 64), names.Where(n => n.StartsWith("norm", StringComparison.Ordinal)).Sum(n => g.get_parameter(n)!.numel()));
+        Assert.Equal(steps * 2 * (GranGenerator.CodeSize + 128 + 64), names.Where(n => n.StartsWith("norm", StringComparison.Ordinal)).Sum(n => g.get_parameter(n)!.numel()));
     }
 
     [Fact]
