@@ -1,5 +1,6 @@
 using GanCluster.Training.Models;
 using GanCluster.Training.Options;
+using GanCluster.Training.Runtime;
 using TorchSharp;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
@@ -177,7 +178,7 @@ public sealed class GranGenerator : GeneratorNet
             var h = cat(new[] { hz, hc }, 1).view(n, ProjectionSize + CodeSize, 1, 1);
             var x = _norm1[t].call(_up1.call(h)).relu();
             x = _norm2[t].call(_up2.call(x)).relu();
-            canvas = canvas.add(_up3.call(x));
+            canvas = canvas.add(_up3.call(x), KeptScalars.One);
             canvases.Add(canvas);
         }
 
