@@ -4,7 +4,7 @@
 # that they share the machine), then scores both on the held-out digits 8000-9999 with `gancluster evaluate` (Parzen
 # window: sigma chosen on 8000-8999, log-likelihood reported on 9000-9999) and compares them with GAM
 # (`gancluster compare gran dcgan`: swap the discriminators, error ratios on the held-out digits and on the other's samples).
-# Anchors (Im et al. 2016): GAM puts GRAN ahead of DCGAN on MNIST-like data with r_test near 1; no Parzen figure in the paper.
+# Anchor (Im et al. 2016): the paper compares GRAN with DCGAN by GAM itself (a verdict needs r_test near 1); it gives no Parzen figure.
 #   usage: scripts/quality-gran.sh [seed]        (default seed 1)
 #   ROUNDS=N overrides the presets' rounds (both); NO_BUILD=1 skips the build; TRAIN_ONLY=1 stops after training;
 #   REUSE=1 skips training when both run folders hold a checkpoint of the final round; SAMPLES=N for evaluate (10000).
