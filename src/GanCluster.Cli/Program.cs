@@ -9,6 +9,7 @@ var root = new RootCommand("GanCluster: distributed GAN training on Akka.NET and
     ClassifierCommand.Create(),
     AttackCommand.Create(),
     EvaluateCommand.Create(),
+    CompareCommand.Create(),
     CheckpointCommand.Create(),
     PresetsCommand.Create(),
     CertCommand.Create(),

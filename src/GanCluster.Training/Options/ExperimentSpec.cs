@@ -23,6 +23,8 @@ public enum ModelKind
     [JsonStringEnumMemberName("ssgan")] [Family<SsganFamily>] Ssgan,
     /// <summary>Springenberg (2016) CatGAN for 28x28 digits: D a 10-class classifier (small conv net with input noise), G a DCGAN-style net.</summary>
     [JsonStringEnumMemberName("catgan")] [Family<CatGanFamily>] CatGan,
+    /// <summary>Im et al. (2016) GRAN for 28x28 images: G draws on a canvas over gran.steps steps (a shared canvas encoder, a DCGAN-style decoder), D the DCGAN discriminator.</summary>
+    [JsonStringEnumMemberName("gran")] [Family<GranFamily>] Gran,
 }
 
 /// <summary>Data sets a discriminator can read its real samples from.</summary>
@@ -121,6 +123,13 @@ public sealed record ToyModelSpec
     public int LatentCategories { get; init; }
 }
 
+/// <summary>GRAN's recurrent generator (model gran only).</summary>
+public sealed record GranSpec
+{
+    /// <summary>T: steps the generator draws on its canvas, 1 to 10 (the paper uses 3 to 5).</summary>
+    public int Steps { get; init; } = 3;
+}
+
 /// <summary>
 /// One experiment: every hyperparameter of a run. It is validated by <see cref="SpecValidator"/>, written
 /// beside every run (options.json) and inside every checkpoint.
@@ -172,6 +181,8 @@ public sealed record ExperimentSpec
     public MixtureSpec Mixture { get; init; } = new();
     /// <summary>Widths and depths of the toy model's networks (model toy only).</summary>
     public ToyModelSpec Toy { get; init; } = new();
+    /// <summary>GRAN's drawing steps (model gran only).</summary>
+    public GranSpec Gran { get; init; } = new();
     /// <summary>Decay of the exponential moving average of G's weights used for samples and evaluation, in [0, 1) (0 = off; 0.999 typical).</summary>
     public double GeneratorEma { get; init; }
     /// <summary>One-sided label smoothing: D's target for real samples is 1 - this (Salimans et al. 2016), in [0, 0.5) (0 = off; not with hinge).</summary>

@@ -61,6 +61,20 @@ public static class Presets
             Rounds = 1000,
             CheckpointInterval = 250,
         },
+        // GRAN (Im et al. 2016): dcgan-mnist's recipe (its D, objective, optimizers, batch and rounds) with a generator that
+        // draws on a canvas in 3 steps; 1,745,128 parameters in G against dcgan-mnist's 1,781,504.
+        ["gran-mnist"] = new ExperimentSpec
+        {
+            Name = "gran-mnist",
+            Model = ModelKind.Gran,
+            Dataset = DatasetKind.Mnist,
+            ImageSize = 28,
+            Loss = LossKind.NonSaturating,
+            BatchSize = 64,
+            Rounds = 1000,
+            CheckpointInterval = 250,
+            Gran = new GranSpec { Steps = 3 },
+        },
         // The canonical 64x64 DCGAN (digits upsampled to 64x64).
         ["dcgan-64"] = new ExperimentSpec
         {

@@ -37,6 +37,9 @@ public static class SpecValidator
         // Only catgan reads labelsPerClass; elsewhere a value would be silently ignored.
         Check(spec.LabelsPerClass == 0 || spec.Loss == LossKind.CatGan, "labelsPerClass",
             $"only loss catgan trains on a labelled subset (ssgan always uses 10 per class); got {spec.LabelsPerClass} with loss {FamilyCatalog.Name(spec.Loss)}; use 0");
+        // Only gran reads its section; elsewhere a changed value would be silently ignored.
+        Check(spec.Model == ModelKind.Gran || spec.Gran is null || spec.Gran == new GranSpec(), "gran.steps",
+            $"only model gran draws in steps; got {spec.Gran?.Steps} with model {FamilyCatalog.Name(spec.Model)}; remove the gran section");
         errors.AddRange(ObjectiveCatalog.Validate(spec));
         ValidateOptimizer(spec.GeneratorOptimizer, "generatorOptimizer", Check);
         ValidateOptimizer(spec.DiscriminatorOptimizer, "discriminatorOptimizer", Check);
