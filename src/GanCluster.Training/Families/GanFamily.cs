@@ -56,27 +56,31 @@ public abstract class GanFamily : IGanFamily
         : [new SpecError("dataset", $"{FamilyCatalog.Name(spec.Model)} supports mnist or fashion-mnist; got {FamilyCatalog.Name(spec.Dataset)} (use model toy for 2-D points)")];
 
     /// <summary>
-    /// The checks of a 28x28 image family that only its own objective trains (ssgan, catgan): image data, imageSize 28
-    /// (<paramref name="sizeNote"/> says why), and loss <paramref name="loss"/> (<paramref name="role"/> says what the
-    /// objective makes of the networks, e.g. "is trained as a 10-class + fake classifier by loss ssgan").
+    /// The checks of a 28x28 image family: image data, then imageSize 28 (<paramref name="sizeNote"/>, if any, says why).
+    /// Returns the errors so far as a list the family may add its own to.
+    /// </summary>
+    protected static List<SpecError> RequireDigits(ExperimentSpec spec, string? sizeNote = null)
+    {
+        var errors = RequireImageData(spec).ToList();
+        if (errors.Count == 0 && spec.ImageSize != 28)
+        {
+            errors.Add(new SpecError("imageSize", $"{FamilyCatalog.Name(spec.Model)} supports 28{(sizeNote is null ? string.Empty : $" ({sizeNote})")}; got {spec.ImageSize}"));
+        }
+
+        return errors;
+    }
+
+    /// <summary>
+    /// The checks of a 28x28 image family that only its own objective trains (ssgan, catgan): <see cref="RequireDigits"/>
+    /// and loss <paramref name="loss"/> (<paramref name="role"/> says what the objective makes of the networks, e.g. "is
+    /// trained as a 10-class + fake classifier by loss ssgan").
     /// </summary>
     protected static IEnumerable<SpecError> RequireDigitsAndObjective(ExperimentSpec spec, LossKind loss, string sizeNote, string role)
     {
-        var dataset = RequireImageData(spec).ToList();
-        if (dataset.Count > 0)
+        var errors = RequireDigits(spec, sizeNote);
+        if (spec.IsImageData && spec.Loss != loss)
         {
-            return dataset;
-        }
-
-        var errors = new List<SpecError>();
-        var name = FamilyCatalog.Name(spec.Model);
-        if (spec.ImageSize != 28)
-        {
-            errors.Add(new SpecError("imageSize", $"{name} supports 28 ({sizeNote}); got {spec.ImageSize}"));
-        }
-
-        if (spec.Loss != loss)
-        {
+            var name = FamilyCatalog.Name(spec.Model);
             errors.Add(new SpecError("loss", $"model {name} {role}; got {FamilyCatalog.Name(spec.Loss)}; use \"loss\": \"{FamilyCatalog.Name(loss)}\""));
         }
 

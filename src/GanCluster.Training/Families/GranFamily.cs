@@ -37,16 +37,10 @@ public sealed class GranFamily : GanFamily
 
     public override IEnumerable<SpecError> Validate(ExperimentSpec spec)
     {
-        var dataset = RequireImageData(spec).ToList();
-        if (dataset.Count > 0)
+        var errors = RequireDigits(spec, "its decoder is DCGAN's 28x28 one");
+        if (!spec.IsImageData)
         {
-            return dataset;
-        }
-
-        var errors = new List<SpecError>();
-        if (spec.ImageSize != 28)
-        {
-            errors.Add(new SpecError("imageSize", $"gran supports 28 (its decoder is DCGAN's 28x28 one); got {spec.ImageSize}"));
+            return errors;
         }
 
         if (spec.Gran is null)

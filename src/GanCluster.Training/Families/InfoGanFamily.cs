@@ -47,16 +47,10 @@ public sealed class InfoGanFamily : GanFamily
 
     public override IEnumerable<SpecError> Validate(ExperimentSpec spec)
     {
-        var dataset = RequireImageData(spec).ToList();
-        if (dataset.Count > 0)
+        var errors = RequireDigits(spec);
+        if (!spec.IsImageData)
         {
-            return dataset;
-        }
-
-        var errors = new List<SpecError>();
-        if (spec.ImageSize != 28)
-        {
-            errors.Add(new SpecError("imageSize", $"infogan supports 28; got {spec.ImageSize}"));
+            return errors;
         }
 
         // Without its objective the Q head is never trained and G has no reason to use the codes.
