@@ -99,26 +99,13 @@ internal static class CompareCommand
         const string Expected = "pass a run folder written by 'gancluster train --local <experiment> --out DIR' or a .ckpt file";
         if (Directory.Exists(value))
         {
-            var folder = Path.Combine(Path.GetFullPath(value), "checkpoints");
-            var files = Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "round-*.ckpt").Order(StringComparer.Ordinal).ToList() : [];
-            if (files.Count == 0)
-            {
-                throw new ArgumentProblem($"{argument}: {Path.GetFullPath(value)} holds no checkpoints/round-*.ckpt; {Expected} (a cluster run: 'gancluster checkpoint' downloads one)");
-            }
-
-            foreach (var file in Enumerable.Reverse(files))
-            {
-                try
-                {
-                    return (file, Checkpoint.Load(file));
-                }
-                catch (CorruptCheckpointException e)
-                {
-                    Console.Error.WriteLine($"skipped a damaged checkpoint: {e.Message}");
-                }
-            }
-
-            throw new ArgumentProblem($"{argument}: every checkpoint of {Path.GetFullPath(value)} is damaged; train the run again or pass another");
+            var (file, checkpoint, skipped) = RunFolder.NewestValidCheckpoint(Path.Combine(Path.GetFullPath(value), "checkpoints"));
+            skipped.ToList().ForEach(message => Console.Error.WriteLine($"skipped a damaged checkpoint: {message}"));
+            return file is not null
+                ? (file, checkpoint!)
+                : throw new ArgumentProblem(skipped.Count == 0
+                    ? $"{argument}: {Path.GetFullPath(value)} holds no checkpoints/round-*.ckpt; {Expected} (a cluster run: 'gancluster checkpoint' downloads one)"
+                    : $"{argument}: every checkpoint of {Path.GetFullPath(value)} is damaged; train the run again or pass another");
         }
 
         if (!File.Exists(value))

@@ -69,13 +69,7 @@ public sealed class MetricsCollector
         lock (_gate)
         {
             File.AppendAllText(MetricsFile, json);
-            if (_tensorBoard is not null)
-            {
-                foreach (var (name, value) in values)
-                {
-                    _tensorBoard.Scalar(name, (float)value, round, time);
-                }
-            }
+            _tensorBoard?.Scalars(values, round, time);
         }
     }
 

@@ -31,11 +31,18 @@ public sealed class TensorBoardWriter
     /// <summary>The event file.</summary>
     public string FilePath { get; }
 
-    public void Scalar(string tag, float value, long step, DateTimeOffset at)
+    /// <summary>One scalar event per value, all stamped <paramref name="at"/>, appended with one file write.</summary>
+    public void Scalars(IEnumerable<KeyValuePair<string, double>> values, long step, DateTimeOffset at)
     {
-        var summary = new Summary();
-        summary.Value.Add(new Summary.Types.Value { Tag = tag, SimpleValue = value });
-        Write(new Event { WallTime = Seconds(at), Step = step, Summary = summary });
+        var records = new MemoryStream();
+        foreach (var (tag, value) in values)
+        {
+            var summary = new Summary();
+            summary.Value.Add(new Summary.Types.Value { Tag = tag, SimpleValue = (float)value });
+            Frame(new Event { WallTime = Seconds(at), Step = step, Summary = summary }, records);
+        }
+
+        Append(records);
     }
 
     /// <summary>Adds a PNG file as an image of <paramref name="step"/>, with its size and colour space read from the file.</summary>
@@ -77,16 +84,31 @@ public sealed class TensorBoardWriter
 
     private void Write(Event e)
     {
+        var record = new MemoryStream();
+        Frame(e, record);
+        Append(record);
+    }
+
+    /// <summary>TFRecord framing: the length, its masked CRC, the event, its masked CRC.</summary>
+    private static void Frame(Event e, Stream to)
+    {
         var data = e.ToByteArray();
-        var record = new byte[12 + data.Length + 4];
-        BinaryPrimitives.WriteUInt64LittleEndian(record, (ulong)data.Length);
-        BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(8), MaskedCrc(record.AsSpan(0, 8)));
-        data.CopyTo(record, 12);
-        BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(12 + data.Length), MaskedCrc(data));
+        Span<byte> header = stackalloc byte[12];
+        BinaryPrimitives.WriteUInt64LittleEndian(header, (ulong)data.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], MaskedCrc(header[..8]));
+        to.Write(header);
+        to.Write(data);
+        Span<byte> footer = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(footer, MaskedCrc(data));
+        to.Write(footer);
+    }
+
+    private void Append(MemoryStream records)
+    {
         lock (_gate)
         {
             using var file = new FileStream(FilePath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
-            file.Write(record);
+            records.WriteTo(file);
         }
     }
 }

@@ -55,12 +55,23 @@ public sealed class RunFolder
     /// <summary>The newest checkpoint that loads and verifies, skipping damaged ones.</summary>
     public (Checkpoint? Checkpoint, IReadOnlyList<string> Skipped) LatestValidCheckpoint()
     {
+        var (_, checkpoint, skipped) = NewestValidCheckpoint(CheckpointsPath);
+        return (checkpoint, skipped);
+    }
+
+    /// <summary>
+    /// The newest round-*.ckpt in <paramref name="checkpointsFolder"/> that loads and verifies, with its file, and the
+    /// damaged ones skipped on the way (their messages); nulls when none loads or the folder is missing.
+    /// </summary>
+    public static (string? File, Checkpoint? Checkpoint, IReadOnlyList<string> Skipped) NewestValidCheckpoint(string checkpointsFolder)
+    {
         var skipped = new List<string>();
-        foreach (var file in Directory.EnumerateFiles(CheckpointsPath, "round-*.ckpt").OrderByDescending(f => f, StringComparer.Ordinal))
+        var files = Directory.Exists(checkpointsFolder) ? Directory.EnumerateFiles(checkpointsFolder, "round-*.ckpt") : [];
+        foreach (var file in files.OrderByDescending(f => f, StringComparer.Ordinal))
         {
             try
             {
-                return (Checkpoint.Load(file), skipped);
+                return (file, Checkpoint.Load(file), skipped);
             }
             catch (CorruptCheckpointException e)
             {
@@ -68,7 +79,7 @@ public sealed class RunFolder
             }
         }
 
-        return (null, skipped);
+        return (null, null, skipped);
     }
 
     /// <summary>
