@@ -159,7 +159,9 @@ internal static class EvaluateCommand
 
             if (!all)
             {
-                checkpoints = [NewestValid(checkpoints)];
+                var (newest, _, skipped) = RunFolder.NewestValidCheckpoint(folder);
+                skipped.ToList().ForEach(message => Console.Error.WriteLine($"skipped a damaged checkpoint: {message}"));
+                checkpoints = [newest ?? throw new TargetException("every checkpoint of the run folder is damaged")];
             }
         }
         else
@@ -201,24 +203,6 @@ internal static class EvaluateCommand
     }
 
     /// <summary>The newest checkpoint that loads; a damaged one is reported and skipped.</summary>
-    private static string NewestValid(List<string> checkpoints)
-    {
-        foreach (var file in Enumerable.Reverse(checkpoints))
-        {
-            try
-            {
-                Checkpoint.Load(file);
-                return file;
-            }
-            catch (CorruptCheckpointException e)
-            {
-                Console.Error.WriteLine($"skipped a damaged checkpoint: {e.Message}");
-            }
-        }
-
-        throw new TargetException("every checkpoint of the run folder is damaged");
-    }
-
     /// <summary>The evaluation as a two-column table on stdout.</summary>
     internal static void Print(string title, EvaluationResult r)
     {

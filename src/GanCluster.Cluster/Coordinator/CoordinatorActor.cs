@@ -44,7 +44,15 @@ public sealed class CoordinatorActor : ReceivePersistentActor
         _grids = Context.ActorOf(SampleGridStore.Props(store), "samples");
         _downloads = new CheckpointDownloads(store);
 
-        Recover<SnapshotOffer>(offer => _state = offer.Snapshot as CoordinatorState ?? _state);
+        // A snapshot summarizes every experiment: one that cannot be read fails recovery rather than start from nothing.
+        Recover<SnapshotOffer>(offer => _state = offer.Snapshot as CoordinatorState
+            ?? throw new InvalidOperationException($"the snapshot at journal entry {offer.Metadata.SequenceNr} cannot be read ({offer.Snapshot})"));
+        Recover<UnreadableEvent>(e =>
+        {
+            var located = e with { SequenceNr = LastSequenceNr };
+            _log.Error(CoordinatorLogEvents.JournalDamaged, located.SequenceNr, located.Manifest, located.ExperimentId ?? "(none)", located.Error);
+            _state = _state.Apply(located);
+        });
         Recover<ICoordinatorEvent>(e => _state = _state.Apply(e));
         // Persisting here holds every command back until the new incarnation is journaled (Akka.NET 1.3.6 and later).
         Recover<RecoveryCompleted>(_ => Persist(new CoordinatorStarted(_state.Incarnation + 1, DateTimeOffset.UtcNow), e =>

@@ -148,6 +148,11 @@ public static class CoordinatorDecisions
             return Decision.Answer(new UnknownExperiment(new ExperimentId(c.Id)));
         }
 
+        if (record.DamagedAt is { } damaged)
+        {
+            return Decision.Answer(new ExperimentRejected("id", $"the journal entry {damaged} of this experiment cannot be read, so its state is unknown; submit its experiment file again (its stored checkpoints are kept)"));
+        }
+
         var spec = SpecJson.Parse(record.SpecJson);
         spec = spec with
         {

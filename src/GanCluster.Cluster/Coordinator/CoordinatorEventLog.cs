@@ -30,6 +30,9 @@ public static class CoordinatorLogEvents
 
     public const string Cancelled = "Experiment {0} cancelled";
 
+    /// <summary>0 journal sequence number, 1 manifest, 2 the experiment it names (or "(none)"), 3 why it cannot be read.</summary>
+    public const string JournalDamaged = "Journal entry {0} ({1}) of experiment {2} cannot be read and was skipped: {3}";
+
     /// <summary>0 experiment, 1 reason.</summary>
     public const string Paused = "Experiment {0} paused: {1}";
 

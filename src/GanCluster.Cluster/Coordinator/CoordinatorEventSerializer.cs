@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Akka.Actor;
 using System.Runtime.Serialization;
 using Akka.Serialization;
@@ -10,7 +11,7 @@ namespace GanCluster.Cluster.Coordinator;
 /// Serializes the coordinator's journal events and snapshots as JSON with explicit, stable manifests.
 /// Identifier 4712 and the manifests are part of the storage format: never change them once data is persisted.
 /// </summary>
-public sealed class CoordinatorEventSerializer : SerializerWithStringManifest
+public sealed partial class CoordinatorEventSerializer : SerializerWithStringManifest
 {
     public const int SerializerId = 4712;
 
@@ -61,8 +62,36 @@ public sealed class CoordinatorEventSerializer : SerializerWithStringManifest
 
     public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), Json);
 
-    public override object FromBinary(byte[] bytes, string manifest) =>
-        Types.TryGetValue(manifest, out var type)
-            ? JsonSerializer.Deserialize(bytes, type, Json) ?? throw new SerializationException($"empty {manifest} event")
-            : throw new SerializationException($"unknown coordinator event manifest '{manifest}' ({Encoding.UTF8.GetString(bytes.AsSpan(0, Math.Min(bytes.Length, 80)))})");
+    /// <summary>
+    /// Reads an event or the state. An event that cannot be read comes back as an <see cref="UnreadableEvent"/> naming the
+    /// experiment found in its readable part, so one damaged entry costs one experiment, not the coordinator; a damaged
+    /// snapshot still fails (it names no single experiment, and the journal it summarizes is kept in full).
+    /// </summary>
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        if (!Types.TryGetValue(manifest, out var type))
+        {
+            return manifest == "state"
+                ? throw new SerializationException("unknown state manifest")
+                : Unreadable(bytes, manifest, $"unknown manifest '{Excerpt(manifest)}'");
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(bytes, type, Json) ?? throw new JsonException("the entry is JSON null");
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException && type != typeof(CoordinatorState))
+        {
+            return Unreadable(bytes, manifest, e.Message);
+        }
+    }
+
+    private static UnreadableEvent Unreadable(byte[] bytes, string manifest, string error) =>
+        new(Excerpt(manifest), ExperimentIdPattern().Match(Encoding.UTF8.GetString(bytes)) is { Success: true } m ? m.Groups[1].Value : null, error);
+
+    private static string Excerpt(string text) => text.Length <= 40 ? text : text[..40] + "...";
+
+    // Every per-experiment event writes its id first: {"id":"exp-...",...}; the id survives a truncation after it.
+    [GeneratedRegex("^\\{\"id\":\"([A-Za-z0-9._-]{1,64})\"")]
+    private static partial Regex ExperimentIdPattern();
 }

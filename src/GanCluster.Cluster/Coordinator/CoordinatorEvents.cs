@@ -44,3 +44,21 @@ public sealed record ExperimentResumed(string Id, string SpecJson, int RoundsTot
 /// again without being carried out twice.
 /// </summary>
 public sealed record RequestKeyRecorded(string Key, string Request, string Id, string Fingerprint) : ICoordinatorEvent;
+
+/// <summary>
+/// A journal entry the coordinator could not read back (truncated or overwritten bytes, an unknown manifest). Never
+/// persisted: <see cref="CoordinatorEventSerializer"/> returns it in place of the event so that replay goes on, and
+/// <see cref="CoordinatorState.Apply"/> confines the damage to the experiment named in the readable part of the entry
+/// (<paramref name="ExperimentId"/>, null when no id could be read). <paramref name="SequenceNr"/> is set by the
+/// coordinator during replay.
+/// </summary>
+public sealed record UnreadableEvent(string Manifest, string? ExperimentId, string Error, long SequenceNr = 0) : ICoordinatorEvent
+{
+    /// <summary>What a person reads in <c>list</c>, <c>status</c> and the log.</summary>
+    public string Describe() =>
+        $"journal damaged: event {SequenceNr} ({Manifest}) cannot be read ({Error}); this experiment's later events are ignored "
+        + "and it cannot be resumed. Submit its experiment file again; its stored checkpoints are kept";
+}
+
+/// <summary>Journal damage that named no experiment, kept in the state so that it stays visible after snapshots.</summary>
+public sealed record JournalDamage(long SequenceNr, string Manifest, string Error);

@@ -43,6 +43,12 @@ public sealed record ExperimentRecord
 
     public int? LatestSampleRound { get; init; }
 
+    /// <summary>
+    /// The journal entry of this experiment that could not be read, if any: the experiment is failed with the reason, its
+    /// later events are ignored (what they would change is unknown) and it cannot be resumed.
+    /// </summary>
+    public long? DamagedAt { get; init; }
+
     public int RoundsDone => History.Count == 0 ? LastCheckpointRound ?? 0 : History[^1].Round;
 
     public int? LastCheckpointRound => Checkpoints.Count == 0 ? null : Checkpoints[^1].Round;
@@ -78,6 +84,9 @@ public sealed record CoordinatorState
 
     /// <summary>Keys of the submit, cancel and resume requests carried out (kept for good: a few dozen bytes each).</summary>
     public IReadOnlyDictionary<string, KeyedRequest> Keys { get; init; } = new Dictionary<string, KeyedRequest>();
+
+    /// <summary>Unreadable journal entries that named no experiment (see <see cref="UnreadableEvent"/>).</summary>
+    public IReadOnlyList<JournalDamage> UnattributedDamage { get; init; } = [];
 
     public ExperimentRecord? Find(string id) => Experiments.TryGetValue(id, out var record) ? record : null;
 
@@ -129,6 +138,8 @@ public sealed record CoordinatorState
         ExperimentFailed e => Update(e.Id, x => x with { State = e.Diverged ? ExperimentState.Diverged : ExperimentState.Failed, Reason = e.Reason }),
         ExperimentCancelled e => Update(e.Id, x => x with { State = ExperimentState.Cancelled, Reason = "cancelled by the user" }),
         ExperimentResumed e => Update(e.Id, x => x with { State = ExperimentState.Queued, Reason = null, SpecJson = e.SpecJson, RoundsTotal = e.RoundsTotal }),
+        UnreadableEvent { ExperimentId: null } e => this with { UnattributedDamage = [.. UnattributedDamage, new JournalDamage(e.SequenceNr, e.Manifest, e.Error)] },
+        UnreadableEvent e => Damage(e),
         RequestKeyRecorded e => this with { Keys = new Dictionary<string, KeyedRequest>(Keys) { [e.Key] = new(e.Request, e.Id, e.Fingerprint) } },
         _ => throw new ArgumentOutOfRangeException(nameof(@event), @event.GetType().Name, "unknown coordinator event"),
     };
@@ -160,8 +171,35 @@ public sealed record CoordinatorState
         return list.Count > HistoryKept ? list.GetRange(list.Count - HistoryKept, HistoryKept) : list;
     }
 
+    // A damaged experiment keeps the state its damage left it in: events after an unreadable one may depend on it.
     private CoordinatorState Update(string id, Func<ExperimentRecord, ExperimentRecord> change) =>
-        Experiments.TryGetValue(id, out var record) ? this with { Experiments = With(change(record)) } : this;
+        Experiments.TryGetValue(id, out var record) && record.DamagedAt is null ? this with { Experiments = With(change(record)) } : this;
+
+    /// <summary>Fails the experiment the unreadable entry names; one whose submission is unreadable is listed by id alone.</summary>
+    private CoordinatorState Damage(UnreadableEvent e)
+    {
+        if (Find(e.ExperimentId!) is { } record)
+        {
+            return record.DamagedAt is null
+                ? this with { Experiments = With(record with { State = ExperimentState.Failed, Reason = e.Describe(), DamagedAt = e.SequenceNr }) }
+                : this;
+        }
+
+        return this with
+        {
+            NextSequence = NextSequence + 1,
+            Experiments = With(new ExperimentRecord
+            {
+                Id = e.ExperimentId!,
+                SpecJson = string.Empty,
+                Name = "(unreadable)",
+                State = ExperimentState.Failed,
+                Reason = e.Describe(),
+                DamagedAt = e.SequenceNr,
+                Sequence = NextSequence,
+            }),
+        };
+    }
 
     private IReadOnlyDictionary<string, ExperimentRecord> With(ExperimentRecord record) =>
         new Dictionary<string, ExperimentRecord>(Experiments) { [record.Id] = record };

@@ -100,6 +100,42 @@ public sealed class JournalFixtureRecoverySpecs : TestKit, IDisposable
         Assert.NotNull(d.HalfState);
     }
 
+    [Fact]
+    public void A_truncated_journal_entry_fails_its_experiment_and_the_others_come_back_and_run()
+    {
+        // Entry 74 is a batch of rounds of the running experiment; entry 33 (the cancelled one's submission) is
+        // overwritten so that no experiment can be read from it.
+        Damage("UPDATE journal SET message = substr(message, 1, 60) WHERE sequence_number = 74");
+        Damage("UPDATE journal SET message = x'00ff1337' WHERE sequence_number = 33");
+
+        var coordinator = EventFilter.Error(contains: "Journal entry 74 (rounds) of experiment " + Running).ExpectOne(StartCoordinator);
+        coordinator.Tell(ListExperiments.Instance, TestActor);
+        var list = ExpectMsg<ExperimentList>(TimeSpan.FromSeconds(30)).Experiments;
+
+        Assert.Equal([Completed, Running, Queued], list.Select(e => e.Id.Value));
+        Assert.Equal([ExperimentState.Completed, ExperimentState.Failed, ExperimentState.Queued], list.Select(e => e.State));
+        Assert.StartsWith("journal damaged: event 74 (rounds) cannot be read", list[1].Reason);
+
+        // The queued experiment is the one paired now: the damaged one stays failed.
+        var generator = CreateTestProbe();
+        var discriminator = CreateTestProbe();
+        coordinator.Tell(new RegisterWorker(WorkerRole.Generator, generator.Ref, "gen-node", SpecConfig.Wire), generator.Ref);
+        coordinator.Tell(new RegisterWorker(WorkerRole.Discriminator, discriminator.Ref, "disc-node", SpecConfig.Wire), discriminator.Ref);
+        Assert.Equal(Queued, generator.FishForMessage<AssignExperiment>(_ => true, TimeSpan.FromSeconds(30)).Id.Value);
+
+        coordinator.Tell(new ResumeExperiment(new ExperimentId(Running), null, null, null), TestActor);
+        Assert.Contains("cannot be read", ExpectMsg<ExperimentRejected>(TimeSpan.FromSeconds(20)).Reason);
+    }
+
+    private void Damage(string sql)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_folder.Combine("coordinator.db")};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        Assert.Equal(1, command.ExecuteNonQuery());
+    }
+
     public new void Dispose()
     {
         base.Dispose();
