@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Event;
-using Akka.Persistence;
 using GanCluster.Cluster.Logs;
 using GanCluster.Cluster.Transfer;
 using GanCluster.Protocol;
@@ -10,30 +9,26 @@ using Command = GanCluster.Cluster.Coordinator.CoordinatorCommand;
 namespace GanCluster.Cluster.Coordinator;
 
 /// <summary>
-/// The cluster's coordinator, a cluster singleton (child of <see cref="CoordinatorGuardian"/>). It routes messages,
-/// journals what the pure <see cref="CoordinatorDecisions"/> decide (applied by <see cref="CoordinatorState.Apply"/>) and
-/// keeps the <see cref="RunTable"/> (worker pool, runs). Children: an <see cref="ExperimentRunner"/> per running experiment
+/// The cluster's coordinator, a cluster singleton (child of <see cref="CoordinatorGuardian"/>). It routes messages to
+/// the pure <see cref="CoordinatorDecisions"/> (journaled by its base, <see cref="JournaledCoordinator"/>) and keeps the
+/// <see cref="RunTable"/> (worker pool, runs). Children: an <see cref="ExperimentRunner"/> per running experiment
 /// (checkpoints, grants), the <see cref="ExperimentMonitor"/> (run folders, alarms), the <see cref="QualityActor"/> and
 /// the <see cref="SampleGridStore"/>. Queries are answered by the pure <see cref="CoordinatorQueries"/>. See docs/ARCHITECTURE.md.
 /// </summary>
-public sealed class CoordinatorActor : ReceivePersistentActor
+public sealed class CoordinatorActor : JournaledCoordinator
 {
-    public const string PersistenceIdValue = "gancluster-coordinator";
-
     private readonly ICheckpointStore _store;
     private readonly CoordinatorSettings _settings;
     private readonly Outbox _outbox;
     private readonly ChunkReceiver _chunks;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IActorRef _monitor;
     private readonly IActorRef _quality;
     private readonly IActorRef _grids;
     private readonly CheckpointDownloads _downloads;
     private readonly RunTable _runs = new();
-    private CoordinatorState _state = CoordinatorState.Empty;
     private int _runnerCount;
 
-    public CoordinatorActor(ICheckpointStore store, CoordinatorSettings settings, IActorRef bulkSender)
+    public CoordinatorActor(ICheckpointStore store, CoordinatorSettings settings, IActorRef bulkSender) : base(settings.SnapshotEvery)
     {
         _store = store;
         _settings = settings;
@@ -44,39 +39,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
         _grids = Context.ActorOf(SampleGridStore.Props(store), "samples");
         _downloads = new CheckpointDownloads(store);
 
-        // A snapshot summarizes every experiment: one that cannot be read fails recovery rather than start from nothing.
-        Recover<SnapshotOffer>(offer => _state = offer.Snapshot as CoordinatorState
-            ?? throw new InvalidOperationException($"the snapshot at journal entry {offer.Metadata.SequenceNr} cannot be read ({offer.Snapshot})"));
-        Recover<UnreadableEvent>(e =>
-        {
-            var located = e with { SequenceNr = LastSequenceNr };
-            _log.Error(CoordinatorLogEvents.JournalDamaged, located.SequenceNr, located.Manifest, located.ExperimentId ?? "(none)", located.Error);
-            _state = _state.Apply(located);
-        });
-        Recover<ICoordinatorEvent>(e => _state = _state.Apply(e));
-        // Persisting here holds every command back until the new incarnation is journaled (Akka.NET 1.3.6 and later).
-        Recover<RecoveryCompleted>(_ => Persist(new CoordinatorStarted(_state.Incarnation + 1, DateTimeOffset.UtcNow), e =>
-        {
-            Apply(e);
-            _log.Info(CoordinatorLogEvents.Started, e.Incarnation, _state.Experiments.Count, _state.Runnable().Count());
-            Context.Parent.Tell(CoordinatorGuardian.Started.Instance);
-        }));
         CommandAny(Handle);
-    }
-
-    public override string PersistenceId => PersistenceIdValue;
-
-    // Akka stops a persistent actor whose journal failed; the guardian starts a new one after a backoff.
-    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
-    {
-        Context.Parent.Tell(new CoordinatorGuardian.Failing($"could not journal {@event.GetType().Name}: {cause.GetBaseException().Message}"));
-        base.OnPersistFailure(cause, @event, sequenceNr);
-    }
-
-    protected override void OnRecoveryFailure(Exception reason, object? message = null)
-    {
-        Context.Parent.Tell(new CoordinatorGuardian.Failing($"could not read the journal: {reason.GetBaseException().Message}"));
-        base.OnRecoveryFailure(reason, message);
     }
 
     public static Props Props(ICheckpointStore store, CoordinatorSettings settings, IActorRef bulkSender) =>
@@ -92,7 +55,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
             case var query when CoordinatorQueries.IsQuery(query): Answer(query); break;
             case CancelExperiment m: Execute(new Command.Cancel(m.Id.Value, m.Key), Sender); break;
             case ResumeExperiment m: Execute(new Command.Resume(m.Id.Value, m.GeneratorLearningRate, m.DiscriminatorLearningRate, m.Rounds, m.Key), Sender); break;
-            case GetAlarms { Id: { } id } m when _state.Find(id.Value) is null: Sender.Tell(new UnknownExperiment(id)); break;
+            case GetAlarms { Id: { } id } m when State.Find(id.Value) is null: Sender.Tell(new UnknownExperiment(id)); break;
             case GetAlarms m: _monitor.Forward(m); break;
             case GetQuality m: _quality.Forward(m); break;
 
@@ -102,7 +65,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
             case WorkerFailure m when _runs.Contains(m.Id.Value): Execute(new Command.WorkerFailed(m.Id.Value, m.Role, m.Round, m.Reason, m.Diverged)); break;
             case IWorkerProtocol m when _runs.RunnerFor(m) is { } runner: runner.Forward(m); break;
             case WorkerMetrics m when _runs.Contains(m.Id.Value): _monitor.Tell(m); break;
-            case SampleGridImage m when _state.Find(m.Id.Value) is not null: _monitor.Tell(m); _grids.Tell(m); break;
+            case SampleGridImage m when State.Find(m.Id.Value) is not null: _monitor.Tell(m); _grids.Tell(m); break;
             case MessageChunk m when _chunks.TryAccept(m, Sender, out var whole) && whole is not null: Self.Forward(whole); break;
 
             // children and piped results
@@ -118,55 +81,11 @@ public sealed class CoordinatorActor : ReceivePersistentActor
         }
     }
 
-    // ---- decisions ------------------------------------------------------------------------------
+    protected override void OnRunEnded(string id) => StopRun(id);
 
-    /// <summary>Decides, journals the events (rounds pending for an ending run first), applies them, then replies.</summary>
-    private void Execute(Command command, IActorRef? replyTo = null, Action<IReadOnlyList<ICoordinatorEvent>>? then = null)
-    {
-        var decision = CoordinatorDecisions.Decide(_state, command);
-        var events = decision.Events.SelectMany(e => CoordinatorDecisions.EndsRun(e) is { } id ? [.. _runs.Flush(id), e] : new[] { e }).ToList();
-        if (events.Count == 0)
-        {
-            Reply();
-            return;
-        }
+    protected override void OnJournaled() => TryAssign();
 
-        var left = events.Count;
-        PersistAll(events, e =>
-        {
-            Apply(e);
-            _log.Journaled(e, _state);
-            if (CoordinatorDecisions.EndsRun(e) is { } id)
-            {
-                StopRun(id);
-            }
-
-            if (--left == 0)
-            {
-                Reply();
-                TryAssign();
-            }
-        });
-
-        void Reply()
-        {
-            if (decision.Reply is { } reply)
-            {
-                replyTo?.Tell(reply);
-            }
-
-            then?.Invoke(events);
-        }
-    }
-
-    private void Apply(ICoordinatorEvent e)
-    {
-        _state = _state.Apply(e);
-        if (LastSequenceNr % _settings.SnapshotEvery == 0 && LastSequenceNr > 0)
-        {
-            SaveSnapshot(_state);
-        }
-    }
+    protected override IEnumerable<ICoordinatorEvent> PendingBeforeEnd(string id) => _runs.Flush(id);
 
     // ---- workers and runs -----------------------------------------------------------------------
 
@@ -174,17 +93,17 @@ public sealed class CoordinatorActor : ReceivePersistentActor
     {
         if (Refused(register.Wire, register.Worker))
         {
-            _log.Error("Refused the {0} worker on {1}: wire settings differ", register.Role, register.NodeAddress);
+            Log.Error("Refused the {0} worker on {1}: wire settings differ", register.Role, register.NodeAddress);
             return;
         }
 
         if (_runs.Join(register.Worker, register.Role, register.NodeAddress))
         {
             Context.Watch(register.Worker);
-            _log.Info(CoordinatorLogEvents.WorkerJoined, register.Role, register.NodeAddress, _runs.Count(WorkerRole.Generator), _runs.Count(WorkerRole.Discriminator));
+            Log.Info(CoordinatorLogEvents.WorkerJoined, register.Role, register.NodeAddress, _runs.Count(WorkerRole.Generator), _runs.Count(WorkerRole.Discriminator));
         }
 
-        register.Worker.Tell(new WorkerRegistered(_state.Incarnation));
+        register.Worker.Tell(new WorkerRegistered(State.Incarnation));
         TryAssign();
     }
 
@@ -192,7 +111,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
     {
         if (_runs.Leave(actor, out var running) is { } worker)
         {
-            _log.Warning("The {0} worker on {1} left the cluster", worker.Role, worker.Node);
+            Log.Warning("The {0} worker on {1} left the cluster", worker.Role, worker.Node);
             if (running is not null)
             {
                 Execute(new Command.WorkerLeft(running, worker.Role, worker.Node));
@@ -203,11 +122,11 @@ public sealed class CoordinatorActor : ReceivePersistentActor
     /// <summary>Pairs waiting experiments with free workers; each pairing starts a runner, which loads the checkpoint.</summary>
     private void TryAssign()
     {
-        foreach (var (id, generator, discriminator) in _runs.Pair(CoordinatorDecisions.Queue(_state)))
+        foreach (var (id, generator, discriminator) in _runs.Pair(CoordinatorDecisions.Queue(State)))
         {
-            var record = _state.Find(id)!;
+            var record = State.Find(id)!;
             var spec = SpecJson.Parse(record.SpecJson);
-            var setup = new ExperimentRunner.Setup(id, record.SpecJson, _state.Incarnation, record.Checkpoints, generator.Worker,
+            var setup = new ExperimentRunner.Setup(id, record.SpecJson, State.Incarnation, record.Checkpoints, generator.Worker,
                 discriminator.Worker, _store, _outbox, new RunProgress(id, spec.Rounds, spec.CheckpointInterval));
             var runner = Context.ActorOf(ExperimentRunner.Props(setup), $"run-{id}-{++_runnerCount}");
             _runs.Add(id, new CoordinatorRun(runner, spec, generator.Node, discriminator.Node) { Pending = new PendingRounds(id) });
@@ -248,7 +167,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
             // The runner deletes what the journal no longer lists, grants the next rounds if the run goes on, and stops
             // (if finished) only after its store work.
             runner.Tell(new ExperimentRunner.Recorded(saved.Round, events.OfType<CheckpointsPruned>().SelectMany(p => p.Rounds).ToList()));
-            if (_state.Find(saved.Id) is { } record)
+            if (State.Find(saved.Id) is { } record)
             {
                 _quality.Tell(new QualityActor.EvaluateCheckpoint(saved.Id, saved.Round, record.SpecJson));
             }
@@ -260,7 +179,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
     {
         if (_runs.Stop(id, out var workers) is { } run)
         {
-            workers.ToList().ForEach(worker => worker.Tell(new StopExperiment(_state.Incarnation, new ExperimentId(id))));
+            workers.ToList().ForEach(worker => worker.Tell(new StopExperiment(State.Incarnation, new ExperimentId(id))));
             run.Runner.Tell(ExperimentRunner.Finish.Instance);
         }
     }
@@ -271,7 +190,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor
 
     private void Answer(object query)
     {
-        switch (CoordinatorQueries.Answer(_state, _runs.Pending, query))
+        switch (CoordinatorQueries.Answer(State, _runs.Pending, query))
         {
             case Download download: _downloads.Serve(download, Sender); break;
             case LogRequest logs: Context.ActorOf(LogGathering.Props(logs.Request, LogPlan.For(LogGathering.UpMembers(Context.System), logs.Served, _settings.ChunkSize), Sender, LogGathering.Timeout)); break;
