@@ -64,6 +64,8 @@ public static class CoordinatorDecisions
             : Decision.Nothing,
         CoordinatorCommand.WorkerFailed c => new(null, [new ExperimentFailed(c.Id, $"{c.Role} at round {c.Round}: {c.Reason}", c.Diverged)]),
         CoordinatorCommand.RoundDiverged c => new(null, [new ExperimentFailed(c.Id, DivergedReason(state, c), Diverged: true)]),
+        // Only a waiting experiment starts a run: a second start of a running one (or a start after a cancel) is dropped.
+        CoordinatorCommand.RunStarted c when state.Find(c.Id) is not { IsRunnable: true } => Decision.Nothing,
         CoordinatorCommand.RunStarted c => new(null, [new ExperimentAssigned(c.Id, c.GeneratorNode, c.DiscriminatorNode, c.NextRound)]),
         CoordinatorCommand.CheckpointSaved c => CheckpointSaved(state, c),
         CoordinatorCommand.StoreFailed c => new(null, [new ExperimentPaused(c.Id, $"could not {c.Operation}: {c.Message}")]),

@@ -26,6 +26,19 @@ public sealed class CoordinatorDecisionsTests
         Run(Submitted(id), new Command.RunStarted(id, "gen", "disc", 1)).State;
 
     [Fact]
+    public void A_run_starts_only_for_a_waiting_experiment_so_an_experiment_is_never_assigned_twice()
+    {
+        Assert.Empty(CoordinatorDecisions.Decide(Running(), new Command.RunStarted("exp-00000001", "gen-2", "disc-2", 1)).Events);
+
+        var cancelled = Run(Running(), new Command.Cancel("exp-00000001")).State;
+        Assert.Empty(CoordinatorDecisions.Decide(cancelled, new Command.RunStarted("exp-00000001", "gen", "disc", 1)).Events);
+        Assert.Empty(CoordinatorDecisions.Decide(cancelled, new Command.RunStarted("exp-unknown", "gen", "disc", 1)).Events);
+
+        var paused = Running().Apply(new CoordinatorStarted(2, At));
+        Assert.IsType<ExperimentAssigned>(Assert.Single(CoordinatorDecisions.Decide(paused, new Command.RunStarted("exp-00000001", "gen", "disc", 3)).Events));
+    }
+
+    [Fact]
     public void A_valid_submission_is_accepted_with_the_given_id_and_journaled_with_its_resolved_spec()
     {
         var (state, decision) = Run(CoordinatorState.Empty, new Command.Submit(Spec(rounds: 4), 3, "exp-0000000a", At));
