@@ -71,6 +71,12 @@ public sealed class CoordinatorActor : ReceivePersistentActor
         base.OnRecoveryFailure(reason, message);
     }
 
+    protected override void PostStop()
+    {
+        GanClusterMetrics.PublishCoordinator(null);
+        base.PostStop();
+    }
+
     public static Props Props(ICheckpointStore store, CoordinatorSettings settings, IActorRef bulkSender) =>
         Akka.Actor.Props.Create(() => new CoordinatorActor(store, settings, bulkSender));
 
@@ -108,6 +114,22 @@ public sealed class CoordinatorActor : ReceivePersistentActor
             case WorkerFailure or ExperimentReady or RoundCompleted or HalfCheckpoint or WorkerMetrics: break; // no run (any more)
             default: Unhandled(message); break;
         }
+
+        PublishCounts();
+    }
+
+    // For the node's /metrics (GanClusterMetrics): the queue and the pool as they stand after this message.
+    private void PublishCounts()
+    {
+        int queued = 0, running = 0, paused = 0;
+        foreach (var record in _state.Experiments.Values)
+        {
+            queued += record.State == ExperimentState.Queued ? 1 : 0;
+            running += record.State == ExperimentState.Running ? 1 : 0;
+            paused += record.State == ExperimentState.Paused ? 1 : 0;
+        }
+
+        GanClusterMetrics.PublishCoordinator(new GanClusterMetrics.CoordinatorCounts(queued, running, paused, _runs.Count(WorkerRole.Generator), _runs.Count(WorkerRole.Discriminator)));
     }
 
     // ---- decisions ------------------------------------------------------------------------------
