@@ -94,7 +94,7 @@ internal static class NodeCommand
             {
                 try
                 {
-                    http = await NodeHttpEndpoint.StartAsync(options.DashboardHostname, httpPort, dashboard: options.HasRole(NodeRole.Coordinator)).ConfigureAwait(false);
+                    http = await NodeHttpEndpoint.StartAsync(options.DashboardHostname, httpPort, dashboard: options.HasRole(NodeRole.Coordinator), options.NodeName).ConfigureAwait(false);
                 }
                 catch (DashboardPortException e)
                 {

@@ -34,7 +34,8 @@ public static class GanClusterMetrics
 
     /// <summary>From asking both halves for a checkpoint to both stored (gancluster_checkpoint_duration_seconds).</summary>
     public static readonly Histogram<double> CheckpointDuration =
-        Meter.CreateHistogram<double>("gancluster.checkpoint.duration", "s", "Time from asking both halves for a checkpoint until both are stored");
+        Meter.CreateHistogram<double>("gancluster.checkpoint.duration", "s", "Time from asking both halves for a checkpoint until both are stored",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300] });
 
     static GanClusterMetrics()
     {

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace GanCluster.Node.Dashboard;
 
@@ -44,7 +45,11 @@ public sealed class NodeHttpEndpoint : IAsyncDisposable
     }
 
     /// <summary>Binds <paramref name="host"/>:<paramref name="port"/> and starts serving; a port in use is a <see cref="DashboardPortException"/>.</summary>
-    public static async Task<NodeHttpEndpoint> StartAsync(string host, int port, bool dashboard)
+    /// <param name="host">Address to bind (loopback unless the node was started with --insecure).</param>
+    /// <param name="port">Port to bind.</param>
+    /// <param name="dashboard">Serve the dashboard (a coordinator node) besides /metrics.</param>
+    /// <param name="nodeName">The node's name (its log name), the service instance in target_info.</param>
+    public static async Task<NodeHttpEndpoint> StartAsync(string host, int port, bool dashboard, string nodeName)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         // The node logs through Serilog; Kestrel's own console lines would interleave with them on stderr.
@@ -52,7 +57,9 @@ public sealed class NodeHttpEndpoint : IAsyncDisposable
         var address = host == "localhost" ? IPAddress.Loopback : IPAddress.TryParse(host.Trim('[', ']'), out var ip) ? ip : Dns.GetHostAddresses(host)[0];
         builder.WebHost.UseKestrel(k => k.Listen(address, port));
         _ = GanClusterMetrics.RoundsCompleted; // creates the meter's instruments (and its gauges) before the exporter subscribes
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(GanClusterMetrics.MeterName).AddPrometheusExporter());
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("gancluster", serviceInstanceId: nodeName))
+            .WithMetrics(metrics => metrics.AddMeter(GanClusterMetrics.MeterName).AddPrometheusExporter());
         var app = builder.Build();
         var endpoint = new NodeHttpEndpoint(app, dashboard);
         app.MapPrometheusScrapingEndpoint();
