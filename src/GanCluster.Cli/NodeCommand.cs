@@ -163,7 +163,7 @@ internal static class NodeCommand
                     if (http is { HasDashboard: true })
                     {
                         // Coordinator nodes never rejoin, so one collector per process.
-                        collector = new DashboardCollector(started, TimeSpan.FromSeconds(1));
+                        collector = new DashboardCollector(started, TimeSpan.FromSeconds(1), options.ResolvedExperimentsDirectory);
                         http.Source = collector;
                     }
 

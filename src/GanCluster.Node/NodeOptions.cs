@@ -231,6 +231,9 @@ public sealed partial record NodeOptions
     /// <summary>The port actually configured: <see cref="Port"/>, else the role's default.</summary>
     public int ResolvedPort => Port ?? (HasRole(NodeRole.Coordinator) ? DefaultCoordinatorPort : 0);
 
+    /// <summary>The coordinator's run folders, one per experiment (&lt;data&gt;/experiments): metrics.jsonl, samples, TensorBoard.</summary>
+    public string ResolvedExperimentsDirectory => Path.Combine(Path.GetFullPath(DataDirectory), "experiments");
+
     /// <summary>The absolute path of the SQLite journal file.</summary>
     public string ResolvedSqlitePath => Path.GetFullPath(SqlitePath ?? Path.Combine(DataDirectory, "coordinator.db"));
 

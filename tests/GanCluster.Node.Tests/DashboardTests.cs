@@ -188,3 +188,33 @@ public sealed class DashboardTests
             Task.FromResult<(int Round, byte[] Png)?>(experimentId == Id.Value ? (10, png) : null);
     }
 }
+
+/// <summary>The dashboard's reader of a run folder's metrics.jsonl, as the coordinator's monitor appends to it.</summary>
+public sealed class MetricsFileTailTests : IDisposable
+{
+    private readonly TempDirectory _temp = TempDirectory.Create("metrics-tail");
+
+    [Fact]
+    public void Each_call_returns_the_completed_lines_since_the_last_and_a_missing_file_returns_nothing()
+    {
+        var path = Path.Combine(_temp.Path, "metrics.jsonl");
+        var tail = new MetricsFileTail(path);
+        Assert.Empty(tail.ReadNew());
+
+        File.WriteAllText(path, """
+            {"round":10,"loss/d":1.25,"loss/g":0.75,"d/real":0.6,"d/fake":0.4,"time":"2026-12-02T08:00:00Z"}
+            {"round":20,"loss/d":"NaN","loss/g":0.5,"d/real":0.6,"d/fake":0.4}
+            {"round":30,"loss/d":1.0
+            """.Replace("\r", string.Empty, StringComparison.Ordinal));
+        var first = tail.ReadNew();
+        Assert.Equal([10, 20], first.Select(p => p.Round));
+        Assert.Equal(1.25, first[0].DLoss);
+        Assert.True(double.IsNaN(first[1].DLoss));
+
+        File.AppendAllText(path, ",\"loss/g\":0.25}\n{\"round\":40,\"loss/d\":0.9,\"loss/g\":0.8}\n");
+        Assert.Equal([30, 40], tail.ReadNew().Select(p => p.Round));
+        Assert.Empty(tail.ReadNew());
+    }
+
+    public void Dispose() => _temp.Dispose();
+}

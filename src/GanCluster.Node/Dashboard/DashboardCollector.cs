@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Cluster;
 using GanCluster.Protocol;
+using GanCluster.Training.Monitoring;
 
 namespace GanCluster.Node.Dashboard;
 
@@ -29,12 +30,18 @@ public sealed class DashboardCollector : IDashboardSource, IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Dictionary<string, LossSeries> _curves = [];
     private readonly Dictionary<string, (ExperimentState State, int Rounds)> _seen = [];
+    private readonly Dictionary<string, MetricsFileTail> _files = [];
+    private readonly string? _experimentsFolder;
     private readonly Task _loop;
     private volatile JsonObject _snapshot;
 
-    public DashboardCollector(ActorSystem system, TimeSpan interval)
+    /// <param name="system">The coordinator node's ActorSystem.</param>
+    /// <param name="interval">How often to ask.</param>
+    /// <param name="experimentsFolder">The node's &lt;data&gt;/experiments, whose metrics.jsonl files give the curves their earlier rounds.</param>
+    public DashboardCollector(ActorSystem system, TimeSpan interval, string? experimentsFolder)
     {
         _system = system;
+        _experimentsFolder = experimentsFolder;
         _interval = interval;
         _snapshot = DashboardModel.Build(new DashboardInputs([], [], [], [], _curves, DateTimeOffset.UtcNow, "waiting for the coordinator's first answer"));
         _loop = Task.Run(RunAsync);
@@ -100,6 +107,12 @@ public sealed class DashboardCollector : IDashboardSource, IAsyncDisposable
             if (await AskAsync(new GetExperimentStatus(summary.Id), token).ConfigureAwait(false) is ExperimentStatusReply status)
             {
                 var series = _curves.TryGetValue(key, out var known) ? known : _curves[key] = new LossSeries();
+                if (_experimentsFolder is not null)
+                {
+                    var tail = _files.TryGetValue(key, out var open) ? open : _files[key] = new MetricsFileTail(Path.Combine(_experimentsFolder, key, MetricsCollector.MetricsFileName));
+                    series.Merge(ReadQuietly(tail));
+                }
+
                 if (status.RecentRounds.Count > 0 && series.Points.Count > 0 && status.RecentRounds[^1].Round < series.Points[^1].Round)
                 {
                     // Resumed from an earlier checkpoint: the rounds after it are trained again.
@@ -143,6 +156,23 @@ public sealed class DashboardCollector : IDashboardSource, IAsyncDisposable
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
         {
             return null;
+        }
+    }
+
+    // The file is a bonus: one being rotated or not readable leaves the curve to the status replies.
+    private static IReadOnlyList<LossPoint> ReadQuietly(MetricsFileTail tail)
+    {
+        try
+        {
+            return tail.ReadNew();
+        }
+        catch (IOException)
+        {
+            return [];
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return [];
         }
     }
 

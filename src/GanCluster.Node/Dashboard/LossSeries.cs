@@ -3,8 +3,9 @@ using GanCluster.Protocol;
 namespace GanCluster.Node.Dashboard;
 
 /// <summary>
-/// One experiment's loss curve as the dashboard draws it, pure: the rounds seen in the coordinator's status replies
-/// (its most recent rounds each time it is asked), merged in round order without duplicates. Bounded: past
+/// One experiment's loss curve as the dashboard draws it, pure: the rounds of the run folder's metrics.jsonl (every
+/// metrics-every rounds) and of the coordinator's status replies (its most recent rounds each time it is asked), merged
+/// in round order without duplicates. Bounded: past
 /// <see cref="MaxPoints"/> every second point of the older half is dropped, so a long run keeps its whole shape at a
 /// coarser step and its newest rounds in full.
 /// </summary>
@@ -19,18 +20,22 @@ public sealed class LossSeries
     public IReadOnlyList<LossPoint> Points => _points;
 
     /// <summary>Adds the rounds newer than the last kept one (older rounds were seen already, or thinned away).</summary>
-    public void Merge(IEnumerable<RoundMetrics> rounds)
+    public void Merge(IEnumerable<RoundMetrics> rounds) =>
+        Merge(rounds.Select(m => new LossPoint(m.Round, m.DLoss, m.GLoss, m.DReal, m.DFake)));
+
+    /// <inheritdoc cref="Merge(IEnumerable{RoundMetrics})"/>
+    public void Merge(IEnumerable<LossPoint> points)
     {
         var last = _points.Count > 0 ? _points[^1].Round : 0;
-        foreach (var m in rounds.Where(m => m.Round > last).OrderBy(m => m.Round))
+        foreach (var p in points.Where(p => p.Round > last).OrderBy(p => p.Round))
         {
-            if (m.Round <= last)
+            if (p.Round <= last)
             {
                 continue;
             }
 
-            _points.Add(new LossPoint(m.Round, m.DLoss, m.GLoss, m.DReal, m.DFake));
-            last = m.Round;
+            _points.Add(p);
+            last = p.Round;
         }
 
         if (_points.Count > MaxPoints)
