@@ -85,6 +85,14 @@ public sealed partial class DashboardBrowserTests : IDisposable
 
         var completed = await WaitForRowAsync(page, id, row => row.State == "completed", "the experiment completed");
         Assert.Equal(1500, completed.Round);
+        // The whole run's curve: metrics.jsonl's rows (every 10 rounds) up to the last round, not only the rounds the
+        // page happened to see in status replies.
+        await WaitForRowAsync(page, id, async _ =>
+        {
+            var axis = await page.EvaluateExpressionAsync<string>("document.getElementById('curve').textContent");
+            var seen = Regex.Match(await page.EvaluateExpressionAsync<string>("document.getElementById('curve-note').textContent"), @"^(\d+) rounds seen");
+            return axis.Contains("round 1500", StringComparison.Ordinal) && seen.Success && int.Parse(seen.Groups[1].Value, CultureInfo.InvariantCulture) >= 150;
+        }, "the whole curve, rounds 10 to 1500");
         await ScreenshotAsync(page);
 
         using var http = new HttpClient();

@@ -195,13 +195,14 @@ public sealed class MetricsFileTailTests : IDisposable
     private readonly TempDirectory _temp = TempDirectory.Create("metrics-tail");
 
     [Fact]
-    public void Each_call_returns_the_completed_lines_since_the_last_and_a_missing_file_returns_nothing()
+    public void Each_call_returns_the_completed_loss_lines_since_the_last_and_a_missing_file_returns_nothing()
     {
         var path = Path.Combine(_temp.Path, "metrics.jsonl");
         var tail = new MetricsFileTail(path);
         Assert.Empty(tail.ReadNew());
 
         File.WriteAllText(path, """
+            {"round":10,"time":"2026-12-02T08:00:00Z","diversity/fake":0.12,"diversity/real":2.5}
             {"round":10,"loss/d":1.25,"loss/g":0.75,"d/real":0.6,"d/fake":0.4,"time":"2026-12-02T08:00:00Z"}
             {"round":20,"loss/d":"NaN","loss/g":0.5,"d/real":0.6,"d/fake":0.4}
             {"round":30,"loss/d":1.0

@@ -35,14 +35,16 @@ public sealed class MetricsFileTail(string path)
         return [.. Encoding.UTF8.GetString(bytes, 0, complete).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(Parse).OfType<LossPoint>()];
     }
 
-    /// <summary>A line as a loss point; null when it is not one (no round, or no losses).</summary>
+    /// <summary>A line as a loss point; null when it is not one (no round, or no losses: a row of worker metrics).</summary>
     public static LossPoint? Parse(string line)
     {
         try
         {
             using var document = JsonDocument.Parse(line);
             var root = document.RootElement;
-            if (!root.TryGetProperty("round", out var round) || round.ValueKind != JsonValueKind.Number)
+            // The monitor also writes rows of a round's worker metrics (diversity, modes) apart from its losses.
+            if (!root.TryGetProperty("round", out var round) || round.ValueKind != JsonValueKind.Number
+                || !root.TryGetProperty(MetricNames.DLoss, out _) || !root.TryGetProperty(MetricNames.GLoss, out _))
             {
                 return null;
             }
