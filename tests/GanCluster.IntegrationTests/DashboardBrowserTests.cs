@@ -110,13 +110,13 @@ public sealed partial class DashboardBrowserTests : IDisposable
 
     private sealed record Row(string State, int Round, string Name, string Text);
 
+    private Task<Row> WaitForRowAsync(IPage page, string id, Func<Row, bool> done, string what) =>
+        WaitForRowAsync(page, id, row => Task.FromResult(done(row)), what);
+
     /// <summary>
     /// Reads the experiment's row as the page shows it until <paramref name="done"/> holds; fails only when the page shows
     /// nothing new (row text) for <see cref="Quiet"/>, so a slow machine slows the test and a stalled page fails it.
     /// </summary>
-    private Task<Row> WaitForRowAsync(IPage page, string id, Func<Row, bool> done, string what) =>
-        WaitForRowAsync(page, id, row => Task.FromResult(done(row)), what);
-
     private async Task<Row> WaitForRowAsync(IPage page, string id, Func<Row, Task<bool>> done, string what)
     {
         var last = string.Empty;
