@@ -23,7 +23,9 @@ RUN --mount=type=cache,id=gancluster-nuget,target=/root/.nuget/packages \
     dotnet publish src/GanCluster.Cli/GanCluster.Cli.csproj -c Release -r linux-x64 --self-contained false \
         -p:TorchBackend=$TORCH_BACKEND -o /app
 
-FROM mcr.microsoft.com/dotnet/runtime:10.0 AS runtime
+# The ASP.NET Core runtime image: nodes reference the ASP.NET Core shared framework for their optional HTTP endpoint
+# (--dashboard-port: the dashboard and /metrics).
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 COPY --from=build /app ./
 # The cluster-config HOCON travels with the app; copied explicitly so the image does not depend on which project
@@ -39,5 +41,8 @@ VOLUME ["/data"]
 # Akka.Remote. Nodes bind 127.0.0.1 unless GANCLUSTER_HOSTNAME says otherwise (compose sets 0.0.0.0 together with
 # GANCLUSTER_PUBLIC_HOSTNAME).
 EXPOSE 4053
+# The dashboard and /metrics when a node is given --dashboard-port 8080 (GANCLUSTER_DASHBOARD_PORT); reaching it from
+# outside the container needs GANCLUSTER_DASHBOARD_HOSTNAME=0.0.0.0 and GANCLUSTER_INSECURE=1 (it has no TLS or login).
+EXPOSE 8080
 USER $APP_UID
 ENTRYPOINT ["dotnet", "gancluster.dll"]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what GanCluster needs on Debian/Ubuntu beyond the .NET 10 SDK: the tools of the TorchSharp
-# native fix (g++, patchelf, python3, binutils) and the PostgreSQL 15 server binaries the tests start
-# privately. Idempotent: installs only what is missing. Needs root (or sudo) when something is missing.
+# native fix (g++, patchelf, python3, binutils), the PostgreSQL 15 server binaries the tests start
+# privately, and chromium for the dashboard's browser test (tests/GanCluster.IntegrationTests/DashboardBrowserTests.cs,
+# which drives /usr/bin/chromium headless and never downloads a browser). Idempotent: installs only what is missing. Needs root (or sudo) when something is missing.
 set -euo pipefail
 
 need=()
@@ -10,6 +11,7 @@ command -v patchelf >/dev/null || need+=(patchelf)
 command -v python3 >/dev/null || need+=(python3)
 command -v readelf >/dev/null || need+=(binutils)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -gt 0 ]; then
     sudo=""

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using GanCluster.Cluster;
 using GanCluster.Node;
 using GanCluster.Protocol;
 using GanCluster.Training.Options;

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Akka.Actor;
 using GanCluster.Node;
+using GanCluster.Node.Dashboard;
 using GanCluster.Training.Runtime;
 using Serilog;
 
@@ -35,9 +36,11 @@ internal static class NodeCommand
         var tlsPasswordFile = new Option<string?>("--tls-password-file") { Description = "A file whose first line is the TLS certificate's password (env GANCLUSTER_TLS_PASSWORD_FILE)." };
         var insecure = new Option<bool>("--insecure") { Description = "Allow binding a non-loopback address without TLS (env GANCLUSTER_INSECURE=1): anyone who reaches the port can then use the cluster. Default: refused." };
         var torchThreads = new Option<int?>("--torch-threads") { Description = "Threads TorchSharp may use per operation (env GANCLUSTER_TORCH_THREADS; default: one per core). Nodes sharing a machine should split its cores." };
+        var dashboardPort = new Option<int?>("--dashboard-port") { Description = "Serve HTTP on this port (env GANCLUSTER_DASHBOARD_PORT; default: off): the dashboard on a coordinator node, /metrics (Prometheus) on every node." };
+        var dashboardHostname = new Option<string?>("--dashboard-hostname") { Description = $"Address the dashboard binds (env GANCLUSTER_DASHBOARD_HOSTNAME; default: {Defaults.DashboardHostname}); another address needs --insecure, the page has no TLS or login." };
         var set = new Option<string[]>("--set") { Description = "Extra HOCON settings, key=value (repeatable), applied last.", AllowMultipleArgumentsPerToken = false };
 
-        var command = new Command("node", "Run a cluster node.") { roles, hostname, port, publicHostname, seeds, data, persistence, postgres, postgresFile, logs, config, tlsCertificate, tlsPassword, tlsPasswordFile, insecure, torchThreads, set };
+        var command = new Command("node", "Run a cluster node.") { roles, hostname, port, publicHostname, seeds, data, persistence, postgres, postgresFile, logs, config, tlsCertificate, tlsPassword, tlsPasswordFile, insecure, torchThreads, dashboardPort, dashboardHostname, set };
         command.SetAction(async (parse, cancellation) =>
         {
             NodeOptions options;
@@ -63,6 +66,8 @@ internal static class NodeCommand
                     TlsPasswordFile = parse.GetValue(tlsPasswordFile),
                     Insecure = parse.GetValue(insecure),
                     TorchThreads = parse.GetValue(torchThreads)?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    DashboardPort = parse.GetValue(dashboardPort)?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    DashboardHostname = parse.GetValue(dashboardHostname),
                 });
                 if (parse.GetValue(set) is { Length: > 0 } extra)
                 {
@@ -83,7 +88,29 @@ internal static class NodeCommand
                 return 2;
             }
 
+            // Before the ActorSystem too: a dashboard port in use ends the start with one line, not a half-started node.
+            NodeHttpEndpoint? http = null;
+            if (options.DashboardPort is { } httpPort)
+            {
+                try
+                {
+                    http = await NodeHttpEndpoint.StartAsync(options.DashboardHostname, httpPort, dashboard: options.HasRole(NodeRole.Coordinator), options.NodeName).ConfigureAwait(false);
+                }
+                catch (DashboardPortException e)
+                {
+                    Console.Error.WriteLine($"gancluster node: {e.Message}");
+                    return 2;
+                }
+            }
+
+            await using var httpLifetime = http;
             var log = LoggingSetup.Configure(options.NodeName, options.ResolvedLogDirectory);
+            if (http is not null)
+            {
+                log.Information(NodeLogEvents.HttpEndpoint, http.HasDashboard ? "the dashboard and /metrics" : "/metrics", http.Url);
+            }
+
+            DashboardCollector? collector = null;
 
             // An exception that escapes any thread (a torch thread included) ends the process with a non-zero code, so a
             // supervisor (systemd, compose) restarts it and the coordinator re-pairs its experiment; the reason goes to the
@@ -133,6 +160,13 @@ internal static class NodeCommand
                     }
 
                     Volatile.Write(ref system, started);
+                    if (http is { HasDashboard: true })
+                    {
+                        // Coordinator nodes never rejoin, so one collector per process.
+                        collector = new DashboardCollector(started, TimeSpan.FromSeconds(1), options.ResolvedExperimentsDirectory);
+                        http.Source = collector;
+                    }
+
                     var cluster = Akka.Cluster.Cluster.Get(started);
                     cluster.RegisterOnMemberUp(() => log.Information(NodeLogEvents.Up, cluster.SelfAddress, string.Join(",", cluster.SelfRoles)));
                     if (stopping)
@@ -160,6 +194,11 @@ internal static class NodeCommand
             }
             finally
             {
+                if (collector is not null)
+                {
+                    await collector.DisposeAsync().ConfigureAwait(false);
+                }
+
                 await Log.CloseAndFlushAsync().ConfigureAwait(false);
             }
         });
@@ -232,4 +271,7 @@ public static class NodeLogEvents
 
     /// <summary>Reason: the node left the cluster (no coordinator, or downed) and joins the seed nodes again.</summary>
     public const string Rejoining = "GanCluster node left the cluster ({Reason}); joining the seed nodes again";
+
+    /// <summary>Url, Serves: the node's HTTP endpoint (--dashboard-port) listens.</summary>
+    public const string HttpEndpoint = "GanCluster node serves {Serves} at {Url}";
 }

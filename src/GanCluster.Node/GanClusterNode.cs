@@ -81,7 +81,7 @@ public static class GanClusterNode
             var store = CheckpointStoreFactory.Create(options);
             var settings = CoordinatorSettings.FromConfig(config, wire, chunkSize) with
             {
-                Monitoring = MonitoringSettings.FromConfig(config, Path.Combine(Path.GetFullPath(options.DataDirectory), "experiments")),
+                Monitoring = MonitoringSettings.FromConfig(config, options.ResolvedExperimentsDirectory),
                 Quality = QualitySettings.FromConfig(config),
             };
             system.ActorOf(

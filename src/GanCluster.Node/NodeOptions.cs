@@ -55,6 +55,12 @@ public static class NodeEnvironment
 
     /// <summary>1/true: allow a node bound to a non-loopback address without TLS (see <see cref="NodeOptions.Insecure"/>).</summary>
     public const string Insecure = "GANCLUSTER_INSECURE";
+
+    /// <summary>Port of the node's HTTP endpoint: the dashboard on coordinator nodes, /metrics on every node.</summary>
+    public const string DashboardPort = "GANCLUSTER_DASHBOARD_PORT";
+
+    /// <summary>Address the HTTP endpoint binds (loopback by default).</summary>
+    public const string DashboardHostname = "GANCLUSTER_DASHBOARD_HOSTNAME";
 }
 
 /// <summary>
@@ -116,6 +122,12 @@ public sealed record NodeOptionInputs
 
     /// <summary>--insecure: true when given.</summary>
     public bool Insecure { get; init; }
+
+    /// <summary>--dashboard-port: port of the node's HTTP endpoint (dashboard, /metrics).</summary>
+    public string? DashboardPort { get; init; }
+
+    /// <summary>--dashboard-hostname: address it binds.</summary>
+    public string? DashboardHostname { get; init; }
 }
 
 /// <summary>
@@ -204,8 +216,23 @@ public sealed partial record NodeOptions
     /// </summary>
     public bool Insecure { get; init; }
 
+    /// <summary>
+    /// Port of the node's HTTP endpoint (--dashboard-port, GANCLUSTER_DASHBOARD_PORT): the dashboard page and its JSON on a
+    /// coordinator node, <c>/metrics</c> (Prometheus) on every node. Null (the default): no HTTP endpoint.
+    /// </summary>
+    public int? DashboardPort { get; init; }
+
+    /// <summary>
+    /// Address the HTTP endpoint binds (--dashboard-hostname, GANCLUSTER_DASHBOARD_HOSTNAME): loopback by default. It has
+    /// no TLS and no login, so another address needs <see cref="Insecure"/>, as a cluster port without TLS does.
+    /// </summary>
+    public string DashboardHostname { get; init; } = "127.0.0.1";
+
     /// <summary>The port actually configured: <see cref="Port"/>, else the role's default.</summary>
     public int ResolvedPort => Port ?? (HasRole(NodeRole.Coordinator) ? DefaultCoordinatorPort : 0);
+
+    /// <summary>The coordinator's run folders, one per experiment (&lt;data&gt;/experiments): metrics.jsonl, samples, TensorBoard.</summary>
+    public string ResolvedExperimentsDirectory => Path.Combine(Path.GetFullPath(DataDirectory), "experiments");
 
     /// <summary>The absolute path of the SQLite journal file.</summary>
     public string ResolvedSqlitePath => Path.GetFullPath(SqlitePath ?? Path.Combine(DataDirectory, "coordinator.db"));
@@ -348,6 +375,16 @@ public sealed partial record NodeOptions
         if (explicitValues.Insecure || environment(NodeEnvironment.Insecure) is { } insecure && ParseFlag(insecure, NodeEnvironment.Insecure))
         {
             options = options with { Insecure = true };
+        }
+
+        if (Pick(explicitValues.DashboardPort, "--dashboard-port", NodeEnvironment.DashboardPort) is { } dashboardPort)
+        {
+            options = options with { DashboardPort = ParsePort(dashboardPort.Text, dashboardPort.Source) };
+        }
+
+        if (Pick(explicitValues.DashboardHostname, "--dashboard-hostname", NodeEnvironment.DashboardHostname) is { } dashboardHost)
+        {
+            options = options with { DashboardHostname = ParseHost(dashboardHost.Text, dashboardHost.Source) };
         }
 
         if (Pick(explicitValues.TorchThreads, "--torch-threads", NodeEnvironment.TorchThreads) is { } threads)
@@ -497,6 +534,23 @@ public sealed partial record NodeOptions
         if (Port is < 0 or > 65535)
         {
             throw new NodeOptionsException($"--port / {NodeEnvironment.Port}: {Port} is not a port; use a number from 0 to 65535 (0 picks a free port)");
+        }
+
+        if (DashboardPort is < 1 or > 65535)
+        {
+            throw new NodeOptionsException($"--dashboard-port / {NodeEnvironment.DashboardPort}: {DashboardPort} is not a port for the dashboard; use a number from 1 to 65535, for example 8080");
+        }
+
+        if (!IsHost(DashboardHostname))
+        {
+            throw new NodeOptionsException($"--dashboard-hostname / {NodeEnvironment.DashboardHostname}: '{DashboardHostname}' is not a host name or IP address; use 127.0.0.1 (default)");
+        }
+
+        if (DashboardPort is not null && !Insecure && !IsLoopback(DashboardHostname))
+        {
+            throw new NodeOptionsException(
+                $"--dashboard-hostname / {NodeEnvironment.DashboardHostname}: the dashboard has no TLS and no login, so bound to {DashboardHostname} anyone who reaches its port sees every experiment. "
+                + $"Keep it on 127.0.0.1 and reach it through a tunnel (ssh -L {DashboardPort}:127.0.0.1:{DashboardPort} <node>); or pass --insecure ({NodeEnvironment.Insecure}=1) on a network only you can reach");
         }
 
         if (!SystemNamePattern().IsMatch(SystemName))

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using GanCluster.Cluster;
 using GanCluster.Protocol;
 
 namespace GanCluster.Cli.Tests;

@@ -76,13 +76,18 @@ public sealed class LocalCluster : IDisposable
         return NodeEvents.WaitFor(LogFolder, _logNames[node], template, match, what, since ?? node.StartedAt, quiet ?? TimeSpan.FromSeconds(90), () => node.HasExited, Logs);
     }
 
-    public ChildProcess StartNode(string name, string roles, int port)
+    /// <param name="name">The node's name in the test (its log lines, <see cref="Node"/>).</param>
+    /// <param name="roles">Its --roles.</param>
+    /// <param name="port">Its --port (0: any free port).</param>
+    /// <param name="extra">Further node arguments (for example --dashboard-port).</param>
+    public ChildProcess StartNode(string name, string roles, int port, IReadOnlyList<string>? extra = null)
     {
         var arguments = new List<string>
         {
             "node", "--roles", roles, "--port", port.ToString(), "--seeds", Seed,
             "--data", DataDirectory, "--logs", Path.Combine(DataDirectory, "logs"),
         };
+        arguments.AddRange(extra ?? []);
         arguments.AddRange(PersistenceArguments);
         if (roles != "coordinator")
         {

@@ -42,6 +42,12 @@ public sealed class CoordinatorActor : JournaledCoordinator
         CommandAny(Handle);
     }
 
+    protected override void PostStop()
+    {
+        GanClusterMetrics.PublishCoordinator(null);
+        base.PostStop();
+    }
+
     public static Props Props(ICheckpointStore store, CoordinatorSettings settings, IActorRef bulkSender) =>
         Akka.Actor.Props.Create(() => new CoordinatorActor(store, settings, bulkSender));
 
@@ -79,6 +85,22 @@ public sealed class CoordinatorActor : JournaledCoordinator
             case WorkerFailure or ExperimentReady or RoundCompleted or HalfCheckpoint or WorkerMetrics: break; // no run (any more)
             default: Unhandled(message); break;
         }
+
+        PublishCounts();
+    }
+
+    // For the node's /metrics (GanClusterMetrics): the queue and the pool as they stand after this message.
+    private void PublishCounts()
+    {
+        int queued = 0, running = 0, paused = 0;
+        foreach (var record in State.Experiments.Values)
+        {
+            queued += record.State == ExperimentState.Queued ? 1 : 0;
+            running += record.State == ExperimentState.Running ? 1 : 0;
+            paused += record.State == ExperimentState.Paused ? 1 : 0;
+        }
+
+        GanClusterMetrics.PublishCoordinator(new GanClusterMetrics.CoordinatorCounts(queued, running, paused, _runs.Count(WorkerRole.Generator), _runs.Count(WorkerRole.Discriminator)));
     }
 
     protected override void OnRunEnded(string id) => StopRun(id);

@@ -65,6 +65,7 @@ public sealed class ExperimentRunner : ReceiveActor
     private RunStartCheckpoint? _loaded;
     private RunProgress _schedule;
     private int _collecting;
+    private long _checkpointStarted;
     private HalfCheckpoint? _generatorHalf;
     private HalfCheckpoint? _discriminatorHalf;
     private int _inFlight;
@@ -80,7 +81,11 @@ public sealed class ExperimentRunner : ReceiveActor
         Receive<RoundCompleted>(OnRound);
         Receive<HalfCheckpoint>(OnHalf);
         // Still in flight until the coordinator journaled it and said what to prune (Recorded).
-        Receive<HalvesStored>(stored => Context.Parent.Tell(stored.Saved));
+        Receive<HalvesStored>(stored =>
+        {
+            GanClusterMetrics.CheckpointDuration.Record(GanClusterMetrics.SecondsSince(_checkpointStarted));
+            Context.Parent.Tell(stored.Saved);
+        });
         Receive<Recorded>(OnRecorded);
         Receive<Pruned>(pruned => Done(() =>
         {
@@ -151,9 +156,11 @@ public sealed class ExperimentRunner : ReceiveActor
 
         var round = completed.Metrics.Round;
         Context.Parent.Tell(new Accepted(_setup.Id, completed.Metrics, outcome, round == _schedule.GrantedTo));
+        GanClusterMetrics.RoundsAccepted.Add(1);
         if (outcome == RoundOutcome.Boundary)
         {
             (_collecting, _generatorHalf, _discriminatorHalf) = (round, null, null);
+            _checkpointStarted = System.Diagnostics.Stopwatch.GetTimestamp();
             var take = new TakeCheckpoint(_setup.Incarnation, completed.Id, round);
             _setup.Generator.Tell(take);
             _setup.Discriminator.Tell(take);

@@ -238,6 +238,8 @@ public sealed class GeneratorWorker : HalfWorker<GeneratorHalf>
         _accumulator.AddGeneratorUpdate(applied.Ms);
         var result = _accumulator.Complete(_watch.Elapsed.TotalMilliseconds);
         Settings.Coordinator.Tell(new RoundCompleted(applied.Id, RoundMetricsMapping.ToWire(result)), Self);
+        GanClusterMetrics.RoundsCompleted.Add(1);
+        GanClusterMetrics.ExchangeBytes.Add(result.ExchangeBytes);
         _round = null;
         _nextRound = result.Round + 1;
 

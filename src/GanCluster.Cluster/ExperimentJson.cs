@@ -1,9 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using GanCluster.Cluster;
 using GanCluster.Protocol;
 
-namespace GanCluster.Cli;
+namespace GanCluster.Cluster;
 
 /// <summary>
 /// <c>list --json</c> and <c>status --json</c>, pure: one compact JSON object per experiment (JSON lines), camelCase
