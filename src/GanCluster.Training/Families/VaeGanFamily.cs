@@ -26,7 +26,8 @@ namespace GanCluster.Training.Families;
 /// <para>
 /// One batch of N real images gives a fake batch of 3N images: [x~ for the GAN term (decoded from E's codes with the
 /// codes detached, so the GAN gradient reaches G but not E), x_p = G(z_p) with z_p ~ N(0, I), x~ for the reconstruction
-/// term (the same values, decoded from the codes through a gradient scale of 1/gamma)]. The objective
+/// term (the same values, decoded from the codes through a gradient scale of 1/gamma)], each block decoded in a
+/// train-mode pass of its own (G's BatchNorm running statistics thus see x~'s codes twice per step). The objective
 /// (<see cref="Objectives.VaeGanObjective"/>) judges the first 2N as fakes and sends gamma dL_llike/dx~ for the last N;
 /// by the chain rule G's parameters then receive gamma dL_llike + dL_GAN and E's receive dL_llike (plus its KL prior,
 /// <see cref="GeneratorNet.TakeLocalLoss"/>): the paper's updates θ_Enc ← ∇(L_prior + L_llike), θ_Dec ← ∇(γ L_llike − L_GAN),
@@ -228,10 +229,12 @@ public sealed class VaeGanGenerator : GeneratorNet
         var codes = mu.add(logVariance.mul(KeptScalars.Of(0.5)).exp().mul(eps));
 
         // Same values as the codes (codes - codes.detach() is exactly 0), gradient scaled by 1/gamma: D sends gamma dL_llike
-        // for this block, so E receives dL_llike and G gamma dL_llike.
+        // for this block, so E receives dL_llike and G gamma dL_llike. Each block is decoded in a pass of its own: in one
+        // pass of 3N, BatchNorm's batch statistics would carry the GAN gradient of the first blocks into the codes of the
+        // third, and so (scaled by 1/gamma) into E. Both x~ blocks are the same pass on the same codes, so the same images.
         var detached = codes.detach();
         var scaled = detached.add(codes.sub(detached).mul(_inverseGamma));
-        var images = Decode(cat(new[] { detached, prior, scaled }, 0));
+        var images = cat(new[] { Decode(detached), Decode(prior), Decode(scaled) }, 0);
         _localLoss?.Dispose();
         _localLoss = is_grad_enabled() ? KlPrior(mu, logVariance).DetachFromDisposeScope() : null;
         return images.MoveToOuterDisposeScope();
