@@ -83,6 +83,11 @@ public sealed class VaeGanFamily : GanFamily
             errors.Add(new SpecError("vaegan.gamma", $"the weight of the reconstruction term in the decoder's loss must be a finite number >= {MinGamma}; got {spec.Vaegan.Gamma}"));
         }
 
+        else if (spec.Vaegan.PlainVae && spec.Vaegan.Gamma != 1)
+        {
+            errors.Add(new SpecError("vaegan.gamma", $"a plain VAE (vaegan.plainVae) weighs its reconstruction term alike in E and G; use 1; got {spec.Vaegan.Gamma}"));
+        }
+
         return errors;
     }
 

@@ -29,12 +29,17 @@ public sealed class VaeGanObjective : CrossEntropyObjective, IObjectiveDefinitio
     /// <summary>L_llike^Dis_l on the G phase's batch (part of G's loss, weighted by gamma, not of loss/g).</summary>
     public const string LlikeTerm = "loss/g_llike";
 
+    /// <summary>With vaegan.plainVae: the Gaussian pixel likelihood 0.5 mean_n sum_pixels (x~ - x)^2 of the G phase (its loss/g).</summary>
+    public const string PixelLlikeTerm = "loss/g_pixel_llike";
+
     private readonly Scalar _gamma;
+    private readonly bool _plainVae;
 
     public VaeGanObjective(ExperimentSpec spec)
         : base(spec, LossKind.NonSaturating)
     {
         _gamma = KeptScalars.Of(spec.Vaegan.Gamma);
+        _plainVae = spec.Vaegan.PlainVae;
     }
 
     public static IGanObjective Create(ExperimentSpec spec) => new VaeGanObjective(spec);
@@ -58,6 +63,24 @@ public sealed class VaeGanObjective : CrossEntropyObjective, IObjectiveDefinitio
     public override GeneratorPhaseLoss Generator(Critic critic, GanBatch fake)
     {
         var n = BlockSize(fake);
+        if (_plainVae)
+        {
+            // The VAE baseline: the pixel term alone on the third block (gamma is 1); x~ and x_p get no gradient, D scores
+            // them only for the feedback's mean D(G(z)).
+            double dFake;
+            using (no_grad())
+            {
+                dFake = sigmoid(critic.Score(fake.Samples.narrow(0, 0, 2 * n).detach(), null)).mean().item<float>();
+            }
+
+            var pixel = PixelLlike(fake.Samples.narrow(0, 2 * n, n), RealImages(fake));
+            return new GeneratorPhaseLoss(pixel, dFake, new Dictionary<string, double>
+            {
+                [MetricNames.GLoss] = pixel.item<float>(),
+                [PixelLlikeTerm] = pixel.item<float>(),
+            });
+        }
+
         var scores = critic.Score(critic.AddInstanceNoise(fake.Samples.narrow(0, 0, 2 * n)), null);
         var adversarial = GeneratorLoss(scores.narrow(0, 0, n)).add(GeneratorLoss(scores.narrow(0, n, n)), KeptScalars.One);
         var llike = Llike(Discriminator(critic), fake.Samples.narrow(0, 2 * n, n), RealImages(fake));
@@ -78,6 +101,13 @@ public sealed class VaeGanObjective : CrossEntropyObjective, IObjectiveDefinitio
         var features = discriminator.Features(cat(new[] { reconstructions, real.detach() }, 0));
         var difference = features.narrow(0, 0, n).sub(features.narrow(0, n, n).detach());
         return difference.mul(difference).sum(1).mean().mul(KeptScalars.Of(0.5));
+    }
+
+    /// <summary>0.5 mean_n sum_pixels (x~ - x)^2: the negative Gaussian log-likelihood (unit variance, constant dropped) in the model's range.</summary>
+    public static Tensor PixelLlike(Tensor reconstructions, Tensor real)
+    {
+        var difference = reconstructions.sub(real.detach());
+        return difference.mul(difference).flatten(1).sum(1).mean().mul(KeptScalars.Of(0.5));
     }
 
     private static long BlockSize(GanBatch fake)

@@ -142,6 +142,13 @@ public sealed record VaeGanSpec
     /// decoder's loss, &gt; 0; the encoder's loss is L_prior + L_llike unweighted.
     /// </summary>
     public double Gamma { get; init; } = 0.01;
+
+    /// <summary>
+    /// The paper's baseline with the same networks: E and G trained as a plain VAE (KL + Gaussian pixel likelihood, no GAN
+    /// term, so G ignores D; D still trains beside it and gives the Dis_l figure). Needs gamma 1 (both networks weigh the
+    /// reconstruction term alike).
+    /// </summary>
+    public bool PlainVae { get; init; }
 }
 
 /// <summary>

@@ -82,6 +82,15 @@ public static class Presets
             LatentSize = 32,
             Vaegan = new VaeGanSpec { Gamma = 0.01 },
         },
+        // The paper's baseline: vaegan-mnist's encoder and decoder trained as a plain VAE (pixel likelihood, no GAN term).
+        ["vae-mnist"] = DcganMnist with
+        {
+            Name = "vae-mnist",
+            Model = ModelKind.VaeGan,
+            Loss = LossKind.VaeGan,
+            LatentSize = 32,
+            Vaegan = new VaeGanSpec { Gamma = 1, PlainVae = true },
+        },
         // The canonical 64x64 DCGAN (digits upsampled to 64x64).
         ["dcgan-64"] = new ExperimentSpec
         {

@@ -27,14 +27,14 @@ public sealed class VaeGanFamilyTests
     // rounding in near-zero gradient elements into full +-lr steps of either sign. E's gradients are in the tens, so with
     // SGD at 1e-5 a wrong split (a GAN gradient into E, gamma on the wrong side) moves weights by far more than the 1e-6
     // the comparison allows, while rounding stays below it.
-    private static ExperimentSpec Tiny(int k, double gamma = 0.05) => new()
+    private static ExperimentSpec Tiny(int k, double gamma = 0.05, bool plainVae = false) => new()
     {
         GeneratorOptimizer = new OptimizerSpec { Type = OptimizerKind.Sgd, LearningRate = 1e-5, Momentum = 0 },
         Name = "tiny-vaegan",
         Model = ModelKind.VaeGan,
         Loss = LossKind.VaeGan,
         Dataset = DatasetKind.Mnist,
-        Vaegan = new VaeGanSpec { Gamma = gamma },
+        Vaegan = new VaeGanSpec { Gamma = gamma, PlainVae = plainVae },
         K = k,
         BatchSize = 6,
         LatentSize = 8,
@@ -63,6 +63,9 @@ public sealed class VaeGanFamilyTests
         Assert.Empty(SpecValidator.Validate(preset));
         Assert.Equal((ModelKind.VaeGan, LossKind.VaeGan, 28), (preset.Model, preset.Loss, preset.ImageSize));
         Assert.True(Evaluation.HasDiscriminatorFigure(preset));
+        Assert.True(Presets.TryGet("vae-mnist", out var vae));
+        Assert.Empty(SpecValidator.Validate(vae));
+        Assert.Equal(preset with { Name = vae.Name, Vaegan = new VaeGanSpec { Gamma = 1, PlainVae = true } }, vae);
     }
 
     [Theory]
@@ -71,6 +74,7 @@ public sealed class VaeGanFamilyTests
     [InlineData("{\"model\": \"vaegan\", \"loss\": \"vaegan\", \"vaegan\": {\"gamma\": 0}}", "vaegan.gamma", "must be a finite number >= 1E-06; got 0")]
     [InlineData("{\"model\": \"vaegan\", \"loss\": \"vaegan\", \"vaegan\": {\"gamma\": -1}}", "vaegan.gamma", "must be a finite number")]
     [InlineData("{\"model\": \"vaegan\", \"loss\": \"vaegan\", \"vaegan\": null}", "vaegan", "is required for model vaegan")]
+    [InlineData("{\"model\": \"vaegan\", \"loss\": \"vaegan\", \"vaegan\": {\"plainVae\": true}}", "vaegan.gamma", "a plain VAE (vaegan.plainVae) weighs its reconstruction term alike in E and G; use 1; got 0.01")]
     [InlineData("{\"model\": \"dcgan\", \"vaegan\": {\"gamma\": 0.5}}", "vaegan.gamma", "only model vaegan weighs a reconstruction term; got 0.5 with model dcgan")]
     [InlineData("{\"model\": \"vaegan\", \"loss\": \"vaegan\", \"imageSize\": 64}", "imageSize", "vaegan supports 28")]
     [InlineData("{\"model\": \"vaegan\", \"loss\": \"vaegan\", \"dataset\": \"ring8\"}", "dataset", "vaegan supports mnist or fashion-mnist")]
@@ -130,9 +134,10 @@ public sealed class VaeGanFamilyTests
     [InlineData(1, 0.05)]
     [InlineData(2, 0.05)]
     [InlineData(1, 0.01)]
-    public void Split_steps_match_the_papers_single_process_updates(int k, double gamma)
+    [InlineData(1, 1.0, true)]
+    public void Split_steps_match_the_papers_single_process_updates(int k, double gamma, bool plainVae = false)
     {
-        var spec = Tiny(k, gamma);
+        var spec = Tiny(k, gamma, plainVae);
         var (data, heldOut) = DatasetCatalog.Load(spec);
         heldOut.Dispose();
         using (data)
@@ -264,6 +269,16 @@ public sealed class VaeGanFamilyTests
                 var encoder = Parameters("encoder.");
                 var decoder = Parameters("decoder.");
                 GeneratorOptimizer.zero_grad();
+                if (Spec.Vaegan.PlainVae)
+                {
+                    // The plain VAE of the same networks: KL + the Gaussian pixel likelihood, no GAN term.
+                    var pixel = 0.5 * (reconstruction - x).pow(2).flatten(1).sum(1).mean();
+                    (klPrior + pixel).backward(retain_graph: true, inputs: encoder);
+                    pixel.backward(inputs: decoder);
+                    GeneratorOptimizer.step();
+                    return (double)pixel.item<float>();
+                }
+
                 (klPrior + llike).backward(retain_graph: true, inputs: encoder);
                 ((Spec.Vaegan.Gamma * llike) + gan).backward(inputs: decoder);
                 GeneratorOptimizer.step();
