@@ -23,6 +23,8 @@ namespace GanCluster.Training.Objectives;
 /// G's node turns dLoss/dFake into the paper's separate encoder and decoder updates (see <see cref="VaeGanFamily"/>).
 /// No random draws beyond instance noise (if on) on the 2N GAN images. Terms: loss/d, d/real, d/fake as for every
 /// objective (d/fake over x~ and x_p); loss/g the adversarial part; <see cref="LlikeTerm"/> L_llike (unweighted).
+/// With vaegan.plainVae (the paper's baseline, gamma 1) the G phase is the Gaussian pixel likelihood of the third block
+/// alone (<see cref="PixelLlike"/>, reported as loss/g and <see cref="PixelLlikeTerm"/>): E and G train as a plain VAE.
 /// </summary>
 public sealed class VaeGanObjective : CrossEntropyObjective, IObjectiveDefinition
 {
