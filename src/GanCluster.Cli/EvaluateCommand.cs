@@ -255,6 +255,12 @@ internal static class EvaluateCommand
                 g.UnlabelledTrainError is { } trainError ? string.Format(c, ", plain {0:F2}%", trainError * 100) : string.Empty)));
         }
 
+        if (r.VaeGan is { } v)
+        {
+            rows.Add(("reconstruction MSE, pixels", string.Format(c, "{0:F5} per pixel in [0, 1] ({1} held-out digits, G(mu(x)); train {2:F5})", v.PixelMse, v.Count, v.TrainPixelMse)));
+            rows.Add(("reconstruction MSE, Dis_l", string.Format(c, "{0:F5} per feature of D's 2nd layer (L_llike {1:F1})", v.FeatureMse, v.Llike)));
+        }
+
         rows.Add(("samples", r.Samples.ToString(c)));
         Console.WriteLine($"{title}{(r.Round is { } round ? $", round {round}" : string.Empty)}");
         var width = rows.Max(x => x.Metric.Length);

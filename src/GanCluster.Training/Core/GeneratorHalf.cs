@@ -48,6 +48,7 @@ public sealed class GeneratorHalf : IDisposable
     private readonly Tensor? _fixedLabels;
     private readonly WeightAverage? _average;
     private Tensor? _pendingFake;
+    private Tensor? _pendingLocalLoss;
 
     /// <param name="family">The family to use instead of the one spec.Model names (tests, experiments in code).</param>
     public GeneratorHalf(ExperimentSpec spec, Device device, IGanFamily? family = null)
@@ -101,7 +102,9 @@ public sealed class GeneratorHalf : IDisposable
             var input = _family.DrawInput(_spec, _spec.BatchSize, _device);
             using (input.Z)
             {
-                return new FakeSamples(_net.call(input.Z, input.Labels), input.Labels) { SideInputs = input.SideInputs };
+                var samples = _net.call(input.Z, input.Labels);
+                _net.TakeLocalLoss()?.Dispose();
+                return new FakeSamples(samples, input.Labels) { SideInputs = input.SideInputs };
             }
         });
     }
@@ -120,6 +123,7 @@ public sealed class GeneratorHalf : IDisposable
             using (input.Z)
             {
                 _pendingFake = _net.call(input.Z, input.Labels);
+                _pendingLocalLoss = _net.TakeLocalLoss();
                 return new FakeSamples(_pendingFake.detach(), input.Labels) { SideInputs = input.SideInputs };
             }
         });
@@ -128,7 +132,8 @@ public sealed class GeneratorHalf : IDisposable
     /// <summary>
     /// Backpropagates dLoss/dFake, the gradient of the generator loss with respect to the batch returned by
     /// the last <see cref="ProduceForUpdate"/>, through G and steps G's optimizer. By the chain rule this
-    /// is exactly the update of a single-process step of the same loss.
+    /// is exactly the update of a single-process step of the same loss. A loss term of G's node's own
+    /// (<see cref="GeneratorNet.TakeLocalLoss"/>, e.g. VAE-GAN's KL prior) is backpropagated after it, into the same gradients.
     /// </summary>
     public void ApplyGradient(Tensor gradient)
     {
@@ -142,7 +147,17 @@ public sealed class GeneratorHalf : IDisposable
         {
             _optimizer.zero_grad();
             using var onDevice = gradient.to(fake.device);
-            fake.backward(new[] { onDevice });
+            if (_pendingLocalLoss is null)
+            {
+                fake.backward(new[] { onDevice });
+            }
+            else
+            {
+                // The local term shares G's graph (VAE-GAN: the encoder's codes), so the first pass keeps it.
+                fake.backward(new[] { onDevice }, retain_graph: true);
+                _pendingLocalLoss.backward();
+            }
+
             if (_spec.GeneratorOptimizer.FinalLearningRate is not null)
             {
                 OptimizerFactory.ApplyLearningRate(_optimizer, OptimizerFactory.LearningRateAt(_spec.GeneratorOptimizer, Steps, _spec.Rounds));
@@ -266,6 +281,8 @@ public sealed class GeneratorHalf : IDisposable
     {
         _pendingFake?.Dispose();
         _pendingFake = null;
+        _pendingLocalLoss?.Dispose();
+        _pendingLocalLoss = null;
     }
 
     public void Dispose()

@@ -34,6 +34,14 @@ public abstract class GeneratorNet : GanNetwork
     protected GeneratorNet(string name) : base(name)
     {
     }
+
+    /// <summary>
+    /// A loss term of the generator node's own, from the last train-mode forward that built a graph (VAE-GAN's KL prior on
+    /// its encoder), or null: most generators have none. The caller takes ownership (disposes it); a second call returns
+    /// null. <see cref="Core.GeneratorHalf"/> backpropagates it together with dLoss/dFake, so a term that never leaves
+    /// G's node needs no change to what the halves exchange.
+    /// </summary>
+    public virtual Tensor? TakeLocalLoss() => null;
 }
 
 /// <summary>

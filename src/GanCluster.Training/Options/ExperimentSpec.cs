@@ -25,6 +25,8 @@ public enum ModelKind
     [JsonStringEnumMemberName("catgan")] [Family<CatGanFamily>] CatGan,
     /// <summary>Im et al. (2016) GRAN for 28x28 images: G draws on a canvas over gran.steps steps (a shared canvas encoder, a DCGAN-style decoder), D the DCGAN discriminator.</summary>
     [JsonStringEnumMemberName("gran")] [Family<GranFamily>] Gran,
+    /// <summary>Larsen et al. (2016) VAE-GAN for 28x28 images: an encoder beside G on the generator's node, D's features as the reconstruction metric; loss vaegan.</summary>
+    [JsonStringEnumMemberName("vaegan")] [Family<VaeGanFamily>] VaeGan,
 }
 
 /// <summary>Data sets a discriminator can read its real samples from.</summary>
@@ -58,6 +60,8 @@ public enum LossKind
     [JsonStringEnumMemberName("wgan-gp")] [Objective<WganGpObjective>] WganGp,
     /// <summary>InfoGAN (Chen et al. 2016): non-saturating plus the mutual-information lower bound of the codes; model infogan only.</summary>
     [JsonStringEnumMemberName("infogan")] [Objective<InfoGanObjective>] InfoGan,
+    /// <summary>VAE-GAN (Larsen et al. 2016): KL prior on E, L_llike in D's features on E and G, non-saturating GAN with x~ and x_p as fakes; model vaegan only.</summary>
+    [JsonStringEnumMemberName("vaegan")] [Objective<VaeGanObjective>] VaeGan,
     /// <summary>Semi-supervised GAN (Salimans et al. 2016): D's cross-entropy on 100 labels plus real-vs-fake, G by feature matching; model ssgan only.</summary>
     [JsonStringEnumMemberName("ssgan")] [Objective<SsganObjective>] Ssgan,
     /// <summary>CatGAN (Springenberg 2016): entropy objectives on D's class distribution, plus cross-entropy on labelsPerClass labels; model catgan only.</summary>
@@ -130,6 +134,23 @@ public sealed record GranSpec
     public int Steps { get; init; } = 3;
 }
 
+/// <summary>VAE-GAN's weighting (model vaegan only).</summary>
+public sealed record VaeGanSpec
+{
+    /// <summary>
+    /// The paper's gamma: the weight of the reconstruction error L_llike (in D's features) against the GAN term in the
+    /// decoder's loss, &gt; 0; the encoder's loss is L_prior + L_llike unweighted.
+    /// </summary>
+    public double Gamma { get; init; } = 0.01;
+
+    /// <summary>
+    /// The paper's baseline with the same networks: E and G trained as a plain VAE (KL + Gaussian pixel likelihood, no GAN
+    /// term, so G ignores D; D still trains beside it and gives the Dis_l figure). Needs gamma 1 (both networks weigh the
+    /// reconstruction term alike).
+    /// </summary>
+    public bool PlainVae { get; init; }
+}
+
 /// <summary>
 /// One experiment: every hyperparameter of a run. It is validated by <see cref="SpecValidator"/>, written
 /// beside every run (options.json) and inside every checkpoint.
@@ -183,6 +204,8 @@ public sealed record ExperimentSpec
     public ToyModelSpec Toy { get; init; } = new();
     /// <summary>GRAN's drawing steps (model gran only).</summary>
     public GranSpec Gran { get; init; } = new();
+    /// <summary>VAE-GAN's gamma (model vaegan only).</summary>
+    public VaeGanSpec Vaegan { get; init; } = new();
     /// <summary>Decay of the exponential moving average of G's weights used for samples and evaluation, in [0, 1) (0 = off; 0.999 typical).</summary>
     public double GeneratorEma { get; init; }
     /// <summary>One-sided label smoothing: D's target for real samples is 1 - this (Salimans et al. 2016), in [0, 0.5) (0 = off; not with hinge).</summary>

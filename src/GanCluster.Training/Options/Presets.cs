@@ -72,6 +72,25 @@ public static class Presets
             Model = ModelKind.Gran,
             Gran = new GranSpec { Steps = 3 },
         },
+        // VAE-GAN (Larsen et al. 2016): an encoder beside a DCGAN decoder on G's node, dcgan-mnist's D with its second layer as
+        // Dis_l, a 32-dimensional code, gamma 0.01 (L_llike sums 6,272 features; docs/QUALITY-RECIPES.md has the figure).
+        ["vaegan-mnist"] = DcganMnist with
+        {
+            Name = "vaegan-mnist",
+            Model = ModelKind.VaeGan,
+            Loss = LossKind.VaeGan,
+            LatentSize = 32,
+            Vaegan = new VaeGanSpec { Gamma = 0.01 },
+        },
+        // The paper's baseline: vaegan-mnist's encoder and decoder trained as a plain VAE (pixel likelihood, no GAN term).
+        ["vae-mnist"] = DcganMnist with
+        {
+            Name = "vae-mnist",
+            Model = ModelKind.VaeGan,
+            Loss = LossKind.VaeGan,
+            LatentSize = 32,
+            Vaegan = new VaeGanSpec { Gamma = 1, PlainVae = true },
+        },
         // The canonical 64x64 DCGAN (digits upsampled to 64x64).
         ["dcgan-64"] = new ExperimentSpec
         {

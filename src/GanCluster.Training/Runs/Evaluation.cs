@@ -54,6 +54,11 @@ public sealed record EvaluationResult(string Kind, int Samples, ParzenResult? Pa
                     + (g.TestError is { } error ? string.Create(CultureInfo.InvariantCulture, $", test error {error * 100:F2}% with {g.Labels} labels") : " (no labels)"));
             }
 
+            if (VaeGan is { } v)
+            {
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"reconstruction MSE {v.PixelMse:F4} per pixel, {v.FeatureMse:F4} per D feature on {v.Count} held-out digits"));
+            }
+
             return string.Join("; ", parts);
         }
     }
@@ -78,6 +83,9 @@ public sealed record EvaluationResult(string Kind, int Samples, ParzenResult? Pa
 
     /// <summary>Model catgan: D's classes as clusters of the held-out digits (best matching) and, with labels, its test error.</summary>
     public CatGanResult? CatGan { get; init; }
+
+    /// <summary>Model vaegan: the reconstruction error of held-out digits in pixels and in D's features Dis_l.</summary>
+    public VaeGanResult? VaeGan { get; init; }
 }
 
 /// <summary>
@@ -148,25 +156,29 @@ public static class Evaluation
 
             using var discriminator = new DiscriminatorHalf(spec, CPU, train);
             discriminator.LoadState(discriminatorState);
-            return WithDiscriminator(result, spec, discriminator.Network, train, heldOut);
+            return WithDiscriminator(result, spec, discriminator.Network, train, heldOut, generator.SamplingNetwork);
         }
     }
 
     /// <summary>True for families whose figure reads the discriminator (ssgan, catgan: D as a classifier; infogan: the Q head's categorical code).</summary>
-    public static bool HasDiscriminatorFigure(ExperimentSpec spec) => spec.Model is ModelKind.Ssgan or ModelKind.InfoGan or ModelKind.CatGan;
+    public static bool HasDiscriminatorFigure(ExperimentSpec spec) => spec.Model is ModelKind.Ssgan or ModelKind.InfoGan or ModelKind.CatGan or ModelKind.VaeGan;
 
     /// <summary>
     /// Adds the family's discriminator figure to <paramref name="result"/>: for ssgan, D's held-out test error beside the
     /// supervised-only baseline (<see cref="SsganEvaluation"/>); for infogan, the categorical code as a classifier of the
     /// held-out and training digits (<see cref="InfoGanEvaluation"/>); for catgan, D's clustering and test errors
-    /// (<see cref="CatGanEvaluation"/>). Other families: the result unchanged.
+    /// (<see cref="CatGanEvaluation"/>); for vaegan, with <paramref name="generator"/> (its encoder and decoder), the
+    /// reconstruction error of the held-out digits in pixels and in D's features (<see cref="VaeGanEvaluation"/>). Other
+    /// families: the result unchanged.
     /// </summary>
-    public static EvaluationResult WithDiscriminator(EvaluationResult result, ExperimentSpec spec, Models.DiscriminatorNet discriminator, SampleSet train, SampleSet heldOut) =>
+    public static EvaluationResult WithDiscriminator(EvaluationResult result, ExperimentSpec spec, Models.DiscriminatorNet discriminator, SampleSet train, SampleSet heldOut, Models.GeneratorNet? generator = null) =>
         (discriminator, spec.Model) switch
         {
             (SsganDiscriminator ssgan, ModelKind.Ssgan) => result with { SemiSupervised = SsganEvaluation.Evaluate(spec, ssgan, train, heldOut) },
             (InfoGanDiscriminator info, ModelKind.InfoGan) => result with { InfoGan = InfoGanEvaluation.Evaluate(info, train, heldOut) },
             (CatGanDiscriminator catgan, ModelKind.CatGan) => result with { CatGan = CatGanEvaluation.Evaluate(spec, catgan, train, heldOut) },
+            (VaeGanDiscriminator vaegan, ModelKind.VaeGan) when generator is VaeGanGenerator encoderDecoder =>
+                result with { VaeGan = VaeGanEvaluation.Evaluate(encoderDecoder, vaegan, train, heldOut) },
             _ => result,
         };
 
