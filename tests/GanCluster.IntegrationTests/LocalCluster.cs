@@ -224,7 +224,8 @@ public sealed class LocalCluster : IDisposable
     /// <summary>The round numbers of the status's recent rounds, oldest first.</summary>
     public static IReadOnlyList<int> RecentRounds(JsonElement status) => status.GetProperty("recentRounds").EnumerateArray().Select(r => r.GetProperty("round").GetInt32()).ToList();
 
-    public string Logs() => string.Join("\n", _nodes.Select(n => $"---- {n.Name}\n{n.Tail(40)}"));
+    /// <summary>Each node's last lines, and its exit code when it has exited (128 + the signal when a signal ended it: 139 is SIGSEGV).</summary>
+    public string Logs() => string.Join("\n", _nodes.Select(n => $"---- {n.Name}{(n.HasExited ? $" (exited with code {n.ExitCode})" : string.Empty)}\n{n.Tail(40)}"));
 
     public void Dispose()
     {
