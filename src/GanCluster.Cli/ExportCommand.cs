@@ -33,8 +33,7 @@ internal static class ExportCommand
                 TorchRuntime.EnsureLoaded();
                 var loaded = Checkpoint.Load(source);
                 var spec = loaded.Spec;
-                using var generator = new GeneratorHalf(spec, TorchRuntime.ResolveDevice(spec.Device));
-                generator.LoadState(loaded.Generator);
+                using var generator = GeneratorHalf.Restore(spec, TorchRuntime.ResolveDevice(spec.Device), loaded.Generator);
                 var n = Math.Max(1, parse.GetValue(count));
                 using var scope = NewDisposeScope();
                 using var fake = generator.Generate(n, parse.GetValue(seed));

@@ -53,16 +53,7 @@ public sealed class GeneratorWorker : HalfWorker<GeneratorHalf>
 
     protected override bool Busy => _round is not null;
 
-    protected override GeneratorHalf Load(Assignment assignment, HalfState? state)
-    {
-        var half = new GeneratorHalf(assignment.Spec, assignment.Device);
-        if (state is not null)
-        {
-            half.LoadState(state);
-        }
-
-        return half;
-    }
+    protected override GeneratorHalf Load(Assignment assignment, HalfState? state) => GeneratorHalf.Restore(assignment.Spec, assignment.Device, state);
 
     protected override void Loaded(Assignment assignment, int nextRound)
     {
@@ -110,10 +101,7 @@ public sealed class GeneratorWorker : HalfWorker<GeneratorHalf>
         var round = _round;
         var unanswered = _exchange.Lost(slot => round is not null && round.IsUnanswered(_schedule, slot));
         Log.Warning("The exchange channel closed ({0}); the exchange continues over remoting, {1} unanswered batches sent again", lost.Reason, unanswered.Count);
-        foreach (var batch in unanswered)
-        {
-            Outbox.Send(Current!.Peer, batch, GeneratorExchange.PayloadBytes(batch), Self);
-        }
+        unanswered.ToList().ForEach(batch => Outbox.Send(Current!.Peer, batch, GeneratorExchange.PayloadBytes(batch), Self));
     }
 
     private void OnRunRounds(RunRounds run)

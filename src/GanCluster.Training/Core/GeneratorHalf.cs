@@ -50,6 +50,26 @@ public sealed class GeneratorHalf : IDisposable
     private Tensor? _pendingFake;
     private Tensor? _pendingLocalLoss;
 
+    /// <summary>A new half for <paramref name="spec"/>, with <paramref name="state"/> (a checkpoint's or a replaced worker's) loaded when given.</summary>
+    public static GeneratorHalf Restore(ExperimentSpec spec, Device device, HalfState? state)
+    {
+        var half = new GeneratorHalf(spec, device);
+        try
+        {
+            if (state is not null)
+            {
+                half.LoadState(state);
+            }
+
+            return half;
+        }
+        catch
+        {
+            half.Dispose();
+            throw;
+        }
+    }
+
     /// <param name="family">The family to use instead of the one spec.Model names (tests, experiments in code).</param>
     public GeneratorHalf(ExperimentSpec spec, Device device, IGanFamily? family = null)
     {

@@ -145,9 +145,8 @@ public static class Evaluation
         var (train, heldOut) = DatasetCatalog.Load(spec);
         using (train)
         using (heldOut)
-        using (var generator = new GeneratorHalf(spec, CPU))
+        using (var generator = GeneratorHalf.Restore(spec, CPU, generatorState))
         {
-            generator.LoadState(generatorState);
             var result = Run(generator, spec, heldOut, samples, quality) with { Round = round };
             if (discriminatorState is null || !HasDiscriminatorFigure(spec))
             {

@@ -120,12 +120,7 @@ public static class GamComparison
 
     private static bool BatchStatistics(ExperimentSpec spec) => FamilyCatalog.Get(spec.Model).DiscriminatorNormalizesBatch;
 
-    private static GeneratorHalf Generator(Checkpoint checkpoint)
-    {
-        var half = new GeneratorHalf(checkpoint.Spec, CPU);
-        half.LoadState(checkpoint.Generator);
-        return half;
-    }
+    private static GeneratorHalf Generator(Checkpoint checkpoint) => GeneratorHalf.Restore(checkpoint.Spec, CPU, checkpoint.Generator);
 
     private static DiscriminatorHalf Discriminator(Checkpoint checkpoint, SampleSet train)
     {
