@@ -85,11 +85,10 @@ public sealed class CoordinatorActor : JournaledCoordinator
             case WorkerFailure or ExperimentReady or RoundCompleted or HalfCheckpoint or WorkerMetrics: break; // no run (any more)
             default: Unhandled(message); break;
         }
-
-        PublishCounts();
     }
 
-    // For the node's /metrics (GanClusterMetrics): the queue and the pool as they stand after this message.
+    // For the node's /metrics (GanClusterMetrics): the queue and the pool, after a journaled decision or a pool change
+    // (not after every message: round traffic changes neither, and counting walks every experiment).
     private void PublishCounts()
     {
         int queued = 0, running = 0, paused = 0;
@@ -105,7 +104,11 @@ public sealed class CoordinatorActor : JournaledCoordinator
 
     protected override void OnRunEnded(string id) => StopRun(id);
 
-    protected override void OnJournaled() => TryAssign();
+    protected override void OnJournaled()
+    {
+        TryAssign();
+        PublishCounts();
+    }
 
     protected override IEnumerable<ICoordinatorEvent> PendingBeforeEnd(string id) => _runs.Flush(id);
 
@@ -127,6 +130,7 @@ public sealed class CoordinatorActor : JournaledCoordinator
 
         register.Worker.Tell(new WorkerRegistered(State.Incarnation));
         TryAssign();
+        PublishCounts();
     }
 
     private void OnWorkerLeft(IActorRef actor)
@@ -134,6 +138,7 @@ public sealed class CoordinatorActor : JournaledCoordinator
         if (_runs.Leave(actor, out var running) is { } worker)
         {
             Log.Warning("The {0} worker on {1} left the cluster", worker.Role, worker.Node);
+            PublishCounts();
             if (running is not null)
             {
                 Execute(new Command.WorkerLeft(running, worker.Role, worker.Node));
