@@ -5,7 +5,8 @@ namespace GanCluster.IntegrationTests;
 /// batch is drawn on the discriminator's node from D's stream, so nothing but the fake batch and dLoss/dFake crosses the
 /// wire.
 /// </summary>
-public sealed class CatGanClusterRunTests : IDisposable
+[Collection(SharedClusterCollection.Name)]
+public sealed class CatGanClusterRunTests(SharedCluster shared) : IDisposable
 {
     private readonly TempDirectory _temp = TempDirectory.Create("it-catgan");
 
@@ -13,7 +14,7 @@ public sealed class CatGanClusterRunTests : IDisposable
     public void A_cluster_catgan_run_ends_with_the_weights_of_the_local_run()
     {
         const int rounds = 6;
-        ExactClusterRun.AssertClusterEqualsLocal(_temp.Path, $$"""
+        ExactClusterRun.AssertClusterEqualsLocal(shared, _temp.Path, $$"""
             {
               "name": "catgan-exact",
               "model": "catgan",

@@ -4,7 +4,8 @@ namespace GanCluster.IntegrationTests;
 /// GRAN on a real three-node cluster equals <c>gancluster train --local</c> bit for bit: its recurrent generator draws no
 /// random numbers of its own, so only z (from G's stream), the fake batch and dLoss/dFake are involved, as for DCGAN.
 /// </summary>
-public sealed class GranClusterRunTests : IDisposable
+[Collection(SharedClusterCollection.Name)]
+public sealed class GranClusterRunTests(SharedCluster shared) : IDisposable
 {
     private readonly TempDirectory _temp = TempDirectory.Create("it-gran");
 
@@ -12,7 +13,7 @@ public sealed class GranClusterRunTests : IDisposable
     public void A_cluster_gran_run_ends_with_the_weights_of_the_local_run()
     {
         const int rounds = 4;
-        ExactClusterRun.AssertClusterEqualsLocal(_temp.Path, $$"""
+        ExactClusterRun.AssertClusterEqualsLocal(shared, _temp.Path, $$"""
             {
               "name": "gran-exact",
               "model": "gran",

@@ -10,7 +10,8 @@ namespace GanCluster.IntegrationTests;
 /// one byte for byte, and <c>gancluster evaluate &lt;id&gt;</c>, which downloads the discriminator half for the Q head,
 /// reports the local run's categorical-code figure. Checked at equal torch thread counts (one, as the worker nodes).
 /// </summary>
-public sealed class InfoGanClusterRunTests : IDisposable
+[Collection(SharedClusterCollection.Name)]
+public sealed class InfoGanClusterRunTests(SharedCluster shared) : IDisposable
 {
     // Hang guards for single commands, not limits on progress: a loaded machine slows every torch call many times over.
     private static readonly TimeSpan Guard = TimeSpan.FromMinutes(10);
@@ -21,8 +22,7 @@ public sealed class InfoGanClusterRunTests : IDisposable
     public void A_cluster_infogan_run_ends_with_the_weights_grid_and_code_figure_of_the_local_run()
     {
         const int rounds = 6;
-        var experiment = Path.Combine(_temp.Path, "infogan.json");
-        File.WriteAllText(experiment, $$"""
+        var (id, localRun) = ExactClusterRun.AssertClusterEqualsLocal(shared, _temp.Path, $$"""
             {
               "name": "infogan-exact",
               "model": "infogan",
@@ -37,25 +37,13 @@ public sealed class InfoGanClusterRunTests : IDisposable
               "seed": 9,
               "device": "cpu"
             }
-            """);
-        var clusterData = Path.Combine(_temp.Path, "cluster");
-        using var cluster = new LocalCluster(clusterData);
-        cluster.Start();
-        var id = cluster.Submit(experiment);
-        cluster.WaitForState(id, "completed", TimeSpan.FromSeconds(300));
+            """, rounds, "--eval-samples", "50");
+        var cluster = shared.Cluster;
+        var clusterData = cluster.DataDirectory;
         var clusterEvaluation = Path.Combine(_temp.Path, "cluster-evaluation.json");
         var evaluated = Gancluster.Run(Guard, "evaluate", id, "--samples", "50", "--out", clusterEvaluation, "--torch-threads", "1", "--contact", cluster.Contact);
         Assert.True(evaluated.ExitCode == 0, evaluated.AllOutput);
         Assert.Contains("code accuracy, held out", evaluated.StandardOutput);
-        var stored = ClusterRunTests.ReadStoredCheckpoints(Path.Combine(clusterData, "checkpoints.db"), id);
-        cluster.Stop();
-
-        var localRun = Path.Combine(_temp.Path, "local");
-        var (code, _, all) = Gancluster.Run(Guard, "train", "--local", experiment, "--out", localRun, "--eval-samples", "50", "--torch-threads", "1");
-        Assert.True(code == 0, all);
-        var local = Checkpoint.Load(Path.Combine(localRun, "checkpoints", $"round-{rounds:D6}.ckpt"));
-        Assert.Equal(local.Generator.Sha256, stored[rounds].Generator);
-        Assert.Equal(local.Discriminator.Sha256, stored[rounds].Discriminator);
 
         var grid = $"round-{rounds:D6}.png";
         Assert.Equal(File.ReadAllBytes(Path.Combine(localRun, "samples", grid)), File.ReadAllBytes(Path.Combine(clusterData, "experiments", id, "samples", grid)));

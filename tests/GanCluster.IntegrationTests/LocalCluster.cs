@@ -49,6 +49,9 @@ public sealed class LocalCluster : IDisposable
 
     public ChildProcess Coordinator => Node("coordinator");
 
+    /// <summary>Nodes were started and none of them has exited.</summary>
+    public bool AllRunning => _nodes.Count > 0 && _nodes.All(n => !n.HasExited);
+
     /// <summary>The live (or last started) node of that name.</summary>
     public ChildProcess Node(string name) => _nodes.Last(n => n.Name == name);
 
@@ -183,14 +186,19 @@ public sealed class LocalCluster : IDisposable
     /// Polls <c>status --json</c> until <paramref name="done"/> holds. <paramref name="quiet"/> bounds how long the
     /// status may stay unchanged (no new round, no state change), not the whole wait: a loaded machine slows a run that
     /// makes progress, and only one that stalls fails the test. A coordinator that does not answer yet is waited for.
+    /// Each status is a CLI process (about 1.5 CPU-seconds: .NET start-up, an actor system, a cluster client), so it
+    /// is asked at the pace of <see cref="AwaitCoordinatorLog"/>: asking twice a second kept one of a two-core
+    /// machine's cores busy with CLI start-ups while the nodes under test trained on the other.
     /// </summary>
     public JsonElement WaitForStatus(string id, Func<JsonElement, bool> done, string what, TimeSpan quiet)
     {
         var deadline = DateTime.UtcNow + quiet;
         var last = string.Empty;
         var lastStatus = string.Empty;
+        var coordinatorLog = -1L;
         while (DateTime.UtcNow < deadline)
         {
+            coordinatorLog = AwaitCoordinatorLog(coordinatorLog);
             var (code, stdout, all) = Cli("status", id, "--json");
             last = all;
             if (code == 0 && JsonDocument.Parse(stdout).RootElement is var status)
@@ -206,12 +214,35 @@ public sealed class LocalCluster : IDisposable
                     deadline = DateTime.UtcNow + quiet;
                 }
             }
-
-            Thread.Sleep(500);
         }
 
         throw new TimeoutException($"{id}: {what} did not happen (its status stayed the same for {quiet}). Last status:\n{last}\n{Logs()}");
     }
+
+    /// <summary>
+    /// The pace of the CLI polls of <see cref="WaitForStatus"/>: returns at once on the first call (<paramref name="seen"/>
+    /// -1), then when a coordinator-role node has logged more than <paramref name="seen"/> bytes (a state change is always
+    /// logged), but not sooner than half a second nor later than three seconds after it was called. Returns the bytes
+    /// logged so far, for the next call.
+    /// </summary>
+    public long AwaitCoordinatorLog(long seen)
+    {
+        var called = DateTime.UtcNow;
+        long logged;
+        while (seen >= 0 && (DateTime.UtcNow < called + TimeSpan.FromSeconds(0.5)
+                             || ((logged = CoordinatorLogLength()) == seen && DateTime.UtcNow < called + TimeSpan.FromSeconds(3))))
+        {
+            Thread.Sleep(100);
+        }
+
+        return CoordinatorLogLength();
+    }
+
+    /// <summary>The bytes the coordinator-role nodes have logged so far (their files are named after their roles).</summary>
+    private long CoordinatorLogLength() =>
+        Directory.Exists(LogFolder)
+            ? Directory.GetFiles(LogFolder, "gancluster-coordinator*.json").Sum(f => new FileInfo(f).Length)
+            : 0;
 
     /// <summary>Polls <c>status --json</c> until the experiment is in <paramref name="state"/> (and <paramref name="extra"/> holds).</summary>
     public JsonElement WaitForState(string id, string state, TimeSpan quiet, Func<JsonElement, bool>? extra = null) =>

@@ -20,13 +20,41 @@ public sealed record NodeEvent(DateTimeOffset At, string Template, JsonElement J
 /// <summary>Reads the events of one node from a log folder shared by the cluster's nodes, and waits for one by watching the files grow.</summary>
 public static class NodeEvents
 {
-    /// <summary>Every complete event in the node's files (gancluster-&lt;logName&gt;-&lt;date&gt;[_NNN].json), oldest file first.</summary>
+    /// <summary>
+    /// Every complete event in the node's files (gancluster-&lt;logName&gt;-&lt;date&gt;[_NNN].json), oldest file first. A line
+    /// that does not parse is read again a few times (a test run once failed on one, under heavy load, and the file was
+    /// gone by the time anyone looked); if it stays unreadable the error names the file and the line, and a copy of the
+    /// file is kept next to the test's temporary folders for a post-mortem.
+    /// </summary>
     public static IReadOnlyList<NodeEvent> Read(string folder, string logName)
     {
-        var events = new List<NodeEvent>();
+        for (var attempt = 1; ; attempt++)
+        {
+            if (TryRead(folder, logName, out var events, out var problem))
+            {
+                return events;
+            }
+
+            if (attempt == 20)
+            {
+                var copy = Path.Combine(Path.GetTempPath(), $"gancluster-unreadable-log-{Guid.NewGuid():N}.json");
+                File.Copy(problem.File, copy);
+                throw new InvalidDataException($"{problem.File}, line {problem.Line}: not a JSON event after {attempt} reads ({problem.Error}); a copy is at {copy}. The line: {problem.Text}");
+            }
+
+            Thread.Sleep(50);
+        }
+    }
+
+    private sealed record Unreadable(string File, int Line, string Error, string Text);
+
+    private static bool TryRead(string folder, string logName, out List<NodeEvent> events, out Unreadable problem)
+    {
+        events = [];
+        problem = null!;
         if (!Directory.Exists(folder))
         {
-            return events;
+            return true;
         }
 
         foreach (var file in Directory.GetFiles(folder, $"gancluster-{logName}-*.json").Order(StringComparer.Ordinal))
@@ -35,14 +63,25 @@ public static class NodeEvents
             using var reader = new StreamReader(stream);
             var text = reader.ReadToEnd();
             // The last line may still be being written: only lines ended by a newline are complete.
-            foreach (var line in text[..(text.LastIndexOf('\n') + 1)].Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            var lines = text[..(text.LastIndexOf('\n') + 1)].Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            for (var i = 0; i < lines.Length; i++)
             {
-                var json = JsonDocument.Parse(line).RootElement;
+                JsonElement json;
+                try
+                {
+                    json = JsonDocument.Parse(lines[i]).RootElement;
+                }
+                catch (JsonException e)
+                {
+                    problem = new Unreadable(file, i + 1, e.Message, lines[i].Length > 2000 ? lines[i][..2000] + "..." : lines[i]);
+                    return false;
+                }
+
                 events.Add(new NodeEvent(DateTimeOffset.Parse(json.GetProperty("@t").GetString()!, CultureInfo.InvariantCulture), json.GetProperty("@mt").GetString()!, json));
             }
         }
 
-        return events;
+        return true;
     }
 
     /// <summary>

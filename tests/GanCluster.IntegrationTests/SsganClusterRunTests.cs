@@ -5,7 +5,8 @@ namespace GanCluster.IntegrationTests;
 /// batch and feature matching's real batch are drawn on the discriminator's node from D's stream, so nothing but the
 /// fake batch and dLoss/dFake crosses the wire. Checked at equal torch thread counts (see the local run's comment).
 /// </summary>
-public sealed class SsganClusterRunTests : IDisposable
+[Collection(SharedClusterCollection.Name)]
+public sealed class SsganClusterRunTests(SharedCluster shared) : IDisposable
 {
     private readonly TempDirectory _temp = TempDirectory.Create("it-ssgan");
 
@@ -16,7 +17,7 @@ public sealed class SsganClusterRunTests : IDisposable
         // At the nodes' one torch thread: unlike the mlp family, ssgan's numbers depend on the thread count (measured: a
         // local run at 2 threads ends with other weights than one at 1 thread; likely a large multi-threaded reduction,
         // e.g. the data-dependent initialization's means over 500 digits), so exactness is checked at equal thread counts.
-        ExactClusterRun.AssertClusterEqualsLocal(_temp.Path, $$"""
+        ExactClusterRun.AssertClusterEqualsLocal(shared, _temp.Path, $$"""
             {
               "name": "ssgan-exact",
               "model": "ssgan",

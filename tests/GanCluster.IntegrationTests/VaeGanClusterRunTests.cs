@@ -6,7 +6,8 @@ namespace GanCluster.IntegrationTests;
 /// input with the 3N fake batch, and G's KL prior never leaves its node, so the wire carries only what it carries for
 /// every family (fake batch, side inputs, dLoss/dFake).
 /// </summary>
-public sealed class VaeGanClusterRunTests : IDisposable
+[Collection(SharedClusterCollection.Name)]
+public sealed class VaeGanClusterRunTests(SharedCluster shared) : IDisposable
 {
     private readonly TempDirectory _temp = TempDirectory.Create("it-vaegan");
 
@@ -14,7 +15,7 @@ public sealed class VaeGanClusterRunTests : IDisposable
     public void A_cluster_vaegan_run_ends_with_the_weights_of_the_local_run()
     {
         const int rounds = 4;
-        ExactClusterRun.AssertClusterEqualsLocal(_temp.Path, $$"""
+        ExactClusterRun.AssertClusterEqualsLocal(shared, _temp.Path, $$"""
             {
               "name": "vaegan-exact",
               "model": "vaegan",

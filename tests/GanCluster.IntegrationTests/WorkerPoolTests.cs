@@ -132,8 +132,10 @@ public sealed class WorkerPoolTests : IDisposable
     {
         var deadline = DateTime.UtcNow + quiet;
         var last = string.Empty;
+        var logged = -1L;
         while (DateTime.UtcNow < deadline)
         {
+            logged = cluster.AwaitCoordinatorLog(logged);
             var (code, stdout, all) = cluster.Cli("list", "--json");
             if (code == 0)
             {
@@ -150,8 +152,6 @@ public sealed class WorkerPoolTests : IDisposable
                     deadline = DateTime.UtcNow + quiet;
                 }
             }
-
-            Thread.Sleep(1000);
         }
 
         throw new TimeoutException($"the experiments did not all finish (the list stayed the same for {quiet}). Last list:\n{last}\n{cluster.Logs()}");
