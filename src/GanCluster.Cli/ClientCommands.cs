@@ -153,8 +153,8 @@ internal static class ClientCommands
             Console.WriteLine($"state:         {s.State.ToString().ToLowerInvariant()}{(s.Reason is null ? string.Empty : $" ({s.Reason})")}");
             Console.WriteLine($"rounds:        {s.RoundsDone}/{s.RoundsTotal}");
             Console.WriteLine($"checkpoint:    {(s.LastCheckpointRound is { } c ? $"round {c}" : "none yet")}");
-            Console.WriteLine($"generator:     {s.GeneratorNode ?? "-"}");
-            Console.WriteLine($"discriminator: {s.DiscriminatorNode ?? "-"}");
+            Console.WriteLine($"generator:     {s.GeneratorNode ?? "-"}{(s.GeneratorDevice is { } gd ? $" ({gd})" : string.Empty)}");
+            Console.WriteLine($"discriminator: {s.DiscriminatorNode ?? "-"}{(s.DiscriminatorDevice is { } dd ? $" ({dd})" : string.Empty)}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"latest:        loss/d {Format(s.LastDLoss)} loss/g {Format(s.LastGLoss)} d/real {Format(s.LastDReal)} d/fake {Format(s.LastDFake)} steps/s {Format(s.StepsPerSecond, "F1")}"));
             Console.WriteLine($"quality:       {await QualityOf(client(), s.Id, TimeoutOf(parse)).ConfigureAwait(false) ?? "not evaluated yet"}");
             var alarms = await client().AskAsync(new GetAlarms(s.Id), TimeoutOf(parse)).ConfigureAwait(false) is AlarmList a ? a.Alarms : [];

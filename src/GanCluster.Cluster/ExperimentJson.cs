@@ -46,6 +46,8 @@ public static class ExperimentJson
         ["submittedAt"] = s.SubmittedAt,
         ["generatorNode"] = s.GeneratorNode,
         ["discriminatorNode"] = s.DiscriminatorNode,
+        ["generatorDevice"] = s.GeneratorDevice,
+        ["discriminatorDevice"] = s.DiscriminatorDevice,
         ["latest"] = new JsonObject
         {
             ["loss/d"] = Number(s.LastDLoss),

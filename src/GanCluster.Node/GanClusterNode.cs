@@ -111,7 +111,10 @@ public static class GanClusterNode
 
         var workerSettings = new WorkerSettings(proxy, bulk, wire, address, chunkSize, options.TorchThreads,
             ExchangeChannelSettings.FromConfig(config, options.Hostname, options.AdvertisedHostname,
-                options.TlsCertificatePath is null ? null : RemotingTls.LoadCertificate(options.TlsCertificatePath, options.TlsCertificatePassword)));
+                options.TlsCertificatePath is null ? null : RemotingTls.LoadCertificate(options.TlsCertificatePath, options.TlsCertificatePassword)))
+        {
+            Device = options.HasRole(NodeRole.Generator) || options.HasRole(NodeRole.Discriminator) ? DescribeDevice() : "",
+        };
         if (options.HasRole(NodeRole.Generator))
         {
             system.ActorOf(GeneratorWorker.Props(workerSettings), "generator");
@@ -120,6 +123,19 @@ public static class GanClusterNode
         if (options.HasRole(NodeRole.Discriminator))
         {
             system.ActorOf(DiscriminatorWorker.Props(workerSettings), "discriminator");
+        }
+    }
+
+    /// <summary>What this worker node computes on, for its registration; a libtorch that does not load is reported, not thrown here (the worker's first torch call names the fix).</summary>
+    private static string DescribeDevice()
+    {
+        try
+        {
+            return GanCluster.Training.Runtime.ComputeDevices.Describe();
+        }
+        catch (GanCluster.Training.Runtime.TorchUnavailableException e)
+        {
+            return $"unknown ({e.Message})";
         }
     }
 }

@@ -73,7 +73,9 @@ public sealed record ExperimentSummary(
     string? GeneratorNode,
     string? DiscriminatorNode,
     int? LastCheckpointRound,
-    int Priority);
+    int Priority,
+    string? GeneratorDevice = null,
+    string? DiscriminatorDevice = null);
 
 /// <summary>Every experiment the coordinator knows.</summary>
 public sealed record ExperimentList(IReadOnlyList<ExperimentSummary> Experiments) : ICoordinatorReply
@@ -132,8 +134,11 @@ public sealed record WireMismatch(string Reason) : ICoordinatorReply, IWorkerPro
 
 // ---- workers <-> coordinator --------------------------------------------------------------------
 
-/// <summary>A worker announces itself (repeated periodically, so it doubles as a heartbeat).</summary>
-public sealed record RegisterWorker(WorkerRole Role, IActorRef Worker, string NodeAddress, WireSettings Wire) : IWorkerProtocol;
+/// <summary>
+/// A worker announces itself (repeated periodically, so it doubles as a heartbeat). <paramref name="Device"/> is what
+/// it computes on, as one line ("cpu: &lt;model&gt; (N cores, M GiB)", or the GPUs with their names and memory).
+/// </summary>
+public sealed record RegisterWorker(WorkerRole Role, IActorRef Worker, string NodeAddress, WireSettings Wire, string Device = "") : IWorkerProtocol;
 
 /// <summary>The coordinator accepted a worker; its incarnation orders commands across fail-overs.</summary>
 public sealed record WorkerRegistered(long CoordinatorIncarnation) : IWorkerProtocol;
@@ -247,7 +252,7 @@ public sealed class GetWorkerStatus : IWorkerProtocol
 }
 
 /// <summary>What a worker is doing now.</summary>
-public sealed record WorkerStatus(WorkerRole Role, string NodeAddress, ExperimentId? Experiment, int? Round, string State) : IWorkerProtocol;
+public sealed record WorkerStatus(WorkerRole Role, string NodeAddress, ExperimentId? Experiment, int? Round, string State, string Device = "") : IWorkerProtocol;
 
 // ---- generator <-> discriminator ----------------------------------------------------------------
 

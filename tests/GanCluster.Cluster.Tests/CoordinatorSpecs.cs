@@ -38,7 +38,7 @@ public abstract class CoordinatorSpecs : TestKit
     private Pair RegisterPair(IActorRef coordinator)
     {
         var pair = new Pair(CreateTestProbe(), CreateTestProbe());
-        coordinator.Tell(new RegisterWorker(WorkerRole.Generator, pair.Generator.Ref, "gen-node", SpecConfig.Wire), pair.Generator.Ref);
+        coordinator.Tell(new RegisterWorker(WorkerRole.Generator, pair.Generator.Ref, "gen-node", SpecConfig.Wire, GeneratorDevice), pair.Generator.Ref);
         pair.Generator.ExpectMsg<WorkerRegistered>(TimeSpan.FromSeconds(60)); // a journal recovery under load may take a while
         coordinator.Tell(new RegisterWorker(WorkerRole.Discriminator, pair.Discriminator.Ref, "disc-node", SpecConfig.Wire), pair.Discriminator.Ref);
         pair.Discriminator.ExpectMsg<WorkerRegistered>(TimeSpan.FromSeconds(60));
@@ -86,6 +86,8 @@ public abstract class CoordinatorSpecs : TestKit
         coordinator.Tell(new HalfCheckpoint(id, WorkerRole.Discriminator, round, CheckpointBlob.Hash(d), d), pair.Discriminator.Ref);
     }
 
+    private const string GeneratorDevice = "cuda: 1 GPU: 0 NVIDIA L4 (22.5 GiB)";
+
     private ExperimentSummary Status(IActorRef coordinator, ExperimentId id)
     {
         coordinator.Tell(new GetExperimentStatus(id), TestActor);
@@ -120,6 +122,11 @@ public abstract class CoordinatorSpecs : TestKit
         Assert.Equal(4, summary.RoundsDone);
         Assert.Equal(4, summary.LastCheckpointRound);
         Assert.NotNull(await _store.LoadAsync(id.Value, 4, CheckpointRoles.Generator));
+
+        // What each half's node computes on, as the workers reported it when they registered (the discriminator
+        // reported nothing: an older worker, or one that could not tell).
+        Assert.Equal(("gen-node", GeneratorDevice), (summary.GeneratorNode, summary.GeneratorDevice));
+        Assert.Equal(("disc-node", null), (summary.DiscriminatorNode, summary.DiscriminatorDevice));
     }
 
     [Fact]

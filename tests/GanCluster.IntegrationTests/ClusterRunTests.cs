@@ -44,6 +44,11 @@ public sealed class ClusterRunTests : IDisposable
         Assert.InRange(listed.GetProperty("lastCheckpointRound").GetInt32(), 20, rounds - 1);
         var final = cluster.WaitForState(id, "completed", TimeSpan.FromSeconds(180));
         Assert.Equal(rounds, final.GetProperty("roundsDone").GetInt32());
+        // Each worker node reported what it computes on when it registered (this machine: the CPU build, so the CPU).
+        var joined = cluster.WaitForEvent("coordinator", CoordinatorLogEvents.WorkerJoined, e => e.Text(0).Equals("discriminator", StringComparison.OrdinalIgnoreCase), "the discriminator joined");
+        Assert.StartsWith("cpu: ", joined.Text(4), StringComparison.Ordinal);
+        Assert.StartsWith("cpu: ", final.GetProperty("generatorDevice").GetString(), StringComparison.Ordinal);
+        Assert.Equal(joined.Text(4), final.GetProperty("discriminatorDevice").GetString());
         var (cancelCode, cancelled, cancelAll) = cluster.Cli("cancel", id);
         Assert.True(cancelCode == 0, cancelAll);
         Assert.Contains($"{id} had already completed; nothing to cancel", cancelled);

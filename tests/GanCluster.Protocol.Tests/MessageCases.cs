@@ -30,7 +30,8 @@ public static class MessageCases
 
     public static ExperimentSummary FullSummary() => new(
         Id, "mlp-mnist", ExperimentState.Running, 120, 2000, "resumed after fail-over", 0.69, 0.71, 0.55, 0.45, 52.5,
-        new DateTimeOffset(2026, 11, 26, 18, 30, 15, 123, TimeSpan.FromHours(1)), "akka.tcp://gan@10.0.0.1:4053", "akka.tcp://gan@10.0.0.2:4053", 100, 5);
+        new DateTimeOffset(2026, 11, 26, 18, 30, 15, 123, TimeSpan.FromHours(1)), "akka.tcp://gan@10.0.0.1:4053", "akka.tcp://gan@10.0.0.2:4053", 100, 5,
+        "cuda: 1 GPU: 0 NVIDIA A100-SXM4-40GB (40.0 GiB)", "cpu: AMD EPYC 7B13 (2 cores, 24.0 GiB)");
 
     public static ExperimentSummary EmptySummary() => new(
         new ExperimentId("exp-queued"), "ring8", ExperimentState.Queued, 0, 500, null, null, null, null, null, null,
@@ -64,7 +65,8 @@ public static class MessageCases
             ("samples", new SamplesReply(Id, 100, "png", Bytes(4_321))),
             ("no samples", new NoSamplesYet(Id)),
             ("wire mismatch", new WireMismatch("maximum-frame-size 128000 vs 4194304")),
-            ("register", new RegisterWorker(WorkerRole.Discriminator, actor, "akka.tcp://gan@127.0.0.1:4055", wire)),
+            ("register", new RegisterWorker(WorkerRole.Discriminator, actor, "akka.tcp://gan@127.0.0.1:4055", wire, "cpu: AMD EPYC 7B13 (2 cores, 24.0 GiB)")),
+            ("register without a device", new RegisterWorker(WorkerRole.Generator, actor, "akka.tcp://gan@127.0.0.1:4054", wire)),
             ("registered", new WorkerRegistered(638_000_000_000_000_000)),
             ("assign fresh", new AssignExperiment(7, Id, "{\"k\":1}", WorkerRole.Generator, actor, 0, null, null)),
             ("assign resumed", new AssignExperiment(7, Id, "{\"k\":1}", WorkerRole.Discriminator, actor, 501, Bytes(70_000), new string('a', 64))),
@@ -80,7 +82,7 @@ public static class MessageCases
             ("failure", new WorkerFailure(Id, WorkerRole.Generator, 77, "loss is NaN", true)),
             ("worker status request", GetWorkerStatus.Instance),
             ("worker status idle", new WorkerStatus(WorkerRole.Generator, "akka.tcp://gan@127.0.0.1:4054", null, null, "idle")),
-            ("worker status busy", new WorkerStatus(WorkerRole.Discriminator, "akka.tcp://gan@127.0.0.1:4055", Id, 42, "training")),
+            ("worker status busy", new WorkerStatus(WorkerRole.Discriminator, "akka.tcp://gan@127.0.0.1:4055", Id, 42, "training", "cuda: 2 GPUs: 0 NVIDIA L4 (22.5 GiB), 1 NVIDIA L4 (22.5 GiB)")),
             ("fake batch", new FakeBatch(Id, 42, Phase.Discriminator, 1, Floats(100, 784), null)),
             ("fake batch conditional", new FakeBatch(Id, 42, Phase.Generator, 0, Floats(100, 1, 28, 28),
                 new TensorPayload(TensorDType.Int64, [100], Bytes(800)))),

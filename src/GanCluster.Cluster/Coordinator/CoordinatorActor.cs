@@ -122,10 +122,10 @@ public sealed class CoordinatorActor : JournaledCoordinator
             return;
         }
 
-        if (_runs.Join(register.Worker, register.Role, register.NodeAddress))
+        if (_runs.Join(register.Worker, register.Role, register.NodeAddress, register.Device))
         {
             Context.Watch(register.Worker);
-            Log.Info(CoordinatorLogEvents.WorkerJoined, register.Role, register.NodeAddress, _runs.Count(WorkerRole.Generator), _runs.Count(WorkerRole.Discriminator));
+            Log.Info(CoordinatorLogEvents.WorkerJoined, register.Role, register.NodeAddress, _runs.Count(WorkerRole.Generator), _runs.Count(WorkerRole.Discriminator), register.Device);
         }
 
         register.Worker.Tell(new WorkerRegistered(State.Incarnation));
@@ -217,7 +217,7 @@ public sealed class CoordinatorActor : JournaledCoordinator
 
     private void Answer(object query)
     {
-        switch (CoordinatorQueries.Answer(State, _runs.Pending, query))
+        switch (CoordinatorQueries.Answer(State, _runs.Pending, query, _runs.DeviceOf))
         {
             case Download download: _downloads.Serve(download, Sender); break;
             case LogRequest logs: Context.ActorOf(LogGathering.Props(logs.Request, LogPlan.For(LogGathering.UpMembers(Context.System), logs.Served, _settings.ChunkSize), Sender, LogGathering.Timeout)); break;

@@ -13,8 +13,8 @@ public static class CoordinatorLogEvents
     /// <summary>0 incarnation, 1 experiments known, 2 of them waiting for workers.</summary>
     public const string Started = "Coordinator incarnation {0} started with {1} experiments ({2} waiting for workers)";
 
-    /// <summary>0 role, 1 node address, 2 generators in the pool, 3 discriminators.</summary>
-    public const string WorkerJoined = "The {0} worker on {1} joined the pool ({2} generators, {3} discriminators)";
+    /// <summary>0 role, 1 node address, 2 generators in the pool, 3 discriminators, 4 what the node computes on (its device line).</summary>
+    public const string WorkerJoined = "The {0} worker on {1} joined the pool ({2} generators, {3} discriminators); it computes on {4}";
 
     /// <summary>0 experiment, 1 its submitted name, 2 rounds, 3 priority.</summary>
     public const string Submitted = "Experiment {0} ({1}) submitted: {2} rounds, priority {3}";

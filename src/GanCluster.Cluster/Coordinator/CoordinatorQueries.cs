@@ -35,10 +35,11 @@ public static class CoordinatorQueries
     public static bool IsQuery(object message) =>
         message is ListExperiments or GetExperimentStatus or GetSamples or GetLatestCheckpoint or GetStoredCheckpoint or GetCheckpointPart or GetCheckpointHalfPart or GetExperimentLogs;
 
-    public static object Answer(CoordinatorState state, Func<string, IReadOnlyList<RoundMetrics>> pending, object query) => query switch
+    /// <param name="deviceOf">What a worker node computes on, by node address, as it reported when it registered (null: unknown).</param>
+    public static object Answer(CoordinatorState state, Func<string, IReadOnlyList<RoundMetrics>> pending, object query, Func<string, string?>? deviceOf = null) => query switch
     {
-        ListExperiments => new ExperimentList(state.Experiments.Values.OrderBy(e => e.Sequence).Select(r => Summarize(r, pending(r.Id))).ToList()),
-        GetExperimentStatus m => Known(state, m.Id, r => new ExperimentStatusReply(Summarize(r, pending(r.Id)), History(r, pending(r.Id)).TakeLast(20).ToList())),
+        ListExperiments => new ExperimentList(state.Experiments.Values.OrderBy(e => e.Sequence).Select(r => Summarize(r, pending(r.Id), deviceOf)).ToList()),
+        GetExperimentStatus m => Known(state, m.Id, r => new ExperimentStatusReply(Summarize(r, pending(r.Id), deviceOf), History(r, pending(r.Id)).TakeLast(20).ToList())),
         GetSamples m => Known(state, m.Id, r => r.LatestSampleRound is { } round ? new Download.Samples(m.Id, round) : new NoSamplesYet(m.Id)),
         GetLatestCheckpoint m => Known(state, m.Id, r => r.LastCheckpointRound is { } round ? new Download.Latest(m.Id, round, r.SpecJson) : new NoCheckpointYet(m.Id)),
         GetStoredCheckpoint m => Known(state, m.Id, r => Stored(m, r)),
@@ -49,14 +50,15 @@ public static class CoordinatorQueries
     };
 
     /// <summary>An experiment as clients see it; <paramref name="pending"/> are its accepted rounds not journaled yet.</summary>
-    public static ExperimentSummary Summarize(ExperimentRecord record, IReadOnlyList<RoundMetrics> pending)
+    public static ExperimentSummary Summarize(ExperimentRecord record, IReadOnlyList<RoundMetrics> pending, Func<string, string?>? deviceOf = null)
     {
         var history = History(record, pending);
         var last = history.Count > 0 ? history[^1] : null;
         var recent = history.TakeLast(20).ToList();
         double? speed = recent.Count > 0 ? 1000.0 / Math.Max(recent.Average(m => m.RoundMs), 1e-9) : null;
         return new ExperimentSummary(new ExperimentId(record.Id), record.Name, record.State, last?.Round ?? record.RoundsDone, record.RoundsTotal, record.Reason,
-            last?.DLoss, last?.GLoss, last?.DReal, last?.DFake, speed, record.SubmittedAt, record.GeneratorNode, record.DiscriminatorNode, record.LastCheckpointRound, record.Priority);
+            last?.DLoss, last?.GLoss, last?.DReal, last?.DFake, speed, record.SubmittedAt, record.GeneratorNode, record.DiscriminatorNode, record.LastCheckpointRound, record.Priority,
+            record.GeneratorNode is { } g ? deviceOf?.Invoke(g) : null, record.DiscriminatorNode is { } d ? deviceOf?.Invoke(d) : null);
     }
 
     public static IReadOnlyList<RoundMetrics> History(ExperimentRecord record, IReadOnlyList<RoundMetrics> pending) =>

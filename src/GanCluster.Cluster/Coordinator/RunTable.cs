@@ -19,15 +19,24 @@ public sealed class RunTable
 {
     private readonly Dictionary<string, CoordinatorRun> _runs = [];
     private WorkerPool<IActorRef> _pool = WorkerPool<IActorRef>.Empty;
+    private readonly Dictionary<string, string> _devices = [];
 
     /// <summary>Workers of a role in the pool.</summary>
     public int Count(WorkerRole role) => _pool.Count(role);
 
     public bool Contains(string id) => _runs.ContainsKey(id);
 
-    /// <summary>Adds a registering worker to the pool; false when it is there already (it registers again every few seconds).</summary>
-    public bool Join(IActorRef worker, WorkerRole role, string node)
+    /// <summary>
+    /// Adds a registering worker to the pool; false when it is there already (it registers again every few seconds).
+    /// Remembers what its node computes on (<paramref name="device"/>), for listings.
+    /// </summary>
+    public bool Join(IActorRef worker, WorkerRole role, string node, string device = "")
     {
+        if (device.Length > 0)
+        {
+            _devices[node] = device;
+        }
+
         if (_pool.Contains(worker))
         {
             return false;
@@ -36,6 +45,9 @@ public sealed class RunTable
         _pool = _pool.Join(worker, role, node);
         return true;
     }
+
+    /// <summary>What the worker node at <paramref name="node"/> computes on, as it last reported (null: never reported).</summary>
+    public string? DeviceOf(string node) => _devices.GetValueOrDefault(node);
 
     /// <summary>Removes a worker that left; returns it (null when it was not in the pool) and the running experiment it served.</summary>
     public PooledWorker<IActorRef>? Leave(IActorRef worker, out string? running)

@@ -18,7 +18,8 @@ namespace GanCluster.Cluster.Workers;
 /// <param name="ChunkSize">Messages larger than this go through <see cref="BulkSender"/>.</param>
 /// <param name="TorchThreads">Threads TorchSharp may use per operation on this worker's torch thread; null keeps libtorch's default.</param>
 /// <param name="Exchange">The exchange channel between the paired workers; null keeps the exchange on remoting.</param>
-public sealed record WorkerSettings(IActorRef Coordinator, IActorRef BulkSender, WireSettings Wire, string NodeAddress, int ChunkSize, int? TorchThreads = null, ExchangeChannelSettings? Exchange = null);
+/// <param name="Device">What this node computes on (<see cref="GanCluster.Training.Runtime.ComputeDevices.Describe"/>), reported when it registers.</param>
+public sealed record WorkerSettings(IActorRef Coordinator, IActorRef BulkSender, WireSettings Wire, string NodeAddress, int ChunkSize, int? TorchThreads = null, ExchangeChannelSettings? Exchange = null, string Device = "");
 
 /// <summary>
 /// What generator and discriminator workers share: registration with the coordinator (repeated until it
@@ -69,7 +70,7 @@ public abstract class WorkerBase : ReceiveActor, IWithTimers
             Log.Error("The coordinator refused this node: {0}. Every node and client must use the same GanCluster version and maximum-frame-size.", m.Reason);
             Context.System.Terminate();
         });
-        Receive<GetWorkerStatus>(_ => Sender.Tell(new WorkerStatus(Role, Settings.NodeAddress, Current?.Id, CurrentRound, StateName)));
+        Receive<GetWorkerStatus>(_ => Sender.Tell(new WorkerStatus(Role, Settings.NodeAddress, Current?.Id, CurrentRound, StateName, Settings.Device)));
         Receive<MessageChunk>(chunk =>
         {
             if (_chunks.TryAccept(chunk, Sender, out var message) && message is not null)
@@ -230,7 +231,7 @@ public abstract class WorkerBase : ReceiveActor, IWithTimers
     /// <summary>Resolves the device of an experiment on this machine.</summary>
     protected static Device ResolveDevice(ExperimentSpec spec) => TorchRuntime.ResolveDevice(spec.Device);
 
-    private void Register() => Settings.Coordinator.Tell(new RegisterWorker(Role, Self, Settings.NodeAddress, Settings.Wire), Self);
+    private void Register() => Settings.Coordinator.Tell(new RegisterWorker(Role, Self, Settings.NodeAddress, Settings.Wire, Settings.Device), Self);
 
     // Registration doubles as a heartbeat: it repeats every few seconds, so a coordinator that fails over
     // to another node (a new incarnation, which knows no workers yet) learns of this worker quickly.

@@ -65,6 +65,7 @@ public static class DashboardModel
         ["experiment"] = w.Experiment?.Value,
         ["round"] = w.Round,
         ["state"] = w.State,
+        ["device"] = w.Device,
     };
 
     // Non-finite losses (a diverged run) are left out of the curve: JSON has no NaN and a curve cannot draw one.

@@ -45,8 +45,8 @@ public sealed class GanClusterSerializer : SerializerWithStringManifest
         Add<WireMismatch>("WMM", (w, m) => w.String(m.Reason), r => new(r.String()));
         Add<CoordinatorRecovering>("CRC", (w, m) => { w.String(m.Reason); w.Int(m.RetryInSeconds); }, r => new(r.String(), r.Int()));
 
-        Add<RegisterWorker>("REG", (w, m) => { w.Byte((byte)m.Role); w.ActorRef(m.Worker); w.String(m.NodeAddress); w.Wire(m.Wire); },
-            r => new(r.Enum<WorkerRole>(), r.ActorRef(), r.String(), r.Wire()));
+        Add<RegisterWorker>("REG", (w, m) => { w.Byte((byte)m.Role); w.ActorRef(m.Worker); w.String(m.NodeAddress); w.Wire(m.Wire); w.String(m.Device); },
+            r => new(r.Enum<WorkerRole>(), r.ActorRef(), r.String(), r.Wire(), r.String()));
         Add<WorkerRegistered>("RGD", (w, m) => w.Long(m.CoordinatorIncarnation), r => new(r.Long()));
         Add<AssignExperiment>("ASG", (w, m) =>
         {
@@ -65,8 +65,8 @@ public sealed class GanClusterSerializer : SerializerWithStringManifest
         Add<WorkerFailure>("WFL", (w, m) => { w.Id(m.Id); w.Byte((byte)m.Role); w.Int(m.Round); w.String(m.Reason); w.Bool(m.Diverged); },
             r => new(r.Id(), r.Enum<WorkerRole>(), r.Int(), r.String(), r.Bool()));
         Add("WSQ", GetWorkerStatus.Instance);
-        Add<WorkerStatus>("WST", (w, m) => { w.Byte((byte)m.Role); w.String(m.NodeAddress); w.Optional(m.Experiment, w.Id); w.Optional(m.Round, w.Int); w.String(m.State); },
-            r => new(r.Enum<WorkerRole>(), r.String(), r.OptionalValue(r.Id), r.OptionalValue(r.Int), r.String()));
+        Add<WorkerStatus>("WST", (w, m) => { w.Byte((byte)m.Role); w.String(m.NodeAddress); w.Optional(m.Experiment, w.Id); w.Optional(m.Round, w.Int); w.String(m.State); w.String(m.Device); },
+            r => new(r.Enum<WorkerRole>(), r.String(), r.OptionalValue(r.Id), r.OptionalValue(r.Int), r.String(), r.String()));
 
         Add<FakeBatch>("FAK", (w, m) => { w.Id(m.Id); w.Int(m.Round); w.Byte((byte)m.Phase); w.Int(m.Step); w.Tensor(m.Samples); w.Optional(m.Labels, w.Tensor); w.NamedTensors(m.SideInputs); },
             r => new(r.Id(), r.Int(), r.Enum<Phase>(), r.Int(), r.Tensor(), r.Optional(r.Tensor)) { SideInputs = r.NamedTensors() });

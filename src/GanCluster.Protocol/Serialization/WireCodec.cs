@@ -133,6 +133,8 @@ internal sealed class WireWriter(Stream stream) : IDisposable
         Optional(s.DiscriminatorNode, String);
         Optional(s.LastCheckpointRound, Int);
         Int(s.Priority);
+        Optional(s.GeneratorDevice, String);
+        Optional(s.DiscriminatorDevice, String);
     }
 
     public void List<T>(IReadOnlyList<T> items, Action<T> write)
@@ -262,7 +264,7 @@ internal sealed class WireReader(byte[] bytes, ExtendedActorSystem system) : IDi
 
     public ExperimentSummary Summary() => new(
         Id(), String(), Enum<ExperimentState>(), Int(), Int(), Optional(String), OptionalValue(Double), OptionalValue(Double), OptionalValue(Double),
-        OptionalValue(Double), OptionalValue(Double), Timestamp(), Optional(String), Optional(String), OptionalValue(Int), Int());
+        OptionalValue(Double), OptionalValue(Double), Timestamp(), Optional(String), Optional(String), OptionalValue(Int), Int(), Optional(String), Optional(String));
 
     public IReadOnlyList<T> List<T>(Func<T> read)
     {
