@@ -40,7 +40,8 @@ internal static class NodeCommand
         var dashboardHostname = new Option<string?>("--dashboard-hostname") { Description = $"Address the dashboard binds (env GANCLUSTER_DASHBOARD_HOSTNAME; default: {Defaults.DashboardHostname}); another address needs --insecure, the page has no TLS or login." };
         var set = new Option<string[]>("--set") { Description = "Extra HOCON settings, key=value (repeatable), applied last.", AllowMultipleArgumentsPerToken = false };
 
-        var command = new Command("node", "Run a cluster node.") { roles, hostname, port, publicHostname, seeds, data, persistence, postgres, postgresFile, logs, config, tlsCertificate, tlsPassword, tlsPasswordFile, insecure, torchThreads, dashboardPort, dashboardHostname, set };
+        var otlpLogs = new Option<string?>("--otlp-logs") { Description = "Also ship every log event to this OTLP/HTTP logs endpoint, e.g. http://collector:4318/v1/logs (env GANCLUSTER_OTLP_LOGS; default: off, logs stay in the node's files)." };
+        var command = new Command("node", "Run a cluster node.") { roles, hostname, port, publicHostname, seeds, data, persistence, postgres, postgresFile, logs, config, tlsCertificate, tlsPassword, tlsPasswordFile, insecure, torchThreads, dashboardPort, dashboardHostname, otlpLogs, set };
         command.SetAction(async (parse, cancellation) =>
         {
             NodeOptions options;
@@ -68,6 +69,7 @@ internal static class NodeCommand
                     TorchThreads = parse.GetValue(torchThreads)?.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     DashboardPort = parse.GetValue(dashboardPort)?.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     DashboardHostname = parse.GetValue(dashboardHostname),
+                    OtlpLogs = parse.GetValue(otlpLogs),
                 });
                 if (parse.GetValue(set) is { Length: > 0 } extra)
                 {
@@ -104,7 +106,7 @@ internal static class NodeCommand
             }
 
             await using var httpLifetime = http;
-            var log = LoggingSetup.Configure(options.NodeName, options.ResolvedLogDirectory);
+            var log = LoggingSetup.Configure(options.NodeName, options.ResolvedLogDirectory, otlpLogs: options.OtlpLogs);
             if (http is not null)
             {
                 log.Information(NodeLogEvents.HttpEndpoint, http.HasDashboard ? "the dashboard and /metrics" : "/metrics", http.Url);

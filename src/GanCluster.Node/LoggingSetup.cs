@@ -21,11 +21,19 @@ public static class LoggingSetup
     /// and at <see cref="FileSizeLimitBytes"/>. Dispose the returned logger (or call <see cref="Log.CloseAndFlush"/>)
     /// at exit so the last events reach the file.
     /// </summary>
-    public static Logger Configure(string nodeName, string logDirectory, LogEventLevel level = LogEventLevel.Information)
+    /// <param name="nodeName">The node's name (its files and every event's <c>Node</c> property).</param>
+    /// <param name="logDirectory">Where the node's files go.</param>
+    /// <param name="level">The lowest level logged.</param>
+    /// <param name="otlpLogs">
+    /// An OTLP/HTTP (protobuf) logs endpoint (<c>--otlp-logs</c>): every event also goes there through Serilog's
+    /// OpenTelemetry sink, batched in the background, as OpenTelemetry log records whose resource names the service
+    /// (<c>gancluster</c>) and this node (<c>service.instance.id</c>). Null: off (the default).
+    /// </param>
+    public static Logger Configure(string nodeName, string logDirectory, LogEventLevel level = LogEventLevel.Information, Uri? otlpLogs = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(nodeName);
         Directory.CreateDirectory(logDirectory);
-        var logger = new LoggerConfiguration()
+        var configuration = new LoggerConfiguration()
             .MinimumLevel.Is(level)
             // Akka's remoting is chatty at Debug (every association attempt); keep it at Information unless asked
             // for Verbose explicitly.
@@ -45,8 +53,22 @@ public static class LoggingSetup
                 fileSizeLimitBytes: FileSizeLimitBytes,
                 rollOnFileSizeLimit: true,
                 retainedFileCountLimit: RetainedFileCount,
-                flushToDiskInterval: TimeSpan.FromSeconds(1))
-            .CreateLogger();
+                flushToDiskInterval: TimeSpan.FromSeconds(1));
+        if (otlpLogs is not null)
+        {
+            configuration = configuration.WriteTo.OpenTelemetry(options =>
+            {
+                options.Endpoint = otlpLogs.ToString();
+                options.Protocol = Serilog.Sinks.OpenTelemetry.OtlpProtocol.HttpProtobuf;
+                options.ResourceAttributes = new Dictionary<string, object>
+                {
+                    ["service.name"] = "gancluster",
+                    ["service.instance.id"] = nodeName,
+                };
+            });
+        }
+
+        var logger = configuration.CreateLogger();
         Log.Logger = logger;
         return logger;
     }

@@ -61,6 +61,9 @@ public static class NodeEnvironment
 
     /// <summary>Address the HTTP endpoint binds (loopback by default).</summary>
     public const string DashboardHostname = "GANCLUSTER_DASHBOARD_HOSTNAME";
+
+    /// <summary>OTLP/HTTP endpoint the node also ships its log events to (off by default).</summary>
+    public const string OtlpLogs = "GANCLUSTER_OTLP_LOGS";
 }
 
 /// <summary>
@@ -128,6 +131,9 @@ public sealed record NodeOptionInputs
 
     /// <summary>--dashboard-hostname: address it binds.</summary>
     public string? DashboardHostname { get; init; }
+
+    /// <summary>--otlp-logs: an OTLP/HTTP logs endpoint.</summary>
+    public string? OtlpLogs { get; init; }
 }
 
 /// <summary>
@@ -227,6 +233,13 @@ public sealed partial record NodeOptions
     /// no TLS and no login, so another address needs <see cref="Insecure"/>, as a cluster port without TLS does.
     /// </summary>
     public string DashboardHostname { get; init; } = "127.0.0.1";
+
+    /// <summary>
+    /// OTLP/HTTP (protobuf) logs endpoint (--otlp-logs, GANCLUSTER_OTLP_LOGS), e.g. http://collector:4318/v1/logs: every
+    /// log event also goes there, besides the node's file, as OpenTelemetry log records with the node's name as the
+    /// resource's <c>service.instance.id</c>. Null (the default): nothing leaves the machine.
+    /// </summary>
+    public Uri? OtlpLogs { get; init; }
 
     /// <summary>The port actually configured: <see cref="Port"/>, else the role's default.</summary>
     public int ResolvedPort => Port ?? (HasRole(NodeRole.Coordinator) ? DefaultCoordinatorPort : 0);
@@ -387,6 +400,11 @@ public sealed partial record NodeOptions
             options = options with { DashboardHostname = ParseHost(dashboardHost.Text, dashboardHost.Source) };
         }
 
+        if (Pick(explicitValues.OtlpLogs, "--otlp-logs", NodeEnvironment.OtlpLogs) is { } otlp)
+        {
+            options = options with { OtlpLogs = ParseOtlpEndpoint(otlp.Text, otlp.Source) };
+        }
+
         if (Pick(explicitValues.TorchThreads, "--torch-threads", NodeEnvironment.TorchThreads) is { } threads)
         {
             options = options with { TorchThreads = ParseTorchThreads(threads.Text, threads.Source) };
@@ -466,6 +484,12 @@ public sealed partial record NodeOptions
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 0 and <= 65535
             ? port
             : throw new NodeOptionsException($"{source}: '{value}' is not a port; use a number from 0 to 65535 (0 picks a free port)");
+
+    /// <summary>Parses an OTLP/HTTP logs endpoint: an absolute http or https URL.</summary>
+    public static Uri ParseOtlpEndpoint(string value, string source) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Host.Length > 0
+            ? uri
+            : throw new NodeOptionsException($"{source}: '{value}' is not an OTLP/HTTP logs endpoint; use an http(s) URL such as http://collector:4318/v1/logs (an OpenTelemetry Collector's OTLP/HTTP receiver)");
 
     /// <summary>Parses a comma-separated seed list into normalized entries (host:port, or a full akka.tcp address).</summary>
     public static IReadOnlyList<string> ParseSeeds(string value, string source) =>

@@ -45,6 +45,44 @@ public sealed class LoggingSetupTests : IDisposable
     }
 
     [Fact]
+    public async Task With_an_otlp_endpoint_every_event_is_also_posted_there_as_protobuf_naming_the_node()
+    {
+        // A real OTLP/HTTP receiver stand-in: an HTTP listener on loopback that keeps what is posted to it.
+        var port = FreePort.Next();
+        using var listener = new System.Net.HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        var received = new TaskCompletionSource<(string Path, string? ContentType, byte[] Body)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var serving = Task.Run(async () =>
+        {
+            var context = await listener.GetContextAsync();
+            using var body = new MemoryStream();
+            await context.Request.InputStream.CopyToAsync(body);
+            context.Response.StatusCode = 200;
+            context.Response.Close();
+            received.TrySetResult((context.Request.Url!.AbsolutePath, context.Request.ContentType, body.ToArray()));
+        });
+
+        using (LoggingSetup.Configure("generator-pid42", _temp.Path, LogEventLevel.Information, new Uri($"http://127.0.0.1:{port}/v1/logs")))
+        {
+            Log.Information("Experiment {ExperimentId} reached round {Round}", "exp-0tel0001", 7);
+        }
+
+        // Disposing the logger flushes the sink's batch; the wait is a hang guard, not a limit on the machine's speed.
+        var (path, contentType, posted) = await received.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        await serving;
+        Assert.Equal("/v1/logs", path);
+        Assert.Equal("application/x-protobuf", contentType);
+        var text = System.Text.Encoding.UTF8.GetString(posted); // protobuf keeps strings as UTF-8 bytes
+        Assert.Contains("exp-0tel0001", text, StringComparison.Ordinal);
+        Assert.Contains("service.instance.id", text, StringComparison.Ordinal);
+        Assert.Contains("generator-pid42", text, StringComparison.Ordinal);
+
+        // The node's own file still gets the event.
+        Assert.Contains(ReadEvents("generator-pid42"), e => e.GetProperty("ExperimentId").GetString() == "exp-0tel0001");
+    }
+
+    [Fact]
     public void Events_are_written_as_json_lines_with_the_node_name_to_the_node_file_and_the_console_uses_stderr()
     {
         var stdout = new StringWriter();

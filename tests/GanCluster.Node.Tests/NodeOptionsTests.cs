@@ -33,6 +33,29 @@ public sealed class NodeOptionsTests
         Assert.Equal(1, NodeOptions.Resolve(new NodeOptionInputs { TorchThreads = "1" }, Env((NodeEnvironment.TorchThreads, "2"))).TorchThreads);
     }
 
+    [Fact]
+    public void Log_shipping_is_off_by_default_and_takes_an_http_endpoint_from_the_flag_or_the_environment()
+    {
+        Assert.Null(NodeOptions.Resolve(null, Env()).OtlpLogs);
+        Assert.Equal(new Uri("http://collector:4318/v1/logs"), NodeOptions.Resolve(null, Env((NodeEnvironment.OtlpLogs, "http://collector:4318/v1/logs"))).OtlpLogs);
+        Assert.Equal(new Uri("https://logs.example.org/v1/logs"),
+            NodeOptions.Resolve(new NodeOptionInputs { OtlpLogs = "https://logs.example.org/v1/logs" }, Env((NodeEnvironment.OtlpLogs, "http://collector:4318/v1/logs"))).OtlpLogs);
+    }
+
+    [Theory]
+    [InlineData("collector:4318")]
+    [InlineData("grpc://collector:4317")]
+    [InlineData("/v1/logs")]
+    public void A_bad_log_shipping_endpoint_names_its_source_and_an_example(string value)
+    {
+        var fromFlag = Assert.Throws<NodeOptionsException>(() => NodeOptions.Resolve(new NodeOptionInputs { OtlpLogs = value }, Env()));
+        Assert.StartsWith("--otlp-logs:", fromFlag.Message, StringComparison.Ordinal);
+        Assert.Contains("http://collector:4318/v1/logs", fromFlag.Message, StringComparison.Ordinal);
+
+        var fromEnv = Assert.Throws<NodeOptionsException>(() => NodeOptions.Resolve(null, Env((NodeEnvironment.OtlpLogs, value))));
+        Assert.StartsWith(NodeEnvironment.OtlpLogs + ":", fromEnv.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("0")]
     [InlineData("-1")]
