@@ -495,7 +495,7 @@ public sealed class SqliteCoordinatorSpecs : CoordinatorSpecs, IDisposable
     }
 }
 
-/// <summary>The same specs with the journal, snapshots and checkpoints on a private PostgreSQL 15 server.</summary>
+/// <summary>The same specs with the journal, snapshots and checkpoints on a private PostgreSQL server (the machine's version; 15 here).</summary>
 public sealed class PostgresCoordinatorSpecs : CoordinatorSpecs, IClassFixture<PostgresServer>
 {
     public PostgresCoordinatorSpecs(PostgresServer server) : this(server, NewDatabase(server))

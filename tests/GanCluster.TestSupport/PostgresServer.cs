@@ -14,8 +14,23 @@ namespace GanCluster.TestSupport;
 /// </summary>
 public sealed class PostgresServer : IAsyncLifetime, IDisposable
 {
-    /// <summary>Where Debian's postgresql-15 package installs the server; GANCLUSTER_PG_BIN overrides it.</summary>
-    public const string DefaultBinDirectory = "/usr/lib/postgresql/15/bin";
+    /// <summary>Where Debian's and Ubuntu's postgresql-N packages install the server (N = 15 on Debian 12).</summary>
+    public const string PackagesDirectory = "/usr/lib/postgresql";
+
+    /// <summary>
+    /// The server binaries to use: GANCLUSTER_PG_BIN if set, else the newest /usr/lib/postgresql/N/bin holding initdb
+    /// (Debian 12 ships 15, Ubuntu 22.04 14, Ubuntu 24.04 16: Akka.Persistence.Sql's PostgreSQL support covers each).
+    /// </summary>
+    public static string DefaultBinDirectory =>
+        (Directory.Exists(PackagesDirectory)
+            ? Directory.GetDirectories(PackagesDirectory)
+                .Select(d => (Version: int.TryParse(Path.GetFileName(d), out var v) ? v : -1, Bin: Path.Combine(d, "bin")))
+                .Where(d => d.Version > 0 && File.Exists(Path.Combine(d.Bin, "initdb")))
+                .OrderByDescending(d => d.Version)
+                .Select(d => d.Bin)
+                .FirstOrDefault()
+            : null)
+        ?? Path.Combine(PackagesDirectory, "15", "bin");
 
     /// <summary>The superuser initdb creates; password authentication over TCP, as in production.</summary>
     public const string Username = "gancluster";
@@ -89,7 +104,7 @@ public sealed class PostgresServer : IAsyncLifetime, IDisposable
         if (!File.Exists(initdb) || !File.Exists(postgres))
         {
             throw new InvalidOperationException(
-                $"PostgreSQL server binaries are missing in {BinDirectory}: run scripts/install-prerequisites.sh (apt-get install postgresql-15), or set GANCLUSTER_PG_BIN to the folder holding initdb and postgres");
+                $"PostgreSQL server binaries are missing in {BinDirectory}: run scripts/install-prerequisites.sh (apt-get install postgresql), or set GANCLUSTER_PG_BIN to the folder holding initdb and postgres");
         }
 
         _user = UnprivilegedUser.IsRoot ? await UnprivilegedUser.GetAsync().ConfigureAwait(false) : null;
