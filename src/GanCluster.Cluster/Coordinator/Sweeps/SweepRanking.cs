@@ -38,7 +38,8 @@ public static class SweepRanking
 
     /// <summary>
     /// Groups children by configuration and ranks the configurations by the mean of <paramref name="metricOf"/> over their
-    /// seeds (best first for the sweep's mode; equal means by configuration number); configurations without a value come last.
+    /// seeds (best first for the sweep's mode; equal means by configuration number; under ASHA the configurations whose
+    /// children reached more rounds first); configurations without a value come last.
     /// </summary>
     public static IReadOnlyList<SweepRow> Rank(SweepStatusReply status, Func<SweepChildStatus, double?> metricOf)
     {
@@ -50,7 +51,13 @@ public static class SweepRanking
             double? sd = values.Count > 1 ? Math.Sqrt(values.Sum(v => (v - mean!.Value) * (v - mean.Value)) / (values.Count - 1)) : null;
             return new SweepRow(null, g.Key, g.First().Overrides, mean, sd, values.Count, g.OrderBy(c => c.SeedIndex).ToList());
         }).ToList();
-        var ranked = rows.Where(r => r.Mean is not null).OrderBy(r => max ? -r.Mean!.Value : r.Mean!.Value).ThenBy(r => r.Config)
+        // Under ASHA a child's metric is from the last round it reached, and a stopped child's is from an early rung, where
+        // losses are not comparable with a finished child's: the configurations that went further rank first.
+        var asha = string.Equals(status.Algorithm, "asha", StringComparison.OrdinalIgnoreCase);
+        var ranked = rows.Where(r => r.Mean is not null)
+            .OrderByDescending(r => asha ? r.Children.Max(c => c.RoundsDone) : 0)
+            .ThenBy(r => max ? -r.Mean!.Value : r.Mean!.Value)
+            .ThenBy(r => r.Config)
             .Select((r, i) => r with { Rank = i + 1 });
         return [.. ranked, .. rows.Where(r => r.Mean is null).OrderBy(r => r.Config)];
     }
