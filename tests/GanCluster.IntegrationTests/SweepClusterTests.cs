@@ -78,6 +78,50 @@ public sealed class SweepClusterTests : IDisposable
         cluster.Stop();
     }
 
+    [Fact]
+    public void A_coordinator_killed_mid_sweep_loses_no_child_and_starts_none_twice()
+    {
+        var experiment = Write("ring.json", """
+            { "name": "ring", "model": "toy", "dataset": "ring8", "batchSize": 16, "latentSize": 4, "mixture": { "samples": 256 },
+              "k": 1, "rounds": 300, "checkpointInterval": 50, "seed": 1, "device": "cpu" }
+            """);
+        var space = Write("space.json", """{ "parameters": { "k": [1, 2, 3] } }""");
+        using var cluster = new LocalCluster(Path.Combine(_temp.Path, "cluster"), settings:
+        [
+            "akka.cluster.failure-detector.heartbeat-interval = 500ms",
+            "akka.cluster.failure-detector.acceptable-heartbeat-pause = 3s",
+            "akka.cluster.split-brain-resolver.stable-after = 3s",
+            "gancluster.node.rejoin-after = 2s",
+        ]);
+        cluster.Start();
+        string[] sweepCommand = ["sweep", experiment, "--space", space, "--key", "sweep-crash-1"];
+        var submitted = cluster.Cli(sweepCommand);
+        submitted.AssertExitCode(0);
+        var sweep = submitted.StandardOutput.Split('\n')[0].Trim();
+
+        // Killed once the first child has a checkpoint: it is mid-run and the two others wait in the queue.
+        cluster.WaitForEvent("coordinator", CoordinatorLogEvents.Checkpointed, e => e.Text(0) == $"{sweep}-01", "the first child's first checkpoint");
+        cluster.Kill("coordinator");
+        cluster.StartNode("coordinator", "coordinator", cluster.Port);
+        cluster.WaitForEvent("coordinator", CoordinatorLogEvents.Started, e => e.Int(0) == 2, "the journal recovered");
+
+        // The same request again (a client that lost the answer) gets the same sweep, not a second one.
+        var retried = cluster.Cli(sweepCommand);
+        retried.AssertExitCode(0);
+        Assert.Equal(submitted.StandardOutput, retried.StandardOutput);
+
+        var table = WaitForSweep(cluster, sweep, TimeSpan.FromSeconds(180));
+        Assert.Equal(3, table.GetProperty("rows").EnumerateArray().SelectMany(r => r.GetProperty("children").EnumerateArray()).Count());
+
+        // Each child started at round 1 exactly once across both coordinators (the first one resumed from its checkpoint).
+        var starts = NodeEvents.Read(cluster.LogFolder, $"coordinator-{cluster.Port}")
+            .Where(e => e.Template == CoordinatorLogEvents.Assigned && e.Int(3) == 1).Select(e => e.Text(0)).ToList();
+        Assert.Equal([$"{sweep}-01", $"{sweep}-02", $"{sweep}-03"], starts.Order());
+        Assert.Contains(NodeEvents.Read(cluster.LogFolder, $"coordinator-{cluster.Port}"),
+            e => e.Template == CoordinatorLogEvents.Assigned && e.Text(0) == $"{sweep}-01" && e.Int(3) > 1);
+        cluster.Stop();
+    }
+
     /// <summary>Polls <c>sweep status --json</c> until every child completed; <paramref name="quiet"/> bounds how long the table may stay unchanged.</summary>
     private JsonElement WaitForSweep(LocalCluster cluster, string sweep, TimeSpan quiet)
     {
