@@ -183,7 +183,10 @@ public static class CoordinatorDecisions
         var problem = record.State switch
         {
             ExperimentState.Queued or ExperimentState.Running => ("state", $"the experiment is {record.State.ToString().ToLowerInvariant()}; only a diverged, failed, cancelled, paused or completed one can be resumed"),
-            ExperimentState.Completed when spec.Rounds <= record.RoundsTotal => ("rounds", $"the experiment completed its {record.RoundsTotal} rounds; give more rounds to continue it"),
+            // Completion is decided at a checkpoint, so a completed experiment's last checkpoint is where it ended: its
+            // total, or earlier when a sweep's searcher stopped it (which resumes to its total without --rounds).
+            ExperimentState.Completed when spec.Rounds <= (record.LastCheckpointRound ?? record.RoundsTotal) =>
+                ("rounds", $"the experiment completed its {record.LastCheckpointRound ?? record.RoundsTotal} rounds; give more rounds to continue it"),
             _ => SpecValidator.Validate(spec).FirstOrDefault() is { } error ? (error.Field, error.Message) : default((string, string)?),
         };
         return problem is { } p

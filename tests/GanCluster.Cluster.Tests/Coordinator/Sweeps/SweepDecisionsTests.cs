@@ -121,6 +121,27 @@ public sealed class SweepDecisionsTests : TestKit
     }
 
     [Fact]
+    public void A_child_stopped_by_asha_can_be_resumed_to_its_total_rounds_and_is_not_judged_again_at_that_rung()
+    {
+        var state = Run(CoordinatorState.Empty, Sweep(algorithm: "asha")).State;
+        state = Ran(Ran(state, "swp-0000000a-01", 2, 0.4), "swp-0000000a-02", 2, 0.9);
+        state = Run(state, new Command.CheckpointSaved("swp-0000000a-01", 2, Sha, Sha, true, 3)).State;
+        state = Run(state, new Command.CheckpointSaved("swp-0000000a-02", 2, Sha, Sha, true, 3)).State;
+        Assert.Equal(ExperimentState.Completed, state.Find("swp-0000000a-02")!.State);
+
+        var (resumed, decision) = Run(state, new Command.Resume("swp-0000000a-02", null, null, null));
+
+        Assert.IsType<ExperimentAccepted>(decision.Reply);
+        Assert.Equal((ExperimentState.Queued, 8), (resumed.Find("swp-0000000a-02")!.State, resumed.Find("swp-0000000a-02")!.RoundsTotal));
+        resumed = resumed.Apply(new ExperimentAssigned("swp-0000000a-02", "gen", "disc", 3));
+        Assert.Equal([typeof(CheckpointStored)], Checkpoint(resumed, "swp-0000000a-02", 2).Events.Select(e => e.GetType()));
+        // A normally completed experiment still needs more rounds to be resumed.
+        var completed = Run(Ran(CoordinatorState.Empty.Apply(new ExperimentSubmitted("exp-0000000c", Base(), "ring", 0, 8, At)), "exp-0000000c", 8, 0.5),
+            new Command.CheckpointSaved("exp-0000000c", 8, Sha, Sha, true, 3)).State;
+        Assert.Equal("rounds", Assert.IsType<ExperimentRejected>(CoordinatorDecisions.Decide(completed, new Command.Resume("exp-0000000c", null, null, null)).Reply).Field);
+    }
+
+    [Fact]
     public void Asha_does_nothing_off_a_rung_on_a_second_save_of_a_rung_or_for_a_grid()
     {
         var asha = Ran(Run(CoordinatorState.Empty, Sweep(algorithm: "asha")).State, "swp-0000000a-01", 6, 0.4);
