@@ -93,15 +93,16 @@ internal static class ClientCommands
         var command = new Command("list", "List every experiment with its state and latest metrics.") { sweep, Json, Contact, Timeout };
         command.SetAction((parse, _) => Run(parse, async client =>
         {
+            // Parsed before connecting: a malformed id is the user's to fix, whatever the cluster's state.
+            SweepId? only = parse.GetValue(sweep) is { } sweepId ? new SweepId(sweepId.Trim()) : null;
             var reply = await client().AskAsync(ListExperiments.Instance, TimeoutOf(parse)).ConfigureAwait(false);
             if (reply is not ExperimentList list)
             {
                 return Unexpected(reply);
             }
 
-            if (parse.GetValue(sweep) is { } sweepId)
+            if (only is { } id)
             {
-                var id = new SweepId(sweepId.Trim());
                 switch (await client().AskAsync(new GetSweepStatus(id), TimeoutOf(parse)).ConfigureAwait(false))
                 {
                     case SweepStatusReply status:

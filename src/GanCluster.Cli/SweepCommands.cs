@@ -111,7 +111,9 @@ internal static class SweepCommands
         var command = new Command("status", "Show a sweep's configurations ranked by its metric (mean +- sd over seeds), rounds and state.") { id, Json, ClientCommands.Contact, ClientCommands.Timeout };
         command.SetAction((parse, _) => ClientCommands.Run(parse, async client =>
         {
-            if (await Ranked(client(), new SweepId(parse.GetValue(id)!.Trim()), ClientCommands.TimeoutOf(parse)).ConfigureAwait(false) is not { } ranked)
+            // Parsed before connecting: a malformed id is the user's to fix, whatever the cluster's state.
+            var sweep = new SweepId(parse.GetValue(id)!.Trim());
+            if (await Ranked(client(), sweep, ClientCommands.TimeoutOf(parse)).ConfigureAwait(false) is not { } ranked)
             {
                 return 4;
             }
@@ -136,7 +138,8 @@ internal static class SweepCommands
         var command = new Command("cancel", "Cancel every queued or running experiment of a sweep.") { id, ClientCommands.Contact, ClientCommands.Timeout };
         command.SetAction((parse, _) => ClientCommands.Run(parse, async client =>
         {
-            var reply = await client().AskAsync(new CancelSweep(new SweepId(parse.GetValue(id)!.Trim())), ClientCommands.TimeoutOf(parse)).ConfigureAwait(false);
+            var sweep = new SweepId(parse.GetValue(id)!.Trim());
+            var reply = await client().AskAsync(new CancelSweep(sweep), ClientCommands.TimeoutOf(parse)).ConfigureAwait(false);
             switch (reply)
             {
                 case SweepCancelAccepted accepted:
