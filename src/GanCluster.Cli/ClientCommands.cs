@@ -89,13 +89,32 @@ internal static class ClientCommands
 
     private static Command List()
     {
-        var command = new Command("list", "List every experiment with its state and latest metrics.") { Json, Contact, Timeout };
+        var sweep = new Option<string?>("--sweep") { Description = "Only the experiments of this sweep (see also 'gancluster sweep status')." };
+        var command = new Command("list", "List every experiment with its state and latest metrics.") { sweep, Json, Contact, Timeout };
         command.SetAction((parse, _) => Run(parse, async client =>
         {
+            // Parsed before connecting: a malformed id is the user's to fix, whatever the cluster's state.
+            SweepId? only = parse.GetValue(sweep) is { } sweepId ? new SweepId(sweepId.Trim()) : null;
             var reply = await client().AskAsync(ListExperiments.Instance, TimeoutOf(parse)).ConfigureAwait(false);
             if (reply is not ExperimentList list)
             {
                 return Unexpected(reply);
+            }
+
+            if (only is { } id)
+            {
+                switch (await client().AskAsync(new GetSweepStatus(id), TimeoutOf(parse)).ConfigureAwait(false))
+                {
+                    case SweepStatusReply status:
+                        var children = status.Children.Select(c => c.Id).ToHashSet();
+                        list = new ExperimentList(list.Experiments.Where(e => children.Contains(e.Id)).ToList());
+                        break;
+                    case UnknownSweep:
+                        Console.Error.WriteLine($"unknown sweep '{id.Value}'; 'gancluster sweep' prints the id of a sweep it queues");
+                        return 4;
+                    case var other:
+                        return Unexpected(other);
+                }
             }
 
             // Alarms come from a second query so that the list's wire format stays that of protocol 1.
@@ -339,7 +358,7 @@ internal static class ClientCommands
     };
 
     /// <summary>The request's idempotency key: --key, or a fresh one; null (after saying why) when --key is malformed.</summary>
-    private static string? KeyOf(ParseResult parse)
+    internal static string? KeyOf(ParseResult parse)
     {
         var key = parse.GetValue(Key)?.Trim() ?? RequestKey.New();
         if (RequestKey.Problem(key) is { } problem)
@@ -355,7 +374,7 @@ internal static class ClientCommands
     /// Sends a keyed request. When no answer comes, the request may still have been carried out: the error then
     /// names the key, so a retry with --key gets the first answer instead of doing the work twice.
     /// </summary>
-    private static async Task<object> AskKeyed(Func<CoordinatorClient> client, ParseResult parse, string key, string what, Func<WireSettings, object> message)
+    internal static async Task<object> AskKeyed(Func<CoordinatorClient> client, ParseResult parse, string key, string what, Func<WireSettings, object> message)
     {
         var connected = client();
         try

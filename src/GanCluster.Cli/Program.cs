@@ -14,6 +14,7 @@ var root = new RootCommand("GanCluster: distributed GAN training on Akka.NET and
     PresetsCommand.Create(),
     CertCommand.Create(),
     QualityReportCommand.Create(),
+    SweepCommands.Create(),
 };
 foreach (var command in ClientCommands.Create().Concat(MonitoringCommands.Create()))
 {

@@ -462,3 +462,51 @@ public sealed record ExperimentLogs(ExperimentId Id, IReadOnlyList<NodeLogLines>
 
     public override int GetHashCode() => HashCode.Combine(Id, Nodes.Count);
 }
+
+// ---- sweeps -------------------------------------------------------------------------------------
+
+/// <summary>
+/// Queues a sweep: the coordinator expands <paramref name="BaseSpecJson"/> and <paramref name="SpaceJson"/> (see README,
+/// Sweeps) into child experiments and journals them as one entry. <paramref name="Mode"/> is "max" or "min",
+/// <paramref name="Algorithm"/> "grid", "random" or "asha". Replies SweepAccepted or ExperimentRejected (naming the field);
+/// a repeated <paramref name="Key"/> gets the first answer.
+/// </summary>
+public sealed record SubmitSweep(string BaseSpecJson, string SpaceJson, string Metric, string Mode, string Algorithm, int Seeds, int? Budget, int Eta, int Priority,
+    WireSettings Wire, string? Key = null) : ICoordinatorCommand;
+
+/// <summary>The sweep was queued under this id, with these children.</summary>
+public sealed record SweepAccepted(SweepId Id, IReadOnlyList<ExperimentId> Children) : ICoordinatorReply
+{
+    public bool Equals(SweepAccepted? other) => other is not null && Id == other.Id && Children.SequenceEqual(other.Children);
+
+    public override int GetHashCode() => HashCode.Combine(Id, Children.Count);
+}
+
+/// <summary>Asks for a sweep's children with their metric (<c>sweep status</c>, <c>list --sweep</c>).</summary>
+public sealed record GetSweepStatus(SweepId Id) : ICoordinatorCommand;
+
+/// <summary>
+/// One child of a sweep: configuration and seed numbers, what the space set, progress, and the sweep's metric when it is a
+/// round metric (the mean of the last recorded rounds, at <paramref name="MetricRound"/>); evaluation figures come from GetQuality.
+/// </summary>
+public sealed record SweepChildStatus(ExperimentId Id, string Name, int Config, int SeedIndex, string Overrides, ExperimentState State, int RoundsDone, int RoundsTotal,
+    string? Reason, double? Metric, int? MetricRound);
+
+/// <summary>A sweep: what it optimizes and its children.</summary>
+public sealed record SweepStatusReply(SweepId Id, string Name, string Metric, string Mode, string Algorithm, IReadOnlyList<SweepChildStatus> Children) : ICoordinatorReply
+{
+    public bool Equals(SweepStatusReply? other) =>
+        other is not null && Id == other.Id && Name == other.Name && Metric == other.Metric && Mode == other.Mode && Algorithm == other.Algorithm
+        && Children.SequenceEqual(other.Children);
+
+    public override int GetHashCode() => HashCode.Combine(Id, Children.Count);
+}
+
+/// <summary>No sweep has this id.</summary>
+public sealed record UnknownSweep(SweepId Id) : ICoordinatorReply;
+
+/// <summary>Cancels every child of a sweep that has not ended (repeating it is harmless: ended children stay as they are).</summary>
+public sealed record CancelSweep(SweepId Id) : ICoordinatorCommand;
+
+/// <summary>The sweep's unfinished children (<paramref name="Cancelled"/> of them) are being cancelled.</summary>
+public sealed record SweepCancelAccepted(SweepId Id, int Cancelled) : ICoordinatorReply;

@@ -30,6 +30,29 @@ public readonly record struct ExperimentId
     public override string ToString() => Value;
 }
 
+/// <summary>Identifies a sweep: "swp-" and 8 hexadecimal digits; its children are "&lt;sweep id&gt;-&lt;n&gt;".</summary>
+public readonly record struct SweepId
+{
+    public SweepId(string value)
+    {
+        if (!ExperimentId.IsValid(value) || value.Length > ExperimentId.MaximumLength - 5)
+        {
+            throw new ArgumentException($"sweep id '{value}' is invalid: use the id printed by 'gancluster sweep' (lower-case letters, digits or dashes)", nameof(value));
+        }
+
+        Value = value;
+    }
+
+    public string Value { get; }
+
+    public static SweepId New() => new($"swp-{Guid.NewGuid():N}"[..12]);
+
+    /// <summary>The id of the sweep's child number <paramref name="index"/> (1-based).</summary>
+    public ExperimentId Child(int index) => new($"{Value}-{index:00}");
+
+    public override string ToString() => Value;
+}
+
 /// <summary>
 /// Idempotency keys of submit, cancel and resume: a client makes one per request (or a script passes its own with
 /// <c>--key</c>) and sends it again on a retry; the coordinator answers a key it has seen with its first answer.

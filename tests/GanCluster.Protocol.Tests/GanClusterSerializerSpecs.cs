@@ -133,6 +133,8 @@ public sealed class GanClusterSerializerSpecs : Akka.TestKit.Xunit2.TestKit
             [typeof(GetCheckpointPart)] = "CPQ", [typeof(CheckpointPart)] = "CPR", [typeof(GetQuality)] = "QLQ", [typeof(QualityList)] = "QLR",
             [typeof(GetStoredCheckpoint)] = "SCQ", [typeof(StoredCheckpoint)] = "SCR", [typeof(CheckpointRoundUnavailable)] = "CRU", [typeof(GetCheckpointHalfPart)] = "HPQ",
             [typeof(GetExperimentLogs)] = "LGQ", [typeof(ReadExperimentLogs)] = "LGN", [typeof(NodeLogLines)] = "LGL", [typeof(ExperimentLogs)] = "LGR", [typeof(CoordinatorRecovering)] = "CRC",
+            [typeof(SubmitSweep)] = "SWS", [typeof(SweepAccepted)] = "SWA", [typeof(GetSweepStatus)] = "SWQ", [typeof(SweepStatusReply)] = "SWR",
+            [typeof(UnknownSweep)] = "SWU", [typeof(CancelSweep)] = "SWC", [typeof(SweepCancelAccepted)] = "SWX",
         };
 
         var actual = GanClusterSerializer.KnownTypes.ToDictionary(t => t, t => GanClusterSerializer.ManifestOf(t)!);

@@ -10,6 +10,8 @@ public static class MessageCases
 {
     public static readonly ExperimentId Id = new("exp-0a1b2c3d");
 
+    public static readonly SweepId Sweep = new("swp-0a1b2c3d");
+
     public static byte[] Bytes(int length, int seed = 1)
     {
         var data = new byte[length];
@@ -139,6 +141,19 @@ public static class MessageCases
                 [new NodeLogLines("akka.tcp://gancluster@10.0.0.5:4053", "coordinator-4053", "coordinator", [], new LogCursor("akka.tcp://gancluster@10.0.0.5:4053", "", 0), false)],
                 ["akka.tcp://gancluster@10.0.0.7:41000 (discriminator of the last run) is not in the cluster"])),
             ("experiment logs none", new ExperimentLogs(Id, [], [])),
+            ("sweep", new SubmitSweep("{\"name\":\"ring\"}", "{\"parameters\":{\"k\":[1,2]}}", "loss/g", "min", "asha", 2, 8, 3, -1, wire, "sweep-key.1")),
+            ("sweep without budget or key", new SubmitSweep("{}", "{}", "modes.modesCaptured", "max", "grid", 1, null, 2, 0, wire)),
+            ("sweep accepted", new SweepAccepted(Sweep, [Sweep.Child(1), Sweep.Child(2)])),
+            ("sweep status request", new GetSweepStatus(Sweep)),
+            ("sweep status", new SweepStatusReply(Sweep, "ring", "loss/g", "min", "asha",
+            [
+                new SweepChildStatus(Sweep.Child(1), "ring-c1-s1", 1, 1, "k=1", ExperimentState.Completed, 20, 40, "stopped by ASHA at rung 1 (round 20)", 0.71, 20),
+                new SweepChildStatus(Sweep.Child(2), "ring-c2-s1", 2, 1, "k=2", ExperimentState.Queued, 0, 40, null, null, null),
+            ])),
+            ("sweep status empty", new SweepStatusReply(Sweep, "x", "m/x", "max", "grid", [])),
+            ("unknown sweep", new UnknownSweep(Sweep)),
+            ("cancel sweep", new CancelSweep(Sweep)),
+            ("sweep cancelled", new SweepCancelAccepted(Sweep, 3)),
             ("coordinator recovering", new CoordinatorRecovering("could not persist CoordinatorStarted: 57P01 terminating connection", 8)),
         ];
     }

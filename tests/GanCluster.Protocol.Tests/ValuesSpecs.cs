@@ -23,6 +23,17 @@ public sealed class ValuesSpecs
     }
 
     [Fact]
+    public void A_sweeps_children_are_experiment_ids_numbered_after_the_sweep()
+    {
+        var sweep = SweepId.New();
+
+        Assert.Matches("^swp-[0-9a-f]{8}$", sweep.Value);
+        Assert.Equal(new ExperimentId($"{sweep.Value}-07"), sweep.Child(7));
+        Assert.Throws<ArgumentException>(() => new SweepId("Swp_1"));
+        Assert.Throws<ArgumentException>(() => new SweepId(new string('a', 60)));
+    }
+
+    [Fact]
     public void Experiment_id_is_at_most_64_characters()
     {
         Assert.Equal(64, new ExperimentId(new string('a', 64)).Value.Length);

@@ -60,6 +60,9 @@ public sealed class CoordinatorActor : JournaledCoordinator
             case SubmitExperiment m: Execute(new Command.Submit(m.SpecJson, m.Priority, ExperimentId.New().Value, DateTimeOffset.UtcNow, m.Key), Sender); break;
             case var query when CoordinatorQueries.IsQuery(query): Answer(query); break;
             case CancelExperiment m: Execute(new Command.Cancel(m.Id.Value, m.Key), Sender); break;
+            case SubmitSweep m when Refused(m.Wire, Sender): break;
+            case SubmitSweep m: Execute(new Command.SubmitSweep(m.BaseSpecJson, m.SpaceJson, m.Metric, m.Mode, m.Algorithm, m.Seeds, m.Budget, m.Eta, m.Priority, SweepId.New().Value, DateTimeOffset.UtcNow, m.Key), Sender); break;
+            case CancelSweep m: Execute(new Command.CancelSweep(m.Id.Value), Sender); break;
             case ResumeExperiment m: Execute(new Command.Resume(m.Id.Value, m.GeneratorLearningRate, m.DiscriminatorLearningRate, m.Rounds, m.Key), Sender); break;
             case GetAlarms { Id: { } id } m when State.Find(id.Value) is null: Sender.Tell(new UnknownExperiment(id)); break;
             case GetAlarms m: _monitor.Forward(m); break;

@@ -13,6 +13,13 @@ public abstract record CoordinatorCommand
 
     public sealed record Cancel(string Id, string? Key = null) : CoordinatorCommand;
 
+    /// <summary>A client submits a sweep (see <see cref="Sweeps.SweepDecisions"/>); <paramref name="NewId"/> is the sweep's id.</summary>
+    public sealed record SubmitSweep(string BaseSpecJson, string SpaceJson, string Metric, string Mode, string Algorithm, int Seeds, int? Budget, int Eta, int Priority,
+        string NewId, DateTimeOffset At, string? Key = null) : CoordinatorCommand;
+
+    /// <summary>A client cancels every unfinished child of a sweep.</summary>
+    public sealed record CancelSweep(string SweepId) : CoordinatorCommand;
+
     public sealed record Resume(string Id, double? GeneratorLearningRate, double? DiscriminatorLearningRate, int? Rounds, string? Key = null) : CoordinatorCommand;
 
     /// <summary>A worker serving a running experiment left the cluster.</summary>
@@ -57,6 +64,10 @@ public static class CoordinatorDecisions
             { IsFinished: true } record => Decision.Answer(new CancelAccepted(new ExperimentId(c.Id), record.State)),
             _ => new(new CancelAccepted(new ExperimentId(c.Id)), [new ExperimentCancelled(c.Id)]),
         }),
+        CoordinatorCommand.SubmitSweep c => Keyed(state, c.Key, "sweep",
+            string.Create(CultureInfo.InvariantCulture, $"{c.Priority}\n{c.Metric}\n{c.Mode}\n{c.Algorithm}\n{c.Seeds}\n{c.Budget}\n{c.Eta}\n{c.BaseSpecJson}\n{c.SpaceJson}"),
+            () => Sweeps.SweepDecisions.Submit(c)),
+        CoordinatorCommand.CancelSweep c => Sweeps.SweepDecisions.Cancel(state, c.SweepId),
         CoordinatorCommand.Resume c => Keyed(state, c.Key, "resume",
             string.Create(CultureInfo.InvariantCulture, $"{c.Id}\n{c.GeneratorLearningRate:R}\n{c.DiscriminatorLearningRate:R}\n{c.Rounds}"), () => Resume(state, c)),
         CoordinatorCommand.WorkerLeft c => IsRunning(state, c.Id)
@@ -79,6 +90,7 @@ public static class CoordinatorDecisions
         ExperimentCompleted x => x.Id,
         ExperimentFailed x => x.Id,
         ExperimentPaused x => x.Id,
+        ExperimentStoppedEarly x => x.Id,
         _ => null,
     };
 
@@ -112,7 +124,12 @@ public static class CoordinatorDecisions
         if (state.Keys.TryGetValue(key, out var seen))
         {
             return seen.Fingerprint == fingerprint
-                ? Decision.Answer(seen.Request == "cancel" ? new CancelAccepted(new ExperimentId(seen.Id)) : new ExperimentAccepted(new ExperimentId(seen.Id)))
+                ? Decision.Answer(seen.Request switch
+                {
+                    "cancel" => new CancelAccepted(new ExperimentId(seen.Id)),
+                    "sweep" => new SweepAccepted(new SweepId(seen.Id), state.FindSweep(seen.Id)?.Children.Select(c => new ExperimentId(c.Id)).ToList() ?? []),
+                    _ => new ExperimentAccepted(new ExperimentId(seen.Id)),
+                })
                 : Decision.Answer(new ExperimentRejected("key", $"the key '{key}' was already used to {seen.Request} experiment {seen.Id} with other contents; a new request needs a new key (or none)"));
         }
 
@@ -121,6 +138,7 @@ public static class CoordinatorDecisions
         {
             ExperimentAccepted a => a.Id.Value,
             CancelAccepted a => a.Id.Value,
+            SweepAccepted a => a.Id.Value,
             _ => null,
         };
         return id is null ? decision : decision with { Events = [.. decision.Events, new RequestKeyRecorded(key, request, id, fingerprint)] };
@@ -165,7 +183,10 @@ public static class CoordinatorDecisions
         var problem = record.State switch
         {
             ExperimentState.Queued or ExperimentState.Running => ("state", $"the experiment is {record.State.ToString().ToLowerInvariant()}; only a diverged, failed, cancelled, paused or completed one can be resumed"),
-            ExperimentState.Completed when spec.Rounds <= record.RoundsTotal => ("rounds", $"the experiment completed its {record.RoundsTotal} rounds; give more rounds to continue it"),
+            // Completion is decided at a checkpoint, so a completed experiment's last checkpoint is where it ended: its
+            // total, or earlier when a sweep's searcher stopped it (which resumes to its total without --rounds).
+            ExperimentState.Completed when spec.Rounds <= (record.LastCheckpointRound ?? record.RoundsTotal) =>
+                ("rounds", $"the experiment completed its {record.LastCheckpointRound ?? record.RoundsTotal} rounds; give more rounds to continue it"),
             _ => SpecValidator.Validate(spec).FirstOrDefault() is { } error ? (error.Field, error.Message) : default((string, string)?),
         };
         return problem is { } p
@@ -193,6 +214,11 @@ public static class CoordinatorDecisions
         if (c.Continues && c.Round >= record.RoundsTotal)
         {
             events.Add(new ExperimentCompleted(c.Id));
+        }
+        else
+        {
+            // A sweep's searcher may end the child here (ASHA at a rung); its pair then takes the next queued experiment.
+            events.AddRange(Sweeps.SweepDecisions.AtCheckpoint(state.Apply(stored), c.Id, c.Round, c.Continues));
         }
 
         return new(null, events);

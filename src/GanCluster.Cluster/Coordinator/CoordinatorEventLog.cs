@@ -42,6 +42,15 @@ public static class CoordinatorLogEvents
     /// <summary>0 experiment, 1 the divergence and how to resume.</summary>
     public const string Diverged = "Experiment {0} {1}";
 
+    /// <summary>0 sweep, 1 algorithm, 2 mode, 3 metric, 4 base experiment's name, 5 children.</summary>
+    public const string SweepSubmitted = "Sweep {0} ({1}, {2} on {3} {4}) queued {5} experiments";
+
+    /// <summary>0 experiment, 1 the sweep, 2 rung, 3 round, 4 metric value.</summary>
+    public const string RungReached = "Experiment {0} of sweep {1} reached rung {2} at round {3}: {4}";
+
+    /// <summary>0 experiment, 1 why (e.g. "stopped by ASHA at rung 1 ...").</summary>
+    public const string StoppedEarly = "Experiment {0} {1}";
+
     /// <summary>0 experiment, 1 the checkpoint round, 2 and 3 the learning rates, 4 rounds.</summary>
     public const string Resumed = "Experiment {0} resumed by the user from its last checkpoint (round {1}): generator lr {2}, discriminator lr {3}, {4} rounds";
 }
@@ -65,6 +74,9 @@ internal static class CoordinatorEventLog
             case ExperimentPaused x: log.Warning(CoordinatorLogEvents.Paused, x.Id, x.Reason); break;
             case ExperimentFailed { Diverged: true } x: log.Error(CoordinatorLogEvents.Diverged, x.Id, x.Reason); break;
             case ExperimentFailed x: log.Error(CoordinatorLogEvents.Failed, x.Id, x.Reason); break;
+            case SweepSubmitted x: log.Info(CoordinatorLogEvents.SweepSubmitted, x.Id, x.Algorithm, x.Mode, x.Metric, x.Name, x.Children.Count); break;
+            case RungReached x: log.Info(CoordinatorLogEvents.RungReached, x.Id, x.Sweep, x.Rung, x.Round, x.Value); break;
+            case ExperimentStoppedEarly x: log.Info(CoordinatorLogEvents.StoppedEarly, x.Id, x.Reason); break;
             case ExperimentResumed x:
                 var spec = SpecJson.Parse(x.SpecJson);
                 log.Info(CoordinatorLogEvents.Resumed,

@@ -46,6 +46,9 @@ public sealed partial class CoordinatorEventSerializer : SerializerWithStringMan
         ["cancelled"] = typeof(ExperimentCancelled),
         ["resumed"] = typeof(ExperimentResumed),
         ["key"] = typeof(RequestKeyRecorded),
+        ["sweep"] = typeof(SweepSubmitted),
+        ["rung"] = typeof(RungReached),
+        ["stopped-early"] = typeof(ExperimentStoppedEarly),
         ["state"] = typeof(CoordinatorState),
     };
 

@@ -39,6 +39,23 @@ public sealed record ExperimentCancelled(string Id) : ICoordinatorEvent;
 public sealed record ExperimentResumed(string Id, string SpecJson, int RoundsTotal) : ICoordinatorEvent;
 
 /// <summary>
+/// A sweep and every child experiment it queues, in one entry, so that a crash loses either the whole sweep or none of
+/// it. <paramref name="Mode"/> is "max" or "min", <paramref name="Algorithm"/> "grid", "random" or "asha";
+/// <paramref name="Rungs"/> are ASHA's checkpoint rounds (empty for the others).
+/// </summary>
+public sealed record SweepSubmitted(string Id, string Name, string Metric, string Mode, string Algorithm, int Eta, IReadOnlyList<int> Rungs, int Priority,
+    IReadOnlyList<SweepChild> Children, DateTimeOffset At) : ICoordinatorEvent;
+
+/// <summary>A child of a sweep: an experiment like a submitted one, plus its configuration number, seed number and what the space set.</summary>
+public sealed record SweepChild(string Id, string SpecJson, string Name, int RoundsTotal, int Config, int SeedIndex, string Overrides);
+
+/// <summary>A sweep child reached ASHA's rung <paramref name="Rung"/> (1-based) at checkpoint <paramref name="Round"/> with this (finite) metric.</summary>
+public sealed record RungReached(string Id, string Sweep, int Rung, int Round, double Value) : ICoordinatorEvent;
+
+/// <summary>A sweep's searcher ended a child before its last round (ASHA: "stopped by ASHA at rung N ..."); it counts as completed.</summary>
+public sealed record ExperimentStoppedEarly(string Id, string Reason) : ICoordinatorEvent;
+
+/// <summary>
 /// A keyed client request (submit, cancel or resume; see <see cref="RequestKey"/>) was carried out for experiment
 /// <paramref name="Id"/>: a retry with the same key and the same contents (<paramref name="Fingerprint"/>) is answered
 /// again without being carried out twice.

@@ -1,3 +1,4 @@
+using GanCluster.Cluster.Coordinator.Sweeps;
 using GanCluster.Protocol;
 
 namespace GanCluster.Cluster.Coordinator;
@@ -49,6 +50,9 @@ public sealed record ExperimentRecord
     /// </summary>
     public long? DamagedAt { get; init; }
 
+    /// <summary>The sweep that queued this experiment, or null.</summary>
+    public string? SweepId { get; init; }
+
     public int RoundsDone => History.Count == 0 ? LastCheckpointRound ?? 0 : History[^1].Round;
 
     public int? LastCheckpointRound => Checkpoints.Count == 0 ? null : Checkpoints[^1].Round;
@@ -58,6 +62,33 @@ public sealed record ExperimentRecord
     /// <summary>Waiting for a generator/discriminator pair: queued, or paused by a lost node or a restart.</summary>
     public bool IsRunnable => State is ExperimentState.Queued or ExperimentState.Paused;
 }
+
+/// <summary>A sweep as the journal knows it: what it optimizes, its children and ASHA's reports (in arrival order).</summary>
+public sealed record SweepRecord
+{
+    public required string Id { get; init; }
+
+    public required string Name { get; init; }
+
+    public required string Metric { get; init; }
+
+    public SweepMode Mode { get; init; }
+
+    public SweepAlgorithm Algorithm { get; init; }
+
+    public int Eta { get; init; }
+
+    public IReadOnlyList<int> Rungs { get; init; } = [];
+
+    public IReadOnlyList<SweepChildRef> Children { get; init; } = [];
+
+    public IReadOnlyList<RungReport> Reports { get; init; } = [];
+
+    public DateTimeOffset SubmittedAt { get; init; }
+}
+
+/// <summary>A sweep's child: its experiment id, configuration and seed numbers, and what the space set.</summary>
+public sealed record SweepChildRef(string Id, int Config, int SeedIndex, string Overrides);
 
 /// <summary>A keyed request the coordinator carried out: which request, for which experiment, with what contents.</summary>
 public sealed record KeyedRequest(string Request, string Id, string Fingerprint);
@@ -87,6 +118,11 @@ public sealed record CoordinatorState
 
     /// <summary>Unreadable journal entries that named no experiment (see <see cref="UnreadableEvent"/>).</summary>
     public IReadOnlyList<JournalDamage> UnattributedDamage { get; init; } = [];
+
+    /// <summary>Sweeps by id (their children are in <see cref="Experiments"/>).</summary>
+    public IReadOnlyDictionary<string, SweepRecord> Sweeps { get; init; } = new Dictionary<string, SweepRecord>();
+
+    public SweepRecord? FindSweep(string id) => Sweeps.TryGetValue(id, out var sweep) ? sweep : null;
 
     public ExperimentRecord? Find(string id) => Experiments.TryGetValue(id, out var record) ? record : null;
 
@@ -140,6 +176,13 @@ public sealed record CoordinatorState
         ExperimentResumed e => Update(e.Id, x => x with { State = ExperimentState.Queued, Reason = null, SpecJson = e.SpecJson, RoundsTotal = e.RoundsTotal }),
         UnreadableEvent { ExperimentId: null } e => this with { UnattributedDamage = [.. UnattributedDamage, new JournalDamage(e.SequenceNr, e.Manifest, e.Error)] },
         UnreadableEvent e => Damage(e),
+        SweepSubmitted e => SweepQueued(e),
+        RungReached e when FindSweep(e.Sweep) is { } sweep => this with
+        {
+            Sweeps = new Dictionary<string, SweepRecord>(Sweeps) { [sweep.Id] = sweep with { Reports = [.. sweep.Reports, new RungReport(e.Id, e.Rung, e.Value)] } },
+        },
+        RungReached => this,
+        ExperimentStoppedEarly e => Update(e.Id, x => x with { State = ExperimentState.Completed, Reason = e.Reason }),
         RequestKeyRecorded e => this with { Keys = new Dictionary<string, KeyedRequest>(Keys) { [e.Key] = new(e.Request, e.Id, e.Fingerprint) } },
         _ => throw new ArgumentOutOfRangeException(nameof(@event), @event.GetType().Name, "unknown coordinator event"),
     };
@@ -198,6 +241,45 @@ public sealed record CoordinatorState
                 DamagedAt = e.SequenceNr,
                 Sequence = NextSequence,
             }),
+        };
+    }
+
+    private CoordinatorState SweepQueued(SweepSubmitted e)
+    {
+        var experiments = new Dictionary<string, ExperimentRecord>(Experiments);
+        var sequence = NextSequence;
+        foreach (var child in e.Children)
+        {
+            experiments[child.Id] = new ExperimentRecord
+            {
+                Id = child.Id,
+                SpecJson = child.SpecJson,
+                Name = child.Name,
+                Priority = e.Priority,
+                RoundsTotal = child.RoundsTotal,
+                SubmittedAt = e.At,
+                Sequence = sequence++,
+                SweepId = e.Id,
+            };
+        }
+
+        var sweep = new SweepRecord
+        {
+            Id = e.Id,
+            Name = e.Name,
+            Metric = e.Metric,
+            Mode = Enum.Parse<SweepMode>(e.Mode, ignoreCase: true),
+            Algorithm = Enum.Parse<SweepAlgorithm>(e.Algorithm, ignoreCase: true),
+            Eta = e.Eta,
+            Rungs = e.Rungs,
+            Children = e.Children.Select(c => new SweepChildRef(c.Id, c.Config, c.SeedIndex, c.Overrides)).ToList(),
+            SubmittedAt = e.At,
+        };
+        return this with
+        {
+            NextSequence = sequence,
+            Experiments = experiments,
+            Sweeps = new Dictionary<string, SweepRecord>(Sweeps) { [e.Id] = sweep },
         };
     }
 

@@ -117,6 +117,29 @@ public sealed class GanClusterSerializer : SerializerWithStringManifest
         Add<NodeLogLines>("LGL", (w, m) => NodeLogLines(w, m), r => NodeLogLines(r));
         Add<ExperimentLogs>("LGR", (w, m) => { w.Id(m.Id); w.List(m.Nodes, n => NodeLogLines(w, n)); w.List(m.Unavailable, w.String); },
             r => new(r.Id(), r.List(() => NodeLogLines(r)), r.List(r.String)));
+
+        Add<SubmitSweep>("SWS", (w, m) =>
+            {
+                w.String(m.BaseSpecJson); w.String(m.SpaceJson); w.String(m.Metric); w.String(m.Mode); w.String(m.Algorithm); w.Int(m.Seeds);
+                w.Optional(m.Budget, w.Int); w.Int(m.Eta); w.Int(m.Priority); w.Wire(m.Wire); w.Optional(m.Key, w.String);
+            },
+            r => new(r.String(), r.String(), r.String(), r.String(), r.String(), r.Int(), r.OptionalValue(r.Int), r.Int(), r.Int(), r.Wire(), r.Optional(r.String)));
+        Add<SweepAccepted>("SWA", (w, m) => { w.String(m.Id.Value); w.List(m.Children, w.Id); }, r => new(new SweepId(r.String()), r.List(r.Id)));
+        Add<GetSweepStatus>("SWQ", (w, m) => w.String(m.Id.Value), r => new(new SweepId(r.String())));
+        Add<SweepStatusReply>("SWR", (w, m) =>
+            {
+                w.String(m.Id.Value); w.String(m.Name); w.String(m.Metric); w.String(m.Mode); w.String(m.Algorithm);
+                w.List(m.Children, c =>
+                {
+                    w.Id(c.Id); w.String(c.Name); w.Int(c.Config); w.Int(c.SeedIndex); w.String(c.Overrides); w.Byte((byte)c.State); w.Int(c.RoundsDone); w.Int(c.RoundsTotal);
+                    w.Optional(c.Reason, w.String); w.Optional(c.Metric, w.Double); w.Optional(c.MetricRound, w.Int);
+                });
+            },
+            r => new(new SweepId(r.String()), r.String(), r.String(), r.String(), r.String(), r.List(() => new SweepChildStatus(
+                r.Id(), r.String(), r.Int(), r.Int(), r.String(), r.Enum<ExperimentState>(), r.Int(), r.Int(), r.Optional(r.String), r.OptionalValue(r.Double), r.OptionalValue(r.Int)))));
+        Add<UnknownSweep>("SWU", (w, m) => w.String(m.Id.Value), r => new(new SweepId(r.String())));
+        Add<CancelSweep>("SWC", (w, m) => w.String(m.Id.Value), r => new(new SweepId(r.String())));
+        Add<SweepCancelAccepted>("SWX", (w, m) => { w.String(m.Id.Value); w.Int(m.Cancelled); }, r => new(new SweepId(r.String()), r.Int()));
     }
 
     private static void LogCursor(WireWriter w, LogCursor c)

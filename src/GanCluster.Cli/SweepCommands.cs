@@ -1,0 +1,157 @@
+using System.CommandLine;
+using GanCluster.Cluster.Coordinator.Sweeps;
+using GanCluster.Node;
+using GanCluster.Protocol;
+using GanCluster.Training.Options;
+
+namespace GanCluster.Cli;
+
+/// <summary>
+/// <c>gancluster sweep</c> (queue a search over a base experiment), <c>sweep status</c> (the ranked table) and
+/// <c>sweep cancel</c>. The expansion is checked here first with the coordinator's own rules, so bad input never
+/// reaches the cluster; the coordinator expands again and journals the sweep with every child in one entry.
+/// </summary>
+internal static class SweepCommands
+{
+    private static readonly Option<bool> Json = new("--json") { Description = "Print the ranked table as one JSON object." };
+
+    public static Command Create()
+    {
+        var experiment = new Argument<string>("base") { Description = $"The base experiment: a JSON file or a preset ({string.Join(", ", Presets.Names)})." };
+        var space = new Option<string>("--space") { Description = "The search space, a JSON file (README, Sweeps).", Required = true };
+        var seeds = new Option<int>("--seeds") { Description = "Children per configuration (seeds base, base+1, ...).", DefaultValueFactory = _ => 1 };
+        var metric = new Option<string>("--metric")
+        {
+            Description = "The metric to rank by: a round metric (loss/g, loss/d, d/real, d/fake) or an evaluation figure (modes.modesCaptured, parzen.meanLogLikelihood).",
+            DefaultValueFactory = _ => "loss/g",
+        };
+        var mode = new Option<string>("--mode") { Description = "max or min: which end of the metric is better.", DefaultValueFactory = _ => "min" };
+        var algorithm = new Option<string>("--algorithm") { Description = "grid, random (needs --budget) or asha (early stopping at checkpoint rungs).", DefaultValueFactory = _ => "grid" };
+        var budget = new Option<int?>("--budget") { Description = "Configurations to draw (random, asha); a ceiling for the grid." };
+        var eta = new Option<int>("--eta") { Description = "ASHA's reduction factor: about 1/eta of the children at a rung go on.", DefaultValueFactory = _ => 3 };
+        var priority = new Option<int>("--priority") { Description = "Priority of every child.", DefaultValueFactory = _ => 0 };
+        var command = new Command("sweep", "Queue a hyperparameter sweep over a base experiment; prints the sweep id and its experiments.")
+        {
+            experiment, space, seeds, metric, mode, algorithm, budget, eta, priority, ClientCommands.Key, ClientCommands.Contact, ClientCommands.Timeout,
+        };
+        command.Subcommands.Add(Status());
+        command.Subcommands.Add(Cancel());
+        command.SetAction((parse, _) => ClientCommands.Run(parse, async client =>
+        {
+            string baseJson, spaceJson;
+            try
+            {
+                var spec = Presets.Resolve(parse.GetValue(experiment)!);
+                SpecValidator.ThrowIfInvalid(spec);
+                baseJson = SpecJson.Serialize(spec, indented: false);
+                var spacePath = parse.GetValue(space)!;
+                if (!File.Exists(spacePath))
+                {
+                    throw new SweepSpaceException("--space", $"'{spacePath}' is not a file; give the search space's JSON file");
+                }
+
+                spaceJson = File.ReadAllText(spacePath);
+                var options = SweepDecisions.Options(parse.GetValue(metric)!, parse.GetValue(mode)!, parse.GetValue(algorithm)!, parse.GetValue(seeds), parse.GetValue(budget), parse.GetValue(eta));
+                SweepDecisions.Expand(baseJson, spaceJson, options, parse.GetValue(priority), SweepId.New().Value, DateTimeOffset.UtcNow);
+            }
+            catch (SpecValidationException e)
+            {
+                e.Errors.ToList().ForEach(error => Console.Error.WriteLine($"invalid base experiment: {error.Field}: {error.Message}"));
+                return 2;
+            }
+            catch (SweepSpaceException e)
+            {
+                Console.Error.WriteLine($"invalid sweep: {e.Field}: {e.Message}");
+                return 2;
+            }
+
+            if (ClientCommands.KeyOf(parse) is not { } key)
+            {
+                return 2;
+            }
+
+            var reply = await ClientCommands.AskKeyed(client, parse, key, "sweep", wire => new SubmitSweep(baseJson, spaceJson, parse.GetValue(metric)!, parse.GetValue(mode)!,
+                parse.GetValue(algorithm)!, parse.GetValue(seeds), parse.GetValue(budget), parse.GetValue(eta), parse.GetValue(priority), wire, key)).ConfigureAwait(false);
+            if (reply is not SweepAccepted accepted)
+            {
+                return ClientCommands.Refusal(reply, "sweep rejected by the coordinator");
+            }
+
+            Console.WriteLine(accepted.Id.Value);
+            accepted.Children.ToList().ForEach(c => Console.WriteLine($"  {c.Value}"));
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Asks for a sweep and ranks it; the metric comes from the rounds, or from each child's latest evaluation.</summary>
+    internal static async Task<(SweepStatusReply Status, IReadOnlyList<SweepRow> Rows)?> Ranked(CoordinatorClient client, SweepId id, TimeSpan timeout)
+    {
+        var reply = await client.AskAsync(new GetSweepStatus(id), timeout).ConfigureAwait(false);
+        if (reply is not SweepStatusReply status)
+        {
+            Console.Error.WriteLine(reply is UnknownSweep ? $"unknown sweep '{id.Value}'; 'gancluster sweep' prints the id of a sweep it queues" : $"unexpected reply from the cluster: {reply.GetType().Name}");
+            return null;
+        }
+
+        Func<SweepChildStatus, double?> metricOf = c => c.Metric;
+        if (!status.Metric.Contains('/'))
+        {
+            var quality = await client.AskAsync(new GetQuality(null), timeout).ConfigureAwait(false) is QualityList q ? q.Experiments : [];
+            var figures = quality.ToDictionary(x => x.Id, x => SweepRanking.EvaluationFigure(x.EvaluationJson, status.Metric));
+            metricOf = c => figures.GetValueOrDefault(c.Id);
+        }
+
+        return (status, SweepRanking.Rank(status, metricOf));
+    }
+
+    private static Command Status()
+    {
+        var id = new Argument<string>("id") { Description = "The sweep id printed by 'gancluster sweep'." };
+        var command = new Command("status", "Show a sweep's configurations ranked by its metric (mean +- sd over seeds), rounds and state.") { id, Json, ClientCommands.Contact, ClientCommands.Timeout };
+        command.SetAction((parse, _) => ClientCommands.Run(parse, async client =>
+        {
+            // Parsed before connecting: a malformed id is the user's to fix, whatever the cluster's state.
+            var sweep = new SweepId(parse.GetValue(id)!.Trim());
+            if (await Ranked(client(), sweep, ClientCommands.TimeoutOf(parse)).ConfigureAwait(false) is not { } ranked)
+            {
+                return 4;
+            }
+
+            if (parse.GetValue(Json))
+            {
+                Console.WriteLine(SweepRanking.ToJson(ranked.Status, ranked.Rows));
+            }
+            else
+            {
+                SweepRanking.ToText(ranked.Status, ranked.Rows).ToList().ForEach(Console.WriteLine);
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Cancel()
+    {
+        var id = new Argument<string>("id") { Description = "The sweep id." };
+        var command = new Command("cancel", "Cancel every queued or running experiment of a sweep.") { id, ClientCommands.Contact, ClientCommands.Timeout };
+        command.SetAction((parse, _) => ClientCommands.Run(parse, async client =>
+        {
+            var sweep = new SweepId(parse.GetValue(id)!.Trim());
+            var reply = await client().AskAsync(new CancelSweep(sweep), ClientCommands.TimeoutOf(parse)).ConfigureAwait(false);
+            switch (reply)
+            {
+                case SweepCancelAccepted accepted:
+                    Console.WriteLine($"{accepted.Id.Value}: {accepted.Cancelled} experiments cancelled");
+                    return 0;
+                case UnknownSweep unknown:
+                    Console.Error.WriteLine($"unknown sweep '{unknown.Id.Value}'; 'gancluster sweep' prints the id of a sweep it queues");
+                    return 4;
+                default:
+                    return ClientCommands.Unexpected(reply);
+            }
+        }));
+        return command;
+    }
+}

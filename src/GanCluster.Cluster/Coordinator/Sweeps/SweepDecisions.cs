@@ -1,0 +1,145 @@
+using System.Globalization;
+using GanCluster.Protocol;
+using GanCluster.Training.Options;
+
+namespace GanCluster.Cluster.Coordinator.Sweeps;
+
+/// <summary>
+/// The coordinator's sweep rules, pure (called by <see cref="CoordinatorDecisions"/> and <see cref="CoordinatorQueries"/>):
+/// a sweep is expanded and journaled as one <see cref="SweepSubmitted"/>; its children then run as ordinary experiments;
+/// at an ASHA rung checkpoint the child's round metric is journaled (<see cref="RungReached"/>) and
+/// <see cref="Asha.Judge"/> may end it (<see cref="ExperimentStoppedEarly"/>), which frees its pair for the next queued child.
+/// </summary>
+public static class SweepDecisions
+{
+    /// <summary>Rounds averaged for a round metric (status and rungs): a single round's loss is too noisy to rank by.</summary>
+    public const int MetricWindow = 10;
+
+    /// <summary>Parses the wire's options; throws <see cref="SweepSpaceException"/> naming the option.</summary>
+    public static SweepOptions Options(string metric, string mode, string algorithm, int seeds, int? budget, int eta) => new(
+        metric.Trim(),
+        Enum.TryParse<SweepMode>(mode, ignoreCase: true, out var m) && !int.TryParse(mode, out _) ? m : throw new SweepSpaceException("--mode", $"'{mode}' is not a mode; use max or min"),
+        Enum.TryParse<SweepAlgorithm>(algorithm, ignoreCase: true, out var a) && !int.TryParse(algorithm, out _)
+            ? a : throw new SweepSpaceException("--algorithm", $"'{algorithm}' is not a sweep algorithm; use grid, random or asha"),
+        seeds,
+        budget,
+        eta);
+
+    /// <summary>A client's sweep: rejected naming the field, or accepted with one event that queues every child.</summary>
+    public static Decision Submit(CoordinatorCommand.SubmitSweep c)
+    {
+        SweepSubmitted submitted;
+        try
+        {
+            var options = Options(c.Metric, c.Mode, c.Algorithm, c.Seeds, c.Budget, c.Eta);
+            submitted = Expand(c.BaseSpecJson, c.SpaceJson, options, c.Priority, c.NewId, c.At);
+        }
+        catch (SweepSpaceException e)
+        {
+            return Decision.Answer(new ExperimentRejected(e.Field, e.Message));
+        }
+
+        return new(new SweepAccepted(new SweepId(c.NewId), submitted.Children.Select(x => new ExperimentId(x.Id)).ToList()), [submitted]);
+    }
+
+    /// <summary>The event a sweep is journaled as (the CLI runs it too, to reject bad input before sending). Throws <see cref="SweepSpaceException"/>.</summary>
+    public static SweepSubmitted Expand(string baseSpecJson, string spaceJson, SweepOptions options, int priority, string sweepId, DateTimeOffset at)
+    {
+        ExperimentSpec baseSpec;
+        try
+        {
+            baseSpec = SpecJson.Parse(baseSpecJson);
+        }
+        catch (SpecValidationException e)
+        {
+            throw new SweepSpaceException($"base.{e.Errors[0].Field}", e.Errors[0].Message);
+        }
+
+        var plan = SweepPlan.Expand(baseSpec, SearchSpace.Parse(spaceJson), options);
+        var id = new SweepId(sweepId);
+        var children = plan.Select((p, i) => new SweepChild(id.Child(i + 1).Value, SpecJson.Serialize(p.Spec, indented: false), p.Spec.Name, p.Spec.Rounds, p.Config, p.SeedIndex, p.Overrides)).ToList();
+        var rungs = options.Algorithm == SweepAlgorithm.Asha ? SweepPlan.Rungs(baseSpec, options.Eta) : [];
+        return new SweepSubmitted(sweepId, baseSpec.Name, options.Metric, options.Mode.ToString().ToLowerInvariant(), options.Algorithm.ToString().ToLowerInvariant(),
+            options.Eta, rungs, priority, children, at);
+    }
+
+    /// <summary>Cancels every child that has not ended.</summary>
+    public static Decision Cancel(CoordinatorState state, string sweepId)
+    {
+        if (state.FindSweep(sweepId) is not { } sweep)
+        {
+            return Decision.Answer(new UnknownSweep(new SweepId(sweepId)));
+        }
+
+        var events = sweep.Children.Where(c => state.Find(c.Id) is { IsFinished: false }).Select(c => (ICoordinatorEvent)new ExperimentCancelled(c.Id)).ToList();
+        return new(new SweepCancelAccepted(new SweepId(sweepId), events.Count), events);
+    }
+
+    /// <summary>
+    /// What a stored checkpoint means to the child's sweep, given the state after the checkpoint was applied: at an ASHA
+    /// rung that the run goes on from, the child's metric is journaled, and the child is stopped when it ranks in the bottom part.
+    /// </summary>
+    public static IReadOnlyList<ICoordinatorEvent> AtCheckpoint(CoordinatorState state, string id, int round, bool continues)
+    {
+        if (!continues || state.Find(id) is not { SweepId: { } sweepId, IsFinished: false } record || state.FindSweep(sweepId) is not { Algorithm: SweepAlgorithm.Asha } sweep)
+        {
+            return [];
+        }
+
+        var rung = sweep.Rungs.ToList().IndexOf(round) + 1;
+        if (rung == 0 || round >= record.RoundsTotal || sweep.Reports.Any(r => r.Child == id && r.Rung == rung)
+            || RoundMetric(record.History, sweep.Metric, round) is not { } value)
+        {
+            return [];
+        }
+
+        var atRung = sweep.Reports.Where(r => r.Rung == rung).Append(new RungReport(id, rung, value)).ToList();
+        var verdict = Asha.Judge(id, atRung, sweep.Mode, sweep.Eta);
+        var reached = new RungReached(id, sweepId, rung, round, value);
+        return verdict.Stop
+            ? [reached, new ExperimentStoppedEarly(id, string.Create(CultureInfo.InvariantCulture,
+                $"stopped by ASHA at rung {rung} (round {round}): {sweep.Metric} {SweepPlan.Format(value)} ranks {verdict.Rank} of {verdict.Reported}; the top {verdict.Kept} go on"))]
+            : [reached];
+    }
+
+    /// <summary>The sweep's children with their progress and, for a round metric, its value now.</summary>
+    public static object Status(CoordinatorState state, Func<string, IReadOnlyList<RoundMetrics>> pending, SweepId id)
+    {
+        if (state.FindSweep(id.Value) is not { } sweep)
+        {
+            return new UnknownSweep(id);
+        }
+
+        var children = sweep.Children.Select(c =>
+        {
+            var record = state.Find(c.Id);
+            var history = record is null ? [] : CoordinatorQueries.History(record, pending(c.Id));
+            int? last = history.Count > 0 ? history[^1].Round : null;
+            var metric = last is { } round ? RoundMetric(history, sweep.Metric, round) : null;
+            return new SweepChildStatus(new ExperimentId(c.Id), record?.Name ?? c.Id, c.Config, c.SeedIndex, c.Overrides, record?.State ?? ExperimentState.Failed,
+                record?.RoundsDone ?? 0, record?.RoundsTotal ?? 0, record?.Reason, metric, metric is null ? null : last);
+        }).ToList();
+        return new SweepStatusReply(id, sweep.Name, sweep.Metric, sweep.Mode.ToString().ToLowerInvariant(), sweep.Algorithm.ToString().ToLowerInvariant(), children);
+    }
+
+    /// <summary>
+    /// The mean of a named round metric over the last <see cref="MetricWindow"/> rounds up to <paramref name="round"/>, or null
+    /// when no such round or name is known or the mean is not finite.
+    /// </summary>
+    public static double? RoundMetric(IReadOnlyList<RoundMetrics> history, string name, int round)
+    {
+        var values = history
+            .Where(m => m.Round <= round && m.Round > round - MetricWindow)
+            .Select(m => RoundMetricsMapping.Metrics(m, null).TryGetValue(name, out var v) ? v : (double?)null)
+            .Where(v => v is not null)
+            .Select(v => v!.Value)
+            .ToList();
+        if (values.Count == 0)
+        {
+            return null;
+        }
+
+        var mean = values.Average();
+        return double.IsFinite(mean) ? mean : null;
+    }
+}

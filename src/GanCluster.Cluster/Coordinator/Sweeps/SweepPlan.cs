@@ -1,0 +1,192 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using GanCluster.Training.Options;
+
+namespace GanCluster.Cluster.Coordinator.Sweeps;
+
+/// <summary>What a sweep optimizes and how it searches.</summary>
+/// <param name="Metric">A round metric (<c>loss/g</c>, <c>d/real</c>, a named term: it contains '/') or a figure of evaluation.json by
+/// its dotted path (<c>modes.modesCaptured</c>, <c>parzen.meanLogLikelihood</c>).</param>
+/// <param name="Mode">Whether higher or lower is better.</param>
+/// <param name="Algorithm">Grid, random or ASHA.</param>
+/// <param name="Seeds">Children per configuration, with seeds base, base+1, ...</param>
+/// <param name="Budget">Configurations to draw (random; ASHA with a budget); a ceiling on the grid's configurations.</param>
+/// <param name="Eta">ASHA's reduction factor: about 1/eta of the children reaching a rung go on.</param>
+public sealed record SweepOptions(string Metric, SweepMode Mode, SweepAlgorithm Algorithm, int Seeds, int? Budget, int Eta = 3)
+{
+    /// <summary>The most children one sweep may queue.</summary>
+    public const int MaxChildren = 500;
+
+    /// <summary>True when the metric is one of the round metrics the coordinator journals (names with a '/').</summary>
+    public bool IsRoundMetric => Metric.Contains('/');
+}
+
+/// <summary>One child experiment of a sweep: its configuration and seed index, what the space set, and the resolved spec.</summary>
+public sealed record SweepChildPlan(int Config, int SeedIndex, string Overrides, ExperimentSpec Spec);
+
+/// <summary>
+/// Expands a base experiment and a <see cref="SearchSpace"/> into child experiments, deterministically: the grid in
+/// parameter order (the last parameter varies fastest); random draws from <c>new Random(space.Seed)</c>. Pure.
+/// </summary>
+public static class SweepPlan
+{
+    public static IReadOnlyList<SweepChildPlan> Expand(ExperimentSpec baseSpec, SearchSpace space, SweepOptions options)
+    {
+        Check(options, space);
+        var configs = Configurations(space, options);
+        if (configs.Count * options.Seeds > SweepOptions.MaxChildren)
+        {
+            throw new SweepSpaceException("--seeds", $"{configs.Count} configurations x {options.Seeds} seeds = {configs.Count * options.Seeds} children, more than {SweepOptions.MaxChildren}; search fewer values or give a smaller --budget");
+        }
+
+        var baseJson = JsonNode.Parse(SpecJson.Serialize(baseSpec, indented: false))!.AsObject();
+        var children = new List<SweepChildPlan>();
+        for (var c = 0; c < configs.Count; c++)
+        {
+            var overrides = string.Join(", ", configs[c].Select(kv => $"{kv.Key}={kv.Value?.ToJsonString()}"));
+            for (var s = 0; s < options.Seeds; s++)
+            {
+                var json = (JsonObject)baseJson.DeepClone();
+                foreach (var (path, value) in configs[c])
+                {
+                    Set(json, path, value?.DeepClone());
+                }
+
+                json["name"] = $"{baseSpec.Name}-c{c + 1}-s{s + 1}";
+                json["seed"] = baseSpec.Seed + s;
+                ExperimentSpec spec;
+                try
+                {
+                    spec = SpecJson.Parse(json.ToJsonString());
+                }
+                catch (SpecValidationException e)
+                {
+                    var error = e.Errors[0];
+                    throw new SweepSpaceException($"space.parameters.{error.Field}", $"configuration {c + 1} ({overrides}) is not a valid experiment: {error.Message}");
+                }
+
+                children.Add(new SweepChildPlan(c + 1, s + 1, overrides, spec));
+            }
+        }
+
+        return children;
+    }
+
+    /// <summary>ASHA's rungs: checkpoint rounds interval x eta^i before the last round (they need the checkpoints there).</summary>
+    public static IReadOnlyList<int> Rungs(ExperimentSpec spec, int eta)
+    {
+        var rungs = new List<int>();
+        for (long round = spec.CheckpointInterval; round < spec.Rounds; round *= eta)
+        {
+            rungs.Add((int)round);
+        }
+
+        return rungs;
+    }
+
+    private static void Check(SweepOptions options, SearchSpace space)
+    {
+        if (string.IsNullOrWhiteSpace(options.Metric))
+        {
+            throw new SweepSpaceException("--metric", "name the metric to rank by: a round metric such as loss/g, or an evaluation figure such as modes.modesCaptured");
+        }
+
+        if (options.Seeds is < 1 or > 100)
+        {
+            throw new SweepSpaceException("--seeds", $"must be 1 to 100; got {options.Seeds}");
+        }
+
+        if (options.Budget is < 1)
+        {
+            throw new SweepSpaceException("--budget", $"must be at least 1; got {options.Budget}");
+        }
+
+        if (options.Algorithm == SweepAlgorithm.Random && options.Budget is null)
+        {
+            throw new SweepSpaceException("--budget", "random search needs --budget N, the number of configurations to draw");
+        }
+
+        if (options.Algorithm == SweepAlgorithm.Asha)
+        {
+            if (options.Eta < 2)
+            {
+                throw new SweepSpaceException("--eta", $"must be at least 2; got {options.Eta}");
+            }
+
+            if (!options.IsRoundMetric)
+            {
+                throw new SweepSpaceException("--metric", $"ASHA decides on round metrics (loss/g, loss/d, d/real, d/fake or a named term with a '/'); '{options.Metric}' is an evaluation figure, which sweep status shows but ASHA cannot use yet");
+            }
+
+            if (space.Parameters.FirstOrDefault(p => p.Path is "rounds" or "checkpointInterval") is { } p)
+            {
+                throw new SweepSpaceException($"space.parameters.{p.Path}", "ASHA's rungs come from the base experiment's rounds and checkpointInterval: set them there, not in the space");
+            }
+        }
+    }
+
+    private static List<List<KeyValuePair<string, JsonNode?>>> Configurations(SearchSpace space, SweepOptions options)
+    {
+        var random = options.Algorithm == SweepAlgorithm.Random || (options.Algorithm == SweepAlgorithm.Asha && options.Budget is not null);
+        if (random)
+        {
+            // One Random for the whole sweep, drawn parameter by parameter: the same space and seed give the same children.
+            var rng = new Random(space.Seed);
+            return Enumerable.Range(0, options.Budget!.Value)
+                .Select(_ => space.Parameters.Select(p => new KeyValuePair<string, JsonNode?>(p.Path, p.Draw(rng))).ToList())
+                .ToList();
+        }
+
+        var grids = space.Parameters.Select(p => (p.Path, Values: p.GridValues()
+            ?? throw new SweepSpaceException($"space.parameters.{p.Path}", "a grid needs discrete values: give a list, a range with a step or a logUniform with a count (or use --algorithm random --budget N)"))).ToList();
+        var size = grids.Aggregate(1L, (n, g) => n * g.Values.Count);
+        if (options.Budget is { } budget && size > budget)
+        {
+            throw new SweepSpaceException("--budget", $"the grid has {size} configurations, more than --budget {budget}; search fewer values or raise the budget");
+        }
+
+        if (size > SweepOptions.MaxChildren)
+        {
+            throw new SweepSpaceException("space.parameters", $"the grid has {size} configurations, more than {SweepOptions.MaxChildren}; search fewer values");
+        }
+
+        var configs = new List<List<KeyValuePair<string, JsonNode?>>> { new() };
+        foreach (var (path, values) in grids)
+        {
+            configs = configs.SelectMany(c => values.Select(v => new List<KeyValuePair<string, JsonNode?>>(c) { new(path, v) })).ToList();
+        }
+
+        return configs;
+    }
+
+    private static void Set(JsonObject root, string path, JsonNode? value)
+    {
+        var parts = path.Split('.');
+        var node = root;
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!node.ContainsKey(parts[i]))
+            {
+                var at = string.Join('.', parts[..i]);
+                throw new SweepSpaceException($"space.parameters.{path}",
+                    $"'{parts[i]}' is not an experiment field{(i == 0 ? string.Empty : $" of '{at}'")}; fields here: {string.Join(", ", node.Select(kv => kv.Key))}");
+            }
+
+            if (i == parts.Length - 1)
+            {
+                node[parts[i]] = value;
+            }
+            else if (node[parts[i]] is JsonObject child)
+            {
+                node = child;
+            }
+            else
+            {
+                throw new SweepSpaceException($"space.parameters.{path}", $"'{string.Join('.', parts[..(i + 1)])}' has no fields inside; search it as a whole");
+            }
+        }
+    }
+
+    /// <summary>A number as the tables print it.</summary>
+    public static string Format(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,45 @@
+using GanCluster.TestSupport;
+
+namespace GanCluster.Cli.Tests;
+
+/// <summary><c>gancluster sweep</c> without a cluster: bad input is refused before connecting, naming the field and the fix.</summary>
+public sealed class SweepCommandTests : IDisposable
+{
+    private readonly TempDirectory _temp = TempDirectory.Create("cli-sweep");
+
+    public void Dispose() => _temp.Dispose();
+
+    [Theory]
+    [InlineData("""{"parameters": {"generatorOptimizer.lr": [0.1]}}""", new string[0], "space.parameters.generatorOptimizer.lr", "not an experiment field")]
+    [InlineData("""{"parameters": {"k": [1, 0]}}""", new string[0], "space.parameters.k", "configuration 2 (k=0)")]
+    [InlineData("""{"parameters": {"k": [1, 2]}}""", new[] { "--algorithm", "random" }, "--budget", "random search needs --budget")]
+    [InlineData("""{"parameters": {"k": [1, 2]}}""", new[] { "--mode", "best" }, "--mode", "use max or min")]
+    [InlineData("""{"parameters": {"k": [1, 2]}}""", new[] { "--algorithm", "asha", "--metric", "modes.modesCaptured" }, "--metric", "ASHA decides on round metrics")]
+    [InlineData("""{"parameters": {"k": {"min": 1}}}""", new string[0], "space.parameters.k", "give a list of values")]
+    public async Task A_bad_sweep_is_refused_before_contacting_the_cluster(string space, string[] options, string field, string fix)
+    {
+        var spaceFile = _temp.Combine("space.json");
+        await File.WriteAllTextAsync(spaceFile, space);
+
+        // Nothing listens there: a command that tried to connect would fail with exit code 3 instead.
+        var result = await Gancluster.RunAsync(_temp.Path, ["sweep", "ring8", "--space", spaceFile, .. options, "--contact", $"127.0.0.1:{FreePort.Next()}"]);
+
+        result.AssertExitCode(2);
+        Assert.Contains($"invalid sweep: {field}: ", result.FirstLine());
+        Assert.Contains(fix, result.FirstLine());
+        result.AssertNoStackTrace();
+    }
+
+    [Theory]
+    [InlineData("sweep", "status", "Not_An_Id")]
+    [InlineData("sweep", "cancel", "Not_An_Id")]
+    [InlineData("list", "--sweep", "Not_An_Id")]
+    public async Task A_malformed_sweep_id_is_refused_before_contacting_the_cluster(string command, string option, string id)
+    {
+        var result = await Gancluster.RunAsync(_temp.Path, command, option, id, "--contact", $"127.0.0.1:{FreePort.Next()}");
+
+        result.AssertExitCode(2);
+        Assert.Contains("sweep id 'Not_An_Id' is invalid", result.FirstLine());
+        result.AssertNoStackTrace();
+    }
+}
