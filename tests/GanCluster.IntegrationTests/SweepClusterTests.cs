@@ -127,8 +127,10 @@ public sealed class SweepClusterTests : IDisposable
     {
         var deadline = DateTime.UtcNow + quiet;
         var last = string.Empty;
+        var logged = -1L;
         while (DateTime.UtcNow < deadline)
         {
+            logged = cluster.AwaitCoordinatorLog(logged);
             var (code, stdout, _) = cluster.Cli("sweep", "status", sweep, "--json");
             if (code == 0)
             {
@@ -144,8 +146,6 @@ public sealed class SweepClusterTests : IDisposable
                     (last, deadline) = (stdout, DateTime.UtcNow + quiet);
                 }
             }
-
-            Thread.Sleep(1000);
         }
 
         throw new TimeoutException($"the sweep did not complete (its table stayed the same for {quiet}). Last table:\n{last}\n{cluster.Logs()}");
