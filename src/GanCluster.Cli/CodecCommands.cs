@@ -18,7 +18,72 @@ namespace GanCluster.Cli;
 /// </summary>
 internal static class CodecCommands
 {
-    public static IEnumerable<Command> Create() => [Compress(), Decompress()];
+    public static IEnumerable<Command> Create() => [Compress(), Decompress(), Curve()];
+
+    /// <summary>Digits per row of the originals-vs-reconstructions figure.</summary>
+    private const int ExampleDigits = 16;
+
+    private static Command Curve()
+    {
+        var models = new Argument<string[]>("models") { Description = "Codec checkpoints (.ckpt files or run folders), one per code size.", Arity = ArgumentArity.OneOrMore };
+        var json = new Option<string>("--out") { Description = "The figure as JSON.", Required = true };
+        var png = new Option<string?>("--png") { Description = "The rate-distortion curve (PSNR and SSIM against bytes per image) as PNG." };
+        var examples = new Option<string?>("--examples") { Description = "Originals vs reconstructions as PNG: rows originals, codecs (ascending bits), PCA at the same rates, JPEG at quality 1." };
+        var threads = ThreadsOption();
+        var command = new Command("codec-curve", "The codec's rate-distortion figure on the held-out digits (8000-9999): each codec through a .gcz file against JPEG (SkiaSharp) at several qualities and PCA with the same bytes.")
+        {
+            models, json, png, examples, threads,
+        };
+        command.SetAction(parse => Run("codec-curve", () =>
+        {
+            ClassifierCommand.SetThreads(parse.GetValue(threads));
+            var loaded = parse.GetValue(models)!.Select(LoadModelWithSpec).ToList();
+            try
+            {
+                var spec = loaded[0].Spec;
+                var (train, heldOut) = DatasetCatalog.Load(spec);
+                using (train)
+                using (heldOut)
+                using (var scope = NewDisposeScope())
+                {
+                    var report = RateDistortion.Measure(loaded.Select(l => l.Model).ToList(), heldOut.Samples, train.Samples, ExampleDigits, out var rows);
+                    File.WriteAllText(parse.GetValue(json)!, System.Text.Json.JsonSerializer.Serialize(report, new System.Text.Json.JsonSerializerOptions(EvaluationLog.Json) { WriteIndented = true }));
+                    if (parse.GetValue(png) is { } curve)
+                    {
+                        RateDistortionPlot.SavePng(report, curve);
+                    }
+
+                    if (parse.GetValue(examples) is { } grid)
+                    {
+                        SampleGrid.SavePng(tensor(rows.SelectMany(r => r).ToArray(), new long[] { rows.Count * ExampleDigits, 1, 28, 28 }), grid, columns: ExampleDigits);
+                    }
+
+                    Print(report);
+                }
+            }
+            finally
+            {
+                loaded.ForEach(l => l.Model.Dispose());
+            }
+        }));
+        return command;
+    }
+
+    private static void Print(RdReport report)
+    {
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        Console.WriteLine($"rate-distortion on {report.HeldOut} held-out digits (PCA fitted on {report.Training} training digits)");
+        foreach (var p in report.Codec.Concat(report.Pca).Concat(report.Jpeg))
+        {
+            Console.WriteLine(string.Create(c, $"  {p.Method,-6} {p.Setting,-28} {p.BytesPerImage,8:F2} B/image  PSNR {p.Psnr,6:F2} dB  SSIM {p.Ssim:F3}"));
+        }
+
+        foreach (var r in report.Comparisons)
+        {
+            var jpeg = r.JpegPsnr is { } jp ? string.Create(c, $"JPEG {jp:F2} dB / {r.JpegSsim:F3}") : string.Create(c, $"JPEG cannot go this low (smallest {r.JpegSmallestBytes:F1} B/image)");
+            Console.WriteLine(string.Create(c, $"  {r.Bits} bits at {r.BytesPerImage:F2} B: codec {r.CodecPsnr:F2} dB / {r.CodecSsim:F3}, PCA {r.PcaPsnr:F2} dB / {r.PcaSsim:F3}, {jpeg}: {(r.AboveBoth ? "above both" : "NOT above both")}"));
+        }
+    }
 
     private static Command Compress()
     {
@@ -100,6 +165,19 @@ internal static class CodecCommands
     private static Option<string> ModelOption() => new("--model") { Description = "The codec's checkpoint: a .ckpt of a codec run, or its run folder (the newest checkpoint).", Required = true };
 
     private static Option<int?> ThreadsOption() => new("--torch-threads") { Description = "Threads TorchSharp may use (default one per core)." };
+
+    private static (ExperimentSpec Spec, CodecModel Model) LoadModelWithSpec(string value)
+    {
+        var path = value.Trim();
+        var file = Directory.Exists(path) ? RunFolder.NewestValidCheckpoint(Path.Combine(Path.GetFullPath(path), "checkpoints")).File : path;
+        if (file is null || !File.Exists(file))
+        {
+            throw new ArgumentException($"models: '{path}' is neither a .ckpt file nor a run folder with a valid checkpoint; give codec checkpoints");
+        }
+
+        var checkpoint = Checkpoint.Load(file);
+        return (checkpoint.Spec, CodecModel.FromCheckpoint(checkpoint, file));
+    }
 
     /// <summary>The codec of a .ckpt file or of a run folder's newest checkpoint.</summary>
     private static (string Path, CodecModel Model) LoadModel(string value)
