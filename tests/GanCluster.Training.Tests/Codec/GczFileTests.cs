@@ -81,7 +81,8 @@ public sealed class GczFileTests
             decoder.eval();
             var expectedCodes = encoder.Encode(images.mul(2).sub(1));
             var expected = decoder.Decode(expectedCodes).add(1).div(2).clamp(0, 1);
-            Assert.True(decoded.eq(expected).all().item<bool>(), "decompress gives the decoder's images of the encoder's codes");
+            // Not bit for bit: the same float math in another allocation may round differently in the BLAS kernels.
+            Assert.True(decoded.allclose(expected, rtol: 0, atol: 1e-6), "decompress gives the decoder's images of the encoder's codes");
             var bits = expectedCodes.reshape(5, 32).gt(0).data<bool>().ToArray();
             for (var i = 0; i < bits.Length; i++)
             {
