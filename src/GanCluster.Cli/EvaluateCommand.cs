@@ -261,6 +261,12 @@ internal static class EvaluateCommand
             rows.Add(("reconstruction MSE, Dis_l", string.Format(c, "{0:F5} per feature of D's 2nd layer (L_llike {1:F1})", v.FeatureMse, v.Llike)));
         }
 
+        if (r.Codec is { } codec)
+        {
+            rows.Add(("codec rate", string.Format(c, "{0} bits, {1:F2} bytes per image in a .gcz of {2} held-out digits", codec.Bits, codec.BytesPerImage, codec.Count)));
+            rows.Add(("codec distortion", string.Format(c, "PSNR {0:F2} dB, SSIM {1:F3} (train PSNR {2:F2} dB)", codec.Psnr, codec.Ssim, codec.TrainPsnr)));
+        }
+
         rows.Add(("samples", r.Samples.ToString(c)));
         Console.WriteLine($"{title}{(r.Round is { } round ? $", round {round}" : string.Empty)}");
         var width = rows.Max(x => x.Metric.Length);

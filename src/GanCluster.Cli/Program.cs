@@ -16,7 +16,7 @@ var root = new RootCommand("GanCluster: distributed GAN training on Akka.NET and
     QualityReportCommand.Create(),
     SweepCommands.Create(),
 };
-foreach (var command in ClientCommands.Create().Concat(MonitoringCommands.Create()))
+foreach (var command in ClientCommands.Create().Concat(MonitoringCommands.Create()).Concat(CodecCommands.Create()))
 {
     root.Subcommands.Add(command);
 }

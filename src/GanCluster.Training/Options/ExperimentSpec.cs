@@ -27,6 +27,8 @@ public enum ModelKind
     [JsonStringEnumMemberName("gran")] [Family<GranFamily>] Gran,
     /// <summary>Larsen et al. (2016) VAE-GAN for 28x28 images: an encoder beside G on the generator's node, D's features as the reconstruction metric; loss vaegan.</summary>
     [JsonStringEnumMemberName("vaegan")] [Family<VaeGanFamily>] VaeGan,
+    /// <summary>The survey's CNN image codec for 28x28 images: a convolutional encoder and binariser on G's node (the codes are the "fake batch"), the convolutional decoder on D's node; loss codec.</summary>
+    [JsonStringEnumMemberName("codec")] [Family<CodecFamily>] Codec,
 }
 
 /// <summary>Data sets a discriminator can read its real samples from.</summary>
@@ -66,6 +68,8 @@ public enum LossKind
     [JsonStringEnumMemberName("ssgan")] [Objective<SsganObjective>] Ssgan,
     /// <summary>CatGAN (Springenberg 2016): entropy objectives on D's class distribution, plus cross-entropy on labelsPerClass labels; model catgan only.</summary>
     [JsonStringEnumMemberName("catgan")] [Objective<CatGanObjective>] CatGan,
+    /// <summary>The codec's reconstruction loss (pixel MSE) across the split: the decoder trains on it in D's step, the encoder gets dLoss/dCode; model codec only.</summary>
+    [JsonStringEnumMemberName("codec")] [Objective<CodecObjective>] Codec,
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<OptimizerKind>))]
@@ -151,6 +155,13 @@ public sealed record VaeGanSpec
     public bool PlainVae { get; init; }
 }
 
+/// <summary>The image codec's code size (model codec only).</summary>
+public sealed record CodecSpec
+{
+    /// <summary>Bits per image: the encoder's binary code, a multiple of 8 from 8 to 1024 (the codes are laid out as 8 rows of bits / 8).</summary>
+    public int Bits { get; init; } = 64;
+}
+
 /// <summary>
 /// One experiment: every hyperparameter of a run. It is validated by <see cref="SpecValidator"/>, written
 /// beside every run (options.json) and inside every checkpoint.
@@ -206,6 +217,8 @@ public sealed record ExperimentSpec
     public GranSpec Gran { get; init; } = new();
     /// <summary>VAE-GAN's gamma (model vaegan only).</summary>
     public VaeGanSpec Vaegan { get; init; } = new();
+    /// <summary>The image codec's bits per image (model codec only).</summary>
+    public CodecSpec Codec { get; init; } = new();
     /// <summary>Decay of the exponential moving average of G's weights used for samples and evaluation, in [0, 1) (0 = off; 0.999 typical).</summary>
     public double GeneratorEma { get; init; }
     /// <summary>One-sided label smoothing: D's target for real samples is 1 - this (Salimans et al. 2016), in [0, 0.5) (0 = off; not with hinge).</summary>

@@ -16,6 +16,25 @@ public static class Presets
         CheckpointInterval = 250,
     };
 
+    // The survey's CNN image codec (see the codec-mnist entry below); declared before All, which reads it.
+    private static readonly ExperimentSpec CodecMnist = new()
+    {
+        Name = "codec-mnist",
+        Model = ModelKind.Codec,
+        Loss = LossKind.Codec,
+        Dataset = DatasetKind.Mnist,
+        ImageSize = 28,
+        BatchSize = 64,
+        Rounds = 2000,
+        CheckpointInterval = 500,
+        Codec = new CodecSpec { Bits = 64 },
+        GeneratorOptimizer = new OptimizerSpec { LearningRate = 1e-3, Beta1 = 0.9 },
+        DiscriminatorOptimizer = new OptimizerSpec { LearningRate = 1e-3, Beta1 = 0.9 },
+    };
+
+    /// <summary>codec-mnist at another code size, named codec-mnist-BITS.</summary>
+    private static ExperimentSpec CodecAt(int bits) => CodecMnist with { Name = $"codec-mnist-{bits}", Codec = new CodecSpec { Bits = bits } };
+
     private static readonly Dictionary<string, ExperimentSpec> All = new(StringComparer.OrdinalIgnoreCase)
     {
         // Goodfellow et al. (2014) on MNIST: maxout D with dropout, SGD with momentum, k = 1.
@@ -91,6 +110,14 @@ public static class Presets
             LatentSize = 32,
             Vaegan = new VaeGanSpec { Gamma = 1, PlainVae = true },
         },
+        // The survey's CNN image codec: a conv encoder + binariser on G's node, a conv decoder on D's node, 64 bits (8 bytes)
+        // per digit; Adam at 1e-3 with beta1 0.9 on both (an autoencoder, not a game). codec.bits sets the rate
+        // (scripts/quality-codec.sh trains 32, 64, 128 and 256; docs/QUALITY-RECIPES.md has the rate-distortion figure).
+        ["codec-mnist"] = CodecMnist,
+        // The codec's other rates for the rate-distortion curve: 4, 16 and 32 bytes per digit.
+        ["codec-mnist-32"] = CodecAt(32),
+        ["codec-mnist-128"] = CodecAt(128),
+        ["codec-mnist-256"] = CodecAt(256),
         // The canonical 64x64 DCGAN (digits upsampled to 64x64).
         ["dcgan-64"] = new ExperimentSpec
         {

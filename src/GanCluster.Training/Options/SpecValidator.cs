@@ -43,6 +43,9 @@ public static class SpecValidator
         // Only vaegan reads its section, likewise.
         Check(spec.Model == ModelKind.VaeGan || spec.Vaegan is null || spec.Vaegan == new VaeGanSpec(), "vaegan.gamma",
             $"only model vaegan weighs a reconstruction term; got {spec.Vaegan?.Gamma} with model {FamilyCatalog.Name(spec.Model)}; remove the vaegan section");
+        // Only codec reads its section, likewise.
+        Check(spec.Model == ModelKind.Codec || spec.Codec is null || spec.Codec == new CodecSpec(), "codec.bits",
+            $"only model codec has a code size; got {spec.Codec?.Bits} with model {FamilyCatalog.Name(spec.Model)}; remove the codec section");
         errors.AddRange(ObjectiveCatalog.Validate(spec));
         ValidateOptimizer(spec.GeneratorOptimizer, "generatorOptimizer", Check);
         ValidateOptimizer(spec.DiscriminatorOptimizer, "discriminatorOptimizer", Check);

@@ -59,6 +59,11 @@ public sealed record EvaluationResult(string Kind, int Samples, ParzenResult? Pa
                 parts.Add(string.Create(CultureInfo.InvariantCulture, $"reconstruction MSE {v.PixelMse:F4} per pixel, {v.FeatureMse:F4} per D feature on {v.Count} held-out digits"));
             }
 
+            if (Codec is { } codec)
+            {
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"codec {codec.Bits} bits: {codec.BytesPerImage:F2} bytes per image, PSNR {codec.Psnr:F2} dB, SSIM {codec.Ssim:F3} on {codec.Count} held-out digits"));
+            }
+
             return string.Join("; ", parts);
         }
     }
@@ -86,6 +91,9 @@ public sealed record EvaluationResult(string Kind, int Samples, ParzenResult? Pa
 
     /// <summary>Model vaegan: the reconstruction error of held-out digits in pixels and in D's features Dis_l.</summary>
     public VaeGanResult? VaeGan { get; init; }
+
+    /// <summary>Model codec: bytes per image, PSNR and SSIM of the held-out digits through the encoder and decoder.</summary>
+    public Codec.CodecResult? Codec { get; init; }
 }
 
 /// <summary>
@@ -111,6 +119,13 @@ public static class Evaluation
     public static EvaluationResult Run(GeneratorHalf generator, ExperimentSpec spec, SampleSet heldOut, int samples, MnistQuality? quality = null)
     {
         using var scope = NewDisposeScope();
+        if (spec.Model == ModelKind.Codec)
+        {
+            // A codec generates codes, not images: no Parzen or classifier figure; its figure needs the decoder
+            // (WithDiscriminator).
+            return new EvaluationResult("codec", 0, null, null);
+        }
+
         using var fake = generator.Generate(samples, RngStream.Derive(spec.Seed, SampleStream));
         if (spec.IsImageData)
         {
@@ -160,7 +175,7 @@ public static class Evaluation
     }
 
     /// <summary>True for families whose figure reads the discriminator (ssgan, catgan: D as a classifier; infogan: the Q head's categorical code).</summary>
-    public static bool HasDiscriminatorFigure(ExperimentSpec spec) => spec.Model is ModelKind.Ssgan or ModelKind.InfoGan or ModelKind.CatGan or ModelKind.VaeGan;
+    public static bool HasDiscriminatorFigure(ExperimentSpec spec) => spec.Model is ModelKind.Ssgan or ModelKind.InfoGan or ModelKind.CatGan or ModelKind.VaeGan or ModelKind.Codec;
 
     /// <summary>
     /// Adds the family's discriminator figure to <paramref name="result"/>: for ssgan, D's held-out test error beside the
@@ -178,6 +193,8 @@ public static class Evaluation
             (CatGanDiscriminator catgan, ModelKind.CatGan) => result with { CatGan = CatGanEvaluation.Evaluate(spec, catgan, train, heldOut) },
             (VaeGanDiscriminator vaegan, ModelKind.VaeGan) when generator is VaeGanGenerator encoderDecoder =>
                 result with { VaeGan = VaeGanEvaluation.Evaluate(encoderDecoder, vaegan, train, heldOut) },
+            (CodecDecoder decoder, ModelKind.Codec) when generator is CodecEncoder encoder =>
+                result with { Codec = Codec.CodecEvaluation.Evaluate(encoder, decoder, train, heldOut) },
             _ => result,
         };
 
