@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # The GanCluster image: one image for every role (coordinator, generator, discriminator) and for the CLI.
 #   docker build -t gancluster .
 #   docker build --build-arg TORCH_BACKEND=cuda -t gancluster:cuda .     (GPU workers; see README, GPU nodes)
@@ -19,8 +18,9 @@ COPY . .
 # The native libtorch: cpu (default) or cuda (libtorch-cuda-12.8-linux-x64, which bundles the CUDA runtime libraries;
 # the host needs only the NVIDIA driver and the container toolkit). docker-compose.gpu.yml builds the cuda image.
 ARG TORCH_BACKEND=cpu
-RUN --mount=type=cache,id=gancluster-nuget,target=/root/.nuget/packages \
-    dotnet publish src/GanCluster.Cli/GanCluster.Cli.csproj -c Release -r linux-x64 --self-contained false \
+# No BuildKit-only syntax (a cache mount, for example): Debian's own docker.io builds with the classic builder. A
+# rebuild after a source change restores the packages again (about 320 MB).
+RUN dotnet publish src/GanCluster.Cli/GanCluster.Cli.csproj -c Release -r linux-x64 --self-contained false \
         -p:TorchBackend=$TORCH_BACKEND -o /app
 
 # The ASP.NET Core runtime image: nodes reference the ASP.NET Core shared framework for their optional HTTP endpoint
