@@ -228,11 +228,20 @@ public sealed class LocalCluster : IDisposable
     public long AwaitCoordinatorLog(long seen)
     {
         var called = DateTime.UtcNow;
-        long logged;
-        while (seen >= 0 && (DateTime.UtcNow < called + TimeSpan.FromSeconds(0.5)
-                             || ((logged = CoordinatorLogLength()) == seen && DateTime.UtcNow < called + TimeSpan.FromSeconds(3))))
+        while (seen >= 0)
         {
             Thread.Sleep(100);
+            var waited = DateTime.UtcNow - called;
+            if (waited < TimeSpan.FromSeconds(0.5))
+            {
+                continue;
+            }
+
+            var logged = CoordinatorLogLength();
+            if (logged != seen || waited >= TimeSpan.FromSeconds(3))
+            {
+                return logged;
+            }
         }
 
         return CoordinatorLogLength();

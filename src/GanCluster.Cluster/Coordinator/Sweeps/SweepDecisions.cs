@@ -124,16 +124,22 @@ public static class SweepDecisions
 
     /// <summary>
     /// The mean of a named round metric over the last <see cref="MetricWindow"/> rounds up to <paramref name="round"/>, or null
-    /// when no such round or name is known or the mean is not finite.
+    /// when no such round or name is known or the mean is not finite. The history is in round order without gaps or repeats
+    /// (at most <see cref="CoordinatorState.HistoryKept"/> rounds), so only its tail is read: this runs for every child of a
+    /// sweep at every status query and at every rung checkpoint.
     /// </summary>
     public static double? RoundMetric(IReadOnlyList<RoundMetrics> history, string name, int round)
     {
-        var values = history
-            .Where(m => m.Round <= round && m.Round > round - MetricWindow)
-            .Select(m => RoundMetricsMapping.Metrics(m, null).TryGetValue(name, out var v) ? v : (double?)null)
-            .Where(v => v is not null)
-            .Select(v => v!.Value)
-            .ToList();
+        var values = new List<double>(MetricWindow);
+        for (var i = history.Count - 1; i >= 0 && history[i].Round > round - MetricWindow; i--)
+        {
+            if (history[i].Round <= round && RoundMetricsMapping.Metrics(history[i], null).TryGetValue(name, out var v))
+            {
+                values.Add(v);
+            }
+        }
+
+        values.Reverse(); // the mean adds them oldest first, as before
         if (values.Count == 0)
         {
             return null;
