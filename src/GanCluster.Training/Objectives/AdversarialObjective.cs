@@ -17,6 +17,9 @@ public abstract class AdversarialObjective : IGanObjective
     /// <summary>Name of the R1 penalty's term (reported only when it is on; it is not part of loss/d).</summary>
     public const string R1Term = "loss/d_r1";
 
+    /// <summary>Name of the top-k count (reported while k is below the batch).</summary>
+    public const string TopKTerm = "g/top_k";
+
     private readonly double _r1Gamma;
 
     protected AdversarialObjective(ExperimentSpec spec)
@@ -75,10 +78,17 @@ public abstract class AdversarialObjective : IGanObjective
     public virtual GeneratorPhaseLoss Generator(Critic critic, GanBatch fake)
     {
         var scores = critic.Score(critic.AddInstanceNoise(fake.Samples), fake.Labels);
-        var loss = GeneratorLoss(scores);
-        return new GeneratorPhaseLoss(loss, sigmoid(scores).mean().item<float>(), new Dictionary<string, double>
+        var count = (int)scores.shape[0];
+        var keep = critic.GeneratorKeep(count);
+        // Top-k (Sinha et al. 2020): only the k samples D finds most real train G; the rest get no gradient.
+        var kept = keep < count ? scores.topk(keep, dim: 0).values : scores;
+        var loss = GeneratorLoss(kept);
+        var terms = new Dictionary<string, double> { [MetricNames.GLoss] = loss.item<float>() };
+        if (keep < count)
         {
-            [MetricNames.GLoss] = loss.item<float>(),
-        });
+            terms[TopKTerm] = keep;
+        }
+
+        return new GeneratorPhaseLoss(loss, sigmoid(scores).mean().item<float>(), terms);
     }
 }

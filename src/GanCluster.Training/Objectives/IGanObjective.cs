@@ -84,9 +84,11 @@ public sealed record GanBatch(Tensor Samples, Tensor? Labels, IReadOnlyDictionar
 public sealed class Critic
 {
     private readonly Func<Tensor, Tensor?, Tensor> _score;
+    private readonly Func<int, int> _generatorKeep;
 
-    public Critic(DiscriminatorNet network, Func<Tensor, Tensor?, Tensor> score, int packing, double instanceNoiseStd)
+    public Critic(DiscriminatorNet network, Func<Tensor, Tensor?, Tensor> score, int packing, double instanceNoiseStd, Func<int, int>? generatorKeep = null)
     {
+        _generatorKeep = generatorKeep ?? (n => n);
         Network = network;
         _score = score;
         Packing = packing;
@@ -104,6 +106,9 @@ public sealed class Critic
 
     /// <summary>One raw score (logit) per packed group of samples: shape [N / m].</summary>
     public Tensor Score(Tensor samples, Tensor? labels) => _score(samples, labels);
+
+    /// <summary>Top-k training: how many of <paramref name="n"/> fake scores G's loss keeps at this step (n when off).</summary>
+    public int GeneratorKeep(int n) => _generatorKeep(n);
 
     /// <summary>D's input with this step's instance noise added (a draw from D's stream; the input itself when off).</summary>
     public Tensor AddInstanceNoise(Tensor samples) => DiscriminatorRegularizers.AddInstanceNoise(samples, InstanceNoiseStd);

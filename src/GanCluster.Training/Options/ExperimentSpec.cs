@@ -163,6 +163,37 @@ public sealed record CodecSpec
 }
 
 /// <summary>
+/// Top-k training (Sinha et al. 2020, "Top-k Training of GANs: Improving GAN Performance by Throwing Away Bad Samples"):
+/// G's loss uses only the k fake samples (packed groups with packing) that D scores highest; k starts at the batch and is
+/// multiplied by <see cref="Gamma"/> every <see cref="Interval"/> generator steps, down to <see cref="MinFraction"/> of it.
+/// </summary>
+public sealed record TopKSpec
+{
+    /// <summary>nu: the smallest k as a fraction of the batch, in (0, 1]; 1 = off (every sample counts).</summary>
+    public double MinFraction { get; init; } = 1;
+    /// <summary>gamma: the factor applied to k every interval, in (0, 1] (the paper: 0.99 per epoch).</summary>
+    public double Gamma { get; init; } = 0.99;
+    /// <summary>Generator steps between two decays of k (the paper: one epoch), &gt;= 1.</summary>
+    public int Interval { get; init; } = 100;
+
+    /// <summary>True when k can fall below the batch.</summary>
+    [JsonIgnore]
+    public bool On => MinFraction < 1;
+
+    /// <summary>k for a batch of <paramref name="n"/> scores at generator step <paramref name="generatorStep"/> (0-based).</summary>
+    public int Keep(int n, long generatorStep)
+    {
+        if (!On)
+        {
+            return n;
+        }
+
+        var fraction = Math.Max(MinFraction, Math.Pow(Gamma, generatorStep / Interval));
+        return Math.Clamp((int)Math.Ceiling(fraction * n - 1e-9), 1, n);
+    }
+}
+
+/// <summary>
 /// One experiment: every hyperparameter of a run. It is validated by <see cref="SpecValidator"/>, written
 /// beside every run (options.json) and inside every checkpoint.
 /// </summary>
@@ -225,6 +256,8 @@ public sealed record ExperimentSpec
     public double RealLabelSmoothing { get; init; }
     /// <summary>Minibatch standard deviation feature in D (Karras et al. 2018) against mode dropping; mlp model only.</summary>
     public bool MinibatchStd { get; init; }
+    /// <summary>Top-k training of G (Sinha et al. 2020); off by default.</summary>
+    public TopKSpec TopK { get; init; } = new();
     /// <summary>Instance noise: std of Gaussian noise added to D's inputs, real and fake, annealed linearly to 0 over the run, &gt;= 0 (0 = off).</summary>
     public double InstanceNoise { get; init; }
     /// <summary>Fraction of the data held out for evaluation (Parzen validation/test), in [0, 0.9].</summary>

@@ -34,6 +34,12 @@ public static class SpecValidator
         Check(spec.GeneratorEma is >= 0 and < 1, "generatorEma", $"the decay of G's weight average must be in [0, 1) (0 = off, 0.999 typical); got {spec.GeneratorEma}");
         Check(spec.RealLabelSmoothing is >= 0 and < 0.5, "realLabelSmoothing", $"must be in [0, 0.5) (0 = off, 0.1 typical); got {spec.RealLabelSmoothing}");
         Check(spec.InstanceNoise >= 0 && double.IsFinite(spec.InstanceNoise), "instanceNoise", $"must be a finite number >= 0 (0 = off); got {spec.InstanceNoise}");
+        var topK = spec.TopK ?? new TopKSpec();
+        Check(topK.MinFraction is > 0 and <= 1, "topK.minFraction", $"the smallest share of fake samples G learns from must be in (0, 1] (1 = off, 0.5 typical); got {topK.MinFraction}");
+        Check(topK.Gamma is > 0 and <= 1, "topK.gamma", $"the decay of k per interval must be in (0, 1] (0.99 typical); got {topK.Gamma}");
+        Check(topK.Interval >= 1, "topK.interval", $"generator steps between decays of k must be >= 1; got {topK.Interval}");
+        Check(!topK.On || spec.Loss is LossKind.Minimax or LossKind.NonSaturating or LossKind.Hinge or LossKind.WganGp, "topK.minFraction",
+            $"top-k training applies to the score objectives (minimax, non-saturating, hinge, wgan-gp); got loss {FamilyCatalog.Name(spec.Loss)}; use 1");
         // Only catgan reads labelsPerClass; elsewhere a value would be silently ignored.
         Check(spec.LabelsPerClass == 0 || spec.Loss == LossKind.CatGan, "labelsPerClass",
             $"only loss catgan trains on a labelled subset (ssgan always uses 10 per class); got {spec.LabelsPerClass} with loss {FamilyCatalog.Name(spec.Loss)}; use 0");

@@ -31,6 +31,10 @@ public sealed class SpecValidationTests
     [InlineData("{\"realLabelSmoothing\": 0.5}", "realLabelSmoothing", "[0, 0.5)")]
     [InlineData("{\"loss\": \"hinge\", \"realLabelSmoothing\": 0.1}", "realLabelSmoothing", "hinge")]
     [InlineData("{\"instanceNoise\": -0.1}", "instanceNoise", ">= 0")]
+    [InlineData("{\"topK\": {\"minFraction\": 0}}", "topK.minFraction", "(0, 1]")]
+    [InlineData("{\"topK\": {\"minFraction\": 0.5, \"gamma\": 1.5}}", "topK.gamma", "(0, 1]")]
+    [InlineData("{\"topK\": {\"minFraction\": 0.5, \"interval\": 0}}", "topK.interval", ">= 1")]
+    [InlineData("{\"model\": \"infogan\", \"loss\": \"infogan\", \"topK\": {\"minFraction\": 0.5}}", "topK.minFraction", "score objectives")]
     [InlineData("{\"model\": \"dcgan\", \"minibatchStd\": true}", "minibatchStd", "mlp model only")]
     public void Invalid_field_is_named_with_the_allowed_values(string json, string field, string hint)
     {
