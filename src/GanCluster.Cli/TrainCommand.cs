@@ -200,6 +200,11 @@ internal static class TrainCommand
                 log.Information("Parzen window log-likelihood on the validation half {LogLikelihood:F1} ± {StandardError:F1}", v.MeanLogLikelihood, v.StandardError);
             }
 
+            if (e.ParzenTrain is { } t)
+            {
+                log.Information("Parzen window log-likelihood on the last training digits (to choose recipes on) {LogLikelihood:F1} ± {StandardError:F1} (sigma {Sigma:F3})", t.MeanLogLikelihood, t.StandardError, t.Sigma);
+            }
+
             if (e.ParzenWithoutAverage is { } live && e.ParzenValidationWithoutAverage is { } liveValidation)
             {
                 log.Information("Without the weight average: Parzen window log-likelihood {LogLikelihood:F1} ± {StandardError:F1} (sigma {Sigma:F3}), validation half {Validation:F1}",

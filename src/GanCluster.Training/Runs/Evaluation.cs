@@ -74,6 +74,14 @@ public sealed record EvaluationResult(string Kind, int Samples, ParzenResult? Pa
     /// </summary>
     public ParzenResult? ParzenValidation { get; init; }
 
+    /// <summary>
+    /// The Parzen estimate on the last training digits (sigma chosen on the first half of the last
+    /// <see cref="Evaluation.TrainSliceSize"/> training samples, the mean on the second half): a figure from the
+    /// training data alone, to choose recipes on without touching the held-out digits. G has trained on these digits, so
+    /// a generator that copies its training data scores high here; compare it with the held-out figures.
+    /// </summary>
+    public ParzenResult? ParzenTrain { get; init; }
+
     /// <summary>With generatorEma on: the same evaluation of G's current weights instead of their average (same noise), to show what averaging did.</summary>
     public ParzenResult? ParzenWithoutAverage { get; init; }
 
@@ -116,7 +124,11 @@ public static class Evaluation
     public static int DefaultSamples(ExperimentSpec spec) => spec.IsImageData ? ImageSamples : MixtureSamples;
 
     /// <param name="quality">The classifier metrics to use for MNIST (null: the shipped classifier, <see cref="MnistQuality.Shared"/>).</param>
-    public static EvaluationResult Run(GeneratorHalf generator, ExperimentSpec spec, SampleSet heldOut, int samples, MnistQuality? quality = null)
+    /// <summary>Training samples (the last ones of the training split) the training-side Parzen figure is measured on.</summary>
+    public const int TrainSliceSize = 1_000;
+
+    /// <param name="train">The training split: when given, <see cref="EvaluationResult.ParzenTrain"/> is measured on its last samples.</param>
+    public static EvaluationResult Run(GeneratorHalf generator, ExperimentSpec spec, SampleSet heldOut, int samples, MnistQuality? quality = null, SampleSet? train = null)
     {
         using var scope = NewDisposeScope();
         if (spec.Model == ModelKind.Codec)
@@ -132,7 +144,11 @@ public static class Evaluation
             var images = SampleRenderer.ToDataScale(fake.Samples, spec);
             var (test, validation) = Parzen(fake.Samples, spec, heldOut);
             var classifier = HasClassifier(spec) ? (quality ?? MnistQuality.Shared).Evaluate(images) : null;
-            var result = new EvaluationResult("parzen", samples, test, null, classifier) { ParzenValidation = validation };
+            var result = new EvaluationResult("parzen", samples, test, null, classifier)
+            {
+                ParzenValidation = validation,
+                ParzenTrain = train is { Count: > 1 } ? Parzen(fake.Samples, spec, TrainSlice(train)).Test : null,
+            };
             if (spec.GeneratorEma > 0)
             {
                 using var liveFake = generator.Generate(samples, RngStream.Derive(spec.Seed, SampleStream), useAverage: false);
@@ -162,7 +178,7 @@ public static class Evaluation
         using (heldOut)
         using (var generator = GeneratorHalf.Restore(spec, CPU, generatorState))
         {
-            var result = Run(generator, spec, heldOut, samples, quality) with { Round = round };
+            var result = Run(generator, spec, heldOut, samples, quality, train) with { Round = round };
             if (discriminatorState is null || !HasDiscriminatorFigure(spec))
             {
                 return result;
@@ -198,11 +214,22 @@ public static class Evaluation
             _ => result,
         };
 
+    /// <summary>The last <see cref="TrainSliceSize"/> training samples (all of them when fewer).</summary>
+    private static Tensor TrainSlice(SampleSet train)
+    {
+        var count = Math.Min(TrainSliceSize, train.Count);
+        return train.Samples.narrow(0, train.Count - count, count);
+    }
+
     /// <summary>Parzen window on the held-out half: sigma chosen on its first half (validation), the mean reported on the second (test).</summary>
-    private static (ParzenResult Test, ParzenResult Validation) Parzen(Tensor samples, ExperimentSpec spec, SampleSet heldOut)
+    private static (ParzenResult Test, ParzenResult Validation) Parzen(Tensor samples, ExperimentSpec spec, SampleSet heldOut) =>
+        Parzen(samples, spec, heldOut.Samples);
+
+    /// <summary>Parzen window on <paramref name="real"/>: sigma chosen on its first half, the mean reported on the second.</summary>
+    private static (ParzenResult Test, ParzenResult Validation) Parzen(Tensor samples, ExperimentSpec spec, Tensor real)
     {
         var generated = SampleRenderer.ToDataScale(samples, spec).flatten(1);
-        var held = heldOut.Samples.flatten(1);
+        var held = real.flatten(1);
         var half = held.shape[0] / 2;
         var validation = held[..(int)half];
         var test = held[(int)half..];

@@ -177,7 +177,7 @@ public sealed class LocalRun
             var evaluationSamples = _options.EvaluationSamples ?? Evaluation.DefaultSamples(_spec);
             if (evaluationSamples > 0 && heldOut.Count > 1)
             {
-                var evaluation = Evaluation.Run(trainer.Generator, _spec, heldOut, evaluationSamples) with { Round = trainer.Round };
+                var evaluation = Evaluation.Run(trainer.Generator, _spec, heldOut, evaluationSamples, train: train) with { Round = trainer.Round };
                 evaluation = Evaluation.WithDiscriminator(evaluation, _spec, trainer.Discriminator.Network, train, heldOut, trainer.Generator.SamplingNetwork);
                 EvaluationLog.Record(folder.Path, evaluation);
                 _observer.Evaluated(evaluation);

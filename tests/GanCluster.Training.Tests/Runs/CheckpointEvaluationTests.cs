@@ -28,6 +28,7 @@ public sealed class CheckpointEvaluationTests
         Assert.Equal(40, result.Round);
         Assert.Equal(8, result.Modes!.Modes);
         Assert.Null(result.Parzen);
+        Assert.Null(result.ParzenTrain);
         Assert.Null(result.Classifier);
         Assert.StartsWith("modes ", result.Headline);
     }
@@ -40,6 +41,10 @@ public sealed class CheckpointEvaluationTests
         var result = Evaluation.Checkpoint(spec, UntrainedGenerator(spec), 5, 64);
 
         Assert.NotNull(result.Parzen);
+        // The training-side figure (to choose recipes on) is measured on training digits, not on the held-out ones.
+        var train = result.ParzenTrain!;
+        Assert.True(double.IsFinite(train.MeanLogLikelihood) && train.StandardError > 0);
+        Assert.NotEqual(result.Parzen!.MeanLogLikelihood, train.MeanLogLikelihood);
         var classifier = result.Classifier!;
         Assert.Equal(64, classifier.Samples);
         Assert.Equal(64, classifier.Classes.Counts.Sum());
