@@ -79,7 +79,7 @@ public sealed class SweepDecisionsTests : TestKit
 
         Assert.Equal("space.parameters.kk", Assert.IsType<ExperimentRejected>(decision.Reply).Field);
         Assert.Empty(decision.Events);
-        Assert.Equal("--algorithm", Assert.IsType<ExperimentRejected>(CoordinatorDecisions.Decide(CoordinatorState.Empty, Sweep(algorithm: "pbt")).Reply).Field);
+        Assert.Equal("--algorithm", Assert.IsType<ExperimentRejected>(CoordinatorDecisions.Decide(CoordinatorState.Empty, Sweep(algorithm: "hyperband")).Reply).Field);
     }
 
     [Fact]
