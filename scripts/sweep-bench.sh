@@ -5,9 +5,10 @@
 #   asha  16 random draws from the same ranges, eta 2, rungs at checkpoints (the 16-child sweep of the utilisation figure)
 #   pbt   8 members (the grid's configurations) x ROUNDS rounds, ready at every checkpoint, quartiles, x0.8 / x1.2
 # ASHA and PBT decide on the round metric loss/g (min; the mean of the last 10 rounds), the only kind they can use. Every
-# sweep's best member is then the one with the highest share of high-quality samples at its final checkpoint
-# (modes.highQualityFraction of the coordinator's evaluation, 2,500 samples, as VEEGAN and PacGAN count them; modes
-# captured beside it), with the compute each sweep spent (rounds run, summed over children).
+# sweep's best member is then the one, among those that ran every round, with the most modes captured at its final
+# checkpoint, then the highest share of high-quality samples (the coordinator's evaluation, 2,500 samples, as VEEGAN and
+# PacGAN count them), with the compute each sweep spent (rounds run, summed over children).
+# Run it on an otherwise idle machine: a build or a test beside it slows the rounds and skews the wall times.
 # Pool utilisation: the sum of the children's round times (time/round_ms in each run folder's metrics.jsonl, every round
 # written) over 2 pairs x the sweep's wall time from submission to its last child ending; what is left is idle, pairing,
 # loading and waiting for checkpoints.
@@ -75,7 +76,10 @@ for c in children:
     rounds += c["roundsDone"]
 def figure(c, key):
     return ((c.get("quality") or {}).get("evaluation") or {}).get("modes", {}).get(key)
-best = max(children, key=lambda c: (figure(c, "highQualityFraction") or -1, figure(c, "modesCaptured") or -1))
+# The best member among those that ran every round (ASHA's stopped children are not results): most modes captured, then
+# the highest share of high-quality samples.
+finished = [c for c in children if c["roundsDone"] == c["roundsTotal"]] or children
+best = max(finished, key=lambda c: (figure(c, "modesCaptured") or -1, figure(c, "highQualityFraction") or -1))
 wall = ended - submitted
 print(json.dumps({
     "sweep": name, "id": sweep, "children": len(children), "roundsRun": rounds, "wallSeconds": round(wall, 1),

@@ -156,14 +156,36 @@ internal static class SweepCommands
     private static Command Status()
     {
         var id = new Argument<string>("id") { Description = "The sweep id printed by 'gancluster sweep'." };
-        var command = new Command("status", "Show a sweep's configurations ranked by its metric (mean +- sd over seeds), rounds and state.") { id, Json, ClientCommands.Contact, ClientCommands.Timeout };
+        var plot = new Option<string?>("--plot") { Description = "Also draw the round metric over rounds, one line per experiment, into this PNG file." };
+        var command = new Command("status", "Show a sweep's configurations ranked by its metric (mean +- sd over seeds), rounds and state.")
+        {
+            id, Json, plot, ClientCommands.Contact, ClientCommands.Timeout,
+        };
         command.SetAction((parse, _) => ClientCommands.Run(parse, async client =>
         {
             // Parsed before connecting: a malformed id is the user's to fix, whatever the cluster's state.
             var sweep = new SweepId(parse.GetValue(id)!.Trim());
+            if (parse.GetValue(plot) is { } png && Path.GetDirectoryName(Path.GetFullPath(png)) is { } folder && !Directory.Exists(folder))
+            {
+                Console.Error.WriteLine($"invalid --plot: the folder '{folder}' does not exist; give a PNG path in an existing folder");
+                return 2;
+            }
+
             if (await Ranked(client(), sweep, ClientCommands.TimeoutOf(parse)).ConfigureAwait(false) is not { } ranked)
             {
                 return 4;
+            }
+
+            if (parse.GetValue(plot) is { } file)
+            {
+                var curves = await client().AskAsync(new GetSweepCurves(sweep), ClientCommands.TimeoutOf(parse)).ConfigureAwait(false);
+                if (curves is not SweepCurvesReply reply)
+                {
+                    return ClientCommands.Refusal(curves, "no plot");
+                }
+
+                SweepPlot.SavePng(reply, $"sweep {sweep.Value} ({ranked.Status.Name}, {ranked.Status.Algorithm})", file);
+                Console.Error.WriteLine($"wrote {file}");
             }
 
             if (parse.GetValue(Json))

@@ -525,6 +525,25 @@ public sealed record ResumeSweep(SweepId Id) : ICoordinatorCommand;
 /// <summary><paramref name="Resumed"/> cancelled children of the sweep are queued again.</summary>
 public sealed record SweepResumeAccepted(SweepId Id, int Resumed) : ICoordinatorReply;
 
+/// <summary>Asks for the sweep's round metric over rounds, per child (<c>sweep status --plot</c>).</summary>
+public sealed record GetSweepCurves(SweepId Id) : ICoordinatorCommand;
+
+/// <summary>A child's round metric (the mean of the last 10 rounds, as ranked) at each round the coordinator keeps.</summary>
+public sealed record SweepCurve(ExperimentId Id, string Name, IReadOnlyList<int> Rounds, IReadOnlyList<double> Values)
+{
+    public bool Equals(SweepCurve? other) => other is not null && Id == other.Id && Name == other.Name && Rounds.SequenceEqual(other.Rounds) && Values.SequenceEqual(other.Values);
+
+    public override int GetHashCode() => HashCode.Combine(Id, Rounds.Count);
+}
+
+/// <summary>Every child's curve of the sweep's round metric.</summary>
+public sealed record SweepCurvesReply(SweepId Id, string Metric, IReadOnlyList<SweepCurve> Curves) : ICoordinatorReply
+{
+    public bool Equals(SweepCurvesReply? other) => other is not null && Id == other.Id && Metric == other.Metric && Curves.SequenceEqual(other.Curves);
+
+    public override int GetHashCode() => HashCode.Combine(Id, Curves.Count);
+}
+
 /// <summary>Asks for a population-based sweep's lineage (<c>sweep lineage</c>).</summary>
 public sealed record GetSweepLineage(SweepId Id) : ICoordinatorCommand;
 

@@ -75,6 +75,14 @@ public sealed class SweepClusterTests : IDisposable
         var cancelled = cluster.Cli("sweep", "cancel", sweep);
         cancelled.AssertExitCode(0);
         Assert.Contains("0 experiments cancelled", cancelled.StandardOutput);
+        var resumed = cluster.Cli("sweep", "resume", sweep);
+        resumed.AssertExitCode(0);
+        Assert.Contains("0 experiments queued again", resumed.StandardOutput);
+
+        // The round metric per child as a PNG.
+        var png = Path.Combine(_temp.Path, "metric.png");
+        cluster.Cli("sweep", "status", sweep, "--plot", png).AssertExitCode(0);
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(png)[..4]);
         cluster.Stop();
     }
 

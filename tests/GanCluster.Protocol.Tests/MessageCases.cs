@@ -157,6 +157,8 @@ public static class MessageCases
             ("pbt sweep", new SubmitSweep("{}", "{}", "loss/g", "min", "pbt", 1, 4, 3, 0, wire, "pbt-key", new PbtOptions(20, 0.25, 0.8, 1.2, 0.25))),
             ("resume sweep", new ResumeSweep(Sweep)),
             ("sweep resumed", new SweepResumeAccepted(Sweep, 2)),
+            ("sweep curves request", new GetSweepCurves(Sweep)),
+            ("sweep curves", new SweepCurvesReply(Sweep, "loss/g", [new SweepCurve(Sweep.Child(1), "ring-c1-s1", [1, 2, 3], [0.7, 0.71, 0.69]), new SweepCurve(Sweep.Child(2), "ring-c2-s1", [], [])])),
             ("sweep lineage request", new GetSweepLineage(Sweep)),
             ("sweep lineage", new SweepLineageReply(Sweep, "loss/g", "min", 10,
             [

@@ -144,6 +144,13 @@ public sealed class GanClusterSerializer : SerializerWithStringManifest
         Add<SweepCancelAccepted>("SWX", (w, m) => { w.String(m.Id.Value); w.Int(m.Cancelled); }, r => new(new SweepId(r.String()), r.Int()));
         Add<ResumeSweep>("SWM", (w, m) => w.String(m.Id.Value), r => new(new SweepId(r.String())));
         Add<SweepResumeAccepted>("SWY", (w, m) => { w.String(m.Id.Value); w.Int(m.Resumed); }, r => new(new SweepId(r.String()), r.Int()));
+        Add<GetSweepCurves>("SWP", (w, m) => w.String(m.Id.Value), r => new(new SweepId(r.String())));
+        Add<SweepCurvesReply>("SWK", (w, m) =>
+            {
+                w.String(m.Id.Value); w.String(m.Metric);
+                w.List(m.Curves, c => { w.Id(c.Id); w.String(c.Name); w.List(c.Rounds, w.Int); w.List(c.Values, w.Double); });
+            },
+            r => new(new SweepId(r.String()), r.String(), r.List(() => new SweepCurve(r.Id(), r.String(), r.List(r.Int), r.List(r.Double)))));
         Add<GetSweepLineage>("SWL", (w, m) => w.String(m.Id.Value), r => new(new SweepId(r.String())));
         Add<SweepLineageReply>("SWG", (w, m) =>
             {

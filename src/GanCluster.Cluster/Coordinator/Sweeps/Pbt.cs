@@ -12,7 +12,7 @@ public sealed record PbtChoice(string Member, string? Source, IReadOnlyDictionar
 /// <summary>
 /// Population-based training's rule (Jaderberg et al. 2017, "Population Based Training of Neural Networks"), in its
 /// truncation-selection form, pure: at a generation every member is ranked by its metric (best first for the sweep's mode;
-/// unknown or non-finite values last; ties by member order); the bottom <c>floor(n x quantile)</c> members each EXPLOIT a
+/// unknown or non-finite values last; ties by member order); the bottom <see cref="Cut"/> members each EXPLOIT a
 /// member of the top as many (copy its checkpoint and hyperparameters) and EXPLORE (each explored hyperparameter is
 /// resampled from the space with the resample probability, else multiplied by the down or up factor with even odds,
 /// then kept within the space's bounds). The draws come from one <see cref="Random"/> seeded by the sweep's seed and the
@@ -32,8 +32,11 @@ public static class Pbt
         .Select(m => m.Member)
         .ToList();
 
-    /// <summary>How many members exploit (and how many may be copied) among <paramref name="count"/>.</summary>
-    public static int Cut(int count, double quantile) => (int)Math.Floor(count * quantile + 1e-9);
+    /// <summary>
+    /// How many members exploit (and how many may be copied) among <paramref name="count"/>: <c>ceil(count x quantile)</c>, at
+    /// most half, so the two parts never overlap (Ray Tune's rule: a small population still exploits).
+    /// </summary>
+    public static int Cut(int count, double quantile) => Math.Min((int)Math.Ceiling(count * quantile - 1e-9), count / 2);
 
     /// <summary>The choice of every member (in <paramref name="members"/>' order) at <paramref name="generation"/>.</summary>
     public static IReadOnlyList<PbtChoice> Decide(IReadOnlyList<PbtMember> members, SweepMode mode, PbtSettings settings, SearchSpace space, int generation)

@@ -161,6 +161,34 @@ public static class SweepDecisions
     }
 
     /// <summary>
+    /// Each child's round metric at every round the coordinator keeps (the last <see cref="CoordinatorState.HistoryKept"/>,
+    /// plus accepted rounds not journaled yet), as <see cref="RoundMetric"/> computes it for the ranking: the mean over the
+    /// last <see cref="MetricWindow"/> rounds. An evaluation figure has no per-round values: refused, naming the option.
+    /// </summary>
+    public static object Curves(CoordinatorState state, Func<string, IReadOnlyList<RoundMetrics>> pending, SweepId id)
+    {
+        if (state.FindSweep(id.Value) is not { } sweep)
+        {
+            return new UnknownSweep(id);
+        }
+
+        if (!sweep.Metric.Contains('/'))
+        {
+            return new ExperimentRejected("--plot", $"draws round metrics; this sweep ranks by the evaluation figure '{sweep.Metric}' (each child's evaluations.jsonl in its run folder has it by checkpoint)");
+        }
+
+        var curves = sweep.Children.Select(c =>
+        {
+            var record = state.Find(c.Id);
+            var history = record is null ? [] : CoordinatorQueries.History(record, pending(c.Id));
+            // The ranking's own computation at each round (a few hundred rounds per child: quadratic in the tail, cheap).
+            var points = history.Select(m => (m.Round, Value: RoundMetric(history, sweep.Metric, m.Round))).Where(p => p.Value is not null).ToList();
+            return new SweepCurve(new ExperimentId(c.Id), record?.Name ?? c.Id, points.Select(p => p.Round).ToList(), points.Select(p => p.Value!.Value).ToList());
+        }).ToList();
+        return new SweepCurvesReply(id, sweep.Metric, curves);
+    }
+
+    /// <summary>
     /// The mean of a named round metric over the last <see cref="MetricWindow"/> rounds up to <paramref name="round"/>, or null
     /// when no such round or name is known or the mean is not finite. The history is in round order without gaps or repeats
     /// (at most <see cref="CoordinatorState.HistoryKept"/> rounds), so only its tail is read: this runs for every child of a

@@ -81,7 +81,7 @@ public sealed class PbtTests : TestKit
     }
 
     [Fact]
-    public void The_quantile_sets_how_many_exploit_and_a_small_population_may_have_none()
+    public void The_quantile_sets_how_many_exploit_rounded_up_and_never_more_than_half()
     {
         var eight = Enumerable.Range(1, 8).Select(i => M($"m{i}", i / 10.0)).ToList();
 
@@ -89,7 +89,9 @@ public sealed class PbtTests : TestKit
 
         Assert.Equal(["m7", "m8"], choices.Where(c => c.Source is not null).Select(c => c.Member));
         Assert.All(choices.Where(c => c.Source is not null), c => Assert.Contains(c.Source, new[] { "m1", "m2" }));
-        Assert.All(Pbt.Decide(eight.Take(3).ToList(), SweepMode.Min, Settings(), SearchSpace.Parse(Space), 1), c => Assert.Null(c.Source));
+        Assert.Equal(["m3"], Pbt.Decide(eight.Take(3).ToList(), SweepMode.Min, Settings(), SearchSpace.Parse(Space), 1).Where(c => c.Source is not null).Select(c => c.Member));
+        Assert.Equal(["m1"], Pbt.Decide(eight.Take(3).ToList(), SweepMode.Max, Settings(), SearchSpace.Parse(Space), 1).Where(c => c.Source is not null).Select(c => c.Member));
+        Assert.Equal((0, 1, 1, 2, 3), (Pbt.Cut(1, 0.25), Pbt.Cut(2, 0.25), Pbt.Cut(4, 0.25), Pbt.Cut(5, 0.25), Pbt.Cut(6, 0.5)));
         Assert.Equal(4, Pbt.Decide(eight, SweepMode.Min, Settings(quantile: 0.5), SearchSpace.Parse(Space), 1).Count(c => c.Source is not null));
     }
 
