@@ -17,7 +17,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 rounds="${1:-600}"
 interval="${2:-100}"
-exe="src/GanCluster.Cli/bin/Release/net10.0/gancluster.dll"
+# GANCLUSTER: another build's gancluster.dll (e.g. a copy, so that building meanwhile does not replace the running binaries).
+exe="${GANCLUSTER:-src/GanCluster.Cli/bin/Release/net10.0/gancluster.dll}"
 [ -f "$exe" ] || dotnet build src/GanCluster.Cli -c Release -v quiet -nologo >/dev/null
 work="$(mktemp -d /tmp/gancluster-sweep-bench-XXXXXX)"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
