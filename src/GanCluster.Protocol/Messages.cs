@@ -472,7 +472,15 @@ public sealed record ExperimentLogs(ExperimentId Id, IReadOnlyList<NodeLogLines>
 /// a repeated <paramref name="Key"/> gets the first answer.
 /// </summary>
 public sealed record SubmitSweep(string BaseSpecJson, string SpaceJson, string Metric, string Mode, string Algorithm, int Seeds, int? Budget, int Eta, int Priority,
-    WireSettings Wire, string? Key = null) : ICoordinatorCommand;
+    WireSettings Wire, string? Key = null, PbtOptions? Pbt = null) : ICoordinatorCommand;
+
+/// <summary>
+/// Population-based training's options (<c>--algorithm pbt</c>): a member is ready every <paramref name="Ready"/> rounds (at
+/// a checkpoint); at each generation the bottom <paramref name="Quantile"/> of the members copy the checkpoint of one of the
+/// top <paramref name="Quantile"/> and multiply its learning rates by <paramref name="PerturbDown"/> or <paramref name="PerturbUp"/>
+/// (each with probability one half), or resample them from the space with probability <paramref name="ResampleProbability"/>.
+/// </summary>
+public sealed record PbtOptions(int Ready, double Quantile, double PerturbDown, double PerturbUp, double ResampleProbability);
 
 /// <summary>The sweep was queued under this id, with these children.</summary>
 public sealed record SweepAccepted(SweepId Id, IReadOnlyList<ExperimentId> Children) : ICoordinatorReply
@@ -510,3 +518,55 @@ public sealed record CancelSweep(SweepId Id) : ICoordinatorCommand;
 
 /// <summary>The sweep's unfinished children (<paramref name="Cancelled"/> of them) are being cancelled.</summary>
 public sealed record SweepCancelAccepted(SweepId Id, int Cancelled) : ICoordinatorReply;
+
+/// <summary>Re-queues every child of a sweep that was cancelled before it completed, from its last checkpoint (<c>sweep resume</c>).</summary>
+public sealed record ResumeSweep(SweepId Id) : ICoordinatorCommand;
+
+/// <summary><paramref name="Resumed"/> cancelled children of the sweep are queued again.</summary>
+public sealed record SweepResumeAccepted(SweepId Id, int Resumed) : ICoordinatorReply;
+
+/// <summary>Asks for the sweep's round metric over rounds, per child (<c>sweep status --plot</c>).</summary>
+public sealed record GetSweepCurves(SweepId Id) : ICoordinatorCommand;
+
+/// <summary>A child's round metric (the mean of the last 10 rounds, as ranked) at each round the coordinator keeps.</summary>
+public sealed record SweepCurve(ExperimentId Id, string Name, IReadOnlyList<int> Rounds, IReadOnlyList<double> Values)
+{
+    public bool Equals(SweepCurve? other) => other is not null && Id == other.Id && Name == other.Name && Rounds.SequenceEqual(other.Rounds) && Values.SequenceEqual(other.Values);
+
+    public override int GetHashCode() => HashCode.Combine(Id, Rounds.Count);
+}
+
+/// <summary>Every child's curve of the sweep's round metric.</summary>
+public sealed record SweepCurvesReply(SweepId Id, string Metric, IReadOnlyList<SweepCurve> Curves) : ICoordinatorReply
+{
+    public bool Equals(SweepCurvesReply? other) => other is not null && Id == other.Id && Metric == other.Metric && Curves.SequenceEqual(other.Curves);
+
+    public override int GetHashCode() => HashCode.Combine(Id, Curves.Count);
+}
+
+/// <summary>Asks for a population-based sweep's lineage (<c>sweep lineage</c>).</summary>
+public sealed record GetSweepLineage(SweepId Id) : ICoordinatorCommand;
+
+/// <summary>
+/// One generation of a PBT member: at checkpoint <paramref name="Round"/> it reported <paramref name="Metric"/> (null: not
+/// known); it then continued from the checkpoint of <paramref name="CopiedFrom"/> at that round (null: from its own) with
+/// <paramref name="Hyperparameters"/> ("path=value, ..."). Generation 0 is the start (round 0, the initial hyperparameters).
+/// </summary>
+public sealed record PbtGenerationStep(int Generation, int Round, double? Metric, ExperimentId? CopiedFrom, string Hyperparameters);
+
+/// <summary>A PBT member and its generations, in order.</summary>
+public sealed record PbtMemberLineage(ExperimentId Id, string Name, IReadOnlyList<PbtGenerationStep> Generations)
+{
+    public bool Equals(PbtMemberLineage? other) => other is not null && Id == other.Id && Name == other.Name && Generations.SequenceEqual(other.Generations);
+
+    public override int GetHashCode() => HashCode.Combine(Id, Generations.Count);
+}
+
+/// <summary>The lineage of every member of a PBT sweep, with the sweep's readiness interval in rounds.</summary>
+public sealed record SweepLineageReply(SweepId Id, string Metric, string Mode, int Ready, IReadOnlyList<PbtMemberLineage> Members) : ICoordinatorReply
+{
+    public bool Equals(SweepLineageReply? other) =>
+        other is not null && Id == other.Id && Metric == other.Metric && Mode == other.Mode && Ready == other.Ready && Members.SequenceEqual(other.Members);
+
+    public override int GetHashCode() => HashCode.Combine(Id, Members.Count);
+}

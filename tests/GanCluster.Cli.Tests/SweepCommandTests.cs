@@ -16,6 +16,12 @@ public sealed class SweepCommandTests : IDisposable
     [InlineData("""{"parameters": {"k": [1, 2]}}""", new[] { "--mode", "best" }, "--mode", "use max or min")]
     [InlineData("""{"parameters": {"k": [1, 2]}}""", new[] { "--algorithm", "asha", "--metric", "modes.modesCaptured" }, "--metric", "ASHA decides on round metrics")]
     [InlineData("""{"parameters": {"k": {"min": 1}}}""", new string[0], "space.parameters.k", "give a list of values")]
+    [InlineData("""{"parameters": {"k": [1, 2]}}""", new[] { "--algorithm", "pbt" }, "space.parameters.k", "PBT explores only the learning rates")]
+    [InlineData("""{"parameters": {"generatorOptimizer.learningRate": [0.001, 0.002]}}""", new[] { "--population", "4" }, "--population", "add --algorithm pbt")]
+    [InlineData("""{"parameters": {"generatorOptimizer.learningRate": [0.001, 0.002]}}""", new[] { "--algorithm", "pbt", "--population", "4", "--budget", "4" }, "--budget", "--population N")]
+    [InlineData("""{"parameters": {"generatorOptimizer.learningRate": [0.001, 0.002]}}""", new[] { "--algorithm", "pbt", "--resample", "2" }, "--resample", "probability in [0, 1]")]
+    [InlineData("""{"parameters": {"generatorOptimizer.learningRate": [0.001, 0.002]}}""", new[] { "--algorithm", "pbt", "--perturb", "x,1.2" }, "--perturb", "down,up")]
+    [InlineData("""{"parameters": {"generatorOptimizer.learningRate": [0.001]}}""", new[] { "--algorithm", "pbt" }, "--population", "at least 2 members")]
     public async Task A_bad_sweep_is_refused_before_contacting_the_cluster(string space, string[] options, string field, string fix)
     {
         var spaceFile = _temp.Combine("space.json");
@@ -33,6 +39,8 @@ public sealed class SweepCommandTests : IDisposable
     [Theory]
     [InlineData("sweep", "status", "Not_An_Id")]
     [InlineData("sweep", "cancel", "Not_An_Id")]
+    [InlineData("sweep", "resume", "Not_An_Id")]
+    [InlineData("sweep", "lineage", "Not_An_Id")]
     [InlineData("list", "--sweep", "Not_An_Id")]
     public async Task A_malformed_sweep_id_is_refused_before_contacting_the_cluster(string command, string option, string id)
     {

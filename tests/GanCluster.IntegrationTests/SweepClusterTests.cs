@@ -75,6 +75,14 @@ public sealed class SweepClusterTests : IDisposable
         var cancelled = cluster.Cli("sweep", "cancel", sweep);
         cancelled.AssertExitCode(0);
         Assert.Contains("0 experiments cancelled", cancelled.StandardOutput);
+        var resumed = cluster.Cli("sweep", "resume", sweep);
+        resumed.AssertExitCode(0);
+        Assert.Contains("0 experiments queued again", resumed.StandardOutput);
+
+        // The round metric per child as a PNG.
+        var png = Path.Combine(_temp.Path, "metric.png");
+        cluster.Cli("sweep", "status", sweep, "--plot", png).AssertExitCode(0);
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(png)[..4]);
         cluster.Stop();
     }
 
@@ -119,6 +127,80 @@ public sealed class SweepClusterTests : IDisposable
         Assert.Equal([$"{sweep}-01", $"{sweep}-02", $"{sweep}-03"], starts.Order());
         Assert.Contains(NodeEvents.Read(cluster.LogFolder, $"coordinator-{cluster.Port}"),
             e => e.Template == CoordinatorLogEvents.Assigned && e.Text(0) == $"{sweep}-01" && e.Int(3) > 1);
+        cluster.Stop();
+    }
+
+    [Fact]
+    public void A_pbt_sweep_of_four_members_on_two_pairs_exploits_survives_a_coordinator_kill_and_shows_its_lineage()
+    {
+        var experiment = Write("ring.json", """
+            { "name": "ring", "model": "toy", "dataset": "ring8", "batchSize": 16, "latentSize": 4, "mixture": { "samples": 256 },
+              "k": 1, "rounds": 12, "checkpointInterval": 3, "seed": 1, "device": "cpu" }
+            """);
+        var space = Write("space.json", """{ "seed": 3, "parameters": { "generatorOptimizer.learningRate": [0.004, 0.002, 0.0005, 0.0001] } }""");
+
+        // Refused locally, one line naming the option and the fix: no cluster is running yet.
+        foreach (var (arguments, option) in new[]
+        {
+            (new[] { "--algorithm", "pbt", "--ready", "2" }, "--ready"),
+            (["--algorithm", "pbt", "--quantile", "0.8"], "--quantile"),
+            (["--algorithm", "pbt", "--perturb", "0.8"], "--perturb"),
+            (["--ready", "3"], "--ready"),
+        })
+        {
+            var refused = Gancluster.Run(TimeSpan.FromSeconds(60), ["sweep", experiment, "--space", space, .. arguments, "--contact", "127.0.0.1:1"]);
+            refused.AssertExitCode(2);
+            refused.AssertNoStackTrace();
+            var errors = refused.Lines.Where(l => l.IsStandardError && l.Text.Length > 0).Select(l => l.Text).ToList();
+            Assert.StartsWith($"invalid sweep: {option}:", Assert.Single(errors));
+        }
+
+        using var cluster = new LocalCluster(Path.Combine(_temp.Path, "cluster"), settings:
+        [
+            "akka.cluster.failure-detector.heartbeat-interval = 500ms",
+            "akka.cluster.failure-detector.acceptable-heartbeat-pause = 3s",
+            "akka.cluster.split-brain-resolver.stable-after = 3s",
+            "gancluster.node.rejoin-after = 2s",
+        ]);
+        cluster.Start();
+        var submitted = cluster.Cli("sweep", experiment, "--space", space, "--algorithm", "pbt", "--ready", "3", "--metric", "loss/g", "--mode", "min");
+        submitted.AssertExitCode(0);
+        var sweep = submitted.StandardOutput.Split('\n')[0].Trim();
+        var members = Enumerable.Range(1, 4).Select(i => $"{sweep}-0{i}").ToList();
+
+        // Killed once the first generation is decided: its members are being queued again, some exploiters not yet copied.
+        cluster.WaitForEvent("coordinator", CoordinatorLogEvents.PbtGeneration, e => e.Text(0) == sweep && e.Int(1) == 1, "the first PBT generation");
+        cluster.Kill("coordinator");
+        cluster.StartNode("coordinator", "coordinator", cluster.Port);
+        cluster.WaitForEvent("coordinator", CoordinatorLogEvents.Started, e => e.Int(0) == 2, "the journal recovered");
+
+        var table = WaitForSweep(cluster, sweep, TimeSpan.FromSeconds(180));
+        Assert.All(table.GetProperty("rows").EnumerateArray(), r => Assert.Equal("12/12", r.GetProperty("rounds").GetString()));
+
+        var lineage = cluster.Cli("sweep", "lineage", sweep, "--json");
+        lineage.AssertExitCode(0);
+        var root = JsonDocument.Parse(lineage.StandardOutput).RootElement;
+        Assert.Equal(members, root.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("id").GetString()!));
+        // Generations 0 (the start) to 3 (rounds 3, 6, 9) for every member; a quarter of four exploits at each.
+        Assert.All(root.GetProperty("members").EnumerateArray(), m => Assert.Equal([0, 1, 2, 3], m.GetProperty("generations").EnumerateArray().Select(g => g.GetProperty("generation").GetInt32())));
+        var exploits = root.GetProperty("members").EnumerateArray()
+            .SelectMany(m => m.GetProperty("generations").EnumerateArray().Where(g => g.GetProperty("copiedFrom").ValueKind == JsonValueKind.String)
+                .Select(g => (Member: m.GetProperty("id").GetString()!, Round: g.GetProperty("round").GetInt32(), Source: g.GetProperty("copiedFrom").GetString()!)))
+            .ToList();
+        Assert.Equal([3, 6, 9], exploits.Select(x => x.Round).Order());
+        var text = cluster.Cli("sweep", "lineage", sweep);
+        text.AssertExitCode(0);
+        Assert.Contains($"copied {exploits[0].Source}", text.StandardOutput);
+
+        var events = NodeEvents.Read(cluster.LogFolder, $"coordinator-{cluster.Port}").ToList();
+        // Nothing lost or done twice across both coordinators: each member started from scratch once, each generation was
+        // decided once, and each exploit copied its source's halves (the SHA-256 the source journaled at that round).
+        Assert.Equal(members, events.Where(e => e.Template == CoordinatorLogEvents.Assigned && e.Int(3) == 1).Select(e => e.Text(0)).Order());
+        Assert.Equal([1, 2, 3], events.Where(e => e.Template == CoordinatorLogEvents.PbtGeneration && e.Text(0) == sweep).Select(e => e.Int(1)));
+        var copies = events.Where(e => e.Template == CoordinatorLogEvents.CheckpointCopied).ToList();
+        Assert.Equal(exploits.Select(x => (x.Member, x.Source, x.Round)).Order(), copies.Select(e => (e.Text(0), e.Text(1), e.Int(2))).Order());
+        Assert.All(copies, copy => Assert.Contains(events, e => e.Template == CoordinatorLogEvents.Checkpointed && e.Text(0) == copy.Text(1) && e.Int(1) == copy.Int(2)
+            && e.Text(2) == copy.Text(3) && e.Text(3) == copy.Text(4)));
         cluster.Stop();
     }
 

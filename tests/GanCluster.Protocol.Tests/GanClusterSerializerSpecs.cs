@@ -135,6 +135,8 @@ public sealed class GanClusterSerializerSpecs : Akka.TestKit.Xunit2.TestKit
             [typeof(GetExperimentLogs)] = "LGQ", [typeof(ReadExperimentLogs)] = "LGN", [typeof(NodeLogLines)] = "LGL", [typeof(ExperimentLogs)] = "LGR", [typeof(CoordinatorRecovering)] = "CRC",
             [typeof(SubmitSweep)] = "SWS", [typeof(SweepAccepted)] = "SWA", [typeof(GetSweepStatus)] = "SWQ", [typeof(SweepStatusReply)] = "SWR",
             [typeof(UnknownSweep)] = "SWU", [typeof(CancelSweep)] = "SWC", [typeof(SweepCancelAccepted)] = "SWX",
+            [typeof(ResumeSweep)] = "SWM", [typeof(SweepResumeAccepted)] = "SWY", [typeof(GetSweepLineage)] = "SWL", [typeof(SweepLineageReply)] = "SWG",
+            [typeof(GetSweepCurves)] = "SWP", [typeof(SweepCurvesReply)] = "SWK",
         };
 
         var actual = GanClusterSerializer.KnownTypes.ToDictionary(t => t, t => GanClusterSerializer.ManifestOf(t)!);

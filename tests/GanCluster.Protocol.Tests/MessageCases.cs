@@ -154,6 +154,22 @@ public static class MessageCases
             ("unknown sweep", new UnknownSweep(Sweep)),
             ("cancel sweep", new CancelSweep(Sweep)),
             ("sweep cancelled", new SweepCancelAccepted(Sweep, 3)),
+            ("pbt sweep", new SubmitSweep("{}", "{}", "loss/g", "min", "pbt", 1, 4, 3, 0, wire, "pbt-key", new PbtOptions(20, 0.25, 0.8, 1.2, 0.25))),
+            ("resume sweep", new ResumeSweep(Sweep)),
+            ("sweep resumed", new SweepResumeAccepted(Sweep, 2)),
+            ("sweep curves request", new GetSweepCurves(Sweep)),
+            ("sweep curves", new SweepCurvesReply(Sweep, "loss/g", [new SweepCurve(Sweep.Child(1), "ring-c1-s1", [1, 2, 3], [0.7, 0.71, 0.69]), new SweepCurve(Sweep.Child(2), "ring-c2-s1", [], [])])),
+            ("sweep lineage request", new GetSweepLineage(Sweep)),
+            ("sweep lineage", new SweepLineageReply(Sweep, "loss/g", "min", 10,
+            [
+                new PbtMemberLineage(Sweep.Child(1), "ring-c1-s1",
+                [
+                    new PbtGenerationStep(0, 0, null, null, "generatorOptimizer.learningRate=0.002"),
+                    new PbtGenerationStep(1, 10, 0.93, Sweep.Child(2), "generatorOptimizer.learningRate=0.00024"),
+                ]),
+                new PbtMemberLineage(Sweep.Child(2), "ring-c2-s1", [new PbtGenerationStep(1, 10, null, null, "generatorOptimizer.learningRate=0.0002")]),
+            ])),
+            ("sweep lineage empty", new SweepLineageReply(Sweep, "loss/d", "max", 1, [])),
             ("coordinator recovering", new CoordinatorRecovering("could not persist CoordinatorStarted: 57P01 terminating connection", 8)),
         ];
     }

@@ -61,8 +61,9 @@ public sealed class CoordinatorActor : JournaledCoordinator
             case var query when CoordinatorQueries.IsQuery(query): Answer(query); break;
             case CancelExperiment m: Execute(new Command.Cancel(m.Id.Value, m.Key), Sender); break;
             case SubmitSweep m when Refused(m.Wire, Sender): break;
-            case SubmitSweep m: Execute(new Command.SubmitSweep(m.BaseSpecJson, m.SpaceJson, m.Metric, m.Mode, m.Algorithm, m.Seeds, m.Budget, m.Eta, m.Priority, SweepId.New().Value, DateTimeOffset.UtcNow, m.Key), Sender); break;
+            case SubmitSweep m: Execute(new Command.SubmitSweep(m.BaseSpecJson, m.SpaceJson, m.Metric, m.Mode, m.Algorithm, m.Seeds, m.Budget, m.Eta, m.Priority, SweepId.New().Value, DateTimeOffset.UtcNow, m.Key, m.Pbt), Sender); break;
             case CancelSweep m: Execute(new Command.CancelSweep(m.Id.Value), Sender); break;
+            case ResumeSweep m: Execute(new Command.ResumeSweep(m.Id.Value), Sender); break;
             case ResumeExperiment m: Execute(new Command.Resume(m.Id.Value, m.GeneratorLearningRate, m.DiscriminatorLearningRate, m.Rounds, m.Key), Sender); break;
             case GetAlarms { Id: { } id } m when State.Find(id.Value) is null: Sender.Tell(new UnknownExperiment(id)); break;
             case GetAlarms m: _monitor.Forward(m); break;
@@ -157,7 +158,7 @@ public sealed class CoordinatorActor : JournaledCoordinator
             var record = State.Find(id)!;
             var spec = SpecJson.Parse(record.SpecJson);
             var setup = new ExperimentRunner.Setup(id, record.SpecJson, State.Incarnation, record.Checkpoints, generator.Worker,
-                discriminator.Worker, _store, _outbox, new RunProgress(id, spec.Rounds, spec.CheckpointInterval));
+                discriminator.Worker, _store, _outbox, new RunProgress(id, spec.Rounds, spec.CheckpointInterval), record.ExploitFrom);
             var runner = Context.ActorOf(ExperimentRunner.Props(setup), $"run-{id}-{++_runnerCount}");
             _runs.Add(id, new CoordinatorRun(runner, spec, generator.Node, discriminator.Node) { Pending = new PendingRounds(id) });
         }
@@ -166,7 +167,7 @@ public sealed class CoordinatorActor : JournaledCoordinator
     private void OnLoaded(CoordinatorRun run, ExperimentRunner.Loaded loaded)
     {
         var nextRound = loaded.Round + 1;
-        Execute(new Command.RunStarted(loaded.Id, run.GeneratorNode, run.DiscriminatorNode, nextRound), then: _ =>
+        Execute(new Command.RunStarted(loaded.Id, run.GeneratorNode, run.DiscriminatorNode, nextRound, loaded.Copied), then: _ =>
         {
             _monitor.Tell(new ExperimentMonitor.RunStarted(loaded.Id, nextRound, run.Spec, run.GeneratorNode, run.DiscriminatorNode));
             run.Runner.Tell(new ExperimentRunner.Assign(nextRound));

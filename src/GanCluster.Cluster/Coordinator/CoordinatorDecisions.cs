@@ -15,10 +15,13 @@ public abstract record CoordinatorCommand
 
     /// <summary>A client submits a sweep (see <see cref="Sweeps.SweepDecisions"/>); <paramref name="NewId"/> is the sweep's id.</summary>
     public sealed record SubmitSweep(string BaseSpecJson, string SpaceJson, string Metric, string Mode, string Algorithm, int Seeds, int? Budget, int Eta, int Priority,
-        string NewId, DateTimeOffset At, string? Key = null) : CoordinatorCommand;
+        string NewId, DateTimeOffset At, string? Key = null, PbtOptions? Pbt = null) : CoordinatorCommand;
 
     /// <summary>A client cancels every unfinished child of a sweep.</summary>
     public sealed record CancelSweep(string SweepId) : CoordinatorCommand;
+
+    /// <summary>A client queues again every child of a sweep that was cancelled before it completed.</summary>
+    public sealed record ResumeSweep(string SweepId) : CoordinatorCommand;
 
     public sealed record Resume(string Id, double? GeneratorLearningRate, double? DiscriminatorLearningRate, int? Rounds, string? Key = null) : CoordinatorCommand;
 
@@ -31,8 +34,8 @@ public abstract record CoordinatorCommand
     /// <summary>A round came back with a non-finite loss.</summary>
     public sealed record RoundDiverged(string Id, RoundMetrics Metrics) : CoordinatorCommand;
 
-    /// <summary>A pair was found and the checkpoint to continue from loaded.</summary>
-    public sealed record RunStarted(string Id, string GeneratorNode, string DiscriminatorNode, int NextRound) : CoordinatorCommand;
+    /// <summary>A pair was found and the checkpoint to continue from loaded (<paramref name="Copied"/>: copied from another experiment, a PBT exploit).</summary>
+    public sealed record RunStarted(string Id, string GeneratorNode, string DiscriminatorNode, int NextRound, CheckpointSource? Copied = null) : CoordinatorCommand;
 
     /// <summary>Both halves of a checkpoint are in the store; <paramref name="Continues"/> when the run that asked for it goes on from it.</summary>
     public sealed record CheckpointSaved(string Id, int Round, string GeneratorSha256, string DiscriminatorSha256, bool Continues, int Retention) : CoordinatorCommand;
@@ -55,7 +58,10 @@ public sealed record Decision(object? Reply, IReadOnlyList<ICoordinatorEvent> Ev
 /// </summary>
 public static class CoordinatorDecisions
 {
-    public static Decision Decide(CoordinatorState state, CoordinatorCommand command) => command switch
+    public static Decision Decide(CoordinatorState state, CoordinatorCommand command) =>
+        Sweeps.PbtDecisions.Complete(state, DecideCommand(state, command));
+
+    private static Decision DecideCommand(CoordinatorState state, CoordinatorCommand command) => command switch
     {
         CoordinatorCommand.Submit c => Keyed(state, c.Key, "submit", $"{c.Priority}\n{c.SpecJson}", () => Submit(c)),
         CoordinatorCommand.Cancel c => Keyed(state, c.Key, "cancel", c.Id, () => state.Find(c.Id) switch
@@ -65,9 +71,10 @@ public static class CoordinatorDecisions
             _ => new(new CancelAccepted(new ExperimentId(c.Id)), [new ExperimentCancelled(c.Id)]),
         }),
         CoordinatorCommand.SubmitSweep c => Keyed(state, c.Key, "sweep",
-            string.Create(CultureInfo.InvariantCulture, $"{c.Priority}\n{c.Metric}\n{c.Mode}\n{c.Algorithm}\n{c.Seeds}\n{c.Budget}\n{c.Eta}\n{c.BaseSpecJson}\n{c.SpaceJson}"),
+            string.Create(CultureInfo.InvariantCulture, $"{c.Priority}\n{c.Metric}\n{c.Mode}\n{c.Algorithm}\n{c.Seeds}\n{c.Budget}\n{c.Eta}\n{c.BaseSpecJson}\n{c.SpaceJson}{(c.Pbt is { } p ? $"\n{p}" : string.Empty)}"),
             () => Sweeps.SweepDecisions.Submit(c)),
         CoordinatorCommand.CancelSweep c => Sweeps.SweepDecisions.Cancel(state, c.SweepId),
+        CoordinatorCommand.ResumeSweep c => Sweeps.SweepDecisions.Resume(state, c.SweepId),
         CoordinatorCommand.Resume c => Keyed(state, c.Key, "resume",
             string.Create(CultureInfo.InvariantCulture, $"{c.Id}\n{c.GeneratorLearningRate:R}\n{c.DiscriminatorLearningRate:R}\n{c.Rounds}"), () => Resume(state, c)),
         CoordinatorCommand.WorkerLeft c => IsRunning(state, c.Id)
@@ -77,6 +84,11 @@ public static class CoordinatorDecisions
         CoordinatorCommand.RoundDiverged c => new(null, [new ExperimentFailed(c.Id, DivergedReason(state, c), Diverged: true)]),
         // Only a waiting experiment starts a run: a second start of a running one (or a start after a cancel) is dropped.
         CoordinatorCommand.RunStarted c when state.Find(c.Id) is not { IsRunnable: true } => Decision.Nothing,
+        CoordinatorCommand.RunStarted { Copied: { } copied } c when state.Find(c.Id)!.ExploitFrom == copied => new(null,
+        [
+            new CheckpointCopied(c.Id, copied.Round, copied.Id, copied.GeneratorSha256, copied.DiscriminatorSha256),
+            new ExperimentAssigned(c.Id, c.GeneratorNode, c.DiscriminatorNode, c.NextRound),
+        ]),
         CoordinatorCommand.RunStarted c => new(null, [new ExperimentAssigned(c.Id, c.GeneratorNode, c.DiscriminatorNode, c.NextRound)]),
         CoordinatorCommand.CheckpointSaved c => CheckpointSaved(state, c),
         CoordinatorCommand.StoreFailed c => new(null, [new ExperimentPaused(c.Id, $"could not {c.Operation}: {c.Message}")]),
@@ -91,6 +103,7 @@ public static class CoordinatorDecisions
         ExperimentFailed x => x.Id,
         ExperimentPaused x => x.Id,
         ExperimentStoppedEarly x => x.Id,
+        PbtMemberReady x => x.Id,
         _ => null,
     };
 
@@ -206,7 +219,9 @@ public static class CoordinatorDecisions
         var stored = new CheckpointStored(c.Id, c.Round, c.GeneratorSha256, c.DiscriminatorSha256);
         var record = state.Apply(stored).Find(c.Id)!;
         var events = new List<ICoordinatorEvent> { stored };
-        if (CoordinatorState.Prunable(record, c.Retention) is { Count: > 0 } prunable)
+        // A PBT exploit that has not copied its source's checkpoint yet keeps it from being pruned.
+        var pinned = Sweeps.PbtDecisions.Pinned(state, c.Id);
+        if (CoordinatorState.Prunable(record, c.Retention).Where(r => !pinned.Contains(r)).ToList() is { Count: > 0 } prunable)
         {
             events.Add(new CheckpointsPruned(c.Id, prunable));
         }

@@ -52,6 +52,15 @@ public static class CoordinatorLogEvents
     public const string StoppedEarly = "Experiment {0} {1}";
 
     /// <summary>0 experiment, 1 the checkpoint round, 2 and 3 the learning rates, 4 rounds.</summary>
+    /// <summary>0 member, 1 sweep, 2 generation, 3 round, 4 its metric.</summary>
+    public const string PbtReady = "Experiment {0} of sweep {1} is ready at PBT generation {2} (round {3}): {4}";
+
+    /// <summary>0 sweep, 1 generation, 2 round, 3 exploiting members, 4 members, 5 "member &lt;- source: hyperparameters; ...".</summary>
+    public const string PbtGeneration = "Sweep {0} decided PBT generation {1} at round {2}: {3} of {4} members exploit ({5})";
+
+    /// <summary>0 member, 1 source, 2 round, 3 and 4 the halves' SHA-256 (first 12 digits).</summary>
+    public const string CheckpointCopied = "Experiment {0} continues from the checkpoint of {1} at round {2} (copied: generator {3}, discriminator {4})";
+
     public const string Resumed = "Experiment {0} resumed by the user from its last checkpoint (round {1}): generator lr {2}, discriminator lr {3}, {4} rounds";
 }
 
@@ -77,6 +86,12 @@ internal static class CoordinatorEventLog
             case SweepSubmitted x: log.Info(CoordinatorLogEvents.SweepSubmitted, x.Id, x.Algorithm, x.Mode, x.Metric, x.Name, x.Children.Count); break;
             case RungReached x: log.Info(CoordinatorLogEvents.RungReached, x.Id, x.Sweep, x.Rung, x.Round, x.Value); break;
             case ExperimentStoppedEarly x: log.Info(CoordinatorLogEvents.StoppedEarly, x.Id, x.Reason); break;
+            case PbtMemberReady x: log.Info(CoordinatorLogEvents.PbtReady, x.Id, x.Sweep, x.Generation, x.Round, x.Value?.ToString("G6", System.Globalization.CultureInfo.InvariantCulture) ?? "no metric"); break;
+            case PbtGenerationDecided x:
+                log.Info(CoordinatorLogEvents.PbtGeneration, x.Sweep, x.Generation, x.Round, x.Steps.Count(s => s.Source is not null), x.Steps.Count,
+                    string.Join("; ", x.Steps.Where(s => s.Source is not null).Select(s => $"{s.Member} <- {s.Source}: {s.Hyperparameters}")));
+                break;
+            case CheckpointCopied x: log.Info(CoordinatorLogEvents.CheckpointCopied, x.Id, x.Source, x.Round, x.GeneratorSha256[..12], x.DiscriminatorSha256[..12]); break;
             case ExperimentResumed x:
                 var spec = SpecJson.Parse(x.SpecJson);
                 log.Info(CoordinatorLogEvents.Resumed,

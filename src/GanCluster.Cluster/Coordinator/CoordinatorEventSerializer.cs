@@ -49,6 +49,9 @@ public sealed partial class CoordinatorEventSerializer : SerializerWithStringMan
         ["sweep"] = typeof(SweepSubmitted),
         ["rung"] = typeof(RungReached),
         ["stopped-early"] = typeof(ExperimentStoppedEarly),
+        ["pbt-ready"] = typeof(PbtMemberReady),
+        ["pbt-generation"] = typeof(PbtGenerationDecided),
+        ["checkpoint-copied"] = typeof(CheckpointCopied),
         ["state"] = typeof(CoordinatorState),
     };
 

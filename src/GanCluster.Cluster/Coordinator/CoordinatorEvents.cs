@@ -44,7 +44,39 @@ public sealed record ExperimentResumed(string Id, string SpecJson, int RoundsTot
 /// <paramref name="Rungs"/> are ASHA's checkpoint rounds (empty for the others).
 /// </summary>
 public sealed record SweepSubmitted(string Id, string Name, string Metric, string Mode, string Algorithm, int Eta, IReadOnlyList<int> Rungs, int Priority,
-    IReadOnlyList<SweepChild> Children, DateTimeOffset At) : ICoordinatorEvent;
+    IReadOnlyList<SweepChild> Children, DateTimeOffset At, PbtSettings? Pbt = null) : ICoordinatorEvent;
+
+/// <summary>
+/// A population-based sweep's settings (absent for the other algorithms): members are ready every <paramref name="Ready"/>
+/// rounds; the bottom <paramref name="Quantile"/> exploit the top one and explore by <paramref name="PerturbDown"/> /
+/// <paramref name="PerturbUp"/> or resampling from <paramref name="SpaceJson"/> (probability <paramref name="ResampleProbability"/>),
+/// drawing with <paramref name="Seed"/> (the space's seed).
+/// </summary>
+public sealed record PbtSettings(int Ready, double Quantile, double PerturbDown, double PerturbUp, double ResampleProbability, int Seed, string SpaceJson);
+
+/// <summary>
+/// A PBT member stored the checkpoint of its ready round <paramref name="Round"/> (generation <paramref name="Generation"/>)
+/// with this metric (null: not known or not finite); its run ends and it waits for the generation's decision.
+/// </summary>
+public sealed record PbtMemberReady(string Id, string Sweep, int Generation, int Round, double? Value) : ICoordinatorEvent;
+
+/// <summary>
+/// Every living member of a PBT sweep reached generation <paramref name="Generation"/> (checkpoint <paramref name="Round"/>):
+/// each goes on with <see cref="PbtStep.SpecJson"/>, from the checkpoint of <see cref="PbtStep.Source"/> when it exploits.
+/// </summary>
+public sealed record PbtGenerationDecided(string Sweep, int Generation, int Round, IReadOnlyList<PbtStep> Steps) : ICoordinatorEvent;
+
+/// <summary>
+/// A member's next generation: from its own checkpoint (<paramref name="Source"/> null) or a copy of
+/// <paramref name="Source"/>'s (these halves' SHA-256), with the explored hyperparameters ("path=value, ...") in its spec.
+/// </summary>
+public sealed record PbtStep(string Member, double? Value, string? Source, string? SourceGeneratorSha256, string? SourceDiscriminatorSha256, string Hyperparameters, string SpecJson);
+
+/// <summary>
+/// The checkpoint of <paramref name="Source"/> at <paramref name="Round"/> was copied, byte for byte, to experiment
+/// <paramref name="Id"/> at the same round (a PBT exploit); the run continues from it.
+/// </summary>
+public sealed record CheckpointCopied(string Id, int Round, string Source, string GeneratorSha256, string DiscriminatorSha256) : ICoordinatorEvent;
 
 /// <summary>A child of a sweep: an experiment like a submitted one, plus its configuration number, seed number and what the space set.</summary>
 public sealed record SweepChild(string Id, string SpecJson, string Name, int RoundsTotal, int Config, int SeedIndex, string Overrides);

@@ -53,6 +53,12 @@ public sealed record ExperimentRecord
     /// <summary>The sweep that queued this experiment, or null.</summary>
     public string? SweepId { get; init; }
 
+    /// <summary>A PBT member waiting at this generation for the others (not runnable until it is decided), or null.</summary>
+    public int? WaitingForGeneration { get; init; }
+
+    /// <summary>A PBT exploit not carried out yet: the next run copies this checkpoint and continues from it.</summary>
+    public CheckpointSource? ExploitFrom { get; init; }
+
     public int RoundsDone => History.Count == 0 ? LastCheckpointRound ?? 0 : History[^1].Round;
 
     public int? LastCheckpointRound => Checkpoints.Count == 0 ? null : Checkpoints[^1].Round;
@@ -60,7 +66,7 @@ public sealed record ExperimentRecord
     public bool IsFinished => State is ExperimentState.Completed or ExperimentState.Failed or ExperimentState.Cancelled or ExperimentState.Diverged;
 
     /// <summary>Waiting for a generator/discriminator pair: queued, or paused by a lost node or a restart.</summary>
-    public bool IsRunnable => State is ExperimentState.Queued or ExperimentState.Paused;
+    public bool IsRunnable => State is ExperimentState.Queued or ExperimentState.Paused && WaitingForGeneration is null;
 }
 
 /// <summary>A sweep as the journal knows it: what it optimizes, its children and ASHA's reports (in arrival order).</summary>
@@ -84,6 +90,15 @@ public sealed record SweepRecord
 
     public IReadOnlyList<RungReport> Reports { get; init; } = [];
 
+    /// <summary>PBT's settings (null for the other algorithms).</summary>
+    public PbtSettings? Pbt { get; init; }
+
+    /// <summary>PBT members' reports at their ready rounds, in arrival order.</summary>
+    public IReadOnlyList<PbtMemberReady> PbtReports { get; init; } = [];
+
+    /// <summary>PBT's decided generations, in order (generation 1, 2, ...).</summary>
+    public IReadOnlyList<PbtGenerationDecided> Generations { get; init; } = [];
+
     public DateTimeOffset SubmittedAt { get; init; }
 }
 
@@ -95,6 +110,9 @@ public sealed record KeyedRequest(string Request, string Id, string Fingerprint)
 
 /// <summary>A stored checkpoint.</summary>
 public sealed record CheckpointRef(int Round, string GeneratorSha256, string DiscriminatorSha256);
+
+/// <summary>Another experiment's stored checkpoint (a PBT exploit's source).</summary>
+public sealed record CheckpointSource(string Id, int Round, string GeneratorSha256, string DiscriminatorSha256);
 
 /// <summary>
 /// The coordinator's durable state: experiments and the incarnation counter. Pure: <see cref="Apply"/> is
@@ -173,7 +191,15 @@ public sealed record CoordinatorState
         ExperimentCompleted e => Update(e.Id, x => x with { State = ExperimentState.Completed, Reason = null }),
         ExperimentFailed e => Update(e.Id, x => x with { State = e.Diverged ? ExperimentState.Diverged : ExperimentState.Failed, Reason = e.Reason }),
         ExperimentCancelled e => Update(e.Id, x => x with { State = ExperimentState.Cancelled, Reason = "cancelled by the user" }),
-        ExperimentResumed e => Update(e.Id, x => x with { State = ExperimentState.Queued, Reason = null, SpecJson = e.SpecJson, RoundsTotal = e.RoundsTotal }),
+        ExperimentResumed e => Update(e.Id, x => x with
+        {
+            State = ExperimentState.Queued,
+            Reason = null,
+            SpecJson = e.SpecJson,
+            RoundsTotal = e.RoundsTotal,
+            // A PBT member whose generation was decided without it (it was cancelled meanwhile) goes on from its own checkpoint.
+            WaitingForGeneration = x.WaitingForGeneration is { } g && FindSweep(x.SweepId ?? string.Empty)?.Generations.Any(d => d.Generation == g) == true ? null : x.WaitingForGeneration,
+        }),
         UnreadableEvent { ExperimentId: null } e => this with { UnattributedDamage = [.. UnattributedDamage, new JournalDamage(e.SequenceNr, e.Manifest, e.Error)] },
         UnreadableEvent e => Damage(e),
         SweepSubmitted e => SweepQueued(e),
@@ -182,6 +208,28 @@ public sealed record CoordinatorState
             Sweeps = new Dictionary<string, SweepRecord>(Sweeps) { [sweep.Id] = sweep with { Reports = [.. sweep.Reports, new RungReport(e.Id, e.Rung, e.Value)] } },
         },
         RungReached => this,
+        PbtMemberReady e when FindSweep(e.Sweep) is { } sweep => WithSweep(sweep with { PbtReports = [.. sweep.PbtReports, e] }).Update(e.Id, x => x.IsFinished ? x : x with
+        {
+            State = ExperimentState.Paused,
+            Reason = $"PBT: ready at generation {e.Generation} (round {e.Round}); waits for the other members",
+            WaitingForGeneration = e.Generation,
+        }),
+        PbtMemberReady => this,
+        PbtGenerationDecided e when FindSweep(e.Sweep) is { } sweep => e.Steps.Aggregate(WithSweep(sweep with { Generations = [.. sweep.Generations, e] }), (state, step) =>
+            state.Update(step.Member, x => x.IsFinished ? x : x with
+            {
+                State = ExperimentState.Queued,
+                Reason = null,
+                WaitingForGeneration = null,
+                SpecJson = step.SpecJson,
+                ExploitFrom = step.Source is { } source ? new CheckpointSource(source, e.Round, step.SourceGeneratorSha256!, step.SourceDiscriminatorSha256!) : null,
+            })),
+        PbtGenerationDecided => this,
+        CheckpointCopied e => Update(e.Id, x => x with
+        {
+            Checkpoints = x.Checkpoints.Where(c => c.Round < e.Round).Append(new CheckpointRef(e.Round, e.GeneratorSha256, e.DiscriminatorSha256)).ToList(),
+            ExploitFrom = null,
+        }),
         ExperimentStoppedEarly e => Update(e.Id, x => x with { State = ExperimentState.Completed, Reason = e.Reason }),
         RequestKeyRecorded e => this with { Keys = new Dictionary<string, KeyedRequest>(Keys) { [e.Key] = new(e.Request, e.Id, e.Fingerprint) } },
         _ => throw new ArgumentOutOfRangeException(nameof(@event), @event.GetType().Name, "unknown coordinator event"),
@@ -272,6 +320,7 @@ public sealed record CoordinatorState
             Algorithm = Enum.Parse<SweepAlgorithm>(e.Algorithm, ignoreCase: true),
             Eta = e.Eta,
             Rungs = e.Rungs,
+            Pbt = e.Pbt,
             Children = e.Children.Select(c => new SweepChildRef(c.Id, c.Config, c.SeedIndex, c.Overrides)).ToList(),
             SubmittedAt = e.At,
         };
@@ -282,6 +331,8 @@ public sealed record CoordinatorState
             Sweeps = new Dictionary<string, SweepRecord>(Sweeps) { [e.Id] = sweep },
         };
     }
+
+    private CoordinatorState WithSweep(SweepRecord sweep) => this with { Sweeps = new Dictionary<string, SweepRecord>(Sweeps) { [sweep.Id] = sweep } };
 
     private IReadOnlyDictionary<string, ExperimentRecord> With(ExperimentRecord record) =>
         new Dictionary<string, ExperimentRecord>(Experiments) { [record.Id] = record };

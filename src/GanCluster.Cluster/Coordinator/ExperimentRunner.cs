@@ -19,7 +19,7 @@ public sealed class ExperimentRunner : ReceiveActor
     /// <summary>Everything a run needs from the coordinator.</summary>
     public sealed record Setup(
         string Id, string SpecJson, long Incarnation, IReadOnlyList<CheckpointRef> Checkpoints,
-        IActorRef Generator, IActorRef Discriminator, ICheckpointStore Store, Outbox Outbox, RunProgress Schedule);
+        IActorRef Generator, IActorRef Discriminator, ICheckpointStore Store, Outbox Outbox, RunProgress Schedule, CheckpointSource? Exploit = null);
 
     // ---- from the coordinator ----
 
@@ -37,8 +37,8 @@ public sealed class ExperimentRunner : ReceiveActor
 
     // ---- to the coordinator ----
 
-    /// <summary>The checkpoint to continue from is loaded (round 0: none, start from scratch).</summary>
-    public sealed record Loaded(string Id, int Round) : INoSerializationVerificationNeeded;
+    /// <summary>The checkpoint to continue from is loaded (round 0: none, start from scratch); <paramref name="Copied"/>: a PBT exploit's copy.</summary>
+    public sealed record Loaded(string Id, int Round, CheckpointSource? Copied = null) : INoSerializationVerificationNeeded;
 
     /// <summary>A round the pair ran in order (<paramref name="Boundary"/>: the last granted one); journal it.</summary>
     public sealed record Accepted(string Id, RoundMetrics Metrics, RoundOutcome Outcome, bool Boundary) : INoSerializationVerificationNeeded;
@@ -104,8 +104,12 @@ public sealed class ExperimentRunner : ReceiveActor
 
     public static Props Props(Setup setup) => Akka.Actor.Props.Create(() => new ExperimentRunner(setup));
 
-    protected override void PreStart() =>
-        Start(async () => new HalvesLoaded(await RunStartCheckpoint.LoadAsync(_setup.Store, _setup.Id, _setup.Checkpoints).ConfigureAwait(false)), "load a checkpoint", loaded => loaded);
+    protected override void PreStart() => Start(
+        async () => new HalvesLoaded(_setup.Exploit is { } exploit
+            ? await RunStartCheckpoint.CopyAsync(_setup.Store, _setup.Id, exploit).ConfigureAwait(false)
+            : await RunStartCheckpoint.LoadAsync(_setup.Store, _setup.Id, _setup.Checkpoints).ConfigureAwait(false)),
+        _setup.Exploit is { } from ? $"copy the checkpoint of {from.Id} at round {from.Round}" : "load a checkpoint",
+        loaded => loaded);
 
     protected override void PostStop() => _stopping.Cancel();
 
@@ -123,7 +127,7 @@ public sealed class ExperimentRunner : ReceiveActor
         }
 
         _loaded = loaded;
-        Context.Parent.Tell(new Loaded(_setup.Id, loaded.Round));
+        Context.Parent.Tell(new Loaded(_setup.Id, loaded.Round, _setup.Exploit));
     });
 
     private void OnAssign(Assign assign)

@@ -48,4 +48,29 @@ public sealed record RunStartCheckpoint(int Round, CheckpointBlob? Generator, Ch
 
         return new RunStartCheckpoint(0, null, null, skipped, orphans);
     }
+
+    /// <summary>
+    /// A PBT exploit: copies <paramref name="source"/>'s stored halves, byte for byte, to experiment <paramref name="id"/> at
+    /// the same round (replacing its own there) and continues from them. Throws <see cref="InvalidDataException"/> when the
+    /// source's halves are missing or do not match the SHA-256 the generation decision recorded.
+    /// </summary>
+    public static async Task<RunStartCheckpoint> CopyAsync(ICheckpointStore store, string id, CheckpointSource source)
+    {
+        var g = await store.LoadAsync(source.Id, source.Round, CheckpointRoles.Generator).ConfigureAwait(false);
+        var d = await store.LoadAsync(source.Id, source.Round, CheckpointRoles.Discriminator).ConfigureAwait(false);
+        if (g is null || d is null)
+        {
+            throw new InvalidDataException($"the checkpoint of {source.Id} at round {source.Round} is missing a half");
+        }
+
+        if (g.Sha256 != source.GeneratorSha256 || d.Sha256 != source.DiscriminatorSha256)
+        {
+            throw new InvalidDataException($"the checkpoint of {source.Id} at round {source.Round} does not match the SHA-256 the PBT generation recorded");
+        }
+
+        var (copyG, copyD) = (g with { ExperimentId = id }, d with { ExperimentId = id });
+        await store.SaveAsync(copyG).ConfigureAwait(false);
+        await store.SaveAsync(copyD).ConfigureAwait(false);
+        return new RunStartCheckpoint(source.Round, copyG, copyD, [], []);
+    }
 }

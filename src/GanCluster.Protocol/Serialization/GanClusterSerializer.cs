@@ -122,8 +122,10 @@ public sealed class GanClusterSerializer : SerializerWithStringManifest
             {
                 w.String(m.BaseSpecJson); w.String(m.SpaceJson); w.String(m.Metric); w.String(m.Mode); w.String(m.Algorithm); w.Int(m.Seeds);
                 w.Optional(m.Budget, w.Int); w.Int(m.Eta); w.Int(m.Priority); w.Wire(m.Wire); w.Optional(m.Key, w.String);
+                w.Optional(m.Pbt, p => { w.Int(p.Ready); w.Double(p.Quantile); w.Double(p.PerturbDown); w.Double(p.PerturbUp); w.Double(p.ResampleProbability); });
             },
-            r => new(r.String(), r.String(), r.String(), r.String(), r.String(), r.Int(), r.OptionalValue(r.Int), r.Int(), r.Int(), r.Wire(), r.Optional(r.String)));
+            r => new(r.String(), r.String(), r.String(), r.String(), r.String(), r.Int(), r.OptionalValue(r.Int), r.Int(), r.Int(), r.Wire(), r.Optional(r.String),
+                r.Optional(() => new PbtOptions(r.Int(), r.Double(), r.Double(), r.Double(), r.Double()))));
         Add<SweepAccepted>("SWA", (w, m) => { w.String(m.Id.Value); w.List(m.Children, w.Id); }, r => new(new SweepId(r.String()), r.List(r.Id)));
         Add<GetSweepStatus>("SWQ", (w, m) => w.String(m.Id.Value), r => new(new SweepId(r.String())));
         Add<SweepStatusReply>("SWR", (w, m) =>
@@ -140,6 +142,27 @@ public sealed class GanClusterSerializer : SerializerWithStringManifest
         Add<UnknownSweep>("SWU", (w, m) => w.String(m.Id.Value), r => new(new SweepId(r.String())));
         Add<CancelSweep>("SWC", (w, m) => w.String(m.Id.Value), r => new(new SweepId(r.String())));
         Add<SweepCancelAccepted>("SWX", (w, m) => { w.String(m.Id.Value); w.Int(m.Cancelled); }, r => new(new SweepId(r.String()), r.Int()));
+        Add<ResumeSweep>("SWM", (w, m) => w.String(m.Id.Value), r => new(new SweepId(r.String())));
+        Add<SweepResumeAccepted>("SWY", (w, m) => { w.String(m.Id.Value); w.Int(m.Resumed); }, r => new(new SweepId(r.String()), r.Int()));
+        Add<GetSweepCurves>("SWP", (w, m) => w.String(m.Id.Value), r => new(new SweepId(r.String())));
+        Add<SweepCurvesReply>("SWK", (w, m) =>
+            {
+                w.String(m.Id.Value); w.String(m.Metric);
+                w.List(m.Curves, c => { w.Id(c.Id); w.String(c.Name); w.List(c.Rounds, w.Int); w.List(c.Values, w.Double); });
+            },
+            r => new(new SweepId(r.String()), r.String(), r.List(() => new SweepCurve(r.Id(), r.String(), r.List(r.Int), r.List(r.Double)))));
+        Add<GetSweepLineage>("SWL", (w, m) => w.String(m.Id.Value), r => new(new SweepId(r.String())));
+        Add<SweepLineageReply>("SWG", (w, m) =>
+            {
+                w.String(m.Id.Value); w.String(m.Metric); w.String(m.Mode); w.Int(m.Ready);
+                w.List(m.Members, x =>
+                {
+                    w.Id(x.Id); w.String(x.Name);
+                    w.List(x.Generations, g => { w.Int(g.Generation); w.Int(g.Round); w.Optional(g.Metric, w.Double); w.Optional(g.CopiedFrom, w.Id); w.String(g.Hyperparameters); });
+                });
+            },
+            r => new(new SweepId(r.String()), r.String(), r.String(), r.Int(), r.List(() => new PbtMemberLineage(r.Id(), r.String(),
+                r.List(() => new PbtGenerationStep(r.Int(), r.Int(), r.OptionalValue(r.Double), r.OptionalValue(r.Id), r.String()))))));
     }
 
     private static void LogCursor(WireWriter w, LogCursor c)

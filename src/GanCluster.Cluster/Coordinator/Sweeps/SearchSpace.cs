@@ -24,6 +24,9 @@ public enum SweepAlgorithm
 
     /// <summary>Like random (or grid without a budget), then asynchronous successive halving at the rungs.</summary>
     Asha,
+
+    /// <summary>Population-based training: the population is the grid (or <c>--population</c> random draws); generations exploit and explore.</summary>
+    Pbt,
 }
 
 /// <summary>Whether a higher or a lower metric is better.</summary>

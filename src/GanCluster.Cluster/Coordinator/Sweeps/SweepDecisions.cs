@@ -16,14 +16,15 @@ public static class SweepDecisions
     public const int MetricWindow = 10;
 
     /// <summary>Parses the wire's options; throws <see cref="SweepSpaceException"/> naming the option.</summary>
-    public static SweepOptions Options(string metric, string mode, string algorithm, int seeds, int? budget, int eta) => new(
+    public static SweepOptions Options(string metric, string mode, string algorithm, int seeds, int? budget, int eta, PbtOptions? pbt = null) => new(
         metric.Trim(),
         Enum.TryParse<SweepMode>(mode, ignoreCase: true, out var m) && !int.TryParse(mode, out _) ? m : throw new SweepSpaceException("--mode", $"'{mode}' is not a mode; use max or min"),
         Enum.TryParse<SweepAlgorithm>(algorithm, ignoreCase: true, out var a) && !int.TryParse(algorithm, out _)
-            ? a : throw new SweepSpaceException("--algorithm", $"'{algorithm}' is not a sweep algorithm; use grid, random or asha"),
+            ? a : throw new SweepSpaceException("--algorithm", $"'{algorithm}' is not a sweep algorithm; use grid, random, asha or pbt"),
         seeds,
         budget,
-        eta);
+        eta,
+        pbt);
 
     /// <summary>A client's sweep: rejected naming the field, or accepted with one event that queues every child.</summary>
     public static Decision Submit(CoordinatorCommand.SubmitSweep c)
@@ -31,7 +32,12 @@ public static class SweepDecisions
         SweepSubmitted submitted;
         try
         {
-            var options = Options(c.Metric, c.Mode, c.Algorithm, c.Seeds, c.Budget, c.Eta);
+            if (c.Pbt is not null && !string.Equals(c.Algorithm.Trim(), "pbt", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new SweepSpaceException("--algorithm", "PBT's options (--population, --ready, --quantile, --perturb, --resample) need --algorithm pbt");
+            }
+
+            var options = Options(c.Metric, c.Mode, c.Algorithm, c.Seeds, c.Budget, c.Eta, c.Pbt);
             submitted = Expand(c.BaseSpecJson, c.SpaceJson, options, c.Priority, c.NewId, c.At);
         }
         catch (SweepSpaceException e)
@@ -55,12 +61,21 @@ public static class SweepDecisions
             throw new SweepSpaceException($"base.{e.Errors[0].Field}", e.Errors[0].Message);
         }
 
-        var plan = SweepPlan.Expand(baseSpec, SearchSpace.Parse(spaceJson), options);
+        var space = SearchSpace.Parse(spaceJson);
+        var plan = SweepPlan.Expand(baseSpec, space, options);
         var id = new SweepId(sweepId);
         var children = plan.Select((p, i) => new SweepChild(id.Child(i + 1).Value, SpecJson.Serialize(p.Spec, indented: false), p.Spec.Name, p.Spec.Rounds, p.Config, p.SeedIndex, p.Overrides)).ToList();
         var rungs = options.Algorithm == SweepAlgorithm.Asha ? SweepPlan.Rungs(baseSpec, options.Eta) : [];
+        if (options.Algorithm == SweepAlgorithm.Pbt && plan.Count < 2)
+        {
+            throw new SweepSpaceException("--population", $"PBT needs at least 2 members to exploit one another; the space gives {plan.Count}: give --population N or more values");
+        }
+
+        var pbt = options.Algorithm == SweepAlgorithm.Pbt && (options.Pbt ?? SweepOptions.DefaultPbt(baseSpec.CheckpointInterval)) is { } p
+            ? new PbtSettings(p.Ready, p.Quantile, p.PerturbDown, p.PerturbUp, p.ResampleProbability, space.Seed, spaceJson)
+            : null;
         return new SweepSubmitted(sweepId, baseSpec.Name, options.Metric, options.Mode.ToString().ToLowerInvariant(), options.Algorithm.ToString().ToLowerInvariant(),
-            options.Eta, rungs, priority, children, at);
+            options.Eta, rungs, priority, children, at, pbt);
     }
 
     /// <summary>Cancels every child that has not ended.</summary>
@@ -76,11 +91,34 @@ public static class SweepDecisions
     }
 
     /// <summary>
+    /// Queues again every child that was cancelled before it completed (its total rounds not reached): it continues from its
+    /// last checkpoint, with the spec it had. Children that completed, failed or still run are left as they are.
+    /// </summary>
+    public static Decision Resume(CoordinatorState state, string sweepId)
+    {
+        if (state.FindSweep(sweepId) is not { } sweep)
+        {
+            return Decision.Answer(new UnknownSweep(new SweepId(sweepId)));
+        }
+
+        var events = sweep.Children.Select(c => state.Find(c.Id))
+            .Where(r => r is { State: ExperimentState.Cancelled, DamagedAt: null } && (r.LastCheckpointRound ?? 0) < r.RoundsTotal)
+            .Select(r => (ICoordinatorEvent)new ExperimentResumed(r!.Id, r.SpecJson, r.RoundsTotal))
+            .ToList();
+        return new(new SweepResumeAccepted(new SweepId(sweepId), events.Count), events);
+    }
+
+    /// <summary>
     /// What a stored checkpoint means to the child's sweep, given the state after the checkpoint was applied: at an ASHA
     /// rung that the run goes on from, the child's metric is journaled, and the child is stopped when it ranks in the bottom part.
     /// </summary>
     public static IReadOnlyList<ICoordinatorEvent> AtCheckpoint(CoordinatorState state, string id, int round, bool continues)
     {
+        if (continues && state.Find(id) is { SweepId: { } pbtSweep, IsFinished: false } member && state.FindSweep(pbtSweep) is { Algorithm: SweepAlgorithm.Pbt } population)
+        {
+            return PbtDecisions.AtCheckpoint(state, member, population, round);
+        }
+
         if (!continues || state.Find(id) is not { SweepId: { } sweepId, IsFinished: false } record || state.FindSweep(sweepId) is not { Algorithm: SweepAlgorithm.Asha } sweep)
         {
             return [];
@@ -120,6 +158,34 @@ public static class SweepDecisions
                 record?.RoundsDone ?? 0, record?.RoundsTotal ?? 0, record?.Reason, metric, metric is null ? null : last);
         }).ToList();
         return new SweepStatusReply(id, sweep.Name, sweep.Metric, sweep.Mode.ToString().ToLowerInvariant(), sweep.Algorithm.ToString().ToLowerInvariant(), children);
+    }
+
+    /// <summary>
+    /// Each child's round metric at every round the coordinator keeps (the last <see cref="CoordinatorState.HistoryKept"/>,
+    /// plus accepted rounds not journaled yet), as <see cref="RoundMetric"/> computes it for the ranking: the mean over the
+    /// last <see cref="MetricWindow"/> rounds. An evaluation figure has no per-round values: refused, naming the option.
+    /// </summary>
+    public static object Curves(CoordinatorState state, Func<string, IReadOnlyList<RoundMetrics>> pending, SweepId id)
+    {
+        if (state.FindSweep(id.Value) is not { } sweep)
+        {
+            return new UnknownSweep(id);
+        }
+
+        if (!sweep.Metric.Contains('/'))
+        {
+            return new ExperimentRejected("--plot", $"draws round metrics; this sweep ranks by the evaluation figure '{sweep.Metric}' (each child's evaluations.jsonl in its run folder has it by checkpoint)");
+        }
+
+        var curves = sweep.Children.Select(c =>
+        {
+            var record = state.Find(c.Id);
+            var history = record is null ? [] : CoordinatorQueries.History(record, pending(c.Id));
+            // The ranking's own computation at each round (a few hundred rounds per child: quadratic in the tail, cheap).
+            var points = history.Select(m => (m.Round, Value: RoundMetric(history, sweep.Metric, m.Round))).Where(p => p.Value is not null).ToList();
+            return new SweepCurve(new ExperimentId(c.Id), record?.Name ?? c.Id, points.Select(p => p.Round).ToList(), points.Select(p => p.Value!.Value).ToList());
+        }).ToList();
+        return new SweepCurvesReply(id, sweep.Metric, curves);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using GanCluster.Protocol;
 using GanCluster.Training.Options;
 
 namespace GanCluster.Cluster.Coordinator.Sweeps;
@@ -12,10 +13,14 @@ namespace GanCluster.Cluster.Coordinator.Sweeps;
 /// <param name="Seeds">Children per configuration, with seeds base, base+1, ...</param>
 /// <param name="Budget">Configurations to draw (random; ASHA with a budget); a ceiling on the grid's configurations.</param>
 /// <param name="Eta">ASHA's reduction factor: about 1/eta of the children reaching a rung go on.</param>
-public sealed record SweepOptions(string Metric, SweepMode Mode, SweepAlgorithm Algorithm, int Seeds, int? Budget, int Eta = 3)
+/// <param name="Pbt">PBT's options (<c>--algorithm pbt</c>; defaults when null).</param>
+public sealed record SweepOptions(string Metric, SweepMode Mode, SweepAlgorithm Algorithm, int Seeds, int? Budget, int Eta = 3, PbtOptions? Pbt = null)
 {
     /// <summary>The most children one sweep may queue.</summary>
     public const int MaxChildren = 500;
+
+    /// <summary>PBT's defaults: ready at every checkpoint, quartiles, x0.8 / x1.2, resample with probability 0.25 (Jaderberg et al.).</summary>
+    public static PbtOptions DefaultPbt(int checkpointInterval) => new(checkpointInterval, 0.25, 0.8, 1.2, 0.25);
 
     /// <summary>True when the metric is one of the round metrics the coordinator journals (names with a '/').</summary>
     public bool IsRoundMetric => Metric.Contains('/');
@@ -33,6 +38,11 @@ public static class SweepPlan
     public static IReadOnlyList<SweepChildPlan> Expand(ExperimentSpec baseSpec, SearchSpace space, SweepOptions options)
     {
         Check(options, space);
+        if (options.Algorithm == SweepAlgorithm.Pbt)
+        {
+            CheckPbt(options, space, baseSpec);
+        }
+
         var configs = Configurations(space, options);
         if (configs.Count * options.Seeds > SweepOptions.MaxChildren)
         {
@@ -125,9 +135,49 @@ public static class SweepPlan
         }
     }
 
+    private static void CheckPbt(SweepOptions options, SearchSpace space, ExperimentSpec baseSpec)
+    {
+        var pbt = options.Pbt ?? SweepOptions.DefaultPbt(baseSpec.CheckpointInterval);
+        if (!options.IsRoundMetric)
+        {
+            throw new SweepSpaceException("--metric", $"PBT decides on round metrics (loss/g, loss/d, d/real, d/fake or a named term with a '/'); '{options.Metric}' is an evaluation figure");
+        }
+
+        if (space.Parameters.FirstOrDefault(p => !Pbt.Explorable.Contains(p.Path)) is { } fixedField)
+        {
+            throw new SweepSpaceException($"space.parameters.{fixedField.Path}",
+                $"PBT explores only the learning rates ({string.Join(", ", Pbt.Explorable)}), which a copied checkpoint's optimizer takes from the spec; set '{fixedField.Path}' in the base experiment");
+        }
+
+        if (pbt.Ready < 1 || pbt.Ready % baseSpec.CheckpointInterval != 0)
+        {
+            throw new SweepSpaceException("--ready", $"must be a positive multiple of the base experiment's checkpointInterval ({baseSpec.CheckpointInterval}): members are ready at checkpoints; got {pbt.Ready}");
+        }
+
+        if (pbt.Ready >= baseSpec.Rounds)
+        {
+            throw new SweepSpaceException("--ready", $"must be below the base experiment's rounds ({baseSpec.Rounds}), or no generation is ever decided; got {pbt.Ready}");
+        }
+
+        if (!(pbt.Quantile > 0 && pbt.Quantile <= 0.5))
+        {
+            throw new SweepSpaceException("--quantile", $"must be in (0, 0.5] (the bottom and top parts may not overlap); got {pbt.Quantile.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        if (!(pbt.PerturbDown > 0 && pbt.PerturbUp > 0 && double.IsFinite(pbt.PerturbDown) && double.IsFinite(pbt.PerturbUp)))
+        {
+            throw new SweepSpaceException("--perturb", "give two positive factors, down and up, e.g. --perturb 0.8,1.2");
+        }
+
+        if (!(pbt.ResampleProbability >= 0 && pbt.ResampleProbability <= 1))
+        {
+            throw new SweepSpaceException("--resample", $"must be a probability in [0, 1]; got {pbt.ResampleProbability.ToString(CultureInfo.InvariantCulture)}");
+        }
+    }
+
     private static List<List<KeyValuePair<string, JsonNode?>>> Configurations(SearchSpace space, SweepOptions options)
     {
-        var random = options.Algorithm == SweepAlgorithm.Random || (options.Algorithm == SweepAlgorithm.Asha && options.Budget is not null);
+        var random = options.Algorithm == SweepAlgorithm.Random || (options.Algorithm is SweepAlgorithm.Asha or SweepAlgorithm.Pbt && options.Budget is not null);
         if (random)
         {
             // One Random for the whole sweep, drawn parameter by parameter: the same space and seed give the same children.

@@ -79,7 +79,7 @@ public sealed class SweepDecisionsTests : TestKit
 
         Assert.Equal("space.parameters.kk", Assert.IsType<ExperimentRejected>(decision.Reply).Field);
         Assert.Empty(decision.Events);
-        Assert.Equal("--algorithm", Assert.IsType<ExperimentRejected>(CoordinatorDecisions.Decide(CoordinatorState.Empty, Sweep(algorithm: "pbt")).Reply).Field);
+        Assert.Equal("--algorithm", Assert.IsType<ExperimentRejected>(CoordinatorDecisions.Decide(CoordinatorState.Empty, Sweep(algorithm: "hyperband")).Reply).Field);
     }
 
     [Fact]
@@ -165,6 +165,24 @@ public sealed class SweepDecisionsTests : TestKit
         Assert.Equal([(1, ExperimentState.Queued, (double?)null, (int?)null), (2, ExperimentState.Running, 0.7, 3)],
             status.Children.Select(c => (c.Config, c.State, c.Metric is { } m ? Math.Round(m, 9) : (double?)null, c.MetricRound)));
         Assert.IsType<UnknownSweep>(CoordinatorQueries.Answer(state, _ => [], new GetSweepStatus(new SweepId("swp-0000000f"))));
+    }
+
+    [Fact]
+    public void Sweep_curves_give_each_child_the_ranked_round_metric_at_every_kept_round()
+    {
+        var state = Run(CoordinatorState.Empty, Sweep()).State;
+        state = Run(state, new Command.RunStarted("swp-0000000a-02", "gen", "disc", 1)).State;
+        state = state.Apply(new RoundsRecorded("swp-0000000a-02", Enumerable.Range(1, 12).Select(r => Round(r, r)).ToList()));
+
+        var curves = Assert.IsType<SweepCurvesReply>(CoordinatorQueries.Answer(state, _ => [], new GetSweepCurves(new SweepId(SweepId))));
+
+        Assert.Empty(curves.Curves[0].Rounds);
+        Assert.Equal(Enumerable.Range(1, 12), curves.Curves[1].Rounds);
+        // Round r's value is the mean of loss/g over rounds max(1, r-9)..r, as the ranking computes it.
+        Assert.Equal(Enumerable.Range(1, 12).Select(r => Enumerable.Range(Math.Max(1, r - 9), Math.Min(r, 10)).Average()), curves.Curves[1].Values);
+        Assert.Equal(SweepDecisions.RoundMetric(state.Find("swp-0000000a-02")!.History, "loss/g", 12), curves.Curves[1].Values[^1]);
+        var figure = Run(CoordinatorState.Empty, Sweep() with { Metric = "modes.modesCaptured", Mode = "max" }).State;
+        Assert.Equal("--plot", Assert.IsType<ExperimentRejected>(CoordinatorQueries.Answer(figure, _ => [], new GetSweepCurves(new SweepId(SweepId)))).Field);
     }
 
     [Fact]

@@ -101,7 +101,7 @@ public sealed class SweepPlanTests
         Assert.Equal("--eta", Rejected(space, new SweepOptions("loss/g", SweepMode.Min, SweepAlgorithm.Asha, 1, null, Eta: 1)).Field);
         Assert.Equal("space.parameters.rounds", Rejected("""{"parameters": {"rounds": [4, 8]}}""", new SweepOptions("loss/g", SweepMode.Min, SweepAlgorithm.Asha, 1, null)).Field);
         Assert.Equal("--mode", Assert.Throws<SweepSpaceException>(() => SweepDecisions.Options("loss/g", "highest", "grid", 1, null, 3)).Field);
-        Assert.Equal("--algorithm", Assert.Throws<SweepSpaceException>(() => SweepDecisions.Options("loss/g", "max", "pbt", 1, null, 3)).Field);
+        Assert.Equal("--algorithm", Assert.Throws<SweepSpaceException>(() => SweepDecisions.Options("loss/g", "max", "hyperband", 1, null, 3)).Field);
     }
 
     [Fact]

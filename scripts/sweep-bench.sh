@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Sweep figures of issue 16 on grid25 (preset grid25-pacgan, short runs): a local cluster of 2 generator/discriminator
+# pairs (5 processes, workers at --torch-threads 1) runs, one after the other,
+#   grid  8 configurations (generator lr x discriminator lr, 4 x 2) x ROUNDS rounds
+#   asha  16 random draws from the same ranges, eta 2, rungs at checkpoints (the 16-child sweep of the utilisation figure)
+#   pbt   8 members (the grid's configurations) x ROUNDS rounds, ready at every checkpoint, quartiles, x0.8 / x1.2
+# ASHA and PBT decide on the round metric loss/g (min; the mean of the last 10 rounds), the only kind they can use. Every
+# sweep's best member is then the one, among those that ran every round, with the most modes captured at its final
+# checkpoint, then the highest share of high-quality samples (the coordinator's evaluation, 2,500 samples, as VEEGAN and
+# PacGAN count them), with the compute each sweep spent (rounds run, summed over children).
+# Run it on an otherwise idle machine: a build or a test beside it slows the rounds and skews the wall times.
+# Pool utilisation: the sum of the children's round times (time/round_ms in each run folder's metrics.jsonl, every round
+# written) over 2 pairs x the sweep's wall time from submission to its last child ending; what is left is idle, pairing,
+# loading and waiting for checkpoints.
+#   usage: scripts/sweep-bench.sh [ROUNDS (default 600)] [CHECKPOINT_INTERVAL (default 100)]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+rounds="${1:-600}"
+interval="${2:-100}"
+# GANCLUSTER: another build's gancluster.dll (e.g. a copy, so that building meanwhile does not replace the running binaries).
+exe="${GANCLUSTER:-src/GanCluster.Cli/bin/Release/net10.0/gancluster.dll}"
+[ -f "$exe" ] || dotnet build src/GanCluster.Cli -c Release -v quiet -nologo >/dev/null
+work="$(mktemp -d /tmp/gancluster-sweep-bench-XXXXXX)"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+gc() { nice -n 10 dotnet "$exe" "$@" --contact "127.0.0.1:$port"; }
+
+pids=()
+stop() {
+    trap - INT TERM EXIT
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    wait "${pids[@]}" 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+start() {
+    local name="$1"; shift
+    nice -n 10 dotnet "$exe" node --data "$work/data" --logs "$work/logs" --seeds "127.0.0.1:$port" "$@" >"$work/$name.out" 2>&1 &
+    pids+=($!)
+}
+mkdir -p "$work/logs"
+start coordinator --roles coordinator --port "$port" --set gancluster.quality.samples=2500 --set gancluster.monitoring.metrics-every=1 --set gancluster.monitoring.tensorboard=off
+for i in 1 2; do
+    start "generator-$i" --roles generator --port 0 --torch-threads 1
+    start "discriminator-$i" --roles discriminator --port 0 --torch-threads 1
+done
+until gc list >/dev/null 2>&1; do sleep 1; done
+
+cat >"$work/grid-space.json" <<'EOF'
+{ "seed": 7, "parameters": {
+    "generatorOptimizer.learningRate": { "logUniform": [0.001, 0.008], "count": 4 },
+    "discriminatorOptimizer.learningRate": { "logUniform": [0.002, 0.008], "count": 2 } } }
+EOF
+cat >"$work/random-space.json" <<'EOF'
+{ "seed": 7, "parameters": {
+    "generatorOptimizer.learningRate": { "logUniform": [0.001, 0.008] },
+    "discriminatorOptimizer.learningRate": { "logUniform": [0.002, 0.008] } } }
+EOF
+
+# Waits until every child of the sweep ended and its final checkpoint was evaluated; prints the sweep's figures as JSON.
+measure() {
+    local name="$1" sweep="$2" submitted="$3"
+    while [ "$(gc sweep status "$sweep" --json | jq '[.rows[].children[] | select(.state != "completed" and .state != "stopped")] | length')" != 0 ]; do sleep 1; done
+    local ended; ended=$(date +%s.%N)
+    while [ "$(gc list --sweep "$sweep" --json | jq -s '[.[] | select((.quality.round // -1) != .lastCheckpointRound)] | length')" != 0 ]; do sleep 2; done
+    gc list --sweep "$sweep" --json >"$work/$name-list.jsonl"
+    python3 - "$name" "$sweep" "$work" "$submitted" "$ended" <<'EOF'
+import json, os, sys
+name, sweep, work, submitted, ended = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5])
+children = [json.loads(l) for l in open(f"{work}/{name}-list.jsonl") if l.strip()]
+training_ms, rounds = 0.0, 0
+for c in children:
+    path = f"{work}/data/experiments/{c['id']}/metrics.jsonl"
+    seen = {}
+    for line in open(path):
+        row = json.loads(line)
+        seen[row["round"]] = row.get("time/round_ms", 0.0)   # a round re-run after a restart counts once, as the last run
+    training_ms += sum(seen.values())
+    rounds += c["roundsDone"]
+def figure(c, key):
+    return ((c.get("quality") or {}).get("evaluation") or {}).get("modes", {}).get(key)
+# The best member among those that ran every round (ASHA's stopped children are not results): most modes captured, then
+# the highest share of high-quality samples.
+finished = [c for c in children if c["roundsDone"] == c["roundsTotal"]] or children
+best = max(finished, key=lambda c: (figure(c, "modesCaptured") or -1, figure(c, "highQualityFraction") or -1))
+wall = ended - submitted
+print(json.dumps({
+    "sweep": name, "id": sweep, "children": len(children), "roundsRun": rounds, "wallSeconds": round(wall, 1),
+    "best": {"id": best["id"], "name": best["name"], "highQualityFraction": figure(best, "highQualityFraction"),
+             "modesCaptured": figure(best, "modesCaptured"), "round": best["quality"]["round"]},
+    "poolUtilisation": round(training_ms / 1000.0 / (2 * wall), 3),
+}))
+EOF
+}
+
+run() {
+    local name="$1"; shift
+    local submitted; submitted=$(date +%s.%N)
+    local sweep; sweep=$(gc sweep "$work/base.json" "$@" | head -n 1)
+    measure "$name" "$sweep" "$submitted"
+}
+
+# The base: the preset with short runs (its learning rate decays to 1e-5 over the run, as in the preset), resolved by a
+# one-round local run that writes options.json.
+nice -n 10 dotnet "$exe" train grid25-pacgan --rounds 1 --torch-threads 1 --eval-samples 0 --out "$work/preset" >/dev/null
+jq --argjson r "$rounds" --argjson c "$interval" '.rounds = $r | .checkpointInterval = $c' "$work/preset/options.json" >"$work/base.json"
+
+{
+    run grid --space "$work/grid-space.json" --metric loss/g --mode min
+    run asha --space "$work/random-space.json" --algorithm asha --budget 16 --eta 2 --metric loss/g --mode min
+    run pbt --space "$work/grid-space.json" --algorithm pbt --ready "$interval" --metric loss/g --mode min
+} | tee "$work/figures.jsonl"
+echo "figures: $work/figures.jsonl (logs in $work/logs)" >&2
