@@ -3,6 +3,7 @@ using System.Globalization;
 using GanCluster.Node;
 using GanCluster.Protocol;
 using GanCluster.Training.Core;
+using GanCluster.Training.Families;
 using GanCluster.Training.Options;
 using GanCluster.Training.Runs;
 using GanCluster.Training.Runtime;
@@ -147,6 +148,25 @@ internal static class EvaluateCommand
     {
         List<string> checkpoints;
         string? runFolder;
+        if (Directory.Exists(path) && LapganEvaluation.IsPyramidFolder(Path.GetFullPath(path), out var pyramid))
+        {
+            // A LAPGAN pyramid's folder: its levels' newest checkpoints, chained (the figure is of the chain, not of a level).
+            var folder = Path.GetFullPath(path);
+            var chained = LapganEvaluation.EvaluateFolder(folder, pyramid!, samples);
+            Print($"{pyramid!.Name}, {folder} (LAPGAN chain of levels {string.Join(", ", chained.Lapgan!.Levels.Select(l => $"{l.Level} at round {l.Round}"))})", chained);
+            if (output is not null)
+            {
+                File.WriteAllText(output, EvaluationLog.Serialize(chained, indented: true));
+                Console.WriteLine(Path.GetFullPath(output));
+            }
+            else
+            {
+                Console.WriteLine(Path.Combine(folder, EvaluationLog.FileName));
+            }
+
+            return 0;
+        }
+
         if (Directory.Exists(path))
         {
             runFolder = Path.GetFullPath(path);
