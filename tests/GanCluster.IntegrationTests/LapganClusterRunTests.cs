@@ -10,6 +10,7 @@ namespace GanCluster.IntegrationTests;
 /// per level, one level after another, and every level ends with the halves of <c>gancluster train --local</c> of the same
 /// file (which trains the levels one after another in level-k subfolders), bit for bit: the conditional levels' generators
 /// read the training digits themselves and send the coarse image as a side input, so nothing else crosses the wire.
+/// <c>gancluster evaluate &lt;parent id&gt;</c> chains the cluster's levels to the figure of the local pyramid folder.
 /// </summary>
 [Collection(SharedClusterCollection.Name)]
 public sealed class LapganClusterRunTests(SharedCluster shared) : IDisposable
@@ -48,6 +49,19 @@ public sealed class LapganClusterRunTests(SharedCluster shared) : IDisposable
             Assert.Equal(checkpoint.Generator.Sha256, stored[Rounds].Generator);
             Assert.Equal(checkpoint.Discriminator.Sha256, stored[Rounds].Discriminator);
         }
+
+        // `gancluster evaluate <parent id>` chains the cluster's levels; the local pyramid folder gives the same figure.
+        var clusterFigure = Path.Combine(_temp.Path, "cluster-evaluation.json");
+        cluster.Cli("evaluate", parent, "--samples", "50", "--torch-threads", "1", "--out", clusterFigure).AssertExitCode(0);
+        var localFigure = Path.Combine(_temp.Path, "local-evaluation.json");
+        Gancluster.Run(Guard, "evaluate", localRun, "--samples", "50", "--torch-threads", "1", "--out", localFigure).AssertExitCode(0);
+        using var fromCluster = JsonDocument.Parse(File.ReadAllText(clusterFigure));
+        using var fromLocal = JsonDocument.Parse(File.ReadAllText(localFigure));
+        var parzen = fromCluster.RootElement.GetProperty("parzen").GetProperty("meanLogLikelihood").GetDouble();
+        Assert.True(double.IsFinite(parzen));
+        Assert.Equal(fromLocal.RootElement.GetProperty("parzen").GetProperty("meanLogLikelihood").GetDouble(), parzen);
+        Assert.Equal([2, 1, 0], fromCluster.RootElement.GetProperty("lapgan").GetProperty("levels").EnumerateArray().Select(l => l.GetProperty("level").GetInt32()));
+        Assert.True(File.Exists(Path.ChangeExtension(clusterFigure, ".png")));
     }
 
     public void Dispose() => _temp.Dispose();
