@@ -46,6 +46,9 @@ public sealed class LapganFamily : GanFamily
 
     public override bool SupportsPacking => false;
 
+    /// <summary>Level 2's D appends the batch's minibatch standard deviation, so a score depends on the rest of the batch.</summary>
+    public override bool DiscriminatorNormalizesBatch => true;
+
     public override GeneratorNet CreateGenerator(ExperimentSpec spec)
     {
         var level = TrainedLevel(spec);

@@ -116,17 +116,30 @@ public sealed class LapganResidualGenerator : GeneratorNet
     }
 }
 
-/// <summary>LAPGAN's coarsest discriminator (level 2): an MLP 49 -> 256 -> 256 -> 1 on the 7x7 image (LeakyReLU 0.2), one logit per image.</summary>
+/// <summary>
+/// LAPGAN's coarsest discriminator (level 2): an MLP on the 7x7 image, 49 -> 256 (LeakyReLU 0.2), the batch's minibatch
+/// standard deviation appended (<see cref="MinibatchStd"/>, against the collapse the 7x7 GAN shows early in training: its
+/// fake batches are a fifth as diverse as real ones at round 300 and two thirds at round 1,000), -> 256 (LeakyReLU 0.2) -> 1 logit.
+/// </summary>
 public sealed class LapganCoarseDiscriminator : DiscriminatorNet
 {
-    [ComponentName(Name = "main")]
-    private readonly TorchSharp.Modules.Sequential _main;
+    [ComponentName(Name = "hidden1")]
+    private readonly TorchSharp.Modules.Linear _hidden1;
+    [ComponentName(Name = "hidden2")]
+    private readonly TorchSharp.Modules.Linear _hidden2;
+    [ComponentName(Name = "output")]
+    private readonly TorchSharp.Modules.Linear _output;
+    [ComponentName(Name = "act")]
+    private readonly Module<Tensor, Tensor> _act;
 
     public LapganCoarseDiscriminator() : base(nameof(LapganCoarseDiscriminator))
     {
         var side = LapganFamily.Side(LapganFamily.Coarsest);
-        _main = Sequential(Flatten(), Linear(side * side, LapganCoarseGenerator.Width), LeakyReLU(0.2),
-            Linear(LapganCoarseGenerator.Width, LapganCoarseGenerator.Width), LeakyReLU(0.2), Linear(LapganCoarseGenerator.Width, 1));
+        const int width = LapganCoarseGenerator.Width;
+        _hidden1 = Linear(side * side, width);
+        _hidden2 = Linear(width + 1, width);
+        _output = Linear(width, 1);
+        _act = LeakyReLU(0.2);
         RegisterComponents();
     }
 
@@ -138,7 +151,10 @@ public sealed class LapganCoarseDiscriminator : DiscriminatorNet
             throw new ArgumentException($"x: lapgan's level-2 discriminator expects 7x7 images [N, 1, 7, 7]; got [{string.Join(", ", x.shape)}]");
         }
 
-        return _main.call(x).reshape(-1);
+        using var scope = NewDisposeScope();
+        var h = _act.call(_hidden1.call(x.flatten(1)));
+        h = _act.call(_hidden2.call(MinibatchStd.Append(h)));
+        return _output.call(h).reshape(-1).MoveToOuterDisposeScope();
     }
 }
 
