@@ -88,4 +88,21 @@ public sealed class LapganLevelsTests
             [ExperimentState.Running, ExperimentState.Paused, ExperimentState.Running],
             levels.Select(id => state.Find(id)!.State));
     }
+
+    [Fact]
+    public void A_sweep_whose_children_would_be_whole_pyramids_is_refused_naming_the_field()
+    {
+        var decision = CoordinatorDecisions.Decide(CoordinatorState.Empty,
+            new Command.SubmitSweep(Pyramid(), """{"parameters": {"k": [1, 2]}}""", "loss/g", "min", "grid", 1, null, 3, 0, "swp-0000000c", At));
+
+        var rejected = Assert.IsType<ExperimentRejected>(decision.Reply);
+        Assert.Equal("base.lapgan.level", rejected.Field);
+        Assert.Contains("sweep one level", rejected.Reason, StringComparison.Ordinal);
+        Assert.Empty(decision.Events);
+
+        // Searching the level itself is a sweep of single levels.
+        var levels = CoordinatorDecisions.Decide(CoordinatorState.Empty,
+            new Command.SubmitSweep(Pyramid(), """{"parameters": {"lapgan.level": [2, 1, 0]}}""", "loss/g", "min", "grid", 1, null, 3, 0, "swp-0000000d", At));
+        Assert.Equal(3, Assert.IsType<SweepAccepted>(levels.Reply).Children.Count);
+    }
 }
