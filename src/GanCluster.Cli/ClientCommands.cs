@@ -42,7 +42,7 @@ internal static class ClientCommands
         var name = new Option<string?>("--name") { Description = "Override the name." };
         var checkpointInterval = new Option<int?>("--checkpoint-interval") { Description = "Override the checkpoint interval in rounds." };
         var priority = new Option<int>("--priority") { Description = "Higher runs first; equal priorities run in submission order.", DefaultValueFactory = _ => 0 };
-        var command = new Command("submit", "Submit an experiment to the cluster; prints its id.") { experiment, rounds, seed, name, checkpointInterval, priority, Key, Contact, Timeout };
+        var command = new Command("submit", "Submit an experiment to the cluster; prints its id (a LAPGAN pyramid: its parent's id and one experiment per level).") { experiment, rounds, seed, name, checkpointInterval, priority, Key, Contact, Timeout };
         command.SetAction((parse, _) => Run(parse, async client =>
         {
             ExperimentSpec spec;
@@ -79,6 +79,11 @@ internal static class ClientCommands
             {
                 case ExperimentAccepted accepted:
                     Console.WriteLine(accepted.Id.Value);
+                    return 0;
+                case SweepAccepted levels:
+                    // A whole LAPGAN pyramid: the parent's id, then its levels' experiments (coarsest first), as 'sweep' prints them.
+                    Console.WriteLine(levels.Id.Value);
+                    levels.Children.ToList().ForEach(c => Console.WriteLine($"  {c.Value}"));
                     return 0;
                 default:
                     return Refusal(reply, "rejected by the coordinator");

@@ -3,6 +3,7 @@ using System.Globalization;
 using GanCluster.Node;
 using GanCluster.Protocol;
 using GanCluster.Training.Core;
+using GanCluster.Training.Families;
 using GanCluster.Training.Options;
 using GanCluster.Training.Runs;
 using GanCluster.Training.Runtime;
@@ -20,7 +21,7 @@ internal static class EvaluateCommand
 
     public static Command Create()
     {
-        var target = new Argument<string>("target") { Description = "A run folder (its newest checkpoint), a .ckpt file, or a cluster experiment id (its latest checkpoint)." };
+        var target = new Argument<string>("target") { Description = "A run folder (its newest checkpoint; a LAPGAN pyramid's: its levels chained), a .ckpt file, a cluster experiment id (its latest checkpoint) or a LAPGAN pyramid's id on the cluster (its levels' latest checkpoints, chained)." };
         var samples = new Option<int>("--samples") { Description = "Generated samples to score.", DefaultValueFactory = _ => 10_000 };
         var output = new Option<string?>("--out")
         {
@@ -42,6 +43,13 @@ internal static class EvaluateCommand
                 {
                     ClassifierCommand.SetThreads(parse.GetValue(threads));
                     return EvaluateLocal(value, count, parse.GetValue(output), parse.GetValue(all));
+                }
+
+                if (value.StartsWith("swp-", StringComparison.Ordinal))
+                {
+                    // A LAPGAN pyramid on the cluster: its levels' latest checkpoints, chained.
+                    return await ClientCommands.Run(parse, client => EvaluatePyramidAsync(client(), new SweepId(value), count, parse.GetValue(output), ClientCommands.TimeoutOf(parse), parse.GetValue(threads)))
+                        .ConfigureAwait(false);
                 }
 
                 if (!ExperimentId.IsValid(value))
@@ -66,23 +74,8 @@ internal static class EvaluateCommand
                     }
 
                     var latest = (LatestCheckpoint)info;
-                    var bytes = new byte[latest.GeneratorBytes];
-                    for (long offset = 0; offset < bytes.LongLength;)
+                    if (await DownloadGeneratorAsync(client(), latest, ClientCommands.TimeoutOf(parse)).ConfigureAwait(false) is not { } bytes)
                     {
-                        var part = await client().AskAsync(new GetCheckpointPart(id, latest.Round, offset, 1 << 20), ClientCommands.TimeoutOf(parse)).ConfigureAwait(false);
-                        if (part is not CheckpointPart { Data.Length: > 0 } piece || piece.Offset != offset)
-                        {
-                            Console.Error.WriteLine($"gancluster evaluate: the checkpoint of round {latest.Round} went away during the download (pruned by a newer one?); run the command again");
-                            return 1;
-                        }
-
-                        piece.Data.CopyTo(bytes, offset);
-                        offset += piece.Data.Length;
-                    }
-
-                    if (Hashing.Sha256Hex(bytes) != latest.GeneratorSha256)
-                    {
-                        Console.Error.WriteLine($"gancluster evaluate: the downloaded generator half of round {latest.Round} does not match its SHA-256; run the command again");
                         return 1;
                     }
 
@@ -127,6 +120,91 @@ internal static class EvaluateCommand
         return command;
     }
 
+    /// <summary>The generator half of <paramref name="latest"/>, SHA-256 checked; null after one line on stderr when the download fails.</summary>
+    private static async Task<byte[]?> DownloadGeneratorAsync(CoordinatorClient client, LatestCheckpoint latest, TimeSpan timeout)
+    {
+        var bytes = new byte[latest.GeneratorBytes];
+        for (long offset = 0; offset < bytes.LongLength;)
+        {
+            var part = await client.AskAsync(new GetCheckpointPart(latest.Id, latest.Round, offset, 1 << 20), timeout).ConfigureAwait(false);
+            if (part is not CheckpointPart { Data.Length: > 0 } piece || piece.Offset != offset)
+            {
+                Console.Error.WriteLine($"gancluster evaluate: the checkpoint of round {latest.Round} went away during the download (pruned by a newer one?); run the command again");
+                return null;
+            }
+
+            piece.Data.CopyTo(bytes, offset);
+            offset += piece.Data.Length;
+        }
+
+        if (Hashing.Sha256Hex(bytes) != latest.GeneratorSha256)
+        {
+            Console.Error.WriteLine($"gancluster evaluate: the downloaded generator half of round {latest.Round} does not match its SHA-256; run the command again");
+            return null;
+        }
+
+        return bytes;
+    }
+
+    /// <summary>
+    /// <c>gancluster evaluate &lt;parent id&gt;</c> of a LAPGAN pyramid on the cluster: each level's latest checkpoint (its generator
+    /// half), chained by <see cref="LapganEvaluation.Evaluate"/>; writes evaluation-&lt;id&gt;.json (or --out) and the chained grid beside it.
+    /// </summary>
+    private static async Task<int> EvaluatePyramidAsync(CoordinatorClient client, SweepId id, int samples, string? output, TimeSpan timeout, int? threads)
+    {
+        var reply = await client.AskAsync(new GetSweepStatus(id), timeout).ConfigureAwait(false);
+        if (reply is not SweepStatusReply status)
+        {
+            Console.Error.WriteLine(reply is UnknownSweep
+                ? $"gancluster evaluate: the cluster knows no LAPGAN pyramid or sweep '{id.Value}' ('gancluster submit lapgan-mnist' prints a pyramid's id)"
+                : $"gancluster evaluate: unexpected reply from the cluster: {reply.GetType().Name}");
+            return 2;
+        }
+
+        var levels = new List<(ExperimentSpec, HalfState, int, string)>();
+        foreach (var child in status.Children)
+        {
+            var info = await client.AskAsync(new GetLatestCheckpoint(child.Id), timeout).ConfigureAwait(false);
+            if (info is not LatestCheckpoint latest)
+            {
+                Console.Error.WriteLine($"gancluster evaluate: level experiment {child.Id.Value} has no checkpoint yet; one is stored every checkpointInterval rounds");
+                return 1;
+            }
+
+            var spec = SpecJson.Parse(latest.SpecJson);
+            if (spec.Model != ModelKind.Lapgan || spec.Lapgan.Level is null)
+            {
+                Console.Error.WriteLine($"gancluster evaluate: {id.Value} is a sweep, not a LAPGAN pyramid ({child.Id.Value} is model {spec.Model}); evaluate its experiments by their ids");
+                return 2;
+            }
+
+            if (await DownloadGeneratorAsync(client, latest, timeout).ConfigureAwait(false) is not { } bytes)
+            {
+                return 1;
+            }
+
+            levels.Add((spec, new HalfState(bytes), latest.Round, $"{child.Id.Value} round {latest.Round}"));
+        }
+
+        var ordered = levels.OrderByDescending(l => l.Item1.Lapgan.Level).ToList();
+        if (!ordered.Select(l => l.Item1.Lapgan.Level).SequenceEqual(new int?[] { 2, 1, 0 }))
+        {
+            Console.Error.WriteLine($"gancluster evaluate: {id.Value} does not hold exactly the levels 2, 1 and 0 of one pyramid");
+            return 2;
+        }
+
+        ClassifierCommand.SetThreads(threads);
+        // The pyramid's own spec: its coarsest level's with the level unset and the name without "-level2".
+        var coarsest = ordered[0].Item1;
+        var pyramid = coarsest with { Name = status.Name, Lapgan = new LapganSpec { Level = null } };
+        var path = output ?? $"evaluation-{id.Value}.json";
+        var result = LapganEvaluation.Evaluate(pyramid, ordered, samples, Path.ChangeExtension(path, ".png"));
+        File.WriteAllText(path, EvaluationLog.Serialize(result, indented: true));
+        Print($"{pyramid.Name} ({id.Value}), LAPGAN chain of the cluster's levels {string.Join(", ", result.Lapgan!.Levels.Select(l => $"{l.Level} at round {l.Round}"))}", result);
+        Console.WriteLine(Path.GetFullPath(path));
+        return 0;
+    }
+
     /// <summary>
     /// The discriminator half of the stored checkpoint of <paramref name="round"/>; null after one line on stderr when that
     /// round is gone (pruned by a newer checkpoint) or the download fails.
@@ -147,6 +225,25 @@ internal static class EvaluateCommand
     {
         List<string> checkpoints;
         string? runFolder;
+        if (Directory.Exists(path) && LapganEvaluation.IsPyramidFolder(Path.GetFullPath(path), out var pyramid))
+        {
+            // A LAPGAN pyramid's folder: its levels' newest checkpoints, chained (the figure is of the chain, not of a level).
+            var folder = Path.GetFullPath(path);
+            var chained = LapganEvaluation.EvaluateFolder(folder, pyramid!, samples);
+            Print($"{pyramid!.Name}, {folder} (LAPGAN chain of levels {string.Join(", ", chained.Lapgan!.Levels.Select(l => $"{l.Level} at round {l.Round}"))})", chained);
+            if (output is not null)
+            {
+                File.WriteAllText(output, EvaluationLog.Serialize(chained, indented: true));
+                Console.WriteLine(Path.GetFullPath(output));
+            }
+            else
+            {
+                Console.WriteLine(Path.Combine(folder, EvaluationLog.FileName));
+            }
+
+            return 0;
+        }
+
         if (Directory.Exists(path))
         {
             runFolder = Path.GetFullPath(path);

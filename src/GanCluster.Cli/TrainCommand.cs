@@ -85,7 +85,10 @@ internal static class TrainCommand
 
                 var options = new LocalRunOptions(folder, parse.GetValue(resume), Math.Max(1, parse.GetValue(logEvery)), parse.GetValue(evalSamples), Force: parse.GetValue(force));
                 using var stop = new GracefulStop(log, cancellation);
-                var final = new LocalRun(spec, options, new LoggingObserver(log)).Run(stop.Token);
+                // A whole LAPGAN pyramid trains its levels one after another, each in its own subfolder, then evaluates the chain.
+                var final = Training.Families.LapganFamily.IsPyramid(spec)
+                    ? new LapganLocalRun(spec, options, new LoggingObserver(log)).Run(stop.Token)
+                    : new LocalRun(spec, options, new LoggingObserver(log)).Run(stop.Token);
                 log.Information("Run folder {RunFolder} (round {Round})", Path.GetFullPath(folder), final);
                 return Task.FromResult(stop.Signalled ? 130 : 0);
             }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using GanCluster.Protocol;
 using GanCluster.Training.Core;
+using GanCluster.Training.Families;
 using GanCluster.Training.Options;
 
 namespace GanCluster.Cluster.Coordinator;
@@ -141,6 +142,8 @@ public static class CoordinatorDecisions
                 {
                     "cancel" => new CancelAccepted(new ExperimentId(seen.Id)),
                     "sweep" => new SweepAccepted(new SweepId(seen.Id), state.FindSweep(seen.Id)?.Children.Select(c => new ExperimentId(c.Id)).ToList() ?? []),
+                    // A LAPGAN pyramid's submit was answered as the parent of its levels.
+                    "submit" when state.FindSweep(seen.Id) is { } pyramid => new SweepAccepted(new SweepId(seen.Id), pyramid.Children.Select(c => new ExperimentId(c.Id)).ToList()),
                     _ => new ExperimentAccepted(new ExperimentId(seen.Id)),
                 })
                 : Decision.Answer(new ExperimentRejected("key", $"the key '{key}' was already used to {seen.Request} experiment {seen.Id} with other contents; a new request needs a new key (or none)"));
@@ -168,6 +171,13 @@ public static class CoordinatorDecisions
         catch (SpecValidationException e)
         {
             return Decision.Answer(new ExperimentRejected(e.Errors[0].Field, string.Join("; ", e.Errors.Select(x => x.ToString()))));
+        }
+
+        if (LapganFamily.IsPyramid(spec))
+        {
+            // A whole LAPGAN pyramid is one experiment of several pairs: a parent with a queued child per level.
+            var submitted = Sweeps.LapganLevels.Expand(spec, c.Priority, Sweeps.LapganLevels.ParentId(c.NewId), c.At);
+            return new(new SweepAccepted(new SweepId(submitted.Id), submitted.Children.Select(x => new ExperimentId(x.Id)).ToList()), [submitted]);
         }
 
         return new(new ExperimentAccepted(new ExperimentId(c.NewId)),

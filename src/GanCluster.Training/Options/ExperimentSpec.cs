@@ -29,6 +29,8 @@ public enum ModelKind
     [JsonStringEnumMemberName("vaegan")] [Family<VaeGanFamily>] VaeGan,
     /// <summary>The survey's CNN image codec for 28x28 images: a convolutional encoder and binariser on G's node (the codes are the "fake batch"), the convolutional decoder on D's node; loss codec.</summary>
     [JsonStringEnumMemberName("codec")] [Family<CodecFamily>] Codec,
+    /// <summary>Denton et al. (2015) LAPGAN for 28x28 images: one level of the Laplacian pyramid 28 -> 14 -> 7 per experiment (lapgan.level); loss lapgan.</summary>
+    [JsonStringEnumMemberName("lapgan")] [Family<LapganFamily>] Lapgan,
 }
 
 /// <summary>Data sets a discriminator can read its real samples from.</summary>
@@ -70,6 +72,8 @@ public enum LossKind
     [JsonStringEnumMemberName("catgan")] [Objective<CatGanObjective>] CatGan,
     /// <summary>The codec's reconstruction loss (pixel MSE) across the split: the decoder trains on it in D's step, the encoder gets dLoss/dCode; model codec only.</summary>
     [JsonStringEnumMemberName("codec")] [Objective<CodecObjective>] Codec,
+    /// <summary>LAPGAN (Denton et al. 2015): non-saturating GAN on a level's band-pass residual beside its coarse image (real pairs from D's own batch, fake pairs from G's image and its coarse side input); model lapgan only.</summary>
+    [JsonStringEnumMemberName("lapgan")] [Objective<LapganObjective>] Lapgan,
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<OptimizerKind>))]
@@ -162,6 +166,17 @@ public sealed record CodecSpec
     public int Bits { get; init; } = 64;
 }
 
+/// <summary>LAPGAN's pyramid level (model lapgan only).</summary>
+public sealed record LapganSpec
+{
+    /// <summary>
+    /// The level this experiment trains: 2 = the GAN of the coarsest 7x7 images, 1 = the conditional pair of the 14x14
+    /// residual, 0 = the 28x28 residual; null = the whole pyramid, which <c>train --local</c> and the coordinator run as one
+    /// experiment per level (README, LAPGAN).
+    /// </summary>
+    public int? Level { get; init; }
+}
+
 /// <summary>
 /// Top-k training (Sinha et al. 2020, "Top-k Training of GANs: Improving GAN Performance by Throwing Away Bad Samples"):
 /// G's loss uses only the k fake samples (packed groups with packing) that D scores highest; k starts at the batch and is
@@ -250,6 +265,8 @@ public sealed record ExperimentSpec
     public VaeGanSpec Vaegan { get; init; } = new();
     /// <summary>The image codec's bits per image (model codec only).</summary>
     public CodecSpec Codec { get; init; } = new();
+    /// <summary>LAPGAN's pyramid level (model lapgan only).</summary>
+    public LapganSpec Lapgan { get; init; } = new();
     /// <summary>Decay of the exponential moving average of G's weights used for samples and evaluation, in [0, 1) (0 = off; 0.999 typical).</summary>
     public double GeneratorEma { get; init; }
     /// <summary>One-sided label smoothing: D's target for real samples is 1 - this (Salimans et al. 2016), in [0, 0.5) (0 = off; not with hinge).</summary>

@@ -110,6 +110,17 @@ public static class Presets
             LatentSize = 32,
             Vaegan = new VaeGanSpec { Gamma = 1, PlainVae = true },
         },
+        // LAPGAN (Denton et al. 2015): the Laplacian pyramid 28 -> 14 -> 7 as one experiment of three levels (level null),
+        // each trained independently with dcgan-mnist's objective settings, batch, rounds and optimizers: an MLP GAN of the 7x7
+        // images, then conditional conv pairs of the 14x14 and 28x28 residuals. The coordinator runs the levels on as many
+        // free pairs as it has; train --local one after another (README, LAPGAN).
+        ["lapgan-mnist"] = DcganMnist with
+        {
+            Name = "lapgan-mnist",
+            Model = ModelKind.Lapgan,
+            Loss = LossKind.Lapgan,
+            Lapgan = new LapganSpec { Level = null },
+        },
         // The survey's CNN image codec: a conv encoder + binariser on G's node, a conv decoder on D's node, 64 bits (8 bytes)
         // per digit; Adam at 1e-3 with beta1 0.9 on both (an autoencoder, not a game). codec.bits sets the rate
         // (scripts/quality-codec.sh trains 32, 64, 128 and 256; docs/QUALITY-RECIPES.md has the rate-distortion figure).

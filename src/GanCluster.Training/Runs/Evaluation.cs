@@ -64,6 +64,11 @@ public sealed record EvaluationResult(string Kind, int Samples, ParzenResult? Pa
                 parts.Add(string.Create(CultureInfo.InvariantCulture, $"codec {codec.Bits} bits: {codec.BytesPerImage:F2} bytes per image, PSNR {codec.Psnr:F2} dB, SSIM {codec.Ssim:F3} on {codec.Count} held-out digits"));
             }
 
+            if (Lapgan is { } lapgan)
+            {
+                parts.Add($"LAPGAN chain of levels {string.Join(", ", lapgan.Levels.Select(l => $"{l.Level} (round {l.Round})"))}");
+            }
+
             return string.Join("; ", parts);
         }
     }
@@ -102,6 +107,9 @@ public sealed record EvaluationResult(string Kind, int Samples, ParzenResult? Pa
 
     /// <summary>Model codec: bytes per image, PSNR and SSIM of the held-out digits through the encoder and decoder.</summary>
     public Codec.CodecResult? Codec { get; init; }
+
+    /// <summary>A whole LAPGAN pyramid: the levels whose generators the chained samples came from (the Parzen figure is of the chain).</summary>
+    public LapganResult? Lapgan { get; init; }
 }
 
 /// <summary>
@@ -136,6 +144,13 @@ public static class Evaluation
             // A codec generates codes, not images: no Parzen or classifier figure; its figure needs the decoder
             // (WithDiscriminator).
             return new EvaluationResult("codec", 0, null, null);
+        }
+
+        if (spec.Model == ModelKind.Lapgan)
+        {
+            // One pyramid level's samples are conditioned on real digits' coarse images (levels 1, 0) or are 7x7 (level 2):
+            // no figure of its own; the pyramid's figure is the chained sampler's (LapganEvaluation).
+            return new EvaluationResult("lapgan-level", 0, null, null);
         }
 
         using var fake = generator.Generate(samples, RngStream.Derive(spec.Seed, SampleStream));
@@ -219,6 +234,23 @@ public static class Evaluation
     {
         var count = Math.Min(TrainSliceSize, train.Count);
         return train.Samples.narrow(0, train.Count - count, count);
+    }
+
+    /// <summary>
+    /// The image figures of generated samples [N, 1, 28, 28] in <paramref name="spec"/>'s output range that did not come from
+    /// one generator half (LAPGAN's chained levels): Parzen (test and validation halves; with <paramref name="train"/>, the
+    /// training-side figure too) and, for MNIST, the classifier's.
+    /// </summary>
+    public static EvaluationResult Images(Tensor samples, ExperimentSpec spec, SampleSet heldOut, MnistQuality? quality = null, SampleSet? train = null)
+    {
+        using var scope = NewDisposeScope();
+        var (test, validation) = Parzen(samples, spec, heldOut);
+        var classifier = HasClassifier(spec) ? (quality ?? MnistQuality.Shared).Evaluate(SampleRenderer.ToDataScale(samples, spec)) : null;
+        return new EvaluationResult("parzen", (int)samples.shape[0], test, null, classifier)
+        {
+            ParzenValidation = validation,
+            ParzenTrain = train is { Count: > 1 } ? Parzen(samples, spec, TrainSlice(train)).Test : null,
+        };
     }
 
     /// <summary>Parzen window on the held-out half: sigma chosen on its first half (validation), the mean reported on the second (test).</summary>

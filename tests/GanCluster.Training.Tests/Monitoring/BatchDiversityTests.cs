@@ -23,4 +23,19 @@ public sealed class BatchDiversityTests
         Assert.Equal(0.0, BatchDiversity.Measure(collapsed, real).Ratio, 6);
         Assert.Equal(1.0, BatchDiversity.Measure(real.clone(), real).Ratio, 6);
     }
+
+    [Fact]
+    public void Coarser_fake_images_are_compared_with_the_real_images_averaged_to_their_size()
+    {
+        // A LAPGAN level's 7x7 images against 28x28 digits: the real batch's block means, so a generator that returned
+        // exactly the real images at that scale measures ratio 1; other shapes (codes, points) are compared as they are.
+        using var scope = NewDisposeScope();
+        var real = rand(new long[] { 8, 1, 28, 28 }, generator: new Generator(5));
+        var coarse = real.reshape(8, 1, 7, 4, 7, 4).mean(new long[] { 3, 5 });
+
+        Assert.Equal(1.0, BatchDiversity.Measure(coarse, real).Ratio, 5);
+        Assert.Equal(BatchDiversity.MeanPairwiseDistance(coarse), BatchDiversity.Measure(coarse, real).Real, 5);
+        Assert.Same(real, BatchDiversity.AtScaleOf(real, rand(8, 1, 8, 8)));
+        Assert.Same(real, BatchDiversity.AtScaleOf(real, rand(8, 2)));
+    }
 }

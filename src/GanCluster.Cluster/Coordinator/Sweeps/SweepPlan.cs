@@ -75,6 +75,12 @@ public static class SweepPlan
                     throw new SweepSpaceException($"space.parameters.{error.Field}", $"configuration {c + 1} ({overrides}) is not a valid experiment: {error.Message}");
                 }
 
+                if (Training.Families.LapganFamily.IsPyramid(spec))
+                {
+                    // A child runs on one pair; a whole pyramid is an experiment of several (submit it on its own).
+                    throw new SweepSpaceException("base.lapgan.level", $"configuration {c + 1} is a whole LAPGAN pyramid (level null), which runs as one experiment per level; sweep one level (\"lapgan\": {{\"level\": 0}}) or search \"lapgan.level\": [2, 1, 0] in the space");
+                }
+
                 children.Add(new SweepChildPlan(c + 1, s + 1, overrides, spec));
             }
         }
