@@ -47,8 +47,9 @@ internal static class EvaluateCommand
 
                 if (value.StartsWith("swp-", StringComparison.Ordinal))
                 {
-                    // A LAPGAN pyramid on the cluster: its levels' latest checkpoints, chained.
-                    return await ClientCommands.Run(parse, client => EvaluatePyramidAsync(client(), new SweepId(value), count, parse.GetValue(output), ClientCommands.TimeoutOf(parse), parse.GetValue(threads)))
+                    // A LAPGAN pyramid on the cluster: its levels' latest checkpoints, chained. The id is parsed before connecting.
+                    var pyramid = new SweepId(value);
+                    return await ClientCommands.Run(parse, client => EvaluatePyramidAsync(client(), pyramid, count, parse.GetValue(output), ClientCommands.TimeoutOf(parse), parse.GetValue(threads)))
                         .ConfigureAwait(false);
                 }
 
