@@ -150,7 +150,7 @@ public sealed class CrashRecoveryTests : IDisposable
 
         var stored = ClusterRunTests.ReadStoredCheckpoints(Path.Combine(cluster.DataDirectory, "checkpoints.db"), id);
         var localRun = Path.Combine(_folder, "local");
-        var (code, _, all) = Gancluster.Run(TimeSpan.FromSeconds(120), "train", "--local", experiment, "--out", localRun, "--log-every", "1", "--eval-samples", "0");
+        var (code, _, all) = Gancluster.Run(TimeSpan.FromSeconds(120), "train", "--local", experiment, "--out", localRun, "--log-every", "1", "--eval-samples", "0", "--torch-threads", "1");
         Assert.True(code == 0, all);
         _output.WriteLine($"local run done {watch.Elapsed.TotalSeconds:F1} s after the resume was seen");
         var local = Checkpoint.Load(Path.Combine(localRun, "checkpoints", $"round-{Rounds:D6}.ckpt"));
