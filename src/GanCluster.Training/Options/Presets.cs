@@ -68,7 +68,8 @@ public static class Presets
             GeneratorEma = 0.999,
             MinibatchStd = true,
         },
-        // Conditional GAN (Mirza & Osindero 2014): the digit class is fed to G and D.
+        // Conditional GAN (Mirza & Osindero 2014): the digit class is fed to G and D. 12,000 rounds (stop 24): the Parzen
+        // figure on the training digits rose at every checkpoint to there (125.6, 157.4, 181.6, 193.6 at 3k/6k/9k/12k).
         ["cgan-mnist"] = new ExperimentSpec
         {
             Name = "cgan-mnist",
@@ -77,8 +78,8 @@ public static class Presets
             Dataset = DatasetKind.Mnist,
             Loss = LossKind.NonSaturating,
             BatchSize = 100,
-            Rounds = 2000,
-            CheckpointInterval = 500,
+            Rounds = 12000,
+            CheckpointInterval = 3000,
             GeneratorEma = 0.999,
         },
         // DCGAN (Radford et al. 2015) at 28x28.
