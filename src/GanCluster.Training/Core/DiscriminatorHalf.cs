@@ -291,7 +291,10 @@ public sealed class DiscriminatorHalf : IDisposable
     }
 
     /// <summary>D as the objective sees it for the current step: packed scores and this step's instance noise.</summary>
-    private Critic Critic() => new(_net, Score, _spec.Packing, InstanceNoiseStd(), n => (_spec.TopK ?? new TopKSpec()).Keep(n, Math.Max(0, Steps / _spec.K - 1)));
+    private Critic Critic() => new(_net, Score, _spec.Packing, InstanceNoiseStd(), _spec.TopK is { On: true } ? GeneratorKeep : null);
+
+    /// <summary>Top-k training: the fakes G's loss keeps at the G step this feedback belongs to (the k D steps before it are counted).</summary>
+    private int GeneratorKeep(int n) => _spec.TopK.Keep(n, Math.Max(0, (Steps / _spec.K) - 1));
 
     /// <summary>A name reported by several phases of one step adds up (loss/d = real part + fake part).</summary>
     private static void Add(Dictionary<string, double> terms, IReadOnlyDictionary<string, double> phaseTerms)

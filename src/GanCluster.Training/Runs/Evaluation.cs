@@ -131,10 +131,10 @@ public static class Evaluation
     /// <summary>The published sample count of the spec's evaluation.</summary>
     public static int DefaultSamples(ExperimentSpec spec) => spec.IsImageData ? ImageSamples : MixtureSamples;
 
-    /// <param name="quality">The classifier metrics to use for MNIST (null: the shipped classifier, <see cref="MnistQuality.Shared"/>).</param>
     /// <summary>Training samples (the last ones of the training split) the training-side Parzen figure is measured on.</summary>
     public const int TrainSliceSize = 1_000;
 
+    /// <param name="quality">The classifier metrics to use for MNIST (null: the shipped classifier, <see cref="MnistQuality.Shared"/>).</param>
     /// <param name="train">The training split: when given, <see cref="EvaluationResult.ParzenTrain"/> is measured on its last samples.</param>
     public static EvaluationResult Run(GeneratorHalf generator, ExperimentSpec spec, SampleSet heldOut, int samples, MnistQuality? quality = null, SampleSet? train = null)
     {
@@ -156,18 +156,11 @@ public static class Evaluation
         using var fake = generator.Generate(samples, RngStream.Derive(spec.Seed, SampleStream));
         if (spec.IsImageData)
         {
-            var images = SampleRenderer.ToDataScale(fake.Samples, spec);
-            var (test, validation) = Parzen(fake.Samples, spec, heldOut);
-            var classifier = HasClassifier(spec) ? (quality ?? MnistQuality.Shared).Evaluate(images) : null;
-            var result = new EvaluationResult("parzen", samples, test, null, classifier)
-            {
-                ParzenValidation = validation,
-                ParzenTrain = train is { Count: > 1 } ? Parzen(fake.Samples, spec, TrainSlice(train)).Test : null,
-            };
+            var result = Images(fake.Samples, spec, heldOut, quality, train);
             if (spec.GeneratorEma > 0)
             {
                 using var liveFake = generator.Generate(samples, RngStream.Derive(spec.Seed, SampleStream), useAverage: false);
-                var (liveTest, liveValidation) = Parzen(liveFake.Samples, spec, heldOut);
+                var (liveTest, liveValidation) = Parzen(liveFake.Samples, spec, heldOut.Samples);
                 result = result with { ParzenWithoutAverage = liveTest, ParzenValidationWithoutAverage = liveValidation };
             }
 
@@ -244,7 +237,7 @@ public static class Evaluation
     public static EvaluationResult Images(Tensor samples, ExperimentSpec spec, SampleSet heldOut, MnistQuality? quality = null, SampleSet? train = null)
     {
         using var scope = NewDisposeScope();
-        var (test, validation) = Parzen(samples, spec, heldOut);
+        var (test, validation) = Parzen(samples, spec, heldOut.Samples);
         var classifier = HasClassifier(spec) ? (quality ?? MnistQuality.Shared).Evaluate(SampleRenderer.ToDataScale(samples, spec)) : null;
         return new EvaluationResult("parzen", (int)samples.shape[0], test, null, classifier)
         {
@@ -253,11 +246,7 @@ public static class Evaluation
         };
     }
 
-    /// <summary>Parzen window on the held-out half: sigma chosen on its first half (validation), the mean reported on the second (test).</summary>
-    private static (ParzenResult Test, ParzenResult Validation) Parzen(Tensor samples, ExperimentSpec spec, SampleSet heldOut) =>
-        Parzen(samples, spec, heldOut.Samples);
-
-    /// <summary>Parzen window on <paramref name="real"/>: sigma chosen on its first half, the mean reported on the second.</summary>
+    /// <summary>Parzen window on <paramref name="real"/> (the held-out digits or the training slice): sigma chosen on its first half (validation), the mean reported on the second (test).</summary>
     private static (ParzenResult Test, ParzenResult Validation) Parzen(Tensor samples, ExperimentSpec spec, Tensor real)
     {
         var generated = SampleRenderer.ToDataScale(samples, spec).flatten(1);
