@@ -8,7 +8,7 @@ namespace GanCluster.Cli;
 
 /// <summary>
 /// <c>gancluster sweep</c> (queue a search over a base experiment), <c>sweep status</c> (the ranked table, <c>--plot</c>),
-/// <c>sweep cancel</c>, <c>sweep resume</c> and <c>sweep lineage</c> (PBT). The expansion is checked here first with the coordinator's own rules, so bad input never
+/// <c>sweep cancel</c>, <c>sweep resume</c>, <c>sweep lineage</c> and <c>sweep replay</c> (PBT). The expansion is checked here first with the coordinator's own rules, so bad input never
 /// reaches the cluster; the coordinator expands again and journals the sweep with every child in one entry.
 /// </summary>
 internal static class SweepCommands
@@ -47,6 +47,7 @@ internal static class SweepCommands
         command.Subcommands.Add(Cancel());
         command.Subcommands.Add(Resume());
         command.Subcommands.Add(SweepLineage.Create());
+        command.Subcommands.Add(SweepReplay.Create());
         command.SetAction((parse, _) => ClientCommands.Run(parse, async client =>
         {
             string baseJson, spaceJson;

@@ -562,6 +562,19 @@ public sealed record PbtMemberLineage(ExperimentId Id, string Name, IReadOnlyLis
     public override int GetHashCode() => HashCode.Combine(Id, Generations.Count);
 }
 
+/// <summary>
+/// Asks for a PBT member's hyperparameter schedule as one experiment (<c>sweep replay</c>): <paramref name="Member"/>, or the
+/// best member by the sweep's metric when null.
+/// </summary>
+public sealed record GetSweepReplay(SweepId Id, ExperimentId? Member) : ICoordinatorCommand;
+
+/// <summary>
+/// The experiment that replays member <paramref name="Member"/> (<paramref name="Name"/>, now <paramref name="State"/>) of
+/// sweep <paramref name="Id"/>: its root's seed and start, with <paramref name="Changes"/> learning-rate changes at the
+/// generations; <paramref name="SpecJson"/> trains the member's weights bit for bit.
+/// </summary>
+public sealed record SweepReplayReply(SweepId Id, ExperimentId Member, string Name, string State, int Changes, string SpecJson) : ICoordinatorReply;
+
 /// <summary>The lineage of every member of a PBT sweep, with the sweep's readiness interval in rounds.</summary>
 public sealed record SweepLineageReply(SweepId Id, string Metric, string Mode, int Ready, IReadOnlyList<PbtMemberLineage> Members) : ICoordinatorReply
 {

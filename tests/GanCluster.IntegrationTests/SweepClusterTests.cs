@@ -1,5 +1,6 @@
 using System.Text.Json;
 using GanCluster.Cluster.Coordinator;
+using GanCluster.Training.Core;
 using Xunit.Abstractions;
 
 namespace GanCluster.IntegrationTests;
@@ -131,13 +132,14 @@ public sealed class SweepClusterTests : IDisposable
     }
 
     [Fact]
-    public void A_pbt_sweep_of_four_members_on_two_pairs_exploits_survives_a_coordinator_kill_and_shows_its_lineage()
+    public void A_pbt_sweep_of_four_members_on_two_pairs_exploits_survives_a_coordinator_kill_shows_its_lineage_and_replays_a_member()
     {
         var experiment = Write("ring.json", """
             { "name": "ring", "model": "toy", "dataset": "ring8", "batchSize": 16, "latentSize": 4, "mixture": { "samples": 256 },
               "k": 1, "rounds": 12, "checkpointInterval": 3, "seed": 1, "device": "cpu" }
             """);
-        var space = Write("space.json", """{ "seed": 3, "parameters": { "generatorOptimizer.learningRate": [0.004, 0.002, 0.0005, 0.0001] } }""");
+        // Two rates x two seeds: exploits cross seeds (the copy goes on with its source's seed and data).
+        var space = Write("space.json", """{ "seed": 3, "parameters": { "generatorOptimizer.learningRate": [0.004, 0.0005] } }""");
 
         // Refused locally, one line naming the option and the fix: no cluster is running yet.
         foreach (var (arguments, option) in new[]
@@ -163,7 +165,7 @@ public sealed class SweepClusterTests : IDisposable
             "gancluster.node.rejoin-after = 2s",
         ]);
         cluster.Start();
-        var submitted = cluster.Cli("sweep", experiment, "--space", space, "--algorithm", "pbt", "--ready", "3", "--metric", "loss/g", "--mode", "min");
+        var submitted = cluster.Cli("sweep", experiment, "--space", space, "--seeds", "2", "--algorithm", "pbt", "--ready", "3", "--resample", "0", "--metric", "loss/g", "--mode", "min");
         submitted.AssertExitCode(0);
         var sweep = submitted.StandardOutput.Split('\n')[0].Trim();
         var members = Enumerable.Range(1, 4).Select(i => $"{sweep}-0{i}").ToList();
@@ -201,6 +203,28 @@ public sealed class SweepClusterTests : IDisposable
         Assert.Equal(exploits.Select(x => (x.Member, x.Source, x.Round)).Order(), copies.Select(e => (e.Text(0), e.Text(1), e.Int(2))).Order());
         Assert.All(copies, copy => Assert.Contains(events, e => e.Template == CoordinatorLogEvents.Checkpointed && e.Text(0) == copy.Text(1) && e.Int(1) == copy.Int(2)
             && e.Text(2) == copy.Text(3) && e.Text(3) == copy.Text(4)));
+
+        // The last exploiter's schedule as one experiment: trained locally in one process, it ends with the member's weights.
+        var replayed = exploits.Single(x => x.Round == 9).Member;
+        var replayFile = Path.Combine(_temp.Path, "replay.json");
+        var replay = cluster.Cli("sweep", "replay", sweep, "--member", replayed, "--out", replayFile);
+        replay.AssertExitCode(0);
+        Assert.Contains($"replay of {replayed}", replay.StandardOutput);
+        var again = cluster.Cli("sweep", "replay", sweep, "--out", replayFile);
+        again.AssertExitCode(2);
+        again.AssertNoStackTrace();
+        var best = cluster.Cli("sweep", "replay", sweep);
+        best.AssertExitCode(0);
+        Assert.Equal(JsonValueKind.Object, JsonDocument.Parse(best.StandardOutput).RootElement.ValueKind);
+
+        var changes = JsonDocument.Parse(File.ReadAllText(replayFile)).RootElement.GetProperty("generatorOptimizer").GetProperty("learningRateChanges");
+        Assert.Contains(changes.EnumerateArray(), c => c.GetProperty("afterRound").GetInt32() == 9);
+        var localRun = Path.Combine(_temp.Path, "replay-run");
+        var local = Gancluster.Run(TimeSpan.FromMinutes(10), "train", "--local", replayFile, "--out", localRun, "--torch-threads", "1", "--eval-samples", "0");
+        Assert.True(local.ExitCode == 0, local.AllOutput);
+        var trained = Checkpoint.Load(Path.Combine(localRun, "checkpoints", "round-000012.ckpt"));
+        var stored = ClusterRunTests.ReadStoredCheckpoints(Path.Combine(cluster.DataDirectory, "checkpoints.db"), replayed);
+        Assert.Equal(stored[12], (trained.Generator.Sha256, trained.Discriminator.Sha256));
         cluster.Stop();
     }
 

@@ -136,7 +136,7 @@ public sealed class GanClusterSerializerSpecs : Akka.TestKit.Xunit2.TestKit
             [typeof(SubmitSweep)] = "SWS", [typeof(SweepAccepted)] = "SWA", [typeof(GetSweepStatus)] = "SWQ", [typeof(SweepStatusReply)] = "SWR",
             [typeof(UnknownSweep)] = "SWU", [typeof(CancelSweep)] = "SWC", [typeof(SweepCancelAccepted)] = "SWX",
             [typeof(ResumeSweep)] = "SWM", [typeof(SweepResumeAccepted)] = "SWY", [typeof(GetSweepLineage)] = "SWL", [typeof(SweepLineageReply)] = "SWG",
-            [typeof(GetSweepCurves)] = "SWP", [typeof(SweepCurvesReply)] = "SWK",
+            [typeof(GetSweepCurves)] = "SWP", [typeof(SweepCurvesReply)] = "SWK", [typeof(GetSweepReplay)] = "SRP", [typeof(SweepReplayReply)] = "SRY",
         };
 
         var actual = GanClusterSerializer.KnownTypes.ToDictionary(t => t, t => GanClusterSerializer.ManifestOf(t)!);

@@ -170,6 +170,10 @@ public static class MessageCases
                 new PbtMemberLineage(Sweep.Child(2), "ring-c2-s1", [new PbtGenerationStep(1, 10, null, null, "generatorOptimizer.learningRate=0.0002")]),
             ])),
             ("sweep lineage empty", new SweepLineageReply(Sweep, "loss/d", "max", 1, [])),
+            ("sweep replay request", new GetSweepReplay(Sweep, Sweep.Child(3))),
+            ("sweep replay request of the best", new GetSweepReplay(Sweep, null)),
+            ("sweep replay", new SweepReplayReply(Sweep, Sweep.Child(3), "ring-c3-s1", "completed", 2,
+                """{"name":"ring-c3-s1-replay","generatorOptimizer":{"learningRate":0.002,"learningRateChanges":[{"afterRound":10,"learningRate":0.0024}]}}""")),
             ("coordinator recovering", new CoordinatorRecovering("could not persist CoordinatorStarted: 57P01 terminating connection", 8)),
         ];
     }

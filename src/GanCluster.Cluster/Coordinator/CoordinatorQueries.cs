@@ -33,7 +33,7 @@ public static class CoordinatorQueries
 {
     /// <summary>Whether the coordinator answers <paramref name="message"/> with <see cref="Answer"/>.</summary>
     public static bool IsQuery(object message) =>
-        message is ListExperiments or GetExperimentStatus or GetSamples or GetLatestCheckpoint or GetStoredCheckpoint or GetCheckpointPart or GetCheckpointHalfPart or GetExperimentLogs or GetSweepStatus or GetSweepLineage or GetSweepCurves;
+        message is ListExperiments or GetExperimentStatus or GetSamples or GetLatestCheckpoint or GetStoredCheckpoint or GetCheckpointPart or GetCheckpointHalfPart or GetExperimentLogs or GetSweepStatus or GetSweepLineage or GetSweepReplay or GetSweepCurves;
 
     /// <param name="deviceOf">What a worker node computes on, by node address, as it reported when it registered (null: unknown).</param>
     public static object Answer(CoordinatorState state, Func<string, IReadOnlyList<RoundMetrics>> pending, object query, Func<string, string?>? deviceOf = null) => query switch
@@ -48,6 +48,7 @@ public static class CoordinatorQueries
         GetExperimentLogs m => Known(state, m.Id, r => new LogRequest(m, Served(r))),
         GetSweepStatus m => Sweeps.SweepDecisions.Status(state, pending, m.Id),
         GetSweepLineage m => Sweeps.PbtDecisions.Lineage(state, m.Id),
+        GetSweepReplay m => Sweeps.PbtReplay.Build(state, m.Id, m.Member),
         GetSweepCurves m => Sweeps.SweepDecisions.Curves(state, pending, m.Id),
         _ => throw new ArgumentOutOfRangeException(nameof(query), query.GetType().Name, "not a coordinator query"),
     };

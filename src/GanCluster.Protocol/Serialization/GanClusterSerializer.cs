@@ -151,6 +151,9 @@ public sealed class GanClusterSerializer : SerializerWithStringManifest
                 w.List(m.Curves, c => { w.Id(c.Id); w.String(c.Name); w.List(c.Rounds, w.Int); w.List(c.Values, w.Double); });
             },
             r => new(new SweepId(r.String()), r.String(), r.List(() => new SweepCurve(r.Id(), r.String(), r.List(r.Int), r.List(r.Double)))));
+        Add<GetSweepReplay>("SRP", (w, m) => { w.String(m.Id.Value); w.Optional(m.Member, w.Id); }, r => new(new SweepId(r.String()), r.OptionalValue(r.Id)));
+        Add<SweepReplayReply>("SRY", (w, m) => { w.String(m.Id.Value); w.Id(m.Member); w.String(m.Name); w.String(m.State); w.Int(m.Changes); w.String(m.SpecJson); },
+            r => new(new SweepId(r.String()), r.Id(), r.String(), r.String(), r.Int(), r.String()));
         Add<GetSweepLineage>("SWL", (w, m) => w.String(m.Id.Value), r => new(new SweepId(r.String())));
         Add<SweepLineageReply>("SWG", (w, m) =>
             {

@@ -154,9 +154,9 @@ public sealed class DiscriminatorHalf : IDisposable
                 Add(terms, regularizer.Terms);
             }
 
-            if (_spec.DiscriminatorOptimizer.FinalLearningRate is not null)
+            if (OptimizerFactory.IsScheduled(_spec.DiscriminatorOptimizer))
             {
-                OptimizerFactory.ApplyLearningRate(_optimizer, OptimizerFactory.LearningRateAt(_spec.DiscriminatorOptimizer, Steps, (long)_spec.Rounds * _spec.K));
+                OptimizerFactory.ApplyLearningRate(_optimizer, OptimizerFactory.LearningRateAt(_spec.DiscriminatorOptimizer, Steps, (long)_spec.Rounds * _spec.K, _spec.K));
             }
 
             _optimizer.step();
@@ -263,7 +263,7 @@ public sealed class DiscriminatorHalf : IDisposable
         Steps = reader.ReadInt64();
         HalfState.ReadModule(reader, _net);
         HalfState.ReadOptimizer(reader, _optimizer);
-        OptimizerFactory.ApplyLearningRate(_optimizer, _spec.DiscriminatorOptimizer.LearningRate);
+        OptimizerFactory.ApplyLearningRate(_optimizer, OptimizerFactory.LearningRateAt(_spec.DiscriminatorOptimizer, Steps, (long)_spec.Rounds * _spec.K, _spec.K));
         _rng.Restore(reader.ReadBytes(reader.ReadInt32()));
         var epoch = reader.ReadInt64();
         var cursor = reader.ReadInt32();

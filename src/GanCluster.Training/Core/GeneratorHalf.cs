@@ -178,7 +178,7 @@ public sealed class GeneratorHalf : IDisposable
                 _pendingLocalLoss.backward();
             }
 
-            if (_spec.GeneratorOptimizer.FinalLearningRate is not null)
+            if (OptimizerFactory.IsScheduled(_spec.GeneratorOptimizer))
             {
                 OptimizerFactory.ApplyLearningRate(_optimizer, OptimizerFactory.LearningRateAt(_spec.GeneratorOptimizer, Steps, _spec.Rounds));
             }
@@ -269,7 +269,7 @@ public sealed class GeneratorHalf : IDisposable
         Steps = reader.ReadInt64();
         HalfState.ReadModule(reader, _net);
         HalfState.ReadOptimizer(reader, _optimizer);
-        OptimizerFactory.ApplyLearningRate(_optimizer, _spec.GeneratorOptimizer.LearningRate);
+        OptimizerFactory.ApplyLearningRate(_optimizer, OptimizerFactory.LearningRateAt(_spec.GeneratorOptimizer, Steps, _spec.Rounds));
         _rng.Restore(reader.ReadBytes(reader.ReadInt32()));
         var hasAverage = reader.BaseStream.Position < reader.BaseStream.Length;
         if (hasAverage && _average is not null)

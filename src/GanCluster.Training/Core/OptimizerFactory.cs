@@ -15,20 +15,35 @@ public static class OptimizerFactory
         _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Type, "unknown optimizer"),
     };
 
+    /// <summary>True when the rate varies during the run (a linear decay or listed changes), so every update sets it.</summary>
+    public static bool IsScheduled(OptimizerSpec spec) => spec.FinalLearningRate is not null || spec.LearningRateChanges.Count > 0;
+
     /// <summary>
-    /// The learning rate of update number <paramref name="step"/> (0-based) of <paramref name="totalSteps"/>: constant, or
-    /// linear from LearningRate at the first update to FinalLearningRate at the last when FinalLearningRate is set.
-    /// A pure function of the step counter, so resumed and cluster runs follow the same schedule.
+    /// The learning rate of update number <paramref name="step"/> (0-based) of <paramref name="totalSteps"/>, with
+    /// <paramref name="stepsPerRound"/> updates per round: the base rate is LearningRate, or the last of
+    /// LearningRateChanges whose round has passed (step &gt;= afterRound x stepsPerRound); constant, or linear from the base
+    /// rate at the first update to FinalLearningRate at the last when FinalLearningRate is set. A pure function of the step
+    /// counter, so resumed and cluster runs follow the same schedule, and a run whose rate changes at round r equals a
+    /// run stopped at its checkpoint of round r and resumed with the new rate (PBT's exploit, replayed).
     /// </summary>
-    public static double LearningRateAt(OptimizerSpec spec, long step, long totalSteps)
+    public static double LearningRateAt(OptimizerSpec spec, long step, long totalSteps, long stepsPerRound = 1)
     {
+        var rate = spec.LearningRate;
+        foreach (var change in spec.LearningRateChanges)
+        {
+            if (step >= change.AfterRound * stepsPerRound)
+            {
+                rate = change.LearningRate;
+            }
+        }
+
         if (spec.FinalLearningRate is not { } final || totalSteps <= 1)
         {
-            return spec.LearningRate;
+            return rate;
         }
 
         var progress = Math.Clamp((double)step / (totalSteps - 1), 0, 1);
-        return spec.LearningRate + ((final - spec.LearningRate) * progress);
+        return rate + ((final - rate) * progress);
     }
 
     /// <summary>

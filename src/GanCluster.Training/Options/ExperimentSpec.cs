@@ -99,6 +99,29 @@ public sealed record OptimizerSpec
     public double Momentum { get; init; } = 0.5;
     /// <summary>Learning rate at the run's last step, reached linearly from learningRate; null = constant learningRate.</summary>
     public double? FinalLearningRate { get; init; }
+    /// <summary>
+    /// Changes of learningRate during the run, in order: from round afterRound + 1 on, the optimizer uses the change's
+    /// learningRate in place of the field above (with finalLearningRate the line then runs from it). A population-based
+    /// sweep's member replayed as one experiment (<c>gancluster sweep replay</c>) carries its explored rates here.
+    /// </summary>
+    public IReadOnlyList<LearningRateChange> LearningRateChanges { get; init; } = [];
+
+    /// <summary>Value equality, the list included (a spec read back from JSON equals the one written).</summary>
+    public bool Equals(OptimizerSpec? other) =>
+        other is not null && Type == other.Type && LearningRate.Equals(other.LearningRate) && Beta1.Equals(other.Beta1) && Beta2.Equals(other.Beta2)
+        && Momentum.Equals(other.Momentum) && Nullable.Equals(FinalLearningRate, other.FinalLearningRate)
+        && (ReferenceEquals(LearningRateChanges, other.LearningRateChanges) || (LearningRateChanges is not null && other.LearningRateChanges is not null && LearningRateChanges.SequenceEqual(other.LearningRateChanges)));
+
+    public override int GetHashCode() => HashCode.Combine(Type, LearningRate, Beta1, Beta2, Momentum, FinalLearningRate, LearningRateChanges?.Count ?? -1);
+}
+
+/// <summary>From round <see cref="AfterRound"/> + 1 on, the optimizer's learning rate is <see cref="LearningRate"/>.</summary>
+public sealed record LearningRateChange
+{
+    /// <summary>The last round trained at the earlier rate, in [1, rounds).</summary>
+    public int AfterRound { get; init; }
+    /// <summary>The learning rate from the next round on, &gt; 0.</summary>
+    public double LearningRate { get; init; }
 }
 
 /// <summary>

@@ -58,6 +58,8 @@ public static class SpecValidator
         errors.AddRange(ObjectiveCatalog.Validate(spec));
         ValidateOptimizer(spec.GeneratorOptimizer, "generatorOptimizer", Check);
         ValidateOptimizer(spec.DiscriminatorOptimizer, "discriminatorOptimizer", Check);
+        ValidateChanges(spec.GeneratorOptimizer, "generatorOptimizer", spec.Rounds, Check);
+        ValidateChanges(spec.DiscriminatorOptimizer, "discriminatorOptimizer", spec.Rounds, Check);
 
         // What the family supports and checks; a field already reported above is not reported twice.
         var reported = errors.Select(e => e.Field).ToHashSet(StringComparer.Ordinal);
@@ -115,6 +117,37 @@ public static class SpecValidator
         check(optimizer.Momentum is >= 0 and < 1, $"{field}.momentum", $"must be in [0, 1); got {optimizer.Momentum}");
         check(optimizer.FinalLearningRate is null || (optimizer.FinalLearningRate > 0 && double.IsFinite(optimizer.FinalLearningRate.Value)),
             $"{field}.finalLearningRate", $"must be > 0, or null for a constant learning rate; got {optimizer.FinalLearningRate}");
+    }
+
+    private static void ValidateChanges(OptimizerSpec? optimizer, string field, int rounds, Action<bool, string, string> check)
+    {
+        if (optimizer is null)
+        {
+            return;
+        }
+
+        if (optimizer.LearningRateChanges is null)
+        {
+            check(false, $"{field}.learningRateChanges", "must be a list (empty for none), e.g. [{\"afterRound\": 300, \"learningRate\": 0.0001}]");
+            return;
+        }
+
+        var previous = 0;
+        for (var i = 0; i < optimizer.LearningRateChanges.Count; i++)
+        {
+            var change = optimizer.LearningRateChanges[i];
+            var at = $"{field}.learningRateChanges[{i}]";
+            if (change is null)
+            {
+                check(false, at, "must be an object such as {\"afterRound\": 300, \"learningRate\": 0.0001}");
+                continue;
+            }
+
+            check(change.AfterRound > previous && change.AfterRound < rounds, $"{at}.afterRound",
+                $"must be after the previous change's round ({previous}) and before the last round ({rounds}); got {change.AfterRound}. Fix: list the changes in increasing order of round");
+            check(change.LearningRate > 0 && double.IsFinite(change.LearningRate), $"{at}.learningRate", $"must be > 0; got {change.LearningRate}");
+            previous = Math.Max(previous, change.AfterRound);
+        }
     }
 
     private static bool IsDevice(string? device)

@@ -1,4 +1,5 @@
 using GanCluster.Training.Core;
+using GanCluster.Training.Loop;
 using GanCluster.Training.Options;
 using static TorchSharp.torch;
 
@@ -86,6 +87,92 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(expected.Select(r => (r.Round, r.DLoss, r.GLoss)), actual.Select(r => (r.Round, r.DLoss, r.GLoss)));
         Assert.Equal(uninterrupted.Generator.SaveState().Data, resumed.Generator.SaveState().Data);
         Assert.Equal(uninterrupted.Discriminator.SaveState().Data, resumed.Discriminator.SaveState().Data);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_run_whose_rates_change_at_a_round_equals_one_stopped_there_and_resumed_with_the_new_rates(bool decaying)
+    {
+        // PBT's exploit replayed (sweep replay): rounds 1-2 at the first rates, 3-4 at the second, 5-6 at the third; k = 2, so
+        // D's change falls on its step 2 x round.
+        var spec = TinyData.Toy(LossKind.NonSaturating, 2) with { Rounds = 6 };
+        if (decaying)
+        {
+            spec = spec with
+            {
+                GeneratorOptimizer = spec.GeneratorOptimizer with { FinalLearningRate = 1e-5 },
+                DiscriminatorOptimizer = spec.DiscriminatorOptimizer with { FinalLearningRate = 1e-5 },
+            };
+        }
+
+        (double G, double D)[] rates = [(1e-3, 2e-3), (3e-3, 5e-4), (2e-4, 4e-3)];
+        ExperimentSpec At(int stretch) => spec with
+        {
+            GeneratorOptimizer = spec.GeneratorOptimizer with { LearningRate = rates[stretch].G },
+            DiscriminatorOptimizer = spec.DiscriminatorOptimizer with { LearningRate = rates[stretch].D },
+        };
+
+        var replay = At(0) with
+        {
+            GeneratorOptimizer = At(0).GeneratorOptimizer with
+            {
+                LearningRateChanges = [new() { AfterRound = 2, LearningRate = rates[1].G }, new() { AfterRound = 4, LearningRate = rates[2].G }],
+            },
+            DiscriminatorOptimizer = At(0).DiscriminatorOptimizer with
+            {
+                LearningRateChanges = [new() { AfterRound = 2, LearningRate = rates[1].D }, new() { AfterRound = 4, LearningRate = rates[2].D }],
+            },
+        };
+        Assert.Empty(SpecValidator.Validate(replay));
+        Assert.Equal(replay, SpecJson.Parse(SpecJson.Serialize(replay)));
+
+        using var data = TinyData.Points(spec);
+        using var continuous = new LocalTrainer(replay, data, CPU);
+        var expected = Enumerable.Range(0, 6).Select(_ => continuous.RunRound()).ToList();
+
+        var stopped = new List<RoundResult>();
+        Checkpoint? saved = null;
+        for (var stretch = 0; stretch < 3; stretch++)
+        {
+            using var part = new LocalTrainer(At(stretch), data, CPU);
+            if (saved is not null)
+            {
+                part.Restore(saved);
+            }
+
+            stopped.Add(part.RunRound());
+            stopped.Add(part.RunRound());
+            saved = Checkpoint.FromBytes(part.Capture().ToBytes());
+        }
+
+        Assert.Equal(expected.Select(r => (r.Round, r.DLoss, r.GLoss)), stopped.Select(r => (r.Round, r.DLoss, r.GLoss)));
+        Assert.Equal(continuous.Generator.SaveState().Data, saved!.Generator.Data);
+        Assert.Equal(continuous.Discriminator.SaveState().Data, saved.Discriminator.Data);
+
+        // And the changes matter: without them the run differs from its second round on.
+        using var constant = new LocalTrainer(At(0), data, CPU);
+        var unchanged = Enumerable.Range(0, 6).Select(_ => constant.RunRound()).ToList();
+        Assert.Equal(expected.Take(2).Select(r => r.GLoss), unchanged.Take(2).Select(r => r.GLoss));
+        Assert.NotEqual(constant.Generator.SaveState().Data, saved.Generator.Data);
+    }
+
+    [Fact]
+    public void Learning_rate_changes_are_validated_by_name()
+    {
+        var spec = TinyData.Toy(LossKind.NonSaturating, 1) with { Rounds = 10 };
+        var errors = SpecValidator.Validate(spec with
+        {
+            GeneratorOptimizer = spec.GeneratorOptimizer with
+            {
+                LearningRateChanges = [new() { AfterRound = 5, LearningRate = 1e-3 }, new() { AfterRound = 5, LearningRate = 1e-3 }, new() { AfterRound = 10, LearningRate = 1e-3 }],
+            },
+            DiscriminatorOptimizer = spec.DiscriminatorOptimizer with { LearningRateChanges = [new() { AfterRound = 3, LearningRate = -1 }] },
+        });
+        Assert.Equal(
+            ["generatorOptimizer.learningRateChanges[1].afterRound", "generatorOptimizer.learningRateChanges[2].afterRound", "discriminatorOptimizer.learningRateChanges[0].learningRate"],
+            errors.Select(e => e.Field));
+        Assert.Contains("increasing order", errors[0].Message);
     }
 
     [Fact]

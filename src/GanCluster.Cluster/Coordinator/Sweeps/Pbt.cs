@@ -128,6 +128,18 @@ public static class Pbt
         return root.ToJsonString();
     }
 
+    /// <summary>
+    /// An exploiter's next spec: its own with the explored hyperparameters and the source's seed. The seed travels with the
+    /// copied checkpoint (as its random streams and batch position already do), so the data and batch order the copy goes
+    /// on with are the source's and a member's whole trajectory is one seed's (<see cref="PbtReplay"/>).
+    /// </summary>
+    public static string Exploit(string memberSpecJson, string sourceSpecJson, IReadOnlyDictionary<string, double> hyperparameters)
+    {
+        var root = JsonNode.Parse(Write(memberSpecJson, hyperparameters))!.AsObject();
+        root["seed"] = JsonNode.Parse(sourceSpecJson)!["seed"]?.DeepClone();
+        return root.ToJsonString();
+    }
+
     /// <summary>"path=value, ..." with round-trip values (lineage and replay read them back exactly).</summary>
     public static string Describe(IReadOnlyDictionary<string, double> hyperparameters) =>
         string.Join(", ", hyperparameters.Select(kv => $"{kv.Key}={kv.Value.ToString("R", CultureInfo.InvariantCulture)}"));

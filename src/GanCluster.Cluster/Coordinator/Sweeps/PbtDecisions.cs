@@ -75,7 +75,8 @@ public static class PbtDecisions
             var hyperparameters = Pbt.Describe(choice.Hyperparameters);
             return source is null
                 ? new PbtStep(choice.Member, value, null, null, null, Pbt.Describe(members.First(m => m.Id == choice.Member).Hyperparameters), record.SpecJson)
-                : new PbtStep(choice.Member, value, choice.Source, source.GeneratorSha256, source.DiscriminatorSha256, hyperparameters, Pbt.Write(record.SpecJson, choice.Hyperparameters));
+                : new PbtStep(choice.Member, value, choice.Source, source.GeneratorSha256, source.DiscriminatorSha256, hyperparameters,
+                    Pbt.Exploit(record.SpecJson, state.Find(choice.Source!)!.SpecJson, choice.Hyperparameters));
         }).ToList();
         return new PbtGenerationDecided(sweep.Id, generation, round, steps);
     }

@@ -249,6 +249,56 @@ public sealed class PbtTests : TestKit
         Assert.IsType<ExperimentRejected>(CoordinatorQueries.Answer(grid, _ => [], new GetSweepLineage(new SweepId("swp-000000c1"))));
     }
 
+    [Fact]
+    public void An_exploiter_goes_on_with_its_sources_seed_and_its_own_explored_rates()
+    {
+        var member = SpecJson.Serialize(SpecConfig.ToySpec() with { Seed = 7 }, indented: false);
+        var source = SpecJson.Serialize(SpecConfig.ToySpec() with { Seed = 3, GeneratorOptimizer = new OptimizerSpec { LearningRate = 0.004 } }, indented: false);
+
+        var next = SpecJson.Parse(Pbt.Exploit(member, source, new Dictionary<string, double> { [Lr] = 0.0048 }));
+
+        Assert.Equal((3L, 0.0048), ((long)next.Seed, next.GeneratorOptimizer.LearningRate));
+        Assert.Equal(SpecJson.Parse(member) with { Seed = 3, GeneratorOptimizer = next.GeneratorOptimizer }, next);
+    }
+
+    [Fact]
+    public void A_replay_follows_the_member_back_through_every_copy_and_changes_the_rates_where_its_trajectory_did()
+    {
+        // Generation 1 (round 2): member 2 (worst) copies member 4 (best). Generation 2 (round 4, ranked by the mean of the rounds
+        // so far): member 1 is worst, member 2 best,
+        // so member 1 copies member 2: member 1's weights are member 4's to round 2, member 2's to round 4, its own after.
+        var state = Generation1().State;
+        foreach (var (i, loss) in new[] { (1, 0.95), (2, -2.0), (3, 0.5), (4, 0.2) })
+        {
+            state = Reach(state, i, 3, 4, loss).State;
+        }
+
+        var sweep = state.FindSweep(SweepId)!;
+        Assert.Equal(Member(2), sweep.Generations[1].Steps.Single(s => s.Member == Member(1)).Source);
+        double RateOf(int generation, int i) => SpecJson.Parse(sweep.Generations[generation].Steps.Single(s => s.Member == Member(i)).SpecJson).GeneratorOptimizer.LearningRate;
+
+        var reply = Assert.IsType<SweepReplayReply>(CoordinatorQueries.Answer(state, _ => [], new GetSweepReplay(new SweepId(SweepId), new ExperimentId(Member(1)))));
+        var replay = SpecJson.Parse(reply.SpecJson);
+
+        Assert.Equal((Member(1), 2), (reply.Member.Value, reply.Changes));
+        Assert.Equal(0.004, replay.GeneratorOptimizer.LearningRate);
+        Assert.Equal([(2, RateOf(0, 2)), (4, RateOf(1, 1))], replay.GeneratorOptimizer.LearningRateChanges.Select(c => (c.AfterRound, c.LearningRate)));
+        Assert.Empty(replay.DiscriminatorOptimizer.LearningRateChanges);
+        Assert.Equal(SpecJson.Parse(state.Find(Member(1))!.SpecJson) with { Name = replay.Name, GeneratorOptimizer = replay.GeneratorOptimizer }, replay);
+        Assert.EndsWith("-replay", replay.Name);
+
+        // A member that kept its own checkpoint throughout replays as itself; without --member the best one (member 2: its mean loss/g over rounds 1-4 is -0.55).
+        var own = SpecJson.Parse(Assert.IsType<SweepReplayReply>(CoordinatorQueries.Answer(state, _ => [], new GetSweepReplay(new SweepId(SweepId), new ExperimentId(Member(3))))).SpecJson);
+        Assert.Equal((0.003, 0), (own.GeneratorOptimizer.LearningRate, own.GeneratorOptimizer.LearningRateChanges.Count));
+        Assert.Equal(Member(2), Assert.IsType<SweepReplayReply>(CoordinatorQueries.Answer(state, _ => [], new GetSweepReplay(new SweepId(SweepId), null))).Member.Value);
+
+        // Refusals name what to fix.
+        Assert.Equal("--member", Assert.IsType<ExperimentRejected>(CoordinatorQueries.Answer(state, _ => [], new GetSweepReplay(new SweepId(SweepId), new ExperimentId("exp-nope")))).Field);
+        Assert.IsType<UnknownSweep>(CoordinatorQueries.Answer(state, _ => [], new GetSweepReplay(new SweepId("swp-00000000"), null)));
+        var grid = Run(CoordinatorState.Empty, new Command.SubmitSweep(Sweep().BaseSpecJson, """{"parameters": {"k": [1, 2]}}""", "loss/g", "min", "grid", 1, null, 3, 0, "swp-000000c1", At)).State;
+        Assert.Contains("not pbt", Assert.IsType<ExperimentRejected>(CoordinatorQueries.Answer(grid, _ => [], new GetSweepReplay(new SweepId("swp-000000c1"), null))).Reason);
+    }
+
     [Theory]
     [InlineData("""{"parameters": {"k": [1, 2]}}""", 2, 0.25, "loss/g", "space.parameters.k")]
     [InlineData(Space, 3, 0.25, "loss/g", "--ready")]
