@@ -61,6 +61,12 @@ public static class CoordinatorLogEvents
     /// <summary>0 member, 1 source, 2 round, 3 and 4 the halves' SHA-256 (first 12 digits).</summary>
     public const string CheckpointCopied = "Experiment {0} continues from the checkpoint of {1} at round {2} (copied: generator {3}, discriminator {4})";
 
+    /// <summary>0 the cause (the coordinator actor stopped on it; <see cref="CoordinatorGuardian"/> starts it again).</summary>
+    public const string CoordinatorFailed = "The coordinator failed: {0}";
+
+    /// <summary>0 the cause, 1 seconds until the next start, 2 the attempt (1, 2, ... since it last started).</summary>
+    public const string CoordinatorRestarting = "The coordinator stopped ({0}); starting it again in {1:F1} s (attempt {2})";
+
     public const string Resumed = "Experiment {0} resumed by the user from its last checkpoint (round {1}): generator lr {2}, discriminator lr {3}, {4} rounds";
 }
 

@@ -58,7 +58,7 @@ public sealed class CoordinatorGuardian : ReceiveActor, IWithTimers
         Receive<Failing>(failing =>
         {
             _reason = failing.Reason;
-            _log.Error("The coordinator failed: {0}", failing.Reason);
+            _log.Error(CoordinatorLogEvents.CoordinatorFailed, failing.Reason);
         });
         Receive<Started>(_ => _failures = 0);
         Receive<Terminated>(t => t.ActorRef.Equals(_coordinator), _ => OnStopped());
@@ -80,7 +80,7 @@ public sealed class CoordinatorGuardian : ReceiveActor, IWithTimers
         _coordinator = null;
         var delay = _backoff.Delay(_failures++, _random.NextDouble());
         _retryAt = DateTime.UtcNow + delay;
-        _log.Warning("The coordinator stopped ({0}); starting it again in {1:F1} s (attempt {2})", _reason, delay.TotalSeconds, _failures);
+        _log.Warning(CoordinatorLogEvents.CoordinatorRestarting, _reason, delay.TotalSeconds, _failures);
         Timers.StartSingleTimer(Restart.Instance, Restart.Instance, delay);
     }
 
