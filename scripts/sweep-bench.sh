@@ -12,11 +12,13 @@
 # Pool utilisation: the sum of the children's round times (time/round_ms in each run folder's metrics.jsonl, every round
 # written) over 2 pairs x the sweep's wall time from submission to its last child ending; what is left is idle, pairing,
 # loading and waiting for checkpoints.
-#   usage: scripts/sweep-bench.sh [ROUNDS (default 600)] [CHECKPOINT_INTERVAL (default 100)]
+#   usage: [SWEEPS="grid asha pbt"] scripts/sweep-bench.sh [ROUNDS (default 600)] [CHECKPOINT_INTERVAL (default 100)]
+# SWEEPS picks the sweeps to run (default all three, in that order); SWEEPS=asha gives the utilisation figure alone.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 rounds="${1:-600}"
 interval="${2:-100}"
+sweeps="${SWEEPS:-grid asha pbt}"
 # GANCLUSTER: another build's gancluster.dll (e.g. a copy, so that building meanwhile does not replace the running binaries).
 exe="${GANCLUSTER:-src/GanCluster.Cli/bin/Release/net10.0/gancluster.dll}"
 [ -f "$exe" ] || dotnet build src/GanCluster.Cli -c Release -v quiet -nologo >/dev/null
@@ -104,8 +106,13 @@ nice -n 10 dotnet "$exe" train grid25-pacgan --rounds 1 --torch-threads 1 --eval
 jq --argjson r "$rounds" --argjson c "$interval" '.rounds = $r | .checkpointInterval = $c' "$work/preset/options.json" >"$work/base.json"
 
 {
-    run grid --space "$work/grid-space.json" --metric loss/g --mode min
-    run asha --space "$work/random-space.json" --algorithm asha --budget 16 --eta 2 --metric loss/g --mode min
-    run pbt --space "$work/grid-space.json" --algorithm pbt --ready "$interval" --metric loss/g --mode min
+    for sweep in $sweeps; do
+        case "$sweep" in
+            grid) run grid --space "$work/grid-space.json" --metric loss/g --mode min ;;
+            asha) run asha --space "$work/random-space.json" --algorithm asha --budget 16 --eta 2 --metric loss/g --mode min ;;
+            pbt) run pbt --space "$work/grid-space.json" --algorithm pbt --ready "$interval" --metric loss/g --mode min ;;
+            *) echo "SWEEPS: unknown sweep '$sweep' (grid, asha, pbt)" >&2; exit 2 ;;
+        esac
+    done
 } | tee "$work/figures.jsonl"
 echo "figures: $work/figures.jsonl (logs in $work/logs)" >&2
