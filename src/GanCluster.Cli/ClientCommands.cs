@@ -115,8 +115,7 @@ internal static class ClientCommands
                         list = new ExperimentList(list.Experiments.Where(e => children.Contains(e.Id)).ToList());
                         break;
                     case UnknownSweep:
-                        Console.Error.WriteLine($"unknown sweep '{id.Value}'; 'gancluster sweep' prints the id of a sweep it queues");
-                        return 4;
+                        return UnknownSweepId(id);
                     case var other:
                         return Unexpected(other);
                 }
@@ -400,6 +399,7 @@ internal static class ClientCommands
     {
         ExperimentRejected rejected => Rejected(what, rejected),
         UnknownExperiment unknown => UnknownId(unknown.Id),
+        UnknownSweep unknown => UnknownSweepId(unknown.Id),
         _ => Unexpected(reply),
     };
 
@@ -412,6 +412,12 @@ internal static class ClientCommands
     internal static int UnknownId(ExperimentId id)
     {
         Console.Error.WriteLine($"unknown experiment '{id.Value}'; 'gancluster list' shows the experiments of this cluster");
+        return 4;
+    }
+
+    internal static int UnknownSweepId(SweepId id)
+    {
+        Console.Error.WriteLine($"unknown sweep '{id.Value}'; 'gancluster sweep' prints the id of a sweep it queues");
         return 4;
     }
 

@@ -139,7 +139,7 @@ internal static class SweepCommands
         var reply = await client.AskAsync(new GetSweepStatus(id), timeout).ConfigureAwait(false);
         if (reply is not SweepStatusReply status)
         {
-            Console.Error.WriteLine(reply is UnknownSweep ? $"unknown sweep '{id.Value}'; 'gancluster sweep' prints the id of a sweep it queues" : $"unexpected reply from the cluster: {reply.GetType().Name}");
+            _ = reply is UnknownSweep ? ClientCommands.UnknownSweepId(id) : ClientCommands.Unexpected(reply);
             return null;
         }
 
@@ -220,8 +220,7 @@ internal static class SweepCommands
                     Console.WriteLine($"{accepted.Id.Value}: {accepted.Resumed} experiments queued again");
                     return 0;
                 case UnknownSweep unknown:
-                    Console.Error.WriteLine($"unknown sweep '{unknown.Id.Value}'; 'gancluster sweep' prints the id of a sweep it queues");
-                    return 4;
+                    return ClientCommands.UnknownSweepId(unknown.Id);
                 default:
                     return ClientCommands.Unexpected(reply);
             }
@@ -243,8 +242,7 @@ internal static class SweepCommands
                     Console.WriteLine($"{accepted.Id.Value}: {accepted.Cancelled} experiments cancelled");
                     return 0;
                 case UnknownSweep unknown:
-                    Console.Error.WriteLine($"unknown sweep '{unknown.Id.Value}'; 'gancluster sweep' prints the id of a sweep it queues");
-                    return 4;
+                    return ClientCommands.UnknownSweepId(unknown.Id);
                 default:
                     return ClientCommands.Unexpected(reply);
             }

@@ -30,9 +30,6 @@ internal static class SweepLineage
                 case SweepLineageReply lineage:
                     Console.WriteLine(parse.GetValue(json) ? ToJson(lineage) : string.Join(Environment.NewLine, ToText(lineage)));
                     return 0;
-                case UnknownSweep unknown:
-                    Console.Error.WriteLine($"unknown sweep '{unknown.Id.Value}'; 'gancluster sweep' prints the id of a sweep it queues");
-                    return 4;
                 default:
                     return ClientCommands.Refusal(reply, "no lineage");
             }

@@ -52,9 +52,6 @@ internal static class SweepReplay
                     Console.WriteLine($"{summary}; written to {path}");
                     Console.WriteLine($"train it: gancluster train --local {path}   (or queue it: gancluster submit {path})");
                     return 0;
-                case UnknownSweep unknown:
-                    Console.Error.WriteLine($"unknown sweep '{unknown.Id.Value}'; 'gancluster sweep' prints the id of a sweep it queues");
-                    return 4;
                 default:
                     return ClientCommands.Refusal(reply, "no replay");
             }

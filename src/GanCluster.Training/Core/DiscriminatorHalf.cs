@@ -156,7 +156,7 @@ public sealed class DiscriminatorHalf : IDisposable
 
             if (OptimizerFactory.IsScheduled(_spec.DiscriminatorOptimizer))
             {
-                OptimizerFactory.ApplyLearningRate(_optimizer, OptimizerFactory.LearningRateAt(_spec.DiscriminatorOptimizer, Steps, (long)_spec.Rounds * _spec.K, _spec.K));
+                OptimizerFactory.ApplyLearningRate(_optimizer, LearningRateNow());
             }
 
             _optimizer.step();
@@ -263,12 +263,15 @@ public sealed class DiscriminatorHalf : IDisposable
         Steps = reader.ReadInt64();
         HalfState.ReadModule(reader, _net);
         HalfState.ReadOptimizer(reader, _optimizer);
-        OptimizerFactory.ApplyLearningRate(_optimizer, OptimizerFactory.LearningRateAt(_spec.DiscriminatorOptimizer, Steps, (long)_spec.Rounds * _spec.K, _spec.K));
+        OptimizerFactory.ApplyLearningRate(_optimizer, LearningRateNow());
         _rng.Restore(reader.ReadBytes(reader.ReadInt32()));
         var epoch = reader.ReadInt64();
         var cursor = reader.ReadInt32();
         _sampler.Restore(new SamplerState(epoch, cursor));
     });
+
+    /// <summary>The rate of D's next update (k per round), the same when stepping and when restoring.</summary>
+    private double LearningRateNow() => OptimizerFactory.LearningRateAt(_spec.DiscriminatorOptimizer, Steps, (long)_spec.Rounds * _spec.K, _spec.K);
 
     /// <summary>PacGAN packing: m samples side by side along the first feature axis, labels as [B, m].</summary>
     private Tensor Score(Tensor samples, Tensor? labels)

@@ -180,7 +180,7 @@ public sealed class GeneratorHalf : IDisposable
 
             if (OptimizerFactory.IsScheduled(_spec.GeneratorOptimizer))
             {
-                OptimizerFactory.ApplyLearningRate(_optimizer, OptimizerFactory.LearningRateAt(_spec.GeneratorOptimizer, Steps, _spec.Rounds));
+                OptimizerFactory.ApplyLearningRate(_optimizer, LearningRateNow());
             }
 
             _optimizer.step();
@@ -269,7 +269,7 @@ public sealed class GeneratorHalf : IDisposable
         Steps = reader.ReadInt64();
         HalfState.ReadModule(reader, _net);
         HalfState.ReadOptimizer(reader, _optimizer);
-        OptimizerFactory.ApplyLearningRate(_optimizer, OptimizerFactory.LearningRateAt(_spec.GeneratorOptimizer, Steps, _spec.Rounds));
+        OptimizerFactory.ApplyLearningRate(_optimizer, LearningRateNow());
         _rng.Restore(reader.ReadBytes(reader.ReadInt32()));
         var hasAverage = reader.BaseStream.Position < reader.BaseStream.Length;
         if (hasAverage && _average is not null)
@@ -287,6 +287,9 @@ public sealed class GeneratorHalf : IDisposable
             _average?.Reset(_net);
         }
     });
+
+    /// <summary>The rate of G's next update (one per round), the same when stepping and when restoring.</summary>
+    private double LearningRateNow() => OptimizerFactory.LearningRateAt(_spec.GeneratorOptimizer, Steps, _spec.Rounds);
 
     /// <summary>Puts G back in train mode after sampling from it; the average stays in eval mode.</summary>
     private void RestoreMode(GeneratorNet net)

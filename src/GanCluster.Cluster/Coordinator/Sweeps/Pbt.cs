@@ -110,9 +110,10 @@ public static class Pbt
     }
 
     /// <summary>The spec with these hyperparameters set.</summary>
-    public static string Write(string specJson, IReadOnlyDictionary<string, double> hyperparameters)
+    public static string Write(string specJson, IReadOnlyDictionary<string, double> hyperparameters) => Set(JsonNode.Parse(specJson)!.AsObject(), hyperparameters).ToJsonString();
+
+    private static JsonObject Set(JsonObject root, IReadOnlyDictionary<string, double> hyperparameters)
     {
-        var root = JsonNode.Parse(specJson)!.AsObject();
         foreach (var (path, value) in hyperparameters)
         {
             var parts = path.Split('.');
@@ -125,7 +126,7 @@ public static class Pbt
             node[parts[^1]] = value;
         }
 
-        return root.ToJsonString();
+        return root;
     }
 
     /// <summary>
@@ -135,7 +136,7 @@ public static class Pbt
     /// </summary>
     public static string Exploit(string memberSpecJson, string sourceSpecJson, IReadOnlyDictionary<string, double> hyperparameters)
     {
-        var root = JsonNode.Parse(Write(memberSpecJson, hyperparameters))!.AsObject();
+        var root = Set(JsonNode.Parse(memberSpecJson)!.AsObject(), hyperparameters);
         root["seed"] = JsonNode.Parse(sourceSpecJson)!["seed"]?.DeepClone();
         return root.ToJsonString();
     }

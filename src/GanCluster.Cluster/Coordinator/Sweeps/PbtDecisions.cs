@@ -70,13 +70,14 @@ public static class PbtDecisions
         var steps = Pbt.Decide(members, sweep.Mode, pbt, space, generation).Select(choice =>
         {
             var record = state.Find(choice.Member)!;
-            var source = choice.Source is { } s ? state.Find(s)!.Checkpoints.FirstOrDefault(c => c.Round == round) : null;
+            var sourceRecord = choice.Source is { } s ? state.Find(s)! : null;
+            var source = sourceRecord?.Checkpoints.FirstOrDefault(c => c.Round == round);
             var value = reports[choice.Member].Value;
             var hyperparameters = Pbt.Describe(choice.Hyperparameters);
             return source is null
                 ? new PbtStep(choice.Member, value, null, null, null, Pbt.Describe(members.First(m => m.Id == choice.Member).Hyperparameters), record.SpecJson)
                 : new PbtStep(choice.Member, value, choice.Source, source.GeneratorSha256, source.DiscriminatorSha256, hyperparameters,
-                    Pbt.Exploit(record.SpecJson, state.Find(choice.Source!)!.SpecJson, choice.Hyperparameters));
+                    Pbt.Exploit(record.SpecJson, sourceRecord!.SpecJson, choice.Hyperparameters));
         }).ToList();
         return new PbtGenerationDecided(sweep.Id, generation, round, steps);
     }

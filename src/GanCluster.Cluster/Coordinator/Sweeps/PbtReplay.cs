@@ -53,16 +53,11 @@ public static class PbtReplay
             : new SweepReplayReply(id, new ExperimentId(chosen.Id), chosen.Name, chosen.State.ToString().ToLowerInvariant(), changes, spec);
     }
 
-    /// <summary>The member whose metric at its last round is best for the sweep's mode (unknown last; ties by member order).</summary>
+    /// <summary>The member whose metric at its last round is best, ranked as a generation ranks (<see cref="Pbt.Rank"/>); null when none is known.</summary>
     public static ExperimentRecord? Best(IReadOnlyList<ExperimentRecord> members, SweepRecord sweep)
     {
-        var known = members
-            .Select((r, order) => (Record: r, Order: order, Value: SweepDecisions.RoundMetric(r.History, sweep.Metric, r.RoundsDone)))
-            .Where(m => m.Value is not null)
-            .ToList();
-        return known.Count == 0
-            ? null
-            : known.OrderBy(m => sweep.Mode == SweepMode.Max ? -m.Value!.Value : m.Value!.Value).ThenBy(m => m.Order).First().Record;
+        var ranked = Pbt.Rank(members.Select(r => new PbtMember(r.Id, SweepDecisions.RoundMetric(r.History, sweep.Metric, r.RoundsDone), new Dictionary<string, double>())).ToList(), sweep.Mode);
+        return ranked.Count > 0 && ranked[0].Value is { } v && double.IsFinite(v) ? members.First(r => r.Id == ranked[0].Id) : null;
     }
 
     /// <summary>The spec JSON and its number of rate changes, or a null spec and the reason it cannot be replayed.</summary>
