@@ -4,7 +4,7 @@
 #   cluster    the same experiment and seed on three node processes over loopback (coordinator round summaries)
 #   reference  the same models and loop in PyTorch eager (Debian python3-torch, OpenBLAS openmp, same threads)
 #   exchange   round trips of 313,600 / 786,432 / 3,145,728-byte tensor payloads between two ActorSystems in two
-#              processes: on the workers' exchange channel (Akka.Streams TCP, GanClusterSerializer, TensorWire), on
+#              processes: on the workers' exchange channel (its own TCP socket, GanClusterSerializer, TensorWire), on
 #              remoting (BulkSender, ChunkReceiver), and on a raw loopback socket with the same framing (4-byte length +
 #              payload) and the same tensor copies
 #   checkpoint DCGAN 64x64, both halves with Adam state: take, store (SQLite store), restore
@@ -251,7 +251,7 @@ if res["exchange"]:
     print(f"{'payload bytes':<16}{'TLS channel MB/s':>22}{'TLS channel rtt ms':>22}{'TLS/plain channel':>20}")
     for e in res["exchange"]:
         print(f"{e['bytes']:<16}{f(e['channel_tls_mb_s'], 0):>22}{f(e['channel_tls_rtt_ms'], 3):>22}{r(e['ratio_channel_tls_over_channel'], 3):>20}")
-    print("  (channel: the workers' exchange channel, Akka.Streams TCP; TLS channel: the same over SslStream with the cluster's")
+    print("  (channel: the workers' exchange channel, a TCP socket of its own; TLS channel: the same over SslStream with the cluster's")
     print("   pinned certificate, what a TLS cluster uses; remoting: Akka.Remote with the bulk sender's chunks;")
     print("   MB/s counts both directions of a round trip, 1 MB = 1e6 bytes)")
     for e in res["exchange"]:

@@ -181,6 +181,37 @@ public sealed class GanClusterSerializerSpecs : Akka.TestKit.Xunit2.TestKit
 
     [Theory]
     [MemberData(nameof(CaseNames))]
+    public void Written_to_a_stream_it_is_the_serialized_bytes_and_reads_back_from_the_stream(string name)
+    {
+        // The exchange channel's path: written straight into the connection, read straight out of it.
+        var message = MessageCases.All(TestActor).Single(c => c.Name == name).Message;
+        var bytes = _serializer.ToBinary(message);
+        using var stream = new MemoryStream();
+        GanClusterSerializer.WriteTo(stream, message);
+        Assert.Equal(bytes, stream.ToArray());
+
+        // Two messages back to back with a trailing byte: each read takes exactly its own bytes.
+        GanClusterSerializer.WriteTo(stream, message);
+        stream.WriteByte(7);
+        stream.Position = 0;
+        var manifest = _serializer.Manifest(message);
+        Assert.Equal(message, _serializer.ReadFrom(stream, bytes.Length, manifest));
+        Assert.Equal(message, _serializer.ReadFrom(stream, bytes.Length, manifest));
+        Assert.Equal(7, stream.ReadByte());
+    }
+
+    [Fact]
+    public void A_stream_that_ends_inside_a_message_is_a_serialization_error()
+    {
+        var batch = new FakeBatch(MessageCases.Id, 42, Phase.Discriminator, 0, MessageCases.Floats(10, 784), null);
+        var bytes = _serializer.ToBinary(batch);
+
+        var error = Assert.Throws<SerializationException>(() => _serializer.ReadFrom(new MemoryStream(bytes[..^100]), bytes.Length, "FAK"));
+        Assert.Contains("'FAK'", error.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(CaseNames))]
     public void Truncated_bytes_are_a_serialization_error(string name)
     {
         var message = MessageCases.All(TestActor).Single(c => c.Name == name).Message;

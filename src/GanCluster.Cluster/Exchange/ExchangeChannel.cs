@@ -1,15 +1,17 @@
 using System.Buffers.Binary;
 using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Akka;
 using Akka.Actor;
 using Akka.Configuration;
-using Akka.IO;
 using Akka.Streams;
 using Akka.Streams.Dsl;
+using GanCluster.Protocol;
+using GanCluster.Protocol.Serialization;
 using AkkaSerialization = Akka.Serialization.Serialization;
-using StreamTcp = Akka.Streams.Dsl.Tcp;
 
 namespace GanCluster.Cluster.Exchange;
 
@@ -58,14 +60,16 @@ public sealed record ExchangeInbound(IActorRef Connection, object Message) : INo
 public sealed record ExchangeClosed(IActorRef Connection, string Reason) : INoSerializationVerificationNeeded;
 
 /// <summary>
-/// The exchange channel: a TCP connection made with Akka.Streams (Akka.IO underneath) between the paired workers,
-/// apart from the remoting connection that carries cluster heartbeats and coordinator traffic. Remoting (DotNetty)
-/// costs 4-8x the raw transfer time per tensor and shares its connection with heartbeats; on this stream a message
-/// is one length-prefixed frame of the actor system's own serialization (<see cref="ExchangeFraming"/>), so the
-/// wire format and the message types are those of remoting, without chunking. A connection is an actor reference:
-/// messages told to it are sent in order; what arrives is told to the recipient as <see cref="ExchangeInbound"/>,
-/// and the end of the connection as <see cref="ExchangeClosed"/>. Membership, failure detection and the schedule
-/// stay with the cluster: when a connection fails, the workers fall back to remoting.
+/// The exchange channel: a TCP connection (in <see cref="SslStream"/> when the cluster has a certificate) between the
+/// paired workers, apart from the remoting connection that carries cluster heartbeats and coordinator traffic.
+/// Remoting (DotNetty) costs 4-8x the raw transfer time per tensor and shares its connection with heartbeats; on this
+/// connection a message is one length-prefixed frame of the actor system's own serialization
+/// (<see cref="ExchangeFraming"/>), so the wire format and the message types are those of remoting, without chunking.
+/// A connection is an actor reference (an Akka.Streams queue): messages told to it are written in order by one writer,
+/// a tensor's bytes straight from its message into the socket; a reader turns frames back into messages and tells them
+/// to the recipient as <see cref="ExchangeInbound"/>, and the end of the connection as <see cref="ExchangeClosed"/>.
+/// Membership, failure detection and the schedule stay with the cluster: when a connection fails, the workers fall
+/// back to remoting.
 /// </summary>
 public static class ExchangeChannel
 {
@@ -73,10 +77,21 @@ public static class ExchangeChannel
     private const int OutboundBuffer = 256;
 
     /// <summary>Binds a listener; every accepted connection's messages go to <paramref name="recipient"/>.</summary>
-    public static Task<ExchangeBinding> Listen(ActorSystem system, IMaterializer materializer, ExchangeChannelSettings settings, IActorRef recipient) =>
-        settings.Certificate is null
-            ? ListenPlain(system, materializer, settings, recipient)
-            : Task.FromResult(ExchangeTls.Listen(settings, settings.Certificate, stream => Serve(system, materializer, settings, stream, recipient)));
+    public static Task<ExchangeBinding> Listen(ActorSystem system, IMaterializer materializer, ExchangeChannelSettings settings, IActorRef recipient)
+    {
+        try
+        {
+            return Task.FromResult(ExchangeSockets.Listen(settings, stream =>
+            {
+                var (connection, outbound) = Outbound(materializer);
+                NotifyClosed(Run(system, materializer, settings, stream, outbound, connection, recipient), connection, recipient);
+            }));
+        }
+        catch (Exception e) when (e is SocketException or ArgumentException)
+        {
+            return Task.FromException<ExchangeBinding>(e);
+        }
+    }
 
     /// <summary>
     /// Connects to a listener. Returns the connection at once (messages told to it wait for the connection) and a
@@ -85,145 +100,169 @@ public static class ExchangeChannel
     public static (IActorRef Connection, Task Connected) Connect(ActorSystem system, IMaterializer materializer, ExchangeChannelSettings settings, string host, int port, IActorRef recipient)
     {
         var (connection, outbound) = Outbound(materializer);
-        if (settings.Certificate is { } certificate)
-        {
-            var connected = ExchangeTls.ConnectAsync(host, port, certificate, settings.ConnectTimeout);
-            connected.ContinueWith(
-                t =>
+        var connected = ExchangeSockets.ConnectAsync(host, port, settings.Certificate, settings.ConnectTimeout);
+        connected.ContinueWith(
+            t =>
+            {
+                if (t.IsCompletedSuccessfully)
                 {
-                    if (t.IsCompletedSuccessfully)
-                    {
-                        NotifyClosed(Run(system, materializer, settings, t.Result, outbound, connection, recipient), connection, recipient);
-                    }
-                    else
-                    {
-                        Close(connection);
-                        recipient.Tell(new ExchangeClosed(connection, t.Exception?.GetBaseException().Message ?? "cancelled"), ActorRefs.NoSender);
-                    }
-                },
-                TaskContinuationOptions.ExecuteSynchronously);
-            return (connection, connected);
-        }
-
-        var tcp = system.TcpStream().OutgoingConnection(new DnsEndPoint(host, port), halfClose: false, connectionTimeout: settings.ConnectTimeout);
-        var (tcpConnected, closed) = outbound
-            .Via(ExchangeFraming.Encoder(system, settings.MaximumFrameSize))
-            .ViaMaterialized(tcp, Keep.Right)
-            .Via(ExchangeFraming.Decoder(system, settings.MaximumFrameSize))
-            .ToMaterialized(Deliver(connection, recipient), Keep.Both)
-            .Run(materializer);
-        NotifyClosed(closed, connection, recipient);
-        return (connection, tcpConnected);
+                    NotifyClosed(Run(system, materializer, settings, t.Result, outbound, connection, recipient), connection, recipient);
+                }
+                else
+                {
+                    Close(connection);
+                    recipient.Tell(new ExchangeClosed(connection, t.Exception?.GetBaseException().Message ?? "cancelled"), ActorRefs.NoSender);
+                }
+            },
+            TaskContinuationOptions.ExecuteSynchronously);
+        return (connection, connected);
     }
 
     /// <summary>Closes a connection after the messages already told to it are sent.</summary>
     public static void Close(IActorRef connection) => connection.Tell(new Status.Success(NotUsed.Instance), ActorRefs.NoSender);
 
-    private static async Task<ExchangeBinding> ListenPlain(ActorSystem system, IMaterializer materializer, ExchangeChannelSettings settings, IActorRef recipient)
-    {
-        var binding = await system.TcpStream()
-            .Bind(settings.BindHost, settings.Port)
-            .To(Sink.ForEach<StreamTcp.IncomingConnection>(incoming =>
-            {
-                var (connection, outbound) = Outbound(materializer);
-                var inbound = ExchangeFraming.Decoder(system, settings.MaximumFrameSize).ToMaterialized(Deliver(connection, recipient), Keep.Right);
-                var flow = Flow.FromSinkAndSource(inbound, outbound.Via(ExchangeFraming.Encoder(system, settings.MaximumFrameSize)), Keep.Left);
-                NotifyClosed(incoming.HandleWith(flow, materializer), connection, recipient);
-            }))
-            .Run(materializer)
-            .ConfigureAwait(false);
-        return new ExchangeBinding(binding.LocalAddress, binding.Unbind);
-    }
-
-    // An accepted, authenticated TLS stream: the same framing and delivery as a plain connection.
-    private static void Serve(ActorSystem system, IMaterializer materializer, ExchangeChannelSettings settings, Stream stream, IActorRef recipient)
-    {
-        var (connection, outbound) = Outbound(materializer);
-        NotifyClosed(Run(system, materializer, settings, stream, outbound, connection, recipient), connection, recipient);
-    }
-
     /// <summary>
-    /// Runs a connection over an established stream (TLS): outbound messages are framed and written, frames read are
-    /// delivered. Ends when either direction ends; the stream is closed then, which ends the other direction too.
+    /// Runs a connection over an established stream: the writer takes the queued messages one at a time (on the thread
+    /// pool: a socket write may block), the reader delivers frames until the peer closes. The first of the two to end
+    /// ends the connection: the stream is closed (which ends the other) and the reason is the one that ended first,
+    /// "closed" for a clean end of either side.
     /// </summary>
-    private static Task<Done> Run(ActorSystem system, IMaterializer materializer, ExchangeChannelSettings settings, Stream stream, Source<object, NotUsed> outbound, IActorRef connection, IActorRef recipient)
+    private static async Task<string> Run(ActorSystem system, IMaterializer materializer, ExchangeChannelSettings settings, Stream stream, Source<object, NotUsed> outbound, IActorRef connection, IActorRef recipient)
     {
-        var written = outbound
-            .Via(ExchangeFraming.Encoder(system, settings.MaximumFrameSize))
-            .RunWith(StreamConverters.FromOutputStream(() => stream, autoFlush: true), materializer);
-        var read = StreamConverters.FromInputStream(() => stream, ExchangeTls.ReadChunkSize)
-            .Via(ExchangeFraming.Decoder(system, settings.MaximumFrameSize))
-            .RunWith(Deliver(connection, recipient), materializer);
-        written.ContinueWith(_ => stream.Dispose(), TaskContinuationOptions.ExecuteSynchronously);
-        return read.ContinueWith(
-            t =>
-            {
-                stream.Dispose();
-                return t.GetAwaiter().GetResult();
-            },
-            TaskContinuationOptions.ExecuteSynchronously);
+        var serialization = system.Serialization;
+        var writer = new BufferedStream(stream, ExchangeFraming.BufferSize);
+        var written = outbound.RunWith(
+            Sink.ForEachAsync<object>(1, message => Task.Run(() => ExchangeFraming.Write(writer, serialization, message, settings.MaximumFrameSize))),
+            materializer);
+        var read = ExchangeFraming.ReadAll(stream, serialization, settings.MaximumFrameSize, message => recipient.Tell(new ExchangeInbound(connection, message), ActorRefs.NoSender));
+        var first = await Task.WhenAny(written, read).ConfigureAwait(false);
+        await stream.DisposeAsync().ConfigureAwait(false);
+        if (first == read)
+        {
+            // The queue may be idle: complete it so its actor stops (a write already under way fails on the closed stream).
+            Close(connection);
+        }
+
+        _ = written.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+        _ = read.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+        return first.IsFaulted ? first.Exception!.GetBaseException().Message : "closed";
     }
 
     private static (IActorRef Connection, Source<object, NotUsed> Outbound) Outbound(IMaterializer materializer) =>
         Source.ActorRef<object>(OutboundBuffer, OverflowStrategy.Fail).PreMaterialize(materializer);
 
-    private static Sink<object, Task<Done>> Deliver(IActorRef connection, IActorRef recipient) =>
-        Sink.ForEach<object>(message => recipient.Tell(new ExchangeInbound(connection, message), ActorRefs.NoSender));
-
-    private static void NotifyClosed(Task closed, IActorRef connection, IActorRef recipient) =>
+    private static void NotifyClosed(Task<string> closed, IActorRef connection, IActorRef recipient) =>
         closed.ContinueWith(
-            t => recipient.Tell(new ExchangeClosed(connection, t.IsFaulted ? t.Exception!.GetBaseException().Message : "closed"), ActorRefs.NoSender),
+            t => recipient.Tell(new ExchangeClosed(connection, t.IsFaulted ? t.Exception!.GetBaseException().Message : t.Result), ActorRefs.NoSender),
             TaskContinuationOptions.ExecuteSynchronously);
 }
 
 /// <summary>
 /// One message per frame: a 4-byte big-endian length (Akka's simple framing protocol), then the serializer id
 /// (int32, little-endian), the manifest (uint16 length + UTF-8) and the serialized message. The actor system's
-/// serialization is used, so every message is bound to an explicit serializer exactly as on remoting.
+/// serialization is used, so every message is bound to an explicit serializer exactly as on remoting; GanCluster's own
+/// messages are written straight into the stream (<see cref="GanClusterSerializer.WriteTo"/>), without an array of
+/// the message in between.
 /// </summary>
 public static class ExchangeFraming
 {
-    /// <summary>Serializes a message into a frame body (without the length prefix).</summary>
-    public static ByteString Encode(AkkaSerialization serialization, object message)
+    /// <summary>Buffer of the writer and the reader: small fields coalesce, a tensor's bytes pass through it.</summary>
+    public const int BufferSize = 64 << 10;
+
+    private const int HeaderSize = 6;
+
+    /// <summary>Writes one frame holding <paramref name="message"/> and flushes it.</summary>
+    public static void Write(Stream stream, AkkaSerialization serialization, object message, int maximumFrameSize)
     {
         var serializer = serialization.FindSerializerFor(message);
         var manifest = Encoding.UTF8.GetBytes(AkkaSerialization.ManifestFor(serializer, message));
-        var header = new byte[6 + manifest.Length];
-        BinaryPrimitives.WriteInt32LittleEndian(header, serializer.Identifier);
-        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(4), checked((ushort)manifest.Length));
-        manifest.CopyTo(header, 6);
-        return ByteString.FromBytes(header).Concat(ByteString.FromBytes(serializer.ToBinary(message)));
-    }
-
-    /// <summary>Deserializes a frame body made by <see cref="Encode"/>.</summary>
-    public static object Decode(AkkaSerialization serialization, ByteString frame)
-    {
-        if (frame.Count < 6)
+        var direct = serializer is GanClusterSerializer;
+        var body = direct ? null : serializer.ToBinary(message);
+        var frameLength = HeaderSize + manifest.Length + (direct ? GanClusterSerializer.SerializedSize(message) : body!.Length);
+        if (frameLength > maximumFrameSize)
         {
-            throw new InvalidDataException($"exchange frame of {frame.Count} bytes is shorter than its header");
+            throw new InvalidDataException(
+                $"{message.GetType().Name} of {frameLength} bytes is larger than the exchange channel's frame limit ({maximumFrameSize} bytes, gancluster.exchange.maximum-frame-size)");
         }
 
-        var header = frame.Slice(0, 6).ToArray();
-        var serializerId = BinaryPrimitives.ReadInt32LittleEndian(header);
-        var manifestLength = BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(4));
-        if (frame.Count < 6 + manifestLength)
+        var header = new byte[4 + HeaderSize + manifest.Length];
+        BinaryPrimitives.WriteInt32BigEndian(header, (int)frameLength);
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(4), serializer.Identifier);
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(8), checked((ushort)manifest.Length));
+        manifest.CopyTo(header, 4 + HeaderSize);
+        stream.Write(header);
+        if (direct)
         {
-            throw new InvalidDataException($"exchange frame of {frame.Count} bytes is shorter than its manifest ({manifestLength} bytes)");
+            GanClusterSerializer.WriteTo(stream, message);
+        }
+        else
+        {
+            stream.Write(body);
         }
 
-        var manifest = Encoding.UTF8.GetString(frame.Slice(6, manifestLength).ToArray());
-        return serialization.Deserialize(frame.Slice(6 + manifestLength).ToArray(), serializerId, manifest);
+        stream.Flush();
     }
 
-    public static Flow<object, ByteString, NotUsed> Encoder(ActorSystem system, int maximumFrameSize)
-    {
-        var serialization = system.Serialization;
-        return Flow.Create<object>().Select(m => Encode(serialization, m)).Via(Framing.SimpleFramingProtocolEncoder(maximumFrameSize));
-    }
+    /// <summary>
+    /// Reads frames from <paramref name="stream"/> on a thread of its own (blocking reads: a connection's reader waits
+    /// for its peer most of the time) and hands each message to <paramref name="deliver"/>, in order, until the peer
+    /// closes the stream between two frames. A GanCluster message is read straight into its payload's array. A frame
+    /// over the limit, or shorter than its header, fails the read.
+    /// </summary>
+    public static Task ReadAll(Stream stream, AkkaSerialization serialization, int maximumFrameSize, Action<object> deliver) =>
+        Task.Factory.StartNew(() => ReadFrames(stream, serialization, maximumFrameSize, deliver), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-    public static Flow<ByteString, object, NotUsed> Decoder(ActorSystem system, int maximumFrameSize)
+    private static void ReadFrames(Stream stream, AkkaSerialization serialization, int maximumFrameSize, Action<object> deliver)
     {
-        var serialization = system.Serialization;
-        return Flow.Create<ByteString>().Via(Framing.SimpleFramingProtocolDecoder(maximumFrameSize)).Select(f => Decode(serialization, f));
+        var reader = new BufferedStream(stream, BufferSize);
+        var prefix = new byte[4 + HeaderSize];
+        var direct = serialization.FindSerializerForType(typeof(FakeBatch)) as GanClusterSerializer;
+        while (true)
+        {
+            var got = reader.ReadAtLeast(prefix.AsSpan(0, 4), 4, throwOnEndOfStream: false);
+            if (got == 0)
+            {
+                return;
+            }
+
+            if (got < 4)
+            {
+                throw new EndOfStreamException("the exchange connection ended inside a frame's length");
+            }
+
+            var frameLength = BinaryPrimitives.ReadInt32BigEndian(prefix);
+            if (frameLength > maximumFrameSize || frameLength < 0)
+            {
+                throw new InvalidDataException($"exchange frame of {frameLength} bytes is over the limit of {maximumFrameSize} bytes (gancluster.exchange.maximum-frame-size)");
+            }
+
+            if (frameLength < HeaderSize)
+            {
+                throw new InvalidDataException($"exchange frame of {frameLength} bytes is shorter than its header");
+            }
+
+            reader.ReadExactly(prefix.AsSpan(4, HeaderSize));
+            var serializerId = BinaryPrimitives.ReadInt32LittleEndian(prefix.AsSpan(4));
+            var manifestLength = BinaryPrimitives.ReadUInt16LittleEndian(prefix.AsSpan(8));
+            if (frameLength < HeaderSize + manifestLength)
+            {
+                throw new InvalidDataException($"exchange frame of {frameLength} bytes is shorter than its manifest ({manifestLength} bytes)");
+            }
+
+            var manifestBytes = new byte[manifestLength];
+            reader.ReadExactly(manifestBytes);
+            var manifest = Encoding.UTF8.GetString(manifestBytes);
+            var bodyLength = frameLength - HeaderSize - manifestLength;
+            if (direct is not null && serializerId == direct.Identifier)
+            {
+                deliver(direct.ReadFrom(reader, bodyLength, manifest));
+            }
+            else
+            {
+                var body = new byte[bodyLength];
+                reader.ReadExactly(body);
+                deliver(serialization.Deserialize(body, serializerId, manifest));
+            }
+        }
     }
 }

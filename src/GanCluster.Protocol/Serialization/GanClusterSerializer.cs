@@ -244,6 +244,18 @@ public sealed class GanClusterSerializer : SerializerWithStringManifest
         return counter.Length;
     }
 
+    /// <summary>
+    /// Writes what <see cref="ToBinary"/> would return straight into <paramref name="stream"/>, with no array of the
+    /// message in between: a tensor's bytes go from its payload to the stream (the exchange channel's send path; give
+    /// it a buffered stream, the writer makes many small writes around the large ones).
+    /// </summary>
+    public static void WriteTo(Stream stream, object obj)
+    {
+        var manifest = Manifests.TryGetValue(obj.GetType(), out var m) ? m : throw new ArgumentException($"{obj.GetType()} has no GanCluster manifest");
+        using var writer = new WireWriter(stream);
+        ByManifest[manifest].Write(writer, obj);
+    }
+
     // Two passes: the first only counts bytes, the second writes into an array of exactly that size, so a
     // payload is copied once (into the result) and never into a growing buffer or a trimmed copy.
     public override byte[] ToBinary(object obj)
@@ -275,7 +287,16 @@ public sealed class GanClusterSerializer : SerializerWithStringManifest
         return buffer;
     }
 
-    public override object FromBinary(byte[] bytes, string manifest)
+    public override object FromBinary(byte[] bytes, string manifest) => Read(new MemoryStream(bytes, writable: false), manifest);
+
+    /// <summary>
+    /// Reads a message of <paramref name="length"/> bytes straight from <paramref name="stream"/> (what
+    /// <see cref="WriteTo"/> wrote), leaving the stream just after it: a tensor's bytes are read into the payload's own
+    /// array, with no array of the whole message first. The stream must hold the whole message (a short one fails).
+    /// </summary>
+    public object ReadFrom(Stream stream, long length, string manifest) => Read(new SliceReadStream(stream, length), manifest);
+
+    private object Read(Stream bytes, string manifest)
     {
         if (!ByManifest.TryGetValue(manifest, out var codec))
         {

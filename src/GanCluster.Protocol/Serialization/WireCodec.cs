@@ -154,9 +154,23 @@ internal sealed class WireWriter(Stream stream) : IDisposable
 /// length and count is checked against the bytes that remain, so a corrupt frame fails with a clear error
 /// instead of a huge allocation.
 /// </summary>
-internal sealed class WireReader(byte[] bytes, ExtendedActorSystem system) : IDisposable
+internal sealed class WireReader : IDisposable
 {
-    private readonly BinaryReader _reader = new(new MemoryStream(bytes, writable: false), Encoding.UTF8);
+    private readonly BinaryReader _reader;
+    private readonly ExtendedActorSystem _system;
+
+    public WireReader(byte[] bytes, ExtendedActorSystem system)
+        : this(new MemoryStream(bytes, writable: false), system)
+    {
+    }
+
+    /// <param name="stream">The message's bytes: a stream whose Length is the message's length and Position what was read.</param>
+    /// <param name="system">Resolves actor references.</param>
+    public WireReader(Stream stream, ExtendedActorSystem system)
+    {
+        _reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        _system = system;
+    }
 
     public long Remaining => _reader.BaseStream.Length - _reader.BaseStream.Position;
 
@@ -201,7 +215,7 @@ internal sealed class WireReader(byte[] bytes, ExtendedActorSystem system) : IDi
 
     public T? OptionalValue<T>(Func<T> read) where T : struct => Bool() ? read() : null;
 
-    public IActorRef ActorRef() => system.Provider.ResolveActorRef(_reader.ReadString());
+    public IActorRef ActorRef() => _system.Provider.ResolveActorRef(_reader.ReadString());
 
     public WireSettings Wire() => new(_reader.ReadInt32(), _reader.ReadInt64());
 
@@ -284,6 +298,54 @@ internal sealed class WireReader(byte[] bytes, ExtendedActorSystem system) : IDi
     }
 
     public void Dispose() => _reader.Dispose();
+}
+
+/// <summary>
+/// The next <c>length</c> bytes of another stream as a read-only stream of that length: a message read straight from a
+/// connection (the exchange channel), so a tensor's bytes go from the socket into its payload with no frame array.
+/// </summary>
+internal sealed class SliceReadStream(Stream inner, long length) : Stream
+{
+    private long _position;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => length;
+
+    public override long Position
+    {
+        get => _position;
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var wanted = (int)Math.Min(buffer.Length, length - _position);
+        if (wanted == 0)
+        {
+            return 0;
+        }
+
+        var got = inner.Read(buffer[..wanted]);
+        _position += got;
+        return got;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
 /// <summary>A write-only stream that only counts, for the sizing pass of <see cref="GanClusterSerializer.ToBinary"/>.</summary>

@@ -57,6 +57,37 @@ public sealed class ExchangeChannelSpecs : TestKit
     }
 
     [Fact]
+    public async Task A_message_over_the_frame_limit_closes_the_connection_naming_the_setting_on_either_side()
+    {
+        var small = Channel with { MaximumFrameSize = 1 << 20 };
+        var server = CreateTestProbe();
+        var client = CreateTestProbe();
+
+        // The sender's own limit: the message is refused before a byte of it is written.
+        var binding = await ExchangeChannel.Listen(Sys, Sys.Materializer(), Channel, server.Ref);
+        var port = ((System.Net.IPEndPoint)binding.LocalAddress).Port;
+        var (connection, connected) = ExchangeChannel.Connect(Sys, Sys.Materializer(), small, "127.0.0.1", port, client.Ref);
+        await connected;
+        connection.Tell(Batch(1, 2_000_000, 1), ActorRefs.NoSender);
+        var closed = client.ExpectMsg<ExchangeClosed>(TimeSpan.FromSeconds(10));
+        Assert.Contains("gancluster.exchange.maximum-frame-size", closed.Reason);
+        server.ExpectMsg<ExchangeClosed>(TimeSpan.FromSeconds(10));
+        await binding.Unbind();
+
+        // The receiver's limit: a larger frame from a peer configured otherwise ends the connection at its length.
+        var smallBinding = await ExchangeChannel.Listen(Sys, Sys.Materializer(), small, server.Ref);
+        var smallPort = ((System.Net.IPEndPoint)smallBinding.LocalAddress).Port;
+        (connection, connected) = ExchangeChannel.Connect(Sys, Sys.Materializer(), Channel, "127.0.0.1", smallPort, client.Ref);
+        await connected;
+        connection.Tell(Batch(2, 16, 2), ActorRefs.NoSender);
+        Assert.Equal(Batch(2, 16, 2), server.ExpectMsg<ExchangeInbound>(TimeSpan.FromSeconds(10)).Message);
+        connection.Tell(Batch(3, 2_000_000, 3), ActorRefs.NoSender);
+        Assert.Contains("over the limit", server.ExpectMsg<ExchangeClosed>(TimeSpan.FromSeconds(10)).Reason);
+        client.ExpectMsg<ExchangeClosed>(TimeSpan.FromSeconds(10));
+        await smallBinding.Unbind();
+    }
+
+    [Fact]
     public void A_connection_with_a_wrong_token_is_closed_and_what_it_sent_is_not_applied()
     {
         var coordinator = CreateTestProbe();

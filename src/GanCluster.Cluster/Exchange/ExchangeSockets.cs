@@ -7,19 +7,17 @@ using System.Security.Cryptography.X509Certificates;
 namespace GanCluster.Cluster.Exchange;
 
 /// <summary>
-/// TLS for the exchange channel (Akka.Streams has no TLS stage in .NET): sockets wrapped in <see cref="SslStream"/>,
-/// authenticated both ways with the cluster's one certificate and accepting a peer only when it presents that very
-/// certificate (pinned by thumbprint), the rule remoting follows. A connection that fails authentication is closed
-/// before any frame is read.
+/// The exchange channel's sockets: a listener and a connector giving plain TCP streams or, when the cluster has a
+/// certificate, TLS ones (<see cref="SslStream"/>; Akka.Streams has no TLS stage in .NET), authenticated both ways with
+/// the cluster's one certificate and accepting a peer only when it presents that very certificate (pinned by
+/// thumbprint), the rule remoting follows. A connection that fails authentication is closed before any frame is read.
 /// </summary>
-public static class ExchangeTls
+public static class ExchangeSockets
 {
-    /// <summary>Bytes read from the TLS stream at a time: large, so a 3 MiB tensor is a few reads.</summary>
-    public const int ReadChunkSize = 1 << 20;
-
-    /// <summary>Binds <paramref name="settings"/>' address and hands every authenticated stream to <paramref name="serve"/>.</summary>
-    public static ExchangeBinding Listen(ExchangeChannelSettings settings, X509Certificate2 certificate, Action<Stream> serve)
+    /// <summary>Binds <paramref name="settings"/>' address and hands every accepted (and, under TLS, authenticated) stream to <paramref name="serve"/>.</summary>
+    public static ExchangeBinding Listen(ExchangeChannelSettings settings, Action<Stream> serve)
     {
+        var certificate = settings.Certificate;
         var listener = new TcpListener(ParseBindAddress(settings.BindHost), settings.Port);
         listener.Start();
         var cancel = new CancellationTokenSource();
@@ -37,7 +35,15 @@ public static class ExchangeTls
                     return;
                 }
 
-                _ = AuthenticateAndServe(socket, certificate, settings.ConnectTimeout, serve);
+                socket.NoDelay = true;
+                if (certificate is null)
+                {
+                    serve(new NetworkStream(socket, ownsSocket: true));
+                }
+                else
+                {
+                    _ = AuthenticateAndServe(socket, certificate, settings.ConnectTimeout, serve);
+                }
             }
         });
         return new ExchangeBinding(listener.LocalEndpoint, () =>
@@ -48,14 +54,19 @@ public static class ExchangeTls
         });
     }
 
-    /// <summary>Connects and authenticates within <paramref name="timeout"/>; the stream is ready for frames.</summary>
-    public static async Task<Stream> ConnectAsync(string host, int port, X509Certificate2 certificate, TimeSpan timeout)
+    /// <summary>Connects (and authenticates, with a certificate) within <paramref name="timeout"/>; the stream is ready for frames.</summary>
+    public static async Task<Stream> ConnectAsync(string host, int port, X509Certificate2? certificate, TimeSpan timeout)
     {
         using var deadline = new CancellationTokenSource(timeout);
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
             await socket.ConnectAsync(new DnsEndPoint(host, port), deadline.Token).ConfigureAwait(false);
+            if (certificate is null)
+            {
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+
             var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
             await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
             {
@@ -75,7 +86,6 @@ public static class ExchangeTls
 
     private static async Task AuthenticateAndServe(Socket socket, X509Certificate2 certificate, TimeSpan timeout, Action<Stream> serve)
     {
-        socket.NoDelay = true;
         var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
         try
         {
