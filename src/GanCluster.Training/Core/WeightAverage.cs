@@ -1,4 +1,5 @@
 using GanCluster.Training.Models;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GanCluster.Training.Core;
@@ -51,10 +52,15 @@ public sealed class WeightAverage : IDisposable
     public void Update(GeneratorNet source, long updates)
     {
         var beta = EffectiveDecay(_decay, updates);
+        // The two scalars are held until the loop is done: a temporary one (an implicit double -> Scalar) is freed by its
+        // finalizer while libtorch may still read it (see KeptScalars); beta changes with t, so they are not constants.
+        using var betaScalar = beta.ToScalar();
+        using var alphaScalar = (1.0 - beta).ToScalar();
         using var noGrad = no_grad();
         foreach (var (average, weight) in Pairs(_shadow.parameters(), source.parameters()))
         {
-            average.mul_(beta).add_(weight.detach(), alpha: 1.0 - beta);
+            using var detached = weight.detach();
+            average.mul_(betaScalar).add_(detached, alpha: alphaScalar);
         }
 
         CopyBuffers(source);

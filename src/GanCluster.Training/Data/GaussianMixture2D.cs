@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GanCluster.Training.Data;
@@ -85,7 +86,8 @@ public sealed class GaussianMixture2D
         var means = Means;
         var labels = randint(0, Modes, new long[] { count }, dtype: int64, generator: generator);
         var noise = randn(new long[] { count, 2 }, dtype: float32, generator: generator);
-        var points = means.index_select(0, labels).add_(noise.mul_(Std));
+        using var std = Std.ToScalar();
+        var points = means.index_select(0, labels).add_(noise.mul_(std));
         return new SampleSet(points.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope(), Modes, $"{Description}, {split} ({count} points)");
     }
 }
