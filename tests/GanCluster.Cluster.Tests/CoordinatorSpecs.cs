@@ -86,6 +86,13 @@ public abstract class CoordinatorSpecs : TestKit
         coordinator.Tell(new HalfCheckpoint(id, WorkerRole.Discriminator, round, CheckpointBlob.Hash(d), d), pair.Discriminator.Ref);
     }
 
+    /// <summary>
+    /// Waits until the checkpoint of <paramref name="round"/> is journaled. The next rounds are granted as soon as both
+    /// halves are in hand, before the checkpoint is stored, so a grant says nothing about the journal.
+    /// </summary>
+    private void AwaitJournaled(IActorRef coordinator, ExperimentId id, int round) =>
+        AwaitAssert(() => Assert.Equal(round, Status(coordinator, id).LastCheckpointRound), TimeSpan.FromSeconds(10));
+
     private const string GeneratorDevice = "cuda: 1 GPU: 0 NVIDIA L4 (22.5 GiB)";
 
     private ExperimentSummary Status(IActorRef coordinator, ExperimentId id)
@@ -170,6 +177,7 @@ public abstract class CoordinatorSpecs : TestKit
         CompleteRounds(coordinator, pair, id, 1, 2);
         AnswerCheckpoint(coordinator, pair, id, 2);
         pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10));
+        AwaitJournaled(coordinator, id, 2);
         CompleteRounds(coordinator, pair, id, 3, 3); // a round after the checkpoint, lost with the coordinator
 
         Watch(coordinator);
@@ -211,6 +219,7 @@ public abstract class CoordinatorSpecs : TestKit
         CompleteRounds(coordinator, pair, id, 1, 2);
         AnswerCheckpoint(coordinator, pair, id, 2);
         pair.Generator.FishForMessage<RunRounds>(r => r.FromRound == 3, TimeSpan.FromSeconds(10));
+        AwaitJournaled(coordinator, id, 2);
         // What a coordinator killed between storing and journaling leaves behind.
         var stray = new byte[] { 5, 5, 5 };
         await _store.SaveAsync(new CheckpointBlob(id.Value, 1, CheckpointRoles.Generator, stray, CheckpointBlob.Hash(stray)));
@@ -259,7 +268,8 @@ public abstract class CoordinatorSpecs : TestKit
         pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10));
         CompleteRounds(coordinator, pair, id, 1, 2);
         AnswerCheckpoint(coordinator, pair, id, 2);
-        Assert.Equal(3, pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10)).FromRound); // the checkpoint is stored
+        Assert.Equal(3, pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10)).FromRound);
+        AwaitJournaled(coordinator, id, 2);
 
         Sys.Stop(pair.Discriminator.Ref);
         pair.Generator.FishForMessage<StopExperiment>(_ => true, TimeSpan.FromSeconds(10));
@@ -288,7 +298,8 @@ public abstract class CoordinatorSpecs : TestKit
         pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10));
         CompleteRounds(coordinator, pair, id, 3, 4);
         AnswerCheckpoint(coordinator, pair, id, 4);
-        Assert.Equal(5, pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10)).FromRound); // round 4 is stored
+        Assert.Equal(5, pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10)).FromRound);
+        AwaitJournaled(coordinator, id, 4);
         CompleteRounds(coordinator, pair, id, 5, 5);
 
         // A process killed mid-write, or a disk error: the newest generator half no longer matches its SHA-256.
@@ -318,7 +329,7 @@ public abstract class CoordinatorSpecs : TestKit
         CompleteRounds(coordinator, resumed, id, 3, 4);
         AnswerCheckpoint(coordinator, resumed, id, 4);
         Assert.Equal(5, pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10)).FromRound);
-        Assert.Equal(new byte[] { 1, 2, 3, 4 }, (await _store.LoadAsync(id.Value, 4, CheckpointRoles.Generator))!.Data);
+        await AwaitAssertAsync(async () => Assert.Equal(new byte[] { 1, 2, 3, 4 }, (await _store.LoadAsync(id.Value, 4, CheckpointRoles.Generator))!.Data), TimeSpan.FromSeconds(10));
         coordinator.Tell(new GetExperimentStatus(id), TestActor);
         Assert.Equal([1, 2, 3, 4], ExpectMsg<ExperimentStatusReply>().RecentRounds.Select(m => m.Round));
     }
@@ -409,7 +420,8 @@ public abstract class CoordinatorSpecs : TestKit
         pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10));
         CompleteRounds(coordinator, pair, id, 3, 4);
         AnswerCheckpoint(coordinator, pair, id, 4);
-        pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10)); // round 4 is journaled
+        pair.Generator.FishForMessage<RunRounds>(_ => true, TimeSpan.FromSeconds(10));
+        AwaitJournaled(coordinator, id, 4);
 
         coordinator.Tell(new GetStoredCheckpoint(id, null), TestActor);
         var newest = ExpectMsg<StoredCheckpoint>(TimeSpan.FromSeconds(10));

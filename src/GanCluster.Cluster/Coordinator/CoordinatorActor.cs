@@ -158,7 +158,8 @@ public sealed class CoordinatorActor : JournaledCoordinator
             var record = State.Find(id)!;
             var spec = SpecJson.Parse(record.SpecJson);
             var setup = new ExperimentRunner.Setup(id, record.SpecJson, State.Incarnation, record.Checkpoints, generator.Worker,
-                discriminator.Worker, _store, _outbox, new RunProgress(id, spec.Rounds, spec.CheckpointInterval), record.ExploitFrom);
+                discriminator.Worker, _store, _outbox, new RunProgress(id, spec.Rounds, spec.CheckpointInterval), record.ExploitFrom,
+                Sweeps.SweepDecisions.DecidedAt(State, id));
             var runner = Context.ActorOf(ExperimentRunner.Props(setup), $"run-{id}-{++_runnerCount}");
             _runs.Add(id, new CoordinatorRun(runner, spec, generator.Node, discriminator.Node) { Pending = new PendingRounds(id) });
         }

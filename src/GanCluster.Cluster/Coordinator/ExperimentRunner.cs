@@ -10,7 +10,10 @@ namespace GanCluster.Cluster.Coordinator;
 /// One running experiment's work with its pair and the checkpoint store, a child of the coordinator: it loads the
 /// newest checkpoint whose halves verify, hands the halves to the workers, grants rounds by its pure
 /// <see cref="RunProgress"/> (the coordinator forwards the pair's readiness and rounds), reports each accepted round,
-/// collects both halves at a boundary and stores them, and deletes pruned checkpoints. Every store call runs as a task piped back to Self; when
+/// collects both halves at a boundary and stores them, and deletes pruned checkpoints. Once both halves of a checkpoint
+/// are in hand the pair goes on with the next rounds while they are stored and journaled, except at a round where a
+/// sweep decides about the run (<see cref="Setup.DecidedAt"/>: an ASHA rung, a PBT ready round), which waits for the
+/// journal. Stores run one after another, in round order. Every store call runs as a task piped back to Self; when
 /// told to finish it stops only after its store work completed and was reported, so nothing is left unawaited.
 /// The coordinator decides and journals; the runner reports what happened.
 /// </summary>
@@ -19,7 +22,8 @@ public sealed class ExperimentRunner : ReceiveActor
     /// <summary>Everything a run needs from the coordinator.</summary>
     public sealed record Setup(
         string Id, string SpecJson, long Incarnation, IReadOnlyList<CheckpointRef> Checkpoints,
-        IActorRef Generator, IActorRef Discriminator, ICheckpointStore Store, Outbox Outbox, RunProgress Schedule, CheckpointSource? Exploit = null);
+        IActorRef Generator, IActorRef Discriminator, ICheckpointStore Store, Outbox Outbox, RunProgress Schedule, CheckpointSource? Exploit = null,
+        Func<int, bool>? DecidedAt = null);
 
     // ---- from the coordinator ----
 
@@ -70,6 +74,7 @@ public sealed class ExperimentRunner : ReceiveActor
     private HalfCheckpoint? _discriminatorHalf;
     private int _inFlight;
     private bool _finishing;
+    private Task _storing = Task.CompletedTask;
 
     public ExperimentRunner(Setup setup)
     {
@@ -194,8 +199,18 @@ public sealed class ExperimentRunner : ReceiveActor
 
         (_generatorHalf, _discriminatorHalf, _collecting) = (null, null, 0);
         var (id, store, round, continues) = (_setup.Id, _setup.Store, half.Round, _schedule.Continues(half.Round));
-        Start(async () =>
+        if (_schedule.HasRoundsAfter(round) && _setup.DecidedAt?.Invoke(round) != true)
         {
+            // The state of both halves is captured: the pair trains on while it is stored. A coordinator that dies before
+            // journaling it resumes from the checkpoint before, as it would have anyway.
+            Grant(_schedule.GrantNext());
+        }
+
+        var previous = _storing;
+        _storing = Start(async () =>
+        {
+            // In round order: a later checkpoint is never journaled before an earlier one.
+            await previous.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
             // Both halves go to the store before the journal records the checkpoint: a crash in between leaves an
             // unreferenced row, never a journal entry pointing at a missing or partial checkpoint.
             await store.SaveAsync(new CheckpointBlob(id, round, CheckpointRoles.Generator, g.State, g.Sha256)).ConfigureAwait(false);
@@ -207,7 +222,7 @@ public sealed class ExperimentRunner : ReceiveActor
     private void OnRecorded(Recorded recorded)
     {
         _inFlight--;
-        if (_schedule.Continues(recorded.Round))
+        if (_schedule.HasRoundsAfter(recorded.Round))
         {
             Grant(_schedule.GrantNext());
         }
@@ -232,10 +247,12 @@ public sealed class ExperimentRunner : ReceiveActor
     }
 
     /// <summary>Runs store work on the thread pool, piping its result (or a <see cref="StoreError"/>) to Self.</summary>
-    private void Start<T>(Func<Task<T>> work, string operation, Func<T, object> success)
+    private Task Start<T>(Func<Task<T>> work, string operation, Func<T, object> success)
     {
         _inFlight++;
-        Task.Run(work, _stopping.Token).PipeTo(Self, success: r => success(r), failure: e => new StoreError(operation, e));
+        var task = Task.Run(work, _stopping.Token);
+        task.PipeTo(Self, success: r => success(r), failure: e => new StoreError(operation, e));
+        return task;
     }
 
     /// <summary>Store work finished: report it, unless the run ended meanwhile (then only what the coordinator must still journal).</summary>

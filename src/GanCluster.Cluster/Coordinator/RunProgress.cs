@@ -75,4 +75,7 @@ public sealed record RunProgress(string Id, int RoundsTotal, int CheckpointInter
 
     /// <summary>Whether a checkpoint of <paramref name="round"/> lets this run go on: it is the one the run collected last.</summary>
     public bool Continues(int round) => GrantedTo == round && NextRound == round + 1;
+
+    /// <summary>Whether there are rounds to grant after the checkpoint of <paramref name="round"/>: it <see cref="Continues"/> the run, and is not its last round.</summary>
+    public bool HasRoundsAfter(int round) => Continues(round) && round < RoundsTotal;
 }

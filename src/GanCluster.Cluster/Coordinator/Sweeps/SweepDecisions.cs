@@ -140,6 +140,22 @@ public static class SweepDecisions
             : [reached];
     }
 
+    /// <summary>
+    /// The checkpoint rounds at which the sweep may decide about experiment <paramref name="id"/> (ASHA's rungs, PBT's
+    /// ready rounds): its run waits there until the checkpoint is journaled instead of going on at once. False
+    /// everywhere for an experiment outside a sweep and for grid and random children.
+    /// </summary>
+    public static Func<int, bool> DecidedAt(CoordinatorState state, string id)
+    {
+        var sweep = state.Find(id) is { SweepId: { } sweepId } ? state.FindSweep(sweepId) : null;
+        return sweep switch
+        {
+            { Algorithm: SweepAlgorithm.Asha } => sweep.Rungs.ToHashSet().Contains,
+            { Algorithm: SweepAlgorithm.Pbt, Pbt: { } pbt } => round => round % pbt.Ready == 0,
+            _ => static _ => false,
+        };
+    }
+
     /// <summary>The sweep's children with their progress and, for a round metric, its value now.</summary>
     public static object Status(CoordinatorState state, Func<string, IReadOnlyList<RoundMetrics>> pending, SweepId id)
     {

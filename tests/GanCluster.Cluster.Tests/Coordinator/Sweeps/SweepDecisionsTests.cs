@@ -43,6 +43,26 @@ public sealed class SweepDecisionsTests : TestKit
         CoordinatorDecisions.Decide(state, new Command.CheckpointSaved(id, round, Sha, Sha, Continues: true, Retention: 3));
 
     [Fact]
+    public void A_run_waits_for_the_journal_only_at_the_rounds_its_sweep_decides_at()
+    {
+        // ASHA (8 rounds, checkpoints every 2, eta 2): its rungs; grid: nowhere; PBT (ready every 2): every ready round.
+        var asha = Run(CoordinatorState.Empty, Sweep("asha")).State;
+        var rungs = asha.FindSweep(SweepId)!.Rungs;
+        Assert.NotEmpty(rungs);
+        var ashaChild = SweepDecisions.DecidedAt(asha, "swp-0000000a-01");
+        Assert.Equal(rungs, Enumerable.Range(1, 8).Where(ashaChild));
+
+        var grid = Run(CoordinatorState.Empty, Sweep("grid")).State;
+        var gridChild = SweepDecisions.DecidedAt(grid, "swp-0000000a-01");
+        var outside = SweepDecisions.DecidedAt(grid, "exp-00000001");
+        Assert.All(Enumerable.Range(1, 8), round => Assert.False(gridChild(round) || outside(round)));
+
+        var pbt = Run(CoordinatorState.Empty, new Command.SubmitSweep(Base(), """{"parameters": {"generatorOptimizer.learningRate": [0.001, 0.002]}}""", "loss/g", "min", "pbt", 1, null, 2, 5, SweepId, At, null,
+            new PbtOptions(4, 0.25, 0.8, 1.2, 0))).State;
+        Assert.Equal([4, 8], Enumerable.Range(1, 8).Where(SweepDecisions.DecidedAt(pbt, "swp-0000000a-01")));
+    }
+
+    [Fact]
     public void A_sweep_is_journaled_as_one_event_that_queues_every_child_with_its_sweep()
     {
         var (state, decision) = Run(CoordinatorState.Empty, Sweep(seeds: 2));
