@@ -25,7 +25,12 @@ public static class AttackGrid
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(epsilons);
-        var labels = data.Labels.cpu().data<long>().ToArray();
+        long[] labels;
+        using (var cpuLabels = data.Labels.cpu()) // held while its data is read
+        {
+            labels = cpuLabels.data<long>().ToArray();
+        }
+
         var picks = Enumerable.Range(0, data.Classes)
             .Select(c => Array.IndexOf(labels, (long)c))
             .Where(i => i >= 0)
@@ -48,7 +53,7 @@ public static class AttackGrid
             var perturbed = Fgsm.Apply(x, sign, epsilon);
             rows.Add(perturbed);
             var difference = epsilon > 0
-                ? perturbed.sub(x).div(KeptScalars.Of(2 * epsilon)).add(KeptScalars.Of(0.5))
+                ? perturbed.sub(x).div(KeptScalars.Of(2 * epsilon)).add(KeptScalars.Of(0.5), KeptScalars.OfInteger(1))
                 : full_like(x, KeptScalars.Of(0.5));
             rows.Add(difference);
             var predicted = Fgsm.Predict(classifier, perturbed, input).data<long>().ToArray();

@@ -21,7 +21,8 @@ public static class CodecEvaluation
         var model = new CodecModel(encoder, decoder);
         var (psnr, ssim, bytes) = Measure(model, heldOut.Samples);
         var count = (int)heldOut.Samples.shape[0];
-        var (trainPsnr, _, _) = Measure(model, train.Samples.narrow(0, 0, Math.Min(count, (int)train.Samples.shape[0])), ssim: false);
+        using var trainDigits = train.Samples.narrow(0, 0, Math.Min(count, (int)train.Samples.shape[0])); // held until Measure returns
+        var (trainPsnr, _, _) = Measure(model, trainDigits, ssim: false);
         return new CodecResult(count, model.Bits, bytes, psnr, ssim, trainPsnr);
     }
 

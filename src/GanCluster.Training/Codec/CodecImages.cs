@@ -1,5 +1,6 @@
 using System.Globalization;
 using GanCluster.Training.Data;
+using GanCluster.Training.Runtime;
 using static TorchSharp.torch;
 
 namespace GanCluster.Training.Codec;
@@ -24,7 +25,8 @@ public static class CodecImages
             }
 
             using var all = BundledMnist.LoadAll();
-            return all.Samples.narrow(0, from, to - from + 1).clone();
+            using var digits = all.Samples.narrow(0, from, to - from + 1); // held until clone() returns
+            return digits.clone();
         }
 
         if (!File.Exists(source))
@@ -38,14 +40,17 @@ public static class CodecImages
             throw new DataFormatException($"{source}: images of {string.Join(" x ", idx.Dimensions[1..])}; the codec codes 28 x 28 digits (MNIST format). Fix: give an MNIST-format IDX image file.");
         }
 
-        return tensor(idx.Data, new long[] { idx.Count, 1, 28, 28 }).to(ScalarType.Float32).div(255.0f);
+        // Temporaries held until the calls that read them return; a kept float scalar (see KeptScalars).
+        using var bytes = tensor(idx.Data, new long[] { idx.Count, 1, 28, 28 });
+        using var floats = bytes.to(ScalarType.Float32);
+        return floats.div(KeptScalars.OfSingle(255.0f));
     }
 
     /// <summary>Writes images [N, 1, 28, 28] in [0, 1] as an IDX image file (pixels rounded to bytes).</summary>
     public static void WriteIdx(Tensor images, string path)
     {
         using var scope = NewDisposeScope();
-        var bytes = images.mul(255.0f).round().clamp(0, 255).to(ScalarType.Byte).contiguous().data<byte>().ToArray();
+        var bytes = images.mul(KeptScalars.OfSingle(255.0f)).round().clamp(KeptScalars.OfInteger(0), KeptScalars.OfInteger(255)).to(ScalarType.Byte).contiguous().data<byte>().ToArray();
         IdxWriter.WriteImages(path, bytes, (int)images.shape[0], 28, 28);
     }
 }

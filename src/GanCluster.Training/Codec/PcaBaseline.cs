@@ -1,3 +1,5 @@
+using GanCluster.Training.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GanCluster.Training.Codec;
@@ -23,12 +25,14 @@ public sealed class PcaBaseline : IDisposable
         var x = training.to(ScalarType.Float64);
         var mean = x.mean(new long[] { 0 }, keepdim: true);
         var centred = x.sub(mean);
-        var covariance = centred.t().matmul(centred).div(x.shape[0]);
+        // Scalars are kept or held until the call that reads them returns (see KeptScalars); same values and types as before.
+        using var count = x.shape[0].ToScalar();
+        var covariance = centred.t().matmul(centred).div(count);
         var (values, vectors) = linalg.eigh(covariance);
         var order = values.argsort(descending: true);
         _mean = mean.MoveToOuterDisposeScope();
         _axes = vectors.index_select(1, order).MoveToOuterDisposeScope();
-        _sigma = values.index_select(0, order).clamp_min(0).sqrt().MoveToOuterDisposeScope();
+        _sigma = values.index_select(0, order).clamp_min(KeptScalars.OfInteger(0)).sqrt().MoveToOuterDisposeScope();
     }
 
     /// <summary>The best (bits per coefficient, range) for <paramref name="bits"/> per image by PSNR on <paramref name="selection"/> (training digits).</summary>
@@ -45,7 +49,9 @@ public sealed class PcaBaseline : IDisposable
             foreach (var c in Ranges)
             {
                 var reconstructed = Reconstruct(selection, bits, b, c);
-                var psnr = ImageQuality.Psnr(selection.to(ScalarType.Float32).contiguous().data<float>().ToArray(), reconstructed);
+                using var floats = selection.to(ScalarType.Float32); // held until contiguous() returns
+                using var contiguous = floats.contiguous();
+                var psnr = ImageQuality.Psnr(contiguous.data<float>().ToArray(), reconstructed);
                 if (psnr > best.psnr)
                 {
                     best = (b, c, psnr);
@@ -62,14 +68,19 @@ public sealed class PcaBaseline : IDisposable
         using var scope = NewDisposeScope();
         var k = bits / bitsPerCoefficient;
         var axes = _axes.narrow(1, 0, k);
-        var sigma = _sigma.narrow(0, 0, k).clamp_min(1e-8);
+        // Scalars are kept or held until the calls that read them return (see KeptScalars), with the values and types of the
+        // implicit conversions they replace; add's alpha is TorchSharp's default integer 1.
+        var sigma = _sigma.narrow(0, 0, k).clamp_min(KeptScalars.Of(1e-8));
         var coefficients = images.to(ScalarType.Float64).sub(_mean).matmul(axes);
         var levels = 1L << bitsPerCoefficient;
-        var low = sigma.mul(-range);
-        var step = sigma.mul(2 * range / levels);
-        var cell = coefficients.sub(low).div(step).floor().clamp(0, levels - 1);
-        var decoded = cell.add(0.5).mul(step).add(low);
-        return decoded.matmul(axes.t()).add(_mean).clamp(0, 1).to(ScalarType.Float32).contiguous().data<float>().ToArray();
+        using var lowFactor = (-range).ToScalar();
+        using var stepFactor = (2 * range / levels).ToScalar();
+        using var highestCell = (levels - 1).ToScalar();
+        var low = sigma.mul(lowFactor);
+        var step = sigma.mul(stepFactor);
+        var cell = coefficients.sub(low).div(step).floor().clamp(KeptScalars.OfInteger(0), highestCell);
+        var decoded = cell.add(KeptScalars.Of(0.5), KeptScalars.OfInteger(1)).mul(step).add(low, KeptScalars.OfInteger(1));
+        return decoded.matmul(axes.t()).add(_mean, KeptScalars.OfInteger(1)).clamp(KeptScalars.OfInteger(0), KeptScalars.OfInteger(1)).to(ScalarType.Float32).contiguous().data<float>().ToArray();
     }
 
     public void Dispose()

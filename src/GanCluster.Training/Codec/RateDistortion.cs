@@ -33,10 +33,10 @@ public static class RateDistortion
     /// the codecs (ascending bits), PCA at the same rates, then JPEG at its lowest quality.</param>
     public static RdReport Measure(IReadOnlyList<CodecModel> codecs, Tensor heldOut, Tensor training, int examples, out List<float[]> exampleRows)
     {
+        using var scope = NewDisposeScope(); // first: it holds the temporaries of the first row too
         var rows = new List<float[]> { heldOut.narrow(0, 0, examples).to(ScalarType.Float32).contiguous().data<float>().ToArray() };
         var pcaRows = new List<float[]>();
         float[] jpegRow = [];
-        using var scope = NewDisposeScope();
         var count = (int)heldOut.shape[0];
         var original = heldOut.to(ScalarType.Float32).contiguous().data<float>().ToArray();
         var codecPoints = new List<RdPoint>();

@@ -198,7 +198,10 @@ public sealed class DiscriminatorHalf : IDisposable
         _net.eval();
         try
         {
-            return Score(samples.to(_device), labels?.to(_device)).cpu();
+            // A scope holds the temporaries (the inputs on the device, the packed batch, the scores) until every native
+            // call that reads them has returned: unreferenced, a garbage collection could free them mid-call (see KeptScalars).
+            using var scope = NewDisposeScope();
+            return Score(samples.to(_device), labels?.to(_device)).cpu().MoveToOuterDisposeScope();
         }
         finally
         {
@@ -209,13 +212,15 @@ public sealed class DiscriminatorHalf : IDisposable
     /// <summary>Maps real data ([0, 1] images at 28x28, or 2-D points) to what the model generates.</summary>
     public Tensor ToModelInput(Tensor real)
     {
+        // The intermediate tensors are held by the scope until the calls that read them return (see Evaluate).
+        using var scope = NewDisposeScope();
         var x = real.to(_device);
         if (_spec.IsImageData && x.shape[^1] != _spec.ImageSize)
         {
             x = F.interpolate(x, new long[] { _spec.ImageSize, _spec.ImageSize }, mode: InterpolationMode.Bilinear, align_corners: false);
         }
 
-        return _range == SampleRange.Symmetric ? x.mul(KeptScalars.Two).sub(KeptScalars.One) : x;
+        return (_range == SampleRange.Symmetric ? x.mul(KeptScalars.Two).sub(KeptScalars.One) : x).MoveToOuterDisposeScope();
     }
 
     public HalfState SaveState() => HalfState.Write("gancluster-discriminator", writer =>

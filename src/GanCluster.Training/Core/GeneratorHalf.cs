@@ -2,6 +2,7 @@ using GanCluster.Training.Families;
 using GanCluster.Training.Models;
 using GanCluster.Training.Objectives;
 using GanCluster.Training.Options;
+using GanCluster.Training.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -94,8 +95,16 @@ public sealed class GeneratorHalf : IDisposable
         using var fixedRng = new RngStream(RngStream.Derive(spec.Seed, 3));
         (_fixedNoise, _fixedLabels) = fixedRng.Run(() =>
         {
-            var z = randn(FixedNoiseCount, spec.LatentSize).to(device);
-            Tensor? labels = spec.Conditional ? arange(FixedNoiseCount, dtype: int64, device: device).remainder(spec.Classes) : null;
+            // Temporaries held until the native calls that read them return, scalars kept (see KeptScalars).
+            using var noise = randn(FixedNoiseCount, spec.LatentSize);
+            var z = noise.to(device);
+            Tensor? labels = null;
+            if (spec.Conditional)
+            {
+                using var counter = arange(KeptScalars.OfInteger(0), KeptScalars.OfInteger(FixedNoiseCount), KeptScalars.OfInteger(1), dtype: int64, device: device);
+                labels = counter.remainder(KeptScalars.OfInteger(spec.Classes));
+            }
+
             return (z, labels);
         });
     }
@@ -202,7 +211,8 @@ public sealed class GeneratorHalf : IDisposable
         try
         {
             var input = _family.GridInput(_spec, _fixedNoise, _fixedLabels);
-            var images = net.call(input.Z, input.Labels).cpu();
+            using var output = net.call(input.Z, input.Labels); // held until cpu() returns
+            var images = output.cpu();
             if (!ReferenceEquals(input.Z, _fixedNoise))
             {
                 input.Z.Dispose();
@@ -233,7 +243,8 @@ public sealed class GeneratorHalf : IDisposable
                 var input = _family.DrawInput(_spec, count, _device);
                 using (input.Z)
                 {
-                    return new FakeSamples(net.call(input.Z, input.Labels).cpu(), input.Labels?.cpu())
+                    using var output = net.call(input.Z, input.Labels); // held until cpu() returns
+                    return new FakeSamples(output.cpu(), input.Labels?.cpu())
                     {
                         SideInputs = input.SideInputs.ToDictionary(kv => kv.Key, kv => kv.Value.cpu()),
                     };

@@ -72,7 +72,8 @@ public sealed class WeightAverage : IDisposable
         using var noGrad = no_grad();
         foreach (var (average, weight) in Pairs(_shadow.parameters(), source.parameters()))
         {
-            average.copy_(weight.detach());
+            using var detached = weight.detach();
+            average.copy_(detached);
         }
 
         CopyBuffers(source);

@@ -1,3 +1,4 @@
+using GanCluster.Training.Runtime;
 using static TorchSharp.torch;
 
 namespace GanCluster.Training.Data;
@@ -43,7 +44,7 @@ public static class ImageData
 
         // Bytes go into a uint8 tensor and are converted there: one native pass instead of a managed float[] copy.
         var raw = tensor(images.Data.AsSpan(start * pixels, n * pixels).ToArray(), new long[] { n, 1, Side, Side });
-        var samples = raw.to(float32).div_(255f);
+        var samples = raw.to(float32).div_(KeptScalars.OfSingle(255f)); // a kept float scalar, not a temporary (see KeptScalars)
         var classes = tensor(labelBytes.ToArray(), new long[] { n }).to(int64);
         return new SampleSet(samples.MoveToOuterDisposeScope(), classes.MoveToOuterDisposeScope(), Classes, description);
     }

@@ -20,7 +20,8 @@ public static class LabelledSubset
     public static long[] Select(SampleSet training, long seed, int perClass = PerClass)
     {
         ArgumentNullException.ThrowIfNull(training);
-        return Select(training.Labels.cpu().data<long>().ToArray(), training.Classes, seed, perClass);
+        using var labels = training.Labels.cpu(); // held while its data is read
+        return Select(labels.data<long>().ToArray(), training.Classes, seed, perClass);
     }
 
     /// <inheritdoc cref="Select(SampleSet, long, int)"/>

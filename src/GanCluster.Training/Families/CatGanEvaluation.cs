@@ -58,7 +58,8 @@ public static class CatGanEvaluation
     public static ClassScore Score(CatGanDiscriminator discriminator, SampleSet digits, int batchSize = 500)
     {
         ArgumentNullException.ThrowIfNull(digits);
-        return Score(Predict(discriminator, digits.Samples, batchSize), digits.Labels.cpu().data<long>().ToArray(), digits.Classes);
+        using var labels = digits.Labels.cpu(); // held while its data is read
+        return Score(Predict(discriminator, digits.Samples, batchSize), labels.data<long>().ToArray(), digits.Classes);
     }
 
     /// <summary>Classes <paramref name="predicted"/> for digits of <paramref name="labels"/>, scored with and without the best matching.</summary>

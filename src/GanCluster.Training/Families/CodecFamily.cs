@@ -109,9 +109,10 @@ public sealed class CodecFamily : GanFamily
     /// <summary>The sample grid: the codes of the first 64 training digits (no random draw), 8 per row.</summary>
     public override SampleGridInput GridInput(ExperimentSpec spec, Tensor fixedNoise, Tensor? fixedLabels)
     {
+        using var scope = NewDisposeScope(); // holds the chain's temporaries until the calls that read them return
         var images = Training(spec);
         var count = Math.Min(GridImages, images.shape[0]);
-        return new SampleGridInput(images.narrow(0, 0, count).to(fixedNoise.device).mul(KeptScalars.Two).sub(KeptScalars.One).flatten(1), null, 8);
+        return new SampleGridInput(images.narrow(0, 0, count).to(fixedNoise.device).mul(KeptScalars.Two).sub(KeptScalars.One).flatten(1).MoveToOuterDisposeScope(), null, 8);
     }
 
     /// <summary>The training split's images in [0, 1] (CPU), loaded once per spec instance as the discriminator half loads them.</summary>
@@ -178,7 +179,7 @@ public sealed class CodecEncoder : GeneratorNet
         using var scope = NewDisposeScope();
         var soft = Soft(images);
         var hard = soft.detach().ge(KeptScalars.Of(0)).to(soft.dtype).mul(KeptScalars.Two).sub(KeptScalars.One);
-        return hard.add(soft.sub(soft.detach())).reshape(-1, 1, CodecFamily.Rows, Bits / CodecFamily.Rows).MoveToOuterDisposeScope();
+        return hard.add(soft.sub(soft.detach()), KeptScalars.OfInteger(1)).reshape(-1, 1, CodecFamily.Rows, Bits / CodecFamily.Rows).MoveToOuterDisposeScope();
     }
 
     public override Tensor forward(Tensor z, Tensor? labels)

@@ -134,7 +134,8 @@ public sealed class InfoGanGenerator : GeneratorNet
         if (z.ndim == 2 && z.shape[1] == _latentSize)
         {
             var n = z.shape[0];
-            var categorical = arange(n, dtype: int64, device: z.device).remainder(KeptScalars.OfInteger(InfoGanFamily.Categories));
+            using var count = n.ToScalar(); // held until arange returns (see KeptScalars); n is the batch size, not a constant
+            var categorical = arange(KeptScalars.OfInteger(0), count, KeptScalars.OfInteger(1), dtype: int64, device: z.device).remainder(KeptScalars.OfInteger(InfoGanFamily.Categories));
             input = Fold(z, categorical, zeros(n, InfoGanFamily.ContinuousCodes, dtype: z.dtype, device: z.device));
         }
         else if (z.ndim != 2 || z.shape[1] != _latentSize + CodeWidth)

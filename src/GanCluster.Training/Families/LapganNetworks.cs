@@ -1,4 +1,5 @@
 using GanCluster.Training.Models;
+using GanCluster.Training.Runtime;
 using TorchSharp;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
@@ -44,8 +45,10 @@ public sealed class LapganCoarseGenerator : GeneratorNet
             throw new ArgumentException($"z: lapgan's level-2 generator expects [N, {_latentSize}]; got [{string.Join(", ", z.shape)}]");
         }
 
+        // The scope holds _main's output until reshape has read it (an unreferenced temporary may be freed mid-call, see KeptScalars).
+        using var scope = NewDisposeScope();
         var side = LapganFamily.Side(LapganFamily.Coarsest);
-        return _main.call(z).reshape(-1, 1, side, side);
+        return _main.call(z).reshape(-1, 1, side, side).MoveToOuterDisposeScope();
     }
 }
 
@@ -112,7 +115,7 @@ public sealed class LapganResidualGenerator : GeneratorNet
         using var scope = NewDisposeScope();
         var noise = z.narrow(1, 0, _latentSize);
         var coarse = z.narrow(1, _latentSize, _side * _side).reshape(-1, 1, _side, _side);
-        return coarse.add(Residual(noise, coarse)).MoveToOuterDisposeScope();
+        return coarse.add(Residual(noise, coarse), KeptScalars.OfInteger(1)).MoveToOuterDisposeScope(); // add's default alpha, kept
     }
 }
 
@@ -193,6 +196,7 @@ public sealed class LapganResidualDiscriminator : DiscriminatorNet
             throw new ArgumentException($"x: lapgan's {_side}x{_side} discriminator expects pairs [residual, coarse image] [N, 2, {_side}, {_side}]; got [{string.Join(", ", x.shape)}]");
         }
 
-        return _main.call(x).reshape(-1);
+        using var scope = NewDisposeScope(); // as in LapganCoarseGenerator.forward
+        return _main.call(x).reshape(-1).MoveToOuterDisposeScope();
     }
 }

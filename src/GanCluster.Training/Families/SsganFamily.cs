@@ -44,7 +44,8 @@ public sealed class SsganFamily : GanFamily
         using (heldOut)
         {
             var discriminator = new SsganDiscriminator();
-            discriminator.InitializeFrom(train.Samples.narrow(0, 0, Math.Min(InitializationDigits, train.Count)));
+            using var digits = train.Samples.narrow(0, 0, Math.Min(InitializationDigits, train.Count)); // held until InitializeFrom returns
+            discriminator.InitializeFrom(digits);
             return discriminator;
         }
     }

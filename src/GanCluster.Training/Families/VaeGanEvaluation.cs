@@ -25,7 +25,8 @@ public static class VaeGanEvaluation
     {
         var (pixel, feature, llike) = Reconstruct(generator, discriminator, heldOut.Samples);
         var count = (int)heldOut.Samples.shape[0];
-        var (trainPixel, _, _) = Reconstruct(generator, discriminator, train.Samples.narrow(0, 0, Math.Min(count, (int)train.Samples.shape[0])));
+        using var trainDigits = train.Samples.narrow(0, 0, Math.Min(count, (int)train.Samples.shape[0])); // held until Reconstruct returns
+        var (trainPixel, _, _) = Reconstruct(generator, discriminator, trainDigits);
         return new VaeGanResult(count, pixel, feature, llike, trainPixel);
     }
 
@@ -67,6 +68,12 @@ public static class VaeGanEvaluation
             discriminator.train(discriminatorTraining);
         }
 
-        return n == 0 ? (0, 0, 0) : (pixel / ((double)n * images[0].numel()), feature / ((double)n * VaeGanDiscriminator.FeatureSize), llike / n);
+        if (n == 0)
+        {
+            return (0, 0, 0);
+        }
+
+        using var first = images[0]; // held until numel() returns
+        return (pixel / ((double)n * first.numel()), feature / ((double)n * VaeGanDiscriminator.FeatureSize), llike / n);
     }
 }

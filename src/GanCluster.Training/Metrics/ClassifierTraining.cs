@@ -24,7 +24,8 @@ public static class ClassifierTraining
         ArgumentNullException.ThrowIfNull(rng);
         ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
         adversarial?.Validated();
-        var optimizer = optim.Adam(net.parameters(), lr: 1e-3);
+        // SafeAdam: torch.optim.Adam's arithmetic with its scalars held until libtorch has used them (SafeOptimizers.cs).
+        var optimizer = new SafeAdam(net.parameters(), 1e-3, 0.9, 0.999);
         const int batch = 64;
         const int shift = 2;
         var images = train.Samples.cpu();

@@ -90,7 +90,8 @@ public static class FrechetDistance
         var sqrt1 = SquareRoot(c1);
         var product = Symmetric(sqrt1.matmul(c2).matmul(sqrt1));
         var traceSqrt = linalg.eigvalsh(product).clamp_min(KeptScalars.Of(0)).sqrt().sum().item<double>();
-        var meanTerm = (m1 - m2).square().sum().item<double>();
+        // pow with a kept integer 2: TorchSharp's square() is pow(2) with a temporary scalar (see KeptScalars). The same op.
+        var meanTerm = (m1 - m2).pow(KeptScalars.OfInteger(2)).sum().item<double>();
         var value = meanTerm + c1.trace().item<double>() + c2.trace().item<double>() - (2 * traceSqrt);
 
         // Rounding can leave -1e-12 for identical inputs; a distance is never negative.

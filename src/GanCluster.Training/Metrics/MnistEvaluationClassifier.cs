@@ -78,7 +78,11 @@ public sealed class MnistEvaluationClassifier : IDisposable
     }
 
     /// <summary>Penultimate features [N, 128] (float64) of images [N, 1, 28, 28] in [0, 1].</summary>
-    public Tensor Features(Tensor images) => Map(images, x => _net.Features(x)).to(float64);
+    public Tensor Features(Tensor images)
+    {
+        using var features = Map(images, x => _net.Features(x)); // held until to() returns (an unreferenced temporary may be freed mid-call)
+        return features.to(float64);
+    }
 
     /// <summary>Predicted class [N] (int64) of images [N, 1, 28, 28] in [0, 1].</summary>
     public Tensor Predict(Tensor images) => Map(images, x => _net.call(x).argmax(1));

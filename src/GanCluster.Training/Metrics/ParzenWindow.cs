@@ -98,7 +98,8 @@ public static class ParzenWindow
         var centre = s.mean([0L], keepdim: true);
         var sc = (s - centre).to(float32);
         var xc = (x - centre).to(float32);
-        var sNorm = sc.square().sum(1).to(float64);
+        // pow with a kept integer 2, not square(): TorchSharp's square() is pow(2) with a temporary scalar (see KeptScalars). The same op.
+        var sNorm = sc.pow(KeptScalars.OfInteger(2)).sum(1).to(float64);
         var sT = sc.t();
         var count = s.shape[0];
         var dims = s.shape[1];
@@ -110,7 +111,7 @@ public static class ParzenWindow
             var length = Math.Min(chunk, n - start);
             var xs = xc.narrow(0, start, length);
             var cross = xs.matmul(sT).to(float64);
-            var d2 = cross.mul_(KeptScalars.Of(-2.0)).add_(sNorm.unsqueeze(0), KeptScalars.One).add_(xs.square().sum(1, keepdim: true).to(float64), KeptScalars.One).clamp_min_(KeptScalars.Of(0));
+            var d2 = cross.mul_(KeptScalars.Of(-2.0)).add_(sNorm.unsqueeze(0), KeptScalars.One).add_(xs.pow(KeptScalars.OfInteger(2)).sum(1, keepdim: true).to(float64), KeptScalars.One).clamp_min_(KeptScalars.Of(0));
             for (var k = 0; k < sigmas.Length; k++)
             {
                 var sigma = sigmas[k];

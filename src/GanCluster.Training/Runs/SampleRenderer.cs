@@ -51,14 +51,17 @@ public static class SampleRenderer
     /// <summary>Maps generated images back to [0, 1] at 28x28, the scale of the data sets and of the Parzen evaluation.</summary>
     public static Tensor ToUnitRange(Tensor images, ExperimentSpec spec)
     {
+        // The scope holds the intermediate tensors until the calls that read them return (see KeptScalars).
+        using var scope = NewDisposeScope();
         var x = FamilyCatalog.OutputRange(spec.Model) == SampleRange.Symmetric ? images.add(KeptScalars.One, KeptScalars.One).div(KeptScalars.Two) : images;
-        return x.clamp(KeptScalars.Of(0), KeptScalars.One);
+        return x.clamp(KeptScalars.Of(0), KeptScalars.One).MoveToOuterDisposeScope();
     }
 
     /// <summary>Generated images at the data set's native 28x28, in [0, 1].</summary>
     public static Tensor ToDataScale(Tensor images, ExperimentSpec spec)
     {
+        using var scope = NewDisposeScope(); // holds x until interpolate has read it
         var x = ToUnitRange(images, spec);
-        return x.shape[^1] == 28 ? x : F.interpolate(x, new long[] { 28, 28 }, mode: InterpolationMode.Area);
+        return (x.shape[^1] == 28 ? x : F.interpolate(x, new long[] { 28, 28 }, mode: InterpolationMode.Area)).MoveToOuterDisposeScope();
     }
 }

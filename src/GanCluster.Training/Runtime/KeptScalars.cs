@@ -20,6 +20,7 @@ public static class KeptScalars
 {
     private static readonly ConcurrentDictionary<double, Scalar> Cache = new();
     private static readonly ConcurrentDictionary<long, Scalar> IntegerCache = new();
+    private static readonly ConcurrentDictionary<float, Scalar> SingleCache = new();
 
     /// <summary>1.0 (a field: read on every training step, no lookup).</summary>
     public static Scalar One { get; } = Of(1.0);
@@ -29,6 +30,12 @@ public static class KeptScalars
 
     /// <summary>A scalar for a constant <paramref name="value"/>, created once and never freed. Only for a bounded set of constants.</summary>
     public static Scalar Of(double value) => Cache.GetOrAdd(value, static v => v.ToScalar());
+
+    /// <summary>
+    /// A scalar for a constant float <paramref name="value"/> (what an implicit float -> Scalar conversion makes, e.g. <c>div(255f)</c>),
+    /// created once and never freed. Only for a bounded set of constants.
+    /// </summary>
+    public static Scalar OfSingle(float value) => SingleCache.GetOrAdd(value, static v => v.ToScalar());
 
     /// <summary>An integer scalar (for integer tensors, which refuse floating-point operands), created once and never freed.</summary>
     public static Scalar OfInteger(long value) => IntegerCache.GetOrAdd(value, static v => v.ToScalar());
