@@ -1,3 +1,4 @@
+using GanCluster.TestSupport;
 using GanCluster.Training.Options;
 
 namespace GanCluster.Training.Tests.Options;
@@ -92,18 +93,7 @@ public sealed class SpecValidationTests
     public void The_ring8_experiment_file_is_the_ring8_preset()
     {
         // cluster-config/experiments/ring8.json is what `gancluster submit` sends; the preset is the source of truth.
-        var file = Path.Combine(RepositoryRoot(), "cluster-config", "experiments", "ring8.json");
+        var file = Path.Combine(RepositoryRoot.Path, "cluster-config", "experiments", "ring8.json");
         Assert.Equal(Presets.Resolve("ring8"), SpecJson.Parse(File.ReadAllText(file)));
-    }
-
-    private static string RepositoryRoot()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "GanCluster.sln")))
-        {
-            folder = folder.Parent;
-        }
-
-        return folder?.FullName ?? throw new DirectoryNotFoundException("GanCluster.sln not found above " + AppContext.BaseDirectory);
     }
 }

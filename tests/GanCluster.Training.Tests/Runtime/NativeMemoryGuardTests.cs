@@ -1,3 +1,4 @@
+using GanCluster.TestSupport;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Operations;
@@ -16,17 +17,6 @@ namespace GanCluster.Training.Tests.Runtime;
 /// </summary>
 public sealed class NativeMemoryGuardTests
 {
-    private static string RepositoryRoot()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "GanCluster.sln")))
-        {
-            folder = folder.Parent;
-        }
-
-        return folder?.FullName ?? throw new DirectoryNotFoundException("GanCluster.sln not found above " + AppContext.BaseDirectory);
-    }
-
     /// <summary>Every implicit conversion to TorchSharp's Scalar in the C# files under <paramref name="folder"/>, as "file:line: expression".</summary>
     private static List<string> ImplicitScalars(string folder)
     {
@@ -114,7 +104,7 @@ public sealed class NativeMemoryGuardTests
     [Fact]
     public void Training_code_converts_no_value_to_a_torch_scalar_implicitly()
     {
-        var found = ImplicitScalars(Path.Combine(RepositoryRoot(), "src", "GanCluster.Training"));
+        var found = ImplicitScalars(Path.Combine(RepositoryRoot.Path, "src", "GanCluster.Training"));
 
         Assert.True(found.Count == 0, $"implicit TorchSharp scalars (use KeptScalars or hold a ToScalar() with using):{Environment.NewLine}{string.Join(Environment.NewLine, found)}");
     }
