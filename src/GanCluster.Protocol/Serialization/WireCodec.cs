@@ -159,11 +159,6 @@ internal sealed class WireReader : IDisposable
     private readonly BinaryReader _reader;
     private readonly ExtendedActorSystem _system;
 
-    public WireReader(byte[] bytes, ExtendedActorSystem system)
-        : this(new MemoryStream(bytes, writable: false), system)
-    {
-    }
-
     /// <param name="stream">The message's bytes: a stream whose Length is the message's length and Position what was read.</param>
     /// <param name="system">Resolves actor references.</param>
     public WireReader(Stream stream, ExtendedActorSystem system)

@@ -48,6 +48,6 @@ public static class AdversarialTraining
         var gradient = autograd.grad([clean], [x], retain_graph: true)[0];
         var adversarial = Fgsm.Apply(x, gradient.sign(), options.Epsilon);
         var perturbed = functional.cross_entropy(classifier.call(Fgsm.ToClassifierInput(adversarial, input)), labels);
-        return clean.mul(KeptScalars.Of(options.Alpha)).add(perturbed.mul(KeptScalars.Of(1 - options.Alpha)), KeptScalars.OfInteger(1)).MoveToOuterDisposeScope();
+        return clean.mul(KeptScalars.Of(options.Alpha)).add(perturbed.mul(KeptScalars.Of(1 - options.Alpha)), KeptScalars.DefaultAlpha).MoveToOuterDisposeScope();
     }
 }

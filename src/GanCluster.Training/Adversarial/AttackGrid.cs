@@ -53,7 +53,7 @@ public static class AttackGrid
             var perturbed = Fgsm.Apply(x, sign, epsilon);
             rows.Add(perturbed);
             var difference = epsilon > 0
-                ? perturbed.sub(x).div(KeptScalars.Of(2 * epsilon)).add(KeptScalars.Of(0.5), KeptScalars.OfInteger(1))
+                ? perturbed.sub(x).div(KeptScalars.Of(2 * epsilon)).add(KeptScalars.Of(0.5), KeptScalars.DefaultAlpha)
                 : full_like(x, KeptScalars.Of(0.5));
             rows.Add(difference);
             var predicted = Fgsm.Predict(classifier, perturbed, input).data<long>().ToArray();

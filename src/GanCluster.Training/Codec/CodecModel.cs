@@ -132,7 +132,7 @@ public sealed class CodecModel : IDisposable
             for (var start = 0; start < count; start += 500)
             {
                 var length = Math.Min(500, count - start);
-                parts.Add(Decoder.Decode(codes.narrow(0, start, length)).add(KeptScalars.One, KeptScalars.OfInteger(1)).div(KeptScalars.Two).clamp(KeptScalars.Of(0), KeptScalars.One).cpu());
+                parts.Add(Decoder.Decode(codes.narrow(0, start, length)).add(KeptScalars.One, KeptScalars.DefaultAlpha).div(KeptScalars.Two).clamp(KeptScalars.Of(0), KeptScalars.One).cpu());
             }
 
             return (parts.Count == 0 ? zeros(0, 1, 28, 28) : cat(parts, 0)).MoveToOuterDisposeScope();

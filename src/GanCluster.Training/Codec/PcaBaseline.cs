@@ -69,7 +69,7 @@ public sealed class PcaBaseline : IDisposable
         var k = bits / bitsPerCoefficient;
         var axes = _axes.narrow(1, 0, k);
         // Scalars are kept or held until the calls that read them return (see KeptScalars), with the values and types of the
-        // implicit conversions they replace; add's alpha is TorchSharp's default integer 1.
+        // implicit conversions they replace.
         var sigma = _sigma.narrow(0, 0, k).clamp_min(KeptScalars.Of(1e-8));
         var coefficients = images.to(ScalarType.Float64).sub(_mean).matmul(axes);
         var levels = 1L << bitsPerCoefficient;
@@ -79,8 +79,8 @@ public sealed class PcaBaseline : IDisposable
         var low = sigma.mul(lowFactor);
         var step = sigma.mul(stepFactor);
         var cell = coefficients.sub(low).div(step).floor().clamp(KeptScalars.OfInteger(0), highestCell);
-        var decoded = cell.add(KeptScalars.Of(0.5), KeptScalars.OfInteger(1)).mul(step).add(low, KeptScalars.OfInteger(1));
-        return decoded.matmul(axes.t()).add(_mean, KeptScalars.OfInteger(1)).clamp(KeptScalars.OfInteger(0), KeptScalars.OfInteger(1)).to(ScalarType.Float32).contiguous().data<float>().ToArray();
+        var decoded = cell.add(KeptScalars.Of(0.5), KeptScalars.DefaultAlpha).mul(step).add(low, KeptScalars.DefaultAlpha);
+        return decoded.matmul(axes.t()).add(_mean, KeptScalars.DefaultAlpha).clamp(KeptScalars.OfInteger(0), KeptScalars.OfInteger(1)).to(ScalarType.Float32).contiguous().data<float>().ToArray();
     }
 
     public void Dispose()

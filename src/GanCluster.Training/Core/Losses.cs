@@ -15,7 +15,7 @@ public static class Losses
     /// <summary>Discriminator loss to minimize, from scores on a real and on a fake batch.</summary>
     /// <remarks>-log D(x) - log(1 - D(G(z))): softplus(-s) = -log sigmoid(s); softplus(s) = -log(1 - sigmoid(s)).</remarks>
     public static Tensor Discriminator(LossKind kind, Tensor realScores, Tensor fakeScores) =>
-        DiscriminatorReal(kind, realScores).add(DiscriminatorFake(kind, fakeScores), KeptScalars.OfInteger(1)); // "+" with its alpha kept
+        DiscriminatorReal(kind, realScores).add(DiscriminatorFake(kind, fakeScores), KeptScalars.DefaultAlpha);
 
     /// <summary>
     /// The real-batch term of <see cref="Discriminator"/>. The two terms are backpropagated separately (the real one

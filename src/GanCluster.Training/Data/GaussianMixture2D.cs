@@ -88,7 +88,7 @@ public sealed class GaussianMixture2D
         var labels = randint(0, Modes, new long[] { count }, dtype: int64, generator: generator);
         var noise = randn(new long[] { count, 2 }, dtype: float32, generator: generator);
         using var std = Std.ToScalar();
-        var points = means.index_select(0, labels).add_(noise.mul_(std), KeptScalars.OfInteger(1)); // add_'s alpha 1, kept
+        var points = means.index_select(0, labels).add_(noise.mul_(std), KeptScalars.DefaultAlpha);
         return new SampleSet(points.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope(), Modes, $"{Description}, {split} ({count} points)");
     }
 }

@@ -179,7 +179,7 @@ public sealed class CodecEncoder : GeneratorNet
         using var scope = NewDisposeScope();
         var soft = Soft(images);
         var hard = soft.detach().ge(KeptScalars.Of(0)).to(soft.dtype).mul(KeptScalars.Two).sub(KeptScalars.One);
-        return hard.add(soft.sub(soft.detach()), KeptScalars.OfInteger(1)).reshape(-1, 1, CodecFamily.Rows, Bits / CodecFamily.Rows).MoveToOuterDisposeScope();
+        return hard.add(soft.sub(soft.detach()), KeptScalars.DefaultAlpha).reshape(-1, 1, CodecFamily.Rows, Bits / CodecFamily.Rows).MoveToOuterDisposeScope();
     }
 
     public override Tensor forward(Tensor z, Tensor? labels)

@@ -115,7 +115,7 @@ public sealed class LapganResidualGenerator : GeneratorNet
         using var scope = NewDisposeScope();
         var noise = z.narrow(1, 0, _latentSize);
         var coarse = z.narrow(1, _latentSize, _side * _side).reshape(-1, 1, _side, _side);
-        return coarse.add(Residual(noise, coarse), KeptScalars.OfInteger(1)).MoveToOuterDisposeScope(); // add's default alpha, kept
+        return coarse.add(Residual(noise, coarse), KeptScalars.DefaultAlpha).MoveToOuterDisposeScope();
     }
 }
 

@@ -201,7 +201,7 @@ public sealed class VaeGanGenerator : GeneratorNet
     /// KL(q(z|x) || N(0, I)) summed over the latent axis, mean over the batch: -0.5 mean_n sum_j (1 + log sigma^2 - mu^2 - sigma^2).
     /// </summary>
     public static Tensor KlPrior(Tensor mu, Tensor logVariance) =>
-        logVariance.add(KeptScalars.One, KeptScalars.OfInteger(1)).sub(mu.mul(mu)).sub(logVariance.exp()).sum(1).mean().mul(KeptScalars.Of(-0.5));
+        logVariance.add(KeptScalars.One, KeptScalars.DefaultAlpha).sub(mu.mul(mu)).sub(logVariance.exp()).sum(1).mean().mul(KeptScalars.Of(-0.5));
 
     public override Tensor forward(Tensor z, Tensor? labels)
     {
@@ -231,14 +231,14 @@ public sealed class VaeGanGenerator : GeneratorNet
         var x = z.narrow(1, 0, pixels).reshape(-1, _channels, 28, 28);
         var eps = z.narrow(1, pixels, _latentSize);
         var (mu, logVariance) = Encode(x);
-        var codes = mu.add(logVariance.mul(KeptScalars.Of(0.5)).exp().mul(eps), KeptScalars.OfInteger(1)); // add's default alpha, kept
+        var codes = mu.add(logVariance.mul(KeptScalars.Of(0.5)).exp().mul(eps), KeptScalars.DefaultAlpha);
 
         // Same values as the codes (codes - codes.detach() is exactly 0), gradient scaled by 1/gamma: D sends gamma dL_llike
         // for this block, so E receives dL_llike and G gamma dL_llike. Each block is decoded in a pass of its own: in one
         // pass of 3N, BatchNorm's batch statistics would carry the GAN gradient of the first blocks into the codes of the
         // third, and so (scaled by 1/gamma) into E. Both x~ blocks are the same pass on the same codes, so the same images.
         var detached = codes.detach();
-        var scaled = detached.add(codes.sub(detached).mul(_inverseGamma), KeptScalars.OfInteger(1));
+        var scaled = detached.add(codes.sub(detached).mul(_inverseGamma), KeptScalars.DefaultAlpha);
         var images = cat(new[] { Decode(detached), Decode(prior), Decode(scaled) }, 0);
         _localLoss?.Dispose();
         _localLoss = is_grad_enabled() ? KlPrior(mu, logVariance).DetachFromDisposeScope() : null;

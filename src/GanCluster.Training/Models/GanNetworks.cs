@@ -101,7 +101,7 @@ public sealed class KeptBatchNorm2d : TorchSharp.Modules.BatchNorm
         var averagingFactor = momentum ?? 0.0;
         if (training && track_running_stats && num_batches_tracked is not null)
         {
-            num_batches_tracked.add_(KeptScalars.OfInteger(1), KeptScalars.OfInteger(1));
+            num_batches_tracked.add_(KeptScalars.OfInteger(1), KeptScalars.DefaultAlpha);
             if (momentum is null)
             {
                 averagingFactor = 1.0 / num_batches_tracked.item<long>();

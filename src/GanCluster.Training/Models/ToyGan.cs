@@ -80,9 +80,8 @@ public sealed class ToyGenerator : GeneratorNet
             // A continuous G of a connected latent space must bridge separated modes with a path of samples; a
             // categorical coordinate makes the latent space disconnected (DeLiGAN, Gurumurthy et al. 2017; Khayatkhoei
             // et al. 2018). Phi(z_0) is uniform on (0, 1), so the category is uniform; the rest of z stays continuous.
-            // Kept scalars, the values and types of the implicit conversions they replace (see KeptScalars); add's alpha is
-            // TorchSharp's default integer 1.
-            var uniform = special.erf(input[.., 0].div(KeptScalars.Of(Math.Sqrt(2.0)))).add(KeptScalars.One, KeptScalars.OfInteger(1)).mul(KeptScalars.Of(0.5));
+            // Kept scalars, the values and types of the implicit conversions they replace (see KeptScalars).
+            var uniform = special.erf(input[.., 0].div(KeptScalars.Of(Math.Sqrt(2.0)))).add(KeptScalars.One, KeptScalars.DefaultAlpha).mul(KeptScalars.Of(0.5));
             var category = uniform.mul(KeptScalars.OfInteger(_categories)).floor().clamp(KeptScalars.OfInteger(0), KeptScalars.OfInteger(_categories - 1)).to(int64);
             input = cat(new[] { functional.one_hot(category, _categories).to(input.dtype), input[.., 1..] }, 1);
         }

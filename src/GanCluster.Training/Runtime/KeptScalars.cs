@@ -37,6 +37,12 @@ public static class KeptScalars
     /// </summary>
     public static Scalar OfSingle(float value) => SingleCache.GetOrAdd(value, static v => v.ToScalar());
 
+    /// <summary>
+    /// The alpha TorchSharp's <c>add</c>/<c>sub</c> (and <c>+</c>, <c>-</c>) pass when none is given, an integer 1 made anew
+    /// on every call: pass this one instead (it also suits integer tensors).
+    /// </summary>
+    public static Scalar DefaultAlpha { get; } = OfInteger(1);
+
     /// <summary>An integer scalar (for integer tensors, which refuse floating-point operands), created once and never freed.</summary>
     public static Scalar OfInteger(long value) => IntegerCache.GetOrAdd(value, static v => v.ToScalar());
 }
