@@ -332,6 +332,10 @@ internal static class EvaluateCommand
             rows.Add(("D's held-out test error", string.Format(c, "{0:F2}% ({1} labels, {2} held-out digits)", s.TestError * 100, s.Labels, s.TestDigits)));
             rows.Add(("supervised-only baseline", string.Format(c, "{0:F2}% (same network and labels, {1} steps)", s.BaselineTestError * 100, s.BaselineSteps)));
             rows.Add(("unlabelled train error", string.Format(c, "{0:F2}% (baseline {1:F2}%; select recipes on this)", s.UnlabelledTrainError * 100, s.BaselineUnlabelledTrainError * 100)));
+            if (s.TestErrorWithoutAverage is { } liveTest && s.UnlabelledTrainErrorWithoutAverage is { } liveTrain)
+            {
+                rows.Add(("D without its average", string.Format(c, "{0:F2}% held out, {1:F2}% unlabelled train (discriminatorEma off)", liveTest * 100, liveTrain * 100)));
+            }
         }
 
         if (r.InfoGan is { } info)

@@ -61,6 +61,7 @@ public sealed class DiscriminatorHalf : IDisposable
     private readonly BatchSampler _sampler;
     private readonly SampleRange _range;
     private readonly IGanObjective _objective;
+    private readonly WeightAverage<DiscriminatorNet>? _average;
     private PreparedReal? _prepared;
 
     /// <param name="objective">The objective to run instead of the one spec.Loss names (tests, experiments in code).</param>
@@ -80,12 +81,25 @@ public sealed class DiscriminatorHalf : IDisposable
         _net = _rng.Run(() => family.CreateDiscriminator(spec));
         _net.to(device);
         _optimizer = OptimizerFactory.Create(spec.DiscriminatorOptimizer, _net.parameters());
+        if (spec.DiscriminatorEma > 0)
+        {
+            // As G's average: the shadow's initial weights are overwritten by D's, and creating it under a throwaway
+            // generator keeps its initialization draws out of every stream that training uses.
+            using var throwaway = new RngStream(0);
+            var shadow = throwaway.Run(() => family.CreateDiscriminator(spec));
+            shadow.to(device);
+            _average = new WeightAverage<DiscriminatorNet>(shadow, _net, spec.DiscriminatorEma, "discriminatorEma");
+        }
+
         _sampler = new BatchSampler(trainingData, RngStream.Derive(spec.Seed, 4));
         _objective = objective ?? ObjectiveCatalog.Create(spec);
     }
 
     /// <summary>The discriminator network (for inspection and tests).</summary>
     public DiscriminatorNet Network => _net;
+
+    /// <summary>The network behind the figures read from D: the weight average when discriminatorEma is on, else D itself.</summary>
+    public DiscriminatorNet EvaluationNetwork => _average?.Network ?? _net;
 
     /// <summary>Number of discriminator updates so far.</summary>
     public long Steps { get; private set; }
@@ -160,6 +174,7 @@ public sealed class DiscriminatorHalf : IDisposable
             }
 
             _optimizer.step();
+            _average?.Update(_net, Steps);
             return new DiscriminatorStepResult(terms[MetricNames.DLoss], terms[MetricNames.DReal], terms[MetricNames.DFake])
             {
                 Terms = terms,
@@ -260,6 +275,14 @@ public sealed class DiscriminatorHalf : IDisposable
         var sampler = _prepared?.SamplerBefore ?? _sampler.State;
         writer.Write(sampler.Epoch);
         writer.Write(sampler.Cursor);
+
+        // Appended after the fields of the first format, and only when there is an average (as G's): states without one
+        // are byte for byte those of earlier builds, and those states still load (see LoadState). The average's buffers
+        // are those of its last update, made before any prepared batch.
+        if (_average is not null)
+        {
+            HalfState.WriteModule(writer, _average.Network);
+        }
     });
 
     public void LoadState(HalfState state) => state.Read("gancluster-discriminator", reader =>
@@ -273,6 +296,21 @@ public sealed class DiscriminatorHalf : IDisposable
         var epoch = reader.ReadInt64();
         var cursor = reader.ReadInt32();
         _sampler.Restore(new SamplerState(epoch, cursor));
+        var hasAverage = reader.BaseStream.Position < reader.BaseStream.Length;
+        if (hasAverage && _average is not null)
+        {
+            HalfState.ReadModule(reader, _average.Network);
+        }
+        else if (hasAverage)
+        {
+            // Saved with discriminatorEma on, resumed with it off: the average is not needed.
+            HalfState.ReadBlock(reader).Dispose();
+        }
+        else
+        {
+            // A state without an average (an older checkpoint, or discriminatorEma switched on at resume) starts it at D.
+            _average?.Reset(_net);
+        }
     });
 
     /// <summary>The rate of D's next update (k per round), the same when stepping and when restoring.</summary>
@@ -349,6 +387,7 @@ public sealed class DiscriminatorHalf : IDisposable
     {
         DiscardPrepared();
         _optimizer.Dispose();
+        _average?.Dispose();
         _net.Dispose();
         _rng.Dispose();
     }

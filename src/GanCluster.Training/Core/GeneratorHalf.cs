@@ -47,7 +47,7 @@ public sealed class GeneratorHalf : IDisposable
     private readonly RngStream _rng;
     private readonly Tensor _fixedNoise;
     private readonly Tensor? _fixedLabels;
-    private readonly WeightAverage? _average;
+    private readonly WeightAverage<GeneratorNet>? _average;
     private Tensor? _pendingFake;
     private Tensor? _pendingLocalLoss;
 
@@ -88,7 +88,7 @@ public sealed class GeneratorHalf : IDisposable
             using var throwaway = new RngStream(0);
             var shadow = throwaway.Run(() => _family.CreateGenerator(spec));
             shadow.to(device);
-            _average = new WeightAverage(shadow, _net, spec.GeneratorEma);
+            _average = new WeightAverage<GeneratorNet>(shadow, _net, spec.GeneratorEma, "generatorEma");
         }
 
         // The fixed noise batch comes from its own seed so that drawing it never shifts the training stream.

@@ -4,34 +4,47 @@ using static TorchSharp.torch;
 
 namespace GanCluster.Training.Core;
 
+/// <summary>The decay schedule of <see cref="WeightAverage{TNet}"/>.</summary>
+public static class WeightAverage
+{
+    /// <summary>The decay applied by the update that follows <paramref name="updates"/> earlier updates.</summary>
+    public static double EffectiveDecay(double decay, long updates) => Math.Min(decay, (1.0 + updates) / (10.0 + updates));
+}
+
 /// <summary>
-/// An exponential moving average of the generator's weights (Yazici et al. 2019, "The Unusual Effectiveness of
-/// Averaging in GAN Training"; Karras et al. 2018, ProGAN): a shadow copy of G updated after every G step,
-/// <c>shadow = beta * shadow + (1 - beta) * weight</c>. Samples and evaluations use the shadow; training never
-/// reads it, so it changes no update and draws no random numbers. Buffers (BatchNorm running statistics) are
-/// copied from G as they are, as in StyleGAN2's training loop.
+/// An exponential moving average of a network's weights: of G's (Yazici et al. 2019, "The Unusual Effectiveness of
+/// Averaging in GAN Training"; Karras et al. 2018, ProGAN), or of D's when D is the product (the semi-supervised GAN's
+/// classifier, evaluated with Polyak-averaged weights in Salimans et al.'s code). A shadow copy updated after every
+/// step of its network, <c>shadow = beta * shadow + (1 - beta) * weight</c>. Samples and evaluations use the shadow;
+/// training never reads it, so it changes no update and draws no random numbers. Buffers (BatchNorm running
+/// statistics, fixed weight-norm scales) are copied as they are, as in StyleGAN2's training loop.
 /// </summary>
 /// <remarks>
 /// beta ramps up as <c>min(decay, (1 + t) / (10 + t))</c> after t updates, TensorFlow's
 /// ExponentialMovingAverage with num_updates: early in training (and in short runs) the average does not drag
-/// along the random initial weights. t is the generator's step counter, so the state is the shadow alone.
+/// along the random initial weights. t is the network's step counter, so the state is the shadow alone.
 /// </remarks>
-public sealed class WeightAverage : IDisposable
+/// <typeparam name="TNet">The averaged network's type (a generator or a discriminator).</typeparam>
+public sealed class WeightAverage<TNet> : IDisposable
+    where TNet : nn.Module
 {
-    private readonly GeneratorNet _shadow;
+    private readonly TNet _shadow;
+    private readonly string _field;
     private readonly double _decay;
 
     /// <param name="shadow">A network of the same architecture as the averaged one; it is overwritten and put in eval mode.</param>
     /// <param name="source">The network to average; the shadow starts as a copy of it.</param>
     /// <param name="decay">The target decay, in (0, 1).</param>
-    public WeightAverage(GeneratorNet shadow, GeneratorNet source, double decay)
+    /// <param name="field">The experiment field that asked for the average (named in errors).</param>
+    public WeightAverage(TNet shadow, TNet source, double decay, string field)
     {
         if (!(decay > 0 && decay < 1))
         {
-            throw new ArgumentOutOfRangeException(nameof(decay), decay, "generatorEma: the decay must be in (0, 1)");
+            throw new ArgumentOutOfRangeException(nameof(decay), decay, $"{field}: the decay must be in (0, 1)");
         }
 
         _shadow = shadow;
+        _field = field;
         _decay = decay;
         foreach (var p in _shadow.parameters())
         {
@@ -43,15 +56,12 @@ public sealed class WeightAverage : IDisposable
     }
 
     /// <summary>The averaged network, always in eval mode.</summary>
-    public GeneratorNet Network => _shadow;
-
-    /// <summary>The decay applied by the update that follows <paramref name="updates"/> earlier updates.</summary>
-    public static double EffectiveDecay(double decay, long updates) => Math.Min(decay, (1.0 + updates) / (10.0 + updates));
+    public TNet Network => _shadow;
 
     /// <summary>Folds the current weights of <paramref name="source"/> into the average; <paramref name="updates"/> counts the earlier updates.</summary>
-    public void Update(GeneratorNet source, long updates)
+    public void Update(TNet source, long updates)
     {
-        var beta = EffectiveDecay(_decay, updates);
+        var beta = WeightAverage.EffectiveDecay(_decay, updates);
         // The two scalars are held until the loop is done: a temporary one (an implicit double -> Scalar) is freed by its
         // finalizer while libtorch may still read it (see KeptScalars); beta changes with t, so they are not constants.
         using var betaScalar = beta.ToScalar();
@@ -67,7 +77,7 @@ public sealed class WeightAverage : IDisposable
     }
 
     /// <summary>Makes the average an exact copy of <paramref name="source"/> (a new run, or a checkpoint saved without an average).</summary>
-    public void Reset(GeneratorNet source)
+    public void Reset(TNet source)
     {
         using var noGrad = no_grad();
         foreach (var (average, weight) in Pairs(_shadow.parameters(), source.parameters()))
@@ -79,7 +89,7 @@ public sealed class WeightAverage : IDisposable
         CopyBuffers(source);
     }
 
-    private void CopyBuffers(GeneratorNet source)
+    private void CopyBuffers(TNet source)
     {
         using var noGrad = no_grad();
         foreach (var (average, buffer) in Pairs(_shadow.buffers(), source.buffers()))
@@ -88,13 +98,13 @@ public sealed class WeightAverage : IDisposable
         }
     }
 
-    private static IEnumerable<(Tensor Shadow, Tensor Source)> Pairs(IEnumerable<Tensor> shadow, IEnumerable<Tensor> source)
+    private IEnumerable<(Tensor Shadow, Tensor Source)> Pairs(IEnumerable<Tensor> shadow, IEnumerable<Tensor> source)
     {
         var s = shadow.ToList();
         var t = source.ToList();
         if (s.Count != t.Count)
         {
-            throw new InvalidOperationException($"generatorEma: the average has {s.Count} tensors but the generator has {t.Count}");
+            throw new InvalidOperationException($"{_field}: the average has {s.Count} tensors but the network has {t.Count}");
         }
 
         return s.Zip(t);

@@ -20,6 +20,8 @@ namespace GanCluster.Training.Families;
 /// <param name="Labels">Labels used (10 per class).</param>
 /// <param name="TestDigits">Held-out digits classified.</param>
 /// <param name="BaselineSteps">Adam steps of the baseline on the labelled subset.</param>
+/// <remarks>With discriminatorEma on, D is the average of its weights (Polyak averaging, as in Salimans et al.'s code),
+/// and the same two errors of D's current weights are reported beside it.</remarks>
 public sealed record SemiSupervisedResult(
     double TestError,
     double BaselineTestError,
@@ -27,7 +29,14 @@ public sealed record SemiSupervisedResult(
     double BaselineUnlabelledTrainError,
     int Labels,
     int TestDigits,
-    int BaselineSteps);
+    int BaselineSteps)
+{
+    /// <summary>With discriminatorEma on: <see cref="TestError"/> of D's current weights instead of their average.</summary>
+    public double? TestErrorWithoutAverage { get; init; }
+
+    /// <summary>With discriminatorEma on: <see cref="UnlabelledTrainError"/> of D's current weights.</summary>
+    public double? UnlabelledTrainErrorWithoutAverage { get; init; }
+}
 
 /// <summary>
 /// Computes <see cref="SemiSupervisedResult"/>. The supervised-only baseline is <see cref="SsganDiscriminator"/> built
@@ -47,7 +56,8 @@ public static class SsganEvaluation
     private static readonly ConcurrentDictionary<string, Lazy<SsganDiscriminator>> Baselines = new();
 
     /// <summary>The figure for D (the GAN's discriminator) with the experiment's data.</summary>
-    public static SemiSupervisedResult Evaluate(ExperimentSpec spec, SsganDiscriminator discriminator, SampleSet train, SampleSet heldOut)
+    /// <param name="withoutAverage">With discriminatorEma on, D's current weights (<paramref name="discriminator"/> is their average).</param>
+    public static SemiSupervisedResult Evaluate(ExperimentSpec spec, SsganDiscriminator discriminator, SampleSet train, SampleSet heldOut, SsganDiscriminator? withoutAverage = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(discriminator);
@@ -61,7 +71,11 @@ public static class SsganEvaluation
             Error(baseline, unlabelled),
             chosen.Length,
             heldOut.Count,
-            BaselineSteps);
+            BaselineSteps)
+        {
+            TestErrorWithoutAverage = withoutAverage is null ? null : Error(withoutAverage, heldOut),
+            UnlabelledTrainErrorWithoutAverage = withoutAverage is null ? null : Error(withoutAverage, unlabelled),
+        };
     }
 
     /// <summary>The supervised-only baseline: the GAN's D network, trained on the labelled subset alone (see the class remarks).</summary>

@@ -292,6 +292,12 @@ public sealed record ExperimentSpec
     public LapganSpec Lapgan { get; init; } = new();
     /// <summary>Decay of the exponential moving average of G's weights used for samples and evaluation, in [0, 1) (0 = off; 0.999 typical).</summary>
     public double GeneratorEma { get; init; }
+    /// <summary>
+    /// Decay of the exponential moving average of D's weights, in [0, 1) (0 = off): the figures read from D (ssgan's and
+    /// catgan's classifier, infogan's Q head) use the average; training never does. Polyak averaging of D is how Salimans
+    /// et al.'s semi-supervised code evaluates its classifier.
+    /// </summary>
+    public double DiscriminatorEma { get; init; }
     /// <summary>One-sided label smoothing: D's target for real samples is 1 - this (Salimans et al. 2016), in [0, 0.5) (0 = off; not with hinge).</summary>
     public double RealLabelSmoothing { get; init; }
     /// <summary>Minibatch standard deviation feature in D (Karras et al. 2018) against mode dropping; mlp model only.</summary>

@@ -194,7 +194,7 @@ public static class Evaluation
 
             using var discriminator = new DiscriminatorHalf(spec, CPU, train);
             discriminator.LoadState(discriminatorState);
-            return WithDiscriminator(result, spec, discriminator.Network, train, heldOut, generator.SamplingNetwork);
+            return WithDiscriminator(result, spec, discriminator.EvaluationNetwork, train, heldOut, generator.SamplingNetwork, discriminator.Network);
         }
     }
 
@@ -207,12 +207,17 @@ public static class Evaluation
     /// held-out and training digits (<see cref="InfoGanEvaluation"/>); for catgan, D's clustering and test errors
     /// (<see cref="CatGanEvaluation"/>); for vaegan, with <paramref name="generator"/> (its encoder and decoder), the
     /// reconstruction error of the held-out digits in pixels and in D's features (<see cref="VaeGanEvaluation"/>). Other
-    /// families: the result unchanged.
+    /// families: the result unchanged. <paramref name="discriminator"/> is D's weight average when discriminatorEma is on
+    /// (<see cref="DiscriminatorHalf.EvaluationNetwork"/>); given D's current weights as <paramref name="live"/> too, ssgan
+    /// reports their errors beside the average's.
     /// </summary>
-    public static EvaluationResult WithDiscriminator(EvaluationResult result, ExperimentSpec spec, Models.DiscriminatorNet discriminator, SampleSet train, SampleSet heldOut, Models.GeneratorNet? generator = null) =>
+    public static EvaluationResult WithDiscriminator(EvaluationResult result, ExperimentSpec spec, Models.DiscriminatorNet discriminator, SampleSet train, SampleSet heldOut, Models.GeneratorNet? generator = null, Models.DiscriminatorNet? live = null) =>
         (discriminator, spec.Model) switch
         {
-            (SsganDiscriminator ssgan, ModelKind.Ssgan) => result with { SemiSupervised = SsganEvaluation.Evaluate(spec, ssgan, train, heldOut) },
+            (SsganDiscriminator ssgan, ModelKind.Ssgan) => result with
+            {
+                SemiSupervised = SsganEvaluation.Evaluate(spec, ssgan, train, heldOut, live is SsganDiscriminator current && !ReferenceEquals(current, ssgan) ? current : null),
+            },
             (InfoGanDiscriminator info, ModelKind.InfoGan) => result with { InfoGan = InfoGanEvaluation.Evaluate(info, train, heldOut) },
             (CatGanDiscriminator catgan, ModelKind.CatGan) => result with { CatGan = CatGanEvaluation.Evaluate(spec, catgan, train, heldOut) },
             (VaeGanDiscriminator vaegan, ModelKind.VaeGan) when generator is VaeGanGenerator encoderDecoder =>

@@ -178,7 +178,7 @@ public sealed class LocalRun
             if (evaluationSamples > 0 && heldOut.Count > 1)
             {
                 var evaluation = Evaluation.Run(trainer.Generator, _spec, heldOut, evaluationSamples, train: train) with { Round = trainer.Round };
-                evaluation = Evaluation.WithDiscriminator(evaluation, _spec, trainer.Discriminator.Network, train, heldOut, trainer.Generator.SamplingNetwork);
+                evaluation = Evaluation.WithDiscriminator(evaluation, _spec, trainer.Discriminator.EvaluationNetwork, train, heldOut, trainer.Generator.SamplingNetwork, trainer.Discriminator.Network);
                 EvaluationLog.Record(folder.Path, evaluation);
                 _observer.Evaluated(evaluation);
             }

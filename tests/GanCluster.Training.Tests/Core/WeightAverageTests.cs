@@ -27,7 +27,7 @@ public sealed class WeightAverageTests
         using var source = new DcganGenerator(latentSize: 2, imageSize: 28, width: 1);
         using var shadowNet = new DcganGenerator(latentSize: 2, imageSize: 28, width: 1);
         Fill(source, 2.0);
-        using var average = new WeightAverage(shadowNet, source, decay: 0.5);
+        using var average = new WeightAverage<GeneratorNet>(shadowNet, source, decay: 0.5, "generatorEma");
         Assert.All(average.Network.parameters(), p => Assert.Equal(2.0f, p.min().item<float>()));
 
         Fill(source, 4.0);
