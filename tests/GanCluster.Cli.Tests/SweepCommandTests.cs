@@ -14,7 +14,7 @@ public sealed class SweepCommandTests : IDisposable
     [InlineData("""{"parameters": {"k": [1, 0]}}""", new string[0], "space.parameters.k", "configuration 2 (k=0)")]
     [InlineData("""{"parameters": {"k": [1, 2]}}""", new[] { "--algorithm", "random" }, "--budget", "random search needs --budget")]
     [InlineData("""{"parameters": {"k": [1, 2]}}""", new[] { "--mode", "best" }, "--mode", "use max or min")]
-    [InlineData("""{"parameters": {"k": [1, 2]}}""", new[] { "--algorithm", "asha", "--metric", "modes.modesCaptured" }, "--metric", "ASHA decides on round metrics")]
+    [InlineData("""{"parameters": {"k": [1, 2]}}""", new[] { "--algorithm", "asha", "--metric", "modes.modesCapturd" }, "--metric", "neither a round metric")]
     [InlineData("""{"parameters": {"k": {"min": 1}}}""", new string[0], "space.parameters.k", "give a list of values")]
     [InlineData("""{"parameters": {"k": [1, 2]}}""", new[] { "--algorithm", "pbt" }, "space.parameters.k", "PBT explores only the learning rates")]
     [InlineData("""{"parameters": {"generatorOptimizer.learningRate": [0.001, 0.002]}}""", new[] { "--population", "4" }, "--population", "add --algorithm pbt")]

@@ -93,6 +93,43 @@ public sealed class CoordinatorQualitySpecs : TestKit, IDisposable
     }
 
     [Fact]
+    public async Task A_checkpoint_a_sweep_waits_for_is_evaluated_even_with_evaluation_off_never_skipped_and_answered()
+    {
+        var spec = SpecConfig.ToySpec();
+        var g = Generator(spec);
+        foreach (var round in new[] { 10, 20, 30 })
+        {
+            await _store.SaveAsync(CheckpointBlob.Create("exp-sweep", round, CheckpointRoles.Generator, g));
+        }
+
+        var store = new GatedStore(_store);
+        var quality = Sys.ActorOf(QualityActor.Props(store, Quality with { Enabled = false }, Experiments));
+        var specJson = SpecJson.Serialize(spec, indented: false);
+        quality.Tell(new QualityActor.EvaluateCheckpoint("exp-other", 10, specJson)); // off: ignored
+        quality.Tell(new QualityActor.EvaluateCheckpoint("exp-sweep", 10, specJson, TestActor));
+        quality.Tell(new QualityActor.EvaluateCheckpoint("exp-sweep", 20, specJson, TestActor));
+        quality.Tell(new QualityActor.EvaluateCheckpoint("exp-sweep", 30, specJson)); // newer, but no one waits for it: does not replace 20
+        store.Gate.SetResult();
+
+        // Hang guards, not speed limits: two evaluations of 200 points.
+        var first = ExpectMsg<QualityActor.Figure>(TimeSpan.FromMinutes(2));
+        var second = ExpectMsg<QualityActor.Figure>(TimeSpan.FromMinutes(2));
+        Assert.Equal([("exp-sweep", 10), ("exp-sweep", 20)], new[] { (first.Id, first.Round), (second.Id, second.Round) });
+        Assert.Null(first.Error);
+        var local = Evaluation.Checkpoint(spec, new HalfState(g), 10, 200);
+        Assert.Equal(local.Modes!.HighQualityFraction, Training.Runs.EvaluationLog.Deserialize(first.EvaluationJson!).Modes!.HighQualityFraction);
+        Assert.Equal(local.Modes.HighQualityFraction, GanCluster.Cluster.Coordinator.Sweeps.SweepRanking.EvaluationFigure(first.EvaluationJson!, "modes.highQualityFraction"));
+
+        // A checkpoint that is not in the store is answered with the reason.
+        quality.Tell(new QualityActor.EvaluateCheckpoint("exp-sweep", 40, specJson, TestActor));
+        var missing = ExpectMsg<QualityActor.Figure>(TimeSpan.FromMinutes(2));
+        Assert.Equal((40, (string?)null), (missing.Round, missing.EvaluationJson));
+        Assert.Contains("not in the checkpoint store", missing.Error);
+        Assert.Equal([10, 20], EvaluationLog.Read(Path.Combine(Experiments, "exp-sweep")).Select(r => r.Round));
+        Assert.False(Directory.Exists(Path.Combine(Experiments, "exp-other")));
+    }
+
+    [Fact]
     public async Task A_family_whose_figure_reads_d_is_evaluated_with_its_discriminator_half_from_the_store()
     {
         var spec = new ExperimentSpec

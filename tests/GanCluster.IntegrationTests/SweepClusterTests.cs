@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Text.Json;
 using GanCluster.Cluster.Coordinator;
 using GanCluster.Training.Core;
+using GanCluster.Training.Runs;
 using Xunit.Abstractions;
 
 namespace GanCluster.IntegrationTests;
@@ -228,7 +230,64 @@ public sealed class SweepClusterTests : IDisposable
         cluster.Stop();
     }
 
-    /// <summary>Polls <c>sweep status --json</c> until every child completed; <paramref name="quiet"/> bounds how long the table may stay unchanged.</summary>
+    [Fact]
+    public void Asha_on_an_evaluation_figure_waits_for_each_rung_checkpoints_evaluation_and_survives_a_coordinator_kill_while_waiting()
+    {
+        var experiment = Write("ring.json", """
+            { "name": "ring", "model": "toy", "dataset": "ring8", "batchSize": 16, "latentSize": 4, "mixture": { "samples": 256 },
+              "k": 1, "rounds": 8, "checkpointInterval": 2, "seed": 1, "device": "cpu" }
+            """);
+        var space = Write("space.json", """{ "parameters": { "generatorOptimizer.learningRate": [0.004, 0.001, 0.0002] } }""");
+        using var cluster = new LocalCluster(Path.Combine(_temp.Path, "cluster"), settings:
+        [
+            "akka.cluster.failure-detector.heartbeat-interval = 500ms",
+            "akka.cluster.failure-detector.acceptable-heartbeat-pause = 3s",
+            "akka.cluster.split-brain-resolver.stable-after = 3s",
+            "gancluster.node.rejoin-after = 2s",
+        ]);
+        cluster.Start();
+        var submitted = cluster.Cli("sweep", experiment, "--space", space, "--algorithm", "asha", "--eta", "2", "--metric", "modes.highQualityFraction", "--mode", "max");
+        submitted.AssertExitCode(0);
+        var sweep = submitted.StandardOutput.Split('\n')[0].Trim();
+        var children = Enumerable.Range(1, 3).Select(i => $"{sweep}-0{i}").ToList();
+
+        // Killed as soon as the first child waits at its first rung: its checkpoint's evaluation (the first in this
+        // coordinator, which loads TorchSharp for it) is most likely still running, and the restarted coordinator asks again.
+        cluster.WaitForEvent("coordinator", CoordinatorLogEvents.FigureAwaited, e => e.Text(0) == children[0], "the first child waiting at rung 1");
+        cluster.Kill("coordinator");
+        cluster.StartNode("coordinator", "coordinator", cluster.Port);
+        cluster.WaitForEvent("coordinator", CoordinatorLogEvents.Started, e => e.Int(0) == 2, "the journal recovered");
+
+        var table = WaitForSweep(cluster, sweep, TimeSpan.FromSeconds(180));
+        var states = table.GetProperty("rows").EnumerateArray().SelectMany(r => r.GetProperty("children").EnumerateArray())
+            .ToDictionary(c => c.GetProperty("id").GetString()!, c => (State: c.GetProperty("state").GetString()!, Reason: c.GetProperty("reason").ToString()));
+        Assert.Equal(children, states.Keys.Order());
+        // Eta 2 over three children: at rung 1 (round 2) at most the better half goes on, so at least one is stopped there.
+        Assert.Contains(states.Values, s => s.State == "stopped" && s.Reason.StartsWith("stopped by ASHA at rung 1 (round 2): modes.highQualityFraction ", StringComparison.Ordinal));
+
+        // Each report was made once across both coordinators, after the child waited for it, with the figure the
+        // coordinator's evaluation of that checkpoint wrote into the child's run folder.
+        var events = NodeEvents.Read(cluster.LogFolder, $"coordinator-{cluster.Port}").ToList();
+        var reports = events.Where(e => e.Template == CoordinatorLogEvents.RungReached && e.Text(1) == sweep).ToList();
+        Assert.Equal(reports.Count, reports.Select(e => (e.Text(0), e.Int(2))).Distinct().Count());
+        Assert.Equal(children, reports.Where(e => e.Int(2) == 1).Select(e => e.Text(0)).Order());
+        foreach (var report in reports)
+        {
+            var (child, round) = (report.Text(0), report.Int(3));
+            Assert.Contains(events, e => e.Template == CoordinatorLogEvents.FigureAwaited && e.Text(0) == child && e.Int(2) == round && e.At <= report.At);
+            var evaluation = EvaluationLog.Read(Path.Combine(cluster.DataDirectory, "experiments", child)).Single(r => r.Round == round);
+            Assert.Equal(evaluation.Modes!.HighQualityFraction, double.Parse(report.Text(4), CultureInfo.InvariantCulture), 12);
+        }
+
+        // The first child (the first at rung 1 always goes on) started from round 1 once and went on from its rung checkpoint
+        // after the restart. (A child the killed coordinator had just started, before any checkpoint, starts again from round 1.)
+        var first = events.Where(e => e.Template == CoordinatorLogEvents.Assigned && e.Text(0) == children[0]).Select(e => e.Int(3)).ToList();
+        Assert.Equal(1, first.Count(r => r == 1));
+        Assert.Contains(3, first);
+        cluster.Stop();
+    }
+
+    /// <summary>Polls <c>sweep status --json</c> until every child completed (or was stopped by ASHA); <paramref name="quiet"/> bounds how long the table may stay unchanged.</summary>
     private JsonElement WaitForSweep(LocalCluster cluster, string sweep, TimeSpan quiet)
     {
         var deadline = DateTime.UtcNow + quiet;
@@ -241,7 +300,7 @@ public sealed class SweepClusterTests : IDisposable
             if (code == 0)
             {
                 var table = JsonDocument.Parse(stdout).RootElement;
-                if (table.GetProperty("rows").EnumerateArray().SelectMany(r => r.GetProperty("children").EnumerateArray()).All(c => c.GetProperty("state").GetString() == "completed"))
+                if (table.GetProperty("rows").EnumerateArray().SelectMany(r => r.GetProperty("children").EnumerateArray()).All(c => c.GetProperty("state").GetString() is "completed" or "stopped"))
                 {
                     _output.WriteLine(cluster.Cli("sweep", "status", sweep).StandardOutput);
                     return table;

@@ -83,6 +83,7 @@ public sealed class CoordinatorActor : JournaledCoordinator
             case ExperimentRunner.Accepted m when IsCurrent(m.Id, out var run): OnRound(run, m); break;
             case ExperimentRunner.Saved m: OnSaved(m); break;
             case ExperimentRunner.Failed m when IsCurrent(m.Id, out _): Execute(new Command.StoreFailed(m.Id, m.Operation, m.Message)); break;
+            case QualityActor.Figure m: OnFigure(m); break;
             case SampleGridStore.Stored { Error: null } m: Persist(m.Event, Apply); break;
             case SampleGridStore.Stored m when _runs.Contains(m.Event.Id): Execute(new Command.StoreFailed(m.Event.Id, "store a sample grid", m.Error!.Message)); break;
             case ExperimentStopped or ExperimentRunner.Loaded or ExperimentRunner.Accepted or ExperimentRunner.Failed or SampleGridStore.Stored or MessageChunk or SampleGridImage: break;
@@ -201,9 +202,28 @@ public sealed class CoordinatorActor : JournaledCoordinator
             runner.Tell(new ExperimentRunner.Recorded(saved.Round, events.OfType<CheckpointsPruned>().SelectMany(p => p.Rounds).ToList()));
             if (State.Find(saved.Id) is { } record)
             {
-                _quality.Tell(new QualityActor.EvaluateCheckpoint(saved.Id, saved.Round, record.SpecJson));
+                // A sweep child paused at this checkpoint waits for its figure: the evaluation answers the coordinator.
+                _quality.Tell(new QualityActor.EvaluateCheckpoint(saved.Id, saved.Round, record.SpecJson, record.WaitingForFigure == saved.Round ? Self : null));
             }
         });
+    }
+
+    /// <summary>A checkpoint's evaluation that a sweep child waits for: the sweep's metric read from it, then the sweep's decision.</summary>
+    private void OnFigure(QualityActor.Figure figure)
+    {
+        var sweep = State.Find(figure.Id)?.SweepId is { } sweepId ? State.FindSweep(sweepId) : null;
+        var value = figure.EvaluationJson is { } json && sweep is not null ? Sweeps.SweepRanking.EvaluationFigure(json, sweep.Metric) : null;
+        var error = figure.Error ?? (value is null && sweep is not null ? $"its evaluation has no finite '{sweep.Metric}'" : null);
+        Execute(new Command.CheckpointEvaluated(figure.Id, figure.Round, value, error));
+    }
+
+    /// <summary>After a restart: the sweep children that were waiting for a checkpoint's figure ask for it again (evaluation is deterministic).</summary>
+    protected override void OnStarted()
+    {
+        foreach (var record in State.Experiments.Values.Where(x => x is { WaitingForFigure: not null, IsFinished: false }))
+        {
+            _quality.Tell(new QualityActor.EvaluateCheckpoint(record.Id, record.WaitingForFigure!.Value, record.SpecJson, Self));
+        }
     }
 
     /// <summary>Forgets the run, frees its workers and tells them to stop (they drop the half); the runner finishes its store work.</summary>

@@ -41,6 +41,12 @@ public abstract record CoordinatorCommand
     /// <summary>Both halves of a checkpoint are in the store; <paramref name="Continues"/> when the run that asked for it goes on from it.</summary>
     public sealed record CheckpointSaved(string Id, int Round, string GeneratorSha256, string DiscriminatorSha256, bool Continues, int Retention) : CoordinatorCommand;
 
+    /// <summary>
+    /// The coordinator's evaluation of a checkpoint that a sweep child waits for (<see cref="SweepFigureAwaited"/>): the
+    /// sweep's metric read from it (<paramref name="Value"/>, null when missing or not finite), or why it failed.
+    /// </summary>
+    public sealed record CheckpointEvaluated(string Id, int Round, double? Value, string? Error) : CoordinatorCommand;
+
     /// <summary>The checkpoint store failed a run's read or write.</summary>
     public sealed record StoreFailed(string Id, string Operation, string Message) : CoordinatorCommand;
 }
@@ -93,6 +99,7 @@ public static class CoordinatorDecisions
         CoordinatorCommand.RunStarted c => new(null, [new ExperimentAssigned(c.Id, c.GeneratorNode, c.DiscriminatorNode, c.NextRound)]),
         CoordinatorCommand.CheckpointSaved c => CheckpointSaved(state, c),
         CoordinatorCommand.StoreFailed c => new(null, [new ExperimentPaused(c.Id, $"could not {c.Operation}: {c.Message}")]),
+        CoordinatorCommand.CheckpointEvaluated c => new(null, Sweeps.SweepDecisions.FigureArrived(state, c)),
         _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown coordinator command"),
     };
 
@@ -105,6 +112,7 @@ public static class CoordinatorDecisions
         ExperimentPaused x => x.Id,
         ExperimentStoppedEarly x => x.Id,
         PbtMemberReady x => x.Id,
+        SweepFigureAwaited x => x.Id,
         _ => null,
     };
 

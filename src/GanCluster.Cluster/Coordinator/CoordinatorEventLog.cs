@@ -53,6 +53,7 @@ public static class CoordinatorLogEvents
 
     /// <summary>0 experiment, 1 the checkpoint round, 2 and 3 the learning rates, 4 rounds.</summary>
     /// <summary>0 member, 1 sweep, 2 generation, 3 round, 4 its metric.</summary>
+    public const string FigureAwaited = "Experiment {0} of sweep {1} waits for the evaluation of its round {2} checkpoint ({3})";
     public const string PbtReady = "Experiment {0} of sweep {1} is ready at PBT generation {2} (round {3}): {4}";
 
     /// <summary>0 sweep, 1 generation, 2 round, 3 exploiting members, 4 members, 5 "member &lt;- source: hyperparameters; ...".</summary>
@@ -91,6 +92,7 @@ internal static class CoordinatorEventLog
             case ExperimentFailed x: log.Error(CoordinatorLogEvents.Failed, x.Id, x.Reason); break;
             case SweepSubmitted x: log.Info(CoordinatorLogEvents.SweepSubmitted, x.Id, x.Algorithm, x.Mode, x.Metric, x.Name, x.Children.Count); break;
             case RungReached x: log.Info(CoordinatorLogEvents.RungReached, x.Id, x.Sweep, x.Rung, x.Round, x.Value); break;
+            case SweepFigureAwaited x: log.Info(CoordinatorLogEvents.FigureAwaited, x.Id, x.Sweep, x.Round, state.FindSweep(x.Sweep)?.Metric); break;
             case ExperimentStoppedEarly x: log.Info(CoordinatorLogEvents.StoppedEarly, x.Id, x.Reason); break;
             case PbtMemberReady x: log.Info(CoordinatorLogEvents.PbtReady, x.Id, x.Sweep, x.Generation, x.Round, x.Value?.ToString("G6", System.Globalization.CultureInfo.InvariantCulture) ?? "no metric"); break;
             case PbtGenerationDecided x:

@@ -29,7 +29,12 @@ public sealed partial class CoordinatorEventSerializer : SerializerWithStringMan
         }
         """;
 
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    // Named floating-point literals: an ASHA report whose evaluation failed is NaN (it ranks last), in its event and in snapshots.
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     private static readonly Dictionary<string, Type> Types = new()
     {
@@ -48,6 +53,7 @@ public sealed partial class CoordinatorEventSerializer : SerializerWithStringMan
         ["key"] = typeof(RequestKeyRecorded),
         ["sweep"] = typeof(SweepSubmitted),
         ["rung"] = typeof(RungReached),
+        ["figure-awaited"] = typeof(SweepFigureAwaited),
         ["stopped-early"] = typeof(ExperimentStoppedEarly),
         ["pbt-ready"] = typeof(PbtMemberReady),
         ["pbt-generation"] = typeof(PbtGenerationDecided),

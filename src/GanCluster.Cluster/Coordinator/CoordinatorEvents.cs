@@ -81,8 +81,20 @@ public sealed record CheckpointCopied(string Id, int Round, string Source, strin
 /// <summary>A child of a sweep: an experiment like a submitted one, plus its configuration number, seed number and what the space set.</summary>
 public sealed record SweepChild(string Id, string SpecJson, string Name, int RoundsTotal, int Config, int SeedIndex, string Overrides);
 
-/// <summary>A sweep child reached ASHA's rung <paramref name="Rung"/> (1-based) at checkpoint <paramref name="Round"/> with this (finite) metric.</summary>
+/// <summary>
+/// A sweep child reached ASHA's rung <paramref name="Rung"/> (1-based) at checkpoint <paramref name="Round"/> with this
+/// metric: finite, or NaN when the evaluation of the checkpoint failed (it then ranks last). For an evaluation figure it
+/// is journaled when the figure arrives, and the child, paused since <see cref="SweepFigureAwaited"/>, is queued again.
+/// </summary>
 public sealed record RungReached(string Id, string Sweep, int Rung, int Round, double Value) : ICoordinatorEvent;
+
+/// <summary>
+/// A sweep child stored the checkpoint of a round where its sweep decides (an ASHA rung, a PBT ready round), and the
+/// sweep's metric is a figure of the checkpoint's evaluation: the run ends there and the child waits, paused and not
+/// runnable, until the coordinator's evaluation of that checkpoint is in (then <see cref="RungReached"/> or
+/// <see cref="PbtMemberReady"/>). Its pair takes the next queued experiment meanwhile.
+/// </summary>
+public sealed record SweepFigureAwaited(string Id, string Sweep, int Round) : ICoordinatorEvent;
 
 /// <summary>A sweep's searcher ended a child before its last round (ASHA: "stopped by ASHA at rung N ..."); it counts as completed.</summary>
 public sealed record ExperimentStoppedEarly(string Id, string Reason) : ICoordinatorEvent;

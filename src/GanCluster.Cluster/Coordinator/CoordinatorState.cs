@@ -56,6 +56,9 @@ public sealed record ExperimentRecord
     /// <summary>A PBT member waiting at this generation for the others (not runnable until it is decided), or null.</summary>
     public int? WaitingForGeneration { get; init; }
 
+    /// <summary>A sweep child waiting for the evaluation of its checkpoint of this round before its sweep decides (not runnable), or null.</summary>
+    public int? WaitingForFigure { get; init; }
+
     /// <summary>A PBT exploit not carried out yet: the next run copies this checkpoint and continues from it.</summary>
     public CheckpointSource? ExploitFrom { get; init; }
 
@@ -66,7 +69,7 @@ public sealed record ExperimentRecord
     public bool IsFinished => State is ExperimentState.Completed or ExperimentState.Failed or ExperimentState.Cancelled or ExperimentState.Diverged;
 
     /// <summary>Waiting for a generator/discriminator pair: queued, or paused by a lost node or a restart.</summary>
-    public bool IsRunnable => State is ExperimentState.Queued or ExperimentState.Paused && WaitingForGeneration is null;
+    public bool IsRunnable => State is ExperimentState.Queued or ExperimentState.Paused && WaitingForGeneration is null && WaitingForFigure is null;
 }
 
 /// <summary>A sweep as the journal knows it: what it optimizes, its children and ASHA's reports (in arrival order).</summary>
@@ -197,24 +200,34 @@ public sealed record CoordinatorState
             Reason = null,
             SpecJson = e.SpecJson,
             RoundsTotal = e.RoundsTotal,
+            // Resumed while it waited for a figure (cancelled meanwhile): it goes on from its checkpoint without the decision.
+            WaitingForFigure = null,
             // A PBT member whose generation was decided without it (it was cancelled meanwhile) goes on from its own checkpoint.
             WaitingForGeneration = x.WaitingForGeneration is { } g && FindSweep(x.SweepId ?? string.Empty)?.Generations.Any(d => d.Generation == g) == true ? null : x.WaitingForGeneration,
         }),
         UnreadableEvent { ExperimentId: null } e => this with { UnattributedDamage = [.. UnattributedDamage, new JournalDamage(e.SequenceNr, e.Manifest, e.Error)] },
         UnreadableEvent e => Damage(e),
         SweepSubmitted e => SweepQueued(e),
-        RungReached e when FindSweep(e.Sweep) is { } sweep => this with
+        RungReached e when FindSweep(e.Sweep) is { } sweep => (this with
         {
             Sweeps = new Dictionary<string, SweepRecord>(Sweeps) { [sweep.Id] = sweep with { Reports = [.. sweep.Reports, new RungReport(e.Id, e.Rung, e.Value)] } },
-        },
+        }).Update(e.Id, x => x.WaitingForFigure == e.Round && !x.IsFinished ? x with { State = ExperimentState.Queued, Reason = null, WaitingForFigure = null } : x),
         RungReached => this,
         PbtMemberReady e when FindSweep(e.Sweep) is { } sweep => WithSweep(sweep with { PbtReports = [.. sweep.PbtReports, e] }).Update(e.Id, x => x.IsFinished ? x : x with
         {
             State = ExperimentState.Paused,
             Reason = $"PBT: ready at generation {e.Generation} (round {e.Round}); waits for the other members",
             WaitingForGeneration = e.Generation,
+            WaitingForFigure = null,
         }),
         PbtMemberReady => this,
+        SweepFigureAwaited e when FindSweep(e.Sweep) is { } sweep => Update(e.Id, x => x.IsFinished ? x : x with
+        {
+            State = ExperimentState.Paused,
+            Reason = $"{sweep.Algorithm.ToString().ToUpperInvariant()}: waits for the evaluation of its round {e.Round} checkpoint ({sweep.Metric}) before the sweep decides",
+            WaitingForFigure = e.Round,
+        }),
+        SweepFigureAwaited => this,
         PbtGenerationDecided e when FindSweep(e.Sweep) is { } sweep => e.Steps.Aggregate(WithSweep(sweep with { Generations = [.. sweep.Generations, e] }), (state, step) =>
             state.Update(step.Member, x => x.IsFinished ? x : x with
             {

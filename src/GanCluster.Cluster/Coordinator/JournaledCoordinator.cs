@@ -36,6 +36,7 @@ public abstract class JournaledCoordinator : ReceivePersistentActor
             Apply(e);
             Log.Info(CoordinatorLogEvents.Started, e.Incarnation, State.Experiments.Count, State.Runnable().Count());
             Context.Parent.Tell(CoordinatorGuardian.Started.Instance);
+            OnStarted();
         }));
     }
 
@@ -46,6 +47,11 @@ public abstract class JournaledCoordinator : ReceivePersistentActor
 
     /// <summary>The run of experiment <paramref name="id"/> ended (its ending event is journaled): stop it.</summary>
     protected abstract void OnRunEnded(string id);
+
+    /// <summary>Recovery is over and the new incarnation journaled: work that the journal says was under way may be asked for again.</summary>
+    protected virtual void OnStarted()
+    {
+    }
 
     /// <summary>After a command's events are journaled and its reply sent: the queue may have changed.</summary>
     protected abstract void OnJournaled();

@@ -29,15 +29,21 @@ public sealed record QualitySettings(bool Enabled, int Samples, int TorchThreads
 /// its own thread (never the coordinator's mailbox, never a worker's torch thread), pipes the result back to itself,
 /// and writes evaluation.json and evaluations.jsonl into the experiment's run folder. Bounded: one evaluation at a
 /// time, and per experiment only the newest waiting checkpoint is kept, so a slow evaluation skips rounds instead of
-/// queueing work without end. It keeps answering queries while an evaluation runs.
+/// queueing work without end. It keeps answering queries while an evaluation runs. A request with a reply address (a
+/// sweep waits for that checkpoint's figure) is never skipped, runs even when evaluation is off in the settings, and is
+/// answered with <see cref="Figure"/>.
 /// </summary>
 public sealed class QualityActor : ReceiveActor
 {
     /// <summary>A checkpoint was stored: evaluate it when the evaluator is free (replacing an older waiting one of the experiment).</summary>
-    public sealed record EvaluateCheckpoint(string Id, int Round, string SpecJson) : INoSerializationVerificationNeeded;
+    /// <param name="ReplyTo">Who waits for the figure (the coordinator, for a sweep decision), or null.</param>
+    public sealed record EvaluateCheckpoint(string Id, int Round, string SpecJson, IActorRef? ReplyTo = null) : INoSerializationVerificationNeeded;
+
+    /// <summary>The answer to a request with a reply address: the evaluation (evaluation.json's text) or why it failed.</summary>
+    public sealed record Figure(string Id, int Round, string? EvaluationJson, string? Error) : INoSerializationVerificationNeeded;
 
     /// <summary>An evaluation finished (Result) or failed (Error).</summary>
-    private sealed record Evaluated(string Id, int Round, EvaluationResult? Result, Exception? Error) : INoSerializationVerificationNeeded;
+    private sealed record Evaluated(EvaluateCheckpoint Request, EvaluationResult? Result, Exception? Error) : INoSerializationVerificationNeeded;
 
     /// <summary>The latest evaluations found in the run folders at start.</summary>
     private sealed record Recovered(IReadOnlyDictionary<string, EvaluationResult> Latest) : INoSerializationVerificationNeeded;
@@ -95,17 +101,18 @@ public sealed class QualityActor : ReceiveActor
 
     private void OnEvaluate(EvaluateCheckpoint request)
     {
-        if (!_settings.Enabled)
+        if (!_settings.Enabled && request.ReplyTo is null)
         {
             return;
         }
 
-        if (!_waiting.ContainsKey(request.Id))
+        if (!_waiting.TryGetValue(request.Id, out var waiting))
         {
             _order.Enqueue(request.Id);
         }
-        else if (_waiting[request.Id].Round > request.Round)
+        else if (waiting.Round > request.Round || (waiting.ReplyTo is not null && request.ReplyTo is null))
         {
+            // A newer checkpoint replaces an older waiting one, except one that a sweep waits for.
             return;
         }
 
@@ -159,11 +166,11 @@ public sealed class QualityActor : ReceiveActor
                     EvaluationLog.Record(folder, result);
                 }
 
-                return new Evaluated(request.Id, request.Round, result, null);
+                return new Evaluated(request, result, null);
             }
             catch (Exception e)
             {
-                return new Evaluated(request!.Id, request.Round, null, e);
+                return new Evaluated(request!, null, e);
             }
         }).PipeTo(Self);
     }
@@ -171,19 +178,22 @@ public sealed class QualityActor : ReceiveActor
     private void OnEvaluated(Evaluated done)
     {
         _running = null;
+        var (id, round) = (done.Request.Id, done.Request.Round);
         if (done.Result is { } result)
         {
-            if (!_latest.TryGetValue(done.Id, out var previous) || (previous.Round ?? 0) <= done.Round)
+            if (!_latest.TryGetValue(id, out var previous) || (previous.Round ?? 0) <= round)
             {
-                _latest[done.Id] = result;
+                _latest[id] = result;
             }
 
-            _log.Info("Experiment {0} round {1} evaluated: {2}", done.Id, done.Round, result.Headline);
+            _log.Info("Experiment {0} round {1} evaluated: {2}", id, round, result.Headline);
         }
         else
         {
-            _log.Warning("Experiment {0}: could not evaluate the checkpoint of round {1}: {2}", done.Id, done.Round, done.Error?.Message);
+            _log.Warning("Experiment {0}: could not evaluate the checkpoint of round {1}: {2}", id, round, done.Error?.Message);
         }
+
+        done.Request.ReplyTo?.Tell(new Figure(id, round, done.Result is { } r ? EvaluationLog.Serialize(r) : null, done.Error?.Message));
 
         StartNext();
     }

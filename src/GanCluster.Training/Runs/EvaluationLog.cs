@@ -23,6 +23,28 @@ public static class EvaluationLog
         JsonSerializer.Deserialize<EvaluationResult>(json, Json) ?? throw new InvalidDataException("empty evaluation");
 
     /// <summary>
+    /// Whether a dotted path (case-insensitive, as sweeps read it: <c>modes.highQualityFraction</c>,
+    /// <c>semiSupervised.unlabelledTrainError</c>) names a number that evaluation.json can hold, from the result type's
+    /// properties; the figures present depend on the family and data.
+    /// </summary>
+    public static bool IsFigure(string path)
+    {
+        var type = typeof(EvaluationResult);
+        foreach (var part in path.Split('.'))
+        {
+            var property = type.GetProperties().FirstOrDefault(p => string.Equals(p.Name, part, StringComparison.OrdinalIgnoreCase));
+            if (property is null)
+            {
+                return false;
+            }
+
+            type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        }
+
+        return type == typeof(double) || type == typeof(float) || type == typeof(int) || type == typeof(long);
+    }
+
+    /// <summary>
     /// Records <paramref name="result"/> in <paramref name="folder"/>: evaluation.json (when it is the newest round so far) and its
     /// line in evaluations.jsonl, replacing an older line of the same round. Each file is written to a temporary name and renamed.
     /// </summary>

@@ -27,7 +27,10 @@ public static class PbtDecisions
             return [];
         }
 
-        return [new PbtMemberReady(record.Id, sweep.Id, generation, round, SweepDecisions.RoundMetric(record.History, sweep.Metric, round))];
+        // An evaluation figure is not known yet: the member waits for it paused, then becomes ready (SweepDecisions.FigureArrived).
+        return SweepDecisions.IsRoundMetric(sweep.Metric)
+            ? [new PbtMemberReady(record.Id, sweep.Id, generation, round, SweepDecisions.RoundMetric(record.History, sweep.Metric, round))]
+            : [new SweepFigureAwaited(record.Id, sweep.Id, round)];
     }
 
     /// <summary>
@@ -39,6 +42,7 @@ public static class PbtDecisions
         var sweeps = decision.Events.Select(e => e switch
         {
             PbtMemberReady r => r.Sweep,
+            SweepFigureAwaited r => r.Sweep,
             ExperimentCancelled or ExperimentFailed or ExperimentResumed or ExperimentCompleted or ExperimentStoppedEarly => state.Find(IdOf(e))?.SweepId,
             _ => null,
         }).OfType<string>().Distinct().Where(id => state.FindSweep(id)?.Pbt is not null).ToList();

@@ -9,11 +9,19 @@ namespace GanCluster.Cluster.Coordinator.Sweeps;
 /// a sweep is expanded and journaled as one <see cref="SweepSubmitted"/>; its children then run as ordinary experiments;
 /// at an ASHA rung checkpoint the child's round metric is journaled (<see cref="RungReached"/>) and
 /// <see cref="Asha.Judge"/> may end it (<see cref="ExperimentStoppedEarly"/>), which frees its pair for the next queued child.
+/// When the metric is a figure of the checkpoint's evaluation rather than a round metric, the child waits paused at the
+/// rung (<see cref="SweepFigureAwaited"/>) until the coordinator's evaluation of that checkpoint is in (<see cref="FigureArrived"/>).
 /// </summary>
 public static class SweepDecisions
 {
     /// <summary>Rounds averaged for a round metric (status and rungs): a single round's loss is too noisy to rank by.</summary>
     public const int MetricWindow = 10;
+
+    /// <summary>
+    /// Whether a sweep metric is a round metric (a name with a slash: loss/g, d/real, a named term), averaged over the last
+    /// rounds; otherwise it is a path into a checkpoint's evaluation.json (modes.highQualityFraction, parzen.meanLogLikelihood).
+    /// </summary>
+    public static bool IsRoundMetric(string metric) => metric.Contains('/');
 
     /// <summary>Parses the wire's options; throws <see cref="SweepSpaceException"/> naming the option.</summary>
     public static SweepOptions Options(string metric, string mode, string algorithm, int seeds, int? budget, int eta, PbtOptions? pbt = null) => new(
@@ -125,18 +133,52 @@ public static class SweepDecisions
         }
 
         var rung = sweep.Rungs.ToList().IndexOf(round) + 1;
-        if (rung == 0 || round >= record.RoundsTotal || sweep.Reports.Any(r => r.Child == id && r.Rung == rung)
-            || RoundMetric(record.History, sweep.Metric, round) is not { } value)
+        if (rung == 0 || round >= record.RoundsTotal || sweep.Reports.Any(r => r.Child == id && r.Rung == rung))
         {
             return [];
         }
 
+        if (!IsRoundMetric(sweep.Metric))
+        {
+            return [new SweepFigureAwaited(id, sweepId, round)];
+        }
+
+        return RoundMetric(record.History, sweep.Metric, round) is { } value ? Judge(sweep, id, rung, round, value, null) : [];
+    }
+
+    /// <summary>
+    /// The evaluation a paused sweep child waited for is in: at an ASHA rung, its report and perhaps its stop (a failed
+    /// evaluation reports NaN, which ranks last); at a PBT ready round, its <see cref="PbtMemberReady"/> (null: no metric,
+    /// ranked last), after which the generation is decided once every living member is ready. Nothing when the child no
+    /// longer waits for this round (cancelled, resumed, or a repeated evaluation).
+    /// </summary>
+    public static IReadOnlyList<ICoordinatorEvent> FigureArrived(CoordinatorState state, CoordinatorCommand.CheckpointEvaluated c)
+    {
+        if (state.Find(c.Id) is not { IsFinished: false, SweepId: { } sweepId } record || record.WaitingForFigure != c.Round
+            || state.FindSweep(sweepId) is not { } sweep)
+        {
+            return [];
+        }
+
+        if (sweep.Algorithm == SweepAlgorithm.Pbt && sweep.Pbt is { } pbt)
+        {
+            return [new PbtMemberReady(c.Id, sweepId, c.Round / pbt.Ready, c.Round, c.Value)];
+        }
+
+        var rung = sweep.Rungs.ToList().IndexOf(c.Round) + 1;
+        return rung == 0 ? [] : Judge(sweep, c.Id, rung, c.Round, c.Value ?? double.NaN, c.Value is null ? c.Error ?? "no such figure in its evaluation" : null);
+    }
+
+    /// <summary>ASHA's report of a child at a rung, and its stop when it ranks in the bottom part.</summary>
+    private static IReadOnlyList<ICoordinatorEvent> Judge(SweepRecord sweep, string id, int rung, int round, double value, string? missing)
+    {
         var atRung = sweep.Reports.Where(r => r.Rung == rung).Append(new RungReport(id, rung, value)).ToList();
         var verdict = Asha.Judge(id, atRung, sweep.Mode, sweep.Eta);
-        var reached = new RungReached(id, sweepId, rung, round, value);
+        var reached = new RungReached(id, sweep.Id, rung, round, value);
+        var figure = missing is null ? $"{sweep.Metric} {SweepPlan.Format(value)}" : $"{sweep.Metric} unknown ({missing})";
         return verdict.Stop
             ? [reached, new ExperimentStoppedEarly(id, string.Create(CultureInfo.InvariantCulture,
-                $"stopped by ASHA at rung {rung} (round {round}): {sweep.Metric} {SweepPlan.Format(value)} ranks {verdict.Rank} of {verdict.Reported}; the top {verdict.Kept} go on"))]
+                $"stopped by ASHA at rung {rung} (round {round}): {figure} ranks {verdict.Rank} of {verdict.Reported}; the top {verdict.Kept} go on"))]
             : [reached];
     }
 
@@ -188,7 +230,7 @@ public static class SweepDecisions
             return new UnknownSweep(id);
         }
 
-        if (!sweep.Metric.Contains('/'))
+        if (!IsRoundMetric(sweep.Metric))
         {
             return new ExperimentRejected("--plot", $"draws round metrics; this sweep ranks by the evaluation figure '{sweep.Metric}' (each child's evaluations.jsonl in its run folder has it by checkpoint)");
         }

@@ -107,6 +107,11 @@ public static class SweepPlan
             throw new SweepSpaceException("--metric", "name the metric to rank by: a round metric such as loss/g, or an evaluation figure such as modes.modesCaptured");
         }
 
+        if (!options.IsRoundMetric && !Training.Runs.EvaluationLog.IsFigure(options.Metric))
+        {
+            throw new SweepSpaceException("--metric", $"'{options.Metric}' is neither a round metric (a name with a '/', such as loss/g) nor a figure of evaluation.json (such as modes.highQualityFraction, parzenValidation.meanLogLikelihood, semiSupervised.unlabelledTrainError)");
+        }
+
         if (options.Seeds is < 1 or > 100)
         {
             throw new SweepSpaceException("--seeds", $"must be 1 to 100; got {options.Seeds}");
@@ -129,11 +134,6 @@ public static class SweepPlan
                 throw new SweepSpaceException("--eta", $"must be at least 2; got {options.Eta}");
             }
 
-            if (!options.IsRoundMetric)
-            {
-                throw new SweepSpaceException("--metric", $"ASHA decides on round metrics (loss/g, loss/d, d/real, d/fake or a named term with a '/'); '{options.Metric}' is an evaluation figure, which sweep status shows but ASHA cannot use yet");
-            }
-
             if (space.Parameters.FirstOrDefault(p => p.Path is "rounds" or "checkpointInterval") is { } p)
             {
                 throw new SweepSpaceException($"space.parameters.{p.Path}", "ASHA's rungs come from the base experiment's rounds and checkpointInterval: set them there, not in the space");
@@ -144,10 +144,6 @@ public static class SweepPlan
     private static void CheckPbt(SweepOptions options, SearchSpace space, ExperimentSpec baseSpec)
     {
         var pbt = options.Pbt ?? SweepOptions.DefaultPbt(baseSpec.CheckpointInterval);
-        if (!options.IsRoundMetric)
-        {
-            throw new SweepSpaceException("--metric", $"PBT decides on round metrics (loss/g, loss/d, d/real, d/fake or a named term with a '/'); '{options.Metric}' is an evaluation figure");
-        }
 
         if (space.Parameters.FirstOrDefault(p => !Pbt.Explorable.Contains(p.Path)) is { } fixedField)
         {

@@ -149,6 +149,35 @@ public sealed class PbtTests : TestKit
     }
 
     [Fact]
+    public void With_an_evaluation_figure_members_wait_for_their_checkpoints_figures_and_the_generation_ranks_by_them()
+    {
+        var state = Run(CoordinatorState.Empty, Sweep(metric: "modes.highQualityFraction")).State;
+        foreach (var i in new[] { 1, 2, 3, 4 })
+        {
+            var (after, saved) = Reach(state, i, 1, 2, gLoss: 0.5);
+            Assert.Equal([typeof(CheckpointStored), typeof(SweepFigureAwaited)], saved.Events.Select(e => e.GetType()));
+            Assert.Equal(Member(i), CoordinatorDecisions.EndsRun(saved.Events[1]));
+            state = after;
+        }
+
+        Assert.Empty(CoordinatorDecisions.Queue(state));
+        // Figures arrive in any order; the generation waits for the last one. Mode min: member 3 (0.1) is the best, 1 (0.9) the worst.
+        foreach (var (i, figure) in new[] { (2, 0.5), (4, 0.6), (1, 0.9) })
+        {
+            var (after, ready) = Run(state, new Command.CheckpointEvaluated(Member(i), 2, figure, null));
+            Assert.Equal([new PbtMemberReady(Member(i), SweepId, 1, 2, figure)], ready.Events);
+            state = after;
+        }
+
+        var (decided, last) = Run(state, new Command.CheckpointEvaluated(Member(3), 2, 0.1, null));
+
+        var generation = Assert.IsType<PbtGenerationDecided>(last.Events[^1]);
+        var exploit = Assert.Single(generation.Steps, s => s.Source is not null);
+        Assert.Equal((Member(1), Member(3), 0.9), (exploit.Member, exploit.Source, exploit.Value));
+        Assert.Equal(Enumerable.Range(1, 4).Select(Member), CoordinatorDecisions.Queue(decided));
+    }
+
+    [Fact]
     public void An_exploiter_whose_run_copied_the_checkpoint_records_the_sources_halves_as_its_own()
     {
         var state = Generation1().State;
@@ -304,7 +333,7 @@ public sealed class PbtTests : TestKit
     [InlineData(Space, 3, 0.25, "loss/g", "--ready")]
     [InlineData(Space, 8, 0.25, "loss/g", "--ready")]
     [InlineData(Space, 2, 0.75, "loss/g", "--quantile")]
-    [InlineData(Space, 2, 0.25, "modes.modesCaptured", "--metric")]
+    [InlineData(Space, 2, 0.25, "modes.modesCapturd", "--metric")]
     [InlineData("""{"parameters": {"generatorOptimizer.learningRate": [0.001]}}""", 2, 0.25, "loss/g", "--population")]
     public void A_bad_pbt_option_is_refused_naming_it(string space, int ready, double quantile, string metric, string field)
     {

@@ -162,6 +162,61 @@ public sealed class SweepDecisionsTests : TestKit
     }
 
     [Fact]
+    public void With_an_evaluation_figure_an_asha_child_waits_paused_at_its_rung_and_the_evaluation_decides()
+    {
+        // Three children (k 1, 2, 3), rungs at rounds 2 and 4 (eta 2), ranked by a figure of the checkpoint's evaluation.
+        var state = Run(CoordinatorState.Empty, Sweep("asha", """{"parameters": {"k": [1, 2, 3]}}""") with { Metric = "modes.highQualityFraction", Mode = "max" }).State;
+        foreach (var child in new[] { "swp-0000000a-01", "swp-0000000a-02", "swp-0000000a-03" })
+        {
+            state = Ran(state, child, 2, 0.5);
+        }
+
+        var (waiting, saved) = Run(state, new Command.CheckpointSaved("swp-0000000a-01", 2, Sha, Sha, true, 3));
+
+        // The run ends at the rung and the child waits for the figure, paused and off the queue; its pair is free.
+        Assert.Equal([typeof(CheckpointStored), typeof(SweepFigureAwaited)], saved.Events.Select(e => e.GetType()));
+        Assert.Equal("swp-0000000a-01", CoordinatorDecisions.EndsRun(saved.Events[1]));
+        var paused = waiting.Find("swp-0000000a-01")!;
+        Assert.Equal((ExperimentState.Paused, (int?)2, false), (paused.State, paused.WaitingForFigure, paused.IsRunnable));
+        Assert.Contains("waits for the evaluation of its round 2 checkpoint (modes.highQualityFraction)", paused.Reason);
+        Assert.DoesNotContain("swp-0000000a-01", CoordinatorDecisions.Queue(waiting));
+        // Another round's evaluation (an ordinary one, or a late one) decides nothing.
+        Assert.Empty(CoordinatorDecisions.Decide(waiting, new Command.CheckpointEvaluated("swp-0000000a-01", 4, 0.9, null)).Events);
+        Assert.Empty(CoordinatorDecisions.Decide(waiting, new Command.CheckpointEvaluated("swp-0000000a-02", 2, 0.9, null)).Events);
+
+        // Its figure: the first child at a rung goes on, queued again from its checkpoint.
+        var (first, kept) = Run(waiting, new Command.CheckpointEvaluated("swp-0000000a-01", 2, 0.9, null));
+        Assert.Equal([new RungReached("swp-0000000a-01", SweepId, 1, 2, 0.9)], kept.Events);
+        Assert.Equal((ExperimentState.Queued, (int?)null, true), (first.Find("swp-0000000a-01")!.State, first.Find("swp-0000000a-01")!.WaitingForFigure, first.Find("swp-0000000a-01")!.IsRunnable));
+        Assert.Empty(CoordinatorDecisions.Decide(first, new Command.CheckpointEvaluated("swp-0000000a-01", 2, 0.9, null)).Events);
+
+        // A worse figure is stopped (the top 1 of 2 goes on); a failed evaluation ranks last and is stopped with its cause.
+        var second = Run(first, new Command.CheckpointSaved("swp-0000000a-02", 2, Sha, Sha, true, 3)).State;
+        var (afterSecond, worse) = Run(second, new Command.CheckpointEvaluated("swp-0000000a-02", 2, 0.4, null));
+        var stopped = Assert.IsType<ExperimentStoppedEarly>(worse.Events[^1]);
+        Assert.StartsWith("stopped by ASHA at rung 1 (round 2): modes.highQualityFraction 0.4 ranks 2 of 2", stopped.Reason);
+        Assert.Equal(ExperimentState.Completed, afterSecond.Find("swp-0000000a-02")!.State);
+
+        var third = Run(afterSecond, new Command.CheckpointSaved("swp-0000000a-03", 2, Sha, Sha, true, 3)).State;
+        var failed = CoordinatorDecisions.Decide(third, new Command.CheckpointEvaluated("swp-0000000a-03", 2, null, "the generator half of round 2 is not in the checkpoint store"));
+        Assert.True(double.IsNaN(Assert.IsType<RungReached>(failed.Events[0]).Value));
+        Assert.Contains("modes.highQualityFraction unknown (the generator half of round 2 is not in the checkpoint store) ranks 3 of 3", Assert.IsType<ExperimentStoppedEarly>(failed.Events[1]).Reason);
+    }
+
+    [Fact]
+    public void A_child_waiting_for_a_figure_that_is_cancelled_and_resumed_goes_on_without_the_decision()
+    {
+        var state = Run(CoordinatorState.Empty, Sweep("asha") with { Metric = "modes.modesCaptured", Mode = "max" }).State;
+        state = Run(Ran(state, "swp-0000000a-01", 2, 0.5), new Command.CheckpointSaved("swp-0000000a-01", 2, Sha, Sha, true, 3)).State;
+        state = Run(state, new Command.Cancel("swp-0000000a-01")).State;
+        Assert.Empty(CoordinatorDecisions.Decide(state, new Command.CheckpointEvaluated("swp-0000000a-01", 2, 20, null)).Events);
+
+        var resumed = Run(state, new Command.ResumeSweep(SweepId)).State.Find("swp-0000000a-01")!;
+
+        Assert.Equal((ExperimentState.Queued, (int?)null, true), (resumed.State, resumed.WaitingForFigure, resumed.IsRunnable));
+    }
+
+    [Fact]
     public void Asha_does_nothing_off_a_rung_on_a_second_save_of_a_rung_or_for_a_grid()
     {
         var asha = Ran(Run(CoordinatorState.Empty, Sweep(algorithm: "asha")).State, "swp-0000000a-01", 6, 0.4);
@@ -227,6 +282,17 @@ public sealed class SweepDecisionsTests : TestKit
 
         var snapshot = (CoordinatorState)serializer.FromBinary(serializer.ToBinary(after), "state");
         Assert.Equal(after.FindSweep(SweepId)!.Reports, snapshot.FindSweep(SweepId)!.Reports);
+
+        // A child waiting for its figure, and a report whose evaluation failed (NaN), in events and in a snapshot.
+        var awaited = new SweepFigureAwaited("swp-0000000a-02", SweepId, 2);
+        var unknown = new RungReached("swp-0000000a-02", SweepId, 1, 2, double.NaN);
+        Assert.Equal("figure-awaited", serializer.Manifest(awaited));
+        Assert.Equal(awaited, serializer.FromBinary(serializer.ToBinary(awaited), "figure-awaited"));
+        Assert.True(double.IsNaN(Assert.IsType<RungReached>(serializer.FromBinary(serializer.ToBinary(unknown), "rung")).Value));
+        var waiting = after.Apply(awaited);
+        var waitingBack = (CoordinatorState)serializer.FromBinary(serializer.ToBinary(waiting.Apply(unknown)), "state");
+        Assert.True(double.IsNaN(waitingBack.FindSweep(SweepId)!.Reports[^1].Value));
+        Assert.Equal(2, ((CoordinatorState)serializer.FromBinary(serializer.ToBinary(waiting), "state")).Find("swp-0000000a-02")!.WaitingForFigure);
         Assert.Equal(after.FindSweep(SweepId)!.Rungs, snapshot.FindSweep(SweepId)!.Rungs);
         Assert.Equal((SweepMode.Min, SweepAlgorithm.Asha, 2), (snapshot.FindSweep(SweepId)!.Mode, snapshot.FindSweep(SweepId)!.Algorithm, snapshot.FindSweep(SweepId)!.Eta));
         Assert.Equal(SweepId, snapshot.Find("swp-0000000a-01")!.SweepId);

@@ -97,7 +97,12 @@ public sealed class SweepPlanTests
         Assert.Equal("--budget", Rejected(space, new SweepOptions("loss/g", SweepMode.Min, SweepAlgorithm.Random, 1, null)).Field);
         Assert.Equal("--budget", Rejected(space, Grid(budget: 2)).Field);
         Assert.Equal("--seeds", Rejected(space, Grid(seeds: 0)).Field);
-        Assert.Equal("--metric", Rejected(space, new SweepOptions("modes.modesCaptured", SweepMode.Max, SweepAlgorithm.Asha, 1, null)).Field);
+        Assert.Equal("--metric", Rejected(space, new SweepOptions("modes.modesCapturd", SweepMode.Max, SweepAlgorithm.Asha, 1, null)).Field);
+        Assert.Equal("--metric", Rejected(space, new SweepOptions("modes", SweepMode.Max, SweepAlgorithm.Grid, 1, null)).Field);
+        Assert.Equal("--metric", Rejected(space, new SweepOptions("kind", SweepMode.Max, SweepAlgorithm.Grid, 1, null)).Field);
+        // Evaluation figures are decided on by ASHA (and PBT) as well as ranked; paths are case-insensitive.
+        Assert.Equal(3, Expand(space, new SweepOptions("modes.highQualityFraction", SweepMode.Max, SweepAlgorithm.Asha, 1, null)).Count);
+        Assert.Equal(3, Expand(space, new SweepOptions("SemiSupervised.UnlabelledTrainError", SweepMode.Min, SweepAlgorithm.Asha, 1, null)).Count);
         Assert.Equal("--eta", Rejected(space, new SweepOptions("loss/g", SweepMode.Min, SweepAlgorithm.Asha, 1, null, Eta: 1)).Field);
         Assert.Equal("space.parameters.rounds", Rejected("""{"parameters": {"rounds": [4, 8]}}""", new SweepOptions("loss/g", SweepMode.Min, SweepAlgorithm.Asha, 1, null)).Field);
         Assert.Equal("--mode", Assert.Throws<SweepSpaceException>(() => SweepDecisions.Options("loss/g", "highest", "grid", 1, null, 3)).Field);
