@@ -31,5 +31,6 @@ jq -r --argjson wall "$wall" --argjson rounds "$rounds" '.semiSupervised |
     "ssgan-mnist seed '"$seed"': D test error \(.testError * 10000 | round / 100)% on \(.testDigits) held-out digits with \(.labels) labels; " +
     "supervised-only baseline \(.baselineTestError * 10000 | round / 100)% (\(.baselineSteps) steps); " +
     "unlabelled-train error \(.unlabelledTrainError * 10000 | round / 100)% (baseline \(.baselineUnlabelledTrainError * 10000 | round / 100)%); " +
+    (if .testErrorWithoutAverage then "D without its weight average \(.testErrorWithoutAverage * 10000 | round / 100)% held out, \(.unlabelledTrainErrorWithoutAverage * 10000 | round / 100)% unlabelled train; " else "" end) +
     "\($rounds) rounds, \($wall) s wall (training + checkpoints + evaluation); anchors: Improved GAN 0.93%, CatGAN 1.91%, goal <= 2.0%"' \
     "$run/evaluation.json"
