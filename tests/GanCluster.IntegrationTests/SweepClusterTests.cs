@@ -14,6 +14,15 @@ namespace GanCluster.IntegrationTests;
 /// </summary>
 public sealed class SweepClusterTests : IDisposable
 {
+    /// <summary>A coordinator killed in a test is noticed, and its successor rejoined, within seconds.</summary>
+    private static readonly string[] QuickRecovery =
+    [
+        "akka.cluster.failure-detector.heartbeat-interval = 500ms",
+        "akka.cluster.failure-detector.acceptable-heartbeat-pause = 3s",
+        "akka.cluster.split-brain-resolver.stable-after = 3s",
+        "gancluster.node.rejoin-after = 2s",
+    ];
+
     private readonly TempDirectory _temp = TempDirectory.Create("sweep");
     private readonly ITestOutputHelper _output;
 
@@ -97,13 +106,7 @@ public sealed class SweepClusterTests : IDisposable
               "k": 1, "rounds": 300, "checkpointInterval": 50, "seed": 1, "device": "cpu" }
             """);
         var space = Write("space.json", """{ "parameters": { "k": [1, 2, 3] } }""");
-        using var cluster = new LocalCluster(Path.Combine(_temp.Path, "cluster"), settings:
-        [
-            "akka.cluster.failure-detector.heartbeat-interval = 500ms",
-            "akka.cluster.failure-detector.acceptable-heartbeat-pause = 3s",
-            "akka.cluster.split-brain-resolver.stable-after = 3s",
-            "gancluster.node.rejoin-after = 2s",
-        ]);
+        using var cluster = new LocalCluster(Path.Combine(_temp.Path, "cluster"), settings: QuickRecovery);
         cluster.Start();
         string[] sweepCommand = ["sweep", experiment, "--space", space, "--key", "sweep-crash-1"];
         var submitted = cluster.Cli(sweepCommand);
@@ -159,13 +162,7 @@ public sealed class SweepClusterTests : IDisposable
             Assert.StartsWith($"invalid sweep: {option}:", Assert.Single(errors));
         }
 
-        using var cluster = new LocalCluster(Path.Combine(_temp.Path, "cluster"), settings:
-        [
-            "akka.cluster.failure-detector.heartbeat-interval = 500ms",
-            "akka.cluster.failure-detector.acceptable-heartbeat-pause = 3s",
-            "akka.cluster.split-brain-resolver.stable-after = 3s",
-            "gancluster.node.rejoin-after = 2s",
-        ]);
+        using var cluster = new LocalCluster(Path.Combine(_temp.Path, "cluster"), settings: QuickRecovery);
         cluster.Start();
         var submitted = cluster.Cli("sweep", experiment, "--space", space, "--seeds", "2", "--algorithm", "pbt", "--ready", "3", "--resample", "0", "--metric", "loss/g", "--mode", "min");
         submitted.AssertExitCode(0);
@@ -238,13 +235,7 @@ public sealed class SweepClusterTests : IDisposable
               "k": 1, "rounds": 8, "checkpointInterval": 2, "seed": 1, "device": "cpu" }
             """);
         var space = Write("space.json", """{ "parameters": { "generatorOptimizer.learningRate": [0.004, 0.001, 0.0002] } }""");
-        using var cluster = new LocalCluster(Path.Combine(_temp.Path, "cluster"), settings:
-        [
-            "akka.cluster.failure-detector.heartbeat-interval = 500ms",
-            "akka.cluster.failure-detector.acceptable-heartbeat-pause = 3s",
-            "akka.cluster.split-brain-resolver.stable-after = 3s",
-            "gancluster.node.rejoin-after = 2s",
-        ]);
+        using var cluster = new LocalCluster(Path.Combine(_temp.Path, "cluster"), settings: QuickRecovery);
         cluster.Start();
         var submitted = cluster.Cli("sweep", experiment, "--space", space, "--algorithm", "asha", "--eta", "2", "--metric", "modes.highQualityFraction", "--mode", "max");
         submitted.AssertExitCode(0);

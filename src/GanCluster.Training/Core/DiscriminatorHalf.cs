@@ -296,21 +296,7 @@ public sealed class DiscriminatorHalf : IDisposable
         var epoch = reader.ReadInt64();
         var cursor = reader.ReadInt32();
         _sampler.Restore(new SamplerState(epoch, cursor));
-        var hasAverage = reader.BaseStream.Position < reader.BaseStream.Length;
-        if (hasAverage && _average is not null)
-        {
-            HalfState.ReadModule(reader, _average.Network);
-        }
-        else if (hasAverage)
-        {
-            // Saved with discriminatorEma on, resumed with it off: the average is not needed.
-            HalfState.ReadBlock(reader).Dispose();
-        }
-        else
-        {
-            // A state without an average (an older checkpoint, or discriminatorEma switched on at resume) starts it at D.
-            _average?.Reset(_net);
-        }
+        WeightAverage.ReadOptional(reader, _average, _net);
     });
 
     /// <summary>The rate of D's next update (k per round), the same when stepping and when restoring.</summary>

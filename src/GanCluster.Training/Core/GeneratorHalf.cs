@@ -282,21 +282,7 @@ public sealed class GeneratorHalf : IDisposable
         HalfState.ReadOptimizer(reader, _optimizer);
         OptimizerFactory.ApplyLearningRate(_optimizer, LearningRateNow());
         _rng.Restore(reader.ReadBytes(reader.ReadInt32()));
-        var hasAverage = reader.BaseStream.Position < reader.BaseStream.Length;
-        if (hasAverage && _average is not null)
-        {
-            HalfState.ReadModule(reader, _average.Network);
-        }
-        else if (hasAverage)
-        {
-            // Saved with generatorEma on, resumed with it off: the average is not needed.
-            HalfState.ReadBlock(reader).Dispose();
-        }
-        else
-        {
-            // A state without an average (an older checkpoint, or generatorEma switched on at resume) starts it at G.
-            _average?.Reset(_net);
-        }
+        WeightAverage.ReadOptional(reader, _average, _net);
     });
 
     /// <summary>The rate of G's next update (one per round), the same when stepping and when restoring.</summary>

@@ -9,6 +9,29 @@ public static class WeightAverage
 {
     /// <summary>The decay applied by the update that follows <paramref name="updates"/> earlier updates.</summary>
     public static double EffectiveDecay(double decay, long updates) => Math.Min(decay, (1.0 + updates) / (10.0 + updates));
+
+    /// <summary>
+    /// Reads the average a half's state may end with (appended only when the average was on, so states without one are
+    /// those of earlier builds): into <paramref name="average"/>; skipped when the average is off now; and when the state
+    /// has none (an older checkpoint, or the average switched on at resume), the average starts at <paramref name="source"/>.
+    /// </summary>
+    public static void ReadOptional<TNet>(BinaryReader reader, WeightAverage<TNet>? average, TNet source)
+        where TNet : nn.Module
+    {
+        var hasAverage = reader.BaseStream.Position < reader.BaseStream.Length;
+        if (hasAverage && average is not null)
+        {
+            HalfState.ReadModule(reader, average.Network);
+        }
+        else if (hasAverage)
+        {
+            HalfState.ReadBlock(reader).Dispose();
+        }
+        else
+        {
+            average?.Reset(source);
+        }
+    }
 }
 
 /// <summary>

@@ -3,6 +3,7 @@ using GanCluster.Training.Models;
 using GanCluster.Training.Options;
 using TorchSharp;
 using static TorchSharp.torch;
+using static GanCluster.Training.Tests.Core.ModuleWeights;
 
 namespace GanCluster.Training.Tests.Core;
 
@@ -142,19 +143,6 @@ public sealed class WeightAverageTests
         {
             Assert.Equal(expected, t.min().item<float>(), 5);
             Assert.Equal(expected, t.max().item<float>(), 5);
-        }
-    }
-
-    private static List<Tensor> Snapshot(nn.Module module) => module.parameters().Select(p => p.detach().clone()).ToList();
-
-    private static void AssertSame(nn.Module expected, nn.Module actual)
-    {
-        var e = expected.parameters().ToList();
-        var a = actual.parameters().ToList();
-        Assert.Equal(e.Count, a.Count);
-        for (var i = 0; i < e.Count; i++)
-        {
-            Assert.True(e[i].allclose(a[i], rtol: 0, atol: 0), $"parameter {i} differs");
         }
     }
 }

@@ -5,6 +5,7 @@ using GanCluster.Training.Options;
 using GanCluster.Training.Runs;
 using TorchSharp;
 using static TorchSharp.torch;
+using static GanCluster.Training.Tests.Core.ModuleWeights;
 
 namespace GanCluster.Training.Tests.Families;
 
@@ -131,18 +132,5 @@ public sealed class DiscriminatorAverageTests
         var (train, heldOut) = DatasetCatalog.Load(spec);
         heldOut.Dispose();
         return train;
-    }
-
-    private static List<Tensor> Snapshot(nn.Module module) => module.parameters().Select(p => p.detach().clone()).ToList();
-
-    private static void AssertSame(nn.Module expected, nn.Module actual)
-    {
-        var e = expected.parameters().ToList();
-        var a = actual.parameters().ToList();
-        Assert.Equal(e.Count, a.Count);
-        for (var i = 0; i < e.Count; i++)
-        {
-            Assert.True(e[i].allclose(a[i], rtol: 0, atol: 0), $"parameter {i} differs");
-        }
     }
 }
