@@ -323,7 +323,7 @@ public sealed class DiscriminatorHalf : IDisposable
     }
 
     /// <summary>D as the objective sees it for the current step: packed scores and this step's instance noise.</summary>
-    private Critic Critic() => new(_net, Score, _spec.Packing, InstanceNoiseStd(), _spec.TopK is { On: true } ? GeneratorKeep : null);
+    private Critic Critic() => new(_net, Score, _spec.Packing, InstanceNoiseStd(), _spec.TopK is { On: true } ? GeneratorKeep : null, Steps);
 
     /// <summary>Top-k training: the fakes G's loss keeps at the G step this feedback belongs to (the k D steps before it are counted).</summary>
     private int GeneratorKeep(int n) => _spec.TopK.Keep(n, Math.Max(0, (Steps / _spec.K) - 1));

@@ -21,10 +21,12 @@ public abstract class AdversarialObjective : IGanObjective
     public const string TopKTerm = "g/top_k";
 
     private readonly double _r1Gamma;
+    private readonly int _r1Interval;
 
     protected AdversarialObjective(ExperimentSpec spec)
     {
         _r1Gamma = spec.R1Gamma;
+        _r1Interval = Math.Max(1, spec.R1Interval);
     }
 
     /// <summary>The real-batch term of D's loss, from scores on the real batch.</summary>
@@ -39,7 +41,9 @@ public abstract class AdversarialObjective : IGanObjective
     public virtual PhaseLoss DiscriminatorReal(Critic critic, GanBatch real)
     {
         var input = critic.AddInstanceNoise(real.Samples);
-        if (_r1Gamma > 0)
+        // Lazy R1: only every r1Interval-th step, at r1Interval times the weight.
+        var r1 = _r1Gamma > 0 && critic.Step % _r1Interval == 0;
+        if (r1)
         {
             input = input.detach().requires_grad_(true);
         }
@@ -51,13 +55,13 @@ public abstract class AdversarialObjective : IGanObjective
             [MetricNames.DLoss] = loss.item<float>(),
             [MetricNames.DReal] = sigmoid(scores).mean().item<float>(),
         };
-        if (!(_r1Gamma > 0))
+        if (!r1)
         {
             return new PhaseLoss(loss, terms);
         }
 
         // The R1 term joins the real phase's gradient (one backward, as before this seam); loss/d stays the adversarial one.
-        var penalty = GradientPenalty.R1(scores, input, _r1Gamma, critic.Packing);
+        var penalty = GradientPenalty.R1(scores, input, _r1Gamma * _r1Interval, critic.Packing);
         terms[R1Term] = penalty.item<float>();
         return new PhaseLoss(loss.add(penalty, KeptScalars.One), terms);
     }

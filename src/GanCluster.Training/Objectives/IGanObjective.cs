@@ -86,14 +86,19 @@ public sealed class Critic
     private readonly Func<Tensor, Tensor?, Tensor> _score;
     private readonly Func<int, int> _generatorKeep;
 
-    public Critic(DiscriminatorNet network, Func<Tensor, Tensor?, Tensor> score, int packing, double instanceNoiseStd, Func<int, int>? generatorKeep = null)
+    /// <param name="step">D's updates before this step (the step's number, 0-based): what lazy regularization counts.</param>
+    public Critic(DiscriminatorNet network, Func<Tensor, Tensor?, Tensor> score, int packing, double instanceNoiseStd, Func<int, int>? generatorKeep = null, long step = 0)
     {
         _generatorKeep = generatorKeep ?? (n => n);
         Network = network;
         _score = score;
         Packing = packing;
         InstanceNoiseStd = instanceNoiseStd;
+        Step = step;
     }
+
+    /// <summary>D's updates before this step: the step's number, the same in a local run and on the cluster.</summary>
+    public long Step { get; }
 
     /// <summary>The discriminator network, in train mode.</summary>
     public DiscriminatorNet Network { get; }

@@ -268,6 +268,12 @@ public sealed record ExperimentSpec
     /// (packed) batches; 0 = off. A D-side term only: the generator's feedback is unchanged.
     /// </summary>
     public double R1Gamma { get; init; }
+    /// <summary>
+    /// Lazy R1 (Karras et al. 2020, StyleGAN2): the penalty on every r1Interval-th discriminator step only (steps 0, n,
+    /// 2n, ...), weighted by n so that its average strength is gamma's; 1 = every step. Saves most of R1's cost (a second
+    /// backward pass through D) at the steps without it.
+    /// </summary>
+    public int R1Interval { get; init; } = 1;
     /// <summary>Number of rounds; one round = k D steps + one G step.</summary>
     public int Rounds { get; init; } = 1000;
     /// <summary>Checkpoint every this many rounds (0 = only at the end).</summary>

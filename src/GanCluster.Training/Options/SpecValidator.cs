@@ -29,6 +29,8 @@ public static class SpecValidator
         Check(spec.Packing < 1 || spec.BatchSize % spec.Packing == 0, "packing",
             $"must divide batchSize ({spec.BatchSize}); got {spec.Packing}");
         Check(spec.R1Gamma >= 0 && double.IsFinite(spec.R1Gamma), "r1Gamma", $"must be >= 0 (0 = no gradient penalty); got {spec.R1Gamma}");
+        Check(spec.R1Interval is >= 1 and <= 1000, "r1Interval", $"the discriminator steps per R1 penalty must be 1 to 1000 (1 = every step, 16 typical for lazy R1); got {spec.R1Interval}");
+        Check(spec.R1Interval == 1 || spec.R1Gamma > 0, "r1Interval", $"spaces the R1 penalty, which is off (r1Gamma 0); got {spec.R1Interval}: set r1Gamma, or use 1");
         Check(spec.HeldOutFraction >= 0 && spec.HeldOutFraction <= 0.9, "heldOutFraction", $"must be in [0, 0.9]; got {spec.HeldOutFraction}");
         Check(IsDevice(spec.Device), "device", $"allowed: auto, cpu, cuda, cuda:N; got '{spec.Device}'");
         Check(spec.GeneratorEma is >= 0 and < 1, "generatorEma", $"the decay of G's weight average must be in [0, 1) (0 = off, 0.999 typical); got {spec.GeneratorEma}");

@@ -54,10 +54,11 @@ public sealed class HalvesEquivalenceTests
         AssertHalvesMatchReference(spec, data, rounds: 3);
     }
 
-    /// <summary>R1, instance noise and (except with hinge) label smoothing together, with the weight average on.</summary>
+    /// <summary>R1 (lazy, every second D step), instance noise and (except with hinge) label smoothing together, with the weight average on.</summary>
     private static ExperimentSpec WithQualityOptions(ExperimentSpec spec) => spec with
     {
         R1Gamma = 3.0,
+        R1Interval = 2,
         InstanceNoise = 0.1,
         RealLabelSmoothing = spec.Loss == LossKind.Hinge ? 0 : 0.1,
         GeneratorEma = 0.9,
@@ -207,7 +208,9 @@ public sealed class HalvesEquivalenceTests
                 {
                     var (real, realLabels) = Sampler.Next(Spec.BatchSize);
                     var realInput = Noisy(real);
-                    if (Spec.R1Gamma > 0)
+                    // Lazy R1: on D steps 0, n, 2n, ... at n times the weight.
+                    var r1 = Spec.R1Gamma > 0 && _dSteps % Spec.R1Interval == 0;
+                    if (r1)
                     {
                         realInput = realInput.detach().requires_grad_(true);
                     }
@@ -221,11 +224,11 @@ public sealed class HalvesEquivalenceTests
                         : Losses.DiscriminatorReal(Spec.Loss, realScores);
                     var loss = realLoss + Losses.DiscriminatorFake(Spec.Loss, fakeScores);
                     var objective = loss;
-                    if (Spec.R1Gamma > 0)
+                    if (r1)
                     {
                         var gradient = autograd.grad(new[] { realScores.sum() }, new[] { realInput }, retain_graph: true, create_graph: true)[0];
                         // R1 per D(x): one D(x) is one packed group of samples (PacGAN), so the mean is over groups.
-                        objective = loss + (Spec.R1Gamma / 2 * gradient.pow(2).sum() / (gradient.shape[0] / Spec.Packing));
+                        objective = loss + (Spec.R1Gamma * Spec.R1Interval / 2 * gradient.pow(2).sum() / (gradient.shape[0] / Spec.Packing));
                     }
 
                     DiscriminatorOptimizer.zero_grad();

@@ -14,10 +14,12 @@ public sealed class PreparedStepTests
     [InlineData(LossKind.NonSaturating, false, 0.0)]
     [InlineData(LossKind.Hinge, true, 0.0)]
     [InlineData(LossKind.NonSaturating, false, 0.5)]
-    public void A_step_prepared_ahead_equals_a_step_taken_at_once(LossKind loss, bool conditional, double r1Gamma)
+    [InlineData(LossKind.NonSaturating, false, 0.5, 2)]
+    public void A_step_prepared_ahead_equals_a_step_taken_at_once(LossKind loss, bool conditional, double r1Gamma, int r1Interval = 1)
     {
-        // The MLP has dropout, so D's random draws are part of what must line up; the R1 penalty joins the real half.
-        var spec = TinyData.Mlp(loss, 2) with { Conditional = conditional, R1Gamma = r1Gamma };
+        // The MLP has dropout, so D's random draws are part of what must line up; the R1 penalty joins the real half (on
+        // every r1Interval-th step: the prepared step must count steps as the step taken at once does).
+        var spec = TinyData.Mlp(loss, 2) with { Conditional = conditional, R1Gamma = r1Gamma, R1Interval = r1Interval };
         using var data = TinyData.Images();
         using var atOnce = new LocalTrainer(spec, data, CPU);
         using var ahead = new LocalTrainer(spec, data, CPU);
