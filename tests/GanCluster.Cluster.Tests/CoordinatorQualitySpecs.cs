@@ -107,6 +107,7 @@ public sealed class CoordinatorQualitySpecs : TestKit, IDisposable
         var specJson = SpecJson.Serialize(spec, indented: false);
         quality.Tell(new QualityActor.EvaluateCheckpoint("exp-other", 10, specJson)); // off: ignored
         quality.Tell(new QualityActor.EvaluateCheckpoint("exp-sweep", 10, specJson, TestActor));
+        quality.Tell(new QualityActor.EvaluateCheckpoint("exp-sweep", 25, specJson)); // waits: replaced by the one below, older as it is
         quality.Tell(new QualityActor.EvaluateCheckpoint("exp-sweep", 20, specJson, TestActor));
         quality.Tell(new QualityActor.EvaluateCheckpoint("exp-sweep", 30, specJson)); // newer, but no one waits for it: does not replace 20
         store.Gate.SetResult();

@@ -110,9 +110,10 @@ public sealed class QualityActor : ReceiveActor
         {
             _order.Enqueue(request.Id);
         }
-        else if (waiting.Round > request.Round || (waiting.ReplyTo is not null && request.ReplyTo is null))
+        else if (waiting.ReplyTo is not null ? request.ReplyTo is null : request.ReplyTo is null && waiting.Round > request.Round)
         {
-            // A newer checkpoint replaces an older waiting one, except one that a sweep waits for.
+            // A newer checkpoint replaces an older waiting one; one that a sweep waits for is never replaced by one that
+            // nobody waits for, and always replaces one that nobody waits for.
             return;
         }
 
