@@ -46,7 +46,7 @@ public sealed class CoordinatorMonitoringSpecs : TestKit, IDisposable
         coordinator.Tell(new RegisterWorker(WorkerRole.Generator, generator.Ref, "gen-node", SpecConfig.Wire), generator.Ref);
         coordinator.Tell(new RegisterWorker(WorkerRole.Discriminator, discriminator.Ref, "disc-node", SpecConfig.Wire), discriminator.Ref);
         coordinator.Tell(new SubmitExperiment(SpecJson.Serialize(spec, indented: false), 0, SpecConfig.Wire), TestActor);
-        var id = ExpectMsg<ExperimentAccepted>(TimeSpan.FromSeconds(10)).Id;
+        var id = ExpectMsg<ExperimentAccepted>(TimeSpan.FromSeconds(60)).Id;
         generator.FishForMessage<AssignExperiment>(_ => true, TimeSpan.FromSeconds(10));
         discriminator.FishForMessage<AssignExperiment>(_ => true, TimeSpan.FromSeconds(10));
         coordinator.Tell(new ExperimentReady(id, WorkerRole.Generator, 1), generator.Ref);

@@ -178,7 +178,7 @@ public sealed class CoordinatorQualitySpecs : TestKit, IDisposable
         coordinator.Tell(new RegisterWorker(WorkerRole.Discriminator, discriminator.Ref, "disc-node", SpecConfig.Wire), discriminator.Ref);
         var spec = SpecConfig.ToySpec(rounds: 2, checkpointInterval: 2);
         coordinator.Tell(new SubmitExperiment(SpecJson.Serialize(spec, indented: false), 0, SpecConfig.Wire), TestActor);
-        var id = ExpectMsg<ExperimentAccepted>(TimeSpan.FromSeconds(10)).Id;
+        var id = ExpectMsg<ExperimentAccepted>(TimeSpan.FromSeconds(60)).Id;
         coordinator.Tell(new GetLatestCheckpoint(id), TestActor);
         ExpectMsg<NoCheckpointYet>(TimeSpan.FromSeconds(10));
         generator.FishForMessage<AssignExperiment>(_ => true, TimeSpan.FromSeconds(10));

@@ -48,7 +48,7 @@ public abstract class CoordinatorSpecs : TestKit
     private ExperimentId Submit(IActorRef coordinator, ExperimentSpec spec, int priority = 0)
     {
         coordinator.Tell(new SubmitExperiment(SpecJson.Serialize(spec, indented: false), priority, SpecConfig.Wire), TestActor);
-        return ExpectMsg<ExperimentAccepted>(TimeSpan.FromSeconds(10)).Id;
+        return ExpectMsg<ExperimentAccepted>(TimeSpan.FromSeconds(60)).Id;
     }
 
     private static (AssignExperiment Generator, AssignExperiment Discriminator) ExpectAssigned(Pair pair)
@@ -241,7 +241,7 @@ public abstract class CoordinatorSpecs : TestKit
         coordinator.Tell(new SubmitExperiment(spec, 0, SpecConfig.Wire, "retry-key"), TestActor);
         var id = ExpectMsg<ExperimentAccepted>(TimeSpan.FromSeconds(60)).Id;
         coordinator.Tell(new SubmitExperiment(spec, 0, SpecConfig.Wire, "retry-key"), TestActor);
-        Assert.Equal(id, ExpectMsg<ExperimentAccepted>(TimeSpan.FromSeconds(10)).Id);
+        Assert.Equal(id, ExpectMsg<ExperimentAccepted>(TimeSpan.FromSeconds(60)).Id);
 
         Watch(coordinator);
         Sys.Stop(coordinator);
@@ -373,7 +373,7 @@ public abstract class CoordinatorSpecs : TestKit
         Assert.Contains($"gancluster resume {id.Value}", Status(coordinator, id).Reason);
 
         coordinator.Tell(new ResumeExperiment(id, 1e-5, null, null), TestActor);
-        ExpectMsg<ExperimentAccepted>(TimeSpan.FromSeconds(10));
+        ExpectMsg<ExperimentAccepted>(TimeSpan.FromSeconds(60));
         var (g, d) = ExpectAssigned(pair);
         Assert.Equal(3, g.NextRound);
         Assert.Equal(new byte[] { 1, 2, 3, 2 }, g.HalfState);
