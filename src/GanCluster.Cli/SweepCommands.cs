@@ -22,7 +22,7 @@ internal static class SweepCommands
         var seeds = new Option<int>("--seeds") { Description = "Children per configuration (seeds base, base+1, ...).", DefaultValueFactory = _ => 1 };
         var metric = new Option<string>("--metric")
         {
-            Description = "The metric to rank by: a round metric (loss/g, loss/d, d/real, d/fake) or an evaluation figure (modes.modesCaptured, parzen.meanLogLikelihood).",
+            Description = "The metric to rank by, and that ASHA and PBT decide on: a round metric (loss/g, loss/d, d/real, d/fake) or a figure of the checkpoints' evaluation (modes.highQualityFraction, parzenValidation.meanLogLikelihood, semiSupervised.unlabelledTrainError).",
             DefaultValueFactory = _ => "loss/g",
         };
         var mode = new Option<string>("--mode") { Description = "max or min: which end of the metric is better.", DefaultValueFactory = _ => "min" };
