@@ -83,12 +83,7 @@ public sealed class DiscriminatorHalf : IDisposable
         _optimizer = OptimizerFactory.Create(spec.DiscriminatorOptimizer, _net.parameters());
         if (spec.DiscriminatorEma > 0)
         {
-            // As G's average: the shadow's initial weights are overwritten by D's, and creating it under a throwaway
-            // generator keeps its initialization draws out of every stream that training uses.
-            using var throwaway = new RngStream(0);
-            var shadow = throwaway.Run(() => family.CreateDiscriminator(spec));
-            shadow.to(device);
-            _average = new WeightAverage<DiscriminatorNet>(shadow, _net, spec.DiscriminatorEma, "discriminatorEma");
+            _average = WeightAverage.Of(_net, () => family.CreateDiscriminator(spec), device, spec.DiscriminatorEma, "discriminatorEma");
         }
 
         _sampler = new BatchSampler(trainingData, RngStream.Derive(spec.Seed, 4));

@@ -83,12 +83,7 @@ public sealed class GeneratorHalf : IDisposable
         _optimizer = OptimizerFactory.Create(spec.GeneratorOptimizer, _net.parameters());
         if (spec.GeneratorEma > 0)
         {
-            // The shadow's own initial weights are overwritten by a copy of G's; creating it under a throwaway
-            // generator keeps its initialization draws out of every stream that training uses.
-            using var throwaway = new RngStream(0);
-            var shadow = throwaway.Run(() => _family.CreateGenerator(spec));
-            shadow.to(device);
-            _average = new WeightAverage<GeneratorNet>(shadow, _net, spec.GeneratorEma, "generatorEma");
+            _average = WeightAverage.Of(_net, () => _family.CreateGenerator(spec), device, spec.GeneratorEma, "generatorEma");
         }
 
         // The fixed noise batch comes from its own seed so that drawing it never shifts the training stream.

@@ -11,6 +11,20 @@ public static class WeightAverage
     public static double EffectiveDecay(double decay, long updates) => Math.Min(decay, (1.0 + updates) / (10.0 + updates));
 
     /// <summary>
+    /// The average of <paramref name="source"/> a half keeps when its field asks for one. The shadow's own initial weights
+    /// are overwritten by a copy of the source's; building it under a throwaway generator keeps its initialization draws
+    /// out of every stream that training uses.
+    /// </summary>
+    public static WeightAverage<TNet> Of<TNet>(TNet source, Func<TNet> create, Device device, double decay, string field)
+        where TNet : nn.Module
+    {
+        using var throwaway = new RngStream(0);
+        var shadow = throwaway.Run(create);
+        shadow.to(device);
+        return new WeightAverage<TNet>(shadow, source, decay, field);
+    }
+
+    /// <summary>
     /// Reads the average a half's state may end with (appended only when the average was on, so states without one are
     /// those of earlier builds): into <paramref name="average"/>; skipped when the average is off now; and when the state
     /// has none (an older checkpoint, or the average switched on at resume), the average starts at <paramref name="source"/>.

@@ -15,22 +15,7 @@ namespace GanCluster.Training.Tests.Families;
 /// </summary>
 public sealed class DiscriminatorAverageTests
 {
-    private static ExperimentSpec Tiny(double discriminatorEma) => new()
-    {
-        Name = "tiny-ssgan-ema",
-        Model = ModelKind.Ssgan,
-        Dataset = DatasetKind.Mnist,
-        Loss = LossKind.Ssgan,
-        K = 1,
-        BatchSize = 8,
-        LatentSize = 100,
-        Rounds = 10,
-        Seed = 23,
-        Device = "cpu",
-        DiscriminatorEma = discriminatorEma,
-        GeneratorOptimizer = new OptimizerSpec { Type = OptimizerKind.Adam, LearningRate = 3e-3, Beta1 = 0.5 },
-        DiscriminatorOptimizer = new OptimizerSpec { Type = OptimizerKind.Adam, LearningRate = 3e-3, Beta1 = 0.5 },
-    };
+    private static ExperimentSpec Tiny(double discriminatorEma) => SsganFamilyTests.Tiny(k: 1) with { DiscriminatorEma = discriminatorEma };
 
     [Fact]
     public void Averaging_D_changes_neither_training_nor_its_random_streams()

@@ -19,7 +19,8 @@ namespace GanCluster.Training.Tests.Families;
 /// </summary>
 public sealed class SsganFamilyTests
 {
-    private static ExperimentSpec Tiny(int k) => new()
+    /// <summary>A semi-supervised GAN small enough for a unit test (batch 8), k D steps per round.</summary>
+    internal static ExperimentSpec Tiny(int k) => new()
     {
         Name = "tiny-ssgan",
         Model = ModelKind.Ssgan,
