@@ -144,7 +144,7 @@ internal static class SweepCommands
         }
 
         Func<SweepChildStatus, double?> metricOf = c => c.Metric;
-        if (!status.Metric.Contains('/'))
+        if (!SweepDecisions.IsRoundMetric(status.Metric))
         {
             var quality = await client.AskAsync(new GetQuality(null), timeout).ConfigureAwait(false) is QualityList q ? q.Experiments : [];
             var figures = quality.ToDictionary(x => x.Id, x => SweepRanking.EvaluationFigure(x.EvaluationJson, status.Metric));

@@ -110,7 +110,7 @@ public sealed class QualityActor : ReceiveActor
         {
             _order.Enqueue(request.Id);
         }
-        else if (waiting.ReplyTo is not null ? request.ReplyTo is null : request.ReplyTo is null && waiting.Round > request.Round)
+        else if (request.ReplyTo is null && (waiting.ReplyTo is not null || waiting.Round > request.Round))
         {
             // A newer checkpoint replaces an older waiting one; one that a sweep waits for is never replaced by one that
             // nobody waits for, and always replaces one that nobody waits for.

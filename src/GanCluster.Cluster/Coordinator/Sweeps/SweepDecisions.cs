@@ -132,7 +132,7 @@ public static class SweepDecisions
             return [];
         }
 
-        var rung = sweep.Rungs.ToList().IndexOf(round) + 1;
+        var rung = RungOf(sweep, round);
         if (rung == 0 || round >= record.RoundsTotal || sweep.Reports.Any(r => r.Child == id && r.Rung == rung))
         {
             return [];
@@ -165,9 +165,12 @@ public static class SweepDecisions
             return [new PbtMemberReady(c.Id, sweepId, c.Round / pbt.Ready, c.Round, c.Value)];
         }
 
-        var rung = sweep.Rungs.ToList().IndexOf(c.Round) + 1;
+        var rung = RungOf(sweep, c.Round);
         return rung == 0 ? [] : Judge(sweep, c.Id, rung, c.Round, c.Value ?? double.NaN, c.Value is null ? c.Error ?? "no such figure in its evaluation" : null);
     }
+
+    /// <summary>The 1-based ASHA rung whose checkpoint round is <paramref name="round"/>, or 0 off the rungs.</summary>
+    private static int RungOf(SweepRecord sweep, int round) => sweep.Rungs.ToList().IndexOf(round) + 1;
 
     /// <summary>ASHA's report of a child at a rung, and its stop when it ranks in the bottom part.</summary>
     private static IReadOnlyList<ICoordinatorEvent> Judge(SweepRecord sweep, string id, int rung, int round, double value, string? missing)

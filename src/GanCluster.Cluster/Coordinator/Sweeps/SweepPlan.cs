@@ -23,7 +23,7 @@ public sealed record SweepOptions(string Metric, SweepMode Mode, SweepAlgorithm 
     public static PbtOptions DefaultPbt(int checkpointInterval) => new(checkpointInterval, 0.25, 0.8, 1.2, 0.25);
 
     /// <summary>True when the metric is one of the round metrics the coordinator journals (names with a '/').</summary>
-    public bool IsRoundMetric => Metric.Contains('/');
+    public bool IsRoundMetric => SweepDecisions.IsRoundMetric(Metric);
 }
 
 /// <summary>One child experiment of a sweep: its configuration and seed index, what the space set, and the resolved spec.</summary>
