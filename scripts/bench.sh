@@ -5,8 +5,9 @@
 #   reference  the same models and loop in PyTorch eager (Debian python3-torch, OpenBLAS openmp, same threads)
 #   exchange   round trips of 313,600 / 786,432 / 3,145,728-byte tensor payloads between two ActorSystems in two
 #              processes: on the workers' exchange channel (its own TCP socket, GanClusterSerializer, TensorWire), on
-#              remoting (BulkSender, ChunkReceiver), and on a raw loopback socket with the same framing (4-byte length +
-#              payload) and the same tensor copies
+#              remoting (BulkSender, ChunkReceiver), on a raw loopback socket with the same framing (4-byte length +
+#              payload) and the same tensor copies, and on that raw framing over the TLS channel's own SslStream sockets
+#              (raw TLS: what .NET's TLS alone reaches here, the ceiling for the TLS channel)
 #   checkpoint DCGAN 64x64, both halves with Adam state: take, store (SQLite store), restore
 #   health     p99 of a small remoting ping between the two processes, idle and while 4 x 3 MiB round trips are in
 #              flight (on the exchange channel, and on remoting)
@@ -217,9 +218,12 @@ for name, preset, window, tkey in (("mlp", "mlp-mnist batch 100", mlp_window, "m
 for e in (ex or {}).get("exchange", []):
     a, c, r = stats(e["akka_mb_s"]), stats(e["channel_mb_s"]), stats(e["raw_mb_s"])
     t = stats(e.get("channel_tls_mb_s", []))
+    rt = stats(e.get("raw_tls_mb_s", []))
     res["exchange"].append({"bytes": e["bytes"], "channel_mb_s": c, "channel_rtt_ms": stats(e["channel_rtt_ms"]),
         "channel_tls_mb_s": t, "channel_tls_rtt_ms": stats(e.get("channel_tls_rtt_ms", [])),
         "ratio_channel_tls_over_channel": t["median"] / c["median"] if t else None,
+        "raw_tls_mb_s": rt, "raw_tls_rtt_ms": stats(e.get("raw_tls_rtt_ms", [])),
+        "ratio_channel_tls_over_raw_tls": t["median"] / rt["median"] if t and rt else None,
         "akka_mb_s": a, "akka_rtt_ms": stats(e["akka_rtt_ms"]),
         "raw_tcp_mb_s": r, "raw_tcp_rtt_ms": stats(e["raw_rtt_ms"]), "ratio_channel_over_raw": c["median"] / r["median"], "ratio_akka_over_raw": a["median"] / r["median"],
         "profile": {"client_gc_pause_ms_per_rt": stats(e.get("client_gc_pause_ms_per_rt", [])),
@@ -248,11 +252,13 @@ if res["exchange"]:
         print(f"{e['bytes']:<16}{f(e['channel_mb_s'], 0):>22}{f(e['channel_rtt_ms'], 3):>22}{f(e['akka_mb_s'], 0):>20}{f(e['akka_rtt_ms'], 2):>24}{f(e['raw_tcp_mb_s'], 0):>24}{f(e['raw_tcp_rtt_ms'], 3):>22}"
               f"{e['ratio_channel_over_raw']:>13.3f}{e['ratio_akka_over_raw']:>14.3f}")
     print()
-    print(f"{'payload bytes':<16}{'TLS channel MB/s':>22}{'TLS channel rtt ms':>22}{'TLS/plain channel':>20}")
+    print(f"{'payload bytes':<16}{'TLS channel MB/s':>22}{'TLS channel rtt ms':>22}{'TLS/plain channel':>20}{'raw TLS MB/s':>22}{'raw TLS rtt ms':>22}{'TLS channel/raw TLS':>21}")
     for e in res["exchange"]:
-        print(f"{e['bytes']:<16}{f(e['channel_tls_mb_s'], 0):>22}{f(e['channel_tls_rtt_ms'], 3):>22}{r(e['ratio_channel_tls_over_channel'], 3):>20}")
+        print(f"{e['bytes']:<16}{f(e['channel_tls_mb_s'], 0):>22}{f(e['channel_tls_rtt_ms'], 3):>22}{r(e['ratio_channel_tls_over_channel'], 3):>20}"
+              f"{f(e['raw_tls_mb_s'], 0):>22}{f(e['raw_tls_rtt_ms'], 3):>22}{r(e['ratio_channel_tls_over_raw_tls'], 3):>21}")
     print("  (channel: the workers' exchange channel, a TCP socket of its own; TLS channel: the same over SslStream with the cluster's")
-    print("   pinned certificate, what a TLS cluster uses; remoting: Akka.Remote with the bulk sender's chunks;")
+    print("   pinned certificate, what a TLS cluster uses; raw TLS: the channel's SslStream sockets with only the raw framing,")
+    print("   the most .NET's TLS gives on this machine; remoting: Akka.Remote with the bulk sender's chunks;")
     print("   MB/s counts both directions of a round trip, 1 MB = 1e6 bytes)")
     for e in res["exchange"]:
         p = e["profile"]

@@ -3,6 +3,7 @@
 # pairs (5 processes, workers at --torch-threads 1) runs, one after the other,
 #   grid  8 configurations (generator lr x discriminator lr, 4 x 2) x ROUNDS rounds
 #   asha  16 random draws from the same ranges, eta 2, rungs at checkpoints (the 16-child sweep of the utilisation figure)
+#   asha-grid  the grid's 8 configurations under ASHA, eta 2: the same candidates as the grid, only the compute differs
 #   pbt   8 members (the grid's configurations) x ROUNDS rounds, ready at every checkpoint, quartiles, x0.8 / x1.2
 # ASHA and PBT decide on METRIC (default the round metric loss/g, min: the mean of the last 10 rounds; an evaluation figure
 # such as METRIC=modes.highQualityFraction MODE=max makes them wait at each decision for that checkpoint's evaluation). Every
@@ -13,8 +14,9 @@
 # Pool utilisation: the sum of the children's round times (time/round_ms in each run folder's metrics.jsonl, every round
 # written) over 2 pairs x the sweep's wall time from submission to its last child ending; what is left is idle, pairing,
 # loading and waiting for checkpoints.
-#   usage: [SWEEPS="grid asha pbt"] [METRIC=loss/g MODE=min] scripts/sweep-bench.sh [ROUNDS (default 600)] [CHECKPOINT_INTERVAL (default 100)]
-# SWEEPS picks the sweeps to run (default all three, in that order); SWEEPS=asha gives the utilisation figure alone.
+#   usage: [SWEEPS="grid asha pbt"] [METRIC=loss/g MODE=min] [GRACE=N] scripts/sweep-bench.sh [ROUNDS (default 600)] [CHECKPOINT_INTERVAL (default 100)]
+# SWEEPS picks the sweeps to run (default grid, asha and pbt, in that order; asha-grid on request); SWEEPS=asha gives the
+# utilisation figure alone. GRACE is ASHA's first rung (--grace-period; default the first checkpoint).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 rounds="${1:-600}"
@@ -22,6 +24,7 @@ interval="${2:-100}"
 sweeps="${SWEEPS:-grid asha pbt}"
 metric="${METRIC:-loss/g}"
 mode="${MODE:-min}"
+grace=(); [ -n "${GRACE:-}" ] && grace=(--grace-period "$GRACE")
 # GANCLUSTER: another build's gancluster.dll (e.g. a copy, so that building meanwhile does not replace the running binaries).
 exe="${GANCLUSTER:-src/GanCluster.Cli/bin/Release/net10.0/gancluster.dll}"
 [ -f "$exe" ] || dotnet build src/GanCluster.Cli -c Release -v quiet -nologo >/dev/null
@@ -112,9 +115,10 @@ jq --argjson r "$rounds" --argjson c "$interval" '.rounds = $r | .checkpointInte
     for sweep in $sweeps; do
         case "$sweep" in
             grid) run grid --space "$work/grid-space.json" --metric "$metric" --mode "$mode" ;;
-            asha) run asha --space "$work/random-space.json" --algorithm asha --budget 16 --eta 2 --metric "$metric" --mode "$mode" ;;
+            asha) run asha --space "$work/random-space.json" --algorithm asha --budget 16 --eta 2 "${grace[@]}" --metric "$metric" --mode "$mode" ;;
+            asha-grid) run asha-grid --space "$work/grid-space.json" --algorithm asha --eta 2 "${grace[@]}" --metric "$metric" --mode "$mode" ;;
             pbt) run pbt --space "$work/grid-space.json" --algorithm pbt --ready "$interval" --metric "$metric" --mode "$mode" ;;
-            *) echo "SWEEPS: unknown sweep '$sweep' (grid, asha, pbt)" >&2; exit 2 ;;
+            *) echo "SWEEPS: unknown sweep '$sweep' (grid, asha, asha-grid, pbt)" >&2; exit 2 ;;
         esac
     done
 } | tee "$work/figures.jsonl"

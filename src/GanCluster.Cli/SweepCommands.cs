@@ -37,10 +37,14 @@ internal static class SweepCommands
         var resample = new Option<double?>("--resample") { Description = "PBT: the probability of resampling a learning rate from the space instead (default 0.25)." };
         var budget = new Option<int?>("--budget") { Description = "Configurations to draw (random, asha); a ceiling for the grid." };
         var eta = new Option<int>("--eta") { Description = "ASHA's reduction factor: about 1/eta of the children at a rung go on.", DefaultValueFactory = _ => 3 };
+        var grace = new Option<int?>("--grace-period")
+        {
+            Description = "ASHA: the first rung, a checkpoint round (default: the first checkpoint); later rungs at grace x eta, grace x eta^2, ...",
+        };
         var priority = new Option<int>("--priority") { Description = "Priority of every child.", DefaultValueFactory = _ => 0 };
         var command = new Command("sweep", "Queue a hyperparameter sweep over a base experiment; prints the sweep id and its experiments.")
         {
-            experiment, space, seeds, metric, mode, algorithm, budget, eta, population, ready, quantile, perturb, resample, priority, ClientCommands.Key, ClientCommands.Contact,
+            experiment, space, seeds, metric, mode, algorithm, budget, eta, grace, population, ready, quantile, perturb, resample, priority, ClientCommands.Key, ClientCommands.Contact,
             ClientCommands.Timeout,
         };
         command.Subcommands.Add(Status());
@@ -66,7 +70,7 @@ internal static class SweepCommands
 
                 spaceJson = File.ReadAllText(spacePath);
                 (draws, pbt) = PbtOptionsOf(parse, spec, parse.GetValue(algorithm)!, parse.GetValue(budget), population, ready, quantile, perturb, resample);
-                var options = SweepDecisions.Options(parse.GetValue(metric)!, parse.GetValue(mode)!, parse.GetValue(algorithm)!, parse.GetValue(seeds), draws, parse.GetValue(eta), pbt);
+                var options = SweepDecisions.Options(parse.GetValue(metric)!, parse.GetValue(mode)!, parse.GetValue(algorithm)!, parse.GetValue(seeds), draws, parse.GetValue(eta), pbt, parse.GetValue(grace));
                 SweepDecisions.Expand(baseJson, spaceJson, options, parse.GetValue(priority), SweepId.New().Value, DateTimeOffset.UtcNow);
             }
             catch (SpecValidationException e)
@@ -86,7 +90,7 @@ internal static class SweepCommands
             }
 
             var reply = await ClientCommands.AskKeyed(client, parse, key, "sweep", wire => new SubmitSweep(baseJson, spaceJson, parse.GetValue(metric)!, parse.GetValue(mode)!,
-                parse.GetValue(algorithm)!, parse.GetValue(seeds), draws, parse.GetValue(eta), parse.GetValue(priority), wire, key, pbt)).ConfigureAwait(false);
+                parse.GetValue(algorithm)!, parse.GetValue(seeds), draws, parse.GetValue(eta), parse.GetValue(priority), wire, key, pbt, parse.GetValue(grace))).ConfigureAwait(false);
             if (reply is not SweepAccepted accepted)
             {
                 return ClientCommands.Refusal(reply, "sweep rejected by the coordinator");

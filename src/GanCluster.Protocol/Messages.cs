@@ -468,11 +468,12 @@ public sealed record ExperimentLogs(ExperimentId Id, IReadOnlyList<NodeLogLines>
 /// <summary>
 /// Queues a sweep: the coordinator expands <paramref name="BaseSpecJson"/> and <paramref name="SpaceJson"/> (see README,
 /// Sweeps) into child experiments and journals them as one entry. <paramref name="Mode"/> is "max" or "min",
-/// <paramref name="Algorithm"/> "grid", "random" or "asha". Replies SweepAccepted or ExperimentRejected (naming the field);
-/// a repeated <paramref name="Key"/> gets the first answer.
+/// <paramref name="Algorithm"/> "grid", "random", "asha" or "pbt". <paramref name="GracePeriod"/> is ASHA's first rung (a
+/// checkpoint round; null: the first checkpoint). Replies SweepAccepted or ExperimentRejected (naming the field); a repeated
+/// <paramref name="Key"/> gets the first answer.
 /// </summary>
 public sealed record SubmitSweep(string BaseSpecJson, string SpaceJson, string Metric, string Mode, string Algorithm, int Seeds, int? Budget, int Eta, int Priority,
-    WireSettings Wire, string? Key = null, PbtOptions? Pbt = null) : ICoordinatorCommand;
+    WireSettings Wire, string? Key = null, PbtOptions? Pbt = null, int? GracePeriod = null) : ICoordinatorCommand;
 
 /// <summary>
 /// Population-based training's options (<c>--algorithm pbt</c>): a member is ready every <paramref name="Ready"/> rounds (at

@@ -22,6 +22,8 @@ public sealed class SweepCommandTests : IDisposable
     [InlineData("""{"parameters": {"generatorOptimizer.learningRate": [0.001, 0.002]}}""", new[] { "--algorithm", "pbt", "--resample", "2" }, "--resample", "probability in [0, 1]")]
     [InlineData("""{"parameters": {"generatorOptimizer.learningRate": [0.001, 0.002]}}""", new[] { "--algorithm", "pbt", "--perturb", "x,1.2" }, "--perturb", "down,up")]
     [InlineData("""{"parameters": {"generatorOptimizer.learningRate": [0.001]}}""", new[] { "--algorithm", "pbt" }, "--population", "at least 2 members")]
+    [InlineData("""{"parameters": {"k": [1, 2]}}""", new[] { "--algorithm", "asha", "--grace-period", "150" }, "--grace-period", "a multiple of checkpointInterval")]
+    [InlineData("""{"parameters": {"k": [1, 2]}}""", new[] { "--grace-period", "1000" }, "--grace-period", "add --algorithm asha")]
     public async Task A_bad_sweep_is_refused_before_contacting_the_cluster(string space, string[] options, string field, string fix)
     {
         var spaceFile = _temp.Combine("space.json");

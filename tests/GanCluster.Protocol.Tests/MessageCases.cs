@@ -143,6 +143,7 @@ public static class MessageCases
             ("experiment logs none", new ExperimentLogs(Id, [], [])),
             ("sweep", new SubmitSweep("{\"name\":\"ring\"}", "{\"parameters\":{\"k\":[1,2]}}", "loss/g", "min", "asha", 2, 8, 3, -1, wire, "sweep-key.1")),
             ("sweep without budget or key", new SubmitSweep("{}", "{}", "modes.modesCaptured", "max", "grid", 1, null, 2, 0, wire)),
+            ("asha sweep with a grace period", new SubmitSweep("{}", "{}", "modes.highQualityFraction", "max", "asha", 1, null, 2, 0, wire, "asha-key", null, 2000)),
             ("sweep accepted", new SweepAccepted(Sweep, [Sweep.Child(1), Sweep.Child(2)])),
             ("sweep status request", new GetSweepStatus(Sweep)),
             ("sweep status", new SweepStatusReply(Sweep, "ring", "loss/g", "min", "asha",

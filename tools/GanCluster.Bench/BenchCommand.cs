@@ -149,8 +149,10 @@ internal static class BenchCommand
             var tlsBinding = await ExchangeChannel.Listen(system, system.Materializer(), BenchTlsSettings(), echo).ConfigureAwait(false);
             var listener = new TcpListener(IPAddress.Loopback, 0);
             listener.Start();
+            // The bare TLS baseline: the channel's own sockets (SslStream, the same certificate and protocols), the raw framing.
+            var rawTls = ExchangeSockets.Listen(BenchTlsSettings(), stream => Task.Run(() => EchoFrames(stream)));
             var address = ((ExtendedActorSystem)system).Provider.DefaultAddress;
-            Console.WriteLine($"READY {address.Port} {((IPEndPoint)listener.LocalEndpoint).Port} {((IPEndPoint)binding.LocalAddress).Port} {((IPEndPoint)tlsBinding.LocalAddress).Port}");
+            Console.WriteLine($"READY {address.Port} {((IPEndPoint)listener.LocalEndpoint).Port} {((IPEndPoint)binding.LocalAddress).Port} {((IPEndPoint)tlsBinding.LocalAddress).Port} {((IPEndPoint)rawTls.LocalAddress).Port}");
             Console.Out.Flush();
             var server = new Thread(() => RawEchoServer(listener)) { IsBackground = true };
             server.Start();
@@ -171,41 +173,44 @@ internal static class BenchCommand
             {
                 var socket = listener.AcceptSocket();
                 socket.NoDelay = true;
-                _ = Task.Run(() =>
-                {
-                    using var stream = new NetworkStream(socket, ownsSocket: true);
-                    var header = new byte[4];
-                    byte[] buffer = [];
-                    try
-                    {
-                        while (true)
-                        {
-                            stream.ReadExactly(header);
-                            var length = BitConverter.ToInt32(header);
-                            if (buffer.Length != length)
-                            {
-                                buffer = new byte[length];
-                            }
-
-                            stream.ReadExactly(buffer);
-                            using var scope = NewDisposeScope();
-                            var t = empty(new long[] { length / 4 }, ScalarType.Float32);
-                            t.bytes = buffer;
-                            t.bytes.CopyTo(buffer);
-                            stream.Write(header);
-                            stream.Write(buffer);
-                        }
-                    }
-                    catch (EndOfStreamException)
-                    {
-                    }
-                    catch (IOException)
-                    {
-                    }
-                });
+                _ = Task.Run(() => EchoFrames(new NetworkStream(socket, ownsSocket: true)));
             }
         }
         catch (SocketException)
+        {
+        }
+    }
+
+    /// <summary>Echoes length-prefixed frames, each through a tensor as the workers' receive path does, until the stream ends.</summary>
+    private static void EchoFrames(Stream connection)
+    {
+        using var stream = connection;
+        var header = new byte[4];
+        byte[] buffer = [];
+        try
+        {
+            while (true)
+            {
+                stream.ReadExactly(header);
+                var length = BitConverter.ToInt32(header);
+                if (buffer.Length != length)
+                {
+                    buffer = new byte[length];
+                }
+
+                stream.ReadExactly(buffer);
+                using var scope = NewDisposeScope();
+                var t = empty(new long[] { length / 4 }, ScalarType.Float32);
+                t.bytes = buffer;
+                t.bytes.CopyTo(buffer);
+                stream.Write(header);
+                stream.Write(buffer);
+            }
+        }
+        catch (EndOfStreamException)
+        {
+        }
+        catch (IOException)
         {
         }
     }
@@ -306,6 +311,7 @@ internal static class BenchCommand
             var tcpPort = int.Parse(ports[2], CultureInfo.InvariantCulture);
             var channelPort = int.Parse(ports[3], CultureInfo.InvariantCulture);
             var tlsChannelPort = int.Parse(ports[4], CultureInfo.InvariantCulture);
+            var rawTlsPort = int.Parse(ports[5], CultureInfo.InvariantCulture);
 
             var system = ActorSystem.Create("bench", RemoteConfig());
             var bulk = system.ActorOf(BulkSender.Props(BenchBulkSettings()), "bulk");
@@ -319,6 +325,7 @@ internal static class BenchCommand
             await connected.ConfigureAwait(false);
             var (tlsChannel, tlsConnected) = ExchangeChannel.Connect(system, system.Materializer(), BenchTlsSettings(), "127.0.0.1", tlsChannelPort, sink);
             await tlsConnected.ConfigureAwait(false);
+            await using var tlsStream = await ExchangeSockets.ConnectAsync("127.0.0.1", rawTlsPort, BenchTlsSettings().Certificate, TimeSpan.FromSeconds(20)).ConfigureAwait(false);
             certificateFolder.Delete(recursive: true);
 
             using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -343,6 +350,8 @@ internal static class BenchCommand
                 var tlsMbs = new List<double>();
                 var rawRtt = new List<double>();
                 var rawMbs = new List<double>();
+                var rawTlsRtt = new List<double>();
+                var rawTlsMbs = new List<double>();
                 var sendBuffer = new byte[size];
                 var receiveBuffer = new byte[size];
                 var header = BitConverter.GetBytes(size);
@@ -365,7 +374,9 @@ internal static class BenchCommand
 
                 ValueTask<double> TlsChannelRoundTrip() => RoundTrip(batch => tlsChannel.Tell(batch, ActorRefs.NoSender));
 
-                ValueTask<double> RawRoundTrip() => new(RawSocketRoundTrip());
+                ValueTask<double> RawRoundTrip() => new(RawSocketRoundTrip(stream));
+
+                ValueTask<double> RawTlsRoundTrip() => new(RawSocketRoundTrip(tlsStream));
 
                 // One repeat of one path: round trips for the configured duration; median RTT and MB/s (both directions).
                 var duration = TimeSpan.FromSeconds(parse.GetValue(seconds));
@@ -383,7 +394,7 @@ internal static class BenchCommand
                     return rtts.Count;
                 }
 
-                double RawSocketRoundTrip()
+                double RawSocketRoundTrip(Stream stream)
                 {
                     var start = Stopwatch.GetTimestamp();
                     tensor.bytes.CopyTo(sendBuffer);
@@ -401,12 +412,13 @@ internal static class BenchCommand
                     await AkkaRoundTrip().ConfigureAwait(false);
                     await ChannelRoundTrip().ConfigureAwait(false);
                     await TlsChannelRoundTrip().ConfigureAwait(false);
-                    RawSocketRoundTrip();
+                    RawSocketRoundTrip(stream);
+                    RawSocketRoundTrip(tlsStream);
                 }
 
                 for (var r = 0; r < parse.GetValue(repeats); r++)
                 {
-                    // Interleaved repeats: remoting, the channel, the TLS channel, then raw, so all four see the same machine load.
+                    // Interleaved repeats: remoting, the channel, the TLS channel, raw, then raw TLS, so all five see the same machine load.
                     var pause0 = GC.GetTotalPauseDuration();
                     var gen2 = GC.CollectionCount(2);
                     var count = await Window(AkkaRoundTrip, akkaRtt, akkaMbs).ConfigureAwait(false);
@@ -415,6 +427,7 @@ internal static class BenchCommand
                     await Window(ChannelRoundTrip, channelRtt, channelMbs).ConfigureAwait(false);
                     await Window(TlsChannelRoundTrip, tlsRtt, tlsMbs).ConfigureAwait(false);
                     await Window(RawRoundTrip, rawRtt, rawMbs).ConfigureAwait(false);
+                    await Window(RawTlsRoundTrip, rawTlsRtt, rawTlsMbs).ConfigureAwait(false);
                 }
 
                 // Profile: the product serializer's share (in this process, no transport), per message.
@@ -448,6 +461,8 @@ internal static class BenchCommand
                     channel_tls_mb_s = tlsMbs,
                     raw_rtt_ms = rawRtt,
                     raw_mb_s = rawMbs,
+                    raw_tls_rtt_ms = rawTlsRtt,
+                    raw_tls_mb_s = rawTlsMbs,
                 });
             }
 

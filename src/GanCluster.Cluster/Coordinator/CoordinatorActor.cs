@@ -61,7 +61,7 @@ public sealed class CoordinatorActor : JournaledCoordinator
             case var query when CoordinatorQueries.IsQuery(query): Answer(query); break;
             case CancelExperiment m: Execute(new Command.Cancel(m.Id.Value, m.Key), Sender); break;
             case SubmitSweep m when Refused(m.Wire, Sender): break;
-            case SubmitSweep m: Execute(new Command.SubmitSweep(m.BaseSpecJson, m.SpaceJson, m.Metric, m.Mode, m.Algorithm, m.Seeds, m.Budget, m.Eta, m.Priority, SweepId.New().Value, DateTimeOffset.UtcNow, m.Key, m.Pbt), Sender); break;
+            case SubmitSweep m: Execute(new Command.SubmitSweep(m.BaseSpecJson, m.SpaceJson, m.Metric, m.Mode, m.Algorithm, m.Seeds, m.Budget, m.Eta, m.Priority, SweepId.New().Value, DateTimeOffset.UtcNow, m.Key, m.Pbt, m.GracePeriod), Sender); break;
             case CancelSweep m: Execute(new Command.CancelSweep(m.Id.Value), Sender); break;
             case ResumeSweep m: Execute(new Command.ResumeSweep(m.Id.Value), Sender); break;
             case ResumeExperiment m: Execute(new Command.Resume(m.Id.Value, m.GeneratorLearningRate, m.DiscriminatorLearningRate, m.Rounds, m.Key), Sender); break;

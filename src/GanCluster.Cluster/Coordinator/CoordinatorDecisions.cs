@@ -16,7 +16,7 @@ public abstract record CoordinatorCommand
 
     /// <summary>A client submits a sweep (see <see cref="Sweeps.SweepDecisions"/>); <paramref name="NewId"/> is the sweep's id.</summary>
     public sealed record SubmitSweep(string BaseSpecJson, string SpaceJson, string Metric, string Mode, string Algorithm, int Seeds, int? Budget, int Eta, int Priority,
-        string NewId, DateTimeOffset At, string? Key = null, PbtOptions? Pbt = null) : CoordinatorCommand;
+        string NewId, DateTimeOffset At, string? Key = null, PbtOptions? Pbt = null, int? GracePeriod = null) : CoordinatorCommand;
 
     /// <summary>A client cancels every unfinished child of a sweep.</summary>
     public sealed record CancelSweep(string SweepId) : CoordinatorCommand;
@@ -78,7 +78,7 @@ public static class CoordinatorDecisions
             _ => new(new CancelAccepted(new ExperimentId(c.Id)), [new ExperimentCancelled(c.Id)]),
         }),
         CoordinatorCommand.SubmitSweep c => Keyed(state, c.Key, "sweep",
-            string.Create(CultureInfo.InvariantCulture, $"{c.Priority}\n{c.Metric}\n{c.Mode}\n{c.Algorithm}\n{c.Seeds}\n{c.Budget}\n{c.Eta}\n{c.BaseSpecJson}\n{c.SpaceJson}{(c.Pbt is { } p ? $"\n{p}" : string.Empty)}"),
+            string.Create(CultureInfo.InvariantCulture, $"{c.Priority}\n{c.Metric}\n{c.Mode}\n{c.Algorithm}\n{c.Seeds}\n{c.Budget}\n{c.Eta}\n{c.BaseSpecJson}\n{c.SpaceJson}{(c.Pbt is { } p ? $"\n{p}" : string.Empty)}{(c.GracePeriod is { } g ? $"\ngrace {g}" : string.Empty)}"),
             () => Sweeps.SweepDecisions.Submit(c)),
         CoordinatorCommand.CancelSweep c => Sweeps.SweepDecisions.Cancel(state, c.SweepId),
         CoordinatorCommand.ResumeSweep c => Sweeps.SweepDecisions.Resume(state, c.SweepId),

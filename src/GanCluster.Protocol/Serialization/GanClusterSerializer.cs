@@ -123,9 +123,10 @@ public sealed class GanClusterSerializer : SerializerWithStringManifest
                 w.String(m.BaseSpecJson); w.String(m.SpaceJson); w.String(m.Metric); w.String(m.Mode); w.String(m.Algorithm); w.Int(m.Seeds);
                 w.Optional(m.Budget, w.Int); w.Int(m.Eta); w.Int(m.Priority); w.Wire(m.Wire); w.Optional(m.Key, w.String);
                 w.Optional(m.Pbt, p => { w.Int(p.Ready); w.Double(p.Quantile); w.Double(p.PerturbDown); w.Double(p.PerturbUp); w.Double(p.ResampleProbability); });
+                w.Optional(m.GracePeriod, w.Int);
             },
             r => new(r.String(), r.String(), r.String(), r.String(), r.String(), r.Int(), r.OptionalValue(r.Int), r.Int(), r.Int(), r.Wire(), r.Optional(r.String),
-                r.Optional(() => new PbtOptions(r.Int(), r.Double(), r.Double(), r.Double(), r.Double()))));
+                r.Optional(() => new PbtOptions(r.Int(), r.Double(), r.Double(), r.Double(), r.Double())), r.OptionalValue(r.Int)));
         Add<SweepAccepted>("SWA", (w, m) => { w.String(m.Id.Value); w.List(m.Children, w.Id); }, r => new(new SweepId(r.String()), r.List(r.Id)));
         Add<GetSweepStatus>("SWQ", (w, m) => w.String(m.Id.Value), r => new(new SweepId(r.String())));
         Add<SweepStatusReply>("SWR", (w, m) =>

@@ -24,7 +24,7 @@ public static class SweepDecisions
     public static bool IsRoundMetric(string metric) => metric.Contains('/');
 
     /// <summary>Parses the wire's options; throws <see cref="SweepSpaceException"/> naming the option.</summary>
-    public static SweepOptions Options(string metric, string mode, string algorithm, int seeds, int? budget, int eta, PbtOptions? pbt = null) => new(
+    public static SweepOptions Options(string metric, string mode, string algorithm, int seeds, int? budget, int eta, PbtOptions? pbt = null, int? gracePeriod = null) => new(
         metric.Trim(),
         Enum.TryParse<SweepMode>(mode, ignoreCase: true, out var m) && !int.TryParse(mode, out _) ? m : throw new SweepSpaceException("--mode", $"'{mode}' is not a mode; use max or min"),
         Enum.TryParse<SweepAlgorithm>(algorithm, ignoreCase: true, out var a) && !int.TryParse(algorithm, out _)
@@ -32,7 +32,8 @@ public static class SweepDecisions
         seeds,
         budget,
         eta,
-        pbt);
+        pbt,
+        gracePeriod);
 
     /// <summary>A client's sweep: rejected naming the field, or accepted with one event that queues every child.</summary>
     public static Decision Submit(CoordinatorCommand.SubmitSweep c)
@@ -45,7 +46,7 @@ public static class SweepDecisions
                 throw new SweepSpaceException("--algorithm", "PBT's options (--population, --ready, --quantile, --perturb, --resample) need --algorithm pbt");
             }
 
-            var options = Options(c.Metric, c.Mode, c.Algorithm, c.Seeds, c.Budget, c.Eta, c.Pbt);
+            var options = Options(c.Metric, c.Mode, c.Algorithm, c.Seeds, c.Budget, c.Eta, c.Pbt, c.GracePeriod);
             submitted = Expand(c.BaseSpecJson, c.SpaceJson, options, c.Priority, c.NewId, c.At);
         }
         catch (SweepSpaceException e)
@@ -73,7 +74,7 @@ public static class SweepDecisions
         var plan = SweepPlan.Expand(baseSpec, space, options);
         var id = new SweepId(sweepId);
         var children = plan.Select((p, i) => new SweepChild(id.Child(i + 1).Value, SpecJson.Serialize(p.Spec, indented: false), p.Spec.Name, p.Spec.Rounds, p.Config, p.SeedIndex, p.Overrides)).ToList();
-        var rungs = options.Algorithm == SweepAlgorithm.Asha ? SweepPlan.Rungs(baseSpec, options.Eta) : [];
+        var rungs = options.Algorithm == SweepAlgorithm.Asha ? SweepPlan.Rungs(baseSpec, options.Eta, options.GracePeriod) : [];
         if (options.Algorithm == SweepAlgorithm.Pbt && plan.Count < 2)
         {
             throw new SweepSpaceException("--population", $"PBT needs at least 2 members to exploit one another; the space gives {plan.Count}: give --population N or more values");

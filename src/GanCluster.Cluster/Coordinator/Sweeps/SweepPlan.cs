@@ -14,7 +14,8 @@ namespace GanCluster.Cluster.Coordinator.Sweeps;
 /// <param name="Budget">Configurations to draw (random; ASHA with a budget); a ceiling on the grid's configurations.</param>
 /// <param name="Eta">ASHA's reduction factor: about 1/eta of the children reaching a rung go on.</param>
 /// <param name="Pbt">PBT's options (<c>--algorithm pbt</c>; defaults when null).</param>
-public sealed record SweepOptions(string Metric, SweepMode Mode, SweepAlgorithm Algorithm, int Seeds, int? Budget, int Eta = 3, PbtOptions? Pbt = null)
+/// <param name="GracePeriod">ASHA's first rung, a checkpoint round (Ray Tune's grace_period); null: the first checkpoint.</param>
+public sealed record SweepOptions(string Metric, SweepMode Mode, SweepAlgorithm Algorithm, int Seeds, int? Budget, int Eta = 3, PbtOptions? Pbt = null, int? GracePeriod = null)
 {
     /// <summary>The most children one sweep may queue.</summary>
     public const int MaxChildren = 500;
@@ -43,6 +44,7 @@ public static class SweepPlan
             CheckPbt(options, space, baseSpec);
         }
 
+        CheckGracePeriod(options, baseSpec);
         var configs = Configurations(space, options);
         if (configs.Count * options.Seeds > SweepOptions.MaxChildren)
         {
@@ -89,10 +91,10 @@ public static class SweepPlan
     }
 
     /// <summary>ASHA's rungs: checkpoint rounds interval x eta^i before the last round (they need the checkpoints there).</summary>
-    public static IReadOnlyList<int> Rungs(ExperimentSpec spec, int eta)
+    public static IReadOnlyList<int> Rungs(ExperimentSpec spec, int eta, int? gracePeriod = null)
     {
         var rungs = new List<int>();
-        for (long round = spec.CheckpointInterval; round < spec.Rounds; round *= eta)
+        for (long round = gracePeriod ?? spec.CheckpointInterval; round < spec.Rounds; round *= eta)
         {
             rungs.Add((int)round);
         }
@@ -138,6 +140,25 @@ public static class SweepPlan
             {
                 throw new SweepSpaceException($"space.parameters.{p.Path}", "ASHA's rungs come from the base experiment's rounds and checkpointInterval: set them there, not in the space");
             }
+        }
+    }
+
+    private static void CheckGracePeriod(SweepOptions options, ExperimentSpec baseSpec)
+    {
+        if (options.GracePeriod is not { } grace)
+        {
+            return;
+        }
+
+        if (options.Algorithm != SweepAlgorithm.Asha)
+        {
+            throw new SweepSpaceException("--grace-period", "is ASHA's first rung; add --algorithm asha or leave it out");
+        }
+
+        if (grace < 1 || grace % baseSpec.CheckpointInterval != 0 || grace >= baseSpec.Rounds)
+        {
+            throw new SweepSpaceException("--grace-period",
+                $"must be a checkpoint round before the last (a multiple of checkpointInterval {baseSpec.CheckpointInterval}, below rounds {baseSpec.Rounds}); got {grace}");
         }
     }
 

@@ -115,5 +115,28 @@ public sealed class SweepPlanTests
         Assert.Equal([2, 6, 18], SweepPlan.Rungs(Base with { Rounds = 40, CheckpointInterval = 2 }, 3));
         Assert.Equal([10, 20], SweepPlan.Rungs(Base with { Rounds = 40, CheckpointInterval = 10 }, 2));
         Assert.Empty(SweepPlan.Rungs(Base with { Rounds = 10, CheckpointInterval = 10 }, 2));
+        // A grace period moves the first rung later; the rest still grow by eta.
+        Assert.Equal([20, 40], SweepPlan.Rungs(Base with { Rounds = 50, CheckpointInterval = 10 }, 2, gracePeriod: 20));
+        Assert.Equal([30], SweepPlan.Rungs(Base with { Rounds = 50, CheckpointInterval = 10 }, 2, gracePeriod: 30));
+    }
+
+    [Fact]
+    public void A_grace_period_is_journaled_as_the_first_rung_and_refused_off_the_checkpoints_or_without_asha()
+    {
+        var baseJson = SpecJson.Serialize(Base with { Rounds = 50, CheckpointInterval = 10 }, indented: false);
+        const string space = """{"parameters": {"k": [1, 2]}}""";
+        var asha = new SweepOptions("loss/g", SweepMode.Min, SweepAlgorithm.Asha, 1, null, Eta: 2, GracePeriod: 20);
+
+        Assert.Equal([20, 40], SweepDecisions.Expand(baseJson, space, asha, 0, "swp-00000001", DateTimeOffset.UnixEpoch).Rungs);
+        Assert.Equal([10, 20, 40], SweepDecisions.Expand(baseJson, space, asha with { GracePeriod = null }, 0, "swp-00000001", DateTimeOffset.UnixEpoch).Rungs);
+        foreach (var bad in new[] { 0, -10, 15, 50, 60 })
+        {
+            var e = Assert.Throws<SweepSpaceException>(() => SweepDecisions.Expand(baseJson, space, asha with { GracePeriod = bad }, 0, "swp-00000001", DateTimeOffset.UnixEpoch));
+            Assert.Equal("--grace-period", e.Field);
+            Assert.Contains("checkpointInterval 10", e.Message);
+        }
+
+        var grid = new SweepOptions("loss/g", SweepMode.Min, SweepAlgorithm.Grid, 1, null, GracePeriod: 20);
+        Assert.Equal("--grace-period", Assert.Throws<SweepSpaceException>(() => SweepDecisions.Expand(baseJson, space, grid, 0, "swp-00000001", DateTimeOffset.UnixEpoch)).Field);
     }
 }
