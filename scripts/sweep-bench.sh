@@ -10,11 +10,13 @@
 # sweep's best member is then the one, among those that ran every round, with the most modes captured at its final
 # checkpoint, then the highest share of high-quality samples (the coordinator's evaluation, 2,500 samples, as VEEGAN and
 # PacGAN count them), with the compute each sweep spent (rounds run, summed over children).
-# Run it on an otherwise idle machine: a build or a test beside it slows the rounds and skews the wall times.
+# Run it on an otherwise idle machine: a build or a test beside it slows the rounds and skews the wall times. The script
+# asks the coordinator every POLL seconds (default 5; each ask starts a CLI process, about a second of one core), and
+# a sweep's wall time ends at the last round any of its children wrote (metrics.jsonl), not at the ask that saw it end.
 # Pool utilisation: the sum of the children's round times (time/round_ms in each run folder's metrics.jsonl, every round
 # written) over 2 pairs x the sweep's wall time from submission to its last child ending; what is left is idle, pairing,
 # loading and waiting for checkpoints.
-#   usage: [SWEEPS="grid asha pbt"] [METRIC=loss/g MODE=min] [GRACE=N] scripts/sweep-bench.sh [ROUNDS (default 600)] [CHECKPOINT_INTERVAL (default 100)]
+#   usage: [SWEEPS="grid asha pbt"] [METRIC=loss/g MODE=min] [GRACE=N] [POLL=5] scripts/sweep-bench.sh [ROUNDS (default 600)] [CHECKPOINT_INTERVAL (default 100)]
 # SWEEPS picks the sweeps to run (default grid, asha and pbt, in that order; asha-grid on request); SWEEPS=asha gives the
 # utilisation figure alone. GRACE is ASHA's first rung (--grace-period; default the first checkpoint).
 set -euo pipefail
@@ -24,6 +26,7 @@ interval="${2:-100}"
 sweeps="${SWEEPS:-grid asha pbt}"
 metric="${METRIC:-loss/g}"
 mode="${MODE:-min}"
+poll="${POLL:-5}"
 grace=(); [ -n "${GRACE:-}" ] && grace=(--grace-period "$GRACE")
 # GANCLUSTER: another build's gancluster.dll (e.g. a copy, so that building meanwhile does not replace the running binaries).
 exe="${GANCLUSTER:-src/GanCluster.Cli/bin/Release/net10.0/gancluster.dll}"
@@ -66,21 +69,23 @@ EOF
 # Waits until every child of the sweep ended and its final checkpoint was evaluated; prints the sweep's figures as JSON.
 measure() {
     local name="$1" sweep="$2" submitted="$3"
-    while [ "$(gc sweep status "$sweep" --json | jq '[.rows[].children[] | select(.state != "completed" and .state != "stopped")] | length')" != 0 ]; do sleep 1; done
-    local ended; ended=$(date +%s.%N)
-    while [ "$(gc list --sweep "$sweep" --json | jq -s '[.[] | select((.quality.round // -1) != .lastCheckpointRound)] | length')" != 0 ]; do sleep 2; done
+    while [ "$(gc sweep status "$sweep" --json | jq '[.rows[].children[] | select(.state != "completed" and .state != "stopped")] | length')" != 0 ]; do sleep "$poll"; done
+    while [ "$(gc list --sweep "$sweep" --json | jq -s '[.[] | select((.quality.round // -1) != .lastCheckpointRound)] | length')" != 0 ]; do sleep "$poll"; done
     gc list --sweep "$sweep" --json >"$work/$name-list.jsonl"
-    python3 - "$name" "$sweep" "$work" "$submitted" "$ended" <<'EOF'
+    python3 - "$name" "$sweep" "$work" "$submitted" <<'EOF'
 import json, os, sys
-name, sweep, work, submitted, ended = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5])
+from datetime import datetime
+name, sweep, work, submitted = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
 children = [json.loads(l) for l in open(f"{work}/{name}-list.jsonl") if l.strip()]
-training_ms, rounds = 0.0, 0
+training_ms, rounds, ended = 0.0, 0, submitted
 for c in children:
     path = f"{work}/data/experiments/{c['id']}/metrics.jsonl"
     seen = {}
     for line in open(path):
         row = json.loads(line)
-        seen[row["round"]] = row.get("time/round_ms", 0.0)   # a round re-run after a restart counts once, as the last run
+        ended = max(ended, datetime.fromisoformat(row["time"]).timestamp())
+        if "time/round_ms" in row:
+            seen[row["round"]] = row["time/round_ms"]   # a round re-run after a restart counts once, as the last run
     training_ms += sum(seen.values())
     rounds += c["roundsDone"]
 def figure(c, key):
