@@ -90,7 +90,7 @@ public static class SweepPlan
         return children;
     }
 
-    /// <summary>ASHA's rungs: checkpoint rounds interval x eta^i before the last round (they need the checkpoints there).</summary>
+    /// <summary>ASHA's rungs: checkpoint rounds g x eta^i before the last round, g the grace period (default the checkpoint interval; the rungs need checkpoints there).</summary>
     public static IReadOnlyList<int> Rungs(ExperimentSpec spec, int eta, int? gracePeriod = null)
     {
         var rungs = new List<int>();
