@@ -146,11 +146,12 @@ internal static class BenchCommand
             var echo = system.ActorOf(Props.Create(() => new Echo(bulk)), "echo");
             var binding = await ExchangeChannel.Listen(system, system.Materializer(), BenchExchangeSettings, echo).ConfigureAwait(false);
             // The same channel with TLS on (the cluster's certificate, made by the client): a TLS cluster's fast path.
-            var tlsBinding = await ExchangeChannel.Listen(system, system.Materializer(), BenchTlsSettings(), echo).ConfigureAwait(false);
+            var tls = BenchTlsSettings();
+            var tlsBinding = await ExchangeChannel.Listen(system, system.Materializer(), tls, echo).ConfigureAwait(false);
             var listener = new TcpListener(IPAddress.Loopback, 0);
             listener.Start();
             // The bare TLS baseline: the channel's own sockets (SslStream, the same certificate and protocols), the raw framing.
-            var rawTls = ExchangeSockets.Listen(BenchTlsSettings(), stream => Task.Run(() => EchoFrames(stream)));
+            var rawTls = ExchangeSockets.Listen(tls, stream => Task.Run(() => EchoFrames(stream)));
             var address = ((ExtendedActorSystem)system).Provider.DefaultAddress;
             Console.WriteLine($"READY {address.Port} {((IPEndPoint)listener.LocalEndpoint).Port} {((IPEndPoint)binding.LocalAddress).Port} {((IPEndPoint)tlsBinding.LocalAddress).Port} {((IPEndPoint)rawTls.LocalAddress).Port}");
             Console.Out.Flush();
@@ -323,9 +324,10 @@ internal static class BenchCommand
             await Task.Delay(200).ConfigureAwait(false);
             var (channel, connected) = ExchangeChannel.Connect(system, system.Materializer(), BenchExchangeSettings, "127.0.0.1", channelPort, sink);
             await connected.ConfigureAwait(false);
-            var (tlsChannel, tlsConnected) = ExchangeChannel.Connect(system, system.Materializer(), BenchTlsSettings(), "127.0.0.1", tlsChannelPort, sink);
+            var tls = BenchTlsSettings();
+            var (tlsChannel, tlsConnected) = ExchangeChannel.Connect(system, system.Materializer(), tls, "127.0.0.1", tlsChannelPort, sink);
             await tlsConnected.ConfigureAwait(false);
-            await using var tlsStream = await ExchangeSockets.ConnectAsync("127.0.0.1", rawTlsPort, BenchTlsSettings().Certificate, TimeSpan.FromSeconds(20)).ConfigureAwait(false);
+            await using var tlsStream = await ExchangeSockets.ConnectAsync("127.0.0.1", rawTlsPort, tls.Certificate, TimeSpan.FromSeconds(20)).ConfigureAwait(false);
             certificateFolder.Delete(recursive: true);
 
             using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
