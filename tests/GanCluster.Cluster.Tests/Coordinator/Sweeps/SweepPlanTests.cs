@@ -1,3 +1,4 @@
+using GanCluster.Cluster.Coordinator;
 using GanCluster.Cluster.Coordinator.Sweeps;
 using GanCluster.Training.Options;
 
@@ -126,17 +127,18 @@ public sealed class SweepPlanTests
         var baseJson = SpecJson.Serialize(Base with { Rounds = 50, CheckpointInterval = 10 }, indented: false);
         const string space = """{"parameters": {"k": [1, 2]}}""";
         var asha = new SweepOptions("loss/g", SweepMode.Min, SweepAlgorithm.Asha, 1, null, Eta: 2, GracePeriod: 20);
+        SweepSubmitted Submitted(SweepOptions options) => SweepDecisions.Expand(baseJson, space, options, 0, "swp-00000001", DateTimeOffset.UnixEpoch);
 
-        Assert.Equal([20, 40], SweepDecisions.Expand(baseJson, space, asha, 0, "swp-00000001", DateTimeOffset.UnixEpoch).Rungs);
-        Assert.Equal([10, 20, 40], SweepDecisions.Expand(baseJson, space, asha with { GracePeriod = null }, 0, "swp-00000001", DateTimeOffset.UnixEpoch).Rungs);
+        Assert.Equal([20, 40], Submitted(asha).Rungs);
+        Assert.Equal([10, 20, 40], Submitted(asha with { GracePeriod = null }).Rungs);
         foreach (var bad in new[] { 0, -10, 15, 50, 60 })
         {
-            var e = Assert.Throws<SweepSpaceException>(() => SweepDecisions.Expand(baseJson, space, asha with { GracePeriod = bad }, 0, "swp-00000001", DateTimeOffset.UnixEpoch));
+            var e = Assert.Throws<SweepSpaceException>(() => Submitted(asha with { GracePeriod = bad }));
             Assert.Equal("--grace-period", e.Field);
             Assert.Contains("checkpointInterval 10", e.Message);
         }
 
         var grid = new SweepOptions("loss/g", SweepMode.Min, SweepAlgorithm.Grid, 1, null, GracePeriod: 20);
-        Assert.Equal("--grace-period", Assert.Throws<SweepSpaceException>(() => SweepDecisions.Expand(baseJson, space, grid, 0, "swp-00000001", DateTimeOffset.UnixEpoch)).Field);
+        Assert.Equal("--grace-period", Assert.Throws<SweepSpaceException>(() => Submitted(grid)).Field);
     }
 }
