@@ -19,18 +19,39 @@ public sealed record CodeClassification(double Accuracy, int Count, int[] Assign
 /// <summary>InfoGAN's figure in evaluation.json: the categorical code as a classifier of the held-out and of the training digits.</summary>
 /// <param name="HeldOut">On the held-out digits (8000-9999 of the bundled MNIST): the figure, reported and never tuned on.</param>
 /// <param name="Train">On the training digits (0-7999), with its own matching: the figure to select recipes on.</param>
-public sealed record InfoGanResult(CodeClassification HeldOut, CodeClassification Train);
+/// <param name="HeldOutRunningStatistics">
+/// The held-out figure with D's BatchNorm running statistics as training left them (averaged mostly over G's fakes), the
+/// figure reported before the statistics were recomputed on the training digits; null in evaluations written before it.
+/// </param>
+public sealed record InfoGanResult(CodeClassification HeldOut, CodeClassification Train, CodeClassification? HeldOutRunningStatistics = null);
 
 /// <summary>
 /// The figure of Chen et al. (2016) on MNIST: the categorical code used as an unsupervised classifier. Q's most likely
 /// code value for each real held-out digit, then the best one-to-one matching of code values to labels (<see cref="ClusterMatching"/>,
-/// exact), and the accuracy under that matching (the paper: 95%, i.e. 5% error).
+/// exact), and the accuracy under that matching (the paper: 95%, i.e. 5% error). Q classifies in eval mode with D's
+/// BatchNorm statistics recomputed on the training digits (<see cref="PreciseBatchNorm"/>): the running statistics
+/// training leaves are averaged mostly over G's fakes, and Q is to classify real digits.
 /// </summary>
 public static class InfoGanEvaluation
 {
-    /// <summary>The figure for D (the GAN's discriminator with its Q head) on the experiment's training and held-out digits.</summary>
-    public static InfoGanResult Evaluate(InfoGanDiscriminator discriminator, SampleSet train, SampleSet heldOut) =>
-        new(ClassifyWithCodes(discriminator, heldOut), ClassifyWithCodes(discriminator, train));
+    /// <summary>
+    /// The figure for D (the GAN's discriminator with its Q head) on the experiment's training and held-out digits, with
+    /// BatchNorm statistics of the training digits; beside it the held-out figure with the running statistics. D's
+    /// weights, statistics and mode are as they were when it returns.
+    /// </summary>
+    public static InfoGanResult Evaluate(InfoGanDiscriminator discriminator, SampleSet train, SampleSet heldOut)
+    {
+        ArgumentNullException.ThrowIfNull(discriminator);
+        ArgumentNullException.ThrowIfNull(train);
+        var runningStatistics = ClassifyWithCodes(discriminator, heldOut);
+        using var scope = NewDisposeScope();
+        var device = discriminator.parameters().First().device;
+        var trainImages = train.Samples.to(device).mul(KeptScalars.Two).sub(KeptScalars.One);
+        using (PreciseBatchNorm.Recalibrate(discriminator, trainImages, x => discriminator.Heads(x)))
+        {
+            return new InfoGanResult(ClassifyWithCodes(discriminator, heldOut), ClassifyWithCodes(discriminator, train), runningStatistics);
+        }
+    }
 
     /// <summary>
     /// Classifies <paramref name="digits"/> (images in [0, 1], as data sets hold them) with the Q head of

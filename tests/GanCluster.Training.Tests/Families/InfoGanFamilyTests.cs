@@ -199,6 +199,35 @@ public sealed class InfoGanFamilyTests
         Assert.True(d.training);
     }
 
+    [Fact]
+    public void The_figure_recomputes_d_batchnorm_statistics_on_the_training_digits_and_leaves_d_as_it_was()
+    {
+        using var d = new InfoGanDiscriminator();
+        using var other = new InfoGanDiscriminator();
+        other.load_state_dict(d.state_dict());
+        using (no_grad())
+        {
+            foreach (var norm in other.modules().OfType<TorchSharp.Modules.BatchNorm>())
+            {
+                norm.running_mean!.fill_(3.0); // statistics of some other data: the recomputed figure must not read them
+                norm.running_var!.fill_(0.01);
+            }
+        }
+
+        using var train = TinyData.Images(40);
+        using var heldOut = TinyData.Images(24);
+        var buffers = other.buffers().Select(b => b.clone()).ToList();
+
+        var result = InfoGanEvaluation.Evaluate(d, train, heldOut);
+        var fromOther = InfoGanEvaluation.Evaluate(other, train, heldOut);
+
+        Assert.Equal(result.HeldOut.Confusion, fromOther.HeldOut.Confusion);
+        Assert.Equal(result.Train.Confusion, fromOther.Train.Confusion);
+        Assert.Equal(24, fromOther.HeldOutRunningStatistics!.Count);
+        Assert.True(other.buffers().Zip(buffers).All(pair => pair.First.eq(pair.Second).all().item<bool>()));
+        Assert.True(other.training);
+    }
+
     private static bool Identical(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
 
     private static long BestByEnumeration(long[][] counts)

@@ -1,0 +1,124 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GanCluster.Training.Metrics;
+
+/// <summary>
+/// BatchNorm statistics recomputed on given data for an evaluation ("precise BN", Wu and Johnson 2021, "Rethinking
+/// 'Batch' in BatchNorm"): a GAN discriminator's running statistics are an exponential average over the batches it was
+/// trained on, and most of those are G's fakes (the D-fake phase and every G step pass fakes through D in train mode),
+/// so eval mode normalizes real digits with statistics of generated ones. <see cref="Recalibrate"/> resets every
+/// BatchNorm's statistics of a network to the average of the per-batch statistics of the data passed through it in train mode, and
+/// returns a scope that puts the trained statistics back bit for bit when disposed: the network being
+/// evaluated is the training network itself in <c>train --local</c>, so an evaluation must leave no trace in it.
+/// </summary>
+public static class PreciseBatchNorm
+{
+    /// <summary>
+    /// Recomputes the BatchNorm statistics of <paramref name="network"/> from <paramref name="data"/> (already in the
+    /// network's input range), passed through <paramref name="forward"/> in batches of <paramref name="batchSize"/>
+    /// under no_grad; the network is left in eval mode inside the scope and in its former mode after it.
+    /// </summary>
+    public static IDisposable Recalibrate(nn.Module network, Tensor data, Action<Tensor> forward, int batchSize = 500)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(forward);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 2);
+        var norms = network.modules().Prepend(network).OfType<TorchSharp.Modules.BatchNorm>().Distinct().ToList(); // TorchSharp's modules() omits the module itself
+        var saved = new Saved(network, network.training, norms.Select(Snapshot).ToList());
+        var means = norms.Select(norm => zeros_like(norm.running_mean!)).ToList();
+        var variances = norms.Select(norm => zeros_like(norm.running_var!)).ToList();
+        var hooks = new List<Action>();
+        try
+        {
+            using var noGrad = no_grad();
+            for (var i = 0; i < norms.Count; i++)
+            {
+                var index = i;
+                var remover = norms[i].register_forward_pre_hook((_, input) =>
+                {
+                    // What a train-mode BatchNorm averages into its running statistics: the batch's per-channel mean and
+                    // unbiased variance over every dimension but the channels (1).
+                    var dimensions = Enumerable.Range(0, (int)input.ndim).Where(d => d != 1).Select(d => (long)d).ToArray();
+                    means[index].add_(input.mean(dimensions));
+                    variances[index].add_(input.var(dimensions, unbiased: true));
+                    return input;
+                });
+                hooks.Add(remover.remove);
+            }
+
+            network.train();
+            var n = data.shape[0];
+            var batches = 0;
+            for (long start = 0; start < n; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                forward(data.narrow(0, start, Math.Min(batchSize, n - start)));
+                batches++;
+            }
+
+            // The cumulative average of the batches' statistics (what PyTorch's momentum=None gives), written directly so
+            // that the figure does not depend on how a TorchSharp version treats a null momentum.
+            using var count = ((long)batches).ToScalar();
+            for (var i = 0; i < norms.Count; i++)
+            {
+                norms[i].running_mean!.copy_(means[i].div_(count));
+                norms[i].running_var!.copy_(variances[i].div_(count));
+            }
+
+            network.eval();
+            return saved;
+        }
+        catch
+        {
+            saved.Dispose();
+            throw;
+        }
+        finally
+        {
+            hooks.ForEach(remove => remove());
+            means.ForEach(t => t.Dispose());
+            variances.ForEach(t => t.Dispose());
+        }
+    }
+
+    private static Statistics Snapshot(TorchSharp.Modules.BatchNorm norm) =>
+        new(norm, norm.running_mean?.clone(), norm.running_var?.clone(), norm.num_batches_tracked?.clone());
+
+    private sealed record Statistics(TorchSharp.Modules.BatchNorm Norm, Tensor? Mean, Tensor? Variance, Tensor? Batches);
+
+    private sealed class Saved(nn.Module network, bool training, List<Statistics> statistics) : IDisposable
+    {
+        private bool _disposed;
+
+        public void Dispose()
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            using var noGrad = no_grad();
+            foreach (var s in statistics)
+            {
+                Restore(s.Norm.running_mean, s.Mean);
+                Restore(s.Norm.running_var, s.Variance);
+                Restore(s.Norm.num_batches_tracked, s.Batches);
+            }
+
+            network.train(training);
+        }
+
+        private static void Restore(Tensor? live, Tensor? saved)
+        {
+            if (live is not null && saved is not null)
+            {
+                live.copy_(saved);
+            }
+
+            saved?.Dispose();
+        }
+    }
+}
