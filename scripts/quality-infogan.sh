@@ -3,8 +3,9 @@
 # the machine) with `gancluster train --local`, whose end-of-run evaluation writes evaluation.json, and prints the
 # categorical code's accuracy as an unsupervised classifier of the held-out digits 8000-9999 (best one-to-one matching
 # of code values to labels) beside the paper's 95% (Chen et al. 2016: 5% error on MNIST), the same accuracy on the
-# training digits 0-7999 (the figure to select recipes on; the held-out one is only reported), the wall time and the
-# rounds. The run folder's samples/round-N.png are the traversal grids (rows: categorical value, columns: c2 from -2 to 2).
+# training digits 0-7999 (the figure to select recipes on; the held-out one is only reported), the held-out figure with
+# D's BatchNorm running statistics (the figures before use statistics recomputed on the training digits), the wall time
+# and the rounds. The run folder's samples/round-N.png are the traversal grids (rows: categorical value, columns: c2 from -2 to 2).
 #   usage: scripts/quality-infogan.sh [seed]            (default seed 1)
 #   ROUNDS=N overrides the preset's rounds; REUSE=1 reports a finished run (evaluation.json present) without training;
 #   GANCLUSTER_DLL=path runs that gancluster.dll instead of the freshly built one (e.g. a copy, so rebuilding the tree
@@ -35,5 +36,6 @@ jq -r --argjson wall "$wall" --argjson rounds "$rounds" '.infoGan |
     "infogan-mnist seed '"$seed"': categorical code accuracy \(.heldOut.accuracy * 10000 | round / 100)% (error \(.heldOut.error * 10000 | round / 100)%) on \(.heldOut.count) held-out digits; " +
     "paper 95% (5% error), goal >= 95%; training digits \(.train.accuracy * 10000 | round / 100)% (\(.train.count) digits, select recipes on this); " +
     "code -> digit \(.heldOut.assignment | to_entries | map("\(.key):\(.value)") | join(" ")); " +
+    (if .heldOutRunningStatistics then "with D'"'"'s running BatchNorm statistics instead of the training digits'"'"' \(.heldOutRunningStatistics.accuracy * 10000 | round / 100)% held out; " else "" end) +
     "\($rounds) rounds, \($wall) s wall (training + checkpoints + evaluation)"' \
     "$run/evaluation.json"
