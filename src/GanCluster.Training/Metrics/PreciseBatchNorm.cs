@@ -17,7 +17,8 @@ public static class PreciseBatchNorm
     /// <summary>
     /// Recomputes the BatchNorm statistics of <paramref name="network"/> from <paramref name="data"/> (already in the
     /// network's input range), passed through <paramref name="forward"/> in batches of <paramref name="batchSize"/>
-    /// under no_grad; the network is left in eval mode inside the scope and in its former mode after it.
+    /// under no_grad; the network is left in eval mode inside the scope and in its former mode after it. The forward must
+    /// draw no random numbers (no dropout or noise in train mode): it may run on the training network between rounds.
     /// </summary>
     public static IDisposable Recalibrate(nn.Module network, Tensor data, Action<Tensor> forward, int batchSize = 500)
     {
