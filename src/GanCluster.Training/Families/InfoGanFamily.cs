@@ -48,6 +48,15 @@ public sealed class InfoGanFamily : GanFamily
     public override IEnumerable<SpecError> Validate(ExperimentSpec spec)
     {
         var errors = RequireDigits(spec);
+        if (spec.Infogan is null)
+        {
+            errors.Add(new SpecError("infogan", "is required for model infogan (for example {\"noise\": \"normal\", \"continuousWeight\": 0.1}); remove the null"));
+        }
+        else if (!(spec.Infogan.ContinuousWeight >= 0) || !double.IsFinite(spec.Infogan.ContinuousWeight))
+        {
+            errors.Add(new SpecError("infogan.continuousWeight", $"the weight of the continuous codes in L_I must be a finite number >= 0 (0.1 default, 1 in the released code); got {spec.Infogan.ContinuousWeight}"));
+        }
+
         if (!spec.IsImageData)
         {
             return errors;
@@ -67,13 +76,16 @@ public sealed class InfoGanFamily : GanFamily
         new(InfoGanTraversal.Input(fixedNoise), null, InfoGanTraversal.Columns);
 
     /// <summary>
-    /// z ~ N(0, I) [count, latentSize], then the categorical code ~ U{0..9}, then the continuous codes ~ U(-1, 1), in
-    /// that order from the current (G's) stream; G reads [z, one-hot(c1), c2, c3].
+    /// z [count, latentSize] (~ N(0, I), or U(-1, 1) with <c>"infogan": {"noise": "uniform"}</c>), then the categorical
+    /// code ~ U{0..9}, then the continuous codes ~ U(-1, 1), in that order from the current (G's) stream; G reads
+    /// [z, one-hot(c1), c2, c3].
     /// </summary>
     public override GeneratorInput DrawInput(ExperimentSpec spec, int count, Device device)
     {
         using var scope = NewDisposeScope();
-        var noise = randn(count, spec.LatentSize, device: device);
+        var noise = spec.Infogan?.Noise == InfoGanNoise.Uniform
+            ? rand(count, spec.LatentSize, device: device).mul(KeptScalars.Two).sub(KeptScalars.One)
+            : randn(count, spec.LatentSize, device: device);
         var categorical = randint(0, Categories, count, dtype: int64, device: device);
         var continuous = rand(count, ContinuousCodes, device: device).mul(KeptScalars.Two).sub(KeptScalars.One);
         var z = InfoGanGenerator.Fold(noise, categorical, continuous);

@@ -13,8 +13,8 @@ namespace GanCluster.Training.Objectives;
 /// the cross-entropy of Q's categorical logits against the drawn category (weight <see cref="CategoricalWeight"/> = 1,
 /// the paper's lambda for discrete codes) plus the Gaussian negative log-likelihood of the continuous codes under
 /// Q's means with a fixed standard deviation of 1, 0.5 (c - mu)^2 summed over the codes without the constant
-/// (weight <see cref="ContinuousWeight"/> = 0.1, the common choice for continuous codes; the paper asks for a lambda
-/// smaller than 1 there). The D-fake phase adds L_I to D's loss, which trains Q and the shared body on the detached
+/// (weight <c>infogan.continuousWeight</c>, 0.1 by default, a common choice for continuous codes; the paper asks for a
+/// lambda smaller than 1 there, its released code uses 1). The D-fake phase adds L_I to D's loss, which trains Q and the shared body on the detached
 /// fake batch; the G phase adds it to G's loss, so dLoss/dFake carries the information term back to G.
 /// Terms: loss/d and loss/g stay the adversarial parts; loss/d_info, loss/g_info are L_I in each phase and
 /// info/accuracy is Q's accuracy on the drawn categories of the D step's fake batch.
@@ -24,8 +24,6 @@ public sealed class InfoGanObjective : CrossEntropyObjective, IObjectiveDefiniti
     /// <summary>Weight of the categorical code's cross-entropy in L_I (the paper's lambda = 1).</summary>
     public const double CategoricalWeight = 1.0;
 
-    /// <summary>Weight of the continuous codes' Gaussian negative log-likelihood in L_I.</summary>
-    public const double ContinuousWeight = 0.1;
 
     /// <summary>L_I in the D-fake phase (part of D's loss, not of loss/d).</summary>
     public const string DiscriminatorInfoTerm = "loss/d_info";
@@ -36,9 +34,12 @@ public sealed class InfoGanObjective : CrossEntropyObjective, IObjectiveDefiniti
     /// <summary>Q's accuracy on the categorical codes drawn for the D step's fake batch.</summary>
     public const string AccuracyTerm = "info/accuracy";
 
+    private readonly double _continuousWeight;
+
     public InfoGanObjective(ExperimentSpec spec)
         : base(spec, LossKind.NonSaturating)
     {
+        _continuousWeight = (spec.Infogan ?? new InfoGanSpec()).ContinuousWeight;
     }
 
     public static IGanObjective Create(ExperimentSpec spec) => new InfoGanObjective(spec);
@@ -51,7 +52,7 @@ public sealed class InfoGanObjective : CrossEntropyObjective, IObjectiveDefiniti
     {
         var heads = Discriminator(critic).Heads(critic.AddInstanceNoise(fake.Samples.detach()));
         var adversarial = FakeLoss(heads.Score);
-        var (info, accuracy) = InformationLoss(heads, fake);
+        var (info, accuracy) = InformationLoss(heads, fake, _continuousWeight);
         return new PhaseLoss(adversarial.add(info, KeptScalars.One), new Dictionary<string, double>
         {
             [MetricNames.DLoss] = adversarial.item<float>(),
@@ -65,7 +66,7 @@ public sealed class InfoGanObjective : CrossEntropyObjective, IObjectiveDefiniti
     {
         var heads = Discriminator(critic).Heads(critic.AddInstanceNoise(fake.Samples));
         var adversarial = GeneratorLoss(heads.Score);
-        var (info, _) = InformationLoss(heads, fake);
+        var (info, _) = InformationLoss(heads, fake, _continuousWeight);
         return new GeneratorPhaseLoss(adversarial.add(info, KeptScalars.One), sigmoid(heads.Score).mean().item<float>(), new Dictionary<string, double>
         {
             [MetricNames.GLoss] = adversarial.item<float>(),
@@ -74,17 +75,17 @@ public sealed class InfoGanObjective : CrossEntropyObjective, IObjectiveDefiniti
     }
 
     /// <summary>
-    /// L_I = CategoricalWeight * CE(Q's logits, c1) + ContinuousWeight * mean over the batch of sum 0.5 (c - mu)^2, and
+    /// L_I = CategoricalWeight * CE(Q's logits, c1) + continuousWeight * mean over the batch of sum 0.5 (c - mu)^2, and
     /// Q's accuracy on c1, for a fake batch that carries its codes as side inputs.
     /// </summary>
-    public static (Tensor Loss, double Accuracy) InformationLoss(InfoGanHeads heads, GanBatch fake)
+    public static (Tensor Loss, double Accuracy) InformationLoss(InfoGanHeads heads, GanBatch fake, double continuousWeight)
     {
         var categorical = SideInput(fake, InfoGanFamily.CategoricalInput);
         var continuous = SideInput(fake, InfoGanFamily.ContinuousInput);
         var crossEntropy = F.cross_entropy(heads.CategoricalLogits, categorical);
         var difference = heads.ContinuousMeans.sub(continuous);
         var nll = difference.mul(difference).sum(1).mean().mul(KeptScalars.Of(0.5));
-        var loss = crossEntropy.mul(KeptScalars.Of(CategoricalWeight)).add(nll, KeptScalars.Of(ContinuousWeight));
+        var loss = crossEntropy.mul(KeptScalars.Of(CategoricalWeight)).add(nll, KeptScalars.Of(continuousWeight));
         var accuracy = heads.CategoricalLogits.argmax(1).eq(categorical).to(float32).mean().item<float>();
         return (loss, accuracy);
     }

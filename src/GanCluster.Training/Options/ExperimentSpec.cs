@@ -165,6 +165,29 @@ public sealed record GranSpec
     public int Steps { get; init; } = 3;
 }
 
+/// <summary>The distribution of InfoGAN's incompressible noise z (model infogan only).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<InfoGanNoise>))]
+public enum InfoGanNoise
+{
+    /// <summary>z ~ N(0, I).</summary>
+    [JsonStringEnumMemberName("normal")] Normal,
+    /// <summary>z ~ U(-1, 1) per coordinate, as in Chen et al.'s released code (openai/InfoGAN, run_mnist_exp.py: Uniform(62)).</summary>
+    [JsonStringEnumMemberName("uniform")] Uniform,
+}
+
+/// <summary>InfoGAN's noise and the weight of its continuous codes in L_I (model infogan only).</summary>
+public sealed record InfoGanSpec
+{
+    /// <summary>The distribution of the latentSize noise coordinates beside the codes: normal (default) or uniform.</summary>
+    public InfoGanNoise Noise { get; init; } = InfoGanNoise.Normal;
+
+    /// <summary>
+    /// lambda of the continuous codes: the weight of their Gaussian negative log-likelihood in L_I, a finite number &gt;= 0
+    /// (0.1 by default; the released code uses 1, the weight of the categorical code).
+    /// </summary>
+    public double ContinuousWeight { get; init; } = 0.1;
+}
+
 /// <summary>VAE-GAN's weighting (model vaegan only).</summary>
 public sealed record VaeGanSpec
 {
@@ -290,6 +313,8 @@ public sealed record ExperimentSpec
     public ToyModelSpec Toy { get; init; } = new();
     /// <summary>GRAN's drawing steps (model gran only).</summary>
     public GranSpec Gran { get; init; } = new();
+    /// <summary>InfoGAN's noise distribution and continuous-code weight (model infogan only).</summary>
+    public InfoGanSpec Infogan { get; init; } = new();
     /// <summary>VAE-GAN's gamma (model vaegan only).</summary>
     public VaeGanSpec Vaegan { get; init; } = new();
     /// <summary>The image codec's bits per image (model codec only).</summary>

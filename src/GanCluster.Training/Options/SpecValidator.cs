@@ -51,6 +51,9 @@ public static class SpecValidator
         // Only gran reads its section; elsewhere a changed value would be silently ignored.
         Check(spec.Model == ModelKind.Gran || spec.Gran is null || spec.Gran == new GranSpec(), "gran.steps",
             $"only model gran draws in steps; got {spec.Gran?.Steps} with model {FamilyCatalog.Name(spec.Model)}; remove the gran section");
+        // Only infogan reads its section, likewise.
+        Check(spec.Model == ModelKind.InfoGan || spec.Infogan is null || spec.Infogan == new InfoGanSpec(), "infogan",
+            $"only model infogan has codes and their noise; got {spec.Infogan} with model {FamilyCatalog.Name(spec.Model)}; remove the infogan section");
         // Only vaegan reads its section, likewise.
         Check(spec.Model == ModelKind.VaeGan || spec.Vaegan is null || spec.Vaegan == new VaeGanSpec(), "vaegan.gamma",
             $"only model vaegan weighs a reconstruction term; got {spec.Vaegan?.Gamma} with model {FamilyCatalog.Name(spec.Model)}; remove the vaegan section");

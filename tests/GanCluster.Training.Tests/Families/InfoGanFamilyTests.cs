@@ -19,8 +19,9 @@ namespace GanCluster.Training.Tests.Families;
 /// </summary>
 public sealed class InfoGanFamilyTests
 {
-    private static ExperimentSpec Tiny(int k) => new()
+    private static ExperimentSpec Tiny(int k, InfoGanSpec? info = null) => new()
     {
+        Infogan = info ?? new InfoGanSpec(),
         Name = "tiny-infogan",
         Model = ModelKind.InfoGan,
         Dataset = DatasetKind.Mnist,
@@ -47,12 +48,22 @@ public sealed class InfoGanFamilyTests
         Assert.Equal((2e-4, 1e-3, 0.5), (preset.DiscriminatorOptimizer.LearningRate, preset.GeneratorOptimizer.LearningRate, preset.GeneratorOptimizer.Beta1));
     }
 
+    [Fact]
+    public void The_infogan_section_reads_the_noise_and_the_continuous_weight_and_defaults_to_normal_and_0_1()
+    {
+        var spec = SpecJson.Parse("{\"model\": \"infogan\", \"loss\": \"infogan\", \"infogan\": {\"noise\": \"uniform\", \"continuousWeight\": 1}}");
+        Assert.Equal(new InfoGanSpec { Noise = InfoGanNoise.Uniform, ContinuousWeight = 1 }, spec.Infogan);
+        Assert.Equal(new InfoGanSpec { Noise = InfoGanNoise.Normal, ContinuousWeight = 0.1 }, SpecJson.Parse("{\"model\": \"infogan\", \"loss\": \"infogan\"}").Infogan);
+    }
+
     [Theory]
     [InlineData("{\"model\": \"infogan\", \"loss\": \"non-saturating\"}", "loss", "use \"loss\": \"infogan\"")]
     [InlineData("{\"model\": \"dcgan\", \"loss\": \"infogan\"}", "loss", "needs the Q head of model infogan; got model dcgan")]
     [InlineData("{\"model\": \"infogan\", \"loss\": \"infogan\", \"imageSize\": 64}", "imageSize", "infogan supports 28")]
     [InlineData("{\"model\": \"infogan\", \"loss\": \"infogan\", \"conditional\": true}", "conditional", "no conditional form")]
     [InlineData("{\"model\": \"infogan\", \"loss\": \"infogan\", \"packing\": 2, \"batchSize\": 64}", "packing", "does not support packing")]
+    [InlineData("{\"model\": \"infogan\", \"loss\": \"infogan\", \"infogan\": {\"continuousWeight\": -1}}", "infogan.continuousWeight", "finite number >= 0")]
+    [InlineData("{\"model\": \"dcgan\", \"infogan\": {\"noise\": \"uniform\"}}", "infogan", "remove the infogan section")]
     public void Incompatible_combinations_are_refused_naming_the_field(string json, string field, string message)
     {
         var error = Assert.Throws<SpecValidationException>(() => SpecJson.Parse(json));
@@ -84,6 +95,18 @@ public sealed class InfoGanFamilyTests
     }
 
     [Fact]
+    public void Uniform_noise_is_drawn_as_u_minus_1_to_1_in_place_of_the_normal_draw()
+    {
+        var spec = Tiny(1, new InfoGanSpec { Noise = InfoGanNoise.Uniform });
+        using var rng = new RngStream(5);
+        var input = rng.Run(() => new InfoGanFamily().DrawInput(spec, 16, CPU));
+        using var again = new RngStream(5);
+        var (noise, c1, c23) = again.Run(() => ((rand(16, 62) * 2) - 1, randint(0, 10, 16, dtype: int64), (rand(16, 2) * 2) - 1));
+        Assert.True(Identical(input.Z, cat(new[] { noise, F.one_hot(c1, 10).to(float32), c23 }, 1)));
+        Assert.True(input.Z.narrow(1, 0, 62).abs().max().item<float>() <= 1f);
+    }
+
+    [Fact]
     public void A_plain_noise_batch_such_as_the_sample_grid_gets_every_category_in_turn()
     {
         using var g = new InfoGanGenerator(62);
@@ -111,11 +134,13 @@ public sealed class InfoGanFamilyTests
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void Split_steps_match_a_single_process_infogan_step_and_report_the_information_terms(int k)
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(1, true)]
+    [InlineData(2, true)]
+    public void Split_steps_match_a_single_process_infogan_step_and_report_the_information_terms(int k, bool releasedCodeSettings)
     {
-        var spec = Tiny(k);
+        var spec = Tiny(k, releasedCodeSettings ? new InfoGanSpec { Noise = InfoGanNoise.Uniform, ContinuousWeight = 1 } : null);
         using var data = TinyData.Images();
         using var split = new LocalTrainer(spec, data, CPU);
         using var reference = new Reference(spec, data);
@@ -311,20 +336,20 @@ public sealed class InfoGanFamilyTests
         }
 
         /// <summary>
-        /// L_I: cross-entropy of c1 (weight 1) plus 0.1 x the N(mu, 1) negative log-likelihood of c2, c3 without its
+        /// L_I: cross-entropy of c1 (weight 1) plus continuousWeight x the N(mu, 1) negative log-likelihood of c2, c3 without its
         /// constant, in the objective's order of operations: Adam's first steps are about lr x sign(gradient), so a
         /// gradient that is zero but for rounding (weights of features BatchNorm makes constant over the batch) turns a
         /// last-bit difference into a step of lr.
         /// </summary>
-        private static Tensor Information(InfoGanHeads heads, Tensor c1, Tensor c23)
+        private Tensor Information(InfoGanHeads heads, Tensor c1, Tensor c23)
         {
             var difference = heads.ContinuousMeans - c23;
-            return (F.cross_entropy(heads.CategoricalLogits, c1) * 1.0) + (0.1 * ((difference * difference).sum(1).mean() * 0.5));
+            return (F.cross_entropy(heads.CategoricalLogits, c1) * 1.0) + (Spec.Infogan.ContinuousWeight * ((difference * difference).sum(1).mean() * 0.5));
         }
 
         private (Tensor Z, Tensor Categorical, Tensor Continuous) Codes()
         {
-            var noise = randn(Spec.BatchSize, Spec.LatentSize);
+            var noise = Spec.Infogan.Noise == InfoGanNoise.Uniform ? (rand(Spec.BatchSize, Spec.LatentSize) * 2) - 1 : randn(Spec.BatchSize, Spec.LatentSize);
             var categorical = randint(0, 10, Spec.BatchSize, dtype: int64);
             var continuous = (rand(Spec.BatchSize, 2) * 2) - 1;
             return (cat(new[] { noise, F.one_hot(categorical, 10).to(float32), continuous }, 1), categorical, continuous);
