@@ -30,6 +30,7 @@ public sealed class InfoGanClusterRunTests(SharedCluster shared) : IDisposable
               "k": 2,
               "batchSize": 8,
               "latentSize": 62,
+              "infogan": { "noise": "uniform", "continuousWeight": 1 },
               "generatorOptimizer": { "type": "adam", "learningRate": 0.001, "beta1": 0.5 },
               "discriminatorOptimizer": { "type": "adam", "learningRate": 0.0002, "beta1": 0.5 },
               "rounds": {{rounds}},
