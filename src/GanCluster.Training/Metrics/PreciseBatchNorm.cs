@@ -26,7 +26,11 @@ public static class PreciseBatchNorm
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(forward);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 2);
-        var norms = network.modules().Prepend(network).OfType<TorchSharp.Modules.BatchNorm>().Distinct().ToList(); // TorchSharp's modules() omits the module itself
+        ArgumentOutOfRangeException.ThrowIfLessThan(data.shape[0], 2L, "data.shape[0]");
+
+        // TorchSharp's modules() omits the module itself; a BatchNorm that tracks no statistics has none to recompute.
+        var norms = network.modules().Prepend(network).OfType<TorchSharp.Modules.BatchNorm>().Distinct()
+            .Where(norm => norm.running_mean is not null && norm.running_var is not null).ToList();
         var saved = new Saved(network, network.training, norms.Select(Snapshot).ToList());
         var means = norms.Select(norm => zeros_like(norm.running_mean!)).ToList();
         var variances = norms.Select(norm => zeros_like(norm.running_var!)).ToList();
