@@ -46,6 +46,7 @@ public sealed class InfoGanFamilyTests
         Assert.True(Presets.TryGet("infogan-mnist", out var preset));
         Assert.Equal((ModelKind.InfoGan, LossKind.InfoGan, 62), (preset.Model, preset.Loss, preset.LatentSize));
         Assert.Equal((2e-4, 1e-3, 0.5), (preset.DiscriminatorOptimizer.LearningRate, preset.GeneratorOptimizer.LearningRate, preset.GeneratorOptimizer.Beta1));
+        Assert.Equal(new InfoGanSpec { Noise = InfoGanNoise.Uniform, ContinuousWeight = 1 }, preset.Infogan);
     }
 
     [Fact]
