@@ -83,11 +83,10 @@ public sealed class InfoGanFamily : GanFamily
     public override GeneratorInput DrawInput(ExperimentSpec spec, int count, Device device)
     {
         using var scope = NewDisposeScope();
-        var noise = spec.Infogan?.Noise == InfoGanNoise.Uniform
-            ? rand(count, spec.LatentSize, device: device).mul(KeptScalars.Two).sub(KeptScalars.One)
-            : randn(count, spec.LatentSize, device: device);
+        Tensor Uniform(long width) => rand(count, width, device: device).mul(KeptScalars.Two).sub(KeptScalars.One);
+        var noise = spec.Infogan.Noise == InfoGanNoise.Uniform ? Uniform(spec.LatentSize) : randn(count, spec.LatentSize, device: device);
         var categorical = randint(0, Categories, count, dtype: int64, device: device);
-        var continuous = rand(count, ContinuousCodes, device: device).mul(KeptScalars.Two).sub(KeptScalars.One);
+        var continuous = Uniform(ContinuousCodes);
         var z = InfoGanGenerator.Fold(noise, categorical, continuous);
         return new GeneratorInput(z.MoveToOuterDisposeScope(), null, new Dictionary<string, Tensor>
         {

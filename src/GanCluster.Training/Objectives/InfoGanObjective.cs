@@ -24,7 +24,6 @@ public sealed class InfoGanObjective : CrossEntropyObjective, IObjectiveDefiniti
     /// <summary>Weight of the categorical code's cross-entropy in L_I (the paper's lambda = 1).</summary>
     public const double CategoricalWeight = 1.0;
 
-
     /// <summary>L_I in the D-fake phase (part of D's loss, not of loss/d).</summary>
     public const string DiscriminatorInfoTerm = "loss/d_info";
 
@@ -39,7 +38,7 @@ public sealed class InfoGanObjective : CrossEntropyObjective, IObjectiveDefiniti
     public InfoGanObjective(ExperimentSpec spec)
         : base(spec, LossKind.NonSaturating)
     {
-        _continuousWeight = (spec.Infogan ?? new InfoGanSpec()).ContinuousWeight;
+        _continuousWeight = spec.Infogan.ContinuousWeight;
     }
 
     public static IGanObjective Create(ExperimentSpec spec) => new InfoGanObjective(spec);
