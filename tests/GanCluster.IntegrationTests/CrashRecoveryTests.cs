@@ -169,6 +169,7 @@ public sealed class CrashRecoveryTests : IDisposable
         }
     }
 
+    // The ring presets' uniform noise and falling R1 weight ride along: a resumed half must pick the schedule up at D's step counter.
     private string WriteExperiment(string name)
     {
         var path = Path.Combine(_folder, name + ".json");
@@ -184,6 +185,9 @@ public sealed class CrashRecoveryTests : IDisposable
               "generatorOptimizer": { "type": "adam", "learningRate": 0.001, "beta1": 0.5 },
               "discriminatorOptimizer": { "type": "adam", "learningRate": 0.001, "beta1": 0.5 },
               "mixture": { "samples": 2000 },
+              "toy": { "noise": "uniform" },
+              "r1Gamma": 0.1,
+              "r1FinalGamma": 0.01,
               "rounds": {{Rounds}},
               "checkpointInterval": {{CheckpointInterval}},
               "seed": 7,

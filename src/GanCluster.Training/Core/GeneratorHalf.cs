@@ -91,7 +91,7 @@ public sealed class GeneratorHalf : IDisposable
         (_fixedNoise, _fixedLabels) = fixedRng.Run(() =>
         {
             // Temporaries held until the native calls that read them return, scalars kept (see KeptScalars).
-            using var noise = randn(FixedNoiseCount, spec.LatentSize);
+            using var noise = GanFamily.DrawNoise(_family.Noise(spec), FixedNoiseCount, spec.LatentSize);
             var z = noise.to(device);
             Tensor? labels = null;
             if (spec.Conditional)

@@ -1,3 +1,4 @@
+using GanCluster.Training.Options;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -11,6 +12,24 @@ public static class GradientPenalty
     /// D(x) is one packed group of <paramref name="packing"/> samples. <paramref name="real"/> must require grad and
     /// <paramref name="realScores"/> must have been computed from it; the returned term can be backpropagated into D.
     /// </summary>
+    /// <summary>
+    /// R1's weight at discriminator step <paramref name="step"/> (0-based) of a run: r1Gamma, or with r1FinalGamma the line
+    /// from r1Gamma at the first step to r1FinalGamma at the last (rounds x k steps), as
+    /// <see cref="OptimizerFactory.LearningRateAt"/> runs the learning rate. A pure function of D's step counter, so
+    /// resumed and cluster runs penalize alike.
+    /// </summary>
+    public static double R1GammaAt(ExperimentSpec spec, long step)
+    {
+        var totalSteps = (long)spec.Rounds * spec.K;
+        if (spec.R1FinalGamma is not { } final || totalSteps <= 1)
+        {
+            return spec.R1Gamma;
+        }
+
+        var progress = Math.Clamp((double)step / (totalSteps - 1), 0, 1);
+        return spec.R1Gamma + ((final - spec.R1Gamma) * progress);
+    }
+
     public static Tensor R1(Tensor realScores, Tensor real, double gamma, int packing)
     {
         var gradient = autograd.grad(new[] { realScores.sum() }, new[] { real }, retain_graph: true, create_graph: true)[0];

@@ -1,12 +1,14 @@
 using GanCluster.Training.Models;
 using GanCluster.Training.Objectives;
 using GanCluster.Training.Options;
+using GanCluster.Training.Runtime;
 using static TorchSharp.torch;
 
 namespace GanCluster.Training.Families;
 
 /// <summary>
-/// Defaults for a family: conditional and packing supported, no minibatch-std, G reads z ~ N(0, I) and, for a
+/// Defaults for a family: conditional and packing supported, no minibatch-std, G reads z ~ N(0, I) (unless the family
+/// reads a noise setting: <see cref="Noise"/>) and, for a
 /// conditional model, uniform labels, and no side inputs.
 /// </summary>
 public abstract class GanFamily : IGanFamily
@@ -29,12 +31,31 @@ public abstract class GanFamily : IGanFamily
 
     public abstract IEnumerable<SpecError> Validate(ExperimentSpec spec);
 
-    /// <summary>z ~ N(0, I) [count, latentSize], then labels ~ U{0..classes-1} when conditional (in that order).</summary>
+    /// <summary>N(0, I) unless the family reads a noise setting from the spec.</summary>
+    public virtual LatentNoise Noise(ExperimentSpec spec) => LatentNoise.Normal;
+
+    /// <summary>z [count, latentSize] from <see cref="Noise"/>, then labels ~ U{0..classes-1} when conditional (in that order).</summary>
     public virtual GeneratorInput DrawInput(ExperimentSpec spec, int count, Device device)
     {
-        var z = randn(count, spec.LatentSize, device: device);
+        var z = DrawNoise(Noise(spec), count, spec.LatentSize, device);
         Tensor? labels = spec.Conditional ? randint(0, spec.Classes, count, dtype: int64, device: device) : null;
         return new GeneratorInput(z, labels, GanBatch.NoSideInputs);
+    }
+
+    /// <summary>
+    /// A [count, width] draw of <paramref name="noise"/> from the current stream: randn, or rand mapped to U(-1, 1)
+    /// (one draw, then x 2 - 1).
+    /// </summary>
+    public static Tensor DrawNoise(LatentNoise noise, long count, long width, Device? device = null)
+    {
+        if (noise == LatentNoise.Normal)
+        {
+            return randn(count, width, device: device);
+        }
+
+        using var unit = rand(count, width, device: device);
+        using var doubled = unit.mul(KeptScalars.Two);
+        return doubled.sub(KeptScalars.One);
     }
 
     /// <summary>The fixed batch as it is, 8 images per row.</summary>

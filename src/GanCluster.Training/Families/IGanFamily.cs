@@ -45,6 +45,9 @@ public interface IGanFamily
     /// </summary>
     GeneratorInput DrawInput(ExperimentSpec spec, int count, Device device);
 
+    /// <summary>The distribution of G's noise z: what <see cref="DrawInput"/> draws z from, and the half's fixed noise batch.</summary>
+    LatentNoise Noise(ExperimentSpec spec);
+
     /// <summary>
     /// What G reads for the sample grid, built from the half's fixed noise batch (and its fixed labels for a conditional
     /// model) without any random draw, and the grid's images per row: the fixed batch itself by default, InfoGAN's

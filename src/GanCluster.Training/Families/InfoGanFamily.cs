@@ -72,6 +72,8 @@ public sealed class InfoGanFamily : GanFamily
     }
 
     /// <summary>The traversal grid (<see cref="InfoGanTraversal"/>) from the first rows of the fixed noise batch.</summary>
+    public override LatentNoise Noise(ExperimentSpec spec) => spec.Infogan.Noise;
+
     public override SampleGridInput GridInput(ExperimentSpec spec, Tensor fixedNoise, Tensor? fixedLabels) =>
         new(InfoGanTraversal.Input(fixedNoise), null, InfoGanTraversal.Columns);
 
@@ -83,10 +85,9 @@ public sealed class InfoGanFamily : GanFamily
     public override GeneratorInput DrawInput(ExperimentSpec spec, int count, Device device)
     {
         using var scope = NewDisposeScope();
-        Tensor Uniform(long width) => rand(count, width, device: device).mul(KeptScalars.Two).sub(KeptScalars.One);
-        var noise = spec.Infogan.Noise == InfoGanNoise.Uniform ? Uniform(spec.LatentSize) : randn(count, spec.LatentSize, device: device);
+        var noise = DrawNoise(Noise(spec), count, spec.LatentSize, device);
         var categorical = randint(0, Categories, count, dtype: int64, device: device);
-        var continuous = Uniform(ContinuousCodes);
+        var continuous = DrawNoise(LatentNoise.Uniform, count, ContinuousCodes, device);
         var z = InfoGanGenerator.Fold(noise, categorical, continuous);
         return new GeneratorInput(z.MoveToOuterDisposeScope(), null, new Dictionary<string, Tensor>
         {

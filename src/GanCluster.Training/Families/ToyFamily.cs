@@ -16,6 +16,8 @@ public sealed class ToyFamily : GanFamily
 
     public override long[] SampleShape(ExperimentSpec spec) => [ToyGenerator.PointSize];
 
+    public override LatentNoise Noise(ExperimentSpec spec) => spec.Toy.Noise;
+
     public override IEnumerable<SpecError> Validate(ExperimentSpec spec)
     {
         if (spec.IsImageData)
@@ -48,6 +50,9 @@ public sealed class ToyFamily : GanFamily
         Check(toy.DiscriminatorDepth is >= 1 and <= ToyModelLimits.MaxDepth, "toy.discriminatorDepth", $"must be between 1 and {ToyModelLimits.MaxDepth}; got {toy.DiscriminatorDepth}");
         Check(toy.LatentCategories == 0 || spec.LatentSize >= 2, "toy.latentCategories",
             $"needs latentSize >= 2 (one coordinate picks the category); got latentSize {spec.LatentSize}");
+        Check(Enum.IsDefined(toy.Noise), "toy.noise", $"allowed: {SpecJson.Allowed<LatentNoise>()}");
+        Check(toy.LatentCategories == 0 || toy.Noise == LatentNoise.Normal, "toy.noise",
+            $"uniform cannot be combined with toy.latentCategories {toy.LatentCategories} (the category is read from z_0 as a normal draw); use normal noise or latentCategories 0");
         foreach (var error in errors)
         {
             yield return error;

@@ -20,12 +20,12 @@ public abstract class AdversarialObjective : IGanObjective
     /// <summary>Name of the top-k count (reported while k is below the batch).</summary>
     public const string TopKTerm = "g/top_k";
 
-    private readonly double _r1Gamma;
+    private readonly ExperimentSpec _spec;
     private readonly int _r1Interval;
 
     protected AdversarialObjective(ExperimentSpec spec)
     {
-        _r1Gamma = spec.R1Gamma;
+        _spec = spec;
         _r1Interval = Math.Max(1, spec.R1Interval);
     }
 
@@ -42,7 +42,7 @@ public abstract class AdversarialObjective : IGanObjective
     {
         var input = critic.AddInstanceNoise(real.Samples);
         // Lazy R1: only every r1Interval-th step, at r1Interval times the weight.
-        var r1 = _r1Gamma > 0 && critic.Step % _r1Interval == 0;
+        var r1 = _spec.R1Gamma > 0 && critic.Step % _r1Interval == 0;
         if (r1)
         {
             input = input.detach().requires_grad_(true);
@@ -61,7 +61,7 @@ public abstract class AdversarialObjective : IGanObjective
         }
 
         // The R1 term joins the real phase's gradient (one backward, as before this seam); loss/d stays the adversarial one.
-        var penalty = GradientPenalty.R1(scores, input, _r1Gamma * _r1Interval, critic.Packing);
+        var penalty = GradientPenalty.R1(scores, input, GradientPenalty.R1GammaAt(_spec, critic.Step) * _r1Interval, critic.Packing);
         terms[R1Term] = penalty.item<float>();
         return new PhaseLoss(loss.add(penalty, KeptScalars.One), terms);
     }

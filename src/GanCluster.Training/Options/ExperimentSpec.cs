@@ -156,6 +156,11 @@ public sealed record ToyModelSpec
     /// floor(K * Phi(z_0)) fed as a one-hot beside the other coordinates (needs latentSize &gt;= 2). No labels are used.
     /// </summary>
     public int LatentCategories { get; init; }
+    /// <summary>
+    /// The distribution of z: normal (default) or uniform, U(-1, 1) per coordinate, whose bounded support leaves G no
+    /// latent tail to map between or beyond the modes. Uniform cannot be combined with latentCategories (which reads z_0 as normal).
+    /// </summary>
+    public LatentNoise Noise { get; init; } = LatentNoise.Normal;
 }
 
 /// <summary>GRAN's recurrent generator (model gran only).</summary>
@@ -165,13 +170,13 @@ public sealed record GranSpec
     public int Steps { get; init; } = 3;
 }
 
-/// <summary>The distribution of InfoGAN's incompressible noise z (model infogan only).</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<InfoGanNoise>))]
-public enum InfoGanNoise
+/// <summary>The distribution of G's noise z (<c>infogan.noise</c>, <c>toy.noise</c>).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<LatentNoise>))]
+public enum LatentNoise
 {
     /// <summary>z ~ N(0, I).</summary>
     [JsonStringEnumMemberName("normal")] Normal,
-    /// <summary>z ~ U(-1, 1) per coordinate, as in Chen et al.'s released code (openai/InfoGAN, run_mnist_exp.py: Uniform(62)).</summary>
+    /// <summary>z ~ U(-1, 1) per coordinate (bounded: no latent tail), as in Chen et al.'s released InfoGAN code (openai/InfoGAN, run_mnist_exp.py: Uniform(62)).</summary>
     [JsonStringEnumMemberName("uniform")] Uniform,
 }
 
@@ -179,7 +184,7 @@ public enum InfoGanNoise
 public sealed record InfoGanSpec
 {
     /// <summary>The distribution of the latentSize noise coordinates beside the codes: normal (default) or uniform.</summary>
-    public InfoGanNoise Noise { get; init; } = InfoGanNoise.Normal;
+    public LatentNoise Noise { get; init; } = LatentNoise.Normal;
 
     /// <summary>
     /// lambda of the continuous codes: the weight of their Gaussian negative log-likelihood in L_I, a finite number &gt;= 0
@@ -297,6 +302,12 @@ public sealed record ExperimentSpec
     /// backward pass through D) at the steps without it.
     /// </summary>
     public int R1Interval { get; init; } = 1;
+    /// <summary>
+    /// R1's weight at the run's last discriminator step, reached linearly from r1Gamma (as finalLearningRate is from
+    /// learningRate), so a run that needs a smooth D early can let it sharpen as the learning rate decays; null = a
+    /// constant r1Gamma. A finite number &gt;= 0; needs r1Gamma &gt; 0.
+    /// </summary>
+    public double? R1FinalGamma { get; init; }
     /// <summary>Number of rounds; one round = k D steps + one G step.</summary>
     public int Rounds { get; init; } = 1000;
     /// <summary>Checkpoint every this many rounds (0 = only at the end).</summary>

@@ -158,7 +158,7 @@ public static class Presets
             Loss = LossKind.InfoGan,
             BatchSize = 64,
             LatentSize = 62,
-            Infogan = new InfoGanSpec { Noise = InfoGanNoise.Uniform, ContinuousWeight = 1 },
+            Infogan = new InfoGanSpec { Noise = LatentNoise.Uniform, ContinuousWeight = 1 },
             GeneratorOptimizer = new OptimizerSpec { Type = OptimizerKind.Adam, LearningRate = 1e-3, Beta1 = 0.5 },
             DiscriminatorOptimizer = new OptimizerSpec { Type = OptimizerKind.Adam, LearningRate = 2e-4, Beta1 = 0.5 },
             Rounds = 5000,

@@ -30,6 +30,9 @@ public static class SpecValidator
             $"must divide batchSize ({spec.BatchSize}); got {spec.Packing}");
         Check(spec.R1Gamma >= 0 && double.IsFinite(spec.R1Gamma), "r1Gamma", $"must be >= 0 (0 = no gradient penalty); got {spec.R1Gamma}");
         Check(spec.R1Interval is >= 1 and <= 1000, "r1Interval", $"the discriminator steps per R1 penalty must be 1 to 1000 (1 = every step, 16 typical for lazy R1); got {spec.R1Interval}");
+        Check(spec.R1FinalGamma is null || (spec.R1FinalGamma >= 0 && double.IsFinite(spec.R1FinalGamma.Value)), "r1FinalGamma",
+            $"must be >= 0, or null for a constant r1Gamma; got {spec.R1FinalGamma}");
+        Check(spec.R1FinalGamma is null || spec.R1Gamma > 0, "r1FinalGamma", $"schedules the R1 penalty, which is off (r1Gamma 0); got {spec.R1FinalGamma}: set r1Gamma, or remove r1FinalGamma");
         Check(spec.R1Interval == 1 || spec.R1Gamma > 0, "r1Interval", $"spaces the R1 penalty, which is off (r1Gamma 0); got {spec.R1Interval}: set r1Gamma, or use 1");
         Check(spec.HeldOutFraction >= 0 && spec.HeldOutFraction <= 0.9, "heldOutFraction", $"must be in [0, 0.9]; got {spec.HeldOutFraction}");
         Check(IsDevice(spec.Device), "device", $"allowed: auto, cpu, cuda, cuda:N; got '{spec.Device}'");
@@ -51,6 +54,9 @@ public static class SpecValidator
         // Only gran reads its section; elsewhere a changed value would be silently ignored.
         Check(spec.Model == ModelKind.Gran || spec.Gran is null || spec.Gran == new GranSpec(), "gran.steps",
             $"only model gran draws in steps; got {spec.Gran?.Steps} with model {FamilyCatalog.Name(spec.Model)}; remove the gran section");
+        // Only the toy family draws its noise from the toy section (infogan has its own infogan.noise).
+        Check(spec.Model == ModelKind.Toy || spec.Toy is null || spec.Toy.Noise == LatentNoise.Normal, "toy.noise",
+            $"only model toy reads it; got uniform with model {FamilyCatalog.Name(spec.Model)}; remove it (model infogan: use infogan.noise)");
         // Only infogan reads its section, likewise.
         Check(spec.Model == ModelKind.InfoGan || spec.Infogan is null || spec.Infogan == new InfoGanSpec(), "infogan",
             $"only model infogan has codes and their noise; got {spec.Infogan} with model {FamilyCatalog.Name(spec.Model)}; remove the infogan section");

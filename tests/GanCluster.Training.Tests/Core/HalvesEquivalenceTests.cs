@@ -73,6 +73,17 @@ public sealed class HalvesEquivalenceTests
         AssertHalvesMatchReference(spec, data, rounds: 3, tolerance: 1e-5);
     }
 
+    /// <summary>The ring presets' additions: z ~ U(-1, 1) and an R1 weight falling over the run (3 of its 10 rounds trained; the weight moves every D step).</summary>
+    [Theory]
+    [MemberData(nameof(LossesAndK))]
+    public void Toy_halves_with_uniform_noise_and_a_falling_R1_weight_match_the_single_module_reference(LossKind loss, int k)
+    {
+        var toy = TinyData.Toy(loss, k);
+        var spec = WithQualityOptions(toy) with { R1Interval = 1, R1FinalGamma = 0.3, Toy = toy.Toy with { Noise = LatentNoise.Uniform } };
+        using var data = TinyData.Points(spec);
+        AssertHalvesMatchReference(spec, data, rounds: 3, tolerance: 1e-5);
+    }
+
     [Theory]
     [InlineData(LossKind.NonSaturating, 1)]
     [InlineData(LossKind.Hinge, 2)]
@@ -228,7 +239,11 @@ public sealed class HalvesEquivalenceTests
                     {
                         var gradient = autograd.grad(new[] { realScores.sum() }, new[] { realInput }, retain_graph: true, create_graph: true)[0];
                         // R1 per D(x): one D(x) is one packed group of samples (PacGAN), so the mean is over groups.
-                        objective = loss + (Spec.R1Gamma * Spec.R1Interval / 2 * gradient.pow(2).sum() / (gradient.shape[0] / Spec.Packing));
+                        // With r1FinalGamma, gamma runs on a line from r1Gamma at D step 0 to r1FinalGamma at the last (k x rounds - 1).
+                        var gamma = Spec.R1FinalGamma is { } final
+                            ? Spec.R1Gamma + ((final - Spec.R1Gamma) * _dSteps / ((Spec.K * Spec.Rounds) - 1))
+                            : Spec.R1Gamma;
+                        objective = loss + (gamma * Spec.R1Interval / 2 * gradient.pow(2).sum() / (gradient.shape[0] / Spec.Packing));
                     }
 
                     DiscriminatorOptimizer.zero_grad();

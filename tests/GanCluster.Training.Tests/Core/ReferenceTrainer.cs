@@ -64,7 +64,10 @@ public abstract class ScoreReferenceTrainer(ExperimentSpec spec, SampleSet data)
 {
     protected (Tensor Z, Tensor? Labels) Noise()
     {
-        var z = randn(Spec.BatchSize, Spec.LatentSize);
+        // The toy family's uniform noise: U(-1, 1) as one rand draw, doubled and shifted.
+        var z = Spec.Model == ModelKind.Toy && Spec.Toy.Noise == LatentNoise.Uniform
+            ? (rand(Spec.BatchSize, Spec.LatentSize) * 2) - 1
+            : randn(Spec.BatchSize, Spec.LatentSize);
         Tensor? labels = Spec.Conditional ? randint(0, Spec.Classes, Spec.BatchSize, dtype: int64) : null;
         return (z, labels);
     }

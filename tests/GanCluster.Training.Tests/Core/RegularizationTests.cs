@@ -52,6 +52,30 @@ public sealed class RegularizationTests
         Assert.Equal(2e-4, OptimizerFactory.LearningRateAt(new OptimizerSpec { LearningRate = 2e-4 }, 77, 100));
     }
 
+    [Theory]
+    [InlineData(0, 0.1)]
+    [InlineData(50, 0.0505)]
+    [InlineData(100, 0.001)]
+    [InlineData(150, 0.001)]
+    public void A_final_R1_weight_is_reached_linearly_at_the_last_discriminator_step(long step, double expected)
+    {
+        // 101 D steps (rounds 101, k 1): step 50 is halfway from 0.1 to 0.001.
+        var spec = new ExperimentSpec { R1Gamma = 0.1, R1FinalGamma = 0.001, Rounds = 101 };
+
+        Assert.Equal(expected, GradientPenalty.R1GammaAt(spec, step), 12);
+    }
+
+    [Fact]
+    public void The_R1_line_spans_k_steps_per_round_and_stays_put_without_a_final_weight()
+    {
+        // rounds 26, k 2: 52 D steps, the last one number 51.
+        var scheduled = new ExperimentSpec { R1Gamma = 1, R1FinalGamma = 0, Rounds = 26, K = 2 };
+
+        Assert.Equal(26.0 / 51, GradientPenalty.R1GammaAt(scheduled, 25), 12);
+        Assert.Equal(0, GradientPenalty.R1GammaAt(scheduled, 51), 12);
+        Assert.Equal(0.1, GradientPenalty.R1GammaAt(new ExperimentSpec { R1Gamma = 0.1, Rounds = 100 }, 77));
+    }
+
     [Fact]
     public void Latent_categories_are_uniform_and_select_disconnected_outputs()
     {

@@ -46,15 +46,15 @@ public sealed class InfoGanFamilyTests
         Assert.True(Presets.TryGet("infogan-mnist", out var preset));
         Assert.Equal((ModelKind.InfoGan, LossKind.InfoGan, 62), (preset.Model, preset.Loss, preset.LatentSize));
         Assert.Equal((2e-4, 1e-3, 0.5), (preset.DiscriminatorOptimizer.LearningRate, preset.GeneratorOptimizer.LearningRate, preset.GeneratorOptimizer.Beta1));
-        Assert.Equal(new InfoGanSpec { Noise = InfoGanNoise.Uniform, ContinuousWeight = 1 }, preset.Infogan);
+        Assert.Equal(new InfoGanSpec { Noise = LatentNoise.Uniform, ContinuousWeight = 1 }, preset.Infogan);
     }
 
     [Fact]
     public void The_infogan_section_reads_the_noise_and_the_continuous_weight_and_defaults_to_normal_and_0_1()
     {
         var spec = SpecJson.Parse("{\"model\": \"infogan\", \"loss\": \"infogan\", \"infogan\": {\"noise\": \"uniform\", \"continuousWeight\": 1}}");
-        Assert.Equal(new InfoGanSpec { Noise = InfoGanNoise.Uniform, ContinuousWeight = 1 }, spec.Infogan);
-        Assert.Equal(new InfoGanSpec { Noise = InfoGanNoise.Normal, ContinuousWeight = 0.1 }, SpecJson.Parse("{\"model\": \"infogan\", \"loss\": \"infogan\"}").Infogan);
+        Assert.Equal(new InfoGanSpec { Noise = LatentNoise.Uniform, ContinuousWeight = 1 }, spec.Infogan);
+        Assert.Equal(new InfoGanSpec { Noise = LatentNoise.Normal, ContinuousWeight = 0.1 }, SpecJson.Parse("{\"model\": \"infogan\", \"loss\": \"infogan\"}").Infogan);
     }
 
     [Theory]
@@ -98,7 +98,7 @@ public sealed class InfoGanFamilyTests
     [Fact]
     public void Uniform_noise_is_drawn_as_u_minus_1_to_1_in_place_of_the_normal_draw()
     {
-        var spec = Tiny(1, new InfoGanSpec { Noise = InfoGanNoise.Uniform });
+        var spec = Tiny(1, new InfoGanSpec { Noise = LatentNoise.Uniform });
         using var rng = new RngStream(5);
         var input = rng.Run(() => new InfoGanFamily().DrawInput(spec, 16, CPU));
         using var again = new RngStream(5);
@@ -141,7 +141,7 @@ public sealed class InfoGanFamilyTests
     [InlineData(2, true)]
     public void Split_steps_match_a_single_process_infogan_step_and_report_the_information_terms(int k, bool releasedCodeSettings)
     {
-        var spec = Tiny(k, releasedCodeSettings ? new InfoGanSpec { Noise = InfoGanNoise.Uniform, ContinuousWeight = 1 } : null);
+        var spec = Tiny(k, releasedCodeSettings ? new InfoGanSpec { Noise = LatentNoise.Uniform, ContinuousWeight = 1 } : null);
         using var data = TinyData.Images();
         using var split = new LocalTrainer(spec, data, CPU);
         using var reference = new Reference(spec, data);
@@ -350,7 +350,7 @@ public sealed class InfoGanFamilyTests
 
         private (Tensor Z, Tensor Categorical, Tensor Continuous) Codes()
         {
-            var noise = Spec.Infogan.Noise == InfoGanNoise.Uniform ? (rand(Spec.BatchSize, Spec.LatentSize) * 2) - 1 : randn(Spec.BatchSize, Spec.LatentSize);
+            var noise = Spec.Infogan.Noise == LatentNoise.Uniform ? (rand(Spec.BatchSize, Spec.LatentSize) * 2) - 1 : randn(Spec.BatchSize, Spec.LatentSize);
             var categorical = randint(0, 10, Spec.BatchSize, dtype: int64);
             var continuous = (rand(Spec.BatchSize, 2) * 2) - 1;
             return (cat(new[] { noise, F.one_hot(categorical, 10).to(float32), continuous }, 1), categorical, continuous);
