@@ -8,11 +8,6 @@ namespace GanCluster.Training.Core;
 public static class GradientPenalty
 {
     /// <summary>
-    /// R1 (Mescheder, Geiger &amp; Nowozin 2018, eq. 9): gamma / 2 * E_x ||grad_x D(x)||^2 over the real batch, where one
-    /// D(x) is one packed group of <paramref name="packing"/> samples. <paramref name="real"/> must require grad and
-    /// <paramref name="realScores"/> must have been computed from it; the returned term can be backpropagated into D.
-    /// </summary>
-    /// <summary>
     /// R1's weight at discriminator step <paramref name="step"/> (0-based) of a run: r1Gamma, or with r1FinalGamma the line
     /// from r1Gamma at the first step to r1FinalGamma at the last (rounds x k steps), as
     /// <see cref="OptimizerFactory.LearningRateAt"/> runs the learning rate. A pure function of D's step counter, so
@@ -30,6 +25,11 @@ public static class GradientPenalty
         return spec.R1Gamma + ((final - spec.R1Gamma) * progress);
     }
 
+    /// <summary>
+    /// R1 (Mescheder, Geiger &amp; Nowozin 2018, eq. 9): gamma / 2 * E_x ||grad_x D(x)||^2 over the real batch, where one
+    /// D(x) is one packed group of <paramref name="packing"/> samples. <paramref name="real"/> must require grad and
+    /// <paramref name="realScores"/> must have been computed from it; the returned term can be backpropagated into D.
+    /// </summary>
     public static Tensor R1(Tensor realScores, Tensor real, double gamma, int packing)
     {
         var gradient = autograd.grad(new[] { realScores.sum() }, new[] { real }, retain_graph: true, create_graph: true)[0];

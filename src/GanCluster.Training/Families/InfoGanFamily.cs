@@ -71,9 +71,10 @@ public sealed class InfoGanFamily : GanFamily
         return errors;
     }
 
-    /// <summary>The traversal grid (<see cref="InfoGanTraversal"/>) from the first rows of the fixed noise batch.</summary>
+    /// <summary>z's distribution, <c>infogan.noise</c> (the codes are drawn as the paper draws them whatever it says).</summary>
     public override LatentNoise Noise(ExperimentSpec spec) => spec.Infogan.Noise;
 
+    /// <summary>The traversal grid (<see cref="InfoGanTraversal"/>) from the first rows of the fixed noise batch.</summary>
     public override SampleGridInput GridInput(ExperimentSpec spec, Tensor fixedNoise, Tensor? fixedLabels) =>
         new(InfoGanTraversal.Input(fixedNoise), null, InfoGanTraversal.Columns);
 

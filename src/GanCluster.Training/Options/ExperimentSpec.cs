@@ -140,7 +140,7 @@ public sealed record MixtureSpec
     public int Samples { get; init; } = 20_000;
 }
 
-/// <summary>Shape of the toy MLPs (model toy): width and number of hidden layers of G and D.</summary>
+/// <summary>The toy MLPs (model toy): width and number of hidden layers of G and D, and the distribution of G's noise.</summary>
 public sealed record ToyModelSpec
 {
     /// <summary>Units of every hidden layer of G, &gt;= 1.</summary>
