@@ -9,21 +9,10 @@ public static class GradientPenalty
 {
     /// <summary>
     /// R1's weight at discriminator step <paramref name="step"/> (0-based) of a run: r1Gamma, or with r1FinalGamma the line
-    /// from r1Gamma at the first step to r1FinalGamma at the last (rounds x k steps), as
-    /// <see cref="OptimizerFactory.LearningRateAt"/> runs the learning rate. A pure function of D's step counter, so
-    /// resumed and cluster runs penalize alike.
+    /// from r1Gamma at the first step to r1FinalGamma at the last (rounds x k steps): the line
+    /// <see cref="OptimizerFactory.LearningRateAt"/> runs the learning rate on.
     /// </summary>
-    public static double R1GammaAt(ExperimentSpec spec, long step)
-    {
-        var totalSteps = (long)spec.Rounds * spec.K;
-        if (spec.R1FinalGamma is not { } final || totalSteps <= 1)
-        {
-            return spec.R1Gamma;
-        }
-
-        var progress = Math.Clamp((double)step / (totalSteps - 1), 0, 1);
-        return spec.R1Gamma + ((final - spec.R1Gamma) * progress);
-    }
+    public static double R1GammaAt(ExperimentSpec spec, long step) => LinearSchedule.At(spec.R1Gamma, spec.R1FinalGamma, step, (long)spec.Rounds * spec.K);
 
     /// <summary>
     /// R1 (Mescheder, Geiger &amp; Nowozin 2018, eq. 9): gamma / 2 * E_x ||grad_x D(x)||^2 over the real batch, where one

@@ -37,13 +37,7 @@ public static class OptimizerFactory
             }
         }
 
-        if (spec.FinalLearningRate is not { } final || totalSteps <= 1)
-        {
-            return rate;
-        }
-
-        var progress = Math.Clamp((double)step / (totalSteps - 1), 0, 1);
-        return rate + ((final - rate) * progress);
+        return LinearSchedule.At(rate, spec.FinalLearningRate, step, totalSteps);
     }
 
     /// <summary>

@@ -44,19 +44,11 @@ public abstract class GanFamily : IGanFamily
 
     /// <summary>
     /// A [count, width] draw of <paramref name="noise"/> from the current stream: randn, or rand mapped to U(-1, 1)
-    /// (one draw, then x 2 - 1).
+    /// (one draw, then x 2 - 1 in place).
     /// </summary>
-    public static Tensor DrawNoise(LatentNoise noise, long count, long width, Device? device = null)
-    {
-        if (noise == LatentNoise.Normal)
-        {
-            return randn(count, width, device: device);
-        }
-
-        using var unit = rand(count, width, device: device);
-        using var doubled = unit.mul(KeptScalars.Two);
-        return doubled.sub(KeptScalars.One);
-    }
+    public static Tensor DrawNoise(LatentNoise noise, long count, long width, Device? device = null) => noise == LatentNoise.Normal
+        ? randn(count, width, device: device)
+        : rand(count, width, device: device).mul_(KeptScalars.Two).sub_(KeptScalars.One);
 
     /// <summary>The fixed batch as it is, 8 images per row.</summary>
     public virtual SampleGridInput GridInput(ExperimentSpec spec, Tensor fixedNoise, Tensor? fixedLabels) => new(fixedNoise, fixedLabels, 8);
