@@ -22,7 +22,10 @@ internal static class EvaluateCommand
     public static Command Create()
     {
         var target = new Argument<string>("target") { Description = "A run folder (its newest checkpoint; a LAPGAN pyramid's: its levels chained), a .ckpt file, a cluster experiment id (its latest checkpoint) or a LAPGAN pyramid's id on the cluster (its levels' latest checkpoints, chained)." };
-        var samples = new Option<int>("--samples") { Description = "Generated samples to score.", DefaultValueFactory = _ => 10_000 };
+        var samples = new Option<int?>("--samples")
+        {
+            Description = "Generated samples to score (default: the published count for the checkpoint's data: 10,000 images as Goodfellow et al. 2014, 2,500 points of a 2-D mixture as PacGAN and VEEGAN).",
+        };
         var output = new Option<string?>("--out")
         {
             Description = "Where to write the evaluation JSON (default: the run folder's evaluation.json and evaluations.jsonl; evaluation-<id>-round-N.json for an experiment id).",
@@ -36,7 +39,7 @@ internal static class EvaluateCommand
         command.SetAction(async (parse, _) =>
         {
             var value = parse.GetValue(target)!.Trim();
-            var count = Math.Max(2, parse.GetValue(samples));
+            var count = parse.GetValue(samples) is { } given ? Math.Max(2, given) : (int?)null;
             try
             {
                 if (File.Exists(value) || Directory.Exists(value))
@@ -49,7 +52,7 @@ internal static class EvaluateCommand
                 {
                     // A LAPGAN pyramid on the cluster: its levels' latest checkpoints, chained. The id is parsed before connecting.
                     var pyramid = new SweepId(value);
-                    return await ClientCommands.Run(parse, client => EvaluatePyramidAsync(client(), pyramid, count, parse.GetValue(output), ClientCommands.TimeoutOf(parse), parse.GetValue(threads)))
+                    return await ClientCommands.Run(parse, client => EvaluatePyramidAsync(client(), pyramid, count ?? Evaluation.ImageSamples, parse.GetValue(output), ClientCommands.TimeoutOf(parse), parse.GetValue(threads)))
                         .ConfigureAwait(false);
                 }
 
@@ -93,7 +96,7 @@ internal static class EvaluateCommand
                         }
                     }
 
-                    var result = Evaluation.Checkpoint(spec, new HalfState(bytes), latest.Round, count, discriminatorState: discriminator);
+                    var result = Evaluation.Checkpoint(spec, new HalfState(bytes), latest.Round, count ?? Evaluation.DefaultSamples(spec), discriminatorState: discriminator);
 
                     var path = parse.GetValue(output) ?? $"evaluation-{value}-round-{latest.Round}.json";
                     File.WriteAllText(path, EvaluationLog.Serialize(result, indented: true));
@@ -222,7 +225,8 @@ internal static class EvaluateCommand
         return await CheckpointCommand.DownloadAsync(client, stored, WorkerRole.Discriminator, stored.DiscriminatorBytes, stored.DiscriminatorSha256, timeout, "gancluster evaluate").ConfigureAwait(false);
     }
 
-    private static int EvaluateLocal(string path, int samples, string? output, bool all)
+    /// <param name="samples">Generated samples per evaluation; null: the published count for each checkpoint's data.</param>
+    private static int EvaluateLocal(string path, int? samples, string? output, bool all)
     {
         List<string> checkpoints;
         string? runFolder;
@@ -230,7 +234,7 @@ internal static class EvaluateCommand
         {
             // A LAPGAN pyramid's folder: its levels' newest checkpoints, chained (the figure is of the chain, not of a level).
             var folder = Path.GetFullPath(path);
-            var chained = LapganEvaluation.EvaluateFolder(folder, pyramid!, samples);
+            var chained = LapganEvaluation.EvaluateFolder(folder, pyramid!, samples ?? Evaluation.ImageSamples);
             Print($"{pyramid!.Name}, {folder} (LAPGAN chain of levels {string.Join(", ", chained.Lapgan!.Levels.Select(l => $"{l.Level} at round {l.Round}"))})", chained);
             if (output is not null)
             {
@@ -277,7 +281,7 @@ internal static class EvaluateCommand
         foreach (var file in checkpoints)
         {
             var checkpoint = Checkpoint.Load(file);
-            var result = Evaluation.Checkpoint(checkpoint.Spec, checkpoint.Generator, checkpoint.Round, samples, discriminatorState: checkpoint.Discriminator);
+            var result = Evaluation.Checkpoint(checkpoint.Spec, checkpoint.Generator, checkpoint.Round, samples ?? Evaluation.DefaultSamples(checkpoint.Spec), discriminatorState: checkpoint.Discriminator);
             Print($"{checkpoint.Spec.Name}, {file}", result);
             if (output is not null && checkpoints.Count == 1)
             {

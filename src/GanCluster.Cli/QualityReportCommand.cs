@@ -16,8 +16,11 @@ namespace GanCluster.Cli;
 /// </summary>
 internal static class QualityReportCommand
 {
-    /// <summary>What scripts/quality.sh writes beside each run.</summary>
-    internal sealed record RunInfo(string Preset, long Seed, double WallSeconds);
+    /// <summary>
+    /// What scripts/quality.sh writes beside each run: the preset, seed and wall seconds of training, and (since runs are
+    /// kept across sessions in docs/quality/runs) the commit that trained it, when, and the preset's recipe hash then.
+    /// </summary>
+    internal sealed record RunInfo(string Preset, long Seed, double WallSeconds, string? Commit = null, string? Finished = null, string? Recipe = null);
 
     internal sealed record Row(string Preset, string Figure, double Mean, double? Sd, int Runs, double WallSeconds, int Rounds, string Anchor);
 
@@ -121,6 +124,18 @@ internal static class QualityReportCommand
             Add($"modes captured (of {list[0].Final.Modes?.Modes})", r => r.Modes?.ModesCaptured, anchors.Modes);
             Add("high-quality samples (%)", r => r.Modes is { } m ? m.HighQualityFraction * 100 : null, anchors.HighQuality);
             Add("mode KL to uniform", r => r.Modes?.KlToUniform, anchors.Kl);
+
+            // The families' own figures (issue 13), each beside its paper's.
+            Add("D's held-out test error (%)", r => r.SemiSupervised?.TestError * 100,
+                "0.93 (Salimans et al. 2016, 100 labels, full MNIST); CatGAN 1.91 (Springenberg 2016)");
+            Add("the same D on the labels alone (%)", r => r.SemiSupervised?.BaselineTestError * 100, "supervised-only baseline, same run");
+            Add("categorical code accuracy (%)", r => r.InfoGan?.HeldOut.Accuracy * 100, "95 (Chen et al. 2016: 5% error)");
+            Add("clustering error (%)", r => r.CatGan?.ClusteringError * 100, "4.27 (Springenberg 2016, unsupervised)");
+            Add("test error with labels (%)", r => r.CatGan?.TestError * 100, "1.91 (Springenberg 2016, 100 labels)");
+            Add("reconstruction MSE per pixel", r => r.VaeGan?.PixelMse, "no MNIST figure in Larsen et al. 2016; vae-mnist is its baseline");
+            Add("codec bytes per image", r => r.Codec?.BytesPerImage, "-");
+            Add("codec PSNR (dB)", r => r.Codec?.Psnr, "PCA and JPEG at the same bytes: scripts/quality-codec.sh");
+            Add("codec SSIM", r => r.Codec?.Ssim, "-");
         }
 
         return rows;
@@ -166,8 +181,15 @@ internal static class QualityReportCommand
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"Written by `scripts/quality.sh` (`gancluster quality-report`) on {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC from {runs.Count} runs of the presets");
         text.AppendLine("below, each trained locally for the rounds shown (three seeds for the 2-D mixtures), each checkpoint scored by `gancluster evaluate`");
-        text.AppendLine("with 10,000 samples. Presets missing from the table were not run for this page (`QUALITY_PRESETS`).");
-        text.AppendLine("Mean ± sd is over seeds (a single run shows no sd). Wall time is per run, training and the final evaluation.");
+        text.AppendLine("with the published sample count (10,000 images, 2,500 points of a 2-D mixture). Mean ± sd is over seeds (a single run");
+        text.AppendLine("shows no sd). Wall time is per run: training with its final evaluation, one torch thread, on whatever else the machine ran then.");
+        var missing = Presets.Names.Where(name => Presets.AliasOf(name) is null && runs.All(r => r.Info.Preset != name)).ToList();
+        if (missing.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture, $"Not run for this page yet: {string.Join(", ", missing.Select(name => $"`{name}`"))}.");
+        }
+
         text.AppendLine();
         text.AppendLine("| preset | figure | mean ± sd | runs | wall time | rounds | paper |");
         text.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
@@ -185,6 +207,17 @@ internal static class QualityReportCommand
         text.AppendLine("were entered from memory of the paper's table: check them against the paper before quoting them). MNIST FID is the");
         text.AppendLine("Frechet distance in the 128-d penultimate layer of the shipped evaluation classifier (README, \"Quality metrics\");");
         text.AppendLine("its floor is the distance of the held-out real digits to the training digits.");
+        text.AppendLine();
+        text.AppendLine("## Runs");
+        text.AppendLine();
+        text.AppendLine("| preset | seed | commit | finished | wall time | recipe |");
+        text.AppendLine("| --- | --- | --- | --- | --- | --- |");
+        foreach (var r in runs)
+        {
+            var wall = TimeSpan.FromSeconds(r.Info.WallSeconds).ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture);
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {r.Info.Preset} | {r.Info.Seed} | {r.Info.Commit ?? "-"} | {r.Info.Finished ?? "-"} | {wall} | {r.Info.Recipe ?? "-"} |");
+        }
+
         text.AppendLine();
         text.AppendLine("## Quality against round");
         text.AppendLine();

@@ -53,6 +53,15 @@ public sealed class EvaluateCommandTests : IDisposable
         Assert.Equal(4, latest.RootElement.GetProperty("round").GetInt32());
         Assert.Equal(300, latest.RootElement.GetProperty("samples").GetInt32());
 
+        // Without --samples, a 2-D mixture is scored on the papers' 2,500 points (PacGAN, VEEGAN), not on 10,000.
+        var published = Path.Combine(_folder, "published.json");
+        var byDefault = Gancluster.Run(Guard, "evaluate", Path.Combine(run, "checkpoints", "round-000004.ckpt"), "--out", published, "--torch-threads", "1");
+        Assert.True(byDefault.ExitCode == 0, byDefault.AllOutput);
+        using (var scored = JsonDocument.Parse(File.ReadAllText(published)))
+        {
+            Assert.Equal(2_500, scored.RootElement.GetProperty("samples").GetInt32());
+        }
+
         var forced = Gancluster.Run(Guard, "train", "--local", experiment, "--out", run, "--force", "--eval-samples", "0", "--torch-threads", "1");
         Assert.True(forced.ExitCode == 0, forced.AllOutput);
         Assert.False(File.Exists(Path.Combine(run, "evaluations.jsonl")));

@@ -222,6 +222,9 @@ public static class Presets
     /// <summary>Every preset name, aliases included.</summary>
     public static IEnumerable<string> Names => All.Keys.Concat(Aliases.Keys);
 
+    /// <summary>The preset an alias stands for (ring8: ring8-pacgan); null for a preset's own name or an unknown name.</summary>
+    public static string? AliasOf(string name) => Aliases.GetValueOrDefault(name);
+
     /// <summary>The preset a name or alias stands for (an alias resolves to its preset, name included).</summary>
     public static bool TryGet(string name, out ExperimentSpec spec)
     {
