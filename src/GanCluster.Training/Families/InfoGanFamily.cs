@@ -52,9 +52,18 @@ public sealed class InfoGanFamily : GanFamily
         {
             errors.Add(new SpecError("infogan", "is required for model infogan (for example {\"noise\": \"normal\", \"continuousWeight\": 0.1}); remove the null"));
         }
-        else if (!(spec.Infogan.ContinuousWeight >= 0) || !double.IsFinite(spec.Infogan.ContinuousWeight))
+        else
         {
-            errors.Add(new SpecError("infogan.continuousWeight", $"the weight of the continuous codes in L_I must be a finite number >= 0 (0.1 default, 1 in the released code); got {spec.Infogan.ContinuousWeight}"));
+            if (!(spec.Infogan.ContinuousWeight >= 0) || !double.IsFinite(spec.Infogan.ContinuousWeight))
+            {
+                errors.Add(new SpecError("infogan.continuousWeight", $"the weight of the continuous codes in L_I must be a finite number >= 0 (0.1 default, 1 in the released code); got {spec.Infogan.ContinuousWeight}"));
+            }
+
+            // A number in the JSON parses to any value of the enum's type; an undefined one must not draw some distribution.
+            if (!Enum.IsDefined(spec.Infogan.Noise))
+            {
+                errors.Add(new SpecError("infogan.noise", $"allowed: {SpecJson.Allowed<LatentNoise>()}"));
+            }
         }
 
         if (!spec.IsImageData)

@@ -65,6 +65,7 @@ public sealed class InfoGanFamilyTests
     [InlineData("{\"model\": \"infogan\", \"loss\": \"infogan\", \"packing\": 2, \"batchSize\": 64}", "packing", "does not support packing")]
     [InlineData("{\"model\": \"infogan\", \"loss\": \"infogan\", \"infogan\": {\"continuousWeight\": -1}}", "infogan.continuousWeight", "finite number >= 0")]
     [InlineData("{\"model\": \"dcgan\", \"infogan\": {\"noise\": \"uniform\"}}", "infogan", "remove the infogan section")]
+    [InlineData("{\"model\": \"infogan\", \"loss\": \"infogan\", \"infogan\": {\"noise\": 7}}", "infogan.noise", "allowed: normal, uniform")]
     public void Incompatible_combinations_are_refused_naming_the_field(string json, string field, string message)
     {
         var error = Assert.Throws<SpecValidationException>(() => SpecJson.Parse(json));
