@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Text;
-using GanCluster.Training.Core;
 using GanCluster.Training.Options;
 
 namespace GanCluster.Cli;
@@ -22,14 +20,11 @@ internal static class PresetsCommand
             {
                 Presets.TryGet(name, out var spec);
                 Console.WriteLine(string.Join('\t', name, System.Text.Json.JsonSerializer.Serialize(spec.Dataset, SpecJson.Options).Trim('"'), spec.Rounds, spec.CheckpointInterval, spec.Packing,
-                    Presets.AliasOf(name) ?? "-", RecipeHash(spec)));
+                    Presets.AliasOf(name) ?? "-", Presets.RecipeHash(spec)));
             }
 
             return 0;
         });
         return command;
     }
-
-    /// <summary>The first 12 hex digits of the SHA-256 of the spec's JSON (the name included: an alias hashes as its preset).</summary>
-    internal static string RecipeHash(ExperimentSpec spec) => Hashing.Sha256Hex(Encoding.UTF8.GetBytes(SpecJson.Serialize(spec, indented: false)))[..12];
 }

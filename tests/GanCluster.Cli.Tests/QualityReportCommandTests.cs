@@ -32,6 +32,20 @@ public sealed class QualityReportCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_recipe_hash_ignores_null_options_and_follows_every_value()
+    {
+        Assert.True(Presets.TryGet("grid25-pacgan", out var grid));
+        var hash = Presets.RecipeHash(grid);
+
+        // A new option that is null by default must not make every kept run look stale.
+        Assert.Null(grid.R1FinalGamma);
+        Assert.Equal(hash, Presets.RecipeHash(grid with { R1FinalGamma = null }));
+        Assert.NotEqual(hash, Presets.RecipeHash(grid with { R1FinalGamma = 0.01 }));
+        Assert.NotEqual(hash, Presets.RecipeHash(grid with { GeneratorOptimizer = grid.GeneratorOptimizer with { DecayAfterRound = 100 } }));
+        Assert.NotEqual(hash, Presets.RecipeHash(grid with { Rounds = grid.Rounds + 1 }));
+    }
+
+    [Fact]
     public async Task Family_figures_get_rows_beside_their_papers_and_missing_presets_are_named()
     {
         var kept = _temp.Combine("kept");

@@ -22,7 +22,8 @@ public static class OptimizerFactory
     /// The learning rate of update number <paramref name="step"/> (0-based) of <paramref name="totalSteps"/>, with
     /// <paramref name="stepsPerRound"/> updates per round: the base rate is LearningRate, or the last of
     /// LearningRateChanges whose round has passed (step &gt;= afterRound x stepsPerRound); constant, or linear from the base
-    /// rate at the first update to FinalLearningRate at the last when FinalLearningRate is set. A pure function of the step
+    /// rate at the first update (the first after DecayAfterRound's rounds, when set) to FinalLearningRate at the last when
+    /// FinalLearningRate is set. A pure function of the step
     /// counter, so resumed and cluster runs follow the same schedule, and a run whose rate changes at round r equals a
     /// run stopped at its checkpoint of round r and resumed with the new rate (PBT's exploit, replayed).
     /// </summary>
@@ -37,7 +38,9 @@ public static class OptimizerFactory
             }
         }
 
-        return LinearSchedule.At(rate, spec.FinalLearningRate, step, totalSteps);
+        // decayAfterRound: constant up to that round's last step, then the line over the steps left.
+        var hold = (long)(spec.DecayAfterRound ?? 0) * stepsPerRound;
+        return step < hold ? rate : LinearSchedule.At(rate, spec.FinalLearningRate, step - hold, totalSteps - hold);
     }
 
     /// <summary>

@@ -100,6 +100,11 @@ public sealed record OptimizerSpec
     /// <summary>Learning rate at the run's last step, reached linearly from learningRate; null = constant learningRate.</summary>
     public double? FinalLearningRate { get; init; }
     /// <summary>
+    /// With finalLearningRate: the round after which the rate starts to fall (constant up to it, then linear to
+    /// finalLearningRate at the last step), as a step decay late in a run; null or 0 = from the first step.
+    /// </summary>
+    public int? DecayAfterRound { get; init; }
+    /// <summary>
     /// Changes of learningRate during the run, in order: from round afterRound + 1 on, the optimizer uses the change's
     /// learningRate in place of the field above (with finalLearningRate the line then runs from it). A population-based
     /// sweep's member replayed as one experiment (<c>gancluster sweep replay</c>) carries its explored rates here.
@@ -109,7 +114,7 @@ public sealed record OptimizerSpec
     /// <summary>Value equality, the list included (a spec read back from JSON equals the one written).</summary>
     public bool Equals(OptimizerSpec? other) =>
         other is not null && Type == other.Type && LearningRate.Equals(other.LearningRate) && Beta1.Equals(other.Beta1) && Beta2.Equals(other.Beta2)
-        && Momentum.Equals(other.Momentum) && Nullable.Equals(FinalLearningRate, other.FinalLearningRate)
+        && Momentum.Equals(other.Momentum) && Nullable.Equals(FinalLearningRate, other.FinalLearningRate) && DecayAfterRound == other.DecayAfterRound
         && (ReferenceEquals(LearningRateChanges, other.LearningRateChanges) || (LearningRateChanges is not null && other.LearningRateChanges is not null && LearningRateChanges.SequenceEqual(other.LearningRateChanges)));
 
     public override int GetHashCode() => HashCode.Combine(Type, LearningRate, Beta1, Beta2, Momentum, FinalLearningRate, LearningRateChanges?.Count ?? -1);

@@ -1,3 +1,7 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using GanCluster.Training.Core;
+
 namespace GanCluster.Training.Options;
 
 /// <summary>Named experiments for the common cases; any field can then be overridden.</summary>
@@ -256,5 +260,43 @@ public static class Presets
 
         throw new SpecValidationException([new SpecError("experiment",
             $"'{presetOrPath}' is neither a preset nor an existing JSON file; presets: {string.Join(", ", Names)}")]);
+    }
+
+    /// <summary>
+    /// The first 12 hex digits of the SHA-256 of the spec's JSON without its null fields (the name included: an alias
+    /// hashes as its preset). A new option that is null by default leaves every preset's hash as it was; any value that
+    /// changes, or a new option with a non-null default, changes it (quality.sh then trains the preset again).
+    /// </summary>
+    public static string RecipeHash(ExperimentSpec spec)
+    {
+        var json = JsonNode.Parse(SpecJson.Serialize(spec, indented: false))!;
+        WithoutNulls(json);
+        return Hashing.Sha256Hex(Encoding.UTF8.GetBytes(json.ToJsonString()))[..12];
+    }
+
+    private static void WithoutNulls(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var name in obj.Where(p => p.Value is null).Select(p => p.Key).ToList())
+                {
+                    obj.Remove(name);
+                }
+
+                foreach (var (_, value) in obj)
+                {
+                    WithoutNulls(value);
+                }
+
+                break;
+            case JsonArray array:
+                foreach (var item in array)
+                {
+                    WithoutNulls(item);
+                }
+
+                break;
+        }
     }
 }

@@ -140,6 +140,11 @@ public static class SpecValidator
             return;
         }
 
+        check(optimizer.DecayAfterRound is null || (optimizer.DecayAfterRound >= 0 && optimizer.DecayAfterRound < rounds), $"{field}.decayAfterRound",
+            $"must be a round from 0 to {rounds - 1} (the run's rounds minus one), or null to decay from the first step; got {optimizer.DecayAfterRound}");
+        check(optimizer.DecayAfterRound is null || optimizer.FinalLearningRate is not null, $"{field}.decayAfterRound",
+            $"delays the fall to finalLearningRate, which is not set; got {optimizer.DecayAfterRound}: set finalLearningRate, or remove decayAfterRound");
+
         if (optimizer.LearningRateChanges is null)
         {
             check(false, $"{field}.learningRateChanges", "must be a list (empty for none), e.g. [{\"afterRound\": 300, \"learningRate\": 0.0001}]");

@@ -46,6 +46,27 @@ public sealed class RegularizationTests
         Assert.Equal(expected, OptimizerFactory.LearningRateAt(spec, step, 101), 12);
     }
 
+    [Theory]
+    // 10 rounds, decay after round 4: steps 0-3 hold 1e-3, then the line over the 6 steps left (4 .. 9) reaches 1e-4.
+    [InlineData(1, 0, 1e-3)]
+    [InlineData(1, 3, 1e-3)]
+    [InlineData(1, 4, 1e-3)]
+    [InlineData(1, 6, 6.4e-4)]
+    [InlineData(1, 9, 1e-4)]
+    // k = 2 D steps per round: the same rounds are steps 0-7 held, then 8 .. 19.
+    [InlineData(2, 7, 1e-3)]
+    [InlineData(2, 8, 1e-3)]
+    [InlineData(2, 19, 1e-4)]
+    public void A_decay_after_a_round_holds_the_rate_until_then(long stepsPerRound, long step, double expected)
+    {
+        var spec = new OptimizerSpec { LearningRate = 1e-3, FinalLearningRate = 1e-4, DecayAfterRound = 4 };
+
+        Assert.Equal(expected, OptimizerFactory.LearningRateAt(spec, step, 10 * stepsPerRound, stepsPerRound), 12);
+        // decayAfterRound 0 is the plain line.
+        Assert.Equal(OptimizerFactory.LearningRateAt(spec with { DecayAfterRound = null }, step, 10 * stepsPerRound, stepsPerRound),
+            OptimizerFactory.LearningRateAt(spec with { DecayAfterRound = 0 }, step, 10 * stepsPerRound, stepsPerRound));
+    }
+
     [Fact]
     public void Without_a_final_learning_rate_it_stays_constant()
     {
