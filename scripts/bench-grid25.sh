@@ -27,21 +27,11 @@ local_seconds=$(echo "$(date +%s.%N) - $start" | bc)
 figure() { jq -r '"high-quality samples \(.modes.highQualityFraction * 10000 | round / 100) %, \(.modes.modesCaptured) modes"' "$1"; }
 local_figure=$(figure "$root/local/evaluation.json")
 
-pids=()
-stop_nodes() {
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    wait "${pids[@]}" 2>/dev/null || true
-    pids=()
-}
-trap stop_nodes EXIT INT TERM
+source scripts/lib/loopback-nodes.sh
 port=$(( 20000 + RANDOM % 20000 ))
 contact="127.0.0.1:$port"
 data="$root/cluster"
-node() { # name, then node options
-    local name=$1; shift
-    dotnet "$exe" node --data "$data" --logs "$data/logs" --seeds "$contact" "$@" >"$data/logs/$name.out" 2>&1 &
-    pids+=($!)
-}
+node() { start_node "$1" "$data" "$contact" "${@:2}"; }
 node coordinator --roles coordinator --port "$port"
 node generator --roles generator --port 0 --torch-threads 1
 node discriminator --roles discriminator --port 0 --torch-threads 1

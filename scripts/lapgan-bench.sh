@@ -25,25 +25,15 @@ jq -n --argjson rounds "$rounds" --argjson checkpoint "$checkpoint" --argjson ba
     '{name: "lapgan-bench", model: "lapgan", loss: "lapgan", lapgan: {level: null}, batchSize: $batch, rounds: $rounds,
       checkpointInterval: $checkpoint, seed: 1, device: "cpu"}' >"$experiment"
 
-pids=()
-stop_nodes() {
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    wait "${pids[@]}" 2>/dev/null || true
-    pids=()
-}
-trap stop_nodes EXIT INT TERM
+NODE_NICE=10
+source scripts/lib/loopback-nodes.sh
 
 for pairs in "${counts[@]}"; do
     data="$root/cluster-$pairs"
     rm -rf "$data"; mkdir -p "$data/logs"
     port=$(( 20000 + RANDOM % 20000 ))
     contact="127.0.0.1:$port"
-    node() { # name, then node options
-        local name=$1; shift
-        nice -n 10 dotnet "$exe" node --data "$data" --logs "$data/logs" --seeds "$contact" --set gancluster.quality.enabled=off "$@" \
-            >"$data/logs/$name.out" 2>&1 &
-        pids+=($!)
-    }
+    node() { start_node "$1" "$data" "$contact" --set gancluster.quality.enabled=off "${@:2}"; }
     node coordinator --roles coordinator --port "$port"
     for i in $(seq 1 "$pairs"); do
         node "generator-$i" --roles generator --port 0 --torch-threads 1
