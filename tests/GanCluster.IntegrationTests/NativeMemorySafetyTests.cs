@@ -55,6 +55,30 @@ public sealed class NativeMemorySafetyTests : IDisposable
         cluster.Stop();
     }
 
+    /// <summary>
+    /// oneDNN's input gradient of a convolution with one output channel comes back NaN now and then (OneOutputConv2d says
+    /// which layers and how often); with its kernels limited to AVX2 it does so on most calls of LAPGAN's 3x3 32 -> 1
+    /// layer, and level 0 diverged at round 2 in 20 of 24 runs before that layer left oneDNN. Three runs must all train.
+    /// </summary>
+    [Fact]
+    public void Lapgan_level_0_trains_while_onednn_runs_its_avx2_kernels()
+    {
+        var experiment = Path.Combine(_folder, "lapgan-level0.json");
+        File.WriteAllText(experiment, """
+            { "name": "lapgan-level0", "model": "lapgan", "loss": "lapgan", "lapgan": { "level": 0 }, "batchSize": 64,
+              "rounds": 4, "checkpointInterval": 0, "seed": 1, "device": "cpu" }
+            """);
+        var avx2 = new Dictionary<string, string> { ["DNNL_MAX_CPU_ISA"] = "AVX2" };
+        for (var run = 0; run < 3; run++)
+        {
+            var (code, _, all) = Gancluster.Run(TimeSpan.FromMinutes(10), avx2,
+                "train", "--local", experiment, "--out", Path.Combine(_folder, $"lapgan-{run}"), "--torch-threads", "1", "--eval-samples", "0", "--log-every", "1");
+            Assert.True(code == 0, $"run {run}: exit code {code}\n{all}");
+            Assert.DoesNotContain("NaN", all);
+            Assert.Contains("Round 4/4", all);
+        }
+    }
+
     private string WriteExperiment(string name, string dataset, int rounds, string optimizer, string loss)
     {
         var optimizerJson = optimizer == "adam"

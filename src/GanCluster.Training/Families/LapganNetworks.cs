@@ -85,7 +85,7 @@ public sealed class LapganResidualGenerator : GeneratorNet
         _main = Sequential(
             Conv2d(2, Width, 3, 1, 1), ReLU(),
             Conv2d(Width, Width, 3, 1, 1), ReLU(),
-            Conv2d(Width, 1, 3, 1, 1), Tanh());
+            new OneOutputConv2d(Width, 3, 1, 1), Tanh());
         RegisterComponents();
     }
 

@@ -270,7 +270,7 @@ public sealed class VaeGanDiscriminator : DiscriminatorNet
     [ComponentName(Name = "features")]
     private readonly TorchSharp.Modules.Sequential _features;
     [ComponentName(Name = "head")]
-    private readonly TorchSharp.Modules.Conv2d _head;
+    private readonly OneOutputConv2d _head;
     private readonly int _channels;
 
     public VaeGanDiscriminator(int channels = 1) : base(nameof(VaeGanDiscriminator))
@@ -284,7 +284,7 @@ public sealed class VaeGanDiscriminator : DiscriminatorNet
         _features = Sequential(
             Conv2d(channels, 64, 4, 2, 1, bias: false), LeakyReLU(0.2),
             Conv2d(64, 128, 4, 2, 1, bias: false), BatchNorm2d(128), LeakyReLU(0.2));
-        _head = Conv2d(128, 1, 7, 1, 0, bias: false);
+        _head = new OneOutputConv2d(128, 7, 1, 0, hasBias: false);
         RegisterComponents();
         WeightInit.Dcgan(this);
     }

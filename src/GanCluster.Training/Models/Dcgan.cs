@@ -107,11 +107,11 @@ public sealed class DcganDiscriminator : DiscriminatorNet
                 Conv2d(width, width * 2, 4, 2, 1, bias: false), BatchNorm2d(width * 2), LeakyReLU(0.2, inplace: true),
                 Conv2d(width * 2, width * 4, 4, 2, 1, bias: false), BatchNorm2d(width * 4), LeakyReLU(0.2, inplace: true),
                 Conv2d(width * 4, width * 8, 4, 2, 1, bias: false), BatchNorm2d(width * 8), LeakyReLU(0.2, inplace: true),
-                Conv2d(width * 8, 1, 4, 1, 0, bias: false)),
+                new OneOutputConv2d(width * 8, 4, 1, 0, hasBias: false)),
             28 => Sequential(
                 Conv2d(inputs, width, 4, 2, 1, bias: false), LeakyReLU(0.2, inplace: true),
                 Conv2d(width, width * 2, 4, 2, 1, bias: false), BatchNorm2d(width * 2), LeakyReLU(0.2, inplace: true),
-                Conv2d(width * 2, 1, 7, 1, 0, bias: false)),
+                new OneOutputConv2d(width * 2, 7, 1, 0, hasBias: false)),
             _ => throw new ArgumentException($"imageSize: dcgan supports 28 or 64; got {imageSize}"),
         };
         RegisterComponents();
