@@ -182,6 +182,10 @@ internal static class WeightInit
                     init.normal_(deconv.weight, 0.0, 0.02);
                     ZeroBias(deconv.bias);
                     break;
+                case OneOutputConv2d head:
+                    init.normal_(head.Weight, 0.0, 0.02);
+                    ZeroBias(head.Bias);
+                    break;
                 case TorchSharp.Modules.BatchNorm norm:
                     init.normal_(norm.weight, 1.0, 0.02);
                     ZeroBias(norm.bias);

@@ -47,6 +47,12 @@ public sealed class OneOutputConv2d : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>The kernel [1, C, k, k] (a Conv2d's <c>weight</c>), for initializations that treat the layer as a convolution.</summary>
+    public Tensor Weight => weight;
+
+    /// <summary>The bias [1], or null without one.</summary>
+    public Tensor? Bias => bias;
+
     public override Tensor forward(Tensor input)
     {
         if (input.ndim != 4 || input.shape[1] != weight.shape[1])
