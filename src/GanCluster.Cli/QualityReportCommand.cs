@@ -122,6 +122,8 @@ internal static class QualityReportCommand
             Add("smallest class share (%)", r => r.Classifier is { } q ? q.Classes.MinShare * 100 : null, "10 = balanced");
             var anchors = PacGanAnchor(spec.Dataset, spec.Packing);
             Add($"modes captured (of {list[0].Final.Modes?.Modes})", r => r.Modes?.ModesCaptured, anchors.Modes);
+            // A mode counted as captured on one sample hides empty modes: the ones holding >= 20% of their share too (issue 11).
+            Add($"modes with >= 20% of their share (of {list[0].Final.Modes?.Modes})", r => r.Modes?.ModesWellCovered, "-");
             Add("high-quality samples (%)", r => r.Modes is { } m ? m.HighQualityFraction * 100 : null, anchors.HighQuality);
             Add("mode KL to uniform", r => r.Modes?.KlToUniform, anchors.Kl);
 

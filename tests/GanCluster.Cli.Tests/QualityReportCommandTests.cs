@@ -1,5 +1,6 @@
 using System.Text.Json;
 using GanCluster.Training.Families;
+using GanCluster.Training.Metrics;
 using GanCluster.Training.Options;
 using GanCluster.Training.Runs;
 
@@ -60,6 +61,8 @@ public sealed class QualityReportCommandTests : IDisposable
                 new CodeClassification(0.922, 8_000, [.. Enumerable.Range(0, 10)], confusion)),
         });
 
+        Keep(kept, "ring8-pacgan", new EvaluationResult("mode-coverage", 2_500, null, new ModeCoverageResult(8, 8, 0.95, 0.002, 7), Round: 10_000));
+
         var json = _temp.Combine("report", "quality-results.json");
         var page = _temp.Combine("report", "QUALITY.md");
         var result = await Gancluster.RunAsync(_temp.Path, "quality-report", kept, "--json", json, "--markdown", page);
@@ -75,13 +78,15 @@ public sealed class QualityReportCommandTests : IDisposable
         var accuracy = rows[("infogan-mnist", "categorical code accuracy (%)")];
         Assert.Equal(91.5, accuracy.GetProperty("mean").GetDouble(), 9);
         Assert.Contains("Chen et al. 2016", accuracy.GetProperty("anchor").GetString());
+        Assert.Equal(7, rows[("ring8-pacgan", "modes with >= 20% of their share (of 8)")].GetProperty("mean").GetDouble());
+        Assert.Equal(95, rows[("ring8-pacgan", "high-quality samples (%)")].GetProperty("mean").GetDouble(), 9);
         // Figures a family does not have get no row (no Parzen for a classifier's error).
         Assert.DoesNotContain(("ssgan-mnist", "categorical code accuracy (%)"), rows.Keys);
 
         var markdown = File.ReadAllText(page);
         var notRun = markdown.Split('\n').Single(l => l.StartsWith("Not run for this page yet:", StringComparison.Ordinal));
         Assert.Contains("`mlp-mnist`", notRun);
-        Assert.Contains("`ring8-pacgan`", notRun);
+        Assert.Contains("`ring8-veegan`", notRun);
         Assert.DoesNotContain("`ring8`", notRun); // an alias is not a preset of its own
         Assert.DoesNotContain("`ssgan-mnist`", notRun);
         Assert.Contains("| ssgan-mnist | 1 | abc1234 | 2026-12-03 | 00:33:20 | 0123456789ab |", markdown);
