@@ -1,5 +1,6 @@
 using GanCluster.Training.Runtime;
 using TorchSharp;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 using F = TorchSharp.torch.nn.functional;
@@ -26,10 +27,10 @@ namespace GanCluster.Training.Models;
 /// </remarks>
 public sealed class OneOutputConv2d : Module<Tensor, Tensor>
 {
-#pragma warning disable IDE1006, SA1300, SA1306 // the parameter names are Conv2d's state-dict keys
-    private readonly TorchSharp.Modules.Parameter weight;
-    private readonly TorchSharp.Modules.Parameter? bias;
-#pragma warning restore IDE1006, SA1300, SA1306
+    [ComponentName(Name = "weight")] // Conv2d's state-dict keys
+    private readonly TorchSharp.Modules.Parameter _weight;
+    [ComponentName(Name = "bias")]
+    private readonly TorchSharp.Modules.Parameter? _bias;
     private readonly long _kernel;
     private readonly long _stride;
     private readonly long _padding;
@@ -44,22 +45,22 @@ public sealed class OneOutputConv2d : Module<Tensor, Tensor>
         (_kernel, _stride, _padding) = (kernel, stride, padding);
         // A Conv2d draws the initial values, so the random stream advances exactly as it did for the plain layer.
         using var reference = Conv2d(inputs, 1, kernel, stride, padding, bias: hasBias);
-        weight = Parameter(reference.weight!.detach().clone());
-        bias = hasBias ? Parameter(reference.bias!.detach().clone()) : null;
+        _weight = Parameter(reference.weight!.detach().clone());
+        _bias = hasBias ? Parameter(reference.bias!.detach().clone()) : null;
         RegisterComponents();
     }
 
     /// <summary>The kernel [1, C, k, k] (a Conv2d's <c>weight</c>), for initializations that treat the layer as a convolution.</summary>
-    public Tensor Weight => weight;
+    public Tensor Weight => _weight;
 
     /// <summary>The bias [1], or null without one.</summary>
-    public Tensor? Bias => bias;
+    public Tensor? Bias => _bias;
 
     public override Tensor forward(Tensor input)
     {
-        if (input.ndim != 4 || input.shape[1] != weight.shape[1])
+        if (input.ndim != 4 || input.shape[1] != _weight.shape[1])
         {
-            throw new ArgumentException($"input: expected [N, {weight.shape[1]}, H, W]; got [{string.Join(", ", input.shape)}]");
+            throw new ArgumentException($"input: expected [N, {_weight.shape[1]}, H, W]; got [{string.Join(", ", input.shape)}]");
         }
 
         // The scope holds the columns and the product until view has read them (see KeptScalars on temporaries).
@@ -67,10 +68,10 @@ public sealed class OneOutputConv2d : Module<Tensor, Tensor>
         var height = ((input.shape[2] + (2 * _padding) - _kernel) / _stride) + 1;
         var width = ((input.shape[3] + (2 * _padding) - _kernel) / _stride) + 1;
         var columns = F.unfold(input, _kernel, padding: _padding, stride: _stride);
-        var output = weight.flatten(1).matmul(columns);
-        if (bias is not null)
+        var output = _weight.flatten(1).matmul(columns);
+        if (_bias is not null)
         {
-            output = output.add(bias.view(1, 1, 1), KeptScalars.DefaultAlpha);
+            output = output.add(_bias.view(1, 1, 1), KeptScalars.DefaultAlpha);
         }
 
         return output.view(input.shape[0], 1, height, width).MoveToOuterDisposeScope();
