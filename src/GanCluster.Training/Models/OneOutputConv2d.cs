@@ -8,10 +8,11 @@ using F = TorchSharp.torch.nn.functional;
 namespace GanCluster.Training.Models;
 
 /// <summary>
-/// A 2-D convolution to one output channel, computed as im2col and a matrix product (<c>unfold</c>, then
-/// <c>weight [1, C k k] x columns [N, C k k, L]</c>) instead of by libtorch's convolution, so that neither its forward nor
-/// its backward reaches oneDNN. The parameters are a <see cref="Conv2d"/>'s: the same names (<c>weight</c> [1, C, k, k],
-/// <c>bias</c> [1]), shapes and initial values for the same random stream, so checkpoints written with the plain layer load.
+/// A 2-D convolution to one output channel that keeps clear of oneDNN's one-output-channel convolution: computed as a
+/// depthwise convolution (one kernel slice per input channel, <c>groups = C</c>) summed over the channels, or, when the
+/// kernel covers the whole padded-free input (the discriminators' heads), as a matrix product. The parameters are a
+/// <see cref="Conv2d"/>'s: the same names (<c>weight</c> [1, C, k, k], <c>bias</c> [1]), shapes and initial values for the
+/// same random stream, so checkpoints written with the plain layer load.
 /// </summary>
 /// <remarks>
 /// Why: on this project's CPUs (AMD EPYC with AVX-512, libtorch 2.10's oneDNN), the gradient with respect to the input of a
@@ -20,10 +21,12 @@ namespace GanCluster.Training.Models;
 /// <c>DNNL_MAX_CPU_ISA=AVX2</c>), DCGAN-64's 4x4 512 -> 1 head more rarely; two output channels fail too, 32 and more
 /// do not. That gradient is dLoss/dFake on every generator step through these layers, so one bad call sets G's weights to
 /// NaN: lapgan-mnist's levels 0 and 1 diverged at round 2 in about one run in ten with a seed that trains normally
-/// otherwise. Switching oneDNN off for the whole process cures it but slows every convolutional preset by 1.5-2x
-/// (dcgan-mnist, measured side by side), so only these layers leave it. <c>OneOutputConv2dTests</c> checks the
-/// arithmetic against <see cref="F.conv2d"/>; the end-to-end check is LAPGAN's level 0 trained under AVX2 by the
-/// executable (<c>NativeMemorySafetyTests</c>).
+/// otherwise. oneDNN's depthwise kernels are a different code path and did not fail in the same probe (0 of 540 calls
+/// under AVX2 where the plain layer failed in 22 of 180 at LAPGAN's shapes); they are also faster than the plain layer
+/// here (LAPGAN level 0's 64 x 32 x 28 x 28: 5.8 against 10.6 ms a forward and backward). An im2col form (<c>unfold</c> and
+/// a product) avoids oneDNN too but is ~80x slower there, and switching oneDNN off for the whole process slows every
+/// convolutional preset by 1.5-2x. <c>OneOutputConv2dTests</c> checks the arithmetic against <see cref="F.conv2d"/> in
+/// float64; the end-to-end check is LAPGAN's level 0 trained under AVX2 by the executable (<c>NativeMemorySafetyTests</c>).
 /// </remarks>
 public sealed class OneOutputConv2d : Module<Tensor, Tensor>
 {
@@ -58,22 +61,31 @@ public sealed class OneOutputConv2d : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input)
     {
-        if (input.ndim != 4 || input.shape[1] != _weight.shape[1])
+        var channels = _weight.shape[1];
+        if (input.ndim != 4 || input.shape[1] != channels)
         {
-            throw new ArgumentException($"input: expected [N, {_weight.shape[1]}, H, W]; got [{string.Join(", ", input.shape)}]");
+            throw new ArgumentException($"input: expected [N, {channels}, H, W]; got [{string.Join(", ", input.shape)}]");
         }
 
-        // The scope holds the columns and the product until view has read them (see KeptScalars on temporaries).
+        // The scope holds the intermediate until the result is made (see KeptScalars on temporaries).
         using var scope = NewDisposeScope();
-        var height = ((input.shape[2] + (2 * _padding) - _kernel) / _stride) + 1;
-        var width = ((input.shape[3] + (2 * _padding) - _kernel) / _stride) + 1;
-        var columns = F.unfold(input, _kernel, padding: _padding, stride: _stride);
-        var output = _weight.flatten(1).matmul(columns);
-        if (_bias is not null)
+        Tensor output;
+        if (_padding == 0 && input.shape[2] == _kernel && input.shape[3] == _kernel)
         {
-            output = output.add(_bias.view(1, 1, 1), KeptScalars.DefaultAlpha);
+            // The kernel covers the input: one output pixel, a dot product of each sample with the kernel.
+            output = F.linear(input.flatten(1), _weight.flatten(1), _bias).view(input.shape[0], 1, 1, 1);
+        }
+        else
+        {
+            var perChannel = F.conv2d(input, _weight.view(channels, 1, _kernel, _kernel), strides: [_stride, _stride],
+                padding: [_padding, _padding], groups: channels);
+            output = perChannel.sum(1, keepdim: true);
+            if (_bias is not null)
+            {
+                output = output.add(_bias.view(1, 1, 1, 1), KeptScalars.DefaultAlpha);
+            }
         }
 
-        return output.view(input.shape[0], 1, height, width).MoveToOuterDisposeScope();
+        return output.MoveToOuterDisposeScope();
     }
 }

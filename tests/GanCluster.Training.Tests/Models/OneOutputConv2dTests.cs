@@ -16,6 +16,7 @@ public sealed class OneOutputConv2dTests
     [InlineData(128, 7, 1, 0, 7, false)] // DCGAN 28x28's and VAE-GAN's heads
     [InlineData(512, 4, 1, 0, 4, false)] // DCGAN 64x64's head
     [InlineData(8, 4, 2, 1, 14, true)] // a stride and padding together
+    [InlineData(16, 5, 1, 0, 5, true)] // a kernel covering the input, with a bias
     public void It_computes_a_convolution_and_its_gradients(long inputs, long kernel, long stride, long padding, long side, bool hasBias)
     {
         using var scope = NewDisposeScope();
