@@ -10,7 +10,7 @@ namespace GanCluster.Training.Models;
 /// <summary>
 /// A 2-D convolution to one output channel that keeps clear of oneDNN's one-output-channel convolution: computed as a
 /// depthwise convolution (one kernel slice per input channel, <c>groups = C</c>) summed over the channels, or, when the
-/// kernel covers the whole padded-free input (the discriminators' heads), as a matrix product. The parameters are a
+/// kernel covers the whole unpadded input (the discriminators' heads), as a matrix product. The parameters are a
 /// <see cref="Conv2d"/>'s: the same names (<c>weight</c> [1, C, k, k], <c>bias</c> [1]), shapes and initial values for the
 /// same random stream, so checkpoints written with the plain layer load.
 /// </summary>
@@ -62,18 +62,19 @@ public sealed class OneOutputConv2d : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         var channels = _weight.shape[1];
-        if (input.ndim != 4 || input.shape[1] != channels)
+        var shape = input.shape; // one native call: each read of Tensor.shape makes a new array
+        if (shape.Length != 4 || shape[1] != channels)
         {
-            throw new ArgumentException($"input: expected [N, {channels}, H, W]; got [{string.Join(", ", input.shape)}]");
+            throw new ArgumentException($"input: expected [N, {channels}, H, W]; got [{string.Join(", ", shape)}]");
         }
 
         // The scope holds the intermediate until the result is made (see KeptScalars on temporaries).
         using var scope = NewDisposeScope();
         Tensor output;
-        if (_padding == 0 && input.shape[2] == _kernel && input.shape[3] == _kernel)
+        if (_padding == 0 && shape[2] == _kernel && shape[3] == _kernel)
         {
             // The kernel covers the input: one output pixel, a dot product of each sample with the kernel.
-            output = F.linear(input.flatten(1), _weight.flatten(1), _bias).view(input.shape[0], 1, 1, 1);
+            output = F.linear(input.flatten(1), _weight.flatten(1), _bias).view(shape[0], 1, 1, 1);
         }
         else
         {
