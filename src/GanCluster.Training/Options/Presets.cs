@@ -167,6 +167,9 @@ public static class Presets
             DiscriminatorOptimizer = new OptimizerSpec { Type = OptimizerKind.Adam, LearningRate = 2e-4, Beta1 = 0.5 },
             Rounds = 5000,
             CheckpointInterval = 500,
+            // Samples and evaluation from the average of G's weights (training unchanged, so the live G's figure of the
+            // same run is the side-by-side; docs/QUALITY-RECIPES.md has both).
+            GeneratorEma = 0.999,
         },
         // Semi-supervised GAN (Salimans et al. 2016, section 5): 100 labels (10 per class, chosen by the seed), D the
         // paper's weight-normalized MLP with noise as a 10-class + fake classifier, G by feature matching, Adam lr 0.003
