@@ -86,11 +86,13 @@ internal static class TrainCommand
                 var options = new LocalRunOptions(folder, parse.GetValue(resume), Math.Max(1, parse.GetValue(logEvery)), parse.GetValue(evalSamples), Force: parse.GetValue(force));
                 using var stop = new GracefulStop(log, cancellation);
                 // A whole LAPGAN pyramid trains its levels one after another, each in its own subfolder, then evaluates the chain.
+                var observer = new LoggingObserver(log);
                 var final = Training.Families.LapganFamily.IsPyramid(spec)
-                    ? new LapganLocalRun(spec, options, new LoggingObserver(log)).Run(stop.Token)
-                    : new LocalRun(spec, options, new LoggingObserver(log)).Run(stop.Token);
+                    ? new LapganLocalRun(spec, options, observer).Run(stop.Token)
+                    : new LocalRun(spec, options, observer).Run(stop.Token);
                 log.Information("Run folder {RunFolder} (round {Round})", Path.GetFullPath(folder), final);
-                return Task.FromResult(stop.Signalled ? 130 : 0);
+                // A diverged run is a failed run: scripts (scripts/quality.sh among them) must not keep it as a result.
+                return Task.FromResult(stop.Signalled ? 130 : observer.HasDiverged ? 1 : 0);
             }
             catch (SpecValidationException e)
             {
@@ -182,8 +184,14 @@ internal static class TrainCommand
             log.Warning("Alarm {Alarm} at round {Round}: {Message}", alarm.Kind, alarm.Round, alarm.Message);
         }
 
-        public void Diverged(RoundResult r) =>
+        /// <summary>A round's loss was not finite (in any level of a LAPGAN pyramid): the command exits with 1.</summary>
+        public bool HasDiverged { get; private set; }
+
+        void ILocalRunObserver.Diverged(RoundResult r)
+        {
+            HasDiverged = true;
             log.Error("Diverged at round {Round}: loss/d {DLoss} loss/g {GLoss}; resume from the last checkpoint with --resume and a lower learning rate", r.Round, r.DLoss, r.GLoss);
+        }
 
         public void Evaluated(EvaluationResult e)
         {

@@ -94,4 +94,23 @@ public sealed class TrainCommandTests : IDisposable
         result.AssertExitCode(0);
         Assert.True(File.Exists(Path.Combine(Work, "runs", "t", "options.json")), result.AllOutput);
     }
+
+    [Fact]
+    public async Task A_run_that_diverges_exits_with_1_and_says_how_to_go_on()
+    {
+        // SGD at 1e30 sends the toy networks' losses to NaN in the first round: real training, a real divergence.
+        var spec = _temp.Combine("blowup.json");
+        File.WriteAllText(spec, """
+            { "name": "blowup", "dataset": "ring8", "model": "toy", "rounds": 50, "checkpointInterval": 0,
+              "generatorOptimizer": { "type": "sgd", "learningRate": 1e30 },
+              "discriminatorOptimizer": { "type": "sgd", "learningRate": 1e30 } }
+            """);
+
+        var result = await Gancluster.RunAsync(Work, "train", "--local", spec, "--out", "runs/b", "--eval-samples", "0");
+
+        result.AssertExitCode(1);
+        Assert.Contains("Diverged at round", result.AllOutput);
+        Assert.Contains("--resume", result.AllOutput);
+        result.AssertNoStackTrace();
+    }
 }
