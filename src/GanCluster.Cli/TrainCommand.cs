@@ -85,8 +85,8 @@ internal static class TrainCommand
 
                 var options = new LocalRunOptions(folder, parse.GetValue(resume), Math.Max(1, parse.GetValue(logEvery)), parse.GetValue(evalSamples), Force: parse.GetValue(force));
                 using var stop = new GracefulStop(log, cancellation);
-                // A whole LAPGAN pyramid trains its levels one after another, each in its own subfolder, then evaluates the chain.
                 var observer = new LoggingObserver(log);
+                // A whole LAPGAN pyramid trains its levels one after another, each in its own subfolder, then evaluates the chain.
                 var final = Training.Families.LapganFamily.IsPyramid(spec)
                     ? new LapganLocalRun(spec, options, observer).Run(stop.Token)
                     : new LocalRun(spec, options, observer).Run(stop.Token);

@@ -219,6 +219,9 @@ public sealed class SqliteCheckpointStore : SqlCheckpointStore
     /// <summary>The absolute path of the database file.</summary>
     public string DatabasePath { get; }
 
+    /// <summary>The connection string every operation opens (the file, and the busy timeout).</summary>
+    public string ConnectionString => _connectionString;
+
     protected override string BlobType => "BLOB";
 
     protected override DbConnection CreateConnection() => new SqliteConnection(_connectionString);
