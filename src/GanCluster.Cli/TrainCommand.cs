@@ -91,6 +91,11 @@ internal static class TrainCommand
                     ? new LapganLocalRun(spec, options, observer).Run(stop.Token)
                     : new LocalRun(spec, options, observer).Run(stop.Token);
                 log.Information("Run folder {RunFolder} (round {Round})", Path.GetFullPath(folder), final);
+                if (observer.HasDiverged && Training.Families.LapganFamily.IsPyramid(spec))
+                {
+                    log.Warning("The pyramid's chain was not evaluated because a level diverged; train again with --resume (levels that ended do nothing more) and a lower learning rate");
+                }
+
                 // A diverged run is a failed run: scripts (scripts/quality.sh among them) must not keep it as a result.
                 return Task.FromResult(stop.Signalled ? 130 : observer.HasDiverged ? 1 : 0);
             }

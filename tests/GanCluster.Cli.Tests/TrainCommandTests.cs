@@ -113,4 +113,31 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Contains("--resume", result.AllOutput);
         result.AssertNoStackTrace();
     }
+
+    [Fact]
+    public async Task A_pyramid_whose_levels_diverge_trains_every_level_and_does_not_score_the_chain()
+    {
+        // The same SGD at 1e30 on a tiny LAPGAN pyramid: every level's losses go to NaN within a few rounds.
+        var spec = _temp.Combine("pyramid-blowup.json");
+        File.WriteAllText(spec, """
+            { "name": "pyramid-blowup", "model": "lapgan", "loss": "lapgan", "lapgan": { "level": null },
+              "batchSize": 8, "latentSize": 16, "rounds": 20, "checkpointInterval": 0,
+              "generatorOptimizer": { "type": "sgd", "learningRate": 1e30 },
+              "discriminatorOptimizer": { "type": "sgd", "learningRate": 1e30 } }
+            """);
+
+        var result = await Gancluster.RunAsync(Work, "train", "--local", spec, "--out", "runs/p", "--eval-samples", "20");
+
+        result.AssertExitCode(1);
+        Assert.Contains("Diverged at round", result.AllOutput);
+        Assert.Contains("chain was not evaluated", result.AllOutput);
+        result.AssertNoStackTrace();
+        var run = Path.Combine(Work, "runs", "p");
+        foreach (var level in new[] { 0, 1, 2 })
+        {
+            Assert.True(File.Exists(Path.Combine(run, $"level-{level}", "metrics.jsonl")), $"level {level} was not trained");
+        }
+
+        Assert.False(File.Exists(Path.Combine(run, "evaluation.json")), "the chain of a diverged pyramid was scored");
+    }
 }

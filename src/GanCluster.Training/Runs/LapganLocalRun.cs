@@ -10,6 +10,7 @@ namespace GanCluster.Training.Runs;
 /// sampler is evaluated (<see cref="LapganEvaluation.EvaluateFolder"/>): evaluation.json and lapgan-samples.png in the run
 /// folder. The pyramid's own options.json marks the folder, so <c>gancluster evaluate &lt;folder&gt;</c> finds the levels.
 /// Resume and force apply to every level; a level that already ended resumes at its last round and does nothing more.
+/// A level that diverges leaves the chain unscored (the other levels still train).
 /// </summary>
 public sealed class LapganLocalRun
 {
@@ -30,7 +31,10 @@ public sealed class LapganLocalRun
         _observer = observer;
     }
 
-    /// <summary>Trains the levels and evaluates the chain. Returns the finished levels' rounds, summed (a cancelled run stops after the level it was in).</summary>
+    /// <summary>
+    /// Trains the levels and evaluates the chain (not when a level diverged). Returns the levels' last rounds, summed (a
+    /// cancelled run stops after the level it was in).
+    /// </summary>
     public int Run(CancellationToken cancellation)
     {
         var root = Path.GetFullPath(_options.OutputFolder);
@@ -41,15 +45,22 @@ public sealed class LapganLocalRun
         }
 
         var rounds = 0;
+        var diverged = false;
         foreach (var level in LapganFamily.Levels(_pyramid))
         {
             var folder = LapganEvaluation.LevelFolder(root, level.Lapgan.Level!.Value);
             // Each level's evaluation would be empty ("lapgan-level"): only the chain has a figure.
-            rounds += new LocalRun(level, _options with { OutputFolder = folder, EvaluationSamples = 0 }, _observer).Run(cancellation);
+            var ended = new LocalRun(level, _options with { OutputFolder = folder, EvaluationSamples = 0 }, _observer).Run(cancellation);
+            rounds += ended;
             if (cancellation.IsCancellationRequested)
             {
                 return rounds;
             }
+
+            // Not cancelled and short of its last round: the level diverged (the observer has been told). The levels train
+            // independently, so the others still train (a --resume then only trains this one again), but the chain is not
+            // scored: it would sample through the diverged level.
+            diverged |= ended < level.Rounds;
 
             // Written once the first level has started, so a folder refused above always holds a pyramid run.
             Directory.CreateDirectory(root);
@@ -57,7 +68,7 @@ public sealed class LapganLocalRun
         }
 
         var samples = _options.EvaluationSamples ?? Evaluation.DefaultSamples(_pyramid);
-        if (samples > 0)
+        if (samples > 0 && !diverged)
         {
             _observer.Evaluated(LapganEvaluation.EvaluateFolder(root, _pyramid, Math.Max(2, samples)));
         }
