@@ -19,10 +19,6 @@ case "$preset" in
     *) echo "usage: $0 [catgan-mnist|catgan-mnist-100] [seed]" >&2; exit 2 ;;
 esac
 run="runs/quality/$preset-seed$seed"
-# Observed on a heavily loaded machine (not isolated): the first unsupervised run spent 15% of its time in page faults
-# (glibc returning and re-mapping freed memory) and ran at a third of the labelled run's rounds per CPU second; with
-# these settings it kept pace. They change no number, only where freed memory goes.
-export GLIBC_TUNABLES="${GLIBC_TUNABLES:-glibc.malloc.trim_threshold=1073741824:glibc.malloc.mmap_threshold=33554432}"
 
 if [ "${REUSE:-0}" = 1 ] && [ -f "$run/evaluation.json" ]; then
     wall=$(tail -n 1 "$run.log" | awk '$1 == "wall" { print $2 }')

@@ -15,7 +15,6 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 exe="${GANCLUSTER_DLL:-src/GanCluster.Cli/bin/Release/net10.0/gancluster.dll}"
 seed="${1:-1}"
-export GLIBC_TUNABLES="${GLIBC_TUNABLES:-glibc.malloc.trim_threshold=1073741824:glibc.malloc.mmap_threshold=33554432}"
 presets=(codec-mnist-32 codec-mnist codec-mnist-128 codec-mnist-256)
 
 finished() { # a run folder whose newest checkpoint is its final round's

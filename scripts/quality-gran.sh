@@ -14,7 +14,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 exe="${GANCLUSTER_DLL:-src/GanCluster.Cli/bin/Release/net10.0/gancluster.dll}"
 seed="${1:-1}"
 samples="${SAMPLES:-10000}"
-export GLIBC_TUNABLES="${GLIBC_TUNABLES:-glibc.malloc.trim_threshold=1073741824:glibc.malloc.mmap_threshold=33554432}"
 presets=(gran-mnist dcgan-mnist)
 
 finished() { # a run folder whose newest checkpoint is its final round's

@@ -17,7 +17,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 exe="${GANCLUSTER_DLL:-src/GanCluster.Cli/bin/Release/net10.0/gancluster.dll}"
 seed="${1:-1}"
 samples="${SAMPLES:-10000}"
-export GLIBC_TUNABLES="${GLIBC_TUNABLES:-glibc.malloc.trim_threshold=1073741824:glibc.malloc.mmap_threshold=33554432}"
 [ "${NO_BUILD:-0}" = 1 ] || nice -n 10 dotnet build GanCluster.sln -c Release -v quiet -nologo >/dev/null
 mkdir -p runs/quality
 lapgan="runs/quality/lapgan-mnist-seed$seed"

@@ -1,6 +1,9 @@
 using System.CommandLine;
 using GanCluster.Cli;
 
+// glibc's malloc thresholds, before any command allocates a tensor (GanCluster.Training.Runtime.NativeHeap says why).
+GanCluster.Training.Runtime.NativeHeap.Configure();
+
 var root = new RootCommand("GanCluster: distributed GAN training on Akka.NET and TorchSharp.")
 {
     TrainCommand.Create(),

@@ -84,6 +84,8 @@ public static class TorchRuntime
 
     private static Exception? TryLoad()
     {
+        // Before libtorch allocates its first tensor (see NativeHeap: page faults on every step otherwise).
+        NativeHeap.Configure();
         try
         {
             using var probe = torch.zeros(1);
