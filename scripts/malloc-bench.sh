@@ -8,8 +8,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 rounds="${1:-200}"
-shift || true
-presets=("${@:-catgan-mnist mlp-mnist infogan-mnist}")
+presets="${*:2}"
+presets="${presets:-catgan-mnist mlp-mnist infogan-mnist}"
 [ -x /usr/bin/time ] || { echo "needs GNU time: apt-get install -y time" >&2; exit 2; }
 exe="${GANCLUSTER_DLL:-src/GanCluster.Cli/bin/Release/net10.0/gancluster.dll}"
 [ "${NO_BUILD:-0}" = 1 ] || dotnet build src/GanCluster.Cli -c Release -v quiet -nologo >/dev/null
@@ -17,7 +17,7 @@ unset GLIBC_TUNABLES
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 printf '%-16s %-14s %10s %10s %10s %14s\n' preset malloc user_s sys_s wall_s minor_faults
-for preset in ${presets[*]}; do
+for preset in $presets; do
     for mode in glibc-default gancluster; do
         tuning=1; [ "$mode" = glibc-default ] && tuning=0
         GANCLUSTER_MALLOC_TUNING=$tuning /usr/bin/time -o "$out/time" -f '%U %S %e %R' \
