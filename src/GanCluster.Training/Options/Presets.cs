@@ -53,9 +53,9 @@ public static class Presets
             LatentSize = 100,
             GeneratorOptimizer = new OptimizerSpec { Type = OptimizerKind.Sgd, LearningRate = 0.1, Momentum = 0.5 },
             DiscriminatorOptimizer = new OptimizerSpec { Type = OptimizerKind.Sgd, LearningRate = 0.1, Momentum = 0.5 },
-            // 12,000 rounds (stop 34): the Parzen figure was still rising fast at the old 5,000 (72.8 -> 110.9 held out from
-            // round 4,000 to 5,000); docs/QUALITY-RECIPES.md has the longer run.
-            Rounds = 12_000,
+            // 16,000 rounds (stop 34): the Parzen figure was still rising fast at the old 5,000 (72.8 -> 110.9 held out from
+            // round 4,000 to 5,000), and on the training digits at 12,000 (145.2, 151.2 at 10,000, 12,000); docs/QUALITY-RECIPES.md.
+            Rounds = 16_000,
             CheckpointInterval = 2000,
             // Samples and evaluation from the average of G's weights; training itself is the paper's (docs/QUALITY.md).
             GeneratorEma = 0.999,
