@@ -1,3 +1,4 @@
+using System.Globalization;
 using GanCluster.TestSupport;
 
 namespace GanCluster.Cli.Tests;
@@ -98,40 +99,19 @@ public sealed class TrainCommandTests : IDisposable
     [Fact]
     public async Task A_run_that_diverges_exits_with_1_and_says_how_to_go_on()
     {
-        // SGD at 1e30 sends the toy networks' losses to NaN in the first round: real training, a real divergence.
-        var spec = _temp.Combine("blowup.json");
-        File.WriteAllText(spec, """
-            { "name": "blowup", "dataset": "ring8", "model": "toy", "rounds": 50, "checkpointInterval": 0,
-              "generatorOptimizer": { "type": "sgd", "learningRate": 1e30 },
-              "discriminatorOptimizer": { "type": "sgd", "learningRate": 1e30 } }
-            """);
+        var result = await TrainDiverging("""{ "name": "blowup", "dataset": "ring8", "model": "toy", "rounds": 50""", "runs/b", evalSamples: 0);
 
-        var result = await Gancluster.RunAsync(Work, "train", "--local", spec, "--out", "runs/b", "--eval-samples", "0");
-
-        result.AssertExitCode(1);
-        Assert.Contains("Diverged at round", result.AllOutput);
         Assert.Contains("--resume", result.AllOutput);
-        result.AssertNoStackTrace();
     }
 
     [Fact]
     public async Task A_pyramid_whose_levels_diverge_trains_every_level_and_does_not_score_the_chain()
     {
-        // The same SGD at 1e30 on a tiny LAPGAN pyramid: every level's losses go to NaN within a few rounds.
-        var spec = _temp.Combine("pyramid-blowup.json");
-        File.WriteAllText(spec, """
-            { "name": "pyramid-blowup", "model": "lapgan", "loss": "lapgan", "lapgan": { "level": null },
-              "batchSize": 8, "latentSize": 16, "rounds": 20, "checkpointInterval": 0,
-              "generatorOptimizer": { "type": "sgd", "learningRate": 1e30 },
-              "discriminatorOptimizer": { "type": "sgd", "learningRate": 1e30 } }
-            """);
+        var result = await TrainDiverging(
+            """{ "name": "pyramid-blowup", "model": "lapgan", "loss": "lapgan", "lapgan": { "level": null }, "batchSize": 8, "latentSize": 16, "rounds": 20""",
+            "runs/p", evalSamples: 20);
 
-        var result = await Gancluster.RunAsync(Work, "train", "--local", spec, "--out", "runs/p", "--eval-samples", "20");
-
-        result.AssertExitCode(1);
-        Assert.Contains("Diverged at round", result.AllOutput);
         Assert.Contains("chain was not evaluated", result.AllOutput);
-        result.AssertNoStackTrace();
         var run = Path.Combine(Work, "runs", "p");
         foreach (var level in new[] { 0, 1, 2 })
         {
@@ -139,5 +119,26 @@ public sealed class TrainCommandTests : IDisposable
         }
 
         Assert.False(File.Exists(Path.Combine(run, "evaluation.json")), "the chain of a diverged pyramid was scored");
+    }
+
+    /// <summary>
+    /// Trains <paramref name="specStart"/> (a JSON object's first fields) with SGD at 1e30 on both halves, which sends the
+    /// losses to NaN within a few rounds (real training, a real divergence), and asserts the run failed as a divergence.
+    /// </summary>
+    private async Task<ChildProcessResult> TrainDiverging(string specStart, string output, int evalSamples)
+    {
+        var spec = _temp.Combine($"diverging-{Path.GetFileName(output)}.json");
+        File.WriteAllText(spec, specStart + """
+            , "checkpointInterval": 0,
+              "generatorOptimizer": { "type": "sgd", "learningRate": 1e30 },
+              "discriminatorOptimizer": { "type": "sgd", "learningRate": 1e30 } }
+            """);
+
+        var result = await Gancluster.RunAsync(Work, "train", "--local", spec, "--out", output, "--eval-samples", evalSamples.ToString(CultureInfo.InvariantCulture));
+
+        result.AssertExitCode(1);
+        Assert.Contains("Diverged at round", result.AllOutput);
+        result.AssertNoStackTrace();
+        return result;
     }
 }
