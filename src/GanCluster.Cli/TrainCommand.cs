@@ -87,11 +87,12 @@ internal static class TrainCommand
                 using var stop = new GracefulStop(log, cancellation);
                 var observer = new LoggingObserver(log);
                 // A whole LAPGAN pyramid trains its levels one after another, each in its own subfolder, then evaluates the chain.
-                var final = Training.Families.LapganFamily.IsPyramid(spec)
+                var pyramid = Training.Families.LapganFamily.IsPyramid(spec);
+                var final = pyramid
                     ? new LapganLocalRun(spec, options, observer).Run(stop.Token)
                     : new LocalRun(spec, options, observer).Run(stop.Token);
                 log.Information("Run folder {RunFolder} (round {Round})", Path.GetFullPath(folder), final);
-                if (observer.HasDiverged && Training.Families.LapganFamily.IsPyramid(spec))
+                if (observer.HasDiverged && pyramid)
                 {
                     log.Warning("The pyramid's chain was not evaluated because a level diverged; train again with --resume (levels that ended do nothing more) and a lower learning rate");
                 }

@@ -204,8 +204,6 @@ public abstract class SqlCheckpointStore : ICheckpointStore
 /// <summary>Checkpoints in a SQLite file (Microsoft.Data.Sqlite); the file and its folder are created when missing.</summary>
 public sealed class SqliteCheckpointStore : SqlCheckpointStore
 {
-    private readonly string _connectionString;
-
     public SqliteCheckpointStore(string databasePath)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
@@ -213,18 +211,18 @@ public sealed class SqliteCheckpointStore : SqlCheckpointStore
         Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
         // Default Timeout doubles as the busy timeout: a reader waits for a writer's multi-megabyte commit
         // instead of failing with SQLITE_BUSY.
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = DatabasePath, DefaultTimeout = 60 }.ToString();
+        ConnectionString = new SqliteConnectionStringBuilder { DataSource = DatabasePath, DefaultTimeout = 60 }.ToString();
     }
 
     /// <summary>The absolute path of the database file.</summary>
     public string DatabasePath { get; }
 
     /// <summary>The connection string every operation opens (the file, and the busy timeout).</summary>
-    public string ConnectionString => _connectionString;
+    public string ConnectionString { get; }
 
     protected override string BlobType => "BLOB";
 
-    protected override DbConnection CreateConnection() => new SqliteConnection(_connectionString);
+    protected override DbConnection CreateConnection() => new SqliteConnection(ConnectionString);
 }
 
 /// <summary>Checkpoints in PostgreSQL (Npgsql).</summary>

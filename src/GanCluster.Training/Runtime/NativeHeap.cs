@@ -62,7 +62,7 @@ public static class NativeHeap
 
         try
         {
-            // mallopt returns 1 on success; musl's stub returns 0 and changes nothing.
+            // glibc's mallopt returns 1 when it accepts a value; musl's mallopt ignores every call and returns 0.
             return mallopt(MTrimThreshold, TrimThreshold) == 1 && mallopt(MMmapThreshold, MmapThreshold) == 1
                 ? NativeHeapSetting.Applied
                 : NativeHeapSetting.NotGlibc;

@@ -84,7 +84,8 @@ public static class TorchRuntime
 
     private static Exception? TryLoad()
     {
-        // Before libtorch allocates its first tensor (see NativeHeap: page faults on every step otherwise).
+        // Before libtorch allocates its first tensor (see NativeHeap: page faults on every step otherwise). The CLI already
+        // did so at start (a no-op here then); this covers every other host of the training code, such as test processes.
         NativeHeap.Configure();
         try
         {
