@@ -1,4 +1,5 @@
 using GanCluster.Training.Families;
+using GanCluster.Training.Metrics;
 using GanCluster.Training.Models;
 using GanCluster.Training.Objectives;
 using GanCluster.Training.Options;
@@ -110,6 +111,14 @@ public sealed class GeneratorHalf : IDisposable
     /// <summary>The network behind samples and evaluations: the weight average when generatorEma is on, else G itself.</summary>
     public GeneratorNet SamplingNetwork => _average?.Network ?? _net;
 
+    /// <summary>Batches the weight average's BatchNorm statistics are recomputed on before it samples.</summary>
+    public const int StandingStatisticsBatches = 8;
+
+    /// <summary>Inputs per batch of the standing statistics.</summary>
+    public const int StandingStatisticsBatchSize = 250;
+
+    private const long StandingStatisticsSeed = 0x5747A9D1;
+
     /// <summary>Number of generator updates applied so far.</summary>
     public long Steps { get; private set; }
 
@@ -203,6 +212,7 @@ public sealed class GeneratorHalf : IDisposable
         using var noGrad = no_grad();
         var net = SamplingNetwork;
         net.eval();
+        using var statistics = StandingStatistics(net);
         try
         {
             var input = _family.GridInput(_spec, _fixedNoise, _fixedLabels);
@@ -233,6 +243,7 @@ public sealed class GeneratorHalf : IDisposable
             using var noGrad = no_grad();
             var net = useAverage ? SamplingNetwork : _net;
             net.eval();
+            using var statistics = StandingStatistics(net);
             try
             {
                 var input = _family.DrawInput(_spec, count, _device);
@@ -282,6 +293,33 @@ public sealed class GeneratorHalf : IDisposable
 
     /// <summary>The rate of G's next update (one per round), the same when stepping and when restoring.</summary>
     private double LearningRateNow() => OptimizerFactory.LearningRateAt(_spec.GeneratorOptimizer, Steps, _spec.Rounds);
+
+    /// <summary>
+    /// With standingStatistics on, the weight average's BatchNorm statistics recomputed for its own weights while it samples
+    /// (Brock et al. 2019, BigGAN): the average's buffers are copies of the live G's running statistics, which describe the
+    /// live G's activations, not the averaged weights', and the gap grows with G's learning rate. The average runs in train
+    /// mode on <see cref="StandingStatisticsBatches"/> batches of <see cref="StandingStatisticsBatchSize"/> inputs drawn
+    /// from a fixed seed of their own (the same statistics for every sample of one state, locally and on the cluster; no
+    /// draw from training's streams), and the returned scope puts the copied statistics back bit for bit, so checkpoints and
+    /// training never see the recomputed ones. Null (nothing to do) when off, for G's current weights and for a G without
+    /// BatchNorm.
+    /// </summary>
+    private IDisposable? StandingStatistics(GeneratorNet net)
+    {
+        if (_spec.StandingStatistics != true || _average is null || !ReferenceEquals(net, _average.Network)
+            || !PreciseBatchNorm.HasRunningStatistics(net))
+        {
+            return null;
+        }
+
+        using var rng = new RngStream(StandingStatisticsSeed);
+        return rng.Run(() => PreciseBatchNorm.Recalibrate(net, StandingStatisticsBatches, _ =>
+        {
+            var input = _family.DrawInput(_spec, StandingStatisticsBatchSize, _device);
+            net.call(input.Z, input.Labels);
+            net.TakeLocalLoss()?.Dispose();
+        }));
+    }
 
     /// <summary>Puts G back in train mode after sampling from it; the average stays in eval mode.</summary>
     private void RestoreMode(GeneratorNet net)

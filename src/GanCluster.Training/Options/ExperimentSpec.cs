@@ -340,6 +340,12 @@ public sealed record ExperimentSpec
     /// <summary>Decay of the exponential moving average of G's weights used for samples and evaluation, in [0, 1) (0 = off; 0.999 typical).</summary>
     public double GeneratorEma { get; init; }
     /// <summary>
+    /// With generatorEma: the average samples with BatchNorm statistics recomputed for its own weights from noise
+    /// ("standing statistics", Brock et al. 2019), not with copies of the live G's running statistics, which describe the
+    /// live weights. Null or false = off (the copies); for generators with BatchNorm whose weights move fast.
+    /// </summary>
+    public bool? StandingStatistics { get; init; }
+    /// <summary>
     /// Decay of the exponential moving average of D's weights, in [0, 1) (0 = off): the figures read from D (ssgan's and
     /// catgan's classifier, infogan's Q head) use the average; training never does. Polyak averaging of D is how Salimans
     /// et al.'s semi-supervised code evaluates its classifier.

@@ -87,6 +87,74 @@ public sealed class WeightAverageTests
     }
 
     [Fact]
+    public void The_average_samples_with_batchnorm_statistics_recomputed_for_its_own_weights_and_keeps_the_copied_ones()
+    {
+        // DCGAN's G has BatchNorm: the average's running statistics are copies of the live G's; standingStatistics recomputes them.
+        var spec = TinyData.Mlp(LossKind.NonSaturating, 1) with
+        {
+            Model = ModelKind.Dcgan, ImageSize = 28, LatentSize = 16, GeneratorEma = 0.9, StandingStatistics = true,
+        };
+        using var data = TinyData.Images();
+        using var trainer = new LocalTrainer(spec, data, CPU);
+        trainer.RunRound();
+        trainer.RunRound();
+        var half = trainer.Generator;
+        var copied = Buffers(half.SamplingNetwork);
+
+        using var first = half.Generate(16, seed: 5);
+        AssertEqual(copied, Buffers(half.SamplingNetwork)); // the copied statistics are back, bit for bit
+        using var again = half.Generate(16, seed: 5);
+        Assert.True(first.Samples.allclose(again.Samples, rtol: 0, atol: 0));
+
+        // The statistics the average held before sampling do not reach its samples: garbage in them changes nothing...
+        using (no_grad())
+        {
+            foreach (var norm in half.SamplingNetwork.modules().OfType<TorchSharp.Modules.BatchNorm>())
+            {
+                norm.running_mean!.fill_(3.0);
+                norm.running_var!.fill_(50.0);
+            }
+        }
+
+        using var afterGarbage = half.Generate(16, seed: 5);
+        Assert.True(first.Samples.allclose(afterGarbage.Samples, rtol: 0, atol: 0));
+
+        // ...whereas G's current weights sample with their own running statistics, as trained.
+        using var live = half.Generate(16, seed: 5, useAverage: false);
+        using (no_grad())
+        {
+            foreach (var norm in half.Network.modules().OfType<TorchSharp.Modules.BatchNorm>())
+            {
+                norm.running_var!.mul_(4.0);
+            }
+        }
+
+        using var liveChanged = half.Generate(16, seed: 5, useAverage: false);
+        Assert.False(live.Samples.allclose(liveChanged.Samples, rtol: 0, atol: 0));
+    }
+
+    [Fact]
+    public void Without_standing_statistics_the_average_samples_with_the_statistics_it_holds()
+    {
+        var spec = TinyData.Mlp(LossKind.NonSaturating, 1) with { Model = ModelKind.Dcgan, ImageSize = 28, LatentSize = 16, GeneratorEma = 0.9 };
+        using var data = TinyData.Images();
+        using var trainer = new LocalTrainer(spec, data, CPU);
+        trainer.RunRound();
+        var half = trainer.Generator;
+        using var before = half.Generate(16, seed: 5);
+        using (no_grad())
+        {
+            foreach (var norm in half.SamplingNetwork.modules().OfType<TorchSharp.Modules.BatchNorm>())
+            {
+                norm.running_var!.mul_(4.0);
+            }
+        }
+
+        using var after = half.Generate(16, seed: 5);
+        Assert.False(before.Samples.allclose(after.Samples, rtol: 0, atol: 0));
+    }
+
+    [Fact]
     public void The_average_is_part_of_the_generator_state()
     {
         var spec = TinyData.Mlp(LossKind.NonSaturating, 1) with { GeneratorEma = 0.9 };
@@ -121,6 +189,17 @@ public sealed class WeightAverageTests
         using var plainAgain = new GeneratorHalf(plain, CPU);
         plainAgain.LoadState(averaging.SaveState());
         Assert.Equal(oldState.Data, plainAgain.SaveState().Data);
+    }
+
+    private static List<Tensor> Buffers(nn.Module module) => module.buffers().Select(b => b.clone()).ToList();
+
+    private static void AssertEqual(List<Tensor> expected, List<Tensor> actual)
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        for (var i = 0; i < expected.Count; i++)
+        {
+            Assert.True(expected[i].allclose(actual[i], rtol: 0, atol: 0), $"buffer {i}");
+        }
     }
 
     private static void Fill(nn.Module module, double value)

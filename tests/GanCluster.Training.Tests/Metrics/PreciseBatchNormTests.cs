@@ -44,4 +44,30 @@ public sealed class PreciseBatchNormTests
         Assert.True(net.buffers().Zip(before).All(pair => pair.First.eq(pair.Second).all().item<bool>()));
         Assert.True(net.training);
     }
+
+    [Fact]
+    public void A_batchnorm_the_forward_never_reaches_keeps_its_statistics()
+    {
+        // Two branches; the batches pass through the first only (as a VAE-GAN generator samples without its encoder).
+        using var reached = BatchNorm1d(1);
+        using var unreached = BatchNorm1d(1);
+        using var net = Sequential(("reached", reached), ("unreached", unreached));
+        using (no_grad())
+        {
+            unreached.running_mean!.fill_(4.0);
+            unreached.running_var!.fill_(9.0);
+        }
+
+        using (PreciseBatchNorm.Recalibrate(net, batches: 2, b =>
+               {
+                   using var x = tensor(b == 0 ? new float[] { 1, 2, 3 } : new float[] { 8, 10, 12 }).view(3, 1);
+                   reached.call(x).Dispose();
+               }))
+        {
+            Assert.Equal(6.0, reached.running_mean!.item<float>(), 5);
+            Assert.Equal(2.5, reached.running_var!.item<float>(), 5);
+            Assert.Equal(4.0, unreached.running_mean!.item<float>(), 5);
+            Assert.Equal(9.0, unreached.running_var!.item<float>(), 5);
+        }
+    }
 }

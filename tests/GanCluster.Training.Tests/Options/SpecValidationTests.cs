@@ -39,6 +39,7 @@ public sealed class SpecValidationTests
     [InlineData("{\"discriminatorOptimizer\": {\"finalLearningRate\": 1e-5, \"decayAfterRound\": -1}}", "discriminatorOptimizer.decayAfterRound", "must be a round")]
     [InlineData("{\"generatorEma\": 1}", "generatorEma", "[0, 1)")]
     [InlineData("{\"generatorEma\": -0.5}", "generatorEma", "[0, 1)")]
+    [InlineData("{\"standingStatistics\": true}", "standingStatistics", "set generatorEma")]
     [InlineData("{\"realLabelSmoothing\": 0.5}", "realLabelSmoothing", "[0, 0.5)")]
     [InlineData("{\"loss\": \"hinge\", \"realLabelSmoothing\": 0.1}", "realLabelSmoothing", "hinge")]
     [InlineData("{\"instanceNoise\": -0.1}", "instanceNoise", ">= 0")]
