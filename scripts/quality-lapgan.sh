@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # LAPGAN's quality figure (issue 14): lapgan-mnist against the single-scale GAN of the same total compute. The single-scale
-# GAN is dcgan-mnist, whose recipe lapgan-mnist shares (non-saturating objective, Adam 2e-4 / 0.5, batch 64, 1,000 rounds).
+# GAN is dcgan-mnist as first measured, scripts/specs/dcgan-mnist-first-recipe.json, the recipe lapgan-mnist shares
+# (non-saturating objective, Adam 2e-4 / 0.5, batch 64, 1,000 rounds).
 # Both train side by side (seed 1, one torch thread each, nice), so they see the same machine load; the pyramid trains its
 # three levels one after another (train --local), so its wall time is the sum of its levels' step times, and dcgan-mnist is
 # stopped with SIGINT (it checkpoints the round it reached) when the pyramid's training ends: the same compute. Then both
@@ -24,7 +25,7 @@ dcgan="runs/quality/dcgan-mnist-same-compute-seed$seed"
 
 start=$(date +%s)
 # dcgan-mnist with rounds it will not reach: it is stopped when the pyramid is done.
-nice -n 10 dotnet "$exe" train --local dcgan-mnist --seed "$seed" --rounds 1000000 --checkpoint-interval 1000 --out "$dcgan" --force \
+nice -n 10 dotnet "$exe" train --local scripts/specs/dcgan-mnist-first-recipe.json --seed "$seed" --rounds 1000000 --checkpoint-interval 1000 --out "$dcgan" --force \
     --torch-threads 1 --log-every 100 --eval-samples 0 >"$dcgan.log" 2>&1 &
 dcgan_pid=$!
 nice -n 10 dotnet "$exe" train --local lapgan-mnist --seed "$seed" --out "$lapgan" --force --torch-threads 1 --log-every 100 \
@@ -39,5 +40,5 @@ nice -n 10 dotnet "$exe" evaluate "$lapgan" --samples "$samples" --torch-threads
 nice -n 10 dotnet "$exe" evaluate "$dcgan" --samples "$samples" --torch-threads 1 --out "$dcgan/evaluation-heldout.json" >/dev/null
 jq -r --arg wall "$wall" '"lapgan-mnist seed '"$seed"' (levels \([.lapgan.levels[] | "\(.level) at round \(.round)"] | join(", "))): Parzen \(.parzen.meanLogLikelihood | . * 10 | round / 10) ± \(.parzen.standardError | . * 10 | round / 10) nats (sigma \(.parzen.sigma), held-out 9000-9999, \(.samples) chained samples); MNIST FID \(.classifier.fid | . * 1000 | round / 1000); training \($wall) s"' \
     "$lapgan/evaluation-heldout.json"
-jq -r --arg wall "$wall" '"dcgan-mnist seed '"$seed"' same compute (round \(.round)): Parzen \(.parzen.meanLogLikelihood | . * 10 | round / 10) ± \(.parzen.standardError | . * 10 | round / 10) nats (sigma \(.parzen.sigma), \(.samples) samples); MNIST FID \(.classifier.fid | . * 1000 | round / 1000); training \($wall) s"' \
+jq -r --arg wall "$wall" '"dcgan-mnist (first recipe) seed '"$seed"' same compute (round \(.round)): Parzen \(.parzen.meanLogLikelihood | . * 10 | round / 10) ± \(.parzen.standardError | . * 10 | round / 10) nats (sigma \(.parzen.sigma), \(.samples) samples); MNIST FID \(.classifier.fid | . * 1000 | round / 1000); training \($wall) s"' \
     "$dcgan/evaluation-heldout.json"

@@ -1,3 +1,4 @@
+using GanCluster.TestSupport;
 using GanCluster.Training.Core;
 using GanCluster.Training.Data;
 using GanCluster.Training.Families;
@@ -56,6 +57,10 @@ public sealed class GranFamilyTests
             GeneratorOptimizer = new OptimizerSpec(), DiscriminatorOptimizer = new OptimizerSpec(), Rounds = 1000, CheckpointInterval = 250, GeneratorEma = 0,
         };
         Assert.Equal(firstRecipe with { Name = gran.Name, Model = ModelKind.Gran, Gran = gran.Gran }, gran);
+
+        // The DCGAN that scripts/quality-gran.sh and quality-lapgan.sh compare with is that recipe.
+        var comparison = SpecJson.Parse(File.ReadAllBytes(Path.Combine(RepositoryRoot.Path, "scripts", "specs", "dcgan-mnist-first-recipe.json")));
+        Assert.Equal(firstRecipe with { Name = comparison.Name }, comparison);
     }
 
     [Fact]
