@@ -107,12 +107,16 @@ public sealed class WeightAverageTests
         Assert.True(first.Samples.allclose(again.Samples, rtol: 0, atol: 0));
 
         // The statistics the average held before sampling do not reach its samples: garbage in them changes nothing...
+        // (Scalars held for the calls: a temporary one may be finalized while libtorch reads it; see KeptScalars.)
+        using var three = 3.0.ToScalar();
+        using var fifty = 50.0.ToScalar();
+        using var four = 4.0.ToScalar();
         using (no_grad())
         {
             foreach (var norm in half.SamplingNetwork.modules().OfType<TorchSharp.Modules.BatchNorm>())
             {
-                norm.running_mean!.fill_(3.0);
-                norm.running_var!.fill_(50.0);
+                norm.running_mean!.fill_(three);
+                norm.running_var!.fill_(fifty);
             }
         }
 
@@ -125,7 +129,7 @@ public sealed class WeightAverageTests
         {
             foreach (var norm in half.Network.modules().OfType<TorchSharp.Modules.BatchNorm>())
             {
-                norm.running_var!.mul_(4.0);
+                norm.running_var!.mul_(four);
             }
         }
 
@@ -142,11 +146,12 @@ public sealed class WeightAverageTests
         trainer.RunRound();
         var half = trainer.Generator;
         using var before = half.Generate(16, seed: 5);
+        using var four = 4.0.ToScalar();
         using (no_grad())
         {
             foreach (var norm in half.SamplingNetwork.modules().OfType<TorchSharp.Modules.BatchNorm>())
             {
-                norm.running_var!.mul_(4.0);
+                norm.running_var!.mul_(four);
             }
         }
 
