@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# GRAN's figures (issue 14): trains gran-mnist and the DCGAN of the same recipe (scripts/specs/dcgan-mnist-first-recipe.json:
-# dcgan-mnist as first measured, the same D, objective, optimizers, batch and rounds; G of 1.74M vs 1.78M parameters) side
+# GRAN's figures (issue 14): trains gran-mnist and the DCGAN of the same recipe (scripts/specs/dcgan-mnist-gran-recipe.json:
+# the same D, objective, optimizers, batch, rounds and average of G; G of 1.74M vs 1.78M parameters) side
 # by side in the background (seed 1, one torch thread each, under nice so that they share the machine), then scores both
 # on the held-out digits 8000-9999 with `gancluster evaluate` (Parzen window: sigma chosen on 8000-8999, log-likelihood
 # reported on 9000-9999) and compares them with GAM (`gancluster compare gran dcgan`: swap the discriminators, error
@@ -15,7 +15,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 exe="${GANCLUSTER_DLL:-src/GanCluster.Cli/bin/Release/net10.0/gancluster.dll}"
 seed="${1:-1}"
 samples="${SAMPLES:-10000}"
-presets=(gran-mnist dcgan-mnist-first-recipe)
+presets=(gran-mnist dcgan-mnist-gran-recipe)
 experiment() { [ "$1" = gran-mnist ] && echo gran-mnist || echo "scripts/specs/$1.json"; }
 
 finished() { # a run folder whose newest checkpoint is its final round's
@@ -53,4 +53,4 @@ for preset in "${presets[@]}"; do
         '"\($preset) seed '"$seed"' round \(.round): Parzen \(.parzen.meanLogLikelihood | . * 10 | round / 10) ± \(.parzen.standardError | . * 10 | round / 10) nats (sigma \(.parzen.sigma), held-out 9000-9999, \(.samples) samples); MNIST FID \(.classifier.fid | . * 1000 | round / 1000); \($wall)"' \
         "$run/evaluation-heldout.json"
 done
-nice -n 5 dotnet "$exe" compare "runs/quality/gran-mnist-seed$seed" "runs/quality/dcgan-mnist-first-recipe-seed$seed" --torch-threads 1
+nice -n 5 dotnet "$exe" compare "runs/quality/gran-mnist-seed$seed" "runs/quality/dcgan-mnist-gran-recipe-seed$seed" --torch-threads 1
