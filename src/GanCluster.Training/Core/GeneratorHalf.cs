@@ -49,6 +49,8 @@ public sealed class GeneratorHalf : IDisposable
     private readonly Tensor _fixedNoise;
     private readonly Tensor? _fixedLabels;
     private readonly WeightAverage<GeneratorNet>? _average;
+    // standingStatistics is on and the average has BatchNorm statistics to recompute (decided once, not per sample call).
+    private readonly bool _standingStatistics;
     private Tensor? _pendingFake;
     private Tensor? _pendingLocalLoss;
 
@@ -85,6 +87,7 @@ public sealed class GeneratorHalf : IDisposable
         if (spec.GeneratorEma > 0)
         {
             _average = WeightAverage.Of(_net, () => _family.CreateGenerator(spec), device, spec.GeneratorEma, "generatorEma");
+            _standingStatistics = spec.StandingStatistics == true && PreciseBatchNorm.HasRunningStatistics(_average.Network);
         }
 
         // The fixed noise batch comes from its own seed so that drawing it never shifts the training stream.
@@ -306,8 +309,7 @@ public sealed class GeneratorHalf : IDisposable
     /// </summary>
     private IDisposable? StandingStatistics(GeneratorNet net)
     {
-        if (_spec.StandingStatistics != true || _average is null || !ReferenceEquals(net, _average.Network)
-            || !PreciseBatchNorm.HasRunningStatistics(net))
+        if (!_standingStatistics || !ReferenceEquals(net, _average!.Network))
         {
             return null;
         }

@@ -1,4 +1,5 @@
 using GanCluster.Training.Core;
+using GanCluster.Training.Data;
 using GanCluster.Training.Models;
 using GanCluster.Training.Options;
 using TorchSharp;
@@ -90,14 +91,8 @@ public sealed class WeightAverageTests
     public void The_average_samples_with_batchnorm_statistics_recomputed_for_its_own_weights_and_keeps_the_copied_ones()
     {
         // DCGAN's G has BatchNorm: the average's running statistics are copies of the live G's; standingStatistics recomputes them.
-        var spec = TinyData.Mlp(LossKind.NonSaturating, 1) with
-        {
-            Model = ModelKind.Dcgan, ImageSize = 28, LatentSize = 16, GeneratorEma = 0.9, StandingStatistics = true,
-        };
         using var data = TinyData.Images();
-        using var trainer = new LocalTrainer(spec, data, CPU);
-        trainer.RunRound();
-        trainer.RunRound();
+        using var trainer = TrainedDcgan(data, standingStatistics: true, rounds: 2);
         var half = trainer.Generator;
         var copied = Buffers(half.SamplingNetwork);
 
@@ -107,32 +102,19 @@ public sealed class WeightAverageTests
         Assert.True(first.Samples.allclose(again.Samples, rtol: 0, atol: 0));
 
         // The statistics the average held before sampling do not reach its samples: garbage in them changes nothing...
-        // (Scalars held for the calls: a temporary one may be finalized while libtorch reads it; see KeptScalars.)
         using var three = 3.0.ToScalar();
         using var fifty = 50.0.ToScalar();
-        using var four = 4.0.ToScalar();
-        using (no_grad())
+        ForEachNorm(half.SamplingNetwork, norm =>
         {
-            foreach (var norm in half.SamplingNetwork.modules().OfType<TorchSharp.Modules.BatchNorm>())
-            {
-                norm.running_mean!.fill_(three);
-                norm.running_var!.fill_(fifty);
-            }
-        }
-
+            norm.running_mean!.fill_(three);
+            norm.running_var!.fill_(fifty);
+        });
         using var afterGarbage = half.Generate(16, seed: 5);
         Assert.True(first.Samples.allclose(afterGarbage.Samples, rtol: 0, atol: 0));
 
         // ...whereas G's current weights sample with their own running statistics, as trained.
         using var live = half.Generate(16, seed: 5, useAverage: false);
-        using (no_grad())
-        {
-            foreach (var norm in half.Network.modules().OfType<TorchSharp.Modules.BatchNorm>())
-            {
-                norm.running_var!.mul_(four);
-            }
-        }
-
+        QuadrupleVariances(half.Network);
         using var liveChanged = half.Generate(16, seed: 5, useAverage: false);
         Assert.False(live.Samples.allclose(liveChanged.Samples, rtol: 0, atol: 0));
     }
@@ -140,21 +122,11 @@ public sealed class WeightAverageTests
     [Fact]
     public void Without_standing_statistics_the_average_samples_with_the_statistics_it_holds()
     {
-        var spec = TinyData.Mlp(LossKind.NonSaturating, 1) with { Model = ModelKind.Dcgan, ImageSize = 28, LatentSize = 16, GeneratorEma = 0.9 };
         using var data = TinyData.Images();
-        using var trainer = new LocalTrainer(spec, data, CPU);
-        trainer.RunRound();
+        using var trainer = TrainedDcgan(data, standingStatistics: false, rounds: 1);
         var half = trainer.Generator;
         using var before = half.Generate(16, seed: 5);
-        using var four = 4.0.ToScalar();
-        using (no_grad())
-        {
-            foreach (var norm in half.SamplingNetwork.modules().OfType<TorchSharp.Modules.BatchNorm>())
-            {
-                norm.running_var!.mul_(four);
-            }
-        }
-
+        QuadrupleVariances(half.SamplingNetwork);
         using var after = half.Generate(16, seed: 5);
         Assert.False(before.Samples.allclose(after.Samples, rtol: 0, atol: 0));
     }
@@ -194,6 +166,38 @@ public sealed class WeightAverageTests
         using var plainAgain = new GeneratorHalf(plain, CPU);
         plainAgain.LoadState(averaging.SaveState());
         Assert.Equal(oldState.Data, plainAgain.SaveState().Data);
+    }
+
+    /// <summary>A tiny DCGAN with an average of G (decay 0.9), trained for <paramref name="rounds"/> rounds.</summary>
+    private static LocalTrainer TrainedDcgan(SampleSet data, bool standingStatistics, int rounds)
+    {
+        var spec = TinyData.Mlp(LossKind.NonSaturating, 1) with
+        {
+            Model = ModelKind.Dcgan, ImageSize = 28, LatentSize = 16, GeneratorEma = 0.9, StandingStatistics = standingStatistics,
+        };
+        var trainer = new LocalTrainer(spec, data, CPU);
+        for (var round = 0; round < rounds; round++)
+        {
+            trainer.RunRound();
+        }
+
+        return trainer;
+    }
+
+    // Scalars are held for the calls: a temporary one may be finalized while libtorch reads it (see KeptScalars).
+    private static void ForEachNorm(nn.Module module, Action<TorchSharp.Modules.BatchNorm> change)
+    {
+        using var noGrad = no_grad();
+        foreach (var norm in module.modules().OfType<TorchSharp.Modules.BatchNorm>())
+        {
+            change(norm);
+        }
+    }
+
+    private static void QuadrupleVariances(nn.Module module)
+    {
+        using var four = 4.0.ToScalar();
+        ForEachNorm(module, norm => norm.running_var!.mul_(four));
     }
 
     private static List<Tensor> Buffers(nn.Module module) => module.buffers().Select(b => b.clone()).ToList();

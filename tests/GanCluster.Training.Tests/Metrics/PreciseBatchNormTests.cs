@@ -53,9 +53,11 @@ public sealed class PreciseBatchNormTests
         using var unreached = BatchNorm1d(1);
         using var net = Sequential(("reached", reached), ("unreached", unreached));
         using (no_grad())
+        using (var four = 4.0.ToScalar())
+        using (var nine = 9.0.ToScalar())
         {
-            unreached.running_mean!.fill_(4.0);
-            unreached.running_var!.fill_(9.0);
+            unreached.running_mean!.fill_(four);
+            unreached.running_var!.fill_(nine);
         }
 
         using (PreciseBatchNorm.Recalibrate(net, batches: 2, b =>
