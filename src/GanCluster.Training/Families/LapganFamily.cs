@@ -86,6 +86,18 @@ public sealed class LapganFamily : GanFamily
             errors.Add(new SpecError("lapgan.level", $"must be 0 (28x28 residual), 1 (14x14 residual), 2 (7x7 images) or null (the whole pyramid, one experiment per level); got {level}"));
         }
 
+        if (spec.Lapgan?.CoarseRounds is { } coarseRounds)
+        {
+            if (spec.Lapgan.Level is { } trained)
+            {
+                errors.Add(new SpecError("lapgan.coarseRounds", $"sets level 2's rounds within the whole pyramid (level null); this experiment trains level {trained} alone, so set \"rounds\" instead and remove coarseRounds"));
+            }
+            else if (coarseRounds < 1)
+            {
+                errors.Add(new SpecError("lapgan.coarseRounds", $"must be >= 1 (or null: level 2 trains for \"rounds\" like the others); got {coarseRounds}"));
+            }
+        }
+
         return errors;
     }
 
@@ -94,7 +106,8 @@ public sealed class LapganFamily : GanFamily
 
     /// <summary>
     /// The pyramid's levels as experiments, coarsest first (the order sampling chains them and a single pair runs them):
-    /// the spec with its level set and the name suffixed <c>-level{k}</c>. Everything else, the seed included, is shared.
+    /// the spec with its level set and the name suffixed <c>-level{k}</c>, and level 2's rounds from
+    /// <see cref="LapganSpec.CoarseRounds"/> when set. Everything else, the seed included, is shared.
     /// </summary>
     public static IReadOnlyList<ExperimentSpec> Levels(ExperimentSpec pyramid)
     {
@@ -104,7 +117,12 @@ public sealed class LapganFamily : GanFamily
         }
 
         return Enumerable.Range(0, LevelCount).Reverse()
-            .Select(level => pyramid with { Name = LevelName(pyramid.Name, level), Lapgan = new LapganSpec { Level = level } })
+            .Select(level => pyramid with
+            {
+                Name = LevelName(pyramid.Name, level),
+                Lapgan = new LapganSpec { Level = level },
+                Rounds = level == Coarsest ? pyramid.Lapgan!.CoarseRounds ?? pyramid.Rounds : pyramid.Rounds,
+            })
             .ToList();
     }
 

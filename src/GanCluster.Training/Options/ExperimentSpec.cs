@@ -231,6 +231,13 @@ public sealed record LapganSpec
     /// experiment per level (README, LAPGAN).
     /// </summary>
     public int? Level { get; init; }
+
+    /// <summary>
+    /// Rounds of the coarsest level (2, the 7x7 GAN) when the whole pyramid is trained; null = <c>rounds</c>, like the
+    /// other levels. The coarse level is the pyramid's bottleneck and costs about a hundredth of level 0 per round, so
+    /// it can train much longer for little time (docs/QUALITY-RECIPES.md, LAPGAN).
+    /// </summary>
+    public int? CoarseRounds { get; init; }
 }
 
 /// <summary>

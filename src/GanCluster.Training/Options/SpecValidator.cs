@@ -68,8 +68,10 @@ public static class SpecValidator
         Check(spec.Model == ModelKind.Codec || spec.Codec is null || spec.Codec == new CodecSpec(), "codec.bits",
             $"only model codec has a code size; got {spec.Codec?.Bits} with model {FamilyCatalog.Name(spec.Model)}; remove the codec section");
         // Only lapgan reads its section, likewise.
-        Check(spec.Model == ModelKind.Lapgan || spec.Lapgan is null || spec.Lapgan == new LapganSpec(), "lapgan.level",
+        Check(spec.Model == ModelKind.Lapgan || spec.Lapgan is null || spec.Lapgan.Level is null, "lapgan.level",
             $"only model lapgan has pyramid levels; got {spec.Lapgan?.Level} with model {FamilyCatalog.Name(spec.Model)}; remove the lapgan section");
+        Check(spec.Model == ModelKind.Lapgan || spec.Lapgan?.CoarseRounds is null, "lapgan.coarseRounds",
+            $"only model lapgan has a coarsest level; got {spec.Lapgan?.CoarseRounds} with model {FamilyCatalog.Name(spec.Model)}; remove the lapgan section");
         errors.AddRange(ObjectiveCatalog.Validate(spec));
         ValidateOptimizer(spec.GeneratorOptimizer, "generatorOptimizer", Check);
         ValidateOptimizer(spec.DiscriminatorOptimizer, "discriminatorOptimizer", Check);

@@ -78,6 +78,9 @@ public sealed class LapganFamilyTests
     [InlineData("{\"model\": \"dcgan\", \"loss\": \"lapgan\"}", "loss", "only model lapgan generates; got model dcgan")]
     [InlineData("{\"model\": \"dcgan\", \"lapgan\": {\"level\": 1}}", "lapgan.level", "only model lapgan has pyramid levels; got 1 with model dcgan")]
     [InlineData("{\"model\": \"lapgan\", \"loss\": \"lapgan\", \"lapgan\": null}", "lapgan", "is required for model lapgan")]
+    [InlineData("{\"model\": \"lapgan\", \"loss\": \"lapgan\", \"lapgan\": {\"level\": 2, \"coarseRounds\": 5000}}", "lapgan.coarseRounds", "trains level 2 alone, so set \"rounds\" instead")]
+    [InlineData("{\"model\": \"lapgan\", \"loss\": \"lapgan\", \"lapgan\": {\"level\": null, \"coarseRounds\": 0}}", "lapgan.coarseRounds", "must be >= 1")]
+    [InlineData("{\"model\": \"dcgan\", \"lapgan\": {\"coarseRounds\": 5000}}", "lapgan.coarseRounds", "only model lapgan has a coarsest level; got 5000 with model dcgan")]
     [InlineData("{\"model\": \"lapgan\", \"loss\": \"lapgan\", \"imageSize\": 64}", "imageSize", "lapgan supports 28 (its pyramid is 28 -> 14 -> 7)")]
     [InlineData("{\"model\": \"lapgan\", \"loss\": \"lapgan\", \"dataset\": \"ring8\"}", "dataset", "lapgan supports mnist or fashion-mnist")]
     [InlineData("{\"model\": \"lapgan\", \"loss\": \"lapgan\", \"conditional\": true}", "conditional", "lapgan has no conditional form")]
@@ -86,6 +89,22 @@ public sealed class LapganFamilyTests
     {
         var error = Assert.Throws<SpecValidationException>(() => SpecJson.Parse(json));
         Assert.Contains(error.Errors, e => e.Field == field && e.Message.Contains(message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Coarse_rounds_set_the_coarsest_levels_rounds_and_leave_the_others_at_the_pyramids()
+    {
+        Assert.True(Presets.TryGet("lapgan-mnist", out var preset));
+        var pyramid = preset with { Rounds = 300, Lapgan = new LapganSpec { Level = null, CoarseRounds = 4000 } };
+        Assert.Empty(SpecValidator.Validate(pyramid));
+
+        var levels = LapganFamily.Levels(pyramid);
+        Assert.Equal(new[] { 4000, 300, 300 }, levels.Select(l => l.Rounds));
+        Assert.All(levels, l => Assert.Null(l.Lapgan!.CoarseRounds));
+        Assert.All(levels, l => Assert.Empty(SpecValidator.Validate(l)));
+
+        var unset = LapganFamily.Levels(pyramid with { Lapgan = new LapganSpec() });
+        Assert.Equal(new[] { 300, 300, 300 }, unset.Select(l => l.Rounds));
     }
 
     [Fact]
