@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # LAPGAN's quality figure (issue 14): lapgan-mnist against the single-scale GAN of the same total compute. The single-scale
-# GAN is dcgan-mnist as first measured, scripts/specs/dcgan-mnist-first-recipe.json, the recipe lapgan-mnist shares
-# (non-saturating objective, Adam 2e-4 / 0.5, batch 64, 1,000 rounds).
+# GAN is dcgan-mnist's first recipe with an average of G, scripts/specs/dcgan-mnist-lapgan-recipe.json, the recipe
+# lapgan-mnist's levels share (non-saturating objective, Adam 2e-4 / 0.5, batch 64, samples from the average of G).
 # Both train side by side (seed 1, one torch thread each, nice), so they see the same machine load; the pyramid trains its
 # three levels one after another (train --local), so its wall time is the sum of its levels' step times, and dcgan-mnist is
 # stopped with SIGINT (it checkpoints the round it reached) when the pyramid's training ends: the same compute. Then both
@@ -11,7 +11,7 @@
 # STL-10 (a Parzen table, LAPGAN above the baseline) and by a human study (CIFAR-10 samples mistaken for real 40% of the
 # time against 10% for the GAN); the figure to compare here is the ordering, lapgan-mnist against dcgan-mnist.
 #   usage: scripts/quality-lapgan.sh [seed]        (default seed 1)
-#   ROUNDS=N overrides lapgan-mnist's rounds per level; NO_BUILD=1 skips the build; SAMPLES=N for evaluate (10000).
+#   ROUNDS=N overrides lapgan-mnist's rounds, every level's (--rounds); NO_BUILD=1 skips the build; SAMPLES=N for evaluate (10000).
 # Runs go to runs/quality/<preset>-seed<seed> with logs beside them (<run>.log, wall time on its last line).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -25,7 +25,7 @@ dcgan="runs/quality/dcgan-mnist-same-compute-seed$seed"
 
 start=$(date +%s)
 # dcgan-mnist with rounds it will not reach: it is stopped when the pyramid is done.
-nice -n 10 dotnet "$exe" train --local scripts/specs/dcgan-mnist-first-recipe.json --seed "$seed" --rounds 1000000 --checkpoint-interval 1000 --out "$dcgan" --force \
+nice -n 10 dotnet "$exe" train --local scripts/specs/dcgan-mnist-lapgan-recipe.json --seed "$seed" --rounds 1000000 --checkpoint-interval 1000 --out "$dcgan" --force \
     --torch-threads 1 --log-every 100 --eval-samples 0 >"$dcgan.log" 2>&1 &
 dcgan_pid=$!
 nice -n 10 dotnet "$exe" train --local lapgan-mnist --seed "$seed" --out "$lapgan" --force --torch-threads 1 --log-every 100 \

@@ -37,7 +37,7 @@ internal static class ClientCommands
     private static Command Submit()
     {
         var experiment = new Argument<string>("experiment") { Description = $"An experiment JSON file or a preset ({string.Join(", ", Presets.Names)})." };
-        var rounds = new Option<int?>("--rounds") { Description = "Override the number of rounds." };
+        var rounds = new Option<int?>("--rounds") { Description = "Override the number of rounds (of every level of a LAPGAN pyramid)." };
         var seed = new Option<long?>("--seed") { Description = "Override the seed." };
         var name = new Option<string?>("--name") { Description = "Override the name." };
         var checkpointInterval = new Option<int?>("--checkpoint-interval") { Description = "Override the checkpoint interval in rounds." };
@@ -49,9 +49,9 @@ internal static class ClientCommands
             try
             {
                 spec = Presets.Resolve(parse.GetValue(experiment)!);
+                spec = parse.GetValue(rounds) is { } roundsOverride ? spec.WithRounds(roundsOverride) : spec;
                 spec = spec with
                 {
-                    Rounds = parse.GetValue(rounds) ?? spec.Rounds,
                     Seed = parse.GetValue(seed) ?? spec.Seed,
                     Name = parse.GetValue(name) ?? spec.Name,
                     CheckpointInterval = parse.GetValue(checkpointInterval) ?? spec.CheckpointInterval,

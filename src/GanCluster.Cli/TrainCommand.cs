@@ -23,7 +23,7 @@ internal static class TrainCommand
         };
         // train has one mode, so --local is optional: it stays accepted because scripts and the README spell it out.
         var local = new Option<bool>("--local") { Description = "Train in this process, G and D halves side by side (the default and only mode of train; to train on a cluster use 'gancluster submit')." };
-        var rounds = new Option<int?>("--rounds") { Description = "Override the number of rounds." };
+        var rounds = new Option<int?>("--rounds") { Description = "Override the number of rounds (of every level of a LAPGAN pyramid)." };
         var seed = new Option<long?>("--seed") { Description = "Override the seed." };
         var output = new Option<string?>("--out") { Description = "Run folder (default: runs/<name>-seed<seed>)." };
         var resume = new Option<bool>("--resume") { Description = "Resume from the newest valid checkpoint in the run folder." };
@@ -46,9 +46,9 @@ internal static class TrainCommand
             try
             {
                 var spec = Presets.Resolve(parse.GetValue(experiment)!);
+                spec = parse.GetValue(rounds) is { } roundsOverride ? spec.WithRounds(roundsOverride) : spec;
                 spec = spec with
                 {
-                    Rounds = parse.GetValue(rounds) ?? spec.Rounds,
                     Seed = parse.GetValue(seed) ?? spec.Seed,
                     K = parse.GetValue(k) ?? spec.K,
                     BatchSize = parse.GetValue(batch) ?? spec.BatchSize,

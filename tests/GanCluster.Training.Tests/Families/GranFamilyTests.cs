@@ -61,9 +61,18 @@ public sealed class GranFamilyTests
             firstRecipe with { Name = gran.Name, Model = ModelKind.Gran, Gran = gran.Gran, Rounds = 10_000, CheckpointInterval = 2000, GeneratorEma = 0.999, StandingStatistics = true },
             gran);
 
-        // The DCGANs the comparison scripts train: gran-mnist's recipe (quality-gran.sh) and the first (quality-lapgan.sh).
+        // The DCGANs the comparison scripts train: gran-mnist's recipe (quality-gran.sh) and lapgan-mnist's, the first with an
+        // average of G (quality-lapgan.sh).
         Assert.Equal(gran with { Name = "dcgan-mnist-gran-recipe", Model = ModelKind.Dcgan }, ComparisonSpec("dcgan-mnist-gran-recipe"));
-        Assert.Equal(firstRecipe with { Name = "dcgan-mnist-first-recipe" }, ComparisonSpec("dcgan-mnist-first-recipe"));
+        Assert.Equal(firstRecipe with { Name = "dcgan-mnist-lapgan-recipe", GeneratorEma = 0.999 }, ComparisonSpec("dcgan-mnist-lapgan-recipe"));
+        Assert.True(Presets.TryGet("lapgan-mnist", out var lapgan));
+        Assert.Equal(
+            firstRecipe with
+            {
+                Name = lapgan.Name, Model = ModelKind.Lapgan, Loss = LossKind.Lapgan, Lapgan = new LapganSpec { CoarseRounds = 30_000 },
+                Rounds = 10_000, CheckpointInterval = 2500, GeneratorEma = 0.999,
+            },
+            lapgan);
     }
 
     private static ExperimentSpec ComparisonSpec(string name) =>

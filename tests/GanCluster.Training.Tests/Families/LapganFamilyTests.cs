@@ -59,7 +59,8 @@ public sealed class LapganFamilyTests
         Assert.Equal(new int?[] { 2, 1, 0 }, levels.Select(l => l.Lapgan.Level));
         Assert.Equal(["lapgan-mnist-level2", "lapgan-mnist-level1", "lapgan-mnist-level0"], levels.Select(l => l.Name));
         Assert.All(levels, l => Assert.Empty(SpecValidator.Validate(l)));
-        Assert.All(levels, l => Assert.Equal(pyramid with { Name = l.Name, Lapgan = l.Lapgan }, l));
+        Assert.All(levels, l => Assert.Equal(pyramid with { Name = l.Name, Lapgan = l.Lapgan, Rounds = l.Rounds }, l));
+        Assert.Equal(new[] { pyramid.Lapgan!.CoarseRounds!.Value, pyramid.Rounds, pyramid.Rounds }, levels.Select(l => l.Rounds));
         Assert.Equal(new long[] { 1, 7, 7 }, FamilyCatalog.SampleShape(levels[0]));
         Assert.Equal(new long[] { 1, 14, 14 }, FamilyCatalog.SampleShape(levels[1]));
         Assert.Equal(new long[] { 1, 28, 28 }, FamilyCatalog.SampleShape(levels[2]));
@@ -105,6 +106,11 @@ public sealed class LapganFamilyTests
 
         var unset = LapganFamily.Levels(pyramid with { Lapgan = new LapganSpec() });
         Assert.Equal(new[] { 300, 300, 300 }, unset.Select(l => l.Rounds));
+
+        // The command line's --rounds: every level, the coarsest too.
+        var short_ = pyramid.WithRounds(20);
+        Assert.Null(short_.Lapgan!.CoarseRounds);
+        Assert.Equal(new[] { 20, 20, 20 }, LapganFamily.Levels(short_).Select(l => l.Rounds));
     }
 
     [Fact]
