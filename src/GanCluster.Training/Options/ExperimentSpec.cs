@@ -322,13 +322,6 @@ public sealed record ExperimentSpec
     public double? R1FinalGamma { get; init; }
     /// <summary>Number of rounds; one round = k D steps + one G step.</summary>
     public int Rounds { get; init; } = 1000;
-
-    /// <summary>
-    /// The spec with <paramref name="rounds"/> rounds for everything it trains: the command line's <c>--rounds</c>. A LAPGAN
-    /// pyramid's <see cref="LapganSpec.CoarseRounds"/> is dropped too, so a short run is short at every level.
-    /// </summary>
-    public ExperimentSpec WithRounds(int rounds) =>
-        this with { Rounds = rounds, Lapgan = Lapgan is { CoarseRounds: not null } ? Lapgan with { CoarseRounds = null } : Lapgan };
     /// <summary>Checkpoint every this many rounds (0 = only at the end).</summary>
     public int CheckpointInterval { get; init; } = 500;
     /// <summary>Write a sample grid every this many rounds (0 = only at checkpoints and the end).</summary>
@@ -385,4 +378,11 @@ public sealed record ExperimentSpec
     /// <summary>True for data sets of images (as opposed to 2-D points).</summary>
     [JsonIgnore]
     public bool IsImageData => Dataset is DatasetKind.Mnist or DatasetKind.FashionMnist;
+
+    /// <summary>
+    /// The spec with <paramref name="rounds"/> rounds for everything it trains: the command line's <c>--rounds</c>. A LAPGAN
+    /// pyramid's <see cref="LapganSpec.CoarseRounds"/> is dropped too, so a short run is short at every level.
+    /// </summary>
+    public ExperimentSpec WithRounds(int rounds) =>
+        this with { Rounds = rounds, Lapgan = Lapgan is { CoarseRounds: not null } ? Lapgan with { CoarseRounds = null } : Lapgan };
 }

@@ -108,9 +108,9 @@ public sealed class LapganFamilyTests
         Assert.Equal(new[] { 300, 300, 300 }, unset.Select(l => l.Rounds));
 
         // The command line's --rounds: every level, the coarsest too.
-        var short_ = pyramid.WithRounds(20);
-        Assert.Null(short_.Lapgan!.CoarseRounds);
-        Assert.Equal(new[] { 20, 20, 20 }, LapganFamily.Levels(short_).Select(l => l.Rounds));
+        var quick = pyramid.WithRounds(20);
+        Assert.Null(quick.Lapgan!.CoarseRounds);
+        Assert.Equal(new[] { 20, 20, 20 }, LapganFamily.Levels(quick).Select(l => l.Rounds));
     }
 
     [Fact]
