@@ -72,7 +72,9 @@ public sealed class DcganGenerator : GeneratorNet
 /// 64x64: 64 -> 32 (w) -> 16 (2 w) -> 8 (4 w) -> 4 (8 w) -> 1, the pytorch/examples netD. 28x28: 28 -> 14
 /// (w) -> 7 (2 w) -> 1. Input channels are m x channels for PacGAN packing m, plus m x classes label maps
 /// when conditional: each packed sample's one-hot broadcast over the image plane, appended after the images.
-/// State-dict keys follow pytorch/examples' netD: <c>main.{i}.weight</c> (and the BatchNorm buffers).
+/// State-dict keys follow pytorch/examples' netD: <c>main.{i}.weight</c> (and the BatchNorm buffers). With
+/// <c>minibatchStd</c> the last convolution reads one more channel: the batch's mean standard deviation
+/// (<see cref="MinibatchStd.AppendMap"/>), appended to the last feature maps.
 /// </summary>
 public sealed class DcganDiscriminator : DiscriminatorNet
 {
@@ -82,13 +84,15 @@ public sealed class DcganDiscriminator : DiscriminatorNet
     private readonly int _channels;
     private readonly int _packing;
     private readonly int _classes;
+    private readonly Module<Tensor, Tensor>[]? _layers;
 
     /// <param name="imageSize">28 or 64.</param>
     /// <param name="channels">Channels of one image (1 for MNIST-like data).</param>
     /// <param name="packing">PacGAN packing m: samples judged together (1 = off).</param>
     /// <param name="classes">Number of classes for a conditional discriminator; 0 = unconditional.</param>
     /// <param name="width">ndf: feature maps of the first layer; later layers have 2, 4 (and 8) times as many.</param>
-    public DcganDiscriminator(int imageSize, int channels = 1, int packing = 1, int classes = 0, int width = 64) : base(nameof(DcganDiscriminator))
+    /// <param name="minibatchStd">Append the minibatch standard deviation channel before the last convolution.</param>
+    public DcganDiscriminator(int imageSize, int channels = 1, int packing = 1, int classes = 0, int width = 64, bool minibatchStd = false) : base(nameof(DcganDiscriminator))
     {
         if (channels < 1 || packing < 1 || classes < 0 || width < 1)
         {
@@ -100,6 +104,7 @@ public sealed class DcganDiscriminator : DiscriminatorNet
         _packing = packing;
         _classes = classes;
         var inputs = packing * (channels + classes);
+        var extra = minibatchStd ? 1 : 0;
         _main = imageSize switch
         {
             64 => Sequential(
@@ -107,14 +112,15 @@ public sealed class DcganDiscriminator : DiscriminatorNet
                 Conv2d(width, width * 2, 4, 2, 1, bias: false), BatchNorm2d(width * 2), LeakyReLU(0.2, inplace: true),
                 Conv2d(width * 2, width * 4, 4, 2, 1, bias: false), BatchNorm2d(width * 4), LeakyReLU(0.2, inplace: true),
                 Conv2d(width * 4, width * 8, 4, 2, 1, bias: false), BatchNorm2d(width * 8), LeakyReLU(0.2, inplace: true),
-                new OneOutputConv2d(width * 8, 4, 1, 0, hasBias: false)),
+                new OneOutputConv2d(width * 8 + extra, 4, 1, 0, hasBias: false)),
             28 => Sequential(
                 Conv2d(inputs, width, 4, 2, 1, bias: false), LeakyReLU(0.2, inplace: true),
                 Conv2d(width, width * 2, 4, 2, 1, bias: false), BatchNorm2d(width * 2), LeakyReLU(0.2, inplace: true),
-                new OneOutputConv2d(width * 2, 7, 1, 0, hasBias: false)),
+                new OneOutputConv2d(width * 2 + extra, 7, 1, 0, hasBias: false)),
             _ => throw new ArgumentException($"imageSize: dcgan supports 28 or 64; got {imageSize}"),
         };
         RegisterComponents();
+        _layers = minibatchStd ? _main.children().Cast<Module<Tensor, Tensor>>().ToArray() : null;
         WeightInit.Dcgan(this);
     }
 
@@ -130,6 +136,17 @@ public sealed class DcganDiscriminator : DiscriminatorNet
             input = cat(new[] { x, maps }, 1);
         }
 
-        return _main.call(input).view(-1).MoveToOuterDisposeScope();
+        if (_layers is null)
+        {
+            return _main.call(input).view(-1).MoveToOuterDisposeScope();
+        }
+
+        var h = input;
+        for (var i = 0; i < _layers.Length - 1; i++)
+        {
+            h = _layers[i].call(h);
+        }
+
+        return _layers[^1].call(MinibatchStd.AppendMap(h)).view(-1).MoveToOuterDisposeScope();
     }
 }

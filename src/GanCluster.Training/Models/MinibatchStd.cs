@@ -28,4 +28,22 @@ public static class MinibatchStd
         var column = std.expand(features.shape[0], 1);
         return cat(new[] { features, column }, 1).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// [B, C, H, W] -> [B, C + 1, H, W]: the feature-map form (ProGAN's, with the whole batch as one group): the
+    /// population standard deviation over the batch of every (channel, row, column), averaged into one number and
+    /// appended as a constant extra channel.
+    /// </summary>
+    public static Tensor AppendMap(Tensor maps)
+    {
+        if (maps.ndim != 4)
+        {
+            throw new ArgumentException($"maps: minibatch standard deviation expects [B, C, H, W]; got [{string.Join(", ", maps.shape)}]");
+        }
+
+        using var scope = NewDisposeScope();
+        var std = maps.var(0L, unbiased: false).add(KeptScalars.Of(Epsilon), KeptScalars.One).sqrt().mean();
+        var channel = std.expand(maps.shape[0], 1, maps.shape[2], maps.shape[3]);
+        return cat(new[] { maps, channel }, 1).MoveToOuterDisposeScope();
+    }
 }

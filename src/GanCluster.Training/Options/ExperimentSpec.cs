@@ -360,7 +360,7 @@ public sealed record ExperimentSpec
     public double DiscriminatorEma { get; init; }
     /// <summary>One-sided label smoothing: D's target for real samples is 1 - this (Salimans et al. 2016), in [0, 0.5) (0 = off; not with hinge).</summary>
     public double RealLabelSmoothing { get; init; }
-    /// <summary>Minibatch standard deviation feature in D (Karras et al. 2018) against mode dropping; mlp model only.</summary>
+    /// <summary>Minibatch standard deviation feature in D (Karras et al. 2018) against mode dropping; mlp and dcgan models only.</summary>
     public bool MinibatchStd { get; init; }
     /// <summary>Top-k training of G (Sinha et al. 2020); off by default.</summary>
     public TopKSpec TopK { get; init; } = new();

@@ -87,6 +87,33 @@ public sealed class MinibatchStdTests
     }
 
     [Fact]
+    public void The_map_form_appends_one_constant_channel_of_the_mean_std_over_the_batch()
+    {
+        // Two samples of [2 channels, 1 x 2]: std over the batch 1, 2 (channel 0) and 0, 4 (channel 1); the zero becomes
+        // sqrt(1e-8) = 1e-4 with the epsilon, so the mean is (1 + 2 + 1e-4 + 4) / 4 = 1.750025.
+        using var maps = tensor(new float[] { 1f, 2f, 5f, 0f, 3f, 6f, 5f, 8f }).view(2, 2, 1, 2);
+        using var x = GanCluster.Training.Models.MinibatchStd.AppendMap(maps);
+        Assert.Equal(new long[] { 2, 3, 1, 2 }, x.shape);
+        var expected = new[] { 1f, 2f, 5f, 0f, 1.750025f, 1.750025f, 3f, 6f, 5f, 8f, 1.750025f, 1.750025f };
+        var actual = x.data<float>().ToArray();
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i], actual[i], 1e-6f);
+        }
+    }
+
+    [Theory]
+    [InlineData(28, "main.5.weight", 129)]
+    [InlineData(64, "main.11.weight", 513)]
+    public void The_dcgan_discriminator_with_it_reads_one_more_channel_in_its_last_convolution(int imageSize, string head, long channels)
+    {
+        using var d = new GanCluster.Training.Models.DcganDiscriminator(imageSize, minibatchStd: true);
+        Assert.Equal(channels, d.named_parameters().Single(p => p.name == head).parameter.shape[1]);
+        using var scores = d.call(rand(4, 1, imageSize, imageSize), null);
+        Assert.Equal(new long[] { 4 }, scores.shape);
+    }
+
+    [Fact]
     public void The_mlp_discriminator_with_it_takes_one_more_input_in_its_second_layer()
     {
         using var d = new GanCluster.Training.Models.MlpDiscriminator(minibatchStd: true);
