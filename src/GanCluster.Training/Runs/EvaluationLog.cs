@@ -12,8 +12,16 @@ public static class EvaluationLog
 
     public const string LatestFileName = "evaluation.json";
 
-    /// <summary>camelCase, as every JSON file of a run folder.</summary>
-    public static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    /// <summary>
+    /// camelCase, as every JSON file of a run folder. A figure can be non-finite (the Parzen estimate of a generator
+    /// whose samples hold an infinity or NaN is -Infinity or NaN): such numbers are written as the strings "NaN",
+    /// "Infinity" and "-Infinity" and read back, instead of failing the whole evaluation at the end.
+    /// </summary>
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     private static readonly JsonSerializerOptions Indented = new(Json) { WriteIndented = true };
 
