@@ -19,6 +19,9 @@ public sealed record FakeSamples(Tensor Samples, Tensor? Labels) : IDisposable
     /// </summary>
     public IReadOnlyDictionary<string, Tensor> SideInputs { get; init; } = GanBatch.NoSideInputs;
 
+    /// <summary>Forward passes computed again because a native kernel returned a non-finite value (<see cref="Runtime.FiniteForward"/>); evaluation only.</summary>
+    public int NonFiniteRetries { get; init; }
+
     public void Dispose()
     {
         Samples.Dispose();
@@ -252,9 +255,11 @@ public sealed class GeneratorHalf : IDisposable
                 var input = _family.DrawInput(_spec, count, _device);
                 using (input.Z)
                 {
-                    using var output = net.call(input.Z, input.Labels); // held until cpu() returns
+                    // Computed again if a native kernel returns a non-finite value for finite weights (FiniteForward).
+                    using var output = FiniteForward.Run(() => net.call(input.Z, input.Labels), () => FiniteForward.ParametersFinite(net), out var retries);
                     return new FakeSamples(output.cpu(), input.Labels?.cpu())
                     {
+                        NonFiniteRetries = retries,
                         SideInputs = input.SideInputs.ToDictionary(kv => kv.Key, kv => kv.Value.cpu()),
                     };
                 }

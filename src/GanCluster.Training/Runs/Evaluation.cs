@@ -93,6 +93,12 @@ public sealed record EvaluationResult(string Kind, int Samples, ParzenResult? Pa
     /// <summary>With generatorEma on: <see cref="ParzenValidation"/> of G's current weights.</summary>
     public ParzenResult? ParzenValidationWithoutAverage { get; init; }
 
+    /// <summary>
+    /// Sample batches whose forward pass was computed again because a native kernel returned a non-finite value for finite
+    /// weights (<see cref="Runtime.FiniteForward"/>); null when none was.
+    /// </summary>
+    public int? NonFiniteRetries { get; init; }
+
     /// <summary>Model ssgan: D as a classifier of the held-out digits, beside the same network trained on the labels alone.</summary>
     public SemiSupervisedResult? SemiSupervised { get; init; }
 
@@ -157,14 +163,16 @@ public static class Evaluation
         if (spec.IsImageData)
         {
             var result = Images(fake.Samples, spec, heldOut, quality, train);
+            var retries = fake.NonFiniteRetries;
             if (spec.GeneratorEma > 0)
             {
                 using var liveFake = generator.Generate(samples, RngStream.Derive(spec.Seed, SampleStream), useAverage: false);
                 var (liveTest, liveValidation) = Parzen(liveFake.Samples, spec, heldOut.Samples);
                 result = result with { ParzenWithoutAverage = liveTest, ParzenValidationWithoutAverage = liveValidation };
+                retries += liveFake.NonFiniteRetries;
             }
 
-            return result;
+            return retries > 0 ? result with { NonFiniteRetries = retries } : result;
         }
 
         var mixture = DatasetCatalog.Mixture(spec);
