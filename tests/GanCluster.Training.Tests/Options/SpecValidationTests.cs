@@ -47,7 +47,7 @@ public sealed class SpecValidationTests
     [InlineData("{\"topK\": {\"minFraction\": 0.5, \"gamma\": 1.5}}", "topK.gamma", "(0, 1]")]
     [InlineData("{\"topK\": {\"minFraction\": 0.5, \"interval\": 0}}", "topK.interval", ">= 1")]
     [InlineData("{\"model\": \"infogan\", \"loss\": \"infogan\", \"topK\": {\"minFraction\": 0.5}}", "topK.minFraction", "score objectives")]
-    [InlineData("{\"model\": \"dcgan\", \"minibatchStd\": true}", "minibatchStd", "mlp model only")]
+    [InlineData("{\"model\": \"gran\", \"minibatchStd\": true}", "minibatchStd", "mlp or dcgan model only")]
     public void Invalid_field_is_named_with_the_allowed_values(string json, string field, string hint)
     {
         var error = Assert.Throws<SpecValidationException>(() => SpecJson.Parse(json));
