@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # VAE-GAN's figures (issue 14): trains vaegan-mnist and its baseline vae-mnist (the same encoder and decoder trained as a
-# plain VAE: KL + pixel likelihood, no GAN term) for the same rounds, side by side in the background (seed 1, one torch
-# thread each, under nice), then scores both on the held-out digits 8000-9999 with `gancluster evaluate`: the
+# plain VAE: KL + pixel likelihood, no GAN term) side by side in the background, each for its preset's rounds (5,000 and
+# 1,000; ROUNDS=N gives both the same), seed 1, one torch thread each, under nice, then scores both on the held-out digits 8000-9999 with `gancluster evaluate`: the
 # reconstruction error of G(mu(x)) in pixels (MSE per pixel in [0, 1]) and in Dis_l, the run's own D's second-layer
 # features (MSE per feature; each run has its own D, so compare this one within a run, the pixel MSE across runs), and
 # the sample Parzen window (sigma chosen on 8000-8999, log-likelihood reported on 9000-9999).
