@@ -23,9 +23,7 @@ public static class MinibatchStd
         }
 
         using var scope = NewDisposeScope();
-        // A kept scalar, not "+ Epsilon": that operator hands libtorch a temporary scalar (see KeptScalars). Same values.
-        var std = features.var(0L, unbiased: false).add(KeptScalars.Of(Epsilon), KeptScalars.One).sqrt().mean();
-        var column = std.expand(features.shape[0], 1);
+        var column = MeanStd(features).expand(features.shape[0], 1);
         return cat(new[] { features, column }, 1).MoveToOuterDisposeScope();
     }
 
@@ -42,8 +40,12 @@ public static class MinibatchStd
         }
 
         using var scope = NewDisposeScope();
-        var std = maps.var(0L, unbiased: false).add(KeptScalars.Of(Epsilon), KeptScalars.One).sqrt().mean();
-        var channel = std.expand(maps.shape[0], 1, maps.shape[2], maps.shape[3]);
+        var channel = MeanStd(maps).expand(maps.shape[0], 1, maps.shape[2], maps.shape[3]);
         return cat(new[] { maps, channel }, 1).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The population standard deviation over the batch (dimension 0) of every other coordinate, averaged: a scalar.</summary>
+    private static Tensor MeanStd(Tensor x) =>
+        // A kept scalar, not "+ Epsilon": that operator hands libtorch a temporary scalar (see KeptScalars). Same values.
+        x.var(0L, unbiased: false).add(KeptScalars.Of(Epsilon), KeptScalars.One).sqrt().mean();
 }
