@@ -12,12 +12,15 @@
 # Runs are kept: each finished run's small files (run.json, options.json, evaluation.json, evaluations.jsonl; not its
 # checkpoints) are copied to QUALITY_KEEP, and the report is built from that folder, so the page can grow over several
 # sittings (the whole set takes 8-12 hours on two cores). With QUALITY_REUSE=1 a preset and seed whose kept run has the
-# preset's current recipe hash (`gancluster presets`, last column) is not trained again; a changed recipe is.
+# preset's current recipe hash (`gancluster presets`, last column) is not trained again; a changed recipe is. A run's
+# run.json (wall time of the training alone, commit, recipe) is written as soon as its training ends, so with
+# QUALITY_REUSE=1 a run that finished training but whose evaluation failed or was stopped is evaluated again, not retrained.
 #
 # Environment:
 #   QUALITY_ROOT           run folders with checkpoints (default runs/quality; each run is retrained from scratch: --force)
 #   QUALITY_KEEP           kept runs, the report's input (default docs/quality/runs; with QUALITY_ROUNDS, $QUALITY_ROOT/kept)
-#   QUALITY_REUSE          1: skip presets and seeds already kept with the current recipe (default 0: train everything)
+#   QUALITY_REUSE          1: skip presets and seeds already kept with the current recipe, and evaluate (without
+#                          training again) runs in QUALITY_ROOT whose training finished with it (default 0: train everything)
 #   QUALITY_PRESETS        space-separated subset of presets (default: all; aliases such as ring8 are skipped)
 #   QUALITY_ROUNDS         override every preset's rounds (a smoke test; the table then says so in its rounds column)
 #   QUALITY_SEEDS_2D       seeds of the 2-D presets (default "1 2 3")
@@ -67,17 +70,24 @@ for line in "${PRESET_LINES[@]}"; do
             echo "== $name seed $seed: kept in $kept with recipe $recipe; not trained again" >&2
             continue
         fi
-        echo "== $name seed $seed (${QUALITY_ROUNDS:-$rounds} rounds, checkpoint every $interval) -> $run" >&2
-        start=$(date +%s.%N)
-        nice -n 5 "${GAN[@]}" train --local "$name" --seed "$seed" --out "$run" --force --torch-threads "$THREADS" \
-            --log-every 500 ${QUALITY_ROUNDS:+--rounds "$QUALITY_ROUNDS"} >"$run.train.log" 2>&1 \
-            || { echo "training $name seed $seed failed; see $run.train.log" >&2; continue; }
-        end=$(date +%s.%N)
+        recipe_field="\"recipe\": \"${QUALITY_ROUNDS:+$QUALITY_ROUNDS-rounds-}$recipe\""
+        if [[ "$REUSE" == 1 ]] && grep -q "$recipe_field" "$run/run.json" 2>/dev/null; then
+            echo "== $name seed $seed: trained in $run with recipe $recipe; evaluating it" >&2
+        else
+            echo "== $name seed $seed (${QUALITY_ROUNDS:-$rounds} rounds, checkpoint every $interval) -> $run" >&2
+            rm -f "$run/run.json"
+            start=$(date +%s.%N)
+            nice -n 5 "${GAN[@]}" train --local "$name" --seed "$seed" --out "$run" --force --torch-threads "$THREADS" \
+                --log-every 500 ${QUALITY_ROUNDS:+--rounds "$QUALITY_ROUNDS"} >"$run.train.log" 2>&1 \
+                || { echo "training $name seed $seed failed; see $run.train.log" >&2; continue; }
+            end=$(date +%s.%N)
+            # Written before the evaluation: the wall time is the training's, and a rerun with QUALITY_REUSE=1 finds it.
+            printf '{"preset": "%s", "seed": %s, "wallSeconds": %s, "commit": "%s", "finished": "%s", %s}\n' "$name" "$seed" \
+                "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')" "$COMMIT" "$(date -u +%Y-%m-%d)" \
+                "$recipe_field" >"$run/run.json"
+        fi
         nice -n 5 "${GAN[@]}" evaluate "$run" --all --torch-threads "$THREADS" >"$run.evaluate.log" 2>&1 \
             || { echo "evaluating $name seed $seed failed; see $run.evaluate.log" >&2; continue; }
-        printf '{"preset": "%s", "seed": %s, "wallSeconds": %s, "commit": "%s", "finished": "%s", "recipe": "%s"}\n' "$name" "$seed" \
-            "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')" "$COMMIT" "$(date -u +%Y-%m-%d)" \
-            "${QUALITY_ROUNDS:+$QUALITY_ROUNDS-rounds-}$recipe" >"$run/run.json"
         rm -rf "$kept" && mkdir -p "$kept"
         cp "$run"/{run.json,options.json,evaluation.json} "$kept"/
         if [[ -f "$run/evaluations.jsonl" ]]; then cp "$run/evaluations.jsonl" "$kept"/; fi
