@@ -176,7 +176,7 @@ public sealed record InfoGanHeads(Tensor Score, Tensor CategoricalLogits, Tensor
 /// The discriminator of Chen et al.'s MNIST architecture: 4x4 conv 64 lReLU (stride 2), 4x4 conv 128 BN lReLU
 /// (stride 2), FC 1024 BN lReLU shared by D's FC output (one logit) and the Q head, FC 128 BN lReLU then FC to the
 /// 10 categorical logits and the 2 means of a factored Gaussian with fixed standard deviation 1 for the continuous
-/// codes. LeakyReLU slope 0.1 as in the paper's code; no bias before a BatchNorm (see <see cref="InfoGanGenerator"/>). Its forward returns D's logit
+/// codes. LeakyReLU slope 0.1 as the paper's appendix says (the released code's leaky_rectify defaults to 0.01); no bias before a BatchNorm (see <see cref="InfoGanGenerator"/>). Its forward returns D's logit
 /// only; <see cref="Heads"/> gives both heads from one pass through the body.
 /// </summary>
 public sealed class InfoGanDiscriminator : DiscriminatorNet
