@@ -346,6 +346,10 @@ internal static class EvaluateCommand
         {
             rows.Add(("code accuracy, held out", string.Format(c, "{0:F2}% (error {1:F2}%, {2} digits; paper 95%)", info.HeldOut.Accuracy * 100, info.HeldOut.Error * 100, info.HeldOut.Count)));
             rows.Add(("code accuracy, train", string.Format(c, "{0:F2}% ({1} digits; select recipes on this)", info.Train.Accuracy * 100, info.Train.Count)));
+            if (info.Train.Information is { } nats)
+            {
+                rows.Add(("code information, train", string.Format(c, "{0:F3} nats of ln 10 = 2.303 (Q's mutual information with the digits; no label read)", nats)));
+            }
             if (info.HeldOutRunningStatistics is { } running)
             {
                 rows.Add(("  with D's running BN", string.Format(c, "{0:F2}% held out (BatchNorm statistics as training left them; the figures above use the training digits')", running.Accuracy * 100)));

@@ -10,7 +10,12 @@ namespace GanCluster.Training.Families;
 /// <param name="Count">Digits classified.</param>
 /// <param name="Assignment">Assignment[code] = the label that code value is matched to.</param>
 /// <param name="Confusion">Confusion[code][label]: digits of that label that Q assigned to that code value.</param>
-public sealed record CodeClassification(double Accuracy, int Count, int[] Assignment, long[][] Confusion)
+/// <param name="Information">
+/// The mutual information, in nats, between a digit and Q's code value under Q's probabilities, H(mean q) - mean H(q):
+/// ln 10 (2.303) when Q puts the digits into ten equal groups with certainty, 0 when its answer does not depend on the
+/// digit. Reads no label, so it can rank runs where labels are not to be used; null in evaluations written before it.
+/// </param>
+public sealed record CodeClassification(double Accuracy, int Count, int[] Assignment, long[][] Confusion, double? Information = null)
 {
     /// <summary>1 - <see cref="Accuracy"/>: the paper's figure is the error (5%).</summary>
     public double Error => 1 - Accuracy;
@@ -68,6 +73,7 @@ public static class InfoGanEvaluation
             confusion[i] = new long[Math.Max(InfoGanFamily.Categories, digits.Classes)];
         }
 
+        var information = new CodeInformation(InfoGanFamily.Categories);
         var wasTraining = discriminator.training;
         var device = discriminator.parameters().First().device;
         using var noGrad = no_grad();
@@ -79,7 +85,9 @@ public static class InfoGanEvaluation
                 using var scope = NewDisposeScope();
                 var length = Math.Min(batchSize, n - start);
                 var x = digits.Samples.narrow(0, start, length).to(device).mul(KeptScalars.Two).sub(KeptScalars.One);
-                var codes = discriminator.Heads(x).CategoricalLogits.argmax(1).cpu().data<long>().ToArray();
+                var logits = discriminator.Heads(x).CategoricalLogits;
+                information.Add(logits);
+                var codes = logits.argmax(1).cpu().data<long>().ToArray();
                 var labels = digits.Labels.narrow(0, start, length).cpu().data<long>().ToArray();
                 for (var i = 0; i < length; i++)
                 {
@@ -93,6 +101,56 @@ public static class InfoGanEvaluation
         }
 
         var (assignment, matched) = ClusterMatching.Best(confusion);
-        return new CodeClassification(n == 0 ? 0 : (double)matched / n, n, assignment, confusion);
+        return new CodeClassification(n == 0 ? 0 : (double)matched / n, n, assignment, confusion, information.Nats);
+    }
+}
+
+/// <summary>
+/// The mutual information between inputs and a classifier's categories under its own probabilities, accumulated over
+/// batches of logits: I = H(mean_x p(c|x)) - mean_x H(p(c|x)), in nats (the quantity RIM and CatGAN maximize). Reads
+/// no label.
+/// </summary>
+public sealed class CodeInformation(int categories)
+{
+    private readonly double[] _probabilitySums = new double[categories];
+    private double _entropySum;
+    private long _count;
+
+    /// <summary>Adds a batch of logits [N, categories].</summary>
+    public void Add(Tensor logits)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        using var scope = NewDisposeScope();
+        var logP = logits.to(float64).log_softmax(1);
+        var p = logP.exp();
+        _entropySum -= p.mul(logP).sum().item<double>();
+        var sums = p.sum(0L).cpu().data<double>().ToArray();
+        for (var i = 0; i < _probabilitySums.Length; i++)
+        {
+            _probabilitySums[i] += sums[i];
+        }
+
+        _count += logits.shape[0];
+    }
+
+    /// <summary>The information so far in nats; 0 before any input.</summary>
+    public double Nats
+    {
+        get
+        {
+            if (_count == 0)
+            {
+                return 0;
+            }
+
+            var marginalEntropy = 0.0;
+            foreach (var sum in _probabilitySums)
+            {
+                var q = sum / _count;
+                marginalEntropy -= q > 0 ? q * Math.Log(q) : 0;
+            }
+
+            return marginalEntropy - _entropySum / _count;
+        }
     }
 }
