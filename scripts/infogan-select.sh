@@ -43,23 +43,21 @@ for lane in 0 1; do
 done
 for pid in "${pids[@]}"; do wait "$pid"; done
 
-printf '%-6s %-12s %-12s %-12s\n' seed information train held-out
-table=""
 for seed in "${seeds[@]}"; do
-    run="$root/seed$seed"
-    if [ ! -f "$run/evaluation.json" ]; then
-        echo "seed $seed: no evaluation.json in $run (see $run.log)" >&2
+    if [ ! -f "$root/seed$seed/evaluation.json" ]; then
+        echo "seed $seed: no evaluation.json in $root/seed$seed (see $root/seed$seed.log)" >&2
         exit 1
     fi
-    row=$(jq -r --arg seed "$seed" '.infoGan | "\($seed) \(.train.information) \(.train.accuracy) \(.heldOut.accuracy)"' "$run/evaluation.json")
-    table+="$row"$'\n'
-    awk '{ printf "%-6s %-12.4f %-12s %-12s\n", $1, $2, sprintf("%.2f%%", $3 * 100), sprintf("%.2f%%", $4 * 100) }' <<<"$row"
 done
-
-awk '
-    NF == 4 { n++; sum += $4; if (n == 1 || $2 > bestInfo) { bestInfo = $2; pick = $1; pickAcc = $4 }
-              if (n == 1 || $4 > bestAcc) { bestAcc = $4; bestSeed = $1 } }
+for seed in "${seeds[@]}"; do
+    jq -r --arg seed "$seed" '.infoGan | "\($seed) \(.train.information) \(.train.accuracy) \(.heldOut.accuracy)"' "$root/seed$seed/evaluation.json"
+done | awk '
+    BEGIN { printf "%-6s %-12s %-12s %-12s\n", "seed", "information", "train", "held-out" }
+    { printf "%-6s %-12.4f %-12s %-12s\n", $1, $2, sprintf("%.2f%%", $3 * 100), sprintf("%.2f%%", $4 * 100)
+      n++; sum += $4
+      if (n == 1 || $2 > bestInfo) { bestInfo = $2; pick = $1; pickAcc = $4 }
+      if (n == 1 || $4 > bestAcc) { bestAcc = $4; bestSeed = $1 } }
     END {
         printf "selected by information (no label read): seed %s, held-out code accuracy %.2f%% (paper 95%%, goal >= 95%%)\n", pick, pickAcc * 100
         printf "mean over the %d seeds %.2f%%; best seed by held-out accuracy (labels read, for comparison only): %s, %.2f%%\n", n, sum / n * 100, bestSeed, bestAcc * 100
-    }' <<<"$table"
+    }'

@@ -66,11 +66,11 @@ for line in "${PRESET_LINES[@]}"; do
     for seed in $seeds; do
         run="$ROOT/$name-seed$seed"
         kept="$KEEP/$name-seed$seed"
-        if [[ "$REUSE" == 1 && -z "${QUALITY_ROUNDS:-}" ]] && grep -q "\"recipe\": \"$recipe\"" "$kept/run.json" 2>/dev/null; then
+        recipe_field="\"recipe\": \"${QUALITY_ROUNDS:+$QUALITY_ROUNDS-rounds-}$recipe\""
+        if [[ "$REUSE" == 1 && -z "${QUALITY_ROUNDS:-}" ]] && grep -q "$recipe_field" "$kept/run.json" 2>/dev/null; then
             echo "== $name seed $seed: kept in $kept with recipe $recipe; not trained again" >&2
             continue
         fi
-        recipe_field="\"recipe\": \"${QUALITY_ROUNDS:+$QUALITY_ROUNDS-rounds-}$recipe\""
         if [[ "$REUSE" == 1 ]] && grep -q "$recipe_field" "$run/run.json" 2>/dev/null; then
             echo "== $name seed $seed: trained in $run with recipe $recipe; evaluating it" >&2
         else

@@ -1,5 +1,6 @@
 using GanCluster.Training.Data;
 using GanCluster.Training.Metrics;
+using GanCluster.Training.Objectives;
 using GanCluster.Training.Runtime;
 using static TorchSharp.torch;
 
@@ -73,7 +74,8 @@ public static class InfoGanEvaluation
             confusion[i] = new long[Math.Max(InfoGanFamily.Categories, digits.Classes)];
         }
 
-        var information = new CodeInformation(InfoGanFamily.Categories);
+        using var outer = NewDisposeScope();
+        var logProbabilities = new List<Tensor>();
         var wasTraining = discriminator.training;
         var device = discriminator.parameters().First().device;
         using var noGrad = no_grad();
@@ -86,7 +88,7 @@ public static class InfoGanEvaluation
                 var length = Math.Min(batchSize, n - start);
                 var x = digits.Samples.narrow(0, start, length).to(device).mul(KeptScalars.Two).sub(KeptScalars.One);
                 var logits = discriminator.Heads(x).CategoricalLogits;
-                information.Add(logits);
+                logProbabilities.Add(logits.to(float64).log_softmax(1).MoveToOuterDisposeScope());
                 var codes = logits.argmax(1).cpu().data<long>().ToArray();
                 var labels = digits.Labels.narrow(0, start, length).cpu().data<long>().ToArray();
                 for (var i = 0; i < length; i++)
@@ -101,56 +103,27 @@ public static class InfoGanEvaluation
         }
 
         var (assignment, matched) = ClusterMatching.Best(confusion);
-        return new CodeClassification(n == 0 ? 0 : (double)matched / n, n, assignment, confusion, information.Nats);
+        var information = n == 0 ? 0 : CodeInformation.Nats(cat(logProbabilities, 0));
+        return new CodeClassification(n == 0 ? 0 : (double)matched / n, n, assignment, confusion, information);
     }
 }
 
 /// <summary>
-/// The mutual information between inputs and a classifier's categories under its own probabilities, accumulated over
-/// batches of logits: I = H(mean_x p(c|x)) - mean_x H(p(c|x)), in nats (the quantity RIM and CatGAN maximize). Reads
-/// no label.
+/// The mutual information between inputs and a classifier's categories under its own probabilities: I = H(mean_x p(c|x))
+/// - mean_x H(p(c|x)), in nats (the quantity RIM and CatGAN maximize), from CatGAN's two entropies. Reads no label.
 /// </summary>
-public sealed class CodeInformation(int categories)
+public static class CodeInformation
 {
-    private readonly double[] _probabilitySums = new double[categories];
-    private double _entropySum;
-    private long _count;
-
-    /// <summary>Adds a batch of logits [N, categories].</summary>
-    public void Add(Tensor logits)
+    /// <summary>I in nats from the log-probabilities [N, K] of all inputs at once (the marginal is over all N); 0 for N = 0.</summary>
+    public static double Nats(Tensor logProbabilities)
     {
-        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(logProbabilities);
+        if (logProbabilities.shape[0] == 0)
+        {
+            return 0;
+        }
+
         using var scope = NewDisposeScope();
-        var logP = logits.to(float64).log_softmax(1);
-        var p = logP.exp();
-        _entropySum -= p.mul(logP).sum().item<double>();
-        var sums = p.sum(0L).cpu().data<double>().ToArray();
-        for (var i = 0; i < _probabilitySums.Length; i++)
-        {
-            _probabilitySums[i] += sums[i];
-        }
-
-        _count += logits.shape[0];
-    }
-
-    /// <summary>The information so far in nats; 0 before any input.</summary>
-    public double Nats
-    {
-        get
-        {
-            if (_count == 0)
-            {
-                return 0;
-            }
-
-            var marginalEntropy = 0.0;
-            foreach (var sum in _probabilitySums)
-            {
-                var q = sum / _count;
-                marginalEntropy -= q > 0 ? q * Math.Log(q) : 0;
-            }
-
-            return marginalEntropy - _entropySum / _count;
-        }
+        return CatGanObjective.MarginalEntropy(logProbabilities).sub(CatGanObjective.MeanEntropy(logProbabilities)).item<double>();
     }
 }
