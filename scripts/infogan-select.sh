@@ -8,6 +8,8 @@
 # so the selection can be judged against picking by labels.
 #   usage: scripts/infogan-select.sh [seed ...]        (default seeds 1 2 3 4)
 #   ROUNDS=N overrides the preset's rounds; REUSE=1 reports runs already finished (evaluation.json present) without training;
+#   FINAL_ROUNDS=M then trains the selected run on to M rounds (in a copy, runs/infogan-select/seed<seed>-to-<M>) and
+#   prints its figures: choose among short runs, finish only the chosen one;
 #   GANCLUSTER_DLL=path runs that gancluster.dll instead of the freshly built one.
 # Runs go to runs/infogan-select/seed<seed> (log: runs/infogan-select/seed<seed>.log).
 set -euo pipefail
@@ -49,9 +51,10 @@ for seed in "${seeds[@]}"; do
         exit 1
     fi
 done
-for seed in "${seeds[@]}"; do
+rows=$(for seed in "${seeds[@]}"; do
     jq -r --arg seed "$seed" '.infoGan | "\($seed) \(.train.information) \(.train.accuracy) \(.heldOut.accuracy)"' "$root/seed$seed/evaluation.json"
-done | awk '
+done)
+awk '
     BEGIN { printf "%-6s %-12s %-12s %-12s\n", "seed", "information", "train", "held-out" }
     { printf "%-6s %-12.4f %-12s %-12s\n", $1, $2, sprintf("%.2f%%", $3 * 100), sprintf("%.2f%%", $4 * 100)
       n++; sum += $4
@@ -60,4 +63,19 @@ done | awk '
     END {
         printf "selected by information (no label read): seed %s, held-out code accuracy %.2f%% (paper 95%%, goal >= 95%%)\n", pick, pickAcc * 100
         printf "mean over the %d seeds %.2f%%; best seed by held-out accuracy (labels read, for comparison only): %s, %.2f%%\n", n, sum / n * 100, bestSeed, bestAcc * 100
-    }'
+    }' <<<"$rows"
+
+# Optionally the selected run trains on (a copy of it, so the table above stays the seeds' at equal rounds).
+if [ -n "${FINAL_ROUNDS:-}" ]; then
+    pick=$(awk 'NR == 1 || $2 > best { best = $2; seed = $1 } END { print seed }' <<<"$rows")
+    continued="$root/seed$pick-to-$FINAL_ROUNDS"
+    if [ "${REUSE:-0}" != 1 ] || ! jq -e --argjson r "$FINAL_ROUNDS" '.round == $r' "$continued/evaluation.json" >/dev/null 2>&1; then
+        rm -rf "$continued"
+        cp -r "$root/seed$pick" "$continued"
+        rm -f "$continued/evaluation.json"
+        nice -n 5 dotnet "$exe" train --local infogan-mnist --seed "$pick" --out "$continued" --resume --rounds "$FINAL_ROUNDS" \
+            --torch-threads 1 --log-every 500 --eval-samples 100 >"$continued.log" 2>&1 \
+            || { echo "seed $pick: continuing to $FINAL_ROUNDS rounds failed, see $continued.log" >&2; exit 1; }
+    fi
+    jq -r --arg seed "$pick" --arg rounds "$FINAL_ROUNDS" '.infoGan | "selected seed \($seed) trained on to \($rounds) rounds: information \(.train.information * 10000 | round / 10000), code accuracy train \(.train.accuracy * 10000 | round / 100)%, held out \(.heldOut.accuracy * 10000 | round / 100)% (paper 95%)"' "$continued/evaluation.json"
+fi

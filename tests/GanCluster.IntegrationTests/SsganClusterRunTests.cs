@@ -3,15 +3,18 @@ namespace GanCluster.IntegrationTests;
 /// <summary>
 /// The semi-supervised GAN on a real three-node cluster equals <c>gancluster train --local</c> bit for bit: its labelled
 /// batch and feature matching's real batch are drawn on the discriminator's node from D's stream, so nothing but the
-/// fake batch and dLoss/dFake crosses the wire. Checked at equal torch thread counts (see the local run's comment).
+/// fake batch and dLoss/dFake crosses the wire. Checked at equal torch thread counts (see the local run's comment), for
+/// both of D's networks (Salimans et al.'s MLP and the convolutional one).
 /// </summary>
 [Collection(SharedClusterCollection.Name)]
 public sealed class SsganClusterRunTests(SharedCluster shared) : IDisposable
 {
     private readonly TempDirectory _temp = TempDirectory.Create("it-ssgan");
 
-    [Fact]
-    public void A_cluster_ssgan_run_ends_with_the_weights_of_the_local_run()
+    [Theory]
+    [InlineData("mlp")]
+    [InlineData("conv")]
+    public void A_cluster_ssgan_run_ends_with_the_weights_of_the_local_run(string discriminator)
     {
         const int rounds = 6;
         // At the nodes' one torch thread: unlike the mlp family, ssgan's numbers depend on the thread count (measured: a
@@ -19,8 +22,9 @@ public sealed class SsganClusterRunTests(SharedCluster shared) : IDisposable
         // e.g. the data-dependent initialization's means over 500 digits), so exactness is checked at equal thread counts.
         ExactClusterRun.AssertClusterEqualsLocal(shared, _temp.Path, $$"""
             {
-              "name": "ssgan-exact",
+              "name": "ssgan-exact-{{discriminator}}",
               "model": "ssgan",
+              "ssgan": { "discriminator": "{{discriminator}}" },
               "loss": "ssgan",
               "k": 2,
               "batchSize": 8,

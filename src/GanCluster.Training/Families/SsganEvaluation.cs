@@ -39,7 +39,7 @@ public sealed record SemiSupervisedResult(
 }
 
 /// <summary>
-/// Computes <see cref="SemiSupervisedResult"/>. The supervised-only baseline is <see cref="SsganDiscriminator"/> built
+/// Computes <see cref="SemiSupervisedResult"/>. The supervised-only baseline is the experiment's D network (<see cref="SsganClassifier"/>) built
 /// from the GAN's own seed and stream (the same initial weights as the GAN's D) and trained with D's optimizer settings
 /// on the <see cref="LabelledSubset"/> alone: <see cref="BaselineSteps"/> steps of the objective's supervised term, each on
 /// a permutation of the subset drawn from that stream. It depends on the experiment only, not on the checkpoint, so
@@ -53,17 +53,17 @@ public static class SsganEvaluation
     /// </summary>
     public const int BaselineSteps = 2_000;
 
-    private static readonly ConcurrentDictionary<string, Lazy<SsganDiscriminator>> Baselines = new();
+    private static readonly ConcurrentDictionary<string, Lazy<SsganClassifier>> Baselines = new();
 
     /// <summary>The figure for D (the GAN's discriminator) with the experiment's data.</summary>
     /// <param name="withoutAverage">With discriminatorEma on, D's current weights (<paramref name="discriminator"/> is their average).</param>
-    public static SemiSupervisedResult Evaluate(ExperimentSpec spec, SsganDiscriminator discriminator, SampleSet train, SampleSet heldOut, SsganDiscriminator? withoutAverage = null)
+    public static SemiSupervisedResult Evaluate(ExperimentSpec spec, SsganClassifier discriminator, SampleSet train, SampleSet heldOut, SsganClassifier? withoutAverage = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(discriminator);
         var chosen = LabelledSubset.Select(train, spec.Seed);
         using var unlabelled = LabelledSubset.Complement(train, chosen);
-        var baseline = Baselines.GetOrAdd(SpecJson.Serialize(spec with { Name = string.Empty, Rounds = 0 }), _ => new Lazy<SsganDiscriminator>(() => TrainBaseline(spec, train))).Value;
+        var baseline = Baselines.GetOrAdd(SpecJson.Serialize(spec with { Name = string.Empty, Rounds = 0 }), _ => new Lazy<SsganClassifier>(() => TrainBaseline(spec, train))).Value;
         return new SemiSupervisedResult(
             Error(discriminator, heldOut),
             Error(baseline, heldOut),
@@ -79,7 +79,7 @@ public static class SsganEvaluation
     }
 
     /// <summary>The supervised-only baseline: the GAN's D network, trained on the labelled subset alone (see the class remarks).</summary>
-    public static SsganDiscriminator TrainBaseline(ExperimentSpec spec, SampleSet train, int steps = BaselineSteps)
+    public static SsganClassifier TrainBaseline(ExperimentSpec spec, SampleSet train, int steps = BaselineSteps)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(train);
@@ -89,7 +89,7 @@ public static class SsganEvaluation
         using var classes = train.Labels.index_select(0, indices);
         var batch = Math.Min(spec.BatchSize, chosen.Length);
         using var rng = new RngStream(RngStream.Derive(spec.Seed, 2));
-        var network = (SsganDiscriminator)rng.Run(() => new SsganFamily().CreateDiscriminator(spec));
+        var network = (SsganClassifier)rng.Run(() => new SsganFamily().CreateDiscriminator(spec));
         using var optimizer = OptimizerFactory.Create(spec.DiscriminatorOptimizer, network.parameters());
         network.train();
         for (var step = 0; step < steps; step++)
@@ -110,7 +110,7 @@ public static class SsganEvaluation
     }
 
     /// <summary>The fraction of <paramref name="digits"/> (images in [0, 1]) whose largest class logit is not their label; eval mode.</summary>
-    public static double Error(SsganDiscriminator discriminator, SampleSet digits, int batchSize = 500)
+    public static double Error(SsganClassifier discriminator, SampleSet digits, int batchSize = 500)
     {
         ArgumentNullException.ThrowIfNull(discriminator);
         ArgumentNullException.ThrowIfNull(digits);

@@ -155,6 +155,6 @@ public sealed class SsganObjective : IGanObjective, IObjectiveDefinition
         return difference.mul(difference).mean();
     }
 
-    private static SsganDiscriminator Discriminator(Critic critic) => critic.Network as SsganDiscriminator
+    private static SsganClassifier Discriminator(Critic critic) => critic.Network as SsganClassifier
         ?? throw new InvalidOperationException($"loss: ssgan needs the discriminator of model ssgan; got {critic.Network.GetType().Name}");
 }

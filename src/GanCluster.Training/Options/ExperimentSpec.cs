@@ -198,6 +198,23 @@ public sealed record InfoGanSpec
     public double ContinuousWeight { get; init; } = 0.1;
 }
 
+/// <summary>The semi-supervised GAN's discriminator network (<c>ssgan.discriminator</c>).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SsganNetwork>))]
+public enum SsganNetwork
+{
+    /// <summary>Salimans et al.'s MNIST D: the weight-normalized MLP 784-1000-500-250-250-250-10 with Gaussian noise.</summary>
+    [JsonStringEnumMemberName("mlp")] Mlp,
+    /// <summary>CatGAN's small convolutional D (two 4x4 stride-2 convolutions, FC 128) with the 10 class logits as its head.</summary>
+    [JsonStringEnumMemberName("conv")] Conv,
+}
+
+/// <summary>The semi-supervised GAN's networks (model ssgan only; absent = Salimans et al.'s MLPs).</summary>
+public sealed record SsganSpec
+{
+    /// <summary>D's network: mlp (Salimans et al.'s, the default) or conv.</summary>
+    public SsganNetwork Discriminator { get; init; } = SsganNetwork.Mlp;
+}
+
 /// <summary>VAE-GAN's weighting (model vaegan only).</summary>
 public sealed record VaeGanSpec
 {
@@ -338,6 +355,8 @@ public sealed record ExperimentSpec
     public GranSpec Gran { get; init; } = new();
     /// <summary>InfoGAN's noise distribution and continuous-code weight (model infogan only).</summary>
     public InfoGanSpec Infogan { get; init; } = new();
+    /// <summary>The semi-supervised GAN's D network (model ssgan only); null = Salimans et al.'s MLP, so older specs and recipe hashes are unchanged.</summary>
+    public SsganSpec? Ssgan { get; init; }
     /// <summary>VAE-GAN's gamma (model vaegan only).</summary>
     public VaeGanSpec Vaegan { get; init; } = new();
     /// <summary>The image codec's bits per image (model codec only).</summary>

@@ -221,6 +221,7 @@ public static class SpecJson
             "model" => Allowed<ModelKind>(),
             "dataset" => Allowed<DatasetKind>(),
             "loss" => Allowed<LossKind>(),
+            "ssgan.discriminator" => Allowed<SsganNetwork>(),
             var f when f.EndsWith(".type", StringComparison.Ordinal) => Allowed<OptimizerKind>(),
             _ => null,
         };

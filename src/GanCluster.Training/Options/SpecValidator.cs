@@ -61,6 +61,9 @@ public static class SpecValidator
         // Only infogan reads its section, likewise.
         Check(spec.Model == ModelKind.InfoGan || spec.Infogan is null || spec.Infogan == new InfoGanSpec(), "infogan",
             $"only model infogan has codes and their noise; got {spec.Infogan} with model {FamilyCatalog.Name(spec.Model)}; remove the infogan section");
+        // Only ssgan reads its section, likewise.
+        Check(spec.Model == ModelKind.Ssgan || spec.Ssgan is null, "ssgan",
+            $"only model ssgan chooses its discriminator network here; got {spec.Ssgan} with model {FamilyCatalog.Name(spec.Model)}; remove the ssgan section");
         // Only vaegan reads its section, likewise.
         Check(spec.Model == ModelKind.VaeGan || spec.Vaegan is null || spec.Vaegan == new VaeGanSpec(), "vaegan.gamma",
             $"only model vaegan weighs a reconstruction term; got {spec.Vaegan?.Gamma} with model {FamilyCatalog.Name(spec.Model)}; remove the vaegan section");

@@ -222,9 +222,9 @@ public static class Evaluation
     public static EvaluationResult WithDiscriminator(EvaluationResult result, ExperimentSpec spec, Models.DiscriminatorNet discriminator, SampleSet train, SampleSet heldOut, Models.GeneratorNet? generator = null, Models.DiscriminatorNet? live = null) =>
         (discriminator, spec.Model) switch
         {
-            (SsganDiscriminator ssgan, ModelKind.Ssgan) => result with
+            (SsganClassifier ssgan, ModelKind.Ssgan) => result with
             {
-                SemiSupervised = SsganEvaluation.Evaluate(spec, ssgan, train, heldOut, live is SsganDiscriminator current && !ReferenceEquals(current, ssgan) ? current : null),
+                SemiSupervised = SsganEvaluation.Evaluate(spec, ssgan, train, heldOut, live is SsganClassifier current && !ReferenceEquals(current, ssgan) ? current : null),
             },
             (InfoGanDiscriminator info, ModelKind.InfoGan) => result with { InfoGan = InfoGanEvaluation.Evaluate(info, train, heldOut) },
             (CatGanDiscriminator catgan, ModelKind.CatGan) => result with { CatGan = CatGanEvaluation.Evaluate(spec, catgan, train, heldOut) },

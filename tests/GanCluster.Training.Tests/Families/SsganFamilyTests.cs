@@ -20,8 +20,9 @@ namespace GanCluster.Training.Tests.Families;
 public sealed class SsganFamilyTests
 {
     /// <summary>A semi-supervised GAN small enough for a unit test (batch 8), k D steps per round.</summary>
-    internal static ExperimentSpec Tiny(int k) => new()
+    internal static ExperimentSpec Tiny(int k, SsganNetwork network = SsganNetwork.Mlp) => new()
     {
+        Ssgan = network == SsganNetwork.Mlp ? null : new SsganSpec { Discriminator = network },
         Name = "tiny-ssgan",
         Model = ModelKind.Ssgan,
         Dataset = DatasetKind.Mnist,
@@ -59,6 +60,9 @@ public sealed class SsganFamilyTests
     [InlineData("{\"model\": \"ssgan\", \"loss\": \"ssgan\", \"r1Gamma\": 10}", "r1Gamma", "use 0")]
     [InlineData("{\"model\": \"ssgan\", \"loss\": \"ssgan\", \"instanceNoise\": 0.1}", "instanceNoise", "its own Gaussian noise")]
     [InlineData("{\"model\": \"ssgan\", \"loss\": \"ssgan\", \"realLabelSmoothing\": 0.1}", "realLabelSmoothing", "use 0")]
+    [InlineData("{\"model\": \"ssgan\", \"loss\": \"ssgan\", \"ssgan\": {\"discriminator\": \"resnet\"}}", "ssgan.discriminator", "allowed")]
+    [InlineData("{\"model\": \"ssgan\", \"loss\": \"ssgan\", \"ssgan\": {\"discriminator\": 7}}", "ssgan.discriminator", "allowed: mlp, conv")]
+    [InlineData("{\"model\": \"mlp\", \"ssgan\": {\"discriminator\": \"conv\"}}", "ssgan", "remove the ssgan section")]
     public void Incompatible_combinations_are_refused_naming_the_field(string json, string field, string message)
     {
         var error = Assert.Throws<SpecValidationException>(() => SpecJson.Parse(json));
@@ -112,6 +116,29 @@ public sealed class SsganFamilyTests
     }
 
     [Fact]
+    public void The_conv_discriminator_is_chosen_by_the_spec_and_scores_like_the_mlp()
+    {
+        Assert.IsType<SsganDiscriminator>(new SsganFamily().CreateDiscriminator(Tiny(1)));
+        Assert.IsType<SsganDiscriminator>(new SsganFamily().CreateDiscriminator(SpecJson.Parse("{\"model\": \"ssgan\", \"loss\": \"ssgan\", \"ssgan\": {\"discriminator\": \"mlp\"}}")));
+        Assert.Equal(SsganNetwork.Conv, SpecJson.Parse("{\"model\": \"ssgan\", \"loss\": \"ssgan\", \"ssgan\": {\"discriminator\": \"conv\"}}").Ssgan!.Discriminator);
+        using var d = Assert.IsType<SsganConvDiscriminator>(new SsganFamily().CreateDiscriminator(Tiny(1, SsganNetwork.Conv)));
+        using var noGrad = no_grad();
+        var x = rand(4, 1, 28, 28);
+        d.eval();
+        var outputs = d.Classify(x);
+        Assert.Equal(new long[] { 4, 10 }, outputs.Logits.shape);
+        Assert.Equal(new long[] { 4, SsganConvDiscriminator.FeatureCount }, outputs.Features.shape);
+        var z = outputs.Logits.exp().sum(1);
+        Assert.True(d.call(x, null).sigmoid().allclose(z / (z + 1), rtol: 1e-5, atol: 1e-6));
+        Assert.True(d.Classify(x).Logits.eq(outputs.Logits).all().item<bool>());
+        // Train mode adds the input noise: two passes differ, and the features are the last hidden layer (LeakyReLU's output).
+        d.train();
+        Assert.False(d.Classify(x).Logits.eq(d.Classify(x).Logits).all().item<bool>());
+        Assert.Equal(["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc.weight", "fc.bias", "out.weight", "out.bias"],
+            d.named_parameters().Select(p => p.name));
+    }
+
+    [Fact]
     public void Weight_normalization_gives_each_output_unit_the_length_g()
     {
         using var layer = new WeightNormLinear(5, 3);
@@ -135,11 +162,13 @@ public sealed class SsganFamilyTests
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void Split_steps_match_a_single_process_semi_supervised_step(int k)
+    [InlineData(1, SsganNetwork.Mlp)]
+    [InlineData(2, SsganNetwork.Mlp)]
+    [InlineData(1, SsganNetwork.Conv)]
+    [InlineData(2, SsganNetwork.Conv)]
+    public void Split_steps_match_a_single_process_semi_supervised_step(int k, SsganNetwork network)
     {
-        var spec = Tiny(k);
+        var spec = Tiny(k, network);
         var (data, heldOut) = DatasetCatalog.Load(spec);
         heldOut.Dispose();
         using (data)
@@ -165,10 +194,12 @@ public sealed class SsganFamilyTests
         }
     }
 
-    [Fact]
-    public void The_baseline_starts_from_the_gan_discriminators_weights_and_is_a_pure_function_of_the_spec()
+    [Theory]
+    [InlineData(SsganNetwork.Mlp)]
+    [InlineData(SsganNetwork.Conv)]
+    public void The_baseline_starts_from_the_gan_discriminators_weights_and_is_a_pure_function_of_the_spec(SsganNetwork network)
     {
-        var spec = Tiny(1);
+        var spec = Tiny(1, network);
         var (train, heldOut) = DatasetCatalog.Load(spec);
         using (train)
         using (heldOut)
@@ -177,6 +208,7 @@ public sealed class SsganFamilyTests
         using (var once = SsganEvaluation.TrainBaseline(spec, train, steps: 2))
         using (var again = SsganEvaluation.TrainBaseline(spec, train, steps: 2))
         {
+            Assert.Equal(half.Network.GetType(), untrained.GetType());
             SplitAssert.Close(half.Network, untrained);
             SplitAssert.Close(once, again);
             Assert.False(once.named_parameters().Zip(untrained.named_parameters()).All(p => p.First.parameter.eq(p.Second.parameter).all().item<bool>()));
@@ -217,14 +249,14 @@ public sealed class SsganFamilyTests
     /// labelled, unlabelled and fake batches, then G by feature matching), with the halves' seeds and streams and the
     /// objective's order of draws, so both see the same noise, labels and data.
     /// </summary>
-    private sealed class Reference : ReferenceTrainer<SsganGenerator, SsganDiscriminator>
+    private sealed class Reference : ReferenceTrainer<SsganGenerator, SsganClassifier>
     {
         private readonly Tensor _pool;
         private readonly Tensor _labelled;
         private readonly Tensor _classes;
 
         public Reference(ExperimentSpec spec, SampleSet data)
-            : base(spec, data, () => new SsganGenerator(spec.LatentSize), () => (SsganDiscriminator)new SsganFamily().CreateDiscriminator(spec))
+            : base(spec, data, () => new SsganGenerator(spec.LatentSize), () => (SsganClassifier)new SsganFamily().CreateDiscriminator(spec))
         {
             var chosen = tensor(LabelledSubset.Select(data, spec.Seed), dtype: int64);
             _pool = data.Samples;
