@@ -99,6 +99,9 @@ public abstract class SsganClassifier : DiscriminatorNet
 
     /// <summary>The 10 class logits [N, 10] and the features of the layer feature matching compares [N, F], from one pass over images in [0, 1].</summary>
     public abstract SsganOutputs Classify(Tensor x);
+
+    /// <summary>x + N(0, std^2) in train mode (a draw from the current stream, D's in training); x itself in eval mode.</summary>
+    protected Tensor Noisy(Tensor x, double std) => training ? x.add(randn_like(x), KeptScalars.Of(std)) : x;
 }
 
 /// <summary>
@@ -107,8 +110,9 @@ public abstract class SsganClassifier : DiscriminatorNet
 /// [-1, 1] (the range CatGAN's D sees), Gaussian noise of std <see cref="InputNoise"/> on them and of std
 /// <see cref="HiddenNoise"/> on every hidden layer's output in train mode (drawn from the current, i.e. D's, stream),
 /// 4x4 convolution 32 (stride 2), LeakyReLU 0.2, 4x4 convolution 64 (stride 2), LeakyReLU, FC 128, LeakyReLU (the
-/// features feature matching compares, before their noise), FC 10. About 1.4 times the multiply-adds of Salimans et al.'s MLP per digit; PyTorch's
-/// default initialization, no data-dependent one, no batch norm (eval-mode figures depend on the digit alone).
+/// features feature matching compares, before their noise), FC 10. About 1.4 times the multiply-adds of Salimans et
+/// al.'s MLP per digit; PyTorch's default initialization, no data-dependent one, no batch norm (eval-mode figures depend
+/// on the digit alone). Measured three times the MLP's error here, so not the preset's (docs/QUALITY-RECIPES.md).
 /// </summary>
 public sealed class SsganConvDiscriminator : SsganClassifier
 {
@@ -150,9 +154,6 @@ public sealed class SsganConvDiscriminator : SsganClassifier
         var logits = _out.call(Noisy(features, HiddenNoise));
         return new SsganOutputs(logits.MoveToOuterDisposeScope(), features.MoveToOuterDisposeScope());
     }
-
-    /// <summary>x + N(0, std^2) in train mode (a draw from the current stream); x itself in eval mode.</summary>
-    private Tensor Noisy(Tensor x, double std) => training ? x.add(randn_like(x), KeptScalars.Of(std)) : x;
 }
 
 /// <summary>
@@ -297,9 +298,6 @@ public sealed class SsganDiscriminator : SsganClassifier
 
         train(wasTraining);
     }
-
-    /// <summary>x + N(0, std^2) in train mode (a draw from the current stream); x itself in eval mode.</summary>
-    private Tensor Noisy(Tensor x, double std) => training ? x.add(randn_like(x), KeptScalars.Of(std)) : x;
 }
 
 /// <summary>D's outputs on one batch: the class logits [N, 10] (the fake class's logit is 0) and the features feature matching compares [N, F].</summary>
