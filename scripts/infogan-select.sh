@@ -24,13 +24,20 @@ if [ -z "${GANCLUSTER_DLL:-}" ]; then
     dotnet build src/GanCluster.Cli -c Release -v quiet -nologo >/dev/null
 fi
 
+# run_preset <seed> <run folder> [train option ...]: the preset into that folder, one thread, log beside it. The
+# end-of-run evaluation writes the infoGan figure; 100 samples keep its sample figures (not used here) short.
+run_preset() {
+    local seed=$1 run=$2
+    shift 2
+    nice -n 5 dotnet "$exe" train --local infogan-mnist --seed "$seed" --out "$run" --torch-threads 1 \
+        --log-every 500 --eval-samples 100 "$@" >"$run.log" 2>&1 \
+        || { echo "infogan-mnist seed $seed: training failed, see $run.log" >&2; return 1; }
+}
+
 train() {
     local seed=$1 run="$root/seed$1"
     if [ "${REUSE:-0}" = 1 ] && [ -f "$run/evaluation.json" ]; then return 0; fi
-    # The end-of-run evaluation writes the infoGan figure; 100 samples keep its sample figures (not used here) short.
-    nice -n 5 dotnet "$exe" train --local infogan-mnist --seed "$seed" --out "$run" --force --torch-threads 1 \
-        --log-every 500 --eval-samples 100 ${ROUNDS:+--rounds "$ROUNDS"} >"$run.log" 2>&1 \
-        || { echo "infogan-mnist seed $seed: training failed, see $run.log" >&2; return 1; }
+    run_preset "$seed" "$run" --force ${ROUNDS:+--rounds "$ROUNDS"}
 }
 
 # Two runs at a time (a 2-core machine): seeds at even positions in one queue, odd ones in the other.
@@ -54,11 +61,13 @@ done
 rows=$(for seed in "${seeds[@]}"; do
     jq -r --arg seed "$seed" '.infoGan | "\($seed) \(.train.information) \(.train.accuracy) \(.heldOut.accuracy)"' "$root/seed$seed/evaluation.json"
 done)
-awk '
+# The choice: the most information (the first such seed on a tie); no label is read.
+pick=$(awk 'NR == 1 || $2 > best { best = $2; seed = $1 } END { print seed }' <<<"$rows")
+awk -v pick="$pick" '
     BEGIN { printf "%-6s %-12s %-12s %-12s\n", "seed", "information", "train", "held-out" }
     { printf "%-6s %-12.4f %-12s %-12s\n", $1, $2, sprintf("%.2f%%", $3 * 100), sprintf("%.2f%%", $4 * 100)
       n++; sum += $4
-      if (n == 1 || $2 > bestInfo) { bestInfo = $2; pick = $1; pickAcc = $4 }
+      if ($1 == pick) pickAcc = $4
       if (n == 1 || $4 > bestAcc) { bestAcc = $4; bestSeed = $1 } }
     END {
         printf "selected by information (no label read): seed %s, held-out code accuracy %.2f%% (paper 95%%, goal >= 95%%)\n", pick, pickAcc * 100
@@ -67,15 +76,12 @@ awk '
 
 # Optionally the selected run trains on (a copy of it, so the table above stays the seeds' at equal rounds).
 if [ -n "${FINAL_ROUNDS:-}" ]; then
-    pick=$(awk 'NR == 1 || $2 > best { best = $2; seed = $1 } END { print seed }' <<<"$rows")
     continued="$root/seed$pick-to-$FINAL_ROUNDS"
     if [ "${REUSE:-0}" != 1 ] || ! jq -e --argjson r "$FINAL_ROUNDS" '.round == $r' "$continued/evaluation.json" >/dev/null 2>&1; then
         rm -rf "$continued"
         cp -r "$root/seed$pick" "$continued"
         rm -f "$continued/evaluation.json"
-        nice -n 5 dotnet "$exe" train --local infogan-mnist --seed "$pick" --out "$continued" --resume --rounds "$FINAL_ROUNDS" \
-            --torch-threads 1 --log-every 500 --eval-samples 100 >"$continued.log" 2>&1 \
-            || { echo "seed $pick: continuing to $FINAL_ROUNDS rounds failed, see $continued.log" >&2; exit 1; }
+        run_preset "$pick" "$continued" --resume --rounds "$FINAL_ROUNDS" || exit 1
     fi
     jq -r --arg seed "$pick" --arg rounds "$FINAL_ROUNDS" '.infoGan | "selected seed \($seed) trained on to \($rounds) rounds: information \(.train.information * 10000 | round / 10000), code accuracy train \(.train.accuracy * 10000 | round / 100)%, held out \(.heldOut.accuracy * 10000 | round / 100)% (paper 95%)"' "$continued/evaluation.json"
 fi

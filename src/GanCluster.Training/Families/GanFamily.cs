@@ -88,7 +88,7 @@ public abstract class GanFamily : IGanFamily
     /// and loss <paramref name="loss"/> (<paramref name="role"/> says what the objective makes of the networks, e.g. "is
     /// trained as a 10-class + fake classifier by loss ssgan").
     /// </summary>
-    protected static IEnumerable<SpecError> RequireDigitsAndObjective(ExperimentSpec spec, LossKind loss, string sizeNote, string role)
+    protected static List<SpecError> RequireDigitsAndObjective(ExperimentSpec spec, LossKind loss, string sizeNote, string role)
     {
         var errors = RequireDigits(spec, sizeNote);
         if (spec.IsImageData && spec.Loss != loss)

@@ -63,7 +63,7 @@ public sealed class SsganFamily : GanFamily
     // Without its objective D never sees a label and is no classifier: the family's figure would be meaningless.
     public override IEnumerable<SpecError> Validate(ExperimentSpec spec)
     {
-        var errors = RequireDigitsAndObjective(spec, LossKind.Ssgan, "Salimans et al.'s MNIST MLPs", "is trained as a 10-class + fake classifier by loss ssgan").ToList();
+        var errors = RequireDigitsAndObjective(spec, LossKind.Ssgan, "Salimans et al.'s MNIST MLPs", "is trained as a 10-class + fake classifier by loss ssgan");
         // A number in the JSON parses to any value of the enum's type; an undefined one must not build some network.
         if (spec.Ssgan is not null && !Enum.IsDefined(spec.Ssgan.Discriminator))
         {
