@@ -37,6 +37,7 @@ internal static class BenchCommand
         command.Subcommands.Add(ExchangePeer());
         command.Subcommands.Add(CheckpointBench());
         command.Subcommands.Add(RecoveryBench.Create());
+        command.Subcommands.Add(PaddingProbe.Create());
         return command;
     }
 

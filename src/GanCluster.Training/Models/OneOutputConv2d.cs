@@ -27,6 +27,9 @@ namespace GanCluster.Training.Models;
 /// a product) avoids oneDNN too but is ~80x slower there, and switching oneDNN off for the whole process slows every
 /// convolutional preset by 1.5-2x. <c>OneOutputConv2dTests</c> checks the arithmetic against <see cref="F.conv2d"/> in
 /// float64; the end-to-end check is LAPGAN's level 0 trained under AVX2 by the executable (<c>NativeMemorySafetyTests</c>).
+/// The cause was found later (<see cref="Runtime.TorchZeroFill"/>): oneDNN reads the padded lanes of its channel blocks
+/// (one output channel padded to 16), which held stale bytes; the zero fill now cures it for every layer. This layer
+/// stays because its arithmetic is what today's checkpoints were trained with.
 /// </remarks>
 public sealed class OneOutputConv2d : Module<Tensor, Tensor>
 {

@@ -8,7 +8,8 @@ namespace GanCluster.Training.Runtime;
 /// weights, mostly on a loaded machine (dcgan-64's G: 3 outputs of 200 in one probe; README, reliability notes); an
 /// evaluation-mode forward has no side effects and the same inputs, so computing it again gives the values a clean call
 /// gives. A network whose weights are themselves non-finite (a diverged run) is not retried: its output is returned as
-/// it is, and the figures computed from it say so.
+/// it is, and the figures computed from it say so. The cause was found later and is cured by <see cref="TorchZeroFill"/>
+/// (oneDNN read stale memory in the padded lanes of its channel blocks); this stays as a guard.
 /// </summary>
 public static class FiniteForward
 {

@@ -90,6 +90,9 @@ public static class TorchRuntime
         try
         {
             using var probe = torch.zeros(1);
+            // Zero-filled tensor blocks, before the first convolution (TorchZeroFill: oneDNN reads the padded lanes of its
+            // channel blocks). A libtorch without the flag leaves nothing to set.
+            TorchZeroFill.Set(true);
             return null;
         }
         catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or NotSupportedException or EntryPointNotFoundException)
