@@ -41,13 +41,21 @@ public static class TorchZeroFill
         return true;
     }
 
+    private static IntPtr _flag; // found once; not cached while libtorch is not loaded yet
+
     private static IntPtr? FlagAddress()
     {
+        if (_flag != IntPtr.Zero)
+        {
+            return _flag;
+        }
+
+        // By name: the dynamic loader hands back the libc10 already loaded by TorchSharp (matched by its soname).
         foreach (var name in C10Names)
         {
             if (NativeLibrary.TryLoad(name, out var handle) && NativeLibrary.TryGetExport(handle, FlagSymbol, out var flag))
             {
-                return flag;
+                return _flag = flag;
             }
         }
 
