@@ -52,7 +52,7 @@ public sealed class GranFamilyTests
         Assert.Empty(SpecValidator.Validate(gran));
         Assert.Equal(3, gran.Gran.Steps);
         // dcgan-mnist's first recipe (stop 35 gave dcgan-mnist itself two time-scale rates, an average of G and 12,000
-        // rounds), with an average of G read with standing statistics and 10,000 rounds.
+        // rounds; 16,000 since stop 40), with an average of G read with standing statistics and 10,000 rounds.
         var firstRecipe = dcgan with
         {
             GeneratorOptimizer = new OptimizerSpec(), DiscriminatorOptimizer = new OptimizerSpec(), Rounds = 1000, CheckpointInterval = 250, GeneratorEma = 0,
