@@ -25,7 +25,7 @@ internal static class PaddingProbe
     {
         var calls = new Option<int>("--calls") { DefaultValueFactory = _ => 100 };
         var zeroFill = new Option<bool>("--zero-fill") { Description = "Keep libtorch's zero fill of new tensor blocks (the product's setting).", DefaultValueFactory = _ => true };
-        var costSteps = new Option<int>("--cost-steps") { Description = "Also time conditional DCGAN G+D forward and backward steps (batch 64) with the zero fill on and off, alternating blocks of this many steps four times; 0 skips it.", DefaultValueFactory = _ => 0 };
+        var costSteps = new Option<int>("--cost-steps") { Description = "Also time conditional DCGAN G+D forward and backward steps (batch 64) with no fill, glibc's and libtorch's, alternating blocks of this many steps four times each; 0 skips it.", DefaultValueFactory = _ => 0 };
         var command = new Command("onednn-padding", "Convolutions with padded channel blocks after freed memory was filled with NaN: non-finite and changed results.") { calls, zeroFill, costSteps };
         command.SetAction(parse =>
         {
