@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# oneDNN's convolutions read the padded lanes of channel blocks (src/GanCluster.Training/Runtime/NativeHeap.cs,
-# ZeroFillAllocations). This fills freed memory with NaN before each of 100 calls per case and counts results that are
-# non-finite or differ from the same call made before any poisoning: once with libtorch's zero fill switched off (the fault
-# shows), once as the product runs (it must not), then times conditional DCGAN G+D steps with no fill, glibc's (every malloc and free) and libtorch's (every tensor block),
-# alternating blocks in one process.
+# oneDNN's convolutions read the padded lanes of channel blocks (src/GanCluster.Training/Runtime/TorchZeroFill.cs).
+# This fills freed memory with NaN before each of [calls] calls per case and counts results that are non-finite or
+# differ from the same call made before any poisoning: once with libtorch's zero fill switched off (the fault shows),
+# once as the product runs (it must not); then it times conditional DCGAN G+D steps with no fill, glibc's (every malloc
+# and free) and libtorch's (every tensor block), blocks alternated in one process.
 #   usage: scripts/onednn-padding-probe.sh [calls] [cost-steps]     (defaults 100 and 50); NO_BUILD=1 skips the build
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -67,7 +67,6 @@ public sealed class DiscriminatorHalf : IDisposable
     /// <param name="objective">The objective to run instead of the one spec.Loss names (tests, experiments in code).</param>
     public DiscriminatorHalf(ExperimentSpec spec, Device device, SampleSet trainingData, IGanObjective? objective = null)
     {
-        TorchRuntime.EnsureLoaded(); // libtorch's settings (TorchZeroFill) before the first tensor of the run
         if (spec.BatchSize > trainingData.Count)
         {
             throw new ArgumentException(

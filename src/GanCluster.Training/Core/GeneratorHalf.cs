@@ -80,7 +80,6 @@ public sealed class GeneratorHalf : IDisposable
     /// <param name="family">The family to use instead of the one spec.Model names (tests, experiments in code).</param>
     public GeneratorHalf(ExperimentSpec spec, Device device, IGanFamily? family = null)
     {
-        TorchRuntime.EnsureLoaded(); // libtorch's settings (TorchZeroFill) before the first tensor of the run
         _spec = spec;
         _device = device;
         _family = family ?? FamilyCatalog.For(spec);

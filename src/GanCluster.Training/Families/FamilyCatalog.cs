@@ -3,7 +3,6 @@ using System.Reflection;
 using System.Text.Json;
 using GanCluster.Training.Models;
 using GanCluster.Training.Options;
-using GanCluster.Training.Runtime;
 
 namespace GanCluster.Training.Families;
 
@@ -33,18 +32,10 @@ public static class FamilyCatalog
     }
 
     /// <summary>The generator of <paramref name="spec"/>'s family (validated first).</summary>
-    public static GeneratorNet CreateGenerator(ExperimentSpec spec)
-    {
-        TorchRuntime.EnsureLoaded(); // libtorch's settings (TorchZeroFill) before the network's first tensor
-        return For(spec).CreateGenerator(spec);
-    }
+    public static GeneratorNet CreateGenerator(ExperimentSpec spec) => For(spec).CreateGenerator(spec);
 
     /// <summary>The discriminator of <paramref name="spec"/>'s family (validated first), taking packed input for spec.Packing.</summary>
-    public static DiscriminatorNet CreateDiscriminator(ExperimentSpec spec)
-    {
-        TorchRuntime.EnsureLoaded();
-        return For(spec).CreateDiscriminator(spec);
-    }
+    public static DiscriminatorNet CreateDiscriminator(ExperimentSpec spec) => For(spec).CreateDiscriminator(spec);
 
     /// <summary>Shape of one generated sample (no batch axis): [C, 28, 28], [C, 64, 64] or [2].</summary>
     public static long[] SampleShape(ExperimentSpec spec) => For(spec).SampleShape(spec);

@@ -12,6 +12,8 @@ public abstract class GanNetwork : nn.Module<Tensor, Tensor?, Tensor>
 {
     protected GanNetwork(string name) : base(name)
     {
+        // libtorch's process settings before any network computes: the zero fill of new tensor blocks (TorchZeroFill).
+        TorchRuntime.EnsureLoaded();
     }
 
     /// <summary>

@@ -5,7 +5,7 @@ namespace GanCluster.Training.Runtime;
 /// <summary>
 /// libtorch's CPU allocator fills every new tensor block with zeros (its own flag,
 /// <c>FLAGS_caffe2_cpu_allocator_do_zero_fill</c> in libc10), set by <see cref="TorchRuntime.EnsureLoaded"/> once
-/// libtorch is loaded. Why: oneDNN keeps tensors whose channel count is not a multiple of its block (16 on AVX-512) in
+/// libtorch is loaded (the CLI's commands and every <see cref="Models.GanNetwork"/>'s constructor call it). Why: oneDNN keeps tensors whose channel count is not a multiple of its block (16 on AVX-512) in
 /// blocked layouts padded to the block, and its convolutions read the padded lanes, which nothing writes. The weights
 /// there are zero, so stale bytes are harmless unless they happen to be a NaN or an infinity (a float whose 8 exponent
 /// bits are all ones: 1 in 256 arbitrary words), and then 0 x NaN turns whole outputs non-finite. With NaN left in
