@@ -14,7 +14,8 @@ namespace GanCluster.Training.Objectives;
 /// averaged over a batch (the "marginal") and E_x H[p(y|x, D)] the average entropy of the samples' distributions:
 /// <list type="bullet">
 /// <item>D minimizes E_x H[p(y|x, D)] - H_X[p(y|D)] - E_z H[p(y|G(z), D)]: certain on real digits, every class used
-/// equally often on them, uncertain on G's samples. D-real holds the first two terms (and, with labelsPerClass &gt; 0,
+/// equally often on them, uncertain on G's samples (a catgan section weighs the second term by catgan.marginalWeight;
+/// the paper: 1). D-real holds the first two terms (and, with labelsPerClass &gt; 0,
 /// <see cref="SupervisedWeight"/> x the cross-entropy on a labelled batch of the <see cref="LabelledSubset"/>), D-fake
 /// the third.</item>
 /// <item>G minimizes E_z H[p(y|G(z), D)] - H_G[p(y|D)]: samples D is certain about, spread over all classes.</item>
@@ -29,6 +30,9 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
 {
     /// <summary>Weight lambda of the cross-entropy on labelled digits (the paper: 1).</summary>
     public const double SupervisedWeight = 1.0;
+
+    /// <summary>The largest catgan.marginalWeight accepted.</summary>
+    public const double MaxMarginalWeight = 100;
 
     /// <summary>E_x H[p(y|x, D)] on the real batch (D-real).</summary>
     public const string RealEntropyTerm = "catgan/entropy_real";
@@ -49,6 +53,7 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
     public const string LabelledAccuracyTerm = "catgan/labelled_accuracy";
 
     private readonly int _batchSize;
+    private readonly double _marginalWeight;
     private readonly Tensor? _labelledImages;
     private readonly Tensor? _labelledClasses;
 
@@ -58,6 +63,7 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
     {
         ArgumentNullException.ThrowIfNull(spec);
         _batchSize = spec.BatchSize;
+        _marginalWeight = spec.Catgan?.MarginalWeight ?? 1;
         if (spec.LabelsPerClass == 0)
         {
             return;
@@ -95,6 +101,11 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
             yield return new SpecError("loss", $"catgan needs the {CatGanFamily.ClassCount}-class discriminator of model catgan; got model {FamilyCatalog.Name(spec.Model)} (use \"model\": \"catgan\")");
         }
 
+        if (spec.Catgan is { MarginalWeight: var weight } && !(weight is > 0 and <= MaxMarginalWeight))
+        {
+            yield return new SpecError("catgan.marginalWeight", $"the weight of the marginal class entropy in D's loss must be in (0, {MaxMarginalWeight}]; the paper's objective has 1; got {weight}");
+        }
+
         if (spec.LabelsPerClass is < 0 or > CatGanFamily.MaxLabelsPerClass)
         {
             yield return new SpecError("labelsPerClass", $"must be 0 (unsupervised) to {CatGanFamily.MaxLabelsPerClass}; 10 is the paper's 100 labels; got {spec.LabelsPerClass}");
@@ -129,7 +140,8 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
         var logProbabilities = F.log_softmax(d.Logits(real.Samples), 1);
         var entropy = MeanEntropy(logProbabilities);
         var marginal = MarginalEntropy(logProbabilities);
-        var unsupervised = entropy.sub(marginal);
+        // Weight 1 (the paper) subtracts the term itself, so the presets' arithmetic is what it was before the option.
+        var unsupervised = _marginalWeight == 1 ? entropy.sub(marginal) : entropy.sub(marginal.mul(KeptScalars.Of(_marginalWeight)));
         var terms = new Dictionary<string, double>
         {
             [MetricNames.DLoss] = unsupervised.item<float>(),

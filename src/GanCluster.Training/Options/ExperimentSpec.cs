@@ -215,6 +215,17 @@ public sealed record SsganSpec
     public SsganNetwork Discriminator { get; init; } = SsganNetwork.Mlp;
 }
 
+/// <summary>CatGAN's weighting (model catgan only; absent = the paper's objective).</summary>
+public sealed record CatGanSpec
+{
+    /// <summary>
+    /// The weight of the marginal class entropy H_X[p(y|D)] of the real batch in D's loss, &gt; 0: the paper's objective
+    /// has 1; larger values push D's classes towards equal use on the digits harder, the trade-off of regularized
+    /// information maximization (Krause et al. 2010), of which CatGAN's D objective is the adversarial form.
+    /// </summary>
+    public double MarginalWeight { get; init; } = 1;
+}
+
 /// <summary>VAE-GAN's weighting (model vaegan only).</summary>
 public sealed record VaeGanSpec
 {
@@ -357,6 +368,8 @@ public sealed record ExperimentSpec
     public InfoGanSpec Infogan { get; init; } = new();
     /// <summary>The semi-supervised GAN's D network (model ssgan only); null = Salimans et al.'s MLP, so older specs and recipe hashes are unchanged.</summary>
     public SsganSpec? Ssgan { get; init; }
+    /// <summary>CatGAN's weight of the real marginal entropy in D's loss (model catgan only); null = the paper's objective (weight 1), so older specs and recipe hashes are unchanged.</summary>
+    public CatGanSpec? Catgan { get; init; }
     /// <summary>VAE-GAN's gamma (model vaegan only).</summary>
     public VaeGanSpec Vaegan { get; init; } = new();
     /// <summary>The image codec's bits per image (model codec only).</summary>

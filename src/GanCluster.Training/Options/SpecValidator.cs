@@ -64,6 +64,9 @@ public static class SpecValidator
         // Only ssgan reads its section, likewise.
         Check(spec.Model == ModelKind.Ssgan || spec.Ssgan is null, "ssgan",
             $"only model ssgan chooses its discriminator network here; got {spec.Ssgan} with model {FamilyCatalog.Name(spec.Model)}; remove the ssgan section");
+        // Only catgan reads its section, likewise.
+        Check(spec.Model == ModelKind.CatGan || spec.Catgan is null, "catgan",
+            $"only model catgan weighs a marginal class entropy; got {spec.Catgan} with model {FamilyCatalog.Name(spec.Model)}; remove the catgan section");
         // Only vaegan reads its section, likewise.
         Check(spec.Model == ModelKind.VaeGan || spec.Vaegan is null || spec.Vaegan == new VaeGanSpec(), "vaegan.gamma",
             $"only model vaegan weighs a reconstruction term; got {spec.Vaegan?.Gamma} with model {FamilyCatalog.Name(spec.Model)}; remove the vaegan section");

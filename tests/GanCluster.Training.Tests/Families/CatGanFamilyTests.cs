@@ -74,6 +74,9 @@ public sealed class CatGanFamilyTests
     [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"labelsPerClass\": 101}", "labelsPerClass", "must be 0 (unsupervised) to 100")]
     [InlineData("{\"model\": \"ssgan\", \"loss\": \"ssgan\", \"labelsPerClass\": 10}", "labelsPerClass", "only loss catgan trains on a labelled subset")]
     [InlineData("{\"model\": \"mlp\", \"labelsPerClass\": 5}", "labelsPerClass", "with loss non-saturating; use 0")]
+    [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"marginalWeight\": 0}}", "catgan.marginalWeight", "must be in (0, 100]; the paper's objective has 1; got 0")]
+    [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"marginalWeight\": 101}}", "catgan.marginalWeight", "must be in (0, 100]")]
+    [InlineData("{\"model\": \"dcgan\", \"catgan\": {\"marginalWeight\": 2}}", "catgan", "only model catgan weighs a marginal class entropy")]
     public void Incompatible_combinations_are_refused_naming_the_field(string json, string field, string message)
     {
         var error = Assert.Throws<SpecValidationException>(() => SpecJson.Parse(json));
@@ -116,13 +119,16 @@ public sealed class CatGanFamilyTests
     [InlineData(2, 0)]
     [InlineData(1, 10)]
     [InlineData(2, 10)]
-    public void Split_steps_match_a_single_process_catgan_step(int k, int labelsPerClass)
+    [InlineData(1, 0, 3.0)]
+    [InlineData(2, 10, 3.0)]
+    public void Split_steps_match_a_single_process_catgan_step(int k, int labelsPerClass, double marginalWeight = 1)
     {
         // SGD, not the presets' Adam: Adam divides each gradient by its own size, so where G's gradient is last-ulp noise
         // (measured here with 100 labels: BN-fed weights of G) the two graphs' rounding turns into steps of +-lr, 1e-5 apart
         // after two rounds although every loss agrees to 1e-5; SGD keeps such noise at its size. The objective is the same.
         var spec = Tiny(k, labelsPerClass) with
         {
+            Catgan = marginalWeight == 1 ? null : new CatGanSpec { MarginalWeight = marginalWeight },
             GeneratorOptimizer = new OptimizerSpec { Type = OptimizerKind.Sgd, LearningRate = 0.05, Momentum = 0.5 },
             DiscriminatorOptimizer = new OptimizerSpec { Type = OptimizerKind.Sgd, LearningRate = 0.05, Momentum = 0.5 },
         };
@@ -293,7 +299,7 @@ public sealed class CatGanFamilyTests
                 DiscriminatorOptimizer.zero_grad();
                 var order = _classes is null ? null : randperm(_classes.shape[0], dtype: int64).narrow(0, 0, Math.Min(Spec.BatchSize, _classes.shape[0]));
                 var realP = F.log_softmax(D.Logits((real * 2) - 1), 1);
-                var realLoss = Entropy(realP) - Marginal(realP);
+                var realLoss = Entropy(realP) - (Marginal(realP) * (Spec.Catgan?.MarginalWeight ?? 1));
                 double supervised = 0, accuracy = 0;
                 if (order is null)
                 {
