@@ -28,13 +28,25 @@ public sealed record CatGanResult(
     int Labels,
     int TestDigits,
     int[] Assignment,
-    long[] ClassSizes);
+    long[] ClassSizes)
+{
+    /// <summary>With discriminatorEma on: <see cref="ClusteringError"/> of D's current weights (the fields above read the average).</summary>
+    public double? ClusteringErrorWithoutAverage { get; init; }
+
+    /// <summary>With discriminatorEma on and labels: <see cref="TestError"/> of D's current weights.</summary>
+    public double? TestErrorWithoutAverage { get; init; }
+
+    /// <summary>With discriminatorEma on: <see cref="UnlabelledTrainClusteringError"/> of D's current weights.</summary>
+    public double? UnlabelledTrainClusteringErrorWithoutAverage { get; init; }
+}
 
 /// <summary>Computes <see cref="CatGanResult"/> for a trained CatGAN discriminator.</summary>
 public static class CatGanEvaluation
 {
     /// <summary>The figures of D with the experiment's data (images in [0, 1], as data sets hold them).</summary>
-    public static CatGanResult Evaluate(ExperimentSpec spec, CatGanDiscriminator discriminator, SampleSet train, SampleSet heldOut)
+    /// <param name="withoutAverage">With discriminatorEma on, D's current weights (<paramref name="discriminator"/> is their
+    /// average): their errors go beside the average's.</param>
+    public static CatGanResult Evaluate(ExperimentSpec spec, CatGanDiscriminator discriminator, SampleSet train, SampleSet heldOut, CatGanDiscriminator? withoutAverage = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(train);
@@ -43,7 +55,7 @@ public static class CatGanEvaluation
         var test = Score(discriminator, heldOut);
         var selection = Score(discriminator, unlabelled);
         var semiSupervised = chosen.Length > 0;
-        return new CatGanResult(
+        var result = new CatGanResult(
             test.ClusteringError,
             semiSupervised ? test.Error : null,
             selection.ClusteringError,
@@ -52,6 +64,18 @@ public static class CatGanEvaluation
             heldOut.Count,
             test.Assignment,
             test.ClassSizes);
+        if (withoutAverage is null)
+        {
+            return result;
+        }
+
+        var liveTest = Score(withoutAverage, heldOut);
+        return result with
+        {
+            ClusteringErrorWithoutAverage = liveTest.ClusteringError,
+            TestErrorWithoutAverage = semiSupervised ? liveTest.Error : null,
+            UnlabelledTrainClusteringErrorWithoutAverage = Score(withoutAverage, unlabelled).ClusteringError,
+        };
     }
 
     /// <summary>D's classes for <paramref name="digits"/>, scored against their labels with and without the best matching.</summary>

@@ -217,7 +217,7 @@ public static class Evaluation
     /// reconstruction error of the held-out digits in pixels and in D's features (<see cref="VaeGanEvaluation"/>). Other
     /// families: the result unchanged. <paramref name="discriminator"/> is D's weight average when discriminatorEma is on
     /// (<see cref="DiscriminatorHalf.EvaluationNetwork"/>); given D's current weights as <paramref name="live"/> too, ssgan
-    /// reports their errors beside the average's.
+    /// and catgan report their errors beside the average's.
     /// </summary>
     public static EvaluationResult WithDiscriminator(EvaluationResult result, ExperimentSpec spec, Models.DiscriminatorNet discriminator, SampleSet train, SampleSet heldOut, Models.GeneratorNet? generator = null, Models.DiscriminatorNet? live = null) =>
         (discriminator, spec.Model) switch
@@ -227,7 +227,10 @@ public static class Evaluation
                 SemiSupervised = SsganEvaluation.Evaluate(spec, ssgan, train, heldOut, live is SsganClassifier current && !ReferenceEquals(current, ssgan) ? current : null),
             },
             (InfoGanDiscriminator info, ModelKind.InfoGan) => result with { InfoGan = InfoGanEvaluation.Evaluate(info, train, heldOut) },
-            (CatGanDiscriminator catgan, ModelKind.CatGan) => result with { CatGan = CatGanEvaluation.Evaluate(spec, catgan, train, heldOut) },
+            (CatGanDiscriminator catgan, ModelKind.CatGan) => result with
+            {
+                CatGan = CatGanEvaluation.Evaluate(spec, catgan, train, heldOut, live is CatGanDiscriminator current && !ReferenceEquals(current, catgan) ? current : null),
+            },
             (VaeGanDiscriminator vaegan, ModelKind.VaeGan) when generator is VaeGanGenerator encoderDecoder =>
                 result with { VaeGan = VaeGanEvaluation.Evaluate(encoderDecoder, vaegan, train, heldOut) },
             (CodecDecoder decoder, ModelKind.Codec) when generator is CodecEncoder encoder =>

@@ -212,6 +212,7 @@ public sealed class CatGanFamilyTests
         Assert.True(figure.UnlabelledTrainClusteringError <= figure.UnlabelledTrainError);
         Assert.Equal(2000, figure.ClassSizes.Sum());
         Assert.Equal(Enumerable.Range(0, 10), figure.Assignment.Order());
+        Assert.Null(figure.ClusteringErrorWithoutAverage); // no discriminatorEma: one set of weights
         Assert.Contains("D's clustering error", written.Headline, StringComparison.Ordinal);
         Assert.Contains(observer.Terms, t => t.ContainsKey(CatGanObjective.SupervisedTerm) && t.ContainsKey(CatGanObjective.RealEntropyTerm));
 
@@ -221,6 +222,32 @@ public sealed class CatGanFamilyTests
         Assert.Equal((figure.ClusteringError, figure.TestError, figure.UnlabelledTrainClusteringError, figure.UnlabelledTrainError), (again.ClusteringError, again.TestError, again.UnlabelledTrainClusteringError, again.UnlabelledTrainError));
         Assert.Equal(figure.Assignment, again.Assignment);
         Assert.Equal(figure.ClassSizes, again.ClassSizes);
+    }
+
+    [Fact]
+    public void With_an_average_of_D_the_figures_read_the_average_and_the_current_weights_go_beside_them()
+    {
+        var spec = Tiny(1, labelsPerClass: 10) with { DiscriminatorEma = 0.5 };
+        using var folder = new TempFolder();
+        new LocalRun(spec, new LocalRunOptions(folder.Path, LogEvery: 2, EvaluationSamples: 20, TensorBoard: false), new Observer()).Run(CancellationToken.None);
+        var written = EvaluationLog.Deserialize(File.ReadAllText(Path.Combine(folder.Path, EvaluationLog.LatestFileName))).CatGan!;
+
+        var checkpoint = Checkpoint.Load(Path.Combine(folder.Path, "checkpoints", $"round-{spec.Rounds:D6}.ckpt"));
+        var (train, heldOut) = DatasetCatalog.Load(spec);
+        using (train)
+        using (heldOut)
+        using (var half = new DiscriminatorHalf(spec, CPU, train))
+        {
+            half.LoadState(checkpoint.Discriminator!);
+            Assert.NotSame(half.Network, half.EvaluationNetwork);
+            var average = CatGanEvaluation.Score((CatGanDiscriminator)half.EvaluationNetwork, heldOut);
+            var current = CatGanEvaluation.Score((CatGanDiscriminator)half.Network, heldOut);
+            Assert.Equal((average.ClusteringError, average.Error), (written.ClusteringError, written.TestError!.Value));
+            Assert.Equal((current.ClusteringError, current.Error), (written.ClusteringErrorWithoutAverage!.Value, written.TestErrorWithoutAverage!.Value));
+            Assert.NotNull(written.UnlabelledTrainClusteringErrorWithoutAverage);
+            // Two sets of weights: after 4 rounds at decay 0.5 the average is not D's current weights.
+            Assert.Contains(half.Network.parameters().Zip(half.EvaluationNetwork.parameters()), p => p.First.ne(p.Second).any().item<bool>());
+        }
     }
 
     [Fact]
