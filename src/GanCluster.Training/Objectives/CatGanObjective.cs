@@ -140,8 +140,8 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
         var logProbabilities = F.log_softmax(d.Logits(real.Samples), 1);
         var entropy = MeanEntropy(logProbabilities);
         var marginal = MarginalEntropy(logProbabilities);
-        // Weight 1 (the paper) subtracts the term itself, so the presets' arithmetic is what it was before the option.
-        var unsupervised = _marginalWeight == 1 ? entropy.sub(marginal) : entropy.sub(marginal.mul(KeptScalars.Of(_marginalWeight)));
+        // x 1 (the paper's weight) is exact in floating point, forward and backward: weight 1 computes what it did before the option.
+        var unsupervised = entropy.sub(marginal.mul(KeptScalars.Of(_marginalWeight)));
         var terms = new Dictionary<string, double>
         {
             [MetricNames.DLoss] = unsupervised.item<float>(),

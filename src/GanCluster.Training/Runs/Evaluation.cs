@@ -224,12 +224,12 @@ public static class Evaluation
         {
             (SsganClassifier ssgan, ModelKind.Ssgan) => result with
             {
-                SemiSupervised = SsganEvaluation.Evaluate(spec, ssgan, train, heldOut, live is SsganClassifier current && !ReferenceEquals(current, ssgan) ? current : null),
+                SemiSupervised = SsganEvaluation.Evaluate(spec, ssgan, train, heldOut, CurrentWeights(live, ssgan)),
             },
             (InfoGanDiscriminator info, ModelKind.InfoGan) => result with { InfoGan = InfoGanEvaluation.Evaluate(info, train, heldOut) },
             (CatGanDiscriminator catgan, ModelKind.CatGan) => result with
             {
-                CatGan = CatGanEvaluation.Evaluate(spec, catgan, train, heldOut, live is CatGanDiscriminator current && !ReferenceEquals(current, catgan) ? current : null),
+                CatGan = CatGanEvaluation.Evaluate(spec, catgan, train, heldOut, CurrentWeights(live, catgan)),
             },
             (VaeGanDiscriminator vaegan, ModelKind.VaeGan) when generator is VaeGanGenerator encoderDecoder =>
                 result with { VaeGan = VaeGanEvaluation.Evaluate(encoderDecoder, vaegan, train, heldOut) },
@@ -237,6 +237,10 @@ public static class Evaluation
                 result with { Codec = Codec.CodecEvaluation.Evaluate(encoder, decoder, train, heldOut) },
             _ => result,
         };
+
+    /// <summary>D's current weights when they are not the network evaluated (discriminatorEma on: that one is their average); else null.</summary>
+    private static T? CurrentWeights<T>(Models.DiscriminatorNet? live, T evaluated) where T : Models.DiscriminatorNet =>
+        live is T current && !ReferenceEquals(current, evaluated) ? current : null;
 
     /// <summary>The last <see cref="TrainSliceSize"/> training samples (all of them when fewer).</summary>
     private static Tensor TrainSlice(SampleSet train)
