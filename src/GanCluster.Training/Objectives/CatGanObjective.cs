@@ -18,7 +18,8 @@ namespace GanCluster.Training.Objectives;
 /// the paper: 1). D-real holds the first two terms (and, with labelsPerClass &gt; 0,
 /// <see cref="SupervisedWeight"/> x the cross-entropy on a labelled batch of the <see cref="LabelledSubset"/>), D-fake
 /// the third.</item>
-/// <item>G minimizes E_z H[p(y|G(z), D)] - H_G[p(y|D)]: samples D is certain about, spread over all classes.</item>
+/// <item>G minimizes E_z H[p(y|G(z), D)] - H_G[p(y|D)]: samples D is certain about, spread over all classes (a catgan
+/// section weighs the second term by catgan.generatorMarginalWeight; the paper: 1).</item>
 /// </list>
 /// The labelled batch is drawn in D-real from D's stream (a permutation of the subset), on D's side, so nothing extra
 /// travels and a cluster run draws it as a local one does. Draw order in D's stream: the permutation, then D's input
@@ -54,6 +55,7 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
 
     private readonly int _batchSize;
     private readonly double _marginalWeight;
+    private readonly double _generatorMarginalWeight;
     private readonly Tensor? _labelledImages;
     private readonly Tensor? _labelledClasses;
 
@@ -64,6 +66,7 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
         ArgumentNullException.ThrowIfNull(spec);
         _batchSize = spec.BatchSize;
         _marginalWeight = spec.Catgan?.MarginalWeight ?? 1;
+        _generatorMarginalWeight = spec.Catgan?.GeneratorMarginalWeight ?? 1;
         if (spec.LabelsPerClass == 0)
         {
             return;
@@ -104,6 +107,11 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
         if (spec.Catgan is { MarginalWeight: var weight } && !(weight is > 0 and <= MaxMarginalWeight))
         {
             yield return new SpecError("catgan.marginalWeight", $"the weight of the marginal class entropy in D's loss must be in (0, {MaxMarginalWeight}]; the paper's objective has 1; got {weight}");
+        }
+
+        if (spec.Catgan is { GeneratorMarginalWeight: { } generatorWeight } && !(generatorWeight is > 0 and <= MaxMarginalWeight))
+        {
+            yield return new SpecError("catgan.generatorMarginalWeight", $"the weight of the marginal class entropy in G's loss must be in (0, {MaxMarginalWeight}]; the paper's objective has 1 (or leave it out); got {generatorWeight}");
         }
 
         if (spec.LabelsPerClass is < 0 or > CatGanFamily.MaxLabelsPerClass)
@@ -182,7 +190,7 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
     {
         var logProbabilities = F.log_softmax(Discriminator(critic).Logits(fake.Samples), 1);
         var marginal = MarginalEntropy(logProbabilities);
-        var loss = MeanEntropy(logProbabilities).sub(marginal);
+        var loss = MeanEntropy(logProbabilities).sub(marginal.mul(KeptScalars.Of(_generatorMarginalWeight)));
         return new GeneratorPhaseLoss(loss, Certainty(logProbabilities), new Dictionary<string, double>
         {
             [MetricNames.GLoss] = loss.item<float>(),

@@ -224,6 +224,13 @@ public sealed record CatGanSpec
     /// information maximization (Krause et al. 2010), of which CatGAN's D objective is the adversarial form.
     /// </summary>
     public double MarginalWeight { get; init; } = 1;
+
+    /// <summary>
+    /// The weight of the marginal class entropy H_G[p(y|D)] of the fake batch in G's loss, &gt; 0; null is the paper's 1
+    /// (and leaves the recipe hash of a spec without it as it was). Larger values push G's samples towards D's classes in
+    /// equal shares harder.
+    /// </summary>
+    public double? GeneratorMarginalWeight { get; init; }
 }
 
 /// <summary>VAE-GAN's weighting (model vaegan only).</summary>

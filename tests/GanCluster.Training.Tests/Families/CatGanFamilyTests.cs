@@ -76,6 +76,8 @@ public sealed class CatGanFamilyTests
     [InlineData("{\"model\": \"mlp\", \"labelsPerClass\": 5}", "labelsPerClass", "with loss non-saturating; use 0")]
     [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"marginalWeight\": 0}}", "catgan.marginalWeight", "must be in (0, 100]; the paper's objective has 1; got 0")]
     [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"marginalWeight\": 101}}", "catgan.marginalWeight", "must be in (0, 100]")]
+    [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"generatorMarginalWeight\": 0}}", "catgan.generatorMarginalWeight", "must be in (0, 100]; the paper's objective has 1 (or leave it out); got 0")]
+    [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"generatorMarginalWeight\": -2}}", "catgan.generatorMarginalWeight", "must be in (0, 100]")]
     [InlineData("{\"model\": \"dcgan\", \"catgan\": {\"marginalWeight\": 2}}", "catgan", "only model catgan weighs a marginal class entropy")]
     public void Incompatible_combinations_are_refused_naming_the_field(string json, string field, string message)
     {
@@ -121,14 +123,17 @@ public sealed class CatGanFamilyTests
     [InlineData(2, 10)]
     [InlineData(1, 0, 3.0)]
     [InlineData(2, 10, 3.0)]
-    public void Split_steps_match_a_single_process_catgan_step(int k, int labelsPerClass, double marginalWeight = 1)
+    [InlineData(1, 0, 1.0, 4.0)]
+    [InlineData(2, 10, 3.0, 4.0)]
+    public void Split_steps_match_a_single_process_catgan_step(int k, int labelsPerClass, double marginalWeight = 1, double generatorMarginalWeight = 1)
     {
         // SGD, not the presets' Adam: Adam divides each gradient by its own size, so where G's gradient is last-ulp noise
         // (measured here with 100 labels: BN-fed weights of G) the two graphs' rounding turns into steps of +-lr, 1e-5 apart
         // after two rounds although every loss agrees to 1e-5; SGD keeps such noise at its size. The objective is the same.
         var spec = Tiny(k, labelsPerClass) with
         {
-            Catgan = marginalWeight == 1 ? null : new CatGanSpec { MarginalWeight = marginalWeight },
+            Catgan = marginalWeight == 1 && generatorMarginalWeight == 1 ? null
+                : new CatGanSpec { MarginalWeight = marginalWeight, GeneratorMarginalWeight = generatorMarginalWeight == 1 ? null : generatorMarginalWeight },
             GeneratorOptimizer = new OptimizerSpec { Type = OptimizerKind.Sgd, LearningRate = 0.05, Momentum = 0.5 },
             DiscriminatorOptimizer = new OptimizerSpec { Type = OptimizerKind.Sgd, LearningRate = 0.05, Momentum = 0.5 },
         };
@@ -354,7 +359,7 @@ public sealed class CatGanFamilyTests
             return DiscriminatorRng.Run(() =>
             {
                 var p = F.log_softmax(D.Logits(fake), 1);
-                var loss = Entropy(p) - Marginal(p);
+                var loss = Entropy(p) - (Marginal(p) * (Spec.Catgan?.GeneratorMarginalWeight ?? 1));
                 GeneratorOptimizer.zero_grad();
                 loss.backward();
                 GeneratorOptimizer.step();
