@@ -25,7 +25,7 @@ public sealed class ImageGanReference<TGenerator>(ExperimentSpec spec, SampleSet
         return DiscriminatorRng.Run(() =>
         {
             var (real, _) = Sampler.Next(Spec.BatchSize);
-            var realLoss = Losses.DiscriminatorReal(Spec.Loss, D.call((real * 2) - 1, null));
+            var realLoss = Losses.DiscriminatorReal(Spec.Loss, D.call(Pixels.ToSigned(real), null));
             var fakeLoss = Losses.DiscriminatorFake(Spec.Loss, D.call(fake.detach(), null));
             DiscriminatorOptimizer.zero_grad();
             (realLoss + fakeLoss).backward();

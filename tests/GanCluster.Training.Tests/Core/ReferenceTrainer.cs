@@ -66,7 +66,7 @@ public abstract class ScoreReferenceTrainer(ExperimentSpec spec, SampleSet data)
     {
         // The toy family's uniform noise: U(-1, 1) as one rand draw, doubled and shifted.
         var z = Spec.Model == ModelKind.Toy && Spec.Toy.Noise == LatentNoise.Uniform
-            ? (rand(Spec.BatchSize, Spec.LatentSize) * 2) - 1
+            ? Pixels.ToSigned(rand(Spec.BatchSize, Spec.LatentSize))
             : randn(Spec.BatchSize, Spec.LatentSize);
         Tensor? labels = Spec.Conditional ? randint(0, Spec.Classes, Spec.BatchSize, dtype: int64) : null;
         return (z, labels);

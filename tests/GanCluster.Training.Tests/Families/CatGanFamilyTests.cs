@@ -316,7 +316,7 @@ public sealed class CatGanFamilyTests
             if (spec.LabelsPerClass > 0)
             {
                 var chosen = tensor(LabelledSubset.Select(data, spec.Seed, spec.LabelsPerClass), dtype: int64);
-                _labelled = (data.Samples.index_select(0, chosen) * 2) - 1;
+                _labelled = Pixels.ToSigned(data.Samples.index_select(0, chosen));
                 _classes = data.Labels.index_select(0, chosen);
             }
         }
@@ -333,7 +333,7 @@ public sealed class CatGanFamilyTests
                 var (real, _) = Sampler.Next(Spec.BatchSize);
                 DiscriminatorOptimizer.zero_grad();
                 var order = _classes is null ? null : randperm(_classes.shape[0], dtype: int64).narrow(0, 0, Math.Min(Spec.BatchSize, _classes.shape[0]));
-                var realP = F.log_softmax(D.Logits((real * 2) - 1), 1);
+                var realP = F.log_softmax(D.Logits(Pixels.ToSigned(real)), 1);
                 var realLoss = Entropy(realP) - (Marginal(realP) * (Spec.Catgan?.MarginalWeight ?? 1));
                 double supervised = 0, accuracy = 0;
                 if (order is null)

@@ -245,7 +245,7 @@ public sealed class CodecFamilyTests
         private Tensor Draw()
         {
             var indices = randint(0, _data.Samples.shape[0], Spec.BatchSize, dtype: int64);
-            return (_data.Samples.index_select(0, indices) * 2) - 1;
+            return Pixels.ToSigned(_data.Samples.index_select(0, indices));
         }
     }
 }

@@ -308,7 +308,7 @@ public sealed class LapganFamilyTests
             return DiscriminatorRng.Run(() =>
             {
                 var (real, _) = Sampler.Next(Spec.BatchSize);
-                var realLoss = Losses.DiscriminatorReal(LossKind.NonSaturating, D.call(LapganPyramid.RealInput((real * 2) - 1, _level), null));
+                var realLoss = Losses.DiscriminatorReal(LossKind.NonSaturating, D.call(LapganPyramid.RealInput(Pixels.ToSigned(real), _level), null));
                 var fakeLoss = Losses.DiscriminatorFake(LossKind.NonSaturating, D.call(Pair(fake.detach(), coarse), null));
                 DiscriminatorOptimizer.zero_grad();
                 (realLoss + fakeLoss).backward();
@@ -341,7 +341,7 @@ public sealed class LapganFamilyTests
 
             var indices = randint(0, _data.Samples.shape[0], Spec.BatchSize, dtype: int64);
             var noise = randn(Spec.BatchSize, Spec.LatentSize);
-            var digits = (_data.Samples.index_select(0, indices) * 2) - 1;
+            var digits = Pixels.ToSigned(_data.Samples.index_select(0, indices));
             var coarse = LapganPyramid.Up(LapganPyramid.Image(digits, _level + 1));
             var residual = ((LapganResidualGenerator)G).Residual(noise, coarse);
             return (coarse + residual, coarse);

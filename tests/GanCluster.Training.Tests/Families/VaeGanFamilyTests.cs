@@ -247,7 +247,7 @@ public sealed class VaeGanFamilyTests
             {
                 var n = Spec.BatchSize;
                 var (real, _) = Sampler.Next(n);
-                var realLoss = Losses.DiscriminatorReal(LossKind.NonSaturating, D.call((real * 2) - 1, null));
+                var realLoss = Losses.DiscriminatorReal(LossKind.NonSaturating, D.call(Pixels.ToSigned(real), null));
                 var scores = D.call(fake.detach(), null);
                 var fakeLoss = Losses.DiscriminatorFake(LossKind.NonSaturating, scores[..n]) + Losses.DiscriminatorFake(LossKind.NonSaturating, scores[n..]);
                 DiscriminatorOptimizer.zero_grad();
@@ -296,7 +296,7 @@ public sealed class VaeGanFamilyTests
         {
             var n = Spec.BatchSize;
             var indices = randint(0, _data.Samples.shape[0], n, dtype: int64);
-            var x = (_data.Samples.index_select(0, indices) * 2) - 1;
+            var x = Pixels.ToSigned(_data.Samples.index_select(0, indices));
             return (x, randn(n, Spec.LatentSize), randn(n, Spec.LatentSize));
         }
 
