@@ -58,7 +58,7 @@ public static class Fgsm
     public static Tensor ToClassifierInput(Tensor pixels, SampleRange input) => input switch
     {
         SampleRange.UnitInterval => pixels.alias(),
-        SampleRange.Symmetric => pixels.mul(KeptScalars.Two).sub(KeptScalars.One),
+        SampleRange.Symmetric => pixels.ToSymmetric(),
         _ => throw new ArgumentException($"input range {input}: FGSM clips to the data range, so the classifier must read bounded images ([0, 1] or [-1, 1])", nameof(input)),
     };
 

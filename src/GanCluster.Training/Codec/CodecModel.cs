@@ -86,7 +86,7 @@ public sealed class CodecModel : IDisposable
             {
                 using var scope = NewDisposeScope();
                 var length = Math.Min(500, n - start);
-                var x = images.narrow(0, start, length).to(CPU).to(ScalarType.Float32).mul(KeptScalars.Two).sub(KeptScalars.One);
+                var x = images.narrow(0, start, length).to(CPU).to(ScalarType.Float32).ToSymmetric();
                 var ones = Encoder.Encode(x.to(Device)).reshape(length, Bits).gt(KeptScalars.Of(0)).to(ScalarType.Byte).cpu();
                 var bits = ones.data<byte>().ToArray();
                 for (var i = 0; i < bits.Length; i++)

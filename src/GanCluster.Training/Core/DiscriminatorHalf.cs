@@ -230,7 +230,7 @@ public sealed class DiscriminatorHalf : IDisposable
             x = F.interpolate(x, new long[] { _spec.ImageSize, _spec.ImageSize }, mode: InterpolationMode.Bilinear, align_corners: false);
         }
 
-        return (_range == SampleRange.Symmetric ? x.mul(KeptScalars.Two).sub(KeptScalars.One) : x).MoveToOuterDisposeScope();
+        return (_range == SampleRange.Symmetric ? x.ToSymmetric() : x).MoveToOuterDisposeScope();
     }
 
     public HalfState SaveState() => HalfState.Write("gancluster-discriminator", writer =>

@@ -130,7 +130,7 @@ public static class CatGanEvaluation
             {
                 using var scope = NewDisposeScope();
                 var length = Math.Min(batchSize, n - start);
-                var x = images.narrow(0, start, length).to(device).mul(KeptScalars.Two).sub(KeptScalars.One);
+                var x = images.narrow(0, start, length).to(device).ToSymmetric();
                 var classes = discriminator.Logits(x).argmax(1).cpu().data<long>().ToArray();
                 classes.CopyTo(predicted, start);
             }

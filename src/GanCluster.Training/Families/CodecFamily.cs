@@ -99,7 +99,7 @@ public sealed class CodecFamily : GanFamily
         using var scope = NewDisposeScope();
         var images = Training(spec);
         var indices = randint(0, images.shape[0], count, dtype: int64);
-        var real = images.index_select(0, indices).to(device).mul(KeptScalars.Two).sub(KeptScalars.One);
+        var real = images.index_select(0, indices).to(device).ToSymmetric();
         return new GeneratorInput(real.flatten(1).MoveToOuterDisposeScope(), null, new Dictionary<string, Tensor>
         {
             [RealInput] = real.MoveToOuterDisposeScope(),
@@ -112,7 +112,7 @@ public sealed class CodecFamily : GanFamily
         using var scope = NewDisposeScope(); // holds the chain's temporaries until the calls that read them return
         var images = Training(spec);
         var count = Math.Min(GridImages, images.shape[0]);
-        return new SampleGridInput(images.narrow(0, 0, count).to(fixedNoise.device).mul(KeptScalars.Two).sub(KeptScalars.One).flatten(1).MoveToOuterDisposeScope(), null, 8);
+        return new SampleGridInput(images.narrow(0, 0, count).to(fixedNoise.device).ToSymmetric().flatten(1).MoveToOuterDisposeScope(), null, 8);
     }
 
     /// <summary>The training split's images in [0, 1] (CPU), loaded once per spec instance as the discriminator half loads them.</summary>
@@ -178,7 +178,7 @@ public sealed class CodecEncoder : GeneratorNet
     {
         using var scope = NewDisposeScope();
         var soft = Soft(images);
-        var hard = soft.detach().ge(KeptScalars.Of(0)).to(soft.dtype).mul(KeptScalars.Two).sub(KeptScalars.One);
+        var hard = soft.detach().ge(KeptScalars.Of(0)).to(soft.dtype).ToSymmetric();
         return hard.add(soft.sub(soft.detach()), KeptScalars.DefaultAlpha).reshape(-1, 1, CodecFamily.Rows, Bits / CodecFamily.Rows).MoveToOuterDisposeScope();
     }
 

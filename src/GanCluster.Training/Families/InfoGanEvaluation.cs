@@ -52,7 +52,7 @@ public static class InfoGanEvaluation
         var runningStatistics = ClassifyWithCodes(discriminator, heldOut);
         using var scope = NewDisposeScope();
         var device = discriminator.parameters().First().device;
-        var trainImages = train.Samples.to(device).mul(KeptScalars.Two).sub(KeptScalars.One);
+        var trainImages = train.Samples.to(device).ToSymmetric();
         using (PreciseBatchNorm.Recalibrate(discriminator, trainImages, x => discriminator.Heads(x)))
         {
             return new InfoGanResult(ClassifyWithCodes(discriminator, heldOut), ClassifyWithCodes(discriminator, train), runningStatistics);
@@ -86,7 +86,7 @@ public static class InfoGanEvaluation
             {
                 using var scope = NewDisposeScope();
                 var length = Math.Min(batchSize, n - start);
-                var x = digits.Samples.narrow(0, start, length).to(device).mul(KeptScalars.Two).sub(KeptScalars.One);
+                var x = digits.Samples.narrow(0, start, length).to(device).ToSymmetric();
                 var logits = discriminator.Heads(x).CategoricalLogits;
                 logProbabilities.Add(logits.to(float64).log_softmax(1).MoveToOuterDisposeScope());
                 var codes = logits.argmax(1).cpu().data<long>().ToArray();

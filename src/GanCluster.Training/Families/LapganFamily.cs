@@ -149,7 +149,7 @@ public sealed class LapganFamily : GanFamily
         var images = Training(spec);
         var indices = randint(0, images.shape[0], count, dtype: int64);
         var noise = randn(count, spec.LatentSize, device: device);
-        var real = images.index_select(0, indices).to(device).mul(KeptScalars.Two).sub(KeptScalars.One);
+        var real = images.index_select(0, indices).to(device).ToSymmetric();
         var coarse = LapganPyramid.Coarse(real, level);
         return new GeneratorInput(LapganResidualGenerator.Fold(noise, coarse).MoveToOuterDisposeScope(), null, new Dictionary<string, Tensor>
         {
@@ -172,7 +172,7 @@ public sealed class LapganFamily : GanFamily
         using var scope = NewDisposeScope();
         var images = Training(spec);
         var count = Math.Min(fixedNoise.shape[0], images.shape[0]);
-        var real = images.narrow(0, 0, count).to(fixedNoise.device).mul(KeptScalars.Two).sub(KeptScalars.One);
+        var real = images.narrow(0, 0, count).to(fixedNoise.device).ToSymmetric();
         var z = LapganResidualGenerator.Fold(fixedNoise.narrow(0, 0, count), LapganPyramid.Coarse(real, level));
         return new SampleGridInput(z.MoveToOuterDisposeScope(), null, 8);
     }

@@ -49,7 +49,7 @@ public static class VaeGanEvaluation
             {
                 using var scope = NewDisposeScope();
                 var length = Math.Min(batchSize, n - start);
-                var x = images.narrow(0, start, length).to(device).mul(KeptScalars.Two).sub(KeptScalars.One);
+                var x = images.narrow(0, start, length).to(device).ToSymmetric();
                 var (mu, _) = generator.Encode(x);
                 var reconstruction = generator.Decode(mu);
 

@@ -102,7 +102,7 @@ public sealed class VaeGanFamily : GanFamily
         using var scope = NewDisposeScope();
         var images = Training(spec);
         var indices = randint(0, images.shape[0], count, dtype: int64);
-        var real = images.index_select(0, indices).to(device).mul(KeptScalars.Two).sub(KeptScalars.One);
+        var real = images.index_select(0, indices).to(device).ToSymmetric();
         var eps = randn(count, spec.LatentSize, device: device);
         var prior = randn(count, spec.LatentSize, device: device);
         var z = cat(new[] { real.flatten(1), eps, prior }, 1);

@@ -3,6 +3,7 @@ using GanCluster.Training.Families;
 using GanCluster.Training.Monitoring;
 using GanCluster.Training.Options;
 using GanCluster.Training.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -54,8 +55,8 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
     public const string LabelledAccuracyTerm = "catgan/labelled_accuracy";
 
     private readonly int _batchSize;
-    private readonly double _marginalWeight;
-    private readonly double _generatorMarginalWeight;
+    private readonly Scalar _marginalWeight;
+    private readonly Scalar _generatorMarginalWeight;
     private readonly Tensor? _labelledImages;
     private readonly Tensor? _labelledClasses;
 
@@ -65,8 +66,8 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
     {
         ArgumentNullException.ThrowIfNull(spec);
         _batchSize = spec.BatchSize;
-        _marginalWeight = spec.Catgan?.MarginalWeight ?? 1;
-        _generatorMarginalWeight = spec.Catgan?.GeneratorMarginalWeight ?? 1;
+        _marginalWeight = KeptScalars.Of(spec.Catgan?.MarginalWeight ?? 1);
+        _generatorMarginalWeight = KeptScalars.Of(spec.Catgan?.GeneratorMarginalWeight ?? 1);
         if (spec.LabelsPerClass == 0)
         {
             return;
@@ -76,8 +77,7 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
         var chosen = LabelledSubset.Select(training, spec.Seed, spec.LabelsPerClass);
         using var indices = tensor(chosen, dtype: int64);
         using var images = training.Samples.index_select(0, indices);
-        using var doubled = images.mul(KeptScalars.Two);
-        _labelledImages = doubled.sub(KeptScalars.One);
+        _labelledImages = images.ToSymmetric();
         _labelledClasses = training.Labels.index_select(0, indices);
     }
 
@@ -149,7 +149,7 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
         var entropy = MeanEntropy(logProbabilities);
         var marginal = MarginalEntropy(logProbabilities);
         // x 1 (the paper's weight) is exact in floating point, forward and backward: weight 1 computes what it did before the option.
-        var unsupervised = entropy.sub(marginal.mul(KeptScalars.Of(_marginalWeight)));
+        var unsupervised = entropy.sub(marginal.mul(_marginalWeight));
         var terms = new Dictionary<string, double>
         {
             [MetricNames.DLoss] = unsupervised.item<float>(),
@@ -190,7 +190,7 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
     {
         var logProbabilities = F.log_softmax(Discriminator(critic).Logits(fake.Samples), 1);
         var marginal = MarginalEntropy(logProbabilities);
-        var loss = MeanEntropy(logProbabilities).sub(marginal.mul(KeptScalars.Of(_generatorMarginalWeight)));
+        var loss = MeanEntropy(logProbabilities).sub(marginal.mul(_generatorMarginalWeight));
         return new GeneratorPhaseLoss(loss, Certainty(logProbabilities), new Dictionary<string, double>
         {
             [MetricNames.GLoss] = loss.item<float>(),

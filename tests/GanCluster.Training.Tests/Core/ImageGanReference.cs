@@ -2,6 +2,7 @@ using GanCluster.Training.Core;
 using GanCluster.Training.Data;
 using GanCluster.Training.Models;
 using GanCluster.Training.Options;
+using GanCluster.Training.Runtime;
 using static TorchSharp.torch;
 
 namespace GanCluster.Training.Tests.Core;
@@ -25,7 +26,7 @@ public sealed class ImageGanReference<TGenerator>(ExperimentSpec spec, SampleSet
         return DiscriminatorRng.Run(() =>
         {
             var (real, _) = Sampler.Next(Spec.BatchSize);
-            var realLoss = Losses.DiscriminatorReal(Spec.Loss, D.call(Pixels.ToSigned(real), null));
+            var realLoss = Losses.DiscriminatorReal(Spec.Loss, D.call(Pixels.ToSymmetric(real), null));
             var fakeLoss = Losses.DiscriminatorFake(Spec.Loss, D.call(fake.detach(), null));
             DiscriminatorOptimizer.zero_grad();
             (realLoss + fakeLoss).backward();

@@ -3,6 +3,7 @@ using GanCluster.Training.Data;
 using GanCluster.Training.Families;
 using GanCluster.Training.Models;
 using GanCluster.Training.Options;
+using GanCluster.Training.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -66,7 +67,7 @@ public abstract class ScoreReferenceTrainer(ExperimentSpec spec, SampleSet data)
     {
         // The toy family's uniform noise: U(-1, 1) as one rand draw, doubled and shifted.
         var z = Spec.Model == ModelKind.Toy && Spec.Toy.Noise == LatentNoise.Uniform
-            ? Pixels.ToSigned(rand(Spec.BatchSize, Spec.LatentSize))
+            ? Pixels.ToSymmetric(rand(Spec.BatchSize, Spec.LatentSize))
             : randn(Spec.BatchSize, Spec.LatentSize);
         Tensor? labels = Spec.Conditional ? randint(0, Spec.Classes, Spec.BatchSize, dtype: int64) : null;
         return (z, labels);

@@ -6,6 +6,7 @@ using GanCluster.Training.Monitoring;
 using GanCluster.Training.Objectives;
 using GanCluster.Training.Options;
 using GanCluster.Training.Runs;
+using GanCluster.Training.Runtime;
 using GanCluster.Training.Tests.Core;
 using GanCluster.Training.Tests.Data;
 using TorchSharp;
@@ -135,8 +136,8 @@ public sealed class CatGanFamilyTests
         // after two rounds although every loss agrees to 1e-5; SGD keeps such noise at its size. The objective is the same.
         var spec = Tiny(k, labelsPerClass) with
         {
-            Catgan = marginalWeight == 1 && generatorMarginalWeight == 1 ? null
-                : new CatGanSpec { MarginalWeight = marginalWeight, GeneratorMarginalWeight = generatorMarginalWeight == 1 ? null : generatorMarginalWeight },
+            Catgan = (marginalWeight, generatorMarginalWeight) == (1, 1) ? null
+                : new CatGanSpec { MarginalWeight = marginalWeight, GeneratorMarginalWeight = generatorMarginalWeight },
             GeneratorOptimizer = new OptimizerSpec { Type = OptimizerKind.Sgd, LearningRate = 0.05, Momentum = 0.5 },
             DiscriminatorOptimizer = new OptimizerSpec { Type = OptimizerKind.Sgd, LearningRate = 0.05, Momentum = 0.5 },
         };
@@ -316,7 +317,7 @@ public sealed class CatGanFamilyTests
             if (spec.LabelsPerClass > 0)
             {
                 var chosen = tensor(LabelledSubset.Select(data, spec.Seed, spec.LabelsPerClass), dtype: int64);
-                _labelled = Pixels.ToSigned(data.Samples.index_select(0, chosen));
+                _labelled = Pixels.ToSymmetric(data.Samples.index_select(0, chosen));
                 _classes = data.Labels.index_select(0, chosen);
             }
         }
@@ -333,7 +334,7 @@ public sealed class CatGanFamilyTests
                 var (real, _) = Sampler.Next(Spec.BatchSize);
                 DiscriminatorOptimizer.zero_grad();
                 var order = _classes is null ? null : randperm(_classes.shape[0], dtype: int64).narrow(0, 0, Math.Min(Spec.BatchSize, _classes.shape[0]));
-                var realP = F.log_softmax(D.Logits(Pixels.ToSigned(real)), 1);
+                var realP = F.log_softmax(D.Logits(Pixels.ToSymmetric(real)), 1);
                 var realLoss = Entropy(realP) - (Marginal(realP) * (Spec.Catgan?.MarginalWeight ?? 1));
                 double supervised = 0, accuracy = 0;
                 if (order is null)

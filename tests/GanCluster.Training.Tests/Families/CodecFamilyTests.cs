@@ -7,6 +7,7 @@ using GanCluster.Training.Monitoring;
 using GanCluster.Training.Objectives;
 using GanCluster.Training.Options;
 using GanCluster.Training.Runs;
+using GanCluster.Training.Runtime;
 using GanCluster.Training.Tests.Core;
 using GanCluster.Training.Tests.Data;
 using TorchSharp;
@@ -245,7 +246,7 @@ public sealed class CodecFamilyTests
         private Tensor Draw()
         {
             var indices = randint(0, _data.Samples.shape[0], Spec.BatchSize, dtype: int64);
-            return Pixels.ToSigned(_data.Samples.index_select(0, indices));
+            return Pixels.ToSymmetric(_data.Samples.index_select(0, indices));
         }
     }
 }

@@ -5,6 +5,7 @@ using GanCluster.Training.Metrics;
 using GanCluster.Training.Models;
 using GanCluster.Training.Objectives;
 using GanCluster.Training.Options;
+using GanCluster.Training.Runtime;
 using GanCluster.Training.Tests.Core;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -91,7 +92,7 @@ public sealed class InfoGanFamilyTests
 
         // The same stream state draws z, then c1, then c2 and c3.
         using var again = new RngStream(5);
-        var (noise, c1, c23) = again.Run(() => (randn(16, 62), randint(0, 10, 16, dtype: int64), Pixels.ToSigned(rand(16, 2))));
+        var (noise, c1, c23) = again.Run(() => (randn(16, 62), randint(0, 10, 16, dtype: int64), Pixels.ToSymmetric(rand(16, 2))));
         Assert.True(Identical(input.Z, cat(new[] { noise, F.one_hot(c1, 10).to(float32), c23 }, 1)));
         Assert.True(Identical(categorical, c1));
     }
@@ -103,7 +104,7 @@ public sealed class InfoGanFamilyTests
         using var rng = new RngStream(5);
         var input = rng.Run(() => new InfoGanFamily().DrawInput(spec, 16, CPU));
         using var again = new RngStream(5);
-        var (noise, c1, c23) = again.Run(() => (Pixels.ToSigned(rand(16, 62)), randint(0, 10, 16, dtype: int64), Pixels.ToSigned(rand(16, 2))));
+        var (noise, c1, c23) = again.Run(() => (Pixels.ToSymmetric(rand(16, 62)), randint(0, 10, 16, dtype: int64), Pixels.ToSymmetric(rand(16, 2))));
         Assert.True(Identical(input.Z, cat(new[] { noise, F.one_hot(c1, 10).to(float32), c23 }, 1)));
         Assert.True(input.Z.narrow(1, 0, 62).abs().max().item<float>() <= 1f);
     }
@@ -338,7 +339,7 @@ public sealed class InfoGanFamilyTests
                 var (real, _) = Sampler.Next(Spec.BatchSize);
                 // The canonical step of pytorch/examples' dcgan: the real term's backward, then the fake term's (here with L_I).
                 DiscriminatorOptimizer.zero_grad();
-                var realScores = D.call(Pixels.ToSigned(real), null);
+                var realScores = D.call(Pixels.ToSymmetric(real), null);
                 var realLoss = Losses.DiscriminatorReal(LossKind.NonSaturating, realScores);
                 realLoss.backward();
                 var heads = D.Heads(fake.detach());
@@ -385,9 +386,9 @@ public sealed class InfoGanFamilyTests
 
         private (Tensor Z, Tensor Categorical, Tensor Continuous) Codes()
         {
-            var noise = Spec.Infogan.Noise == LatentNoise.Uniform ? Pixels.ToSigned(rand(Spec.BatchSize, Spec.LatentSize)) : randn(Spec.BatchSize, Spec.LatentSize);
+            var noise = Spec.Infogan.Noise == LatentNoise.Uniform ? Pixels.ToSymmetric(rand(Spec.BatchSize, Spec.LatentSize)) : randn(Spec.BatchSize, Spec.LatentSize);
             var categorical = randint(0, 10, Spec.BatchSize, dtype: int64);
-            var continuous = Pixels.ToSigned(rand(Spec.BatchSize, 2));
+            var continuous = Pixels.ToSymmetric(rand(Spec.BatchSize, 2));
             return (cat(new[] { noise, F.one_hot(categorical, 10).to(float32), continuous }, 1), categorical, continuous);
         }
     }

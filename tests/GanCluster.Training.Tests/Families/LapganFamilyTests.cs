@@ -7,6 +7,7 @@ using GanCluster.Training.Monitoring;
 using GanCluster.Training.Objectives;
 using GanCluster.Training.Options;
 using GanCluster.Training.Runs;
+using GanCluster.Training.Runtime;
 using GanCluster.Training.Tests.Core;
 using GanCluster.Training.Tests.Data;
 using static TorchSharp.torch;
@@ -308,7 +309,7 @@ public sealed class LapganFamilyTests
             return DiscriminatorRng.Run(() =>
             {
                 var (real, _) = Sampler.Next(Spec.BatchSize);
-                var realLoss = Losses.DiscriminatorReal(LossKind.NonSaturating, D.call(LapganPyramid.RealInput(Pixels.ToSigned(real), _level), null));
+                var realLoss = Losses.DiscriminatorReal(LossKind.NonSaturating, D.call(LapganPyramid.RealInput(Pixels.ToSymmetric(real), _level), null));
                 var fakeLoss = Losses.DiscriminatorFake(LossKind.NonSaturating, D.call(Pair(fake.detach(), coarse), null));
                 DiscriminatorOptimizer.zero_grad();
                 (realLoss + fakeLoss).backward();
@@ -341,7 +342,7 @@ public sealed class LapganFamilyTests
 
             var indices = randint(0, _data.Samples.shape[0], Spec.BatchSize, dtype: int64);
             var noise = randn(Spec.BatchSize, Spec.LatentSize);
-            var digits = Pixels.ToSigned(_data.Samples.index_select(0, indices));
+            var digits = Pixels.ToSymmetric(_data.Samples.index_select(0, indices));
             var coarse = LapganPyramid.Up(LapganPyramid.Image(digits, _level + 1));
             var residual = ((LapganResidualGenerator)G).Residual(noise, coarse);
             return (coarse + residual, coarse);

@@ -6,6 +6,7 @@ using GanCluster.Training.Monitoring;
 using GanCluster.Training.Objectives;
 using GanCluster.Training.Options;
 using GanCluster.Training.Runs;
+using GanCluster.Training.Runtime;
 using GanCluster.Training.Tests.Core;
 using GanCluster.Training.Tests.Data;
 using TorchSharp;
@@ -247,7 +248,7 @@ public sealed class VaeGanFamilyTests
             {
                 var n = Spec.BatchSize;
                 var (real, _) = Sampler.Next(n);
-                var realLoss = Losses.DiscriminatorReal(LossKind.NonSaturating, D.call(Pixels.ToSigned(real), null));
+                var realLoss = Losses.DiscriminatorReal(LossKind.NonSaturating, D.call(Pixels.ToSymmetric(real), null));
                 var scores = D.call(fake.detach(), null);
                 var fakeLoss = Losses.DiscriminatorFake(LossKind.NonSaturating, scores[..n]) + Losses.DiscriminatorFake(LossKind.NonSaturating, scores[n..]);
                 DiscriminatorOptimizer.zero_grad();
@@ -296,7 +297,7 @@ public sealed class VaeGanFamilyTests
         {
             var n = Spec.BatchSize;
             var indices = randint(0, _data.Samples.shape[0], n, dtype: int64);
-            var x = Pixels.ToSigned(_data.Samples.index_select(0, indices));
+            var x = Pixels.ToSymmetric(_data.Samples.index_select(0, indices));
             return (x, randn(n, Spec.LatentSize), randn(n, Spec.LatentSize));
         }
 
