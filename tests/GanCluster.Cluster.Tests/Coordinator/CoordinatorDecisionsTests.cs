@@ -157,6 +157,22 @@ public sealed class CoordinatorDecisionsTests
     }
 
     [Fact]
+    public void A_divergence_before_the_scheduled_checkpoint_is_journaled_names_that_checkpoint_not_none()
+    {
+        // Interval 2: the pair ran past round 4 only with both halves of round 4's checkpoint in hand; the store has
+        // journaled round 2 so far.
+        var state = Run(Running(), new Command.CheckpointSaved("exp-00000001", 2, "g", "d", true, 3)).State;
+        var inFlight = Assert.IsType<ExperimentFailed>(Assert.Single(CoordinatorDecisions.Decide(state, new Command.RoundDiverged("exp-00000001", Metrics(5, double.NaN))).Events));
+        Assert.Contains("the last good checkpoint is round 4 (still being stored", inFlight.Reason);
+
+        var nothingJournaled = Assert.IsType<ExperimentFailed>(Assert.Single(CoordinatorDecisions.Decide(Running(), new Command.RoundDiverged("exp-00000001", Metrics(3, double.NaN))).Events));
+        Assert.Contains("the last good checkpoint is round 2 (still being stored", nothingJournaled.Reason);
+
+        var beforeAny = Assert.IsType<ExperimentFailed>(Assert.Single(CoordinatorDecisions.Decide(Running(), new Command.RoundDiverged("exp-00000001", Metrics(2, double.NaN))).Events));
+        Assert.Contains("the last good checkpoint is round none", beforeAny.Reason);
+    }
+
+    [Fact]
     public void Store_and_worker_failures_pause_or_fail_the_experiment()
     {
         var paused = Assert.IsType<ExperimentPaused>(Assert.Single(CoordinatorDecisions.Decide(Running(), new Command.StoreFailed("exp-00000001", "load a checkpoint", "disk full")).Events));
