@@ -129,7 +129,7 @@ public sealed class CoordinatorMonitoringSpecs : TestKit, IDisposable
     private string WritePng()
     {
         var path = Path.Combine(_folder, "grid.png");
-        using var images = TorchSharp.torch.full(new long[] { 4, 1, 28, 28 }, 0.5f);
+        using var images = TorchSharp.torch.full(new long[] { 4, 1, 28, 28 }, GanCluster.Training.Runtime.KeptScalars.OfSingle(0.5f));
         Training.Output.SampleGrid.SavePng(images, path, columns: 2);
         return path;
     }

@@ -35,7 +35,7 @@ public sealed class FiniteForwardTests
         using var layer = nn.Linear(2, 1);
         using (no_grad())
         {
-            layer.weight!.fill_(float.NaN);
+            layer.weight!.fill_(KeptScalars.OfSingle(float.NaN));
         }
 
         var calls = 0;

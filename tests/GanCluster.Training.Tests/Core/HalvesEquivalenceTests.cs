@@ -3,6 +3,7 @@ using GanCluster.Training.Core;
 using GanCluster.Training.Data;
 using GanCluster.Training.Models;
 using GanCluster.Training.Options;
+using GanCluster.Training.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -231,7 +232,7 @@ public sealed class HalvesEquivalenceTests
 
                     // One-sided label smoothing written as the cross-entropy against the target 1 - epsilon.
                     var realLoss = Spec.RealLabelSmoothing > 0
-                        ? F.binary_cross_entropy_with_logits(realScores, full_like(realScores, 1.0 - Spec.RealLabelSmoothing))
+                        ? F.binary_cross_entropy_with_logits(realScores, full_like(realScores, KeptScalars.Of(1.0 - Spec.RealLabelSmoothing)))
                         : Losses.DiscriminatorReal(Spec.Loss, realScores);
                     var loss = realLoss + Losses.DiscriminatorFake(Spec.Loss, fakeScores);
                     var objective = loss;
@@ -243,7 +244,7 @@ public sealed class HalvesEquivalenceTests
                         var gamma = Spec.R1FinalGamma is { } final
                             ? Spec.R1Gamma + ((final - Spec.R1Gamma) * _dSteps / ((Spec.K * Spec.Rounds) - 1))
                             : Spec.R1Gamma;
-                        objective = loss + (gamma * Spec.R1Interval / 2 * gradient.pow(2).sum() / (gradient.shape[0] / Spec.Packing));
+                        objective = loss + (gamma * Spec.R1Interval / 2 * gradient.pow(KeptScalars.OfInteger(2)).sum() / (gradient.shape[0] / Spec.Packing));
                     }
 
                     DiscriminatorOptimizer.zero_grad();

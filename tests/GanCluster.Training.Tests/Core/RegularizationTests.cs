@@ -1,6 +1,7 @@
 using GanCluster.Training.Core;
 using GanCluster.Training.Models;
 using GanCluster.Training.Options;
+using GanCluster.Training.Runtime;
 using static TorchSharp.torch;
 
 namespace GanCluster.Training.Tests.Core;
@@ -112,7 +113,7 @@ public sealed class RegularizationTests
 
         using var z = randn(4000, 3);
         using var points = g.call(z, null);
-        var rounded = points.mul(1e4).round().data<float>().ToArray();
+        var rounded = points.mul(KeptScalars.Of(1e4)).round().data<float>().ToArray();
         var groups = Enumerable.Range(0, 4000).GroupBy(i => (rounded[2 * i], rounded[(2 * i) + 1])).Select(x => x.Count()).ToArray();
 
         Assert.Equal(4, groups.Length);

@@ -2,6 +2,7 @@ using GanCluster.Training.Core;
 using GanCluster.Training.Data;
 using GanCluster.Training.Models;
 using GanCluster.Training.Options;
+using GanCluster.Training.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using static GanCluster.Training.Tests.Core.ModuleWeights;
@@ -216,12 +217,12 @@ public sealed class WeightAverageTests
         using var noGrad = no_grad();
         foreach (var p in module.parameters())
         {
-            p.fill_(value);
+            p.fill_(KeptScalars.Of(value));
         }
 
         foreach (var b in module.buffers().Where(b => b.is_floating_point()))
         {
-            b.fill_(value);
+            b.fill_(KeptScalars.Of(value));
         }
     }
 

@@ -1,4 +1,5 @@
 using GanCluster.Training.Data;
+using GanCluster.Training.Runtime;
 using static TorchSharp.torch;
 
 namespace GanCluster.Training.Tests.Data;
@@ -7,7 +8,7 @@ public sealed class BatchSamplerTests
 {
     /// <summary>Sample i is the value i (and label i), so batches show which indices they took.</summary>
     private static SampleSet Indexed(int count) =>
-        new(arange(count, dtype: float32).view(count, 1), arange(count, dtype: int64), count, "indexed");
+        new(arange(KeptScalars.OfInteger(count), dtype: float32).view(count, 1), arange(KeptScalars.OfInteger(count), dtype: int64), count, "indexed");
 
     private static long[] Take(BatchSampler sampler, int batchSize)
     {

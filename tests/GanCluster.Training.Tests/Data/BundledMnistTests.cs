@@ -1,4 +1,5 @@
 using GanCluster.Training.Data;
+using GanCluster.Training.Runtime;
 using static TorchSharp.torch;
 
 namespace GanCluster.Training.Tests.Data;
@@ -19,7 +20,7 @@ public sealed class BundledMnistTests
         Assert.Equal([1001L, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978], counts.data<long>().ToArray());
 
         // Real digits: mostly background, with strokes (about 19 % of MNIST pixels are non-zero).
-        var inked = all.Samples.gt(0).to(float32).mean().item<float>();
+        var inked = all.Samples.gt(KeptScalars.OfInteger(0)).to(float32).mean().item<float>();
         Assert.InRange(inked, 0.15, 0.25);
     }
 

@@ -93,9 +93,9 @@ public sealed class CatGanFamilyTests
     public void The_entropies_are_zero_for_certain_predictions_and_log_k_for_uniform_ones()
     {
         using var scope = NewDisposeScope();
-        var oneHot = F.log_softmax(eye(10).mul(100.0), 1);
+        var oneHot = F.log_softmax(eye(10).mul(KeptScalars.Of(100.0)), 1);
         var uniform = F.log_softmax(zeros(6, 10), 1);
-        var allOne = F.log_softmax(zeros(4, 10).index_fill(1, tensor(new long[] { 3 }), 100.0), 1);
+        var allOne = F.log_softmax(zeros(4, 10).index_fill(1, tensor(new long[] { 3 }), KeptScalars.Of(100.0)), 1);
         // Float32: log 10 to 1e-6 relative.
         Assert.Equal(0, CatGanObjective.MeanEntropy(oneHot).item<float>(), 4);
         Assert.Equal(Math.Log(10), CatGanObjective.MarginalEntropy(oneHot).item<float>(), 4);

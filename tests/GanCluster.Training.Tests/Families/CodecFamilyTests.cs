@@ -99,9 +99,9 @@ public sealed class CodecFamilyTests
 
         var codes = encoder.call(input.Z, null);
         Assert.Equal(new long[] { 5, 1, 8, 2 }, codes.shape);
-        Assert.True(codes.abs().eq(1).all().item<bool>(), "every code value is -1 or +1");
+        Assert.True(codes.abs().eq(KeptScalars.OfInteger(1)).all().item<bool>(), "every code value is -1 or +1");
         var soft = encoder.Soft(real);
-        Assert.True(codes.reshape(5, 16).gt(0).eq(soft.ge(0)).all().item<bool>(), "the code is the sign of the soft output");
+        Assert.True(codes.reshape(5, 16).gt(KeptScalars.OfInteger(0)).eq(soft.ge(KeptScalars.OfInteger(0))).all().item<bool>(), "the code is the sign of the soft output");
 
         // d(sum(w * code))/dθ equals d(sum(w * soft))/dθ: the binariser passes the gradient unchanged.
         var weights = randn(5, 16);
@@ -225,7 +225,7 @@ public sealed class CodecFamilyTests
             return DiscriminatorRng.Run(() =>
             {
                 Sampler.Next(Spec.BatchSize);
-                var loss = (D.Decode(codes.detach()) - x).pow(2).mean();
+                var loss = (D.Decode(codes.detach()) - x).pow(KeptScalars.OfInteger(2)).mean();
                 DiscriminatorOptimizer.zero_grad();
                 loss.backward();
                 DiscriminatorOptimizer.step();
@@ -236,7 +236,7 @@ public sealed class CodecFamilyTests
         public double GeneratorStep()
         {
             var x = GeneratorRng.Run(Draw);
-            var loss = (D.Decode(G.Encode(x)) - x).pow(2).mean();
+            var loss = (D.Decode(G.Encode(x)) - x).pow(KeptScalars.OfInteger(2)).mean();
             GeneratorOptimizer.zero_grad();
             loss.backward(inputs: G.parameters().Select(p => (Tensor)p).ToList());
             GeneratorOptimizer.step();

@@ -117,7 +117,7 @@ public sealed class InfoGanFamilyTests
         using var noGrad = no_grad();
         var z = randn(12, 62);
         var plain = g.call(z, null);
-        var expected = g.call(InfoGanGenerator.Fold(z, arange(12, dtype: int64).remainder(10), zeros(12, 2)), null);
+        var expected = g.call(InfoGanGenerator.Fold(z, arange(KeptScalars.OfInteger(12), dtype: int64).remainder(KeptScalars.OfInteger(10)), zeros(12, 2)), null);
         Assert.Equal(new long[] { 12, 1, 28, 28 }, plain.shape);
         Assert.True(Identical(plain, expected));
     }
@@ -231,7 +231,7 @@ public sealed class InfoGanFamilyTests
     public void Code_information_is_the_entropy_of_the_mean_minus_the_mean_entropy_of_q()
     {
         // Two certain answers on different categories: H(mean) = ln 2, each H(q) = 0.
-        var logits = full(2, 10, -1e4, dtype: float32);
+        var logits = full(2, 10, KeptScalars.Of(-1e4), dtype: float32);
         logits[0, 3] = tensor(0f);
         logits[1, 7] = tensor(0f);
         Assert.Equal(Math.Log(2), CodeInformation.Nats(LogQ(logits)), 9);
@@ -271,8 +271,8 @@ public sealed class InfoGanFamilyTests
         {
             foreach (var norm in other.modules().OfType<TorchSharp.Modules.BatchNorm>())
             {
-                norm.running_mean!.fill_(3.0); // statistics of some other data: the recomputed figure must not read them
-                norm.running_var!.fill_(0.01);
+                norm.running_mean!.fill_(KeptScalars.Of(3.0)); // statistics of some other data: the recomputed figure must not read them
+                norm.running_var!.fill_(KeptScalars.Of(0.01));
             }
         }
 

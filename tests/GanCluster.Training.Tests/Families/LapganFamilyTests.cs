@@ -118,13 +118,13 @@ public sealed class LapganFamilyTests
     public void The_pyramid_splits_a_digit_into_residual_and_coarse_image_that_add_up_to_the_level_image()
     {
         using var scope = NewDisposeScope();
-        var digits = rand(3, 1, 28, 28).mul(2).sub(1);
+        var digits = rand(3, 1, 28, 28).ToSymmetric();
         Assert.Equal(new long[] { 3, 1, 14, 14 }, LapganPyramid.Down(digits).shape);
         Assert.Equal(new long[] { 3, 1, 28, 28 }, LapganPyramid.Up(LapganPyramid.Down(digits)).shape);
         // The 2x2 mean: the top-left pixel of d(x) is the mean of x's top-left block.
         Assert.Equal(digits[.., .., ..2, ..2].mean().item<float>() * 3, LapganPyramid.Down(digits)[.., 0, 0, 0].sum().item<float>(), 4);
         // A constant image has no residual at any level.
-        var flat = full(2, 1, 28, 28, 0.25f);
+        var flat = full(2, 1, 28, 28, KeptScalars.OfSingle(0.25f));
         Assert.True(LapganPyramid.RealInput(flat, 0)[.., 0].abs().max().item<float>() < 1e-6);
 
         Assert.Equal(new long[] { 3, 1, 7, 7 }, LapganPyramid.RealInput(digits, 2).shape);

@@ -263,20 +263,20 @@ public sealed class VaeGanFamilyTests
             var n = Spec.BatchSize;
             var (x, eps, prior) = GeneratorRng.Run(Draw);
             var (reconstruction, samples, mu, logVariance) = Forward(x, eps, prior);
-            var klPrior = -0.5 * (1 + logVariance - mu.pow(2) - logVariance.exp()).sum(1).mean();
+            var klPrior = -0.5 * (1 + logVariance - mu.pow(KeptScalars.OfInteger(2)) - logVariance.exp()).sum(1).mean();
             return DiscriminatorRng.Run(() =>
             {
                 var scores = D.call(cat(new[] { reconstruction, samples }, 0), null);
                 var gan = F.softplus(-scores[..n]).mean() + F.softplus(-scores[n..]).mean();
                 var features = D.Features(cat(new[] { reconstruction, x }, 0));
-                var llike = 0.5 * (features[..n] - features[n..].detach()).pow(2).sum(1).mean();
+                var llike = 0.5 * (features[..n] - features[n..].detach()).pow(KeptScalars.OfInteger(2)).sum(1).mean();
                 var encoder = Parameters("encoder.");
                 var decoder = Parameters("decoder.");
                 GeneratorOptimizer.zero_grad();
                 if (Spec.Vaegan.PlainVae)
                 {
                     // The plain VAE of the same networks: KL + the Gaussian pixel likelihood, no GAN term.
-                    var pixel = 0.5 * (reconstruction - x).pow(2).flatten(1).sum(1).mean();
+                    var pixel = 0.5 * (reconstruction - x).pow(KeptScalars.OfInteger(2)).flatten(1).sum(1).mean();
                     (klPrior + pixel).backward(retain_graph: true, inputs: encoder);
                     pixel.backward(inputs: decoder);
                     GeneratorOptimizer.step();

@@ -1,4 +1,5 @@
 using GanCluster.Training.Metrics;
+using GanCluster.Training.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -35,7 +36,7 @@ public sealed class PreciseBatchNormTests
         }
 
         var before = net.buffers().Select(b => b.clone()).ToList();
-        using var data = randn(20, 4, generator: generator).mul(3).add(5);
+        using var data = randn(20, 4, generator: generator).mul(KeptScalars.OfInteger(3)).add(KeptScalars.OfInteger(5));
         using (PreciseBatchNorm.Recalibrate(net, data, x => net.call(x).Dispose(), batchSize: 8))
         {
             Assert.False(net.buffers().Zip(before).All(pair => pair.First.eq(pair.Second).all().item<bool>()));

@@ -1,6 +1,7 @@
 using GanCluster.Training.Families;
 using GanCluster.Training.Models;
 using GanCluster.Training.Options;
+using GanCluster.Training.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -60,7 +61,7 @@ public sealed class ModelShapeTests
         {
             foreach (var p in g.parameters())
             {
-                p.mul_(50);
+                p.mul_(KeptScalars.OfInteger(50));
             }
         }
 

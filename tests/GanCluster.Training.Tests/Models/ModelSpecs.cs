@@ -1,4 +1,5 @@
 using GanCluster.Training.Options;
+using GanCluster.Training.Runtime;
 using static TorchSharp.torch;
 
 namespace GanCluster.Training.Tests.Models;
@@ -66,7 +67,7 @@ internal static class ModelSpecs
     }
 
     /// <summary>Labels 0, 1, 2, ... (mod classes) for n samples.</summary>
-    public static Tensor Labels(long n, int classes) => arange(n, dtype: ScalarType.Int64).remainder(classes);
+    public static Tensor Labels(long n, int classes) => arange(KeptScalars.OfInteger(n), dtype: ScalarType.Int64).remainder(KeptScalars.OfInteger(classes));
 
     public static byte[] RngState()
     {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using GanCluster.Training.Monitoring;
 using GanCluster.Training.Output;
+using GanCluster.Training.Runtime;
 using GanCluster.Training.Tests.Data;
 using SkiaSharp;
 using static TorchSharp.torch;
@@ -76,7 +77,7 @@ public sealed class MetricsCollectorTests
         collector.Record(10, Values(1.25, 0.5));
         collector.Record(20, Values(1.0, 0.75));
         var png = folder.File("grid.png");
-        using (var images = full(new long[] { 4, 1, 28, 28 }, 0.5f))
+        using (var images = full(new long[] { 4, 1, 28, 28 }, KeptScalars.OfSingle(0.5f)))
         {
             SampleGrid.SavePng(images, png, columns: 2);
         }

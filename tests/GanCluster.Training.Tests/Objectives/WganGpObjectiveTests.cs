@@ -5,6 +5,7 @@ using GanCluster.Training.Models;
 using GanCluster.Training.Monitoring;
 using GanCluster.Training.Objectives;
 using GanCluster.Training.Options;
+using GanCluster.Training.Runtime;
 using GanCluster.Training.Tests.Core;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -120,8 +121,8 @@ public sealed class WganGpObjectiveTests
                 var eps = rand(Spec.BatchSize / m).repeat_interleave(m, 0).reshape(-1, 1);
                 var interpolates = ((eps * real) + ((1 - eps) * fake)).detach().requires_grad_(true);
                 var gradient = autograd.grad(new[] { Score(interpolates, labels).sum() }, new[] { interpolates }, retain_graph: true, create_graph: true)[0];
-                var norms = (gradient.reshape(Spec.BatchSize / m, -1).pow(2).sum(1) + 1e-12).sqrt();
-                var penalty = 10.0 * (norms - 1).pow(2).mean();
+                var norms = (gradient.reshape(Spec.BatchSize / m, -1).pow(KeptScalars.OfInteger(2)).sum(1) + 1e-12).sqrt();
+                var penalty = 10.0 * (norms - KeptScalars.OfInteger(1)).pow(KeptScalars.OfInteger(2)).mean();
 
                 DiscriminatorOptimizer.zero_grad();
                 (adversarial + penalty).backward();

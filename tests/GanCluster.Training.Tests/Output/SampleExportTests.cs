@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using GanCluster.Training.Data;
 using GanCluster.Training.Output;
+using GanCluster.Training.Runtime;
 using GanCluster.Training.Tests.Data;
 using static TorchSharp.torch;
 
@@ -35,7 +36,7 @@ public sealed class SampleExportTests
     public void Npy_has_an_aligned_version_1_header_and_little_endian_float_data(long[] shape, string expectedShape)
     {
         using var folder = new TempFolder();
-        using var values = arange(shape.Aggregate(1L, (a, b) => a * b), dtype: float32).mul(0.5).view(shape);
+        using var values = arange(KeptScalars.OfInteger(shape.Aggregate(1L, (a, b) => a * b)), dtype: float32).mul(KeptScalars.Of(0.5)).view(shape);
 
         SampleExport.WriteNpy(values, folder.File("values.npy"));
 
@@ -57,7 +58,7 @@ public sealed class SampleExportTests
     {
         using var folder = new TempFolder();
         using var scope = NewDisposeScope();
-        var images = arange(2 * 28 * 28, dtype: float32).remainder(256).div(255).view(2, 1, 28, 28);
+        var images = arange(KeptScalars.OfInteger(2 * 28 * 28), dtype: float32).remainder(KeptScalars.OfInteger(256)).div(KeptScalars.OfInteger(255)).view(2, 1, 28, 28);
         images[0, 0, 0, 0] = tensor(-0.5f); // clamped to 0
         images[0, 0, 0, 1] = tensor(1.5f); // clamped to 255
         images[0, 0, 0, 2] = tensor(0.299f); // 76.245 rounds to 76

@@ -1,4 +1,5 @@
 using GanCluster.Training.Output;
+using GanCluster.Training.Runtime;
 using GanCluster.Training.Tests.Data;
 using SkiaSharp;
 using static TorchSharp.torch;
@@ -13,8 +14,8 @@ public sealed class SampleGridTests
         using var folder = new TempFolder();
         using var scope = NewDisposeScope();
         var images = zeros(3, 1, 4, 5);
-        images[0].fill_(2.0); // clamped to white
-        images[2].fill_(51 / 255.0);
+        images[0].fill_(KeptScalars.Of(2.0)); // clamped to white
+        images[2].fill_(KeptScalars.Of(51 / 255.0));
         images[1, 0, 3, 4] = tensor(1.0f); // bottom-right pixel of the second image
 
         var size = SampleGrid.SavePng(images, folder.File("grid.png"), columns: 2);
@@ -38,7 +39,7 @@ public sealed class SampleGridTests
         using var folder = new TempFolder();
         using var scope = NewDisposeScope();
         var images = zeros(1, 3, 2, 2);
-        images[0, 0].fill_(1.0);
+        images[0, 0].fill_(KeptScalars.Of(1.0));
         images[0, 2, 1, 1] = tensor(0.2f);
 
         var size = SampleGrid.SavePng(images, folder.File("rgb.png"), columns: 8);

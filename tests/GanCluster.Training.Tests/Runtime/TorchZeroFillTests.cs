@@ -22,9 +22,9 @@ public sealed class TorchZeroFillTests
         const int Floats = 100_000; // 400 kB: a heap block under NativeHeap's 32 MiB mmap threshold, not fresh pages
         for (var i = 0; i < 5; i++)
         {
-            full(Floats, float.NaN).Dispose();
+            full(Floats, KeptScalars.OfSingle(float.NaN)).Dispose();
             using var reused = empty(Floats);
-            using var zero = reused.eq(0).all();
+            using var zero = reused.eq(KeptScalars.OfInteger(0)).all();
             Assert.True(zero.item<bool>(), "a new tensor held stale bytes");
         }
     }
@@ -72,7 +72,7 @@ public sealed class TorchZeroFillTests
     {
         for (var i = 0; i < 40; i++)
         {
-            full(sizes.Next(1, 400_000), float.NaN).Dispose();
+            full(sizes.Next(1, 400_000), KeptScalars.OfSingle(float.NaN)).Dispose();
         }
     }
 }
