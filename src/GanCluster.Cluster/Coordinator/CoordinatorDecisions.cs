@@ -2,6 +2,7 @@ using System.Globalization;
 using GanCluster.Protocol;
 using GanCluster.Training.Core;
 using GanCluster.Training.Families;
+using GanCluster.Training.Loop;
 using GanCluster.Training.Options;
 
 namespace GanCluster.Cluster.Coordinator;
@@ -263,25 +264,12 @@ public static class CoordinatorDecisions
         var last = record?.LastCheckpointRound;
         // A pair runs past a checkpoint round only once both halves of that checkpoint are in hand, so a scheduled
         // checkpoint newer than the journaled one is being stored as the divergence arrives: name it rather than "none".
-        var scheduled = record is null ? null : LastScheduledCheckpoint(record.SpecJson, c.Metrics.Round);
+        var scheduled = record is null || record.SpecJson.Length == 0 ? null : CheckpointSchedule.For(SpecJson.Parse(record.SpecJson)).LastCheckpointBefore(c.Metrics.Round);
         var checkpoint = scheduled is { } s && s > (last ?? 0)
             ? $"round {s} (still being stored when the divergence arrived; 'gancluster status {c.Id}' shows it once stored)"
             : $"round {last?.ToString(CultureInfo.InvariantCulture) ?? "none"}";
         return $"diverged at round {c.Metrics.Round} (loss/d {c.Metrics.DLoss}, loss/g {c.Metrics.GLoss}); the last good checkpoint is {checkpoint}: "
                + $"continue from there with 'gancluster resume {c.Id} --generator-lr <lower> --discriminator-lr <lower>'";
-    }
-
-    /// <summary>The newest checkpoint round the experiment's schedule puts before <paramref name="round"/>, if any.</summary>
-    private static int? LastScheduledCheckpoint(string specJson, int round)
-    {
-        if (string.IsNullOrEmpty(specJson) || round <= 1)
-        {
-            return null;
-        }
-
-        var spec = SpecJson.Parse(specJson);
-        var interval = spec.CheckpointInterval;
-        return interval > 0 && round - 1 >= interval ? (round - 1) / interval * interval : null;
     }
 
     private static bool IsRunning(CoordinatorState state, string id) => state.Find(id) is { IsFinished: false };

@@ -21,6 +21,10 @@ public sealed record CheckpointSchedule(int CheckpointInterval, int SampleInterv
     /// <summary>True when a round renders samples but writes no checkpoint (on the cluster the checkpoint brings its own grid).</summary>
     public bool RendersSamplesOnly(int round) => RendersSamples(round) && !IsCheckpoint(round);
 
+    /// <summary>The newest checkpoint round before <paramref name="round"/>, or null when the schedule puts none there.</summary>
+    public int? LastCheckpointBefore(int round) =>
+        CheckpointInterval > 0 && round > CheckpointInterval ? (round - 1) / CheckpointInterval * CheckpointInterval : null;
+
     /// <summary>The checkpoint round a run may go up to from <paramref name="nextRound"/>: the next checkpoint, or the last round.</summary>
     public int NextCheckpoint(int nextRound)
     {
