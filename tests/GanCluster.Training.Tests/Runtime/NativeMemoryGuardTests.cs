@@ -1,7 +1,4 @@
 using GanCluster.TestSupport;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.Operations;
 using TorchSharp;
 
 namespace GanCluster.Training.Tests.Runtime;
@@ -17,97 +14,10 @@ namespace GanCluster.Training.Tests.Runtime;
 /// </summary>
 public sealed class NativeMemoryGuardTests
 {
-    /// <summary>Every implicit conversion to TorchSharp's Scalar in the C# files under <paramref name="folder"/>, as "file:line: expression".</summary>
-    /// <param name="folder">The sources to compile and search.</param>
-    /// <param name="projectAssemblies">The GanCluster assemblies those sources build against (none for the product's own sources).</param>
-    private static List<string> ImplicitScalars(string folder, params string[] projectAssemblies)
-    {
-        var files = Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories)
-            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}"))
-            .ToList();
-        var parse = new CSharpParseOptions(LanguageVersion.Preview);
-        var trees = files.Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), parse, path: f))
-            .Append(CSharpSyntaxTree.ParseText(ImplicitUsings, parse, path: "ImplicitUsings.cs"))
-            .ToList();
-        // The runtime's assemblies and the test's own dependencies (TorchSharp, Akka's and the others the project uses).
-        var references = Directory.EnumerateFiles(ReferenceAssemblies(), "*.dll")
-            .Concat(Directory.EnumerateFiles(AppContext.BaseDirectory, "*.dll").Where(d => !Path.GetFileName(d).StartsWith("GanCluster.", StringComparison.Ordinal)))
-            .Concat(projectAssemblies.Select(a => Path.Combine(AppContext.BaseDirectory, a + ".dll")))
-            .Where(IsManagedAssembly)
-            .GroupBy(Path.GetFileName)
-            .Select(g => MetadataReference.CreateFromFile(g.First()))
-            .ToList();
-        var compilation = CSharpCompilation.Create("guard", trees, references,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true));
-        // Every call must bind, or a conversion inside it would go unseen (source-generated members aside: no generators run here).
-        var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error && d.Id is not "CS8795").ToList();
-        Assert.True(errors.Count == 0, string.Join(Environment.NewLine, errors.Take(10)));
-
-        var found = new List<string>();
-        foreach (var tree in trees)
-        {
-            var model = compilation.GetSemanticModel(tree);
-            // The operation trees of every body and initializer (lambdas and local functions are inside them).
-            var roots = tree.GetRoot().DescendantNodes()
-                .Where(n => n is Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.AccessorDeclarationSyntax
-                    or Microsoft.CodeAnalysis.CSharp.Syntax.ArrowExpressionClauseSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.EqualsValueClauseSyntax
-                    or Microsoft.CodeAnalysis.CSharp.Syntax.PrimaryConstructorBaseTypeSyntax)
-                .Select(n => model.GetOperation(n))
-                .OfType<IOperation>();
-            foreach (var operation in roots.SelectMany(r => r.DescendantsAndSelf()))
-            {
-                if (operation is IConversionOperation { IsImplicit: true, OperatorMethod.ContainingType: { Name: "Scalar" } scalar } conversion
-                    && scalar.ContainingNamespace.ToDisplayString() == "TorchSharp")
-                {
-                    var line = tree.GetLineSpan(conversion.Operand.Syntax.Span).StartLinePosition.Line + 1;
-                    found.Add($"{Path.GetRelativePath(folder, tree.FilePath)}:{line}: {conversion.Operand.Syntax}");
-                }
-            }
-        }
-
-        return found.Distinct().ToList();
-    }
-
-    // What the SDK's ImplicitUsings adds to every project (the generated GlobalUsings.g.cs is not part of the sources).
-    private const string ImplicitUsings = """
-        global using System;
-        global using System.Collections.Generic;
-        global using System.IO;
-        global using System.Linq;
-        global using System.Net.Http;
-        global using System.Threading;
-        global using System.Threading.Tasks;
-        """;
-
-    /// <summary>The SDK's reference assemblies of this runtime (what the compiler builds against), else the runtime's own.</summary>
-    private static string ReferenceAssemblies()
-    {
-        var runtime = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
-        var packs = Path.GetFullPath(Path.Combine(runtime, "..", "..", "packs", "Microsoft.NETCore.App.Ref"));
-        var framework = $"net{Environment.Version.Major}.{Environment.Version.Minor}";
-        var newest = Directory.Exists(packs)
-            ? Directory.EnumerateDirectories(packs).Select(d => Path.Combine(d, "ref", framework)).Where(Directory.Exists).OrderBy(d => Version.TryParse(Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(d))), out var v) ? v : new Version()).LastOrDefault()
-            : null;
-        return newest ?? runtime;
-    }
-
-    private static bool IsManagedAssembly(string path)
-    {
-        try
-        {
-            System.Reflection.AssemblyName.GetAssemblyName(path);
-            return true;
-        }
-        catch (BadImageFormatException)
-        {
-            return false;
-        }
-    }
-
     [Fact]
     public void Training_code_converts_no_value_to_a_torch_scalar_implicitly()
     {
-        var found = ImplicitScalars(Path.Combine(RepositoryRoot.Path, "src", "GanCluster.Training"));
+        var found = TorchScalarScan.ImplicitScalars(Path.Combine(RepositoryRoot.Path, "src", "GanCluster.Training"));
 
         Assert.True(found.Count == 0, $"implicit TorchSharp scalars (use KeptScalars or hold a ToScalar() with using):{Environment.NewLine}{string.Join(Environment.NewLine, found)}");
     }
@@ -117,7 +27,7 @@ public sealed class NativeMemoryGuardTests
     {
         // The tests' hand-computed references run beside the product's threads and collections as well: a temporary
         // scalar freed mid-call failed a clean-clone CI run ("Unknown scalar type", LapganFamilyTests, stop 42).
-        var found = ImplicitScalars(Path.Combine(RepositoryRoot.Path, "tests", "GanCluster.Training.Tests"), "GanCluster.Training", "GanCluster.TestSupport");
+        var found = TorchScalarScan.ImplicitScalars(Path.Combine(RepositoryRoot.Path, "tests", "GanCluster.Training.Tests"), "GanCluster.Training", "GanCluster.TestSupport");
 
         Assert.True(found.Count == 0, $"implicit TorchSharp scalars (use KeptScalars or hold a ToScalar() with using):{Environment.NewLine}{string.Join(Environment.NewLine, found)}");
     }
@@ -136,7 +46,7 @@ public sealed class NativeMemoryGuardTests
                     public static void Update(Tensor average, Tensor weight, double beta) => average.mul_(beta).add_(weight, alpha: 1.0 - beta);
                 }
                 """);
-            Assert.Equal(["Average.cs:4: beta", "Average.cs:4: 1.0 - beta"], ImplicitScalars(folder));
+            Assert.Equal(["Average.cs:4: beta", "Average.cs:4: 1.0 - beta"], TorchScalarScan.ImplicitScalars(folder));
         }
         finally
         {
