@@ -7,6 +7,7 @@
 # CatGAN 1.91%; goal <= 2.0%.
 #   usage: scripts/quality-ssgan.sh [seed]            (default seed 1)
 #   ROUNDS=N overrides the preset's rounds; REUSE=1 reports a finished run (evaluation.json present) without training.
+# A second line prints the samples' figures (Parzen, MNIST FID, classes).
 # The run goes to runs/quality/ssgan-mnist-seed<seed>; its wall time is the last line of runs/quality/ssgan-mnist-seed<seed>.log.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -34,3 +35,9 @@ jq -r --argjson wall "$wall" --argjson rounds "$rounds" '.semiSupervised |
     (if .testErrorWithoutAverage then "D without its weight average \(.testErrorWithoutAverage * 10000 | round / 100)% held out, \(.unlabelledTrainErrorWithoutAverage * 10000 | round / 100)% unlabelled train; " else "" end) +
     "\($rounds) rounds, \($wall) s wall (training + checkpoints + evaluation); anchors: Improved GAN 0.93%, CatGAN 1.91%, goal <= 2.0%"' \
     "$run/evaluation.json"
+# The samples, from the average of G with standing statistics (the preset since stop 44; D's figure above never reads G).
+jq -r '"ssgan-mnist seed '"$seed"' samples: Parzen \(.parzen.meanLogLikelihood * 10 | round / 10) held out" +
+    (if .parzenTrain then " (\(.parzenTrain.meanLogLikelihood * 10 | round / 10) on the training digits)" else "" end) +
+    (if .parzenWithoutAverage then ", live G \(.parzenWithoutAverage.meanLogLikelihood * 10 | round / 10)" else "" end) +
+    (if .classifier then "; MNIST FID \(.classifier.fid * 10 | round / 10), class KL \(.classifier.classes.klToUniform * 1000 | round / 1000), smallest class \(.classifier.classes.minShare * 1000 | round / 10)%" else "" end) +
+    "; goal: Parzen >= 150, class KL <= 0.02, no class under 7%"' "$run/evaluation.json"

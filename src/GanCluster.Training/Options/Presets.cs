@@ -241,6 +241,11 @@ public static class Presets
             // the unlabelled training digits was still falling about 2 points per 1,000 rounds at 4,000.
             Rounds = 10_000,
             CheckpointInterval = 2000,
+            // Samples and sample figures from the average of G's weights with standing statistics (stop 44): training and
+            // D's figures are unchanged (6.35% either way), the samples' Parzen figure on the training digits 166.4 against
+            // the live G's 117.7 (164.3 with the copied BatchNorm statistics).
+            GeneratorEma = 0.999,
+            StandingStatistics = true,
         },
         // CatGAN (Springenberg 2016), unsupervised: D's 10 classes become clusters of the digits through the entropy
         // objectives alone; Adam 2e-4, beta1 0.5, batch 100 as in the paper; rounds sized for a 2-core CPU

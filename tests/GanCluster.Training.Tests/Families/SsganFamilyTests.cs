@@ -49,6 +49,8 @@ public sealed class SsganFamilyTests
         Assert.Empty(SpecValidator.Validate(preset));
         Assert.Equal((ModelKind.Ssgan, LossKind.Ssgan, 100, 100), (preset.Model, preset.Loss, preset.BatchSize, preset.LatentSize));
         Assert.Equal((0.003, 0.003, 0.5, 0.5), (preset.DiscriminatorOptimizer.LearningRate, preset.GeneratorOptimizer.LearningRate, preset.DiscriminatorOptimizer.Beta1, preset.GeneratorOptimizer.Beta1));
+        // Samples from the average of G with standing statistics; D, and so the semi-supervised figure, never reads it.
+        Assert.Equal((0.999, (bool?)true), (preset.GeneratorEma, preset.StandingStatistics));
     }
 
     [Theory]
