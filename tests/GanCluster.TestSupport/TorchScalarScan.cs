@@ -49,12 +49,13 @@ public static class TorchScalarScan
         foreach (var tree in trees)
         {
             var model = compilation.GetSemanticModel(tree);
-            // The operation trees of every body and initializer (lambdas and local functions are inside them).
+            // The operation trees of every body and initializer, and of a program's top-level statements (lambdas and local
+            // functions are inside them).
             var roots = tree.GetRoot().DescendantNodes()
                 .Where(n => n is Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.AccessorDeclarationSyntax
                     or Microsoft.CodeAnalysis.CSharp.Syntax.ArrowExpressionClauseSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.EqualsValueClauseSyntax
-                    or Microsoft.CodeAnalysis.CSharp.Syntax.PrimaryConstructorBaseTypeSyntax)
-                .Select(n => model.GetOperation(n))
+                    or Microsoft.CodeAnalysis.CSharp.Syntax.PrimaryConstructorBaseTypeSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.GlobalStatementSyntax)
+                .Select(n => model.GetOperation(n is Microsoft.CodeAnalysis.CSharp.Syntax.GlobalStatementSyntax global ? global.Statement : n))
                 .OfType<IOperation>();
             foreach (var operation in roots.SelectMany(r => r.DescendantsAndSelf()))
             {

@@ -53,4 +53,25 @@ public sealed class NativeMemoryGuardTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    [Fact]
+    public void The_guard_sees_an_implicit_scalar_in_a_programs_top_level_statements()
+    {
+        // The CLI's Program.cs is top-level statements, compiled as an executable and searched like any method body (a
+        // statement, not only a declaration's initializer).
+        var folder = Directory.CreateTempSubdirectory("gancluster-guard-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, "Program.cs"), """
+                using static TorchSharp.torch;
+                var scale = args.Length;
+                ones(3).mul(scale).Dispose();
+                """);
+            Assert.Equal(["Program.cs:3: scale"], TorchScalarScan.ImplicitScalars(folder));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }
