@@ -32,21 +32,14 @@ public sealed class NativeMemoryGuardTests
         Assert.True(found.Count == 0, $"implicit TorchSharp scalars (use KeptScalars or hold a ToScalar() with using):{Environment.NewLine}{string.Join(Environment.NewLine, found)}");
     }
 
-    [Fact]
-    public void The_guard_sees_an_implicit_scalar()
+    /// <summary>The guard's findings in one planted source file, compiled on its own in a temporary folder.</summary>
+    private static List<string> ScanPlanted(string file, string source)
     {
-        // The test above must be able to fail: the shape of the WeightAverage defect it would have caught.
         var folder = Directory.CreateTempSubdirectory("gancluster-guard-").FullName;
         try
         {
-            File.WriteAllText(Path.Combine(folder, "Average.cs"), """
-                using static TorchSharp.torch;
-                public static class Average
-                {
-                    public static void Update(Tensor average, Tensor weight, double beta) => average.mul_(beta).add_(weight, alpha: 1.0 - beta);
-                }
-                """);
-            Assert.Equal(["Average.cs:4: beta", "Average.cs:4: 1.0 - beta"], TorchScalarScan.ImplicitScalars(folder));
+            File.WriteAllText(Path.Combine(folder, file), source);
+            return TorchScalarScan.ImplicitScalars(folder);
         }
         finally
         {
@@ -55,23 +48,27 @@ public sealed class NativeMemoryGuardTests
     }
 
     [Fact]
+    public void The_guard_sees_an_implicit_scalar()
+    {
+        // The test above must be able to fail: the shape of the WeightAverage defect it would have caught.
+        Assert.Equal(["Average.cs:4: beta", "Average.cs:4: 1.0 - beta"], ScanPlanted("Average.cs", """
+            using static TorchSharp.torch;
+            public static class Average
+            {
+                public static void Update(Tensor average, Tensor weight, double beta) => average.mul_(beta).add_(weight, alpha: 1.0 - beta);
+            }
+            """));
+    }
+
+    [Fact]
     public void The_guard_sees_an_implicit_scalar_in_a_programs_top_level_statements()
     {
         // The CLI's Program.cs is top-level statements, compiled as an executable and searched like any method body (a
         // statement, not only a declaration's initializer).
-        var folder = Directory.CreateTempSubdirectory("gancluster-guard-").FullName;
-        try
-        {
-            File.WriteAllText(Path.Combine(folder, "Program.cs"), """
-                using static TorchSharp.torch;
-                var scale = args.Length;
-                ones(3).mul(scale).Dispose();
-                """);
-            Assert.Equal(["Program.cs:3: scale"], TorchScalarScan.ImplicitScalars(folder));
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        Assert.Equal(["Program.cs:3: scale"], ScanPlanted("Program.cs", """
+            using static TorchSharp.torch;
+            var scale = args.Length;
+            ones(3).mul(scale).Dispose();
+            """));
     }
 }
