@@ -13,11 +13,23 @@ namespace GanCluster.TestSupport;
 /// </summary>
 public static class TorchScalarScan
 {
-    /// <summary>Every implicit conversion to TorchSharp's Scalar in the C# files under <paramref name="folder"/>, as "file:line: expression".</summary>
-    /// <param name="folder">The sources to compile and search.</param>
-    /// <param name="projectAssemblies">The project's assemblies those sources build against (their project references), by file name without ".dll"; the calling test's output folder must hold them.</param>
-    public static List<string> ImplicitScalars(string folder, params string[] projectAssemblies)
+    /// <summary>
+    /// Fails, listing them, when the project at <paramref name="project"/> (a folder relative to the repository root)
+    /// converts any value to a TorchSharp scalar implicitly.
+    /// </summary>
+    public static void AssertNone(string project)
     {
+        var found = ImplicitScalars(Path.Combine(RepositoryRoot.Path, project));
+        Assert.True(found.Count == 0, $"implicit TorchSharp scalars in {project} (use KeptScalars or hold a ToScalar() with using):{Environment.NewLine}{string.Join(Environment.NewLine, found)}");
+    }
+
+    /// <summary>Every implicit conversion to TorchSharp's Scalar in the C# files under <paramref name="folder"/>, as "file:line: expression".</summary>
+    /// <param name="folder">The sources to compile and search. They build against the assemblies in the calling test's
+    /// output folder (which holds the project's references when the test project references it) other than the
+    /// project's own.</param>
+    public static List<string> ImplicitScalars(string folder)
+    {
+        var assembly = AssemblyNameOf(folder);
         var files = Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}"))
             .ToList();
@@ -25,12 +37,11 @@ public static class TorchScalarScan
         var trees = files.Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), parse, path: f))
             .Append(CSharpSyntaxTree.ParseText(ImplicitUsings, parse, path: "ImplicitUsings.cs"))
             .ToList();
-        // The runtime's and ASP.NET Core's assemblies (the node's dashboard) and the test's own dependencies (TorchSharp,
-        // Akka's and the others the project uses).
+        // The runtime's and ASP.NET Core's assemblies (the node's dashboard) and the test's own output (TorchSharp, Akka's,
+        // the GanCluster projects), less the assembly these sources build: they take its place.
         var references = Directory.EnumerateFiles(ReferenceAssemblies("Microsoft.NETCore.App"), "*.dll")
             .Concat(Directory.EnumerateFiles(ReferenceAssemblies("Microsoft.AspNetCore.App"), "*.dll"))
-            .Concat(Directory.EnumerateFiles(AppContext.BaseDirectory, "*.dll").Where(d => !Path.GetFileName(d).StartsWith("GanCluster", StringComparison.OrdinalIgnoreCase)))
-            .Concat(projectAssemblies.Select(a => Path.Combine(AppContext.BaseDirectory, a + ".dll")))
+            .Concat(Directory.EnumerateFiles(AppContext.BaseDirectory, "*.dll").Where(d => !Path.GetFileNameWithoutExtension(d).Equals(assembly, StringComparison.OrdinalIgnoreCase)))
             .Where(IsManagedAssembly)
             .GroupBy(Path.GetFileName)
             .Select(g => MetadataReference.CreateFromFile(g.First()))
@@ -39,7 +50,7 @@ public static class TorchScalarScan
         var kind = trees.Any(t => t.GetRoot().ChildNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.GlobalStatementSyntax>().Any())
             ? OutputKind.ConsoleApplication
             : OutputKind.DynamicallyLinkedLibrary;
-        var compilation = CSharpCompilation.Create(Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)), trees, references,
+        var compilation = CSharpCompilation.Create(assembly, trees, references,
             new CSharpCompilationOptions(kind, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true));
         // Every call must bind, or a conversion inside it would go unseen (source-generated members aside: no generators run here).
         var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error && d.Id is not "CS8795").ToList();
@@ -69,6 +80,14 @@ public static class TorchScalarScan
         }
 
         return found.Distinct().ToList();
+    }
+
+    /// <summary>The assembly a project folder builds: its project file's AssemblyName, else the folder's name.</summary>
+    private static string AssemblyNameOf(string folder)
+    {
+        var project = Directory.EnumerateFiles(folder, "*.csproj").FirstOrDefault();
+        var name = project is null ? null : System.Xml.Linq.XDocument.Load(project).Descendants("AssemblyName").FirstOrDefault()?.Value;
+        return name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(folder));
     }
 
     // What the SDK's ImplicitUsings adds to every project (the generated GlobalUsings.g.cs is not part of the sources).

@@ -15,22 +15,12 @@ namespace GanCluster.Training.Tests.Runtime;
 public sealed class NativeMemoryGuardTests
 {
     [Fact]
-    public void Training_code_converts_no_value_to_a_torch_scalar_implicitly()
-    {
-        var found = TorchScalarScan.ImplicitScalars(Path.Combine(RepositoryRoot.Path, "src", "GanCluster.Training"));
+    public void Training_code_converts_no_value_to_a_torch_scalar_implicitly() => TorchScalarScan.AssertNone("src/GanCluster.Training");
 
-        Assert.True(found.Count == 0, $"implicit TorchSharp scalars (use KeptScalars or hold a ToScalar() with using):{Environment.NewLine}{string.Join(Environment.NewLine, found)}");
-    }
-
+    // The tests' hand-computed references run beside the product's threads and collections as well: a temporary scalar
+    // freed mid-call failed a clean-clone CI run ("Unknown scalar type", LapganFamilyTests, stop 42).
     [Fact]
-    public void Training_tests_convert_no_value_to_a_torch_scalar_implicitly()
-    {
-        // The tests' hand-computed references run beside the product's threads and collections as well: a temporary
-        // scalar freed mid-call failed a clean-clone CI run ("Unknown scalar type", LapganFamilyTests, stop 42).
-        var found = TorchScalarScan.ImplicitScalars(Path.Combine(RepositoryRoot.Path, "tests", "GanCluster.Training.Tests"), "GanCluster.Training", "GanCluster.TestSupport");
-
-        Assert.True(found.Count == 0, $"implicit TorchSharp scalars (use KeptScalars or hold a ToScalar() with using):{Environment.NewLine}{string.Join(Environment.NewLine, found)}");
-    }
+    public void Training_tests_convert_no_value_to_a_torch_scalar_implicitly() => TorchScalarScan.AssertNone("tests/GanCluster.Training.Tests");
 
     /// <summary>The guard's findings in one planted source file, compiled on its own in a temporary folder.</summary>
     private static List<string> ScanPlanted(string file, string source)
