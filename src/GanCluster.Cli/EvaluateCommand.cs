@@ -368,6 +368,11 @@ internal static class EvaluateCommand
 
             rows.Add(("unlabelled train clustering error", string.Format(c, "{0:F2}%{1} (select recipes on this)", g.UnlabelledTrainClusteringError * 100,
                 g.UnlabelledTrainError is { } trainError ? string.Format(c, ", plain {0:F2}%", trainError * 100) : string.Empty)));
+            if (g.UnlabelledTrainInformation is { } nats)
+            {
+                rows.Add(("class information, train", string.Format(c, "{0:F3} nats of ln 10 = 2.303 (D's mutual information with the unlabelled training digits; no label read)", nats)));
+            }
+
             if (g.ClusteringErrorWithoutAverage is { } liveClustering && g.UnlabelledTrainClusteringErrorWithoutAverage is { } liveTrain)
             {
                 rows.Add(("D without its average", string.Format(c, "{0:F2}% clustering{1} held out, {2:F2}% unlabelled train clustering (discriminatorEma off)", liveClustering * 100,

@@ -38,6 +38,14 @@ public sealed record CatGanResult(
 
     /// <summary>With discriminatorEma on: <see cref="UnlabelledTrainClusteringError"/> of D's current weights.</summary>
     public double? UnlabelledTrainClusteringErrorWithoutAverage { get; init; }
+
+    /// <summary>
+    /// The mutual information between the training digits whose labels were not used and D's classes under D's own
+    /// probabilities (<see cref="CodeInformation"/>, in nats, at most ln 10): D's objective on real digits with its sign
+    /// turned, a diagnostic that reads no label. Unlike InfoGAN's, it did not rank runs by their clustering error
+    /// (docs/QUALITY-RECIPES.md, CatGAN, stop 45). Null in figures written before it existed.
+    /// </summary>
+    public double? UnlabelledTrainInformation { get; init; }
 }
 
 /// <summary>Computes <see cref="CatGanResult"/> for a trained CatGAN discriminator.</summary>
@@ -53,7 +61,9 @@ public static class CatGanEvaluation
         var chosen = spec.LabelsPerClass > 0 ? LabelledSubset.Select(train, spec.Seed, spec.LabelsPerClass) : [];
         using var unlabelled = LabelledSubset.Complement(train, chosen);
         var test = Score(discriminator, heldOut);
-        var selection = Score(discriminator, unlabelled);
+        var (selectionClasses, information) = Classify(discriminator, unlabelled.Samples);
+        using var selectionLabels = unlabelled.Labels.cpu(); // held while its data is read
+        var selection = Score(selectionClasses, selectionLabels.data<long>().ToArray(), unlabelled.Classes);
         var semiSupervised = chosen.Length > 0;
         var result = new CatGanResult(
             test.ClusteringError,
@@ -63,7 +73,8 @@ public static class CatGanEvaluation
             chosen.Length,
             heldOut.Count,
             test.Assignment,
-            test.ClassSizes);
+            test.ClassSizes)
+        { UnlabelledTrainInformation = information };
         if (withoutAverage is null)
         {
             return result;
@@ -114,7 +125,14 @@ public static class CatGanEvaluation
     }
 
     /// <summary>D's most likely class for each image (in [0, 1], as data sets hold them; mapped to D's [-1, 1]), in eval mode (no noise); D's mode is restored afterwards.</summary>
-    public static long[] Predict(CatGanDiscriminator discriminator, Tensor images, int batchSize = 500)
+    public static long[] Predict(CatGanDiscriminator discriminator, Tensor images, int batchSize = 500) =>
+        Classify(discriminator, images, batchSize).Classes;
+
+    /// <summary>
+    /// <see cref="Predict"/>'s classes and the information between the images and D's classes under D's probabilities
+    /// (<see cref="CodeInformation"/>, the marginal over all images).
+    /// </summary>
+    public static (long[] Classes, double Information) Classify(CatGanDiscriminator discriminator, Tensor images, int batchSize = 500)
     {
         ArgumentNullException.ThrowIfNull(discriminator);
         ArgumentNullException.ThrowIfNull(images);
@@ -122,6 +140,8 @@ public static class CatGanEvaluation
         var predicted = new long[n];
         var wasTraining = discriminator.training;
         var device = discriminator.parameters().First().device;
+        using var outer = NewDisposeScope();
+        var logProbabilities = new List<Tensor>();
         using var noGrad = no_grad();
         discriminator.eval();
         try
@@ -131,7 +151,9 @@ public static class CatGanEvaluation
                 using var scope = NewDisposeScope();
                 var length = Math.Min(batchSize, n - start);
                 var x = images.narrow(0, start, length).to(device).ToSymmetric();
-                var classes = discriminator.Logits(x).argmax(1).cpu().data<long>().ToArray();
+                var logits = discriminator.Logits(x);
+                logProbabilities.Add(logits.to(float64).log_softmax(1).cpu().MoveToOuterDisposeScope());
+                var classes = logits.argmax(1).cpu().data<long>().ToArray();
                 classes.CopyTo(predicted, start);
             }
         }
@@ -140,7 +162,7 @@ public static class CatGanEvaluation
             discriminator.train(wasTraining);
         }
 
-        return predicted;
+        return (predicted, n == 0 ? 0 : CodeInformation.Nats(cat(logProbabilities, 0)));
     }
 }
 

@@ -190,6 +190,23 @@ public sealed class CatGanFamilyTests
             Assert.Equal(predicted, CatGanEvaluation.Predict(d, digits.Samples, batchSize: 37));
             Assert.True(d.training);
 
+            // The information is CatGAN's two entropies of D's eval-mode probabilities over all 37 digits, whatever the batching.
+            var (classes, information) = CatGanEvaluation.Classify(d, digits.Samples, batchSize: 16);
+            Assert.Equal(predicted, classes);
+            d.eval();
+            using (NewDisposeScope())
+            using (no_grad())
+            using (var logP = d.Logits(digits.Samples.ToSymmetric()).to(float64).log_softmax(1))
+            {
+                var p = logP.exp();
+                var marginal = p.mean([0]);
+                var expected = -marginal.mul(marginal.log()).sum().item<double>() + p.mul(logP).sum(1).mean().item<double>();
+                Assert.Equal(expected, information, 9);
+            }
+
+            d.train();
+            Assert.InRange(information, 0, Math.Log(10));
+
             // Classes that are a fixed renaming of the labels (label + 1 mod 10): no clustering error, all wrong without the matching.
             var labels = digits.Labels.data<long>().ToArray();
             var score = CatGanEvaluation.Score([.. labels.Select(l => (l + 1) % 10)], labels, 10);
@@ -231,6 +248,8 @@ public sealed class CatGanFamilyTests
         Assert.Equal((figure.ClusteringError, figure.TestError, figure.UnlabelledTrainClusteringError, figure.UnlabelledTrainError), (again.ClusteringError, again.TestError, again.UnlabelledTrainClusteringError, again.UnlabelledTrainError));
         Assert.Equal(figure.Assignment, again.Assignment);
         Assert.Equal(figure.ClassSizes, again.ClassSizes);
+        Assert.InRange(figure.UnlabelledTrainInformation!.Value, 0, Math.Log(10));
+        Assert.Equal(figure.UnlabelledTrainInformation, again.UnlabelledTrainInformation);
     }
 
     [Fact]
