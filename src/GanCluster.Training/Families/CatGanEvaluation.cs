@@ -61,9 +61,7 @@ public static class CatGanEvaluation
         var chosen = spec.LabelsPerClass > 0 ? LabelledSubset.Select(train, spec.Seed, spec.LabelsPerClass) : [];
         using var unlabelled = LabelledSubset.Complement(train, chosen);
         var test = Score(discriminator, heldOut);
-        var (selectionClasses, information) = Classify(discriminator, unlabelled.Samples);
-        using var selectionLabels = unlabelled.Labels.cpu(); // held while its data is read
-        var selection = Score(selectionClasses, selectionLabels.data<long>().ToArray(), unlabelled.Classes);
+        var selection = Score(discriminator, unlabelled);
         var semiSupervised = chosen.Length > 0;
         var result = new CatGanResult(
             test.ClusteringError,
@@ -74,7 +72,7 @@ public static class CatGanEvaluation
             heldOut.Count,
             test.Assignment,
             test.ClassSizes)
-        { UnlabelledTrainInformation = information };
+        { UnlabelledTrainInformation = selection.Information };
         if (withoutAverage is null)
         {
             return result;
@@ -89,12 +87,13 @@ public static class CatGanEvaluation
         };
     }
 
-    /// <summary>D's classes for <paramref name="digits"/>, scored against their labels with and without the best matching.</summary>
+    /// <summary>D's classes for <paramref name="digits"/>, scored against their labels with and without the best matching, with D's information about them.</summary>
     public static ClassScore Score(CatGanDiscriminator discriminator, SampleSet digits, int batchSize = 500)
     {
         ArgumentNullException.ThrowIfNull(digits);
+        var (classes, information) = Classify(discriminator, digits.Samples, batchSize);
         using var labels = digits.Labels.cpu(); // held while its data is read
-        return Score(Predict(discriminator, digits.Samples, batchSize), labels.data<long>().ToArray(), digits.Classes);
+        return Score(classes, labels.data<long>().ToArray(), digits.Classes) with { Information = information };
     }
 
     /// <summary>Classes <paramref name="predicted"/> for digits of <paramref name="labels"/>, scored with and without the best matching.</summary>
@@ -167,4 +166,8 @@ public static class CatGanEvaluation
 }
 
 /// <summary>One set of digits scored: the error under the best matching, the plain error, the matching and the class sizes.</summary>
-public sealed record ClassScore(double ClusteringError, double Error, int[] Assignment, long[] ClassSizes);
+public sealed record ClassScore(double ClusteringError, double Error, int[] Assignment, long[] ClassSizes)
+{
+    /// <summary>D's information about the digits (<see cref="CatGanEvaluation.Classify"/>); null when scored from classes alone.</summary>
+    public double? Information { get; init; }
+}
