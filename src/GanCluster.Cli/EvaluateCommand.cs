@@ -19,6 +19,15 @@ internal static class EvaluateCommand
 {
     private sealed class TargetException(string message) : Exception(message);
 
+    private static readonly System.Diagnostics.Stopwatch Clock = System.Diagnostics.Stopwatch.StartNew();
+
+    /// <summary>
+    /// One line on stderr as a stage of the evaluation starts, with the time since the command started: an evaluation of
+    /// 10,000 samples takes minutes on a CPU, and whoever watches (a user, a script's watchdog) sees it working. Stdout
+    /// keeps the table and the path alone.
+    /// </summary>
+    private static void Stage(string line) => Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{Clock.Elapsed:mm\\:ss}] {line}"));
+
     public static Command Create()
     {
         var target = new Argument<string>("target") { Description = "A run folder (its newest checkpoint; a LAPGAN pyramid's: its levels chained), a .ckpt file, a cluster experiment id (its latest checkpoint) or a LAPGAN pyramid's id on the cluster (its levels' latest checkpoints, chained)." };
@@ -64,6 +73,7 @@ internal static class EvaluateCommand
                 return await ClientCommands.Run(parse, async client =>
                 {
                     var id = new ExperimentId(value);
+                    Stage($"asking the cluster for experiment {value}'s latest checkpoint");
                     var info = await client().AskAsync(new GetLatestCheckpoint(id), ClientCommands.TimeoutOf(parse)).ConfigureAwait(false);
                     switch (info)
                     {
@@ -78,6 +88,7 @@ internal static class EvaluateCommand
                     }
 
                     var latest = (LatestCheckpoint)info;
+                    Stage(string.Create(CultureInfo.InvariantCulture, $"downloading the generator half of round {latest.Round} ({latest.GeneratorBytes / 1e6:F1} MB)"));
                     if (await DownloadGeneratorAsync(client(), latest, ClientCommands.TimeoutOf(parse)).ConfigureAwait(false) is not { } bytes)
                     {
                         return 1;
@@ -89,6 +100,7 @@ internal static class EvaluateCommand
                     if (Evaluation.HasDiscriminatorFigure(spec))
                     {
                         // The family's figure reads D (ssgan's classifier, infogan's Q head): its half of the same round comes down too.
+                        Stage($"downloading the discriminator half of round {latest.Round}");
                         discriminator = await DownloadDiscriminatorAsync(client(), id, latest.Round, ClientCommands.TimeoutOf(parse)).ConfigureAwait(false);
                         if (discriminator is null)
                         {
@@ -96,7 +108,7 @@ internal static class EvaluateCommand
                         }
                     }
 
-                    var result = Evaluation.Checkpoint(spec, new HalfState(bytes), latest.Round, count ?? Evaluation.DefaultSamples(spec), discriminatorState: discriminator);
+                    var result = Evaluation.Checkpoint(spec, new HalfState(bytes), latest.Round, count ?? Evaluation.DefaultSamples(spec), discriminatorState: discriminator, progress: Stage);
 
                     var path = parse.GetValue(output) ?? $"evaluation-{value}-round-{latest.Round}.json";
                     File.WriteAllText(path, EvaluationLog.Serialize(result, indented: true));
@@ -156,6 +168,7 @@ internal static class EvaluateCommand
     /// </summary>
     private static async Task<int> EvaluatePyramidAsync(CoordinatorClient client, SweepId id, int samples, string? output, TimeSpan timeout, int? threads)
     {
+        Stage($"asking the cluster for LAPGAN pyramid {id.Value}'s levels");
         var reply = await client.AskAsync(new GetSweepStatus(id), timeout).ConfigureAwait(false);
         if (reply is not SweepStatusReply status)
         {
@@ -182,6 +195,7 @@ internal static class EvaluateCommand
                 return 2;
             }
 
+            Stage($"downloading level {spec.Lapgan.Level}'s generator half ({child.Id.Value}, round {latest.Round})");
             if (await DownloadGeneratorAsync(client, latest, timeout).ConfigureAwait(false) is not { } bytes)
             {
                 return 1;
@@ -202,7 +216,7 @@ internal static class EvaluateCommand
         var coarsest = ordered[0].Item1;
         var pyramid = coarsest with { Name = status.Name, Lapgan = new LapganSpec { Level = null } };
         var path = output ?? $"evaluation-{id.Value}.json";
-        var result = LapganEvaluation.Evaluate(pyramid, ordered, samples, Path.ChangeExtension(path, ".png"));
+        var result = LapganEvaluation.Evaluate(pyramid, ordered, samples, Path.ChangeExtension(path, ".png"), Stage);
         File.WriteAllText(path, EvaluationLog.Serialize(result, indented: true));
         Print($"{pyramid.Name} ({id.Value}), LAPGAN chain of the cluster's levels {string.Join(", ", result.Lapgan!.Levels.Select(l => $"{l.Level} at round {l.Round}"))}", result);
         Console.WriteLine(Path.GetFullPath(path));
@@ -234,7 +248,7 @@ internal static class EvaluateCommand
         {
             // A LAPGAN pyramid's folder: its levels' newest checkpoints, chained (the figure is of the chain, not of a level).
             var folder = Path.GetFullPath(path);
-            var chained = LapganEvaluation.EvaluateFolder(folder, pyramid!, samples ?? Evaluation.ImageSamples);
+            var chained = LapganEvaluation.EvaluateFolder(folder, pyramid!, samples ?? Evaluation.ImageSamples, Stage);
             Print($"{pyramid!.Name}, {folder} (LAPGAN chain of levels {string.Join(", ", chained.Lapgan!.Levels.Select(l => $"{l.Level} at round {l.Round}"))})", chained);
             if (output is not null)
             {
@@ -278,10 +292,15 @@ internal static class EvaluateCommand
             runFolder = Path.GetFileName(parent) == "checkpoints" && File.Exists(Path.Combine(Path.GetDirectoryName(parent)!, "options.json")) ? Path.GetDirectoryName(parent) : null;
         }
 
-        foreach (var file in checkpoints)
+        foreach (var (file, index) in checkpoints.Select((f, i) => (f, i)))
         {
             var checkpoint = Checkpoint.Load(file);
-            var result = Evaluation.Checkpoint(checkpoint.Spec, checkpoint.Generator, checkpoint.Round, samples ?? Evaluation.DefaultSamples(checkpoint.Spec), discriminatorState: checkpoint.Discriminator);
+            if (checkpoints.Count > 1)
+            {
+                Stage($"checkpoint {index + 1} of {checkpoints.Count}: {Path.GetFileName(file)}");
+            }
+
+            var result = Evaluation.Checkpoint(checkpoint.Spec, checkpoint.Generator, checkpoint.Round, samples ?? Evaluation.DefaultSamples(checkpoint.Spec), discriminatorState: checkpoint.Discriminator, progress: Stage);
             Print($"{checkpoint.Spec.Name}, {file}", result);
             if (output is not null && checkpoints.Count == 1)
             {
@@ -304,7 +323,6 @@ internal static class EvaluateCommand
         return 0;
     }
 
-    /// <summary>The newest checkpoint that loads; a damaged one is reported and skipped.</summary>
     /// <summary>The evaluation as a two-column table on stdout.</summary>
     internal static void Print(string title, EvaluationResult r)
     {

@@ -47,6 +47,11 @@ public sealed class EvaluateCommandTests : IDisposable
         var evaluated = Gancluster.Run(Guard, "evaluate", run, "--all", "--samples", "300", "--torch-threads", "1");
         Assert.True(evaluated.ExitCode == 0, evaluated.AllOutput);
         Assert.Contains("modes captured", evaluated.StandardOutput);
+        // Stages go to stderr as they start, one set per checkpoint; stdout keeps the tables and paths alone.
+        var stages = evaluated.Lines.Where(l => l.IsStandardError).Select(l => l.Text).ToList();
+        Assert.Equal(2, stages.Count(l => l.Contains("generating 300 samples", StringComparison.Ordinal)));
+        Assert.Contains(stages, l => l.Contains("checkpoint 2 of 2: round-000004.ckpt", StringComparison.Ordinal));
+        Assert.DoesNotContain("generating", evaluated.StandardOutput);
         var rounds = File.ReadLines(Path.Combine(run, "evaluations.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("round").GetInt32());
         Assert.Equal([2, 4], rounds);
         using var latest = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "evaluation.json")));

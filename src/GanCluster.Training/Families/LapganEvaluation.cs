@@ -86,7 +86,7 @@ public static class LapganEvaluation
     /// its round and where it came from) for the <paramref name="pyramid"/> spec, writing the chained grid to
     /// <paramref name="gridPath"/> when given.
     /// </summary>
-    public static EvaluationResult Evaluate(ExperimentSpec pyramid, IReadOnlyList<(ExperimentSpec Spec, HalfState Generator, int Round, string Source)> levels, int samples, string? gridPath)
+    public static EvaluationResult Evaluate(ExperimentSpec pyramid, IReadOnlyList<(ExperimentSpec Spec, HalfState Generator, int Round, string Source)> levels, int samples, string? gridPath, Action<string>? progress = null)
     {
         if (!LapganFamily.IsPyramid(pyramid))
         {
@@ -102,6 +102,7 @@ public static class LapganEvaluation
             using (var scope = NewDisposeScope())
             {
                 var networks = halves.Select(h => h.SamplingNetwork).ToList();
+                progress?.Invoke($"generating {samples} samples through the levels {string.Join(", ", levels.Select(l => l.Spec.Lapgan.Level))}");
                 var images = LapganSampler.Sample(networks, pyramid.LatentSize, samples, RngStream.Derive(pyramid.Seed, Evaluation.SampleStream));
                 if (gridPath is not null)
                 {
@@ -109,7 +110,7 @@ public static class LapganEvaluation
                     SampleGrid.SavePng(SampleRenderer.ToUnitRange(grid, pyramid), gridPath, columns: 8);
                 }
 
-                return Evaluation.Images(images, pyramid, heldOut, train: train) with
+                return Evaluation.Images(images, pyramid, heldOut, train: train, progress: progress) with
                 {
                     Round = levels.Sum(l => l.Round),
                     Lapgan = new LapganResult(levels.Select(l => new LapganLevelResult(l.Spec.Lapgan.Level!.Value, l.Round, l.Source)).ToList()),
@@ -152,7 +153,7 @@ public static class LapganEvaluation
     /// result in the folder's evaluation.json / evaluations.jsonl. Throws <see cref="InvalidDataException"/> naming the level
     /// that has no checkpoint.
     /// </summary>
-    public static EvaluationResult EvaluateFolder(string folder, ExperimentSpec pyramid, int samples)
+    public static EvaluationResult EvaluateFolder(string folder, ExperimentSpec pyramid, int samples, Action<string>? progress = null)
     {
         var levels = new List<(ExperimentSpec, HalfState, int, string)>();
         foreach (var spec in LapganFamily.Levels(pyramid))
@@ -168,7 +169,7 @@ public static class LapganEvaluation
             levels.Add((checkpoint.Spec, checkpoint.Generator, checkpoint.Round, Path.GetRelativePath(folder, file!)));
         }
 
-        var result = Evaluate(pyramid, levels, samples, Path.Combine(folder, GridFileName));
+        var result = Evaluate(pyramid, levels, samples, Path.Combine(folder, GridFileName), progress);
         EvaluationLog.Record(folder, result);
         return result;
     }

@@ -142,7 +142,8 @@ public static class Evaluation
 
     /// <param name="quality">The classifier metrics to use for MNIST (null: the shipped classifier, <see cref="MnistQuality.Shared"/>).</param>
     /// <param name="train">The training split: when given, <see cref="EvaluationResult.ParzenTrain"/> is measured on its last samples.</param>
-    public static EvaluationResult Run(GeneratorHalf generator, ExperimentSpec spec, SampleSet heldOut, int samples, MnistQuality? quality = null, SampleSet? train = null)
+    /// <param name="progress">Told the name of each stage as it starts (a command prints them, so a slow evaluation shows it is working).</param>
+    public static EvaluationResult Run(GeneratorHalf generator, ExperimentSpec spec, SampleSet heldOut, int samples, MnistQuality? quality = null, SampleSet? train = null, Action<string>? progress = null)
     {
         using var scope = NewDisposeScope();
         if (spec.Model == ModelKind.Codec)
@@ -159,13 +160,15 @@ public static class Evaluation
             return new EvaluationResult("lapgan-level", 0, null, null);
         }
 
+        progress?.Invoke($"generating {samples} samples{(spec.GeneratorEma > 0 ? " from the average of G's weights" : string.Empty)}");
         using var fake = generator.Generate(samples, RngStream.Derive(spec.Seed, SampleStream));
         if (spec.IsImageData)
         {
-            var result = Images(fake.Samples, spec, heldOut, quality, train);
+            var result = Images(fake.Samples, spec, heldOut, quality, train, progress);
             var retries = fake.NonFiniteRetries;
             if (spec.GeneratorEma > 0)
             {
+                progress?.Invoke($"generating {samples} samples from G's current weights and their Parzen window (what the average did)");
                 using var liveFake = generator.Generate(samples, RngStream.Derive(spec.Seed, SampleStream), useAverage: false);
                 var (liveTest, liveValidation) = Parzen(liveFake.Samples, spec, heldOut.Samples);
                 result = result with { ParzenWithoutAverage = liveTest, ParzenValidationWithoutAverage = liveValidation };
@@ -175,6 +178,7 @@ public static class Evaluation
             return retries > 0 ? result with { NonFiniteRetries = retries } : result;
         }
 
+        progress?.Invoke("mode coverage");
         var mixture = DatasetCatalog.Mixture(spec);
         return new EvaluationResult("mode-coverage", samples, null, ModeCoverage.Evaluate(fake.Samples, mixture.Means, mixture.Std));
     }
@@ -185,21 +189,24 @@ public static class Evaluation
     /// <summary>
     /// Evaluates a checkpoint's generator half (weights restored on the CPU) with the held-out data its spec names, and,
     /// given its discriminator half, the family's discriminator figure (<see cref="WithDiscriminator"/>).
+    /// <paramref name="progress"/> is told each stage as it starts.
     /// </summary>
-    public static EvaluationResult Checkpoint(ExperimentSpec spec, HalfState generatorState, int round, int samples, MnistQuality? quality = null, HalfState? discriminatorState = null)
+    public static EvaluationResult Checkpoint(ExperimentSpec spec, HalfState generatorState, int round, int samples, MnistQuality? quality = null, HalfState? discriminatorState = null, Action<string>? progress = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(samples, 2);
+        progress?.Invoke($"loading the data and the generator of round {round}");
         var (train, heldOut) = DatasetCatalog.Load(spec);
         using (train)
         using (heldOut)
         using (var generator = GeneratorHalf.Restore(spec, CPU, generatorState))
         {
-            var result = Run(generator, spec, heldOut, samples, quality, train) with { Round = round };
+            var result = Run(generator, spec, heldOut, samples, quality, train, progress) with { Round = round };
             if (discriminatorState is null || !HasDiscriminatorFigure(spec))
             {
                 return result;
             }
 
+            progress?.Invoke($"{spec.Model.ToString().ToLowerInvariant()}'s figure from the discriminator half");
             using var discriminator = new DiscriminatorHalf(spec, CPU, train);
             discriminator.LoadState(discriminatorState);
             return WithDiscriminator(result, spec, discriminator.EvaluationNetwork, train, heldOut, generator.SamplingNetwork, discriminator.Network);
@@ -254,15 +261,29 @@ public static class Evaluation
     /// one generator half (LAPGAN's chained levels): Parzen (test and validation halves; with <paramref name="train"/>, the
     /// training-side figure too) and, for MNIST, the classifier's.
     /// </summary>
-    public static EvaluationResult Images(Tensor samples, ExperimentSpec spec, SampleSet heldOut, MnistQuality? quality = null, SampleSet? train = null)
+    public static EvaluationResult Images(Tensor samples, ExperimentSpec spec, SampleSet heldOut, MnistQuality? quality = null, SampleSet? train = null, Action<string>? progress = null)
     {
         using var scope = NewDisposeScope();
+        progress?.Invoke($"Parzen window on the {heldOut.Count} held-out images");
         var (test, validation) = Parzen(samples, spec, heldOut.Samples);
-        var classifier = HasClassifier(spec) ? (quality ?? MnistQuality.Shared).Evaluate(SampleRenderer.ToDataScale(samples, spec)) : null;
+        MnistQualityResult? classifier = null;
+        if (HasClassifier(spec))
+        {
+            progress?.Invoke("MNIST classifier figures (class shares, MNIST FID)");
+            classifier = (quality ?? MnistQuality.Shared).Evaluate(SampleRenderer.ToDataScale(samples, spec));
+        }
+
+        ParzenResult? onTrain = null;
+        if (train is { Count: > 1 })
+        {
+            progress?.Invoke($"Parzen window on the last {Math.Min(TrainSliceSize, train.Count)} training images");
+            onTrain = Parzen(samples, spec, TrainSlice(train)).Test;
+        }
+
         return new EvaluationResult("parzen", (int)samples.shape[0], test, null, classifier)
         {
             ParzenValidation = validation,
-            ParzenTrain = train is { Count: > 1 } ? Parzen(samples, spec, TrainSlice(train)).Test : null,
+            ParzenTrain = onTrain,
         };
     }
 

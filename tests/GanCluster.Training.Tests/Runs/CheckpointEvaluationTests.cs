@@ -38,8 +38,17 @@ public sealed class CheckpointEvaluationTests
     {
         var spec = TinyData.Mlp(LossKind.NonSaturating, 1);
 
-        var result = Evaluation.Checkpoint(spec, UntrainedGenerator(spec), 5, 64);
+        var stages = new List<string>();
 
+        var result = Evaluation.Checkpoint(spec, UntrainedGenerator(spec), 5, 64, progress: stages.Add);
+
+        // Each stage is announced as it starts, in the order it runs (the CLI prints them so a slow evaluation shows it is working).
+        Assert.Collection(stages,
+            s => Assert.Equal("loading the data and the generator of round 5", s),
+            s => Assert.Equal("generating 64 samples", s),
+            s => Assert.StartsWith("Parzen window on the ", s),
+            s => Assert.StartsWith("MNIST classifier figures", s),
+            s => Assert.StartsWith("Parzen window on the last ", s));
         Assert.NotNull(result.Parzen);
         // The training-side figure (to choose recipes on) is measured on training digits, not on the held-out ones.
         var train = result.ParzenTrain!;
