@@ -89,7 +89,7 @@ public sealed class GeneratorHalf : IDisposable
         _optimizer = OptimizerFactory.Create(spec.GeneratorOptimizer, _net.parameters());
         if (spec.GeneratorEma > 0)
         {
-            _average = WeightAverage.Of(_net, () => _family.CreateGenerator(spec), device, spec.GeneratorEma, "generatorEma");
+            _average = WeightAverage.Of(_net, () => _family.CreateGenerator(spec), device, spec.GeneratorEma, "generatorEma", spec.GeneratorEmaRamp ?? WeightAverage.DefaultRamp);
             _standingStatistics = spec.StandingStatistics == true && PreciseBatchNorm.HasRunningStatistics(_average.Network);
         }
 

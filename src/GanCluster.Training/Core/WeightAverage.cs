@@ -7,21 +7,28 @@ namespace GanCluster.Training.Core;
 /// <summary>The decay schedule of <see cref="WeightAverage{TNet}"/>.</summary>
 public static class WeightAverage
 {
-    /// <summary>The decay applied by the update that follows <paramref name="updates"/> earlier updates.</summary>
-    public static double EffectiveDecay(double decay, long updates) => Math.Min(decay, (1.0 + updates) / (10.0 + updates));
+    /// <summary>The ramp of TensorFlow's ExponentialMovingAverage with num_updates, (1 + t) / (10 + t): the default.</summary>
+    public const double DefaultRamp = 9;
+
+    /// <summary>
+    /// The decay applied by the update that follows <paramref name="updates"/> earlier updates: min(decay, (1 + t) / (1 +
+    /// ramp + t)). Until it reaches the decay, the average weighs step s of t about as (s / t)^ramp, so it spans about the
+    /// last t / ramp steps; a smaller <paramref name="ramp"/> averages longer early (1: about every step so far).
+    /// </summary>
+    public static double EffectiveDecay(double decay, long updates, double ramp = DefaultRamp) => Math.Min(decay, (1.0 + updates) / (1.0 + ramp + updates));
 
     /// <summary>
     /// The average of <paramref name="source"/> a half keeps when its field asks for one. The shadow's own initial weights
     /// are overwritten by a copy of the source's; building it under a throwaway generator keeps its initialization draws
     /// out of every stream that training uses.
     /// </summary>
-    public static WeightAverage<TNet> Of<TNet>(TNet source, Func<TNet> create, Device device, double decay, string field)
+    public static WeightAverage<TNet> Of<TNet>(TNet source, Func<TNet> create, Device device, double decay, string field, double ramp = DefaultRamp)
         where TNet : nn.Module
     {
         using var throwaway = new RngStream(0);
         var shadow = throwaway.Run(create);
         shadow.to(device);
-        return new WeightAverage<TNet>(shadow, source, decay, field);
+        return new WeightAverage<TNet>(shadow, source, decay, field, ramp);
     }
 
     /// <summary>
@@ -57,8 +64,8 @@ public static class WeightAverage
 /// statistics, fixed weight-norm scales) are copied as they are, as in StyleGAN2's training loop.
 /// </summary>
 /// <remarks>
-/// beta ramps up as <c>min(decay, (1 + t) / (10 + t))</c> after t updates, TensorFlow's
-/// ExponentialMovingAverage with num_updates: early in training (and in short runs) the average does not drag
+/// beta ramps up as <c>min(decay, (1 + t) / (1 + ramp + t))</c> after t updates (ramp 9 by default: TensorFlow's
+/// ExponentialMovingAverage with num_updates): early in training (and in short runs) the average does not drag
 /// along the random initial weights. t is the network's step counter, so the state is the shadow alone.
 /// </remarks>
 /// <typeparam name="TNet">The averaged network's type (a generator or a discriminator).</typeparam>
@@ -68,12 +75,14 @@ public sealed class WeightAverage<TNet> : IDisposable
     private readonly TNet _shadow;
     private readonly string _field;
     private readonly double _decay;
+    private readonly double _ramp;
 
     /// <param name="shadow">A network of the same architecture as the averaged one; it is overwritten and put in eval mode.</param>
     /// <param name="source">The network to average; the shadow starts as a copy of it.</param>
     /// <param name="decay">The target decay, in (0, 1).</param>
     /// <param name="field">The experiment field that asked for the average (named in errors).</param>
-    public WeightAverage(TNet shadow, TNet source, double decay, string field)
+    /// <param name="ramp">How fast the decay ramps up to <paramref name="decay"/> (<see cref="WeightAverage.EffectiveDecay"/>).</param>
+    public WeightAverage(TNet shadow, TNet source, double decay, string field, double ramp = WeightAverage.DefaultRamp)
     {
         if (!(decay > 0 && decay < 1))
         {
@@ -83,6 +92,7 @@ public sealed class WeightAverage<TNet> : IDisposable
         _shadow = shadow;
         _field = field;
         _decay = decay;
+        _ramp = ramp is > 0 && double.IsFinite(ramp) ? ramp : throw new ArgumentOutOfRangeException(nameof(ramp), ramp, $"{field}: the ramp must be a positive number");
         foreach (var p in _shadow.parameters())
         {
             p.requires_grad_(false);
@@ -98,7 +108,7 @@ public sealed class WeightAverage<TNet> : IDisposable
     /// <summary>Folds the current weights of <paramref name="source"/> into the average; <paramref name="updates"/> counts the earlier updates.</summary>
     public void Update(TNet source, long updates)
     {
-        var beta = WeightAverage.EffectiveDecay(_decay, updates);
+        var beta = WeightAverage.EffectiveDecay(_decay, updates, _ramp);
         // The two scalars are held until the loop is done: a temporary one (an implicit double -> Scalar) is freed by its
         // finalizer while libtorch may still read it (see KeptScalars); beta changes with t, so they are not constants.
         using var betaScalar = beta.ToScalar();

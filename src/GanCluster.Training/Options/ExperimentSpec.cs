@@ -386,6 +386,13 @@ public sealed record ExperimentSpec
     /// <summary>Decay of the exponential moving average of G's weights used for samples and evaluation, in [0, 1) (0 = off; 0.999 typical).</summary>
     public double GeneratorEma { get; init; }
     /// <summary>
+    /// With generatorEma: how fast the average's decay ramps up to it. After t G steps the decay is min(generatorEma, (1 +
+    /// t) / (1 + r + t)), so until the cap the average spans about the last t / r steps. Null = 9 (TensorFlow's (1 + t) /
+    /// (10 + t)), so older specs and recipe hashes are unchanged; smaller values average longer early (1: about every step
+    /// so far), and with the default a decay above 0.999 only matters after 9,000 G steps.
+    /// </summary>
+    public double? GeneratorEmaRamp { get; init; }
+    /// <summary>
     /// With generatorEma: the average samples with BatchNorm statistics recomputed for its own weights from noise
     /// ("standing statistics", Brock et al. 2019), not with copies of the live G's running statistics, which describe the
     /// live weights. Null or false = off (the copies); for generators with BatchNorm whose weights move fast.

@@ -37,6 +37,8 @@ public static class SpecValidator
         Check(spec.HeldOutFraction >= 0 && spec.HeldOutFraction <= 0.9, "heldOutFraction", $"must be in [0, 0.9]; got {spec.HeldOutFraction}");
         Check(IsDevice(spec.Device), "device", $"allowed: auto, cpu, cuda, cuda:N; got '{spec.Device}'");
         Check(spec.GeneratorEma is >= 0 and < 1, "generatorEma", $"the decay of G's weight average must be in [0, 1) (0 = off, 0.999 typical); got {spec.GeneratorEma}");
+        Check(spec.GeneratorEmaRamp is null or (> 0 and <= 1e6), "generatorEmaRamp", $"the ramp of G's weight average must be a positive number (9 = TensorFlow's default, 1 = a running mean early); got {spec.GeneratorEmaRamp}");
+        Check(spec.GeneratorEmaRamp is null || spec.GeneratorEma > 0, "generatorEmaRamp", "sets how fast G's weight average ramps up, and generatorEma is 0 (no average); set generatorEma (0.999 typical) or remove generatorEmaRamp");
         Check(spec.StandingStatistics != true || spec.GeneratorEma > 0, "standingStatistics", "recomputes the BatchNorm statistics of G's weight average, and generatorEma is 0 (no average); set generatorEma (0.999 typical) or remove standingStatistics");
         Check(spec.DiscriminatorEma is >= 0 and < 1, "discriminatorEma", $"the decay of D's weight average must be in [0, 1) (0 = off, 0.999 typical); got {spec.DiscriminatorEma}");
         Check(spec.DiscriminatorEma == 0 || spec.Model is ModelKind.Ssgan or ModelKind.CatGan or ModelKind.InfoGan, "discriminatorEma",

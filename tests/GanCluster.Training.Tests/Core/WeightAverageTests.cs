@@ -23,6 +23,39 @@ public sealed class WeightAverageTests
         Assert.Equal(expected, WeightAverage.EffectiveDecay(decay, updates), 12);
     }
 
+    [Theory]
+    [InlineData(0.999, 0, 1.0, 0.5)] // (1 + 0) / (1 + 1 + 0)
+    [InlineData(0.999, 99, 1.0, 100.0 / 101)]
+    [InlineData(0.999, 97, 3.0, 98.0 / 101)]
+    [InlineData(0.999, 2_997, 3.0, 0.999)] // 2,998 / 3,001 = 0.99900 just reaches the cap
+    [InlineData(0.999, 90, 9.0, 0.91)] // the default ramp
+    public void A_smaller_ramp_reaches_the_decay_sooner(double decay, long updates, double ramp, double expected)
+    {
+        Assert.Equal(expected, WeightAverage.EffectiveDecay(decay, updates, ramp), 12);
+    }
+
+    [Fact]
+    public void The_default_ramp_is_bit_identical_to_tensorflows_one_plus_t_over_ten_plus_t()
+    {
+        foreach (var t in new long[] { 0, 1, 7, 90, 999, 8_990, 8_991, 123_456 })
+        {
+            Assert.Equal(Math.Min(0.9995, (1.0 + t) / (10.0 + t)), WeightAverage.EffectiveDecay(0.9995, t));
+        }
+    }
+
+    [Fact]
+    public void A_ramp_of_one_halves_the_first_update()
+    {
+        using var source = new DcganGenerator(latentSize: 2, imageSize: 28, width: 1);
+        using var shadowNet = new DcganGenerator(latentSize: 2, imageSize: 28, width: 1);
+        Fill(source, 2.0);
+        using var average = new WeightAverage<GeneratorNet>(shadowNet, source, decay: 0.999, "generatorEma", ramp: 1);
+        Fill(source, 4.0);
+        average.Update(source, updates: 0); // beta = min(0.999, 1/2) = 0.5: 0.5 * 2 + 0.5 * 4 = 3
+        AssertAll(average.Network.parameters(), 3.0f);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new WeightAverage<GeneratorNet>(shadowNet, source, 0.999, "generatorEma", ramp: 0));
+    }
+
     [Fact]
     public void Update_moves_every_weight_by_one_minus_beta_towards_the_network_and_copies_buffers()
     {
@@ -86,6 +119,33 @@ public sealed class WeightAverageTests
         using var fromHalf = trainer.Generator.Generate(4, seed: 5);
         using var fromLive = trainer.Generator.Generate(4, seed: 5, useAverage: false);
         Assert.False(fromHalf.Samples.allclose(fromLive.Samples, rtol: 0, atol: 0));
+    }
+
+    [Fact]
+    public void The_half_ramps_its_average_as_generatorEmaRamp_says_and_trains_the_same()
+    {
+        var spec = TinyData.Mlp(LossKind.NonSaturating, 1) with { GeneratorEma = 0.9, GeneratorEmaRamp = 1 };
+        using var data = TinyData.Images();
+        using var trainer = new LocalTrainer(spec, data, CPU);
+        using var reference = new LocalTrainer(spec with { GeneratorEmaRamp = null }, data, CPU);
+        var w0 = Snapshot(trainer.Generator.Network);
+        trainer.RunRound();
+        reference.RunRound();
+        var w1 = Snapshot(trainer.Generator.Network);
+        trainer.RunRound();
+        reference.RunRound();
+        var w2 = Snapshot(trainer.Generator.Network);
+
+        // Update 0: beta = min(0.9, 1/2); update 1: beta = min(0.9, 2/3).
+        var averaged = trainer.Generator.SamplingNetwork.parameters().ToList();
+        for (var i = 0; i < averaged.Count; i++)
+        {
+            using var expected = (((0.5 * w0[i]) + (0.5 * w1[i])) * (2.0 / 3.0)) + ((1.0 / 3.0) * w2[i]);
+            Assert.True(expected.allclose(averaged[i], rtol: 1e-5, atol: 1e-7), $"parameter {i}");
+        }
+
+        // The average is read only for samples: the trained weights are those of the default ramp, bit for bit.
+        AssertSame(reference.Generator.Network, trainer.Generator.Network);
     }
 
     [Fact]
