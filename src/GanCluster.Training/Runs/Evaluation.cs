@@ -206,7 +206,7 @@ public static class Evaluation
                 return result;
             }
 
-            progress?.Invoke($"{spec.Model.ToString().ToLowerInvariant()}'s figure from the discriminator half");
+            progress?.Invoke($"{FamilyCatalog.Name(spec.Model)}'s figure from the discriminator half");
             using var discriminator = new DiscriminatorHalf(spec, CPU, train);
             discriminator.LoadState(discriminatorState);
             return WithDiscriminator(result, spec, discriminator.EvaluationNetwork, train, heldOut, generator.SamplingNetwork, discriminator.Network);
