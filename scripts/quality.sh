@@ -13,7 +13,7 @@
 # checkpoints) are copied to QUALITY_KEEP, and the report is built from that folder, so the page can grow over several
 # sittings (the whole set takes 8-12 hours on two cores). With QUALITY_REUSE=1 a preset and seed whose kept run has the
 # preset's current recipe hash (`gancluster presets`, last column) is not trained again; a changed recipe is. A run's
-# run.json (wall time of the training alone, commit, recipe) is written as soon as its training ends, so with
+# run.json (wall time of the training alone, commit, recipe, CPU) is written as soon as its training ends, so with
 # QUALITY_REUSE=1 a run that finished training but whose evaluation failed or was stopped is evaluated again, not retrained.
 #
 # Environment:
@@ -44,6 +44,11 @@ dotnet build src/GanCluster.Cli -c Release -nologo -v quiet >/dev/null
 GAN=(dotnet src/GanCluster.Cli/bin/Release/net10.0/gancluster.dll)
 mkdir -p "$ROOT" "$KEEP"
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+# The CPU and its widest vector instructions: libtorch and its BLAS choose kernels by them, so a seed's figures move
+# between an AVX2 and an AVX-512 machine (README, "Determinism"). Kept runs record it to say where they came from.
+CPU_MODEL=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo 2>/dev/null | head -n 1 | tr -d '"|\\')
+if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then CPU_ISA=avx512; elif grep -qw avx2 /proc/cpuinfo 2>/dev/null; then CPU_ISA=avx2; else CPU_ISA=$(uname -m); fi
+CPU="${CPU_MODEL:-unknown}, $CPU_ISA"
 
 # Read the list first: the training commands below must not consume the loop's input.
 mapfile -t PRESET_LINES < <("${GAN[@]}" presets)
@@ -82,9 +87,9 @@ for line in "${PRESET_LINES[@]}"; do
                 || { echo "training $name seed $seed failed; see $run.train.log" >&2; continue; }
             end=$(date +%s.%N)
             # Written before the evaluation: the wall time is the training's, and a rerun with QUALITY_REUSE=1 finds it.
-            printf '{"preset": "%s", "seed": %s, "wallSeconds": %s, "commit": "%s", "finished": "%s", %s}\n' "$name" "$seed" \
-                "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')" "$COMMIT" "$(date -u +%Y-%m-%d)" \
-                "$recipe_field" >"$run/run.json"
+            printf '{"preset": "%s", "seed": %s, "wallSeconds": %s, "commit": "%s", "finished": "%s", %s, "cpu": "%s"}\n' \
+                "$name" "$seed" "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')" "$COMMIT" \
+                "$(date -u +%Y-%m-%d)" "$recipe_field" "$CPU" >"$run/run.json"
         fi
         nice -n 5 "${GAN[@]}" evaluate "$run" --all --torch-threads "$THREADS" >"$run.evaluate.log" 2>&1 \
             || { echo "evaluating $name seed $seed failed; see $run.evaluate.log" >&2; continue; }

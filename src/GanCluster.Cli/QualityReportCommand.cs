@@ -18,9 +18,12 @@ internal static class QualityReportCommand
 {
     /// <summary>
     /// What scripts/quality.sh writes beside each run: the preset, seed and wall seconds of training, and (since runs are
-    /// kept across sessions in docs/quality/runs) the commit that trained it, when, and the preset's recipe hash then.
+    /// kept across sessions in docs/quality/runs) the commit that trained it, when, the preset's recipe hash then, and the
+    /// CPU it ran on (libtorch and its BLAS pick kernels by instruction set, so the same seed and commit give other figures
+    /// on another CPU).
     /// </summary>
-    internal sealed record RunInfo(string Preset, long Seed, double WallSeconds, string? Commit = null, string? Finished = null, string? Recipe = null);
+    internal sealed record RunInfo(string Preset, long Seed, double WallSeconds, string? Commit = null, string? Finished = null, string? Recipe = null,
+        string? Cpu = null);
 
     internal sealed record Row(string Preset, string Figure, double Mean, double? Sd, int Runs, double WallSeconds, int Rounds, string Anchor);
 
@@ -212,12 +215,12 @@ internal static class QualityReportCommand
         text.AppendLine();
         text.AppendLine("## Runs");
         text.AppendLine();
-        text.AppendLine("| preset | seed | commit | finished | wall time | recipe |");
-        text.AppendLine("| --- | --- | --- | --- | --- | --- |");
+        text.AppendLine("| preset | seed | commit | finished | wall time | recipe | cpu |");
+        text.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
         foreach (var r in runs)
         {
             var wall = TimeSpan.FromSeconds(r.Info.WallSeconds).ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture);
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {r.Info.Preset} | {r.Info.Seed} | {r.Info.Commit ?? "-"} | {r.Info.Finished ?? "-"} | {wall} | {r.Info.Recipe ?? "-"} |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {r.Info.Preset} | {r.Info.Seed} | {r.Info.Commit ?? "-"} | {r.Info.Finished ?? "-"} | {wall} | {r.Info.Recipe ?? "-"} | {r.Info.Cpu ?? "-"} |");
         }
 
         text.AppendLine();

@@ -9,7 +9,8 @@ namespace GanCluster.Cli.Tests;
 /// <summary>
 /// <c>gancluster presets</c> and <c>gancluster quality-report</c>, the two commands scripts/quality.sh is built on, through
 /// the real executable: the preset list marks aliases and each recipe's hash; the report gives every family's own figure
-/// a row beside its paper's, lists the presets not run yet, and says which commit trained each kept run.
+/// a row beside its paper's, lists the presets not run yet, and says which commit trained each kept run and on
+/// which CPU.
 /// </summary>
 public sealed class QualityReportCommandTests : IDisposable
 {
@@ -53,7 +54,7 @@ public sealed class QualityReportCommandTests : IDisposable
         Keep(kept, "ssgan-mnist", new EvaluationResult("ssgan", 0, null, null, Round: 10_000)
         {
             SemiSupervised = new SemiSupervisedResult(0.0635, 0.223, 0.069, 0.25, 100, 2_000, 500),
-        });
+        }, cpu: "Some Xeon, avx512");
         var confusion = Enumerable.Range(0, 10).Select(_ => new long[10]).ToArray();
         Keep(kept, "infogan-mnist", new EvaluationResult("infogan", 0, null, null, Round: 5_000)
         {
@@ -89,17 +90,20 @@ public sealed class QualityReportCommandTests : IDisposable
         Assert.Contains("`ring8-veegan`", notRun);
         Assert.DoesNotContain("`ring8`", notRun); // an alias is not a preset of its own
         Assert.DoesNotContain("`ssgan-mnist`", notRun);
-        Assert.Contains("| ssgan-mnist | 1 | abc1234 | 2026-12-03 | 00:33:20 | 0123456789ab |", markdown);
+        Assert.Contains("| ssgan-mnist | 1 | abc1234 | 2026-12-03 | 00:33:20 | 0123456789ab | Some Xeon, avx512 |", markdown);
+        // Runs kept before run.json recorded the CPU.
+        Assert.Contains("| infogan-mnist | 1 | abc1234 | 2026-12-03 | 00:33:20 | 0123456789ab | - |", markdown);
     }
 
-    private static void Keep(string root, string preset, EvaluationResult final)
+    private static void Keep(string root, string preset, EvaluationResult final, string? cpu = null)
     {
         var folder = Path.Combine(root, $"{preset}-seed1");
         Directory.CreateDirectory(folder);
         Assert.True(Presets.TryGet(preset, out var spec));
         File.WriteAllText(Path.Combine(folder, "options.json"), SpecJson.Serialize(spec));
         File.WriteAllText(Path.Combine(folder, EvaluationLog.LatestFileName), EvaluationLog.Serialize(final, indented: true));
+        var cpuField = cpu is null ? "" : $$""", "cpu": "{{cpu}}" """.TrimEnd();
         File.WriteAllText(Path.Combine(folder, "run.json"),
-            $$"""{"preset": "{{preset}}", "seed": 1, "wallSeconds": 2000.0, "commit": "abc1234", "finished": "2026-12-03", "recipe": "0123456789ab"}""");
+            $$"""{"preset": "{{preset}}", "seed": 1, "wallSeconds": 2000.0, "commit": "abc1234", "finished": "2026-12-03", "recipe": "0123456789ab"{{cpuField}} }""");
     }
 }
