@@ -170,7 +170,7 @@ public static class Evaluation
             {
                 progress?.Invoke($"generating {samples} samples from G's current weights and their Parzen window (what the average did)");
                 using var liveFake = generator.Generate(samples, RngStream.Derive(spec.Seed, SampleStream), useAverage: false);
-                var (liveTest, liveValidation) = Parzen(liveFake.Samples, spec, heldOut.Samples);
+                var (liveTest, liveValidation) = Parzen(SampleRenderer.ToDataScale(liveFake.Samples, spec), heldOut.Samples);
                 result = result with { ParzenWithoutAverage = liveTest, ParzenValidationWithoutAverage = liveValidation };
                 retries += liveFake.NonFiniteRetries;
             }
@@ -264,20 +264,22 @@ public static class Evaluation
     public static EvaluationResult Images(Tensor samples, ExperimentSpec spec, SampleSet heldOut, MnistQuality? quality = null, SampleSet? train = null, Action<string>? progress = null)
     {
         using var scope = NewDisposeScope();
+        // Once for the three figures below (for dcgan-64 it is a 64 -> 28 interpolation of every sample).
+        var data = SampleRenderer.ToDataScale(samples, spec);
         progress?.Invoke($"Parzen window on the {heldOut.Count} held-out images");
-        var (test, validation) = Parzen(samples, spec, heldOut.Samples);
+        var (test, validation) = Parzen(data, heldOut.Samples);
         MnistQualityResult? classifier = null;
         if (HasClassifier(spec))
         {
             progress?.Invoke("MNIST classifier figures (class shares, MNIST FID)");
-            classifier = (quality ?? MnistQuality.Shared).Evaluate(SampleRenderer.ToDataScale(samples, spec));
+            classifier = (quality ?? MnistQuality.Shared).Evaluate(data);
         }
 
         ParzenResult? onTrain = null;
         if (train is { Count: > 1 })
         {
             progress?.Invoke($"Parzen window on the last {Math.Min(TrainSliceSize, train.Count)} training images");
-            onTrain = Parzen(samples, spec, TrainSlice(train)).Test;
+            onTrain = Parzen(data, TrainSlice(train)).Test;
         }
 
         return new EvaluationResult("parzen", (int)samples.shape[0], test, null, classifier)
@@ -287,10 +289,10 @@ public static class Evaluation
         };
     }
 
-    /// <summary>Parzen window on <paramref name="real"/> (the held-out digits or the training slice): sigma chosen on its first half (validation), the mean reported on the second (test).</summary>
-    private static (ParzenResult Test, ParzenResult Validation) Parzen(Tensor samples, ExperimentSpec spec, Tensor real)
+    /// <summary>Parzen window of samples in the data's scale on <paramref name="real"/> (the held-out digits or the training slice): sigma chosen on its first half (validation), the mean reported on the second (test).</summary>
+    private static (ParzenResult Test, ParzenResult Validation) Parzen(Tensor dataScaled, Tensor real)
     {
-        var generated = SampleRenderer.ToDataScale(samples, spec).flatten(1);
+        var generated = dataScaled.flatten(1);
         var held = real.flatten(1);
         var half = held.shape[0] / 2;
         var validation = held[..(int)half];
