@@ -51,7 +51,7 @@ internal static class QualityReportCommand
                 if (parse.GetValue(json) is { } jsonPath)
                 {
                     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
-                    File.WriteAllText(jsonPath, JsonSerializer.Serialize(new { rows, runs = runs.Select(r => new { folder = r.Folder, r.Info.Preset, r.Info.Seed, r.Info.WallSeconds, evaluation = r.Final }) }, EvaluationLog.Json));
+                    File.WriteAllText(jsonPath, JsonSerializer.Serialize(new { rows, runs = runs.Select(r => new { folder = r.Folder, r.Info.Preset, r.Info.Seed, r.Info.WallSeconds, r.Info.Commit, r.Info.Finished, r.Info.Recipe, r.Info.Cpu, evaluation = r.Final }) }, EvaluationLog.Json));
                 }
 
                 if (parse.GetValue(markdown) is { } markdownPath)

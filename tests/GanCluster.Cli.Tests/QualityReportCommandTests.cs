@@ -81,6 +81,9 @@ public sealed class QualityReportCommandTests : IDisposable
         Assert.Contains("Chen et al. 2016", accuracy.GetProperty("anchor").GetString());
         Assert.Equal(7, rows[("ring8-pacgan", "modes with >= 20% of their share (of 8)")].GetProperty("mean").GetDouble());
         Assert.Equal(95, rows[("ring8-pacgan", "high-quality samples (%)")].GetProperty("mean").GetDouble(), 9);
+        var ssganRun = report.RootElement.GetProperty("runs").EnumerateArray().Single(r => r.GetProperty("preset").GetString() == "ssgan-mnist");
+        Assert.Equal("abc1234", ssganRun.GetProperty("commit").GetString());
+        Assert.Equal("Some Xeon, avx512", ssganRun.GetProperty("cpu").GetString());
         // Figures a family does not have get no row (no Parzen for a classifier's error).
         Assert.DoesNotContain(("ssgan-mnist", "categorical code accuracy (%)"), rows.Keys);
 
