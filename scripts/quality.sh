@@ -45,7 +45,7 @@ GAN=(dotnet src/GanCluster.Cli/bin/Release/net10.0/gancluster.dll)
 mkdir -p "$ROOT" "$KEEP"
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 # The CPU and its widest vector instructions: libtorch and its BLAS choose kernels by them, so a seed's figures move
-# between an AVX2 and an AVX-512 machine (README, "Determinism"). Kept runs record it to say where they came from.
+# between an AVX2 and an AVX-512 machine (README, Benchmarks, "The CPU's instruction set"). Kept runs record it.
 CPU_MODEL=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo 2>/dev/null | head -n 1 | tr -d '"|\\')
 if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then CPU_ISA=avx512; elif grep -qw avx2 /proc/cpuinfo 2>/dev/null; then CPU_ISA=avx2; else CPU_ISA=$(uname -m); fi
 CPU="${CPU_MODEL:-unknown}, $CPU_ISA"
