@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using GanCluster.Training.Families;
 using GanCluster.Training.Metrics;
 using GanCluster.Training.Options;
@@ -105,8 +106,9 @@ public sealed class QualityReportCommandTests : IDisposable
         Assert.True(Presets.TryGet(preset, out var spec));
         File.WriteAllText(Path.Combine(folder, "options.json"), SpecJson.Serialize(spec));
         File.WriteAllText(Path.Combine(folder, EvaluationLog.LatestFileName), EvaluationLog.Serialize(final, indented: true));
-        var cpuField = cpu is null ? "" : $$""", "cpu": "{{cpu}}" """.TrimEnd();
-        File.WriteAllText(Path.Combine(folder, "run.json"),
-            $$"""{"preset": "{{preset}}", "seed": 1, "wallSeconds": 2000.0, "commit": "abc1234", "finished": "2026-12-03", "recipe": "0123456789ab"{{cpuField}} }""");
+        // As scripts/quality.sh writes it; without a cpu, as runs kept before it recorded one (no field at all).
+        File.WriteAllText(Path.Combine(folder, "run.json"), JsonSerializer.Serialize(
+            new { preset, seed = 1, wallSeconds = 2000.0, commit = "abc1234", finished = "2026-12-03", recipe = "0123456789ab", cpu },
+            new JsonSerializerOptions { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull }));
     }
 }
