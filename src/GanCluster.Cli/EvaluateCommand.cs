@@ -349,6 +349,11 @@ internal static class EvaluateCommand
             rows.Add(("mode KL to uniform", string.Format(c, "{0:F4}", m.KlToUniform)));
         }
 
+        if (r.ModesWithoutAverage is { } live)
+        {
+            rows.Add(("G without its average", string.Format(c, "{0}/{1} modes, {2:F1}% high quality, KL {3:F4} (generatorEma off)", live.ModesCaptured, live.Modes, live.HighQualityFraction * 100, live.KlToUniform)));
+        }
+
         if (r.SemiSupervised is { } s)
         {
             rows.Add(("D's held-out test error", string.Format(c, "{0:F2}% ({1} labels, {2} held-out digits)", s.TestError * 100, s.Labels, s.TestDigits)));

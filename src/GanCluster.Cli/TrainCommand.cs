@@ -233,6 +233,12 @@ internal static class TrainCommand
                 log.Information("Modes captured {Captured}/{Modes} ({WellCovered} with >= 20% of their share), high-quality samples {HighQuality:P1}, reverse KL {Kl:F3} ({Samples} samples)",
                     m.ModesCaptured, m.Modes, m.ModesWellCovered, m.HighQualityFraction, m.KlToUniform, e.Samples);
             }
+
+            if (e.ModesWithoutAverage is { } liveModes)
+            {
+                log.Information("Without the weight average: modes captured {Captured}/{Modes} ({WellCovered} with >= 20% of their share), high-quality samples {HighQuality:P1}, reverse KL {Kl:F3}",
+                    liveModes.ModesCaptured, liveModes.Modes, liveModes.ModesWellCovered, liveModes.HighQualityFraction, liveModes.KlToUniform);
+            }
         }
     }
 }

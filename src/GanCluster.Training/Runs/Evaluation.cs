@@ -93,6 +93,9 @@ public sealed record EvaluationResult(string Kind, int Samples, ParzenResult? Pa
     /// <summary>With generatorEma on: <see cref="ParzenValidation"/> of G's current weights.</summary>
     public ParzenResult? ParzenValidationWithoutAverage { get; init; }
 
+    /// <summary>A 2-D mixture with generatorEma on: the mode coverage of G's current weights (same noise), beside the average's.</summary>
+    public ModeCoverageResult? ModesWithoutAverage { get; init; }
+
     /// <summary>
     /// Sample batches whose forward pass was computed again because a native kernel returned a non-finite value for finite
     /// weights (<see cref="Runtime.FiniteForward"/>); null when none was.
@@ -180,7 +183,15 @@ public static class Evaluation
 
         progress?.Invoke("mode coverage");
         var mixture = DatasetCatalog.Mixture(spec);
-        return new EvaluationResult("mode-coverage", samples, null, ModeCoverage.Evaluate(fake.Samples, mixture.Means, mixture.Std));
+        var coverage = new EvaluationResult("mode-coverage", samples, null, ModeCoverage.Evaluate(fake.Samples, mixture.Means, mixture.Std));
+        if (spec.GeneratorEma <= 0)
+        {
+            return coverage;
+        }
+
+        progress?.Invoke("mode coverage of G's current weights (what the average did)");
+        using var live = generator.Generate(samples, RngStream.Derive(spec.Seed, SampleStream), useAverage: false);
+        return coverage with { ModesWithoutAverage = ModeCoverage.Evaluate(live.Samples, mixture.Means, mixture.Std) };
     }
 
     /// <summary>The MNIST evaluation classifier applies to digits only (not Fashion-MNIST).</summary>

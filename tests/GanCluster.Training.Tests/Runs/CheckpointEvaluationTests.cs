@@ -1,4 +1,5 @@
 using GanCluster.Training.Core;
+using GanCluster.Training.Data;
 using GanCluster.Training.Metrics;
 using GanCluster.Training.Options;
 using GanCluster.Training.Runs;
@@ -31,6 +32,43 @@ public sealed class CheckpointEvaluationTests
         Assert.Null(result.ParzenTrain);
         Assert.Null(result.Classifier);
         Assert.StartsWith("modes ", result.Headline);
+    }
+
+    [Fact]
+    public void A_ring_with_an_average_of_G_is_scored_for_the_average_and_for_G_current_weights()
+    {
+        var spec = TinyData.Toy(LossKind.NonSaturating, 1) with { GeneratorEma = 0.999 };
+        HalfState state;
+        using (var generator = new GeneratorHalf(spec, CPU))
+        {
+            // The average starts as a copy of G (untrained: its points miss every mode). G's current weights are moved
+            // away from it, as training would: the output layer now puts every point on the first mode's mean.
+            using (no_grad())
+            {
+                var parameters = generator.Network.parameters().ToList();
+                parameters[^2].zero_();
+                parameters[^1].copy_(DatasetCatalog.Mixture(spec).Means[0]);
+            }
+
+            state = generator.SaveState();
+        }
+
+        var result = Evaluation.Checkpoint(spec, state, 40, 300);
+
+        ModeCoverageResult Expected(bool useAverage)
+        {
+            using var restored = GeneratorHalf.Restore(spec, CPU, state);
+            using var fake = restored.Generate(300, RngStream.Derive(spec.Seed, Evaluation.SampleStream), useAverage);
+            var mixture = DatasetCatalog.Mixture(spec);
+            return ModeCoverage.Evaluate(fake.Samples, mixture.Means, mixture.Std);
+        }
+
+        Assert.Equal(Expected(useAverage: true), result.Modes);
+        Assert.Equal(Expected(useAverage: false), result.ModesWithoutAverage);
+        Assert.Equal(0, result.Modes!.HighQualityFraction);
+        Assert.Equal(1, result.ModesWithoutAverage!.HighQualityFraction);
+        Assert.Equal(1, result.ModesWithoutAverage.ModesCaptured);
+        Assert.Null(Evaluation.Checkpoint(spec with { GeneratorEma = 0 }, state, 40, 300).ModesWithoutAverage);
     }
 
     [Fact]
