@@ -66,10 +66,9 @@ public sealed class VaeGanFamilyTests
         Assert.True(Evaluation.HasDiscriminatorFigure(preset));
         Assert.True(Presets.TryGet("vae-mnist", out var vae));
         Assert.Empty(SpecValidator.Validate(vae));
-        // The baseline trains the same networks on the same data and batch; vaegan-mnist's optimizers, average and length are its own recipe.
-        Assert.Equal(
-            preset with { Name = vae.Name, Vaegan = new VaeGanSpec { Gamma = 1, PlainVae = true }, GeneratorOptimizer = vae.GeneratorOptimizer, DiscriminatorOptimizer = vae.DiscriminatorOptimizer, Rounds = vae.Rounds, CheckpointInterval = vae.CheckpointInterval, GeneratorEma = vae.GeneratorEma },
-            vae);
+        // The baseline trains the same networks on the same data with the same recipe (optimizers, average, length): the
+        // two presets differ by the GAN term alone.
+        Assert.Equal(preset with { Name = vae.Name, Vaegan = new VaeGanSpec { Gamma = 1, PlainVae = true } }, vae);
     }
 
     [Theory]
