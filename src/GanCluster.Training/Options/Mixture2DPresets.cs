@@ -44,8 +44,8 @@ public static class Mixture2D
     /// 10,000 rounds on the ring, 25,000 on the grid (both longer since stop 48, below; the ring's high-quality share on
     /// the training seed 11: 90.1% at 3,000, 95.7% at 9,000, 96.3% at 20,000; the grid's, stop 24: 94.7% at 128 wide and
     /// 15,000 rounds, 96.4% at 256 wide and 20,000; stop 25, training seeds 11-13 at 256 wide: 95.3% at 20,000, 96.1% at
-    /// 25,000, higher on each seed). No packing and no latent categories: neither helped on the training seed. The ring's z is uniform in
-    /// [-1, 1] and its R1 weight falls linearly to 0.01 at the last round (stop 30, training seeds 11-13, 20,000 samples
+    /// 25,000, higher on each seed). No packing and no latent categories: neither helped on the training seed. The ring's
+    /// z is uniform in [-1, 1] and its R1 weight falls linearly to 0.01 at the last round (stop 30, training seeds 11-13, 20,000 samples
     /// each: high quality 96.3% against 95.3% for normal noise and a constant weight; neither alone helped as much; on the
     /// grid's seed 11 the same pair lost a point, so the grid keeps normal noise and a constant weight). Since stop 44 the
     /// ring's z has 2 dimensions, as in PacGAN's code, and D takes 2 steps per round (training seeds 11-13, 20,000 samples

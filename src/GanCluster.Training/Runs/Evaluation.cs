@@ -164,7 +164,9 @@ public static class Evaluation
         }
 
         progress?.Invoke($"generating {samples} samples{(spec.GeneratorEma > 0 ? " from the average of G's weights" : string.Empty)}");
-        using var fake = generator.Generate(samples, RngStream.Derive(spec.Seed, SampleStream));
+        // The same noise for the average and, when there is one, for G's current weights: the figures differ by the weights alone.
+        var noiseSeed = RngStream.Derive(spec.Seed, SampleStream);
+        using var fake = generator.Generate(samples, noiseSeed);
         if (spec.IsImageData)
         {
             var result = Images(fake.Samples, spec, heldOut, quality, train, progress);
@@ -172,7 +174,7 @@ public static class Evaluation
             if (spec.GeneratorEma > 0)
             {
                 progress?.Invoke($"generating {samples} samples from G's current weights and their Parzen window (what the average did)");
-                using var liveFake = generator.Generate(samples, RngStream.Derive(spec.Seed, SampleStream), useAverage: false);
+                using var liveFake = generator.Generate(samples, noiseSeed, useAverage: false);
                 var (liveTest, liveValidation) = Parzen(SampleRenderer.ToDataScale(liveFake.Samples, spec), heldOut.Samples);
                 result = result with { ParzenWithoutAverage = liveTest, ParzenValidationWithoutAverage = liveValidation };
                 retries += liveFake.NonFiniteRetries;
@@ -183,15 +185,16 @@ public static class Evaluation
 
         progress?.Invoke("mode coverage");
         var mixture = DatasetCatalog.Mixture(spec);
-        var coverage = new EvaluationResult("mode-coverage", samples, null, ModeCoverage.Evaluate(fake.Samples, mixture.Means, mixture.Std));
+        var means = mixture.Means;
+        var coverage = new EvaluationResult("mode-coverage", samples, null, ModeCoverage.Evaluate(fake.Samples, means, mixture.Std));
         if (spec.GeneratorEma <= 0)
         {
             return coverage;
         }
 
         progress?.Invoke("mode coverage of G's current weights (what the average did)");
-        using var live = generator.Generate(samples, RngStream.Derive(spec.Seed, SampleStream), useAverage: false);
-        return coverage with { ModesWithoutAverage = ModeCoverage.Evaluate(live.Samples, mixture.Means, mixture.Std) };
+        using var live = generator.Generate(samples, noiseSeed, useAverage: false);
+        return coverage with { ModesWithoutAverage = ModeCoverage.Evaluate(live.Samples, means, mixture.Std) };
     }
 
     /// <summary>The MNIST evaluation classifier applies to digits only (not Fashion-MNIST).</summary>
