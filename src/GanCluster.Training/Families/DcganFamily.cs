@@ -12,11 +12,13 @@ public sealed class DcganFamily : GanFamily
 
     public override bool SupportsMinibatchStd => true;
 
+    public override bool SupportsSpectralNorm => true;
+
     public override GeneratorNet CreateGenerator(ExperimentSpec spec) =>
         new DcganGenerator(spec.LatentSize, spec.ImageSize, ImageChannels(spec.Dataset), Classes(spec));
 
     public override DiscriminatorNet CreateDiscriminator(ExperimentSpec spec) =>
-        new DcganDiscriminator(spec.ImageSize, ImageChannels(spec.Dataset), spec.Packing, Classes(spec), minibatchStd: spec.MinibatchStd);
+        new DcganDiscriminator(spec.ImageSize, ImageChannels(spec.Dataset), spec.Packing, Classes(spec), minibatchStd: spec.MinibatchStd, spectralNorm: spec.SpectralNorm == true);
 
     public override long[] SampleShape(ExperimentSpec spec) => [ImageChannels(spec.Dataset), spec.ImageSize, spec.ImageSize];
 

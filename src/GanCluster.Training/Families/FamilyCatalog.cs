@@ -90,6 +90,12 @@ public static class FamilyCatalog
             yield return new SpecError("minibatchStd", $"is implemented for the {with} model only; got model {name}");
         }
 
+        if (spec.SpectralNorm == true && !family.SupportsSpectralNorm)
+        {
+            var with = string.Join(" or ", Enum.GetValues<ModelKind>().Where(m => Entry(m)?.SupportsSpectralNorm == true).Select(Name));
+            yield return new SpecError("spectralNorm", $"is implemented for the {with} model's discriminator only; got model {name}; remove spectralNorm or use model {with}");
+        }
+
         foreach (var error in family.Validate(spec))
         {
             yield return error;

@@ -21,6 +21,8 @@ public abstract class GanFamily : IGanFamily
 
     public virtual bool SupportsMinibatchStd => false;
 
+    public virtual bool SupportsSpectralNorm => false;
+
     public virtual bool DiscriminatorNormalizesBatch => false;
 
     public abstract GeneratorNet CreateGenerator(ExperimentSpec spec);

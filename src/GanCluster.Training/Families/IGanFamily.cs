@@ -24,6 +24,9 @@ public interface IGanFamily
     /// <summary>The minibatch standard deviation feature in D (Karras et al. 2018).</summary>
     bool SupportsMinibatchStd { get; }
 
+    /// <summary>True when D can be spectrally normalised (<see cref="Options.ExperimentSpec.SpectralNorm"/>).</summary>
+    bool SupportsSpectralNorm { get; }
+
     /// <summary>D normalizes over the batch (batch normalization), so one sample's score depends on the others.</summary>
     bool DiscriminatorNormalizesBatch { get; }
 

@@ -92,7 +92,11 @@ public sealed class DcganDiscriminator : DiscriminatorNet
     /// <param name="classes">Number of classes for a conditional discriminator; 0 = unconditional.</param>
     /// <param name="width">ndf: feature maps of the first layer; later layers have 2, 4 (and 8) times as many.</param>
     /// <param name="minibatchStd">Append the minibatch standard deviation channel before the last convolution.</param>
-    public DcganDiscriminator(int imageSize, int channels = 1, int packing = 1, int classes = 0, int width = 64, bool minibatchStd = false) : base(nameof(DcganDiscriminator))
+    /// <param name="spectralNorm">
+    /// Miyato et al. (2018)'s D: every convolution spectrally normalised (<see cref="SpectralNormConv2d"/>) and no BatchNorm,
+    /// the layers keeping their convolution's default initialization (the normalised kernel does not depend on its scale).
+    /// </param>
+    public DcganDiscriminator(int imageSize, int channels = 1, int packing = 1, int classes = 0, int width = 64, bool minibatchStd = false, bool spectralNorm = false) : base(nameof(DcganDiscriminator))
     {
         if (channels < 1 || packing < 1 || classes < 0 || width < 1)
         {
@@ -105,7 +109,7 @@ public sealed class DcganDiscriminator : DiscriminatorNet
         _classes = classes;
         var inputs = packing * (channels + classes);
         var extra = minibatchStd ? 1 : 0;
-        _main = imageSize switch
+        _main = spectralNorm ? SpectralLayers(imageSize, inputs, width, extra) : imageSize switch
         {
             64 => Sequential(
                 Conv2d(inputs, width, 4, 2, 1, bias: false), LeakyReLU(0.2, inplace: true),
@@ -123,6 +127,22 @@ public sealed class DcganDiscriminator : DiscriminatorNet
         _layers = minibatchStd ? _main.children().Cast<Module<Tensor, Tensor>>().ToArray() : null;
         WeightInit.Dcgan(this);
     }
+
+    /// <summary>The same convolutions as DCGAN's D, spectrally normalised, without BatchNorm (Miyato et al. 2018).</summary>
+    private static TorchSharp.Modules.Sequential SpectralLayers(int imageSize, int inputs, int width, int extra) => imageSize switch
+    {
+        64 => Sequential(
+            new SpectralNormConv2d(inputs, width, 4, 2, 1), LeakyReLU(0.2, inplace: true),
+            new SpectralNormConv2d(width, width * 2, 4, 2, 1), LeakyReLU(0.2, inplace: true),
+            new SpectralNormConv2d(width * 2, width * 4, 4, 2, 1), LeakyReLU(0.2, inplace: true),
+            new SpectralNormConv2d(width * 4, width * 8, 4, 2, 1), LeakyReLU(0.2, inplace: true),
+            new OneOutputConv2d(width * 8 + extra, 4, 1, 0, hasBias: false, spectralNorm: true)),
+        28 => Sequential(
+            new SpectralNormConv2d(inputs, width, 4, 2, 1), LeakyReLU(0.2, inplace: true),
+            new SpectralNormConv2d(width, width * 2, 4, 2, 1), LeakyReLU(0.2, inplace: true),
+            new OneOutputConv2d(width * 2 + extra, 7, 1, 0, hasBias: false, spectralNorm: true)),
+        _ => throw new ArgumentException($"imageSize: dcgan supports 28 or 64; got {imageSize}"),
+    };
 
     public override Tensor forward(Tensor x, Tensor? labels)
     {

@@ -182,7 +182,7 @@ internal static class WeightInit
                     init.normal_(deconv.weight, 0.0, 0.02);
                     ZeroBias(deconv.bias);
                     break;
-                case OneOutputConv2d head:
+                case OneOutputConv2d { SpectralNorm: false } head:
                     init.normal_(head.Weight, 0.0, 0.02);
                     ZeroBias(head.Bias);
                     break;

@@ -40,8 +40,11 @@ public sealed class OneOutputConv2d : Module<Tensor, Tensor>
     private readonly long _kernel;
     private readonly long _stride;
     private readonly long _padding;
+    private readonly Tensor? _u;
+    private readonly Tensor? _v;
 
-    public OneOutputConv2d(long inputs, long kernel, long stride = 1, long padding = 0, bool hasBias = true) : base(nameof(OneOutputConv2d))
+    /// <param name="spectralNorm">Use the kernel spectrally normalised (<see cref="SpectralNorm"/>; buffers <c>u</c> and <c>v</c>).</param>
+    public OneOutputConv2d(long inputs, long kernel, long stride = 1, long padding = 0, bool hasBias = true, bool spectralNorm = false) : base(nameof(OneOutputConv2d))
     {
         if (inputs < 1 || kernel < 1 || stride < 1 || padding < 0)
         {
@@ -54,10 +57,19 @@ public sealed class OneOutputConv2d : Module<Tensor, Tensor>
         _weight = Parameter(reference.weight!.detach().clone());
         _bias = hasBias ? Parameter(reference.bias!.detach().clone()) : null;
         RegisterComponents();
+        if (spectralNorm)
+        {
+            (_u, _v) = Models.SpectralNorm.InitialVectors(1, inputs * kernel * kernel);
+            register_buffer("u", _u);
+            register_buffer("v", _v);
+        }
     }
 
     /// <summary>The kernel [1, C, k, k] (a Conv2d's <c>weight</c>), for initializations that treat the layer as a convolution.</summary>
     public Tensor Weight => _weight;
+
+    /// <summary>True when the kernel is used spectrally normalised (it then keeps its convolution's default initialization).</summary>
+    public bool SpectralNorm => _u is not null;
 
     /// <summary>The bias [1], or null without one.</summary>
     public Tensor? Bias => _bias;
@@ -73,15 +85,16 @@ public sealed class OneOutputConv2d : Module<Tensor, Tensor>
 
         // The scope holds the intermediate until the result is made (see KeptScalars on temporaries).
         using var scope = NewDisposeScope();
+        var weight = _u is null ? (Tensor)_weight : Models.SpectralNorm.Normalized(_weight, _u, _v!, training);
         Tensor output;
         if (_padding == 0 && shape[2] == _kernel && shape[3] == _kernel)
         {
             // The kernel covers the input: one output pixel, a dot product of each sample with the kernel.
-            output = F.linear(input.flatten(1), _weight.flatten(1), _bias).view(shape[0], 1, 1, 1);
+            output = F.linear(input.flatten(1), weight.flatten(1), _bias).view(shape[0], 1, 1, 1);
         }
         else
         {
-            var perChannel = F.conv2d(input, _weight.view(channels, 1, _kernel, _kernel), strides: [_stride, _stride],
+            var perChannel = F.conv2d(input, weight.view(channels, 1, _kernel, _kernel), strides: [_stride, _stride],
                 padding: [_padding, _padding], groups: channels);
             output = perChannel.sum(1, keepdim: true);
             if (_bias is not null)

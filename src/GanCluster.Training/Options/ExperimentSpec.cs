@@ -408,6 +408,11 @@ public sealed record ExperimentSpec
     public double RealLabelSmoothing { get; init; }
     /// <summary>Minibatch standard deviation feature in D (Karras et al. 2018) against mode dropping; mlp and dcgan models only.</summary>
     public bool MinibatchStd { get; init; }
+    /// <summary>
+    /// Spectral normalisation of D (Miyato et al. 2018): every layer's weight divided by its largest singular value, and no
+    /// BatchNorm in D; dcgan model only. null = off, so older specs and recipe hashes are unchanged.
+    /// </summary>
+    public bool? SpectralNorm { get; init; }
     /// <summary>Top-k training of G (Sinha et al. 2020); off by default.</summary>
     public TopKSpec TopK { get; init; } = new();
     /// <summary>Instance noise: std of Gaussian noise added to D's inputs, real and fake, annealed linearly to 0 over the run, &gt;= 0 (0 = off).</summary>

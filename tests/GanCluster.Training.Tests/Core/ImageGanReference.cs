@@ -26,10 +26,14 @@ public sealed class ImageGanReference<TGenerator>(ExperimentSpec spec, SampleSet
         return DiscriminatorRng.Run(() =>
         {
             var (real, _) = Sampler.Next(Spec.BatchSize);
-            var realLoss = Losses.DiscriminatorReal(Spec.Loss, D.call(Pixels.ToSymmetric(real), null));
-            var fakeLoss = Losses.DiscriminatorFake(Spec.Loss, D.call(fake.detach(), null));
+            // Each term backpropagated on its own, real first, as D's half does (it prepares the real term ahead): with a
+            // spectrally normalised D each forward adds two terms to a kernel's gradient (through W and through sigma),
+            // and one backward of the summed loss would add the four in another order.
             DiscriminatorOptimizer.zero_grad();
-            (realLoss + fakeLoss).backward();
+            var realLoss = Losses.DiscriminatorReal(Spec.Loss, D.call(Pixels.ToSymmetric(real), null));
+            realLoss.backward();
+            var fakeLoss = Losses.DiscriminatorFake(Spec.Loss, D.call(fake.detach(), null));
+            fakeLoss.backward();
             DiscriminatorOptimizer.step();
             return (double)realLoss.item<float>() + fakeLoss.item<float>();
         });
