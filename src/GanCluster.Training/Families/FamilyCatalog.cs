@@ -92,8 +92,8 @@ public static class FamilyCatalog
 
         if (spec.SpectralNorm == true && !family.SupportsSpectralNorm)
         {
-            var with = string.Join(" or ", Enum.GetValues<ModelKind>().Where(m => Entry(m)?.SupportsSpectralNorm == true).Select(Name));
-            yield return new SpecError("spectralNorm", $"is implemented for the {with} model's discriminator only; got model {name}; remove spectralNorm or use model {with}");
+            var with = string.Join(" or ", Enum.GetValues<ModelKind>().Where(m => Entry(m)?.SupportsSpectralNorm == true).Select(Name).Order(StringComparer.Ordinal));
+            yield return new SpecError("spectralNorm", $"is implemented for the discriminators of models {with} only; got model {name}; remove spectralNorm");
         }
 
         foreach (var error in family.Validate(spec))

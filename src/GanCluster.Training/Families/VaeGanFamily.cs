@@ -56,7 +56,9 @@ public sealed class VaeGanFamily : GanFamily
     public override GeneratorNet CreateGenerator(ExperimentSpec spec) =>
         new VaeGanGenerator(spec.LatentSize, ImageChannels(spec.Dataset), spec.Vaegan.Gamma);
 
-    public override DiscriminatorNet CreateDiscriminator(ExperimentSpec spec) => new VaeGanDiscriminator(ImageChannels(spec.Dataset));
+    public override bool SupportsSpectralNorm => true;
+
+    public override DiscriminatorNet CreateDiscriminator(ExperimentSpec spec) => new VaeGanDiscriminator(ImageChannels(spec.Dataset), spec.SpectralNorm == true);
 
     public override long[] SampleShape(ExperimentSpec spec) => [ImageChannels(spec.Dataset), 28, 28];
 
@@ -273,7 +275,12 @@ public sealed class VaeGanDiscriminator : DiscriminatorNet
     private readonly OneOutputConv2d _head;
     private readonly int _channels;
 
-    public VaeGanDiscriminator(int channels = 1) : base(nameof(VaeGanDiscriminator))
+    /// <param name="channels">Channels of one image.</param>
+    /// <param name="spectralNorm">
+    /// Both convolutions and the head spectrally normalised and no BatchNorm (Miyato et al. 2018, as <see
+    /// cref="DcganDiscriminator"/>'s option): Dis_l is then the second convolution's LeakyReLU output without normalisation.
+    /// </param>
+    public VaeGanDiscriminator(int channels = 1, bool spectralNorm = false) : base(nameof(VaeGanDiscriminator))
     {
         if (channels < 1)
         {
@@ -281,10 +288,14 @@ public sealed class VaeGanDiscriminator : DiscriminatorNet
         }
 
         _channels = channels;
-        _features = Sequential(
-            Conv2d(channels, 64, 4, 2, 1, bias: false), LeakyReLU(0.2),
-            Conv2d(64, 128, 4, 2, 1, bias: false), BatchNorm2d(128), LeakyReLU(0.2));
-        _head = new OneOutputConv2d(128, 7, 1, 0, hasBias: false);
+        _features = spectralNorm
+            ? Sequential(
+                new SpectralNormConv2d(channels, 64, 4, 2, 1), LeakyReLU(0.2),
+                new SpectralNormConv2d(64, 128, 4, 2, 1), LeakyReLU(0.2))
+            : Sequential(
+                Conv2d(channels, 64, 4, 2, 1, bias: false), LeakyReLU(0.2),
+                Conv2d(64, 128, 4, 2, 1, bias: false), BatchNorm2d(128), LeakyReLU(0.2));
+        _head = new OneOutputConv2d(128, 7, 1, 0, hasBias: false, spectralNorm: spectralNorm);
         RegisterComponents();
         WeightInit.Dcgan(this);
     }

@@ -138,9 +138,11 @@ public sealed class VaeGanFamilyTests
     [InlineData(2, 0.05)]
     [InlineData(1, 0.01)]
     [InlineData(1, 1.0, true)]
-    public void Split_steps_match_the_papers_single_process_updates(int k, double gamma, bool plainVae = false)
+    [InlineData(1, 0.01, false, true)]
+    [InlineData(2, 0.01, false, true)]
+    public void Split_steps_match_the_papers_single_process_updates(int k, double gamma, bool plainVae = false, bool spectralNorm = false)
     {
-        var spec = Tiny(k, gamma, plainVae);
+        var spec = Tiny(k, gamma, plainVae) with { SpectralNorm = spectralNorm ? true : null };
         var (data, heldOut) = DatasetCatalog.Load(spec);
         heldOut.Dispose();
         using (data)
@@ -230,7 +232,7 @@ public sealed class VaeGanFamilyTests
     /// own backward restricted to its parameters.
     /// </summary>
     private sealed class Reference(ExperimentSpec spec, SampleSet data)
-        : ReferenceTrainer<VaeGanGenerator, VaeGanDiscriminator>(spec, data, () => new VaeGanGenerator(spec.LatentSize, 1, spec.Vaegan.Gamma), () => new VaeGanDiscriminator())
+        : ReferenceTrainer<VaeGanGenerator, VaeGanDiscriminator>(spec, data, () => new VaeGanGenerator(spec.LatentSize, 1, spec.Vaegan.Gamma), () => new VaeGanDiscriminator(spectralNorm: spec.SpectralNorm == true))
     {
         private readonly SampleSet _data = data;
 
@@ -247,11 +249,13 @@ public sealed class VaeGanFamilyTests
             {
                 var n = Spec.BatchSize;
                 var (real, _) = Sampler.Next(n);
+                // The real term backpropagated first, on its own, as D's half does (see ImageGanReference).
+                DiscriminatorOptimizer.zero_grad();
                 var realLoss = Losses.DiscriminatorReal(LossKind.NonSaturating, D.call(Pixels.ToSymmetric(real), null));
+                realLoss.backward();
                 var scores = D.call(fake.detach(), null);
                 var fakeLoss = Losses.DiscriminatorFake(LossKind.NonSaturating, scores[..n]) + Losses.DiscriminatorFake(LossKind.NonSaturating, scores[n..]);
-                DiscriminatorOptimizer.zero_grad();
-                (realLoss + fakeLoss).backward();
+                fakeLoss.backward();
                 DiscriminatorOptimizer.step();
                 return (double)realLoss.item<float>() + fakeLoss.item<float>();
             });
