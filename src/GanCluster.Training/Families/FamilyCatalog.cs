@@ -23,6 +23,13 @@ public static class FamilyCatalog
     /// <summary>The family of <paramref name="model"/>, or null for a value no family implements.</summary>
     public static IGanFamily? Find(ModelKind model) => Entry(model);
 
+    /// <summary>
+    /// True when the spec's D normalizes over the batch (one sample's score depends on the others): its family's
+    /// <see cref="IGanFamily.DiscriminatorNormalizesBatch"/>, except with <c>spectralNorm</c>, whose D has no BatchNorm.
+    /// </summary>
+    public static bool DiscriminatorNormalizesBatch(ExperimentSpec spec) =>
+        Find(spec.Model)?.DiscriminatorNormalizesBatch == true && spec.SpectralNorm != true;
+
     /// <summary>The family of a spec it can build, or <see cref="ArgumentException"/> whose message starts with the field (the first error of <see cref="Validate"/>).</summary>
     public static IGanFamily For(ExperimentSpec spec)
     {

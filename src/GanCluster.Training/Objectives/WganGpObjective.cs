@@ -34,10 +34,10 @@ public sealed class WganGpObjective(ExperimentSpec spec) : AdversarialObjective(
             yield return error;
         }
 
-        if (FamilyCatalog.Find(spec.Model)?.DiscriminatorNormalizesBatch == true)
+        if (FamilyCatalog.DiscriminatorNormalizesBatch(spec))
         {
             // The paper's section 4: batch normalization makes D(x) depend on the whole batch, which the per-sample penalty assumes it does not.
-            yield return new SpecError("loss", $"wgan-gp penalizes each sample's gradient, which the batch normalization in {FamilyCatalog.Name(spec.Model)}'s discriminator invalidates; use a model without it");
+            yield return new SpecError("loss", $"wgan-gp penalizes each sample's gradient, which the batch normalization in {FamilyCatalog.Name(spec.Model)}'s discriminator invalidates; use a model without it{(FamilyCatalog.Find(spec.Model)?.SupportsSpectralNorm == true ? " or \"spectralNorm\": true (no BatchNorm in D)" : string.Empty)}");
         }
     }
 

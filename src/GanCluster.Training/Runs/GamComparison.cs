@@ -118,7 +118,7 @@ public static class GamComparison
         return new(spec.Name, FamilyCatalog.Name(spec.Model), checkpoint.Round, path, batchStatistics, batchStatistics ? spec.BatchSize : Chunk);
     }
 
-    private static bool BatchStatistics(ExperimentSpec spec) => FamilyCatalog.Get(spec.Model).DiscriminatorNormalizesBatch;
+    private static bool BatchStatistics(ExperimentSpec spec) => FamilyCatalog.DiscriminatorNormalizesBatch(spec);
 
     private static GeneratorHalf Generator(Checkpoint checkpoint) => GeneratorHalf.Restore(checkpoint.Spec, CPU, checkpoint.Generator);
 

@@ -34,7 +34,12 @@ public sealed class WganGpObjectiveTests
     public void A_discriminator_with_batch_normalization_is_refused()
     {
         var error = Assert.Throws<SpecValidationException>(() => SpecJson.Parse("{\"model\": \"dcgan\", \"loss\": \"wgan-gp\"}"));
-        Assert.Contains("batch normalization in dcgan", Assert.Single(error.Errors, e => e.Field == "loss").Message);
+        var message = Assert.Single(error.Errors, e => e.Field == "loss").Message;
+        Assert.Contains("batch normalization in dcgan", message);
+        Assert.Contains("\"spectralNorm\": true", message);
+
+        // A spectrally normalised D has no BatchNorm: the per-sample penalty holds.
+        Assert.True(SpecJson.Parse("{\"model\": \"dcgan\", \"loss\": \"wgan-gp\", \"spectralNorm\": true}").SpectralNorm);
     }
 
     [Fact]
