@@ -27,11 +27,13 @@ public sealed class GranFamily : GanFamily
 
     public override bool DiscriminatorNormalizesBatch => true;
 
+    public override bool SupportsSpectralNorm => true;
+
     public override GeneratorNet CreateGenerator(ExperimentSpec spec) =>
         new GranGenerator(spec.LatentSize, spec.Gran.Steps, ImageChannels(spec.Dataset));
 
     public override DiscriminatorNet CreateDiscriminator(ExperimentSpec spec) =>
-        new DcganDiscriminator(28, ImageChannels(spec.Dataset), spec.Packing);
+        new DcganDiscriminator(28, ImageChannels(spec.Dataset), spec.Packing, spectralNorm: spec.SpectralNorm == true);
 
     public override long[] SampleShape(ExperimentSpec spec) => [ImageChannels(spec.Dataset), 28, 28];
 

@@ -410,7 +410,7 @@ public sealed record ExperimentSpec
     public bool MinibatchStd { get; init; }
     /// <summary>
     /// Spectral normalisation of D (Miyato et al. 2018): every layer's weight divided by its largest singular value, and no
-    /// BatchNorm in D; dcgan and vaegan models. null = off, so older specs and recipe hashes are unchanged.
+    /// BatchNorm in D; dcgan, gran and vaegan models. null = off, so older specs and recipe hashes are unchanged.
     /// </summary>
     public bool? SpectralNorm { get; init; }
     /// <summary>Top-k training of G (Sinha et al. 2020); off by default.</summary>

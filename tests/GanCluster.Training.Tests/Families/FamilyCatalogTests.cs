@@ -37,7 +37,7 @@ public sealed class FamilyCatalogTests
         { ModelSpecs.For(ModelKind.Toy) with { Dataset = DatasetKind.Mnist }, "dataset: toy supports ring8 or grid25; got mnist (use model mlp or dcgan for images)" },
         { ModelSpecs.For(ModelKind.Mlp) with { Dataset = DatasetKind.Ring8 }, "dataset: mlp supports mnist or fashion-mnist; got ring8 (use model toy for 2-D points)" },
         { ModelSpecs.For(ModelKind.Gran) with { MinibatchStd = true }, "minibatchStd: is implemented for the mlp or dcgan model only; got model gran" },
-        { ModelSpecs.For(ModelKind.Mlp) with { SpectralNorm = true }, "spectralNorm: is implemented for the discriminators of models dcgan or vaegan only; got model mlp; remove spectralNorm" },
+        { ModelSpecs.For(ModelKind.Mlp) with { SpectralNorm = true }, "spectralNorm: is implemented for the discriminators of models dcgan or gran or vaegan only; got model mlp; remove spectralNorm" },
         { ModelSpecs.For(ModelKind.Mlp) with { Model = (ModelKind)42 }, "model: unknown model 42; allowed: mlp, dcgan, toy, infogan, ssgan, catgan, gran, vaegan, codec, lapgan" },
     };
 
