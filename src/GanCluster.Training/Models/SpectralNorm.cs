@@ -22,7 +22,8 @@ public static class SpectralNorm
 
     /// <summary>
     /// W / sigma(W). In training mode, u and v first take one power-iteration step in place (v = W^T u / |W^T u|, u = W v / |W v|);
-    /// sigma = u^T W v with u and v held constant, so the gradient reaches W through W / sigma alone, as in the paper.
+    /// sigma = u^T W v with u and v held constant: the gradient reaches W through the numerator and through sigma, never
+    /// through the power iteration (as in the paper and PyTorch).
     /// </summary>
     public static Tensor Normalized(Tensor weight, Tensor u, Tensor v, bool training)
     {
