@@ -54,19 +54,7 @@ public sealed class CheckpointTests : IDisposable
         }
 
         using var data = TinyData.Points(spec);
-        using var uninterrupted = new LocalTrainer(spec, data, CPU);
-        uninterrupted.RunRound();
-        uninterrupted.RunRound();
-        var saved = Checkpoint.FromBytes(uninterrupted.Capture().ToBytes());
-        var expected = Enumerable.Range(0, 3).Select(_ => uninterrupted.RunRound()).ToList();
-
-        using var resumed = new LocalTrainer(spec, data, CPU);
-        resumed.Restore(saved);
-        var actual = Enumerable.Range(0, 3).Select(_ => resumed.RunRound()).ToList();
-
-        Assert.Equal(expected.Select(r => (r.Round, r.DLoss, r.GLoss)), actual.Select(r => (r.Round, r.DLoss, r.GLoss)));
-        Assert.Equal(uninterrupted.Generator.SaveState().Data, resumed.Generator.SaveState().Data);
-        Assert.Equal(uninterrupted.Discriminator.SaveState().Data, resumed.Discriminator.SaveState().Data);
+        RestoredRun.AssertContinuesExactly(spec, data, before: 2, after: 3);
     }
 
     [Fact]
@@ -75,18 +63,7 @@ public sealed class CheckpointTests : IDisposable
         // R1, annealed instance noise, label smoothing and the weight average: their state lives in the halves.
         var spec = TinyData.Mlp(LossKind.NonSaturating, 2) with { R1Gamma = 1.0, InstanceNoise = 0.2, RealLabelSmoothing = 0.1, GeneratorEma = 0.99 };
         using var data = TinyData.Images();
-        using var uninterrupted = new LocalTrainer(spec, data, CPU);
-        uninterrupted.RunRound();
-        var saved = Checkpoint.FromBytes(uninterrupted.Capture().ToBytes());
-        var expected = Enumerable.Range(0, 2).Select(_ => uninterrupted.RunRound()).ToList();
-
-        using var resumed = new LocalTrainer(spec, data, CPU);
-        resumed.Restore(saved);
-        var actual = Enumerable.Range(0, 2).Select(_ => resumed.RunRound()).ToList();
-
-        Assert.Equal(expected.Select(r => (r.Round, r.DLoss, r.GLoss)), actual.Select(r => (r.Round, r.DLoss, r.GLoss)));
-        Assert.Equal(uninterrupted.Generator.SaveState().Data, resumed.Generator.SaveState().Data);
-        Assert.Equal(uninterrupted.Discriminator.SaveState().Data, resumed.Discriminator.SaveState().Data);
+        RestoredRun.AssertContinuesExactly(spec, data, before: 1, after: 2);
     }
 
     [Theory]

@@ -151,19 +151,8 @@ public sealed class DcganSpectralNormTests
         var (data, heldOut) = DatasetCatalog.Load(spec);
         heldOut.Dispose();
         using (data)
-        using (var uninterrupted = new LocalTrainer(spec, data, CPU))
         {
-            uninterrupted.RunRound();
-            var saved = Checkpoint.FromBytes(uninterrupted.Capture().ToBytes());
-            var expected = Enumerable.Range(0, 2).Select(_ => uninterrupted.RunRound()).ToList();
-
-            using var resumed = new LocalTrainer(spec, data, CPU);
-            resumed.Restore(saved);
-            var actual = Enumerable.Range(0, 2).Select(_ => resumed.RunRound()).ToList();
-
-            Assert.Equal(expected.Select(r => (r.Round, r.DLoss, r.GLoss)), actual.Select(r => (r.Round, r.DLoss, r.GLoss)));
-            Assert.Equal(uninterrupted.Discriminator.SaveState().Data, resumed.Discriminator.SaveState().Data);
-            Assert.Equal(uninterrupted.Generator.SaveState().Data, resumed.Generator.SaveState().Data);
+            RestoredRun.AssertContinuesExactly(spec, data, before: 1, after: 2);
         }
     }
 
