@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using GanCluster.Training.Core;
 using GanCluster.Training.Data;
+using GanCluster.Training.Models;
 using GanCluster.Training.Objectives;
 using GanCluster.Training.Options;
 using static TorchSharp.torch;
@@ -42,7 +43,8 @@ public sealed record SemiSupervisedResult(
 /// Computes <see cref="SemiSupervisedResult"/>. The supervised-only baseline is the experiment's D network (<see cref="SsganClassifier"/>) built
 /// from the GAN's own seed and stream (the same initial weights as the GAN's D) and trained with D's optimizer settings
 /// on the <see cref="LabelledSubset"/> alone: <see cref="BaselineSteps"/> steps of the objective's supervised term, each on
-/// a permutation of the subset drawn from that stream. It depends on the experiment only, not on the checkpoint, so
+/// a permutation of the subset drawn from that stream (and, with <c>ssgan.translate</c>, the same random shifts the GAN's D
+/// is trained with, drawn after it). It depends on the experiment only, not on the checkpoint, so
 /// one process trains it once per experiment (evaluate --all reuses it).
 /// </summary>
 public static class SsganEvaluation
@@ -98,7 +100,13 @@ public static class SsganEvaluation
             {
                 using var scope = NewDisposeScope();
                 var order = randperm(chosen.Length, dtype: int64).narrow(0, 0, batch);
-                var loss = F.cross_entropy(network.Classify(images.index_select(0, order)).Logits, classes.index_select(0, order));
+                var batchImages = images.index_select(0, order);
+                if (SsganFamily.Translation(spec) > 0)
+                {
+                    batchImages = RandomTranslation.Apply(batchImages, SsganFamily.Translation(spec));
+                }
+
+                var loss = F.cross_entropy(network.Classify(batchImages).Logits, classes.index_select(0, order));
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();

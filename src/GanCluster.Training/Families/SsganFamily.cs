@@ -60,6 +60,9 @@ public sealed class SsganFamily : GanFamily
     /// <summary>D's network: <c>ssgan.discriminator</c>, Salimans et al.'s MLP when the section is absent.</summary>
     public static SsganNetwork Network(ExperimentSpec spec) => spec.Ssgan?.Discriminator ?? SsganNetwork.Mlp;
 
+    /// <summary>The largest random shift of D's training images, <c>ssgan.translate</c> (0 = none).</summary>
+    public static int Translation(ExperimentSpec spec) => spec.Ssgan?.Translate ?? 0;
+
     // Without its objective D never sees a label and is no classifier: the family's figure would be meaningless.
     public override IEnumerable<SpecError> Validate(ExperimentSpec spec)
     {
@@ -68,6 +71,11 @@ public sealed class SsganFamily : GanFamily
         if (spec.Ssgan is not null && !Enum.IsDefined(spec.Ssgan.Discriminator))
         {
             errors.Add(new SpecError("ssgan.discriminator", $"allowed: {SpecJson.Allowed<SsganNetwork>()}"));
+        }
+
+        if (spec.Ssgan?.Translate is < 0 or > RandomTranslation.MaxShift)
+        {
+            errors.Add(new SpecError("ssgan.translate", $"a shift of 0-{RandomTranslation.MaxShift} whole pixels per axis (2 moves a digit by up to 2 pixels); got {spec.Ssgan.Translate}"));
         }
 
         return errors;

@@ -1,5 +1,6 @@
 using GanCluster.Training.Data;
 using GanCluster.Training.Families;
+using GanCluster.Training.Models;
 using GanCluster.Training.Monitoring;
 using GanCluster.Training.Options;
 using GanCluster.Training.Runtime;
@@ -23,7 +24,8 @@ namespace GanCluster.Training.Objectives;
 /// </list>
 /// Draw order in D's stream: the labelled batch's permutation, then D's noise on the unlabelled batch, then on the
 /// labelled batch (D-real); D's noise on the fake batch (D-fake); the real batch's indices, then D's noise on it, then
-/// on the fake batch (G). Terms: loss/d and d/real, d/fake are the unsupervised game's; loss/d_supervised the
+/// on the fake batch (G). With <c>ssgan.translate</c>, each batch's shifts are drawn just before D's noise on it, and
+/// G's gradient reaches the fake batch through its shift. Terms: loss/d and d/real, d/fake are the unsupervised game's; loss/d_supervised the
 /// cross-entropy and ssgan/labelled_accuracy D's accuracy on the labelled batch; loss/g the feature-matching loss.
 /// </summary>
 public sealed class SsganObjective : IGanObjective, IObjectiveDefinition
@@ -41,6 +43,7 @@ public sealed class SsganObjective : IGanObjective, IObjectiveDefinition
     private readonly Tensor _labelledImages;
     private readonly Tensor _labelledClasses;
     private readonly Tensor _unlabelled;
+    private readonly int _translate;
 
     /// <param name="training">The training split, as the discriminator half reads it (images in [0, 1]); its labels
     /// are read only for the <see cref="LabelledSubset"/> chosen by the seed.</param>
@@ -54,6 +57,7 @@ public sealed class SsganObjective : IGanObjective, IObjectiveDefinition
         _labelledImages = training.Samples.index_select(0, indices);
         _labelledClasses = training.Labels.index_select(0, indices);
         _unlabelled = training.Samples;
+        _translate = SsganFamily.Translation(spec);
     }
 
     /// <summary>The objective with the training split <paramref name="spec"/> names (loaded here, as the half loads it).</summary>
@@ -95,8 +99,8 @@ public sealed class SsganObjective : IGanObjective, IObjectiveDefinition
         var d = Discriminator(critic);
         var device = real.Samples.device;
         var order = randperm(_labelledClasses.shape[0], dtype: int64).narrow(0, 0, LabelledBatchSize);
-        var unlabelled = d.Classify(real.Samples).Logits.logsumexp(1);
-        var labelledLogits = d.Classify(_labelledImages.index_select(0, order).to(device)).Logits;
+        var unlabelled = d.Classify(Seen(real.Samples)).Logits.logsumexp(1);
+        var labelledLogits = d.Classify(Seen(_labelledImages.index_select(0, order).to(device))).Logits;
         var classes = _labelledClasses.index_select(0, order).to(device);
         var supervised = F.cross_entropy(labelledLogits, classes);
         var adversarial = RealLoss(unlabelled);
@@ -112,7 +116,7 @@ public sealed class SsganObjective : IGanObjective, IObjectiveDefinition
 
     public PhaseLoss DiscriminatorFake(Critic critic, GanBatch fake)
     {
-        var scores = Discriminator(critic).Classify(fake.Samples.detach()).Logits.logsumexp(1);
+        var scores = Discriminator(critic).Classify(Seen(fake.Samples.detach())).Logits.logsumexp(1);
         var loss = FakeLoss(scores);
         return new PhaseLoss(loss, new Dictionary<string, double>
         {
@@ -130,10 +134,10 @@ public sealed class SsganObjective : IGanObjective, IObjectiveDefinition
         Tensor realMean;
         using (no_grad())
         {
-            realMean = d.Classify(_unlabelled.index_select(0, indices).to(fake.Samples.device)).Features.mean([0]);
+            realMean = d.Classify(Seen(_unlabelled.index_select(0, indices).to(fake.Samples.device))).Features.mean([0]);
         }
 
-        var outputs = d.Classify(fake.Samples);
+        var outputs = d.Classify(Seen(fake.Samples));
         var loss = FeatureMatching(outputs.Features, realMean);
         return new GeneratorPhaseLoss(loss, outputs.Logits.logsumexp(1).sigmoid().mean().item<float>(), new Dictionary<string, double>
         {
@@ -154,6 +158,9 @@ public sealed class SsganObjective : IGanObjective, IObjectiveDefinition
         var difference = fakeFeatures.mean([0]).sub(realMean);
         return difference.mul(difference).mean();
     }
+
+    /// <summary>What D is shown of a batch: the batch itself, or with <c>ssgan.translate</c> each image randomly shifted (a draw from D's stream).</summary>
+    private Tensor Seen(Tensor images) => _translate == 0 ? images : RandomTranslation.Apply(images, _translate);
 
     private static SsganClassifier Discriminator(Critic critic) => critic.Network as SsganClassifier
         ?? throw new InvalidOperationException($"loss: ssgan needs the discriminator of model ssgan; got {critic.Network.GetType().Name}");

@@ -213,6 +213,15 @@ public sealed record SsganSpec
 {
     /// <summary>D's network: mlp (Salimans et al.'s, the default) or conv.</summary>
     public SsganNetwork Discriminator { get; init; } = SsganNetwork.Mlp;
+
+    /// <summary>
+    /// Random translation of every image D sees in training, real or generated, labelled or not (DiffAugment's
+    /// translation, Zhao et al. 2020): each image moved by its own whole-pixel shift, up to this many pixels per axis, zero
+    /// filled. 1-<see cref="Models.RandomTranslation.MaxShift"/>; null (or 0) = none, so older specs and recipe hashes are
+    /// unchanged. The supervised-only baseline of the evaluation is trained with the same shifts; the figures are read
+    /// from the digits unshifted.
+    /// </summary>
+    public int? Translate { get; init; }
 }
 
 /// <summary>CatGAN's weighting (model catgan only; absent = the paper's objective).</summary>

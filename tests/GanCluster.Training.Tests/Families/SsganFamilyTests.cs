@@ -2,6 +2,7 @@ using GanCluster.Training.Core;
 using GanCluster.Training.Data;
 using GanCluster.Training.Families;
 using GanCluster.Training.Objectives;
+using GanCluster.Training.Models;
 using GanCluster.Training.Options;
 using GanCluster.Training.Runs;
 using GanCluster.Training.Runtime;
@@ -21,9 +22,9 @@ namespace GanCluster.Training.Tests.Families;
 public sealed class SsganFamilyTests
 {
     /// <summary>A semi-supervised GAN small enough for a unit test (batch 8), k D steps per round.</summary>
-    internal static ExperimentSpec Tiny(int k, SsganNetwork network = SsganNetwork.Mlp) => new()
+    internal static ExperimentSpec Tiny(int k, SsganNetwork network = SsganNetwork.Mlp, int? translate = null) => new()
     {
-        Ssgan = network == SsganNetwork.Mlp ? null : new SsganSpec { Discriminator = network },
+        Ssgan = network == SsganNetwork.Mlp && translate is null ? null : new SsganSpec { Discriminator = network, Translate = translate },
         Name = "tiny-ssgan",
         Model = ModelKind.Ssgan,
         Dataset = DatasetKind.Mnist,
@@ -66,6 +67,8 @@ public sealed class SsganFamilyTests
     [InlineData("{\"model\": \"ssgan\", \"loss\": \"ssgan\", \"ssgan\": {\"discriminator\": \"resnet\"}}", "ssgan.discriminator", "allowed")]
     [InlineData("{\"model\": \"ssgan\", \"loss\": \"ssgan\", \"ssgan\": {\"discriminator\": 7}}", "ssgan.discriminator", "allowed: mlp, conv")]
     [InlineData("{\"model\": \"mlp\", \"ssgan\": {\"discriminator\": \"conv\"}}", "ssgan", "remove the ssgan section")]
+    [InlineData("{\"model\": \"ssgan\", \"loss\": \"ssgan\", \"ssgan\": {\"translate\": 9}}", "ssgan.translate", "0-8 whole pixels per axis")]
+    [InlineData("{\"model\": \"ssgan\", \"loss\": \"ssgan\", \"ssgan\": {\"translate\": -1}}", "ssgan.translate", "got -1")]
     public void Incompatible_combinations_are_refused_naming_the_field(string json, string field, string message)
     {
         var error = Assert.Throws<SpecValidationException>(() => SpecJson.Parse(json));
@@ -165,13 +168,15 @@ public sealed class SsganFamilyTests
     }
 
     [Theory]
-    [InlineData(1, SsganNetwork.Mlp)]
-    [InlineData(2, SsganNetwork.Mlp)]
-    [InlineData(1, SsganNetwork.Conv)]
-    [InlineData(2, SsganNetwork.Conv)]
-    public void Split_steps_match_a_single_process_semi_supervised_step(int k, SsganNetwork network)
+    [InlineData(1, SsganNetwork.Mlp, null)]
+    [InlineData(2, SsganNetwork.Mlp, null)]
+    [InlineData(1, SsganNetwork.Conv, null)]
+    [InlineData(2, SsganNetwork.Conv, null)]
+    [InlineData(1, SsganNetwork.Mlp, 2)]
+    [InlineData(2, SsganNetwork.Mlp, 3)]
+    public void Split_steps_match_a_single_process_semi_supervised_step(int k, SsganNetwork network, int? translate)
     {
-        var spec = Tiny(k, network);
+        var spec = Tiny(k, network, translate);
         var (data, heldOut) = DatasetCatalog.Load(spec);
         heldOut.Dispose();
         using (data)
@@ -198,11 +203,12 @@ public sealed class SsganFamilyTests
     }
 
     [Theory]
-    [InlineData(SsganNetwork.Mlp)]
-    [InlineData(SsganNetwork.Conv)]
-    public void The_baseline_starts_from_the_gan_discriminators_weights_and_is_a_pure_function_of_the_spec(SsganNetwork network)
+    [InlineData(SsganNetwork.Mlp, null)]
+    [InlineData(SsganNetwork.Conv, null)]
+    [InlineData(SsganNetwork.Mlp, 2)]
+    public void The_baseline_starts_from_the_gan_discriminators_weights_and_is_a_pure_function_of_the_spec(SsganNetwork network, int? translate)
     {
-        var spec = Tiny(1, network);
+        var spec = Tiny(1, network, translate);
         var (train, heldOut) = DatasetCatalog.Load(spec);
         using (train)
         using (heldOut)
@@ -217,6 +223,69 @@ public sealed class SsganFamilyTests
             Assert.False(once.named_parameters().Zip(untrained.named_parameters()).All(p => p.First.parameter.eq(p.Second.parameter).all().item<bool>()));
         }
     }
+
+    [Fact]
+    public void A_translation_moves_each_image_by_its_own_shift_with_zero_fill()
+    {
+        using var image = arange(1, 10, dtype: float32).view(1, 1, 3, 3);
+        using var images = cat([image, image]);
+        // Image 0 one row down and one column left, image 1 in place.
+        using var shifted = RandomTranslation.Shift(images, tensor(new long[] { 1, 0 }), tensor(new long[] { -1, 0 }));
+        Assert.Equal(new float[] { 0, 0, 0, 2, 3, 0, 5, 6, 0 }, shifted[0].flatten().data<float>().ToArray());
+        Assert.Equal(new float[] { 1, 2, 3, 4, 5, 6, 7, 8, 9 }, shifted[1].flatten().data<float>().ToArray());
+    }
+
+    [Fact]
+    public void The_gradient_of_a_translation_is_the_opposite_translation()
+    {
+        using var x = rand(3, 1, 5, 5).requires_grad_(true);
+        using var weights = randn(3, 1, 5, 5);
+        using var dy = tensor(new long[] { 2, -1, 0 });
+        using var dx = tensor(new long[] { -2, 1, 3 });
+        RandomTranslation.Shift(x, dy, dx).mul(weights).sum().backward();
+        using var expected = RandomTranslation.Shift(weights, dy.neg(), dx.neg());
+        Assert.True(Same(x.grad!, expected));
+    }
+
+    [Fact]
+    public void Random_shifts_stay_in_range_come_from_the_current_stream_and_none_draws_nothing()
+    {
+        using var images = rand(64, 1, 6, 6);
+        using var rng = new RngStream(5);
+        using var again = new RngStream(5);
+        using var first = rng.Run(() => RandomTranslation.Apply(images, 2));
+        using var second = again.Run(() => RandomTranslation.Apply(images, 2));
+        Assert.True(Same(first, second));
+        // Every output is one of the 25 shifts of its image (in range, whole pixels), and some image moved.
+        var moved = 0;
+        for (var n = 0; n < 64; n++)
+        {
+            var matches = 0;
+            for (var dy = -2; dy <= 2; dy++)
+            {
+                for (var dx = -2; dx <= 2; dx++)
+                {
+                    using var candidate = RandomTranslation.Shift(images.narrow(0, n, 1), tensor(new long[] { dy }), tensor(new long[] { dx }));
+                    if (Same(candidate, first.narrow(0, n, 1)))
+                    {
+                        matches++;
+                        moved += dy != 0 || dx != 0 ? 1 : 0;
+                    }
+                }
+            }
+
+            Assert.Equal(1, matches);
+        }
+
+        Assert.True(moved > 32);
+        using var unshifted = rng.Run(() => RandomTranslation.Apply(images, 0));
+        using var next = rng.Run(() => randn(4));
+        using var nextAgain = again.Run(() => randn(4));
+        Assert.True(Same(unshifted, images));
+        Assert.True(Same(next, nextAgain));
+    }
+
+    private static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
 
     [Fact]
     public void The_error_counts_every_digit_once_in_eval_mode()
@@ -257,6 +326,7 @@ public sealed class SsganFamilyTests
         private readonly Tensor _pool;
         private readonly Tensor _labelled;
         private readonly Tensor _classes;
+        private readonly int _translate;
 
         public Reference(ExperimentSpec spec, SampleSet data)
             : base(spec, data, () => new SsganGenerator(spec.LatentSize), () => (SsganClassifier)new SsganFamily().CreateDiscriminator(spec))
@@ -265,6 +335,7 @@ public sealed class SsganFamilyTests
             _pool = data.Samples;
             _labelled = data.Samples.index_select(0, chosen);
             _classes = data.Labels.index_select(0, chosen);
+            _translate = spec.Ssgan?.Translate ?? 0;
         }
 
         public (double Unsupervised, double Supervised, double Accuracy) DiscriminatorStep()
@@ -279,12 +350,12 @@ public sealed class SsganFamilyTests
                 var (real, _) = Sampler.Next(Spec.BatchSize);
                 DiscriminatorOptimizer.zero_grad();
                 var order = randperm(100, dtype: int64).narrow(0, 0, Spec.BatchSize);
-                var realScores = D.Classify(real).Logits.logsumexp(1);
-                var logits = D.Classify(_labelled.index_select(0, order)).Logits;
+                var realScores = D.Classify(Seen(real)).Logits.logsumexp(1);
+                var logits = D.Classify(Seen(_labelled.index_select(0, order))).Logits;
                 var supervised = F.cross_entropy(logits, _classes.index_select(0, order));
                 var realLoss = (Softplus(realScores) - realScores).mean() * 0.5;
                 (supervised + realLoss).backward();
-                var fakeScores = D.Classify(fake.detach()).Logits.logsumexp(1);
+                var fakeScores = D.Classify(Seen(fake.detach())).Logits.logsumexp(1);
                 var fakeLoss = Softplus(fakeScores).mean() * 0.5;
                 fakeLoss.backward();
                 DiscriminatorOptimizer.step();
@@ -302,10 +373,10 @@ public sealed class SsganFamilyTests
                 Tensor realMean;
                 using (no_grad())
                 {
-                    realMean = D.Classify(_pool.index_select(0, indices)).Features.mean([0]);
+                    realMean = D.Classify(Seen(_pool.index_select(0, indices))).Features.mean([0]);
                 }
 
-                var difference = D.Classify(fake).Features.mean([0]) - realMean;
+                var difference = D.Classify(Seen(fake)).Features.mean([0]) - realMean;
                 var loss = (difference * difference).mean();
                 GeneratorOptimizer.zero_grad();
                 loss.backward();
@@ -315,5 +386,8 @@ public sealed class SsganFamilyTests
         }
 
         private static Tensor Softplus(Tensor x) => x.relu() + (-x.abs()).exp().log1p();
+
+        // ssgan.translate: each batch shifted just before D's noise on it, from D's stream.
+        private Tensor Seen(Tensor images) => _translate == 0 ? images : RandomTranslation.Apply(images, _translate);
     }
 }
