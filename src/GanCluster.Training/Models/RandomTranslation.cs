@@ -6,8 +6,8 @@ namespace GanCluster.Training.Models;
 /// <summary>
 /// Translation of images by whole pixels with zero fill, each image of a batch by its own shift: the "translation" of
 /// DiffAugment (Zhao et al. 2020), applied alike to every image a discriminator sees, real or generated. It is a gather,
-/// so the gradient reaches the input (a generated batch's dLoss/dFake is shifted back). Zero is the digits' background
-/// in [0, 1].
+/// so the gradient reaches the input (a generated batch's dLoss/dFake is shifted back). The fill is the images'
+/// background: 0 for digits in [0, 1], -1 in [-1, 1].
 /// </summary>
 public static class RandomTranslation
 {
@@ -17,9 +17,10 @@ public static class RandomTranslation
     /// <summary>
     /// <paramref name="images"/> [N, C, H, W], each shifted by its own (dy, dx) drawn uniformly from -<paramref
     /// name="maxShift"/>..<paramref name="maxShift"/> per axis from the current random stream (one randint of [2, N]:
-    /// row 0 the dy, row 1 the dx). <paramref name="maxShift"/> 0 returns the images and draws nothing.
+    /// row 0 the dy, row 1 the dx), <paramref name="fill"/> where a shift uncovers the border. <paramref name="maxShift"/>
+    /// 0 returns the images and draws nothing.
     /// </summary>
-    public static Tensor Apply(Tensor images, int maxShift)
+    public static Tensor Apply(Tensor images, int maxShift, double fill = 0)
     {
         ArgumentNullException.ThrowIfNull(images);
         if (maxShift is < 0 or > MaxShift)
@@ -34,14 +35,15 @@ public static class RandomTranslation
 
         using var scope = NewDisposeScope();
         var shifts = randint(-maxShift, maxShift + 1, [2, images.shape[0]], dtype: int64).to(images.device);
-        return Shift(images, shifts[0], shifts[1]).MoveToOuterDisposeScope();
+        return Shift(images, shifts[0], shifts[1], fill).MoveToOuterDisposeScope();
     }
 
     /// <summary>
-    /// out[n, c, i, j] = images[n, c, i - dy[n], j - dx[n]], 0 where that pixel lies outside the image: image n moved
-    /// dy[n] rows down and dx[n] columns right. <paramref name="dy"/> and <paramref name="dx"/> are int64 [N].
+    /// out[n, c, i, j] = images[n, c, i - dy[n], j - dx[n]], <paramref name="fill"/> where that pixel lies outside the
+    /// image: image n moved dy[n] rows down and dx[n] columns right. <paramref name="dy"/> and <paramref name="dx"/> are
+    /// int64 [N].
     /// </summary>
-    public static Tensor Shift(Tensor images, Tensor dy, Tensor dx)
+    public static Tensor Shift(Tensor images, Tensor dy, Tensor dx, double fill = 0)
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(dy);
@@ -54,7 +56,7 @@ public static class RandomTranslation
         using var scope = NewDisposeScope();
         long n = images.shape[0], c = images.shape[1], h = images.shape[2], w = images.shape[3];
         var pad = Math.Max(dy.abs().max().item<long>(), dx.abs().max().item<long>());
-        var padded = nn.functional.pad(images, [pad, pad, pad, pad]);
+        var padded = nn.functional.pad(images, [pad, pad, pad, pad], TorchSharp.PaddingModes.Constant, fill);
         // Row i of the output reads row i - dy + pad of the padded image; then column j reads column j - dx + pad.
         var rows = arange(KeptScalars.OfInteger(0), KeptScalars.OfInteger(h), KeptScalars.OfInteger(1), dtype: int64, device: images.device).view(1, h).sub(dy.view(n, 1)).add(KeptScalars.OfInteger(pad), KeptScalars.DefaultAlpha);
         var byRow = padded.gather(2, rows.view(n, 1, h, 1).expand(n, c, h, w + 2 * pad));

@@ -1,5 +1,6 @@
 using GanCluster.Training.Data;
 using GanCluster.Training.Families;
+using GanCluster.Training.Models;
 using GanCluster.Training.Monitoring;
 using GanCluster.Training.Options;
 using GanCluster.Training.Runtime;
@@ -24,9 +25,10 @@ namespace GanCluster.Training.Objectives;
 /// </list>
 /// The labelled batch is drawn in D-real from D's stream (a permutation of the subset), on D's side, so nothing extra
 /// travels and a cluster run draws it as a local one does. Draw order in D's stream: the permutation, then D's input
-/// noise on the real batch, then on the labelled batch (D-real); the noise on the fake batch (D-fake, G). Terms: loss/d
-/// the unsupervised part of D's loss; d/real and d/fake the mean largest class probability (D's certainty) on the real
-/// and fake batch; catgan/* the entropies; loss/d_supervised and catgan/labelled_accuracy with labels; loss/g.
+/// noise on the real batch, then on the labelled batch (D-real); the noise on the fake batch (D-fake, G); with
+/// catgan.translate, each batch's shifts just before D's noise on it. Terms: loss/d the unsupervised part of D's loss;
+/// d/real and d/fake the mean largest class probability (D's certainty) on the real and fake batch; catgan/* the
+/// entropies; loss/d_supervised and catgan/labelled_accuracy with labels; loss/g.
 /// </summary>
 public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
 {
@@ -59,6 +61,7 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
     private readonly Scalar _generatorMarginalWeight;
     private readonly Tensor? _labelledImages;
     private readonly Tensor? _labelledClasses;
+    private readonly int _translate;
 
     /// <param name="training">The training split as data sets hold it (images in [0, 1], mapped here to D's [-1, 1]); read
     /// only for the labelled subset, and may be null when <paramref name="spec"/> has labelsPerClass 0.</param>
@@ -68,6 +71,7 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
         _batchSize = spec.BatchSize;
         _marginalWeight = KeptScalars.Of(spec.Catgan?.MarginalWeight ?? 1);
         _generatorMarginalWeight = KeptScalars.Of(spec.Catgan?.GeneratorMarginalWeight ?? 1);
+        _translate = spec.Catgan?.Translate ?? 0;
         if (spec.LabelsPerClass == 0)
         {
             return;
@@ -114,6 +118,11 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
             yield return new SpecError("catgan.generatorMarginalWeight", $"the weight of the marginal class entropy in G's loss must be in (0, {MaxMarginalWeight}]; the paper's objective has 1 (or leave it out); got {generatorWeight}");
         }
 
+        if (spec.Catgan?.Translate is < 0 or > RandomTranslation.MaxShift)
+        {
+            yield return new SpecError("catgan.translate", $"a shift of 0-{RandomTranslation.MaxShift} whole pixels per axis (2 moves a digit by up to 2 pixels); got {spec.Catgan.Translate}");
+        }
+
         if (spec.LabelsPerClass is < 0 or > CatGanFamily.MaxLabelsPerClass)
         {
             yield return new SpecError("labelsPerClass", $"must be 0 (unsupervised) to {CatGanFamily.MaxLabelsPerClass}; 10 is the paper's 100 labels; got {spec.LabelsPerClass}");
@@ -145,7 +154,7 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
     {
         var d = Discriminator(critic);
         var order = IsSemiSupervised ? randperm(_labelledClasses!.shape[0], dtype: int64).narrow(0, 0, LabelledBatchSize) : null;
-        var logProbabilities = F.log_softmax(d.Logits(real.Samples), 1);
+        var logProbabilities = F.log_softmax(d.Logits(Seen(real.Samples)), 1);
         var entropy = MeanEntropy(logProbabilities);
         var marginal = MarginalEntropy(logProbabilities);
         // x 1 (the paper's weight) is exact in floating point, forward and backward: weight 1 computes what it did before the option.
@@ -163,7 +172,7 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
         }
 
         var device = real.Samples.device;
-        var logits = d.Logits(_labelledImages!.index_select(0, order).to(device));
+        var logits = d.Logits(Seen(_labelledImages!.index_select(0, order).to(device)));
         var classes = _labelledClasses!.index_select(0, order).to(device);
         var supervised = F.cross_entropy(logits, classes);
         terms[SupervisedTerm] = supervised.item<float>();
@@ -173,7 +182,7 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
 
     public PhaseLoss DiscriminatorFake(Critic critic, GanBatch fake)
     {
-        var logProbabilities = F.log_softmax(Discriminator(critic).Logits(fake.Samples.detach()), 1);
+        var logProbabilities = F.log_softmax(Discriminator(critic).Logits(Seen(fake.Samples.detach())), 1);
         var entropy = MeanEntropy(logProbabilities);
         var loss = entropy.neg();
         return new PhaseLoss(loss, new Dictionary<string, double>
@@ -188,7 +197,7 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
 
     public GeneratorPhaseLoss Generator(Critic critic, GanBatch fake)
     {
-        var logProbabilities = F.log_softmax(Discriminator(critic).Logits(fake.Samples), 1);
+        var logProbabilities = F.log_softmax(Discriminator(critic).Logits(Seen(fake.Samples)), 1);
         var marginal = MarginalEntropy(logProbabilities);
         var loss = MeanEntropy(logProbabilities).sub(marginal.mul(_generatorMarginalWeight));
         return new GeneratorPhaseLoss(loss, Certainty(logProbabilities), new Dictionary<string, double>
@@ -213,6 +222,9 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
 
     /// <summary>Mean largest class probability: 1 when D is sure of every sample, 1/K when it is uniform on all.</summary>
     private static double Certainty(Tensor logProbabilities) => logProbabilities.max(1).values.exp().mean().item<float>();
+
+    /// <summary>What D is shown of a batch in [-1, 1]: the batch, or with <c>catgan.translate</c> each image randomly shifted over a background of -1 (a draw from D's stream).</summary>
+    private Tensor Seen(Tensor images) => _translate == 0 ? images : RandomTranslation.Apply(images, _translate, fill: -1);
 
     private static CatGanDiscriminator Discriminator(Critic critic) => critic.Network as CatGanDiscriminator
         ?? throw new InvalidOperationException($"loss: catgan needs the discriminator of model catgan; got {critic.Network.GetType().Name}");

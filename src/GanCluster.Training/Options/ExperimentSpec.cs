@@ -240,6 +240,14 @@ public sealed record CatGanSpec
     /// equal shares harder.
     /// </summary>
     public double? GeneratorMarginalWeight { get; init; }
+
+    /// <summary>
+    /// Random translation of every image D trains on, real, labelled or generated (DiffAugment's translation, Zhao et al.
+    /// 2020): each image moved by its own whole-pixel shift of up to this many pixels per axis, the border filled with the
+    /// background (-1). 1-<see cref="Models.RandomTranslation.MaxShift"/>; null (or 0) = none, so older specs and recipe
+    /// hashes are unchanged. The figures are read from the digits unshifted.
+    /// </summary>
+    public int? Translate { get; init; }
 }
 
 /// <summary>VAE-GAN's weighting (model vaegan only).</summary>

@@ -4,6 +4,7 @@ using GanCluster.Training.Families;
 using GanCluster.Training.Loop;
 using GanCluster.Training.Monitoring;
 using GanCluster.Training.Objectives;
+using GanCluster.Training.Models;
 using GanCluster.Training.Options;
 using GanCluster.Training.Runs;
 using GanCluster.Training.Runtime;
@@ -84,6 +85,7 @@ public sealed class CatGanFamilyTests
     [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"generatorMarginalWeight\": 0}}", "catgan.generatorMarginalWeight", "must be in (0, 100]; the paper's objective has 1 (or leave it out); got 0")]
     [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"generatorMarginalWeight\": -2}}", "catgan.generatorMarginalWeight", "must be in (0, 100]")]
     [InlineData("{\"model\": \"dcgan\", \"catgan\": {\"marginalWeight\": 2}}", "catgan", "only model catgan weighs a marginal class entropy")]
+    [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"translate\": 9}}", "catgan.translate", "0-8 whole pixels per axis")]
     public void Incompatible_combinations_are_refused_naming_the_field(string json, string field, string message)
     {
         var error = Assert.Throws<SpecValidationException>(() => SpecJson.Parse(json));
@@ -130,15 +132,17 @@ public sealed class CatGanFamilyTests
     [InlineData(2, 10, 3.0)]
     [InlineData(1, 0, 1.0, 4.0)]
     [InlineData(2, 10, 3.0, 4.0)]
-    public void Split_steps_match_a_single_process_catgan_step(int k, int labelsPerClass, double marginalWeight = 1, double generatorMarginalWeight = 1)
+    [InlineData(1, 10, 1.0, 1.0, 2)]
+    [InlineData(2, 0, 1.0, 1.0, 3)]
+    public void Split_steps_match_a_single_process_catgan_step(int k, int labelsPerClass, double marginalWeight = 1, double generatorMarginalWeight = 1, int? translate = null)
     {
         // SGD, not the presets' Adam: Adam divides each gradient by its own size, so where G's gradient is last-ulp noise
         // (measured here with 100 labels: BN-fed weights of G) the two graphs' rounding turns into steps of +-lr, 1e-5 apart
         // after two rounds although every loss agrees to 1e-5; SGD keeps such noise at its size. The objective is the same.
         var spec = Tiny(k, labelsPerClass) with
         {
-            Catgan = (marginalWeight, generatorMarginalWeight) == (1, 1) ? null
-                : new CatGanSpec { MarginalWeight = marginalWeight, GeneratorMarginalWeight = generatorMarginalWeight },
+            Catgan = (marginalWeight, generatorMarginalWeight, translate) == (1, 1, null) ? null
+                : new CatGanSpec { MarginalWeight = marginalWeight, GeneratorMarginalWeight = generatorMarginalWeight, Translate = translate },
             GeneratorOptimizer = new OptimizerSpec { Type = OptimizerKind.Sgd, LearningRate = 0.05, Momentum = 0.5 },
             DiscriminatorOptimizer = new OptimizerSpec { Type = OptimizerKind.Sgd, LearningRate = 0.05, Momentum = 0.5 },
         };
@@ -354,7 +358,7 @@ public sealed class CatGanFamilyTests
                 var (real, _) = Sampler.Next(Spec.BatchSize);
                 DiscriminatorOptimizer.zero_grad();
                 var order = _classes is null ? null : randperm(_classes.shape[0], dtype: int64).narrow(0, 0, Math.Min(Spec.BatchSize, _classes.shape[0]));
-                var realP = F.log_softmax(D.Logits(Pixels.ToSymmetric(real)), 1);
+                var realP = F.log_softmax(D.Logits(Seen(Pixels.ToSymmetric(real))), 1);
                 var realLoss = Entropy(realP) - (Marginal(realP) * (Spec.Catgan?.MarginalWeight ?? 1));
                 double supervised = 0, accuracy = 0;
                 if (order is null)
@@ -363,14 +367,14 @@ public sealed class CatGanFamilyTests
                 }
                 else
                 {
-                    var logits = D.Logits(_labelled!.index_select(0, order));
+                    var logits = D.Logits(Seen(_labelled!.index_select(0, order)));
                     var crossEntropy = F.cross_entropy(logits, _classes!.index_select(0, order));
                     (realLoss + (crossEntropy * 1.0)).backward();
                     supervised = crossEntropy.item<float>();
                     accuracy = logits.argmax(1).eq(_classes!.index_select(0, order)).to(float32).mean().item<float>();
                 }
 
-                var fakeLoss = -Entropy(F.log_softmax(D.Logits(fake.detach()), 1));
+                var fakeLoss = -Entropy(F.log_softmax(D.Logits(Seen(fake.detach())), 1));
                 fakeLoss.backward();
                 DiscriminatorOptimizer.step();
                 return ((double)realLoss.item<float>() + fakeLoss.item<float>(), supervised, accuracy);
@@ -382,7 +386,7 @@ public sealed class CatGanFamilyTests
             var fake = GeneratorRng.Run(() => G.call(randn(Spec.BatchSize, Spec.LatentSize), null));
             return DiscriminatorRng.Run(() =>
             {
-                var p = F.log_softmax(D.Logits(fake), 1);
+                var p = F.log_softmax(D.Logits(Seen(fake)), 1);
                 var loss = Entropy(p) - (Marginal(p) * (Spec.Catgan?.GeneratorMarginalWeight ?? 1));
                 GeneratorOptimizer.zero_grad();
                 loss.backward();
@@ -390,6 +394,9 @@ public sealed class CatGanFamilyTests
                 return (double)loss.item<float>();
             });
         }
+
+        // catgan.translate: each batch shifted over a background of -1 just before D's noise on it, from D's stream.
+        private Tensor Seen(Tensor images) => (Spec.Catgan?.Translate ?? 0) == 0 ? images : RandomTranslation.Apply(images, Spec.Catgan!.Translate!.Value, fill: -1);
 
         /// <summary>Mean entropy of the rows of p, from log p.</summary>
         private static Tensor Entropy(Tensor logP) => -(logP.exp() * logP).sum(1).mean();

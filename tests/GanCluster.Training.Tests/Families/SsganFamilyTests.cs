@@ -233,6 +233,9 @@ public sealed class SsganFamilyTests
         using var shifted = RandomTranslation.Shift(images, tensor(new long[] { 1, 0 }), tensor(new long[] { -1, 0 }));
         Assert.Equal(new float[] { 0, 0, 0, 2, 3, 0, 5, 6, 0 }, shifted[0].flatten().data<float>().ToArray());
         Assert.Equal(new float[] { 1, 2, 3, 4, 5, 6, 7, 8, 9 }, shifted[1].flatten().data<float>().ToArray());
+        // Over a background of -1 (images in [-1, 1]): image 0 one column right.
+        using var right = RandomTranslation.Shift(image, tensor(new long[] { 0 }), tensor(new long[] { 1 }), fill: -1);
+        Assert.Equal(new float[] { -1, 1, 2, -1, 4, 5, -1, 7, 8 }, right.flatten().data<float>().ToArray());
     }
 
     [Fact]
