@@ -227,7 +227,7 @@ public sealed class SsganFamilyTests
     [Fact]
     public void A_translation_moves_each_image_by_its_own_shift_with_zero_fill()
     {
-        using var image = arange(1, 10, dtype: float32).view(1, 1, 3, 3);
+        using var image = arange(KeptScalars.OfInteger(1), KeptScalars.OfInteger(10), KeptScalars.OfInteger(1), dtype: float32).view(1, 1, 3, 3);
         using var images = cat([image, image]);
         // Image 0 one row down and one column left, image 1 in place.
         using var shifted = RandomTranslation.Shift(images, tensor(new long[] { 1, 0 }), tensor(new long[] { -1, 0 }));
