@@ -92,6 +92,7 @@ public static class SsganEvaluation
         var batch = Math.Min(spec.BatchSize, chosen.Length);
         using var rng = new RngStream(RngStream.Derive(spec.Seed, 2));
         var network = (SsganClassifier)rng.Run(() => new SsganFamily().CreateDiscriminator(spec));
+        var translation = SsganFamily.Translation(spec);
         using var optimizer = OptimizerFactory.Create(spec.DiscriminatorOptimizer, network.parameters());
         network.train();
         for (var step = 0; step < steps; step++)
@@ -101,9 +102,9 @@ public static class SsganEvaluation
                 using var scope = NewDisposeScope();
                 var order = randperm(chosen.Length, dtype: int64).narrow(0, 0, batch);
                 var batchImages = images.index_select(0, order);
-                if (SsganFamily.Translation(spec) > 0)
+                if (translation > 0)
                 {
-                    batchImages = RandomTranslation.Apply(batchImages, SsganFamily.Translation(spec));
+                    batchImages = RandomTranslation.Apply(batchImages, translation);
                 }
 
                 var loss = F.cross_entropy(network.Classify(batchImages).Logits, classes.index_select(0, order));

@@ -73,9 +73,9 @@ public sealed class SsganFamily : GanFamily
             errors.Add(new SpecError("ssgan.discriminator", $"allowed: {SpecJson.Allowed<SsganNetwork>()}"));
         }
 
-        if (spec.Ssgan?.Translate is < 0 or > RandomTranslation.MaxShift)
+        if (RandomTranslation.Check("ssgan.translate", spec.Ssgan?.Translate) is { } translation)
         {
-            errors.Add(new SpecError("ssgan.translate", $"a shift of 0-{RandomTranslation.MaxShift} whole pixels per axis (2 moves a digit by up to 2 pixels); got {spec.Ssgan.Translate}"));
+            errors.Add(translation);
         }
 
         return errors;

@@ -1,6 +1,8 @@
 using GanCluster.Training.Adversarial;
 using GanCluster.Training.Core;
 using GanCluster.Training.Data;
+using GanCluster.Training.Models;
+using GanCluster.Training.Runtime;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -30,7 +32,6 @@ public static class ClassifierTraining
         const int shift = 2;
         var images = train.Samples.cpu();
         var labels = train.Labels.cpu();
-        using var padded = functional.pad(images, [shift, shift, shift, shift]);
         var n = train.Count;
         var accuracy = 0.0;
         for (var epoch = 1; epoch <= epochs; epoch++)
@@ -47,21 +48,17 @@ public static class ClassifierTraining
             {
                 net.train();
                 using var order = randperm(n);
+                // Digit i is read from its image padded by `shift` at offset (row, column) in 0..2 * shift: a move of
+                // shift - offset pixels down and right.
                 using var offsets = randint(0, (2 * shift) + 1, [n, 2]);
-                var order_ = order.data<long>().ToArray();
-                var offsets_ = offsets.data<long>().ToArray();
+                using var down = offsets.select(1, 0).neg().add(KeptScalars.OfInteger(shift), KeptScalars.DefaultAlpha);
+                using var right = offsets.select(1, 1).neg().add(KeptScalars.OfInteger(shift), KeptScalars.DefaultAlpha);
                 for (var start = 0; start + batch <= n; start += batch)
                 {
                     using var scope = NewDisposeScope();
-                    var pieces = new Tensor[batch];
-                    for (var i = 0; i < batch; i++)
-                    {
-                        var item = order_[start + i];
-                        pieces[i] = padded[item].narrow(1, offsets_[2 * item], ImageData.Side).narrow(2, offsets_[(2 * item) + 1], ImageData.Side);
-                    }
-
-                    var x = stack(pieces);
-                    var y = labels.index_select(0, tensor(order_[start..(start + batch)]));
+                    var items = order.narrow(0, start, batch);
+                    var x = RandomTranslation.Shift(images.index_select(0, items), down.index_select(0, items), right.index_select(0, items), bound: shift);
+                    var y = labels.index_select(0, items);
                     optimizer.zero_grad();
                     var loss = adversarial is null ? functional.cross_entropy(net.call(x), y) : AdversarialTraining.Loss(net, x, y, adversarial);
                     loss.backward();

@@ -118,9 +118,9 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
             yield return new SpecError("catgan.generatorMarginalWeight", $"the weight of the marginal class entropy in G's loss must be in (0, {MaxMarginalWeight}]; the paper's objective has 1 (or leave it out); got {generatorWeight}");
         }
 
-        if (spec.Catgan?.Translate is < 0 or > RandomTranslation.MaxShift)
+        if (RandomTranslation.Check("catgan.translate", spec.Catgan?.Translate) is { } translation)
         {
-            yield return new SpecError("catgan.translate", $"a shift of 0-{RandomTranslation.MaxShift} whole pixels per axis (2 moves a digit by up to 2 pixels); got {spec.Catgan.Translate}");
+            yield return translation;
         }
 
         if (spec.LabelsPerClass is < 0 or > CatGanFamily.MaxLabelsPerClass)

@@ -25,8 +25,9 @@ namespace GanCluster.Training.Objectives;
 /// Draw order in D's stream: the labelled batch's permutation, then D's noise on the unlabelled batch, then on the
 /// labelled batch (D-real); D's noise on the fake batch (D-fake); the real batch's indices, then D's noise on it, then
 /// on the fake batch (G). With <c>ssgan.translate</c>, each batch's shifts are drawn just before D's noise on it, and
-/// G's gradient reaches the fake batch through its shift. Terms: loss/d and d/real, d/fake are the unsupervised game's; loss/d_supervised the
-/// cross-entropy and ssgan/labelled_accuracy D's accuracy on the labelled batch; loss/g the feature-matching loss.
+/// G's gradient reaches the fake batch through its shift. Terms: loss/d and d/real, d/fake are the unsupervised game's;
+/// loss/d_supervised the cross-entropy and ssgan/labelled_accuracy D's accuracy on the labelled batch; loss/g the
+/// feature-matching loss.
 /// </summary>
 public sealed class SsganObjective : IGanObjective, IObjectiveDefinition
 {
