@@ -6,8 +6,9 @@ namespace GanCluster.Training.Models;
 
 /// <summary>
 /// Translation of images by whole pixels with zero fill, each image of a batch by its own shift: the "translation" of
-/// DiffAugment (Zhao et al. 2020), applied alike to every image a discriminator sees, real or generated. It is a gather,
-/// so the gradient reaches the input (a generated batch's dLoss/dFake is shifted back). The fill is the images'
+/// DiffAugment (Zhao et al. 2020), applied alike to every image a discriminator sees, real or generated (ssgan's and
+/// catgan's translate option), and the shifts of the product's classifier training. It is a gather, so the gradient
+/// reaches the input (a generated batch's dLoss/dFake is shifted back). The fill is the images'
 /// background: 0 for digits in [0, 1], -1 in [-1, 1].
 /// </summary>
 public static class RandomTranslation
