@@ -383,7 +383,9 @@ internal static class EvaluateCommand
 
         if (r.CatGan is { } g)
         {
-            rows.Add(("D's clustering error", string.Format(c, "{0:F2}% ({1} held-out digits, best matching of D's classes to labels)", g.ClusteringError * 100, g.TestDigits)));
+            var clusters = g.ClassSizes.Length;
+            rows.Add(("D's clustering error", string.Format(c, "{0:F2}% ({1} held-out digits, {2})", g.ClusteringError * 100, g.TestDigits,
+                clusters > CatGanFamily.ClassCount ? $"each of D's {clusters} classes matched to its most frequent label" : "best matching of D's classes to labels")));
             if (g.TestError is { } error)
             {
                 rows.Add(("D's held-out test error", string.Format(c, "{0:F2}% ({1} labels)", error * 100, g.Labels)));
@@ -393,7 +395,7 @@ internal static class EvaluateCommand
                 g.UnlabelledTrainError is { } trainError ? string.Format(c, ", plain {0:F2}%", trainError * 100) : string.Empty)));
             if (g.UnlabelledTrainInformation is { } nats)
             {
-                rows.Add(("class information, train", string.Format(c, "{0:F3} nats of ln 10 = 2.303 (D's mutual information with the unlabelled training digits; no label read)", nats)));
+                rows.Add(("class information, train", string.Format(c, "{0:F3} nats of ln {1} = {2:F3} (D's mutual information with the unlabelled training digits; no label read)", nats, clusters, Math.Log(clusters))));
             }
 
             if (g.ClusteringErrorWithoutAverage is { } liveClustering && g.UnlabelledTrainClusteringErrorWithoutAverage is { } liveTrain)

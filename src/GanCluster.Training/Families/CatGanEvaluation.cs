@@ -10,7 +10,9 @@ namespace GanCluster.Training.Families;
 /// CatGAN's figures: D's most likely class for each digit (eval mode, no input noise), scored two ways.
 /// </summary>
 /// <param name="ClusteringError">Held-out digits whose class, under the best one-to-one matching of D's classes to labels
-/// (<see cref="ClusterMatching"/>), is not their label: the unsupervised figure (the paper's MNIST table: 4.27%).</param>
+/// (<see cref="ClusterMatching"/>), is not their label: the unsupervised figure (the paper's MNIST table: 4.27%, with 20
+/// clusters). With more classes than labels (catgan.clusters) each class is matched to its most frequent label instead
+/// (many-to-one), the protocol for more clusters than digits.</param>
 /// <param name="TestError">Held-out digits whose class is not their label, with no matching (the labels fix the classes'
 /// meaning): the semi-supervised figure (the paper: 1.91% with 100 labels); null for an unsupervised run.</param>
 /// <param name="UnlabelledTrainClusteringError">The clustering error on the training digits whose labels were not used
@@ -19,7 +21,7 @@ namespace GanCluster.Training.Families;
 /// <param name="Labels">Labelled training digits D learned from (0 = unsupervised).</param>
 /// <param name="TestDigits">Held-out digits classified.</param>
 /// <param name="Assignment">Assignment[class] = the label D's class is matched to on the held-out digits.</param>
-/// <param name="ClassSizes">Held-out digits D put in each class (balanced classes: about TestDigits / 10 each).</param>
+/// <param name="ClassSizes">Held-out digits D put in each class (balanced classes: about TestDigits / K each).</param>
 public sealed record CatGanResult(
     double ClusteringError,
     double? TestError,
@@ -91,20 +93,26 @@ public static class CatGanEvaluation
     public static ClassScore Score(CatGanDiscriminator discriminator, SampleSet digits, int batchSize = 500)
     {
         ArgumentNullException.ThrowIfNull(digits);
+        ArgumentNullException.ThrowIfNull(discriminator);
         var (classes, information) = Classify(discriminator, digits.Samples, batchSize);
         using var labels = digits.Labels.cpu(); // held while its data is read
-        return Score(classes, labels.data<long>().ToArray(), digits.Classes) with { Information = information };
+        return Score(classes, labels.data<long>().ToArray(), digits.Classes, discriminator.ClassCount) with { Information = information };
     }
 
-    /// <summary>Classes <paramref name="predicted"/> for digits of <paramref name="labels"/>, scored with and without the best matching.</summary>
-    public static ClassScore Score(long[] predicted, long[] labels, int labelClasses)
+    /// <summary>
+    /// Classes <paramref name="predicted"/> (0 to <paramref name="clusters"/> - 1) for digits of <paramref
+    /// name="labels"/>, scored with and without a matching: the best one-to-one matching when there are no more clusters
+    /// than label classes, else each cluster's most frequent label (<see cref="ClusterMatching.Majority"/>).
+    /// </summary>
+    public static ClassScore Score(long[] predicted, long[] labels, int labelClasses, int clusters = CatGanFamily.ClassCount)
     {
         ArgumentNullException.ThrowIfNull(predicted);
         ArgumentNullException.ThrowIfNull(labels);
-        var confusion = new long[CatGanFamily.ClassCount][];
+        var manyToOne = clusters > labelClasses;
+        var confusion = new long[clusters][];
         for (var i = 0; i < confusion.Length; i++)
         {
-            confusion[i] = new long[Math.Max(CatGanFamily.ClassCount, labelClasses)];
+            confusion[i] = new long[manyToOne ? labelClasses : Math.Max(clusters, labelClasses)];
         }
 
         long wrong = 0;
@@ -114,7 +122,7 @@ public static class CatGanEvaluation
             wrong += predicted[i] == labels[i] ? 0 : 1;
         }
 
-        var (assignment, matched) = ClusterMatching.Best(confusion);
+        var (assignment, matched) = manyToOne ? ClusterMatching.Majority(confusion) : ClusterMatching.Best(confusion);
         var n = predicted.Length;
         return new ClassScore(
             n == 0 ? 0 : (double)(n - matched) / n,

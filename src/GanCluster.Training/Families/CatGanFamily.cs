@@ -20,8 +20,11 @@ namespace GanCluster.Training.Families;
 /// </summary>
 public sealed class CatGanFamily : GanFamily
 {
-    /// <summary>Classes of D (K in the paper; 10 for the digits).</summary>
+    /// <summary>Classes of D by default (K in the paper; 10 for the digits); <see cref="CatGanSpec.Clusters"/> changes it.</summary>
     public const int ClassCount = 10;
+
+    /// <summary>Largest <see cref="CatGanSpec.Clusters"/>.</summary>
+    public const int MaxClusters = 50;
 
     /// <summary>Largest labelsPerClass: the bundled training split holds a few hundred digits of its rarest class.</summary>
     public const int MaxLabelsPerClass = 100;
@@ -34,7 +37,10 @@ public sealed class CatGanFamily : GanFamily
 
     public override GeneratorNet CreateGenerator(ExperimentSpec spec) => new CatGanGenerator(spec.LatentSize);
 
-    public override DiscriminatorNet CreateDiscriminator(ExperimentSpec spec) => new CatGanDiscriminator();
+    public override DiscriminatorNet CreateDiscriminator(ExperimentSpec spec) => new CatGanDiscriminator(Clusters(spec));
+
+    /// <summary>D's classes for <paramref name="spec"/>: catgan.clusters, or the digits' <see cref="ClassCount"/>.</summary>
+    public static int Clusters(ExperimentSpec spec) => spec.Catgan?.Clusters ?? ClassCount;
 
     public override long[] SampleShape(ExperimentSpec spec) => [1, 28, 28];
 
@@ -91,7 +97,7 @@ public sealed class CatGanGenerator : GeneratorNet
 /// <summary>
 /// D: Gaussian noise of std <see cref="InputNoise"/> on the input (train mode only, drawn from the current, i.e. D's,
 /// stream), 4x4 convolution 32 (stride 2), LeakyReLU 0.2, 4x4 convolution 64 (stride 2), LeakyReLU, FC 128, LeakyReLU,
-/// FC to the <see cref="CatGanFamily.ClassCount"/> class logits. The paper's MNIST D is deeper (5x5 conv 32, max-pool, two
+/// FC to the class logits (<see cref="CatGanFamily.ClassCount"/> unless catgan.clusters says otherwise). The paper's MNIST D is deeper (5x5 conv 32, max-pool, two
 /// 3x3 conv 64, max-pool, 3x3 conv 128, 1x1 conv 10, FC 128, softmax, with the same input noise) and uses batch
 /// normalization; this one has none, so its eval-mode outputs (the figure) depend on the digit alone and not on running
 /// statistics that fake batches also feed. Its forward is the GAN "score" -H[p(y|x, D)], the certainty of its class
@@ -105,15 +111,24 @@ public sealed class CatGanDiscriminator : DiscriminatorNet
     [ComponentName(Name = "main")]
     private readonly TorchSharp.Modules.Sequential _main;
 
-    public CatGanDiscriminator() : base(nameof(CatGanDiscriminator))
+    public CatGanDiscriminator(int classes = CatGanFamily.ClassCount) : base(nameof(CatGanDiscriminator))
     {
+        if (classes is < 2 or > CatGanFamily.MaxClusters)
+        {
+            throw new ArgumentException($"classes: catgan discriminator has 2-{CatGanFamily.MaxClusters} classes; got {classes}");
+        }
+
+        ClassCount = classes;
         _main = Sequential(
             Conv2d(1, 32, 4, 2, 1), LeakyReLU(0.2),
             Conv2d(32, 64, 4, 2, 1), LeakyReLU(0.2), Flatten(),
             Linear(64 * 7 * 7, 128), LeakyReLU(0.2),
-            Linear(128, CatGanFamily.ClassCount));
+            Linear(128, classes));
         RegisterComponents();
     }
+
+    /// <summary>The number of classes (clusters) D's logits have.</summary>
+    public int ClassCount { get; }
 
     public override Tensor forward(Tensor x, Tensor? labels)
     {

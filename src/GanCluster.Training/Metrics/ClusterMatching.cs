@@ -21,6 +21,36 @@ public static class ClusterMatching
     }
 
     /// <summary>
+    /// Each row (cluster) assigned to its largest column (label), several rows may share one: the many-to-one matching for
+    /// more clusters than labels (ties go to the lower label). Returns the assignment and the digits it matches.
+    /// </summary>
+    public static (int[] Assignment, long Matched) Majority(long[][] confusion)
+    {
+        ArgumentNullException.ThrowIfNull(confusion);
+        var assignment = new int[confusion.Length];
+        long matched = 0;
+        for (var cluster = 0; cluster < confusion.Length; cluster++)
+        {
+            var row = confusion[cluster];
+            if (row.Length == 0)
+            {
+                throw new ArgumentException($"confusion: row {cluster} has no columns");
+            }
+
+            var best = 0;
+            for (var label = 1; label < row.Length; label++)
+            {
+                best = row[label] > row[best] ? label : best;
+            }
+
+            assignment[cluster] = best;
+            matched += row[best];
+        }
+
+        return (assignment, matched);
+    }
+
+    /// <summary>
     /// The one-to-one assignment of rows to columns with the largest total of <paramref name="counts"/> (rows &lt;=
     /// columns): the Hungarian algorithm (Kuhn-Munkres with potentials, O(rows^2 columns)) on the costs -counts. Exact,
     /// unlike matching each row greedily to its largest column.

@@ -105,7 +105,7 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
     {
         if (spec.Model != ModelKind.CatGan)
         {
-            yield return new SpecError("loss", $"catgan needs the {CatGanFamily.ClassCount}-class discriminator of model catgan; got model {FamilyCatalog.Name(spec.Model)} (use \"model\": \"catgan\")");
+            yield return new SpecError("loss", $"catgan needs the class-per-cluster discriminator of model catgan; got model {FamilyCatalog.Name(spec.Model)} (use \"model\": \"catgan\")");
         }
 
         if (spec.Catgan is { MarginalWeight: var weight } && !(weight is > 0 and <= MaxMarginalWeight))
@@ -121,6 +121,18 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
         if (RandomTranslation.Check("catgan.translate", spec.Catgan?.Translate) is { } translation)
         {
             yield return translation;
+        }
+
+        if (spec.Catgan?.Clusters is { } clusters)
+        {
+            if (clusters is < 2 or > CatGanFamily.MaxClusters)
+            {
+                yield return new SpecError("catgan.clusters", $"D's classes must be 2 to {CatGanFamily.MaxClusters} (the paper's unsupervised MNIST figure used 20; leave it out for the digits' {CatGanFamily.ClassCount}); got {clusters}");
+            }
+            else if (clusters != CatGanFamily.ClassCount && spec.LabelsPerClass > 0)
+            {
+                yield return new SpecError("catgan.clusters", $"with labelsPerClass {spec.LabelsPerClass} D's classes are the {CatGanFamily.ClassCount} digits; got {clusters}; leave clusters out, or set labelsPerClass 0 for clustering");
+            }
         }
 
         if (spec.LabelsPerClass is < 0 or > CatGanFamily.MaxLabelsPerClass)

@@ -248,6 +248,14 @@ public sealed record CatGanSpec
     /// hashes are unchanged. The figures are read from the digits unshifted.
     /// </summary>
     public int? Translate { get; init; }
+
+    /// <summary>
+    /// How many classes D has, 2-<see cref="Families.CatGanFamily.MaxClusters"/>; null = the digits' 10 (and older specs'
+    /// recipe hashes unchanged). Unsupervised only (with labels D's classes are the digits). With more clusters than digit
+    /// classes the clustering figure maps each cluster to the digit most of its digits carry (many-to-one), the protocol of
+    /// the paper's unsupervised MNIST figure, which had 20 clusters; with 10 or fewer it is the best one-to-one matching.
+    /// </summary>
+    public int? Clusters { get; init; }
 }
 
 /// <summary>VAE-GAN's weighting (model vaegan only).</summary>

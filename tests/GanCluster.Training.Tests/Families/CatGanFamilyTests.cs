@@ -2,6 +2,7 @@ using GanCluster.Training.Core;
 using GanCluster.Training.Data;
 using GanCluster.Training.Families;
 using GanCluster.Training.Loop;
+using GanCluster.Training.Metrics;
 using GanCluster.Training.Monitoring;
 using GanCluster.Training.Objectives;
 using GanCluster.Training.Models;
@@ -68,7 +69,7 @@ public sealed class CatGanFamilyTests
 
     [Theory]
     [InlineData("{\"model\": \"catgan\", \"loss\": \"non-saturating\"}", "loss", "use \"loss\": \"catgan\"")]
-    [InlineData("{\"model\": \"mlp\", \"loss\": \"catgan\"}", "loss", "needs the 10-class discriminator of model catgan; got model mlp")]
+    [InlineData("{\"model\": \"mlp\", \"loss\": \"catgan\"}", "loss", "needs the class-per-cluster discriminator of model catgan; got model mlp")]
     [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"imageSize\": 64}", "imageSize", "catgan supports 28")]
     [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"dataset\": \"ring8\"}", "dataset", "catgan supports mnist or fashion-mnist")]
     [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"conditional\": true}", "conditional", "no conditional form")]
@@ -86,6 +87,9 @@ public sealed class CatGanFamilyTests
     [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"generatorMarginalWeight\": -2}}", "catgan.generatorMarginalWeight", "must be in (0, 100]")]
     [InlineData("{\"model\": \"dcgan\", \"catgan\": {\"marginalWeight\": 2}}", "catgan", "only model catgan weighs a marginal class entropy")]
     [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"translate\": 9}}", "catgan.translate", "0-8 whole pixels per axis")]
+    [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"clusters\": 1}}", "catgan.clusters", "must be 2 to 50 (the paper's unsupervised MNIST figure used 20; leave it out for the digits' 10); got 1")]
+    [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"clusters\": 51}}", "catgan.clusters", "must be 2 to 50")]
+    [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"labelsPerClass\": 10, \"catgan\": {\"clusters\": 20}}", "catgan.clusters", "with labelsPerClass 10 D's classes are the 10 digits; got 20; leave clusters out, or set labelsPerClass 0")]
     public void Incompatible_combinations_are_refused_naming_the_field(string json, string field, string message)
     {
         var error = Assert.Throws<SpecValidationException>(() => SpecJson.Parse(json));
@@ -134,15 +138,17 @@ public sealed class CatGanFamilyTests
     [InlineData(2, 10, 3.0, 4.0)]
     [InlineData(1, 10, 1.0, 1.0, 2)]
     [InlineData(2, 0, 1.0, 1.0, 3)]
-    public void Split_steps_match_a_single_process_catgan_step(int k, int labelsPerClass, double marginalWeight = 1, double generatorMarginalWeight = 1, int? translate = null)
+    [InlineData(1, 0, 1.0, 1.0, null, 20)]
+    [InlineData(2, 0, 3.0, 1.0, null, 20)]
+    public void Split_steps_match_a_single_process_catgan_step(int k, int labelsPerClass, double marginalWeight = 1, double generatorMarginalWeight = 1, int? translate = null, int? clusters = null)
     {
         // SGD, not the presets' Adam: Adam divides each gradient by its own size, so where G's gradient is last-ulp noise
         // (measured here with 100 labels: BN-fed weights of G) the two graphs' rounding turns into steps of +-lr, 1e-5 apart
         // after two rounds although every loss agrees to 1e-5; SGD keeps such noise at its size. The objective is the same.
         var spec = Tiny(k, labelsPerClass) with
         {
-            Catgan = (marginalWeight, generatorMarginalWeight, translate) == (1, 1, null) ? null
-                : new CatGanSpec { MarginalWeight = marginalWeight, GeneratorMarginalWeight = generatorMarginalWeight, Translate = translate },
+            Catgan = (marginalWeight, generatorMarginalWeight, translate, clusters) == (1, 1, null, null) ? null
+                : new CatGanSpec { MarginalWeight = marginalWeight, GeneratorMarginalWeight = generatorMarginalWeight, Translate = translate, Clusters = clusters },
             GeneratorOptimizer = new OptimizerSpec { Type = OptimizerKind.Sgd, LearningRate = 0.05, Momentum = 0.5 },
             DiscriminatorOptimizer = new OptimizerSpec { Type = OptimizerKind.Sgd, LearningRate = 0.05, Momentum = 0.5 },
         };
@@ -154,6 +160,7 @@ public sealed class CatGanFamilyTests
         {
             SplitAssert.Close(reference.D, split.Discriminator.Network);
             SplitAssert.Close(reference.G, split.Generator.Network);
+            Assert.Equal(clusters ?? 10, ((CatGanDiscriminator)split.Discriminator.Network).ClassCount);
             for (var round = 0; round < 2; round++)
             {
                 for (var step = 0; step < k; step++)
@@ -171,8 +178,8 @@ public sealed class CatGanFamilyTests
                         Assert.DoesNotContain(CatGanObjective.SupervisedTerm, result.Terms.Keys);
                     }
 
-                    Assert.InRange(result.DReal, 0.1 - 1e-6, 1);
-                    Assert.InRange(result.Terms[CatGanObjective.RealMarginalTerm], 0, Math.Log(10) + 1e-5);
+                    Assert.InRange(result.DReal, 1.0 / (clusters ?? 10) - 1e-6, 1);
+                    Assert.InRange(result.Terms[CatGanObjective.RealMarginalTerm], 0, Math.Log(clusters ?? 10) + 1e-5);
                 }
 
                 SplitAssert.Near(reference.GeneratorStep(), SplitSteps.Generator(split), $"loss/g round {round}");
@@ -224,6 +231,48 @@ public sealed class CatGanFamilyTests
             Assert.Equal(predicted.Zip(labels).Count(p => p.First != p.Second) / 37.0, plain.Error, 12);
             Assert.True(plain.ClusteringError <= plain.Error);
         }
+    }
+
+    [Fact]
+    public void With_more_clusters_than_digits_each_cluster_counts_as_its_most_frequent_label()
+    {
+        // 12 digits of labels 0-2 in 4 clusters: cluster 0 holds 0,0,1 (-> 0), cluster 1 holds 1,1,1,2 (-> 1), cluster 2
+        // holds 2,2,0 (-> 2), cluster 3 holds 0,2 (a tie: the lower label, 0). Matched: 2 + 3 + 2 + 1 = 8 of 12.
+        long[] predicted = [0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 3, 3];
+        long[] labels = [0, 0, 1, 1, 1, 1, 2, 2, 2, 0, 0, 2];
+        var score = CatGanEvaluation.Score(predicted, labels, labelClasses: 3, clusters: 4);
+        Assert.Equal(4.0 / 12, score.ClusteringError, 12);
+        Assert.Equal([0, 1, 2, 0], score.Assignment);
+        Assert.Equal([3L, 4, 3, 2], score.ClassSizes);
+
+        // Under the many-to-one matching clusters may share a label; the one-to-one matching forbids it. Rows 0 and 1
+        // both hold mostly 0s: majority 3 + 2 + 3 = 8, one-to-one at best 3 + 0 + 3 or 1 + 2 + 3 = 6.
+        long[][] confusion = [[3, 1, 0], [2, 0, 1], [0, 0, 3]];
+        var (majority, majorityMatched) = ClusterMatching.Majority(confusion);
+        Assert.Equal([0, 0, 2], majority);
+        Assert.Equal(8, majorityMatched);
+        Assert.Equal(6, ClusterMatching.Best(confusion).Matched);
+    }
+
+    [Fact]
+    public void A_discriminator_with_twenty_clusters_scores_its_digits_many_to_one()
+    {
+        var (train, heldOut) = DatasetCatalog.Load(Tiny(1));
+        using (train)
+        using (heldOut)
+        using (var d = new CatGanDiscriminator(20))
+        {
+            var digits = new SampleSet(heldOut.Samples.narrow(0, 0, 64), heldOut.Labels.narrow(0, 0, 64), 10, "64 digits");
+            var predicted = CatGanEvaluation.Predict(d, digits.Samples);
+            Assert.All(predicted, c => Assert.InRange(c, 0, 19));
+            var labels = digits.Labels.data<long>().ToArray();
+            var score = CatGanEvaluation.Score(d, digits);
+            Assert.Equal(20, score.ClassSizes.Length);
+            Assert.Equal(CatGanEvaluation.Score(predicted, labels, 10, 20).ClusteringError, score.ClusteringError, 12);
+            Assert.InRange(score.Information!.Value, 0, Math.Log(20));
+        }
+
+        Assert.Throws<ArgumentException>(() => new CatGanDiscriminator(51));
     }
 
     [Fact]
@@ -336,7 +385,7 @@ public sealed class CatGanFamilyTests
         private readonly Tensor? _classes;
 
         public Reference(ExperimentSpec spec, SampleSet data)
-            : base(spec, data, () => new CatGanGenerator(spec.LatentSize), () => new CatGanDiscriminator())
+            : base(spec, data, () => new CatGanGenerator(spec.LatentSize), () => new CatGanDiscriminator(spec.Catgan?.Clusters ?? 10))
         {
             if (spec.LabelsPerClass > 0)
             {
