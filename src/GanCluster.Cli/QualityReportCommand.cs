@@ -135,7 +135,7 @@ internal static class QualityReportCommand
                 "0.93 (Salimans et al. 2016, 100 labels, full MNIST); CatGAN 1.91 (Springenberg 2016)");
             Add("the same D on the labels alone (%)", r => r.SemiSupervised?.BaselineTestError * 100, "supervised-only baseline, same run");
             Add("categorical code accuracy (%)", r => r.InfoGan?.HeldOut.Accuracy * 100, "95 (Chen et al. 2016: 5% error)");
-            Add("clustering error (%)", r => r.CatGan?.ClusteringError * 100, "4.27 (Springenberg 2016, unsupervised)");
+            Add("clustering error (%)", r => r.CatGan?.ClusteringError * 100, "4.27 (Springenberg 2016, unsupervised, 20 clusters, each counted as its most frequent digit)");
             Add("test error with labels (%)", r => r.CatGan?.TestError * 100, "1.91 (Springenberg 2016, 100 labels)");
             Add("reconstruction MSE per pixel", r => r.VaeGan?.PixelMse, "no MNIST figure in Larsen et al. 2016; vae-mnist is its baseline");
             Add("codec bytes per image", r => r.Codec?.BytesPerImage, "-");
