@@ -65,6 +65,12 @@ public sealed class CatGanFamilyTests
         Assert.IsType<CatGanObjective>(ObjectiveCatalog.Create(unsupervised));
         Assert.True(((CatGanObjective)ObjectiveCatalog.Create(labelled)).IsSemiSupervised);
         Assert.False(((CatGanObjective)ObjectiveCatalog.Create(unsupervised)).IsSemiSupervised);
+
+        // The paper's unsupervised protocol: the unsupervised preset with 20 clusters.
+        Assert.True(Presets.TryGet("catgan-mnist-20", out var twenty));
+        Assert.Empty(SpecValidator.Validate(twenty));
+        Assert.Equal(unsupervised with { Name = twenty.Name, Catgan = new CatGanSpec { Clusters = 20 } }, twenty);
+        Assert.Equal(20, CatGanFamily.Clusters(twenty));
     }
 
     [Theory]
