@@ -97,10 +97,10 @@ public sealed class CatGanGenerator : GeneratorNet
 /// <summary>
 /// D: Gaussian noise of std <see cref="InputNoise"/> on the input (train mode only, drawn from the current, i.e. D's,
 /// stream), 4x4 convolution 32 (stride 2), LeakyReLU 0.2, 4x4 convolution 64 (stride 2), LeakyReLU, FC 128, LeakyReLU,
-/// FC to the class logits (<see cref="CatGanFamily.ClassCount"/> unless catgan.clusters says otherwise). The paper's MNIST D is deeper (5x5 conv 32, max-pool, two
-/// 3x3 conv 64, max-pool, 3x3 conv 128, 1x1 conv 10, FC 128, softmax, with the same input noise) and uses batch
-/// normalization; this one has none, so its eval-mode outputs (the figure) depend on the digit alone and not on running
-/// statistics that fake batches also feed. Its forward is the GAN "score" -H[p(y|x, D)], the certainty of its class
+/// FC to the class logits (<see cref="CatGanFamily.ClassCount"/> unless catgan.clusters says otherwise). The paper's
+/// MNIST D is deeper (5x5 conv 32, max-pool, two 3x3 conv 64, max-pool, 3x3 conv 128, 1x1 conv 10, FC 128, softmax, with
+/// the same input noise) and uses batch normalization; this one has none, so its eval-mode outputs (the figure) depend on
+/// the digit alone and not on running statistics that fake batches also feed. Its forward is the GAN "score" -H[p(y|x, D)], the certainty of its class
 /// prediction (0 for a one-hot prediction, -log K for a uniform one); <see cref="Logits"/> gives the class logits.
 /// </summary>
 public sealed class CatGanDiscriminator : DiscriminatorNet
