@@ -43,7 +43,7 @@ public sealed record CatGanResult(
 
     /// <summary>
     /// The mutual information between the training digits whose labels were not used and D's classes under D's own
-    /// probabilities (<see cref="CodeInformation"/>, in nats, at most ln 10): D's objective on real digits with its sign
+    /// probabilities (<see cref="CodeInformation"/>, in nats, at most ln K for K classes): D's objective on real digits with its sign
     /// turned, a diagnostic that reads no label. Unlike InfoGAN's, it did not rank runs by their clustering error
     /// (docs/QUALITY-RECIPES.md, CatGAN, stop 45). Null in figures written before it existed.
     /// </summary>
@@ -108,11 +108,10 @@ public static class CatGanEvaluation
     {
         ArgumentNullException.ThrowIfNull(predicted);
         ArgumentNullException.ThrowIfNull(labels);
-        var manyToOne = clusters > labelClasses;
         var confusion = new long[clusters][];
         for (var i = 0; i < confusion.Length; i++)
         {
-            confusion[i] = new long[manyToOne ? labelClasses : Math.Max(clusters, labelClasses)];
+            confusion[i] = new long[labelClasses];
         }
 
         long wrong = 0;
@@ -122,7 +121,7 @@ public static class CatGanEvaluation
             wrong += predicted[i] == labels[i] ? 0 : 1;
         }
 
-        var (assignment, matched) = manyToOne ? ClusterMatching.Majority(confusion) : ClusterMatching.Best(confusion);
+        var (assignment, matched) = clusters > labelClasses ? ClusterMatching.Majority(confusion) : ClusterMatching.Best(confusion);
         var n = predicted.Length;
         return new ClassScore(
             n == 0 ? 0 : (double)(n - matched) / n,

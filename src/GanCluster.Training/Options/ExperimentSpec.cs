@@ -400,7 +400,7 @@ public sealed record ExperimentSpec
     public InfoGanSpec Infogan { get; init; } = new();
     /// <summary>The semi-supervised GAN's D network (model ssgan only); null = Salimans et al.'s MLP, so older specs and recipe hashes are unchanged.</summary>
     public SsganSpec? Ssgan { get; init; }
-    /// <summary>CatGAN's weight of the real marginal entropy in D's loss (model catgan only); null = the paper's objective (weight 1), so older specs and recipe hashes are unchanged.</summary>
+    /// <summary>CatGAN's objective weights, translation and cluster count (model catgan only); null = the paper's objective with 10 classes, so older specs and recipe hashes are unchanged.</summary>
     public CatGanSpec? Catgan { get; init; }
     /// <summary>VAE-GAN's gamma (model vaegan only).</summary>
     public VaeGanSpec Vaegan { get; init; } = new();

@@ -269,17 +269,14 @@ public static class Presets
         // each counts as the digit most of its digits are (many-to-one). Stop 51, seeds 1-3 at round 10,000: 15.70%,
         // 12.60%, 21.30% held out (mean 16.53%); catgan-mnist's seed 1 27.10% one-to-one. Its samples' class balance is
         // worse than catgan-mnist's (KL 0.098, smallest class 4.5%; docs/QUALITY-RECIPES.md).
-        ["catgan-mnist-20"] = CatGanRecipe("catgan-mnist-20", labelsPerClass: 0, marginalWeight: null, generatorMarginalWeight: null) with
-        {
-            Catgan = new CatGanSpec { Clusters = 20 },
-        },
+        ["catgan-mnist-20"] = CatGanRecipe("catgan-mnist-20", labelsPerClass: 0, marginalWeight: null, generatorMarginalWeight: null, clusters: 20),
         ["ring8-pacgan"] = Mixture2D.Recipe("ring8-pacgan", DatasetKind.Ring8, Mixture2D.PacGanRing),
         ["grid25-pacgan"] = Mixture2D.Recipe("grid25-pacgan", DatasetKind.Grid25, Mixture2D.PacGanGrid),
         ["ring8-veegan"] = Mixture2D.Recipe("ring8-veegan", DatasetKind.Ring8, Mixture2D.VeeganRing),
         ["grid25-veegan"] = Mixture2D.Recipe("grid25-veegan", DatasetKind.Grid25, Mixture2D.VeeganGrid),
     };
 
-    private static ExperimentSpec CatGanRecipe(string name, int labelsPerClass, double? marginalWeight, double? generatorMarginalWeight) => new()
+    private static ExperimentSpec CatGanRecipe(string name, int labelsPerClass, double? marginalWeight, double? generatorMarginalWeight, int? clusters = null) => new()
     {
         Name = name,
         Model = ModelKind.CatGan,
@@ -307,9 +304,9 @@ public static class Presets
         // 6.97% / 7.2% against 6.3% / 6.6%, D's error on the unlabelled training digits 3.13% / 3.16% against 3.22% / 3.49%,
         // Parzen on the training digits 166.3 / 160.3 against 164.8 / 163.7, MNIST FID 41.0 / 39.7 against 31.6 / 37.2.
         // Without labels it cost D 4.4 points at seed 1 (stop 42), so catgan-mnist keeps 1.
-        Catgan = marginalWeight is null && generatorMarginalWeight is null
+        Catgan = marginalWeight is null && generatorMarginalWeight is null && clusters is null
             ? null
-            : new CatGanSpec { MarginalWeight = marginalWeight ?? 1, GeneratorMarginalWeight = generatorMarginalWeight },
+            : new CatGanSpec { MarginalWeight = marginalWeight ?? 1, GeneratorMarginalWeight = generatorMarginalWeight, Clusters = clusters },
     };
 
     /// <summary>Other names of presets: ring8 and grid25 are the default protocol's (PacGAN's) presets.</summary>

@@ -391,7 +391,7 @@ public sealed class CatGanFamilyTests
         private readonly Tensor? _classes;
 
         public Reference(ExperimentSpec spec, SampleSet data)
-            : base(spec, data, () => new CatGanGenerator(spec.LatentSize), () => new CatGanDiscriminator(spec.Catgan?.Clusters ?? 10))
+            : base(spec, data, () => new CatGanGenerator(spec.LatentSize), () => new CatGanDiscriminator(CatGanFamily.Clusters(spec)))
         {
             if (spec.LabelsPerClass > 0)
             {
