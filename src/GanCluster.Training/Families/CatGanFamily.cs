@@ -37,10 +37,13 @@ public sealed class CatGanFamily : GanFamily
 
     public override GeneratorNet CreateGenerator(ExperimentSpec spec) => new CatGanGenerator(spec.LatentSize);
 
-    public override DiscriminatorNet CreateDiscriminator(ExperimentSpec spec) => new CatGanDiscriminator(Clusters(spec));
+    public override DiscriminatorNet CreateDiscriminator(ExperimentSpec spec) => new CatGanDiscriminator(Clusters(spec), Network(spec));
 
     /// <summary>D's classes for <paramref name="spec"/>: catgan.clusters, or the digits' <see cref="ClassCount"/>.</summary>
     public static int Clusters(ExperimentSpec spec) => spec.Catgan?.Clusters ?? ClassCount;
+
+    /// <summary>D's network for <paramref name="spec"/>: catgan.discriminator, or the small one.</summary>
+    public static CatGanDiscriminatorKind Network(ExperimentSpec spec) => spec.Catgan?.Discriminator ?? CatGanDiscriminatorKind.Small;
 
     public override long[] SampleShape(ExperimentSpec spec) => [1, 28, 28];
 
@@ -96,12 +99,18 @@ public sealed class CatGanGenerator : GeneratorNet
 
 /// <summary>
 /// D: Gaussian noise of std <see cref="InputNoise"/> on the input (train mode only, drawn from the current, i.e. D's,
-/// stream), 4x4 convolution 32 (stride 2), LeakyReLU 0.2, 4x4 convolution 64 (stride 2), LeakyReLU, FC 128, LeakyReLU,
-/// FC to the class logits (<see cref="CatGanFamily.ClassCount"/> unless catgan.clusters says otherwise). The paper's
-/// MNIST D is deeper (5x5 conv 32, max-pool, two 3x3 conv 64, max-pool, 3x3 conv 128, 1x1 conv 10, FC 128, softmax, with
-/// the same input noise) and uses batch normalization; this one has none, so its eval-mode outputs (the figure) depend on
-/// the digit alone and not on running statistics that fake batches also feed. Its forward is the GAN "score" -H[p(y|x, D)], the certainty of its class
-/// prediction (0 for a one-hot prediction, -log K for a uniform one); <see cref="Logits"/> gives the class logits.
+/// stream), then one of two networks to the class logits (<see cref="CatGanFamily.ClassCount"/> unless catgan.clusters
+/// says otherwise), LeakyReLU 0.2 after every hidden layer:
+/// <list type="bullet">
+/// <item><see cref="CatGanDiscriminatorKind.Small"/>: 4x4 convolution 32 (stride 2), 4x4 convolution 64 (stride 2), FC 128.</item>
+/// <item><see cref="CatGanDiscriminatorKind.Deep"/>: the layer plan of the paper's MNIST D (its appendix): 5x5 convolution
+/// 32, 3x3 max-pool (stride 2), two 3x3 convolutions 64, 3x3 max-pool (stride 2), 3x3 convolution 128, 1x1 convolution
+/// 10, FC 128; "same" padding throughout, so the maps are 28, 14 and 7 pixels wide.</item>
+/// </list>
+/// The paper's D also has batch normalization; neither network here has any, so D's eval-mode outputs (the figure) depend
+/// on the digit alone and not on running statistics that fake batches also feed. Its forward is the GAN "score" -H[p(y|x,
+/// D)], the certainty of its class prediction (0 for a one-hot prediction, -log K for a uniform one); <see cref="Logits"/>
+/// gives the class logits.
 /// </summary>
 public sealed class CatGanDiscriminator : DiscriminatorNet
 {
@@ -111,7 +120,7 @@ public sealed class CatGanDiscriminator : DiscriminatorNet
     [ComponentName(Name = "main")]
     private readonly TorchSharp.Modules.Sequential _main;
 
-    public CatGanDiscriminator(int classes = CatGanFamily.ClassCount) : base(nameof(CatGanDiscriminator))
+    public CatGanDiscriminator(int classes = CatGanFamily.ClassCount, CatGanDiscriminatorKind network = CatGanDiscriminatorKind.Small) : base(nameof(CatGanDiscriminator))
     {
         if (classes is < 2 or > CatGanFamily.MaxClusters)
         {
@@ -119,13 +128,29 @@ public sealed class CatGanDiscriminator : DiscriminatorNet
         }
 
         ClassCount = classes;
-        _main = Sequential(
-            Conv2d(1, 32, 4, 2, 1), LeakyReLU(0.2),
-            Conv2d(32, 64, 4, 2, 1), LeakyReLU(0.2), Flatten(),
-            Linear(64 * 7 * 7, 128), LeakyReLU(0.2),
-            Linear(128, classes));
+        Network = network;
+        _main = network switch
+        {
+            CatGanDiscriminatorKind.Small => Sequential(
+                Conv2d(1, 32, 4, 2, 1), LeakyReLU(0.2),
+                Conv2d(32, 64, 4, 2, 1), LeakyReLU(0.2), Flatten(),
+                Linear(64 * 7 * 7, 128), LeakyReLU(0.2),
+                Linear(128, classes)),
+            CatGanDiscriminatorKind.Deep => Sequential(
+                Conv2d(1, 32, 5, padding: 2), LeakyReLU(0.2), MaxPool2d(3, 2, 1),
+                Conv2d(32, 64, 3, padding: 1), LeakyReLU(0.2),
+                Conv2d(64, 64, 3, padding: 1), LeakyReLU(0.2), MaxPool2d(3, 2, 1),
+                Conv2d(64, 128, 3, padding: 1), LeakyReLU(0.2),
+                Conv2d(128, 10, 1), LeakyReLU(0.2), Flatten(),
+                Linear(10 * 7 * 7, 128), LeakyReLU(0.2),
+                Linear(128, classes)),
+            _ => throw new ArgumentException($"network: catgan discriminator is small or deep; got {network}"),
+        };
         RegisterComponents();
     }
+
+    /// <summary>Which of the two networks this is.</summary>
+    public CatGanDiscriminatorKind Network { get; }
 
     /// <summary>The number of classes (clusters) D's logits have.</summary>
     public int ClassCount { get; }

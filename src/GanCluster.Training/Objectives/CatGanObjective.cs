@@ -135,6 +135,11 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
             }
         }
 
+        if (spec.Catgan?.Discriminator is { } network && !Enum.IsDefined(network))
+        {
+            yield return new SpecError("catgan.discriminator", $"D's network is \"small\" (the default) or \"deep\" (the paper's layer plan); got {(int)network}");
+        }
+
         if (spec.LabelsPerClass is < 0 or > CatGanFamily.MaxLabelsPerClass)
         {
             yield return new SpecError("labelsPerClass", $"must be 0 (unsupervised) to {CatGanFamily.MaxLabelsPerClass}; 10 is the paper's 100 labels; got {spec.LabelsPerClass}");

@@ -256,6 +256,23 @@ public sealed record CatGanSpec
     /// the paper's unsupervised MNIST figure, which had 20 clusters; with 10 or fewer it is the best one-to-one matching.
     /// </summary>
     public int? Clusters { get; init; }
+
+    /// <summary>
+    /// D's network: null or <see cref="CatGanDiscriminatorKind.Small"/> = two strided convolutions (the presets until stop
+    /// 52, and older specs' recipe hashes unchanged); <see cref="CatGanDiscriminatorKind.Deep"/> = the layer plan of the
+    /// paper's MNIST D (five convolutions with max-pooling), without its batch normalization.
+    /// </summary>
+    public CatGanDiscriminatorKind? Discriminator { get; init; }
+}
+
+/// <summary>CatGAN's discriminator network (catgan.discriminator).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<CatGanDiscriminatorKind>))]
+public enum CatGanDiscriminatorKind
+{
+    /// <summary>4x4 convolutions 32 and 64 with stride 2, FC 128: about a seventh of the deep network's cost.</summary>
+    [JsonStringEnumMemberName("small")] Small,
+    /// <summary>The paper's MNIST plan: 5x5 conv 32, 3x3 max-pool, two 3x3 conv 64, 3x3 max-pool, 3x3 conv 128, 1x1 conv 10, FC 128.</summary>
+    [JsonStringEnumMemberName("deep")] Deep,
 }
 
 /// <summary>VAE-GAN's weighting (model vaegan only).</summary>

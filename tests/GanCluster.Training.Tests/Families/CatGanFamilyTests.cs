@@ -96,6 +96,7 @@ public sealed class CatGanFamilyTests
     [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"clusters\": 1}}", "catgan.clusters", "must be 2 to 50 (the paper's unsupervised MNIST figure used 20; leave it out for the digits' 10); got 1")]
     [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"clusters\": 51}}", "catgan.clusters", "must be 2 to 50")]
     [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"labelsPerClass\": 10, \"catgan\": {\"clusters\": 20}}", "catgan.clusters", "with labelsPerClass 10 D's classes are the 10 digits; got 20; leave clusters out, or set labelsPerClass 0")]
+    [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"discriminator\": 7}}", "catgan.discriminator", "D's network is \"small\" (the default) or \"deep\" (the paper's layer plan); got 7")]
     public void Incompatible_combinations_are_refused_naming_the_field(string json, string field, string message)
     {
         var error = Assert.Throws<SpecValidationException>(() => SpecJson.Parse(json));
@@ -117,10 +118,13 @@ public sealed class CatGanFamilyTests
         Assert.Equal(0, CatGanObjective.MarginalEntropy(allOne).item<float>(), 4);
     }
 
-    [Fact]
-    public void The_score_is_the_negative_entropy_of_the_class_distribution_and_eval_mode_adds_no_noise()
+    [Theory]
+    [InlineData(CatGanDiscriminatorKind.Small)]
+    [InlineData(CatGanDiscriminatorKind.Deep)]
+    public void The_score_is_the_negative_entropy_of_the_class_distribution_and_eval_mode_adds_no_noise(CatGanDiscriminatorKind network)
     {
-        using var d = new CatGanDiscriminator();
+        using var d = new CatGanDiscriminator(network: network);
+        Assert.Equal(network, d.Network);
         d.eval();
         using var noGrad = no_grad();
         var x = rand(4, 1, 28, 28);
@@ -131,6 +135,30 @@ public sealed class CatGanFamilyTests
         Assert.True(d.call(x, null).allclose((p * p.log()).sum(1), rtol: 1e-5, atol: 1e-6));
         d.train();
         Assert.False(d.Logits(x).eq(logits).all().item<bool>());
+    }
+
+    [Fact]
+    public void The_deep_discriminator_has_the_papers_layer_plan()
+    {
+        // Parameters of 5x5 conv 32, 3x3 conv 64, 3x3 conv 64, 3x3 conv 128, 1x1 conv 10 (weights + biases), FC from the
+        // 10 maps of 7x7 to 128, FC 128 -> K: the plan with "same" padding and two 3x3 max-pools of stride 2 (28 -> 14 -> 7).
+        static long Expected(int classes) => (25 * 32 + 32) + (32 * 9 * 64 + 64) + (64 * 9 * 64 + 64) + (64 * 9 * 128 + 128)
+            + (128 * 10 + 10) + (10 * 7 * 7 * 128 + 128) + (128 * classes + classes);
+        var parsed = SpecJson.Parse("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"discriminator\": \"deep\"}}");
+        Assert.Equal(CatGanDiscriminatorKind.Deep, CatGanFamily.Network(parsed));
+        Assert.Equal(CatGanDiscriminatorKind.Small, CatGanFamily.Network(SpecJson.Parse("{\"model\": \"catgan\", \"loss\": \"catgan\"}")));
+        foreach (var classes in new[] { 10, 20 })
+        {
+            using var d = new CatGanDiscriminator(classes, CatGanDiscriminatorKind.Deep);
+            Assert.Equal(Expected(classes), d.parameters().Sum(p => p.numel()));
+            d.eval();
+            using var noGrad = no_grad();
+            Assert.Equal(new long[] { 3, classes }, d.Logits(rand(3, 1, 28, 28)).shape);
+        }
+
+        using var small = new CatGanDiscriminator();
+        Assert.Equal((16 * 32 + 32) + (32 * 16 * 64 + 64) + (64 * 7 * 7 * 128 + 128) + (128 * 10 + 10), small.parameters().Sum(p => p.numel()));
+        Assert.Throws<ArgumentException>(() => new CatGanDiscriminator(network: (CatGanDiscriminatorKind)7));
     }
 
     [Theory]
@@ -146,15 +174,17 @@ public sealed class CatGanFamilyTests
     [InlineData(2, 0, 1.0, 1.0, 3)]
     [InlineData(1, 0, 1.0, 1.0, null, 20)]
     [InlineData(2, 0, 3.0, 1.0, null, 20)]
-    public void Split_steps_match_a_single_process_catgan_step(int k, int labelsPerClass, double marginalWeight = 1, double generatorMarginalWeight = 1, int? translate = null, int? clusters = null)
+    [InlineData(1, 10, 5.0, 5.0, null, null, CatGanDiscriminatorKind.Deep)]
+    [InlineData(2, 0, 1.0, 1.0, null, 20, CatGanDiscriminatorKind.Deep)]
+    public void Split_steps_match_a_single_process_catgan_step(int k, int labelsPerClass, double marginalWeight = 1, double generatorMarginalWeight = 1, int? translate = null, int? clusters = null, CatGanDiscriminatorKind? network = null)
     {
         // SGD, not the presets' Adam: Adam divides each gradient by its own size, so where G's gradient is last-ulp noise
         // (measured here with 100 labels: BN-fed weights of G) the two graphs' rounding turns into steps of +-lr, 1e-5 apart
         // after two rounds although every loss agrees to 1e-5; SGD keeps such noise at its size. The objective is the same.
         var spec = Tiny(k, labelsPerClass) with
         {
-            Catgan = (marginalWeight, generatorMarginalWeight, translate, clusters) == (1, 1, null, null) ? null
-                : new CatGanSpec { MarginalWeight = marginalWeight, GeneratorMarginalWeight = generatorMarginalWeight, Translate = translate, Clusters = clusters },
+            Catgan = (marginalWeight, generatorMarginalWeight, translate, clusters, network) == (1, 1, null, null, null) ? null
+                : new CatGanSpec { MarginalWeight = marginalWeight, GeneratorMarginalWeight = generatorMarginalWeight, Translate = translate, Clusters = clusters, Discriminator = network },
             GeneratorOptimizer = new OptimizerSpec { Type = OptimizerKind.Sgd, LearningRate = 0.05, Momentum = 0.5 },
             DiscriminatorOptimizer = new OptimizerSpec { Type = OptimizerKind.Sgd, LearningRate = 0.05, Momentum = 0.5 },
         };
@@ -167,6 +197,7 @@ public sealed class CatGanFamilyTests
             SplitAssert.Close(reference.D, split.Discriminator.Network);
             SplitAssert.Close(reference.G, split.Generator.Network);
             Assert.Equal(clusters ?? 10, ((CatGanDiscriminator)split.Discriminator.Network).ClassCount);
+            Assert.Equal(network ?? CatGanDiscriminatorKind.Small, ((CatGanDiscriminator)split.Discriminator.Network).Network);
             for (var round = 0; round < 2; round++)
             {
                 for (var step = 0; step < k; step++)
@@ -391,7 +422,7 @@ public sealed class CatGanFamilyTests
         private readonly Tensor? _classes;
 
         public Reference(ExperimentSpec spec, SampleSet data)
-            : base(spec, data, () => new CatGanGenerator(spec.LatentSize), () => new CatGanDiscriminator(CatGanFamily.Clusters(spec)))
+            : base(spec, data, () => new CatGanGenerator(spec.LatentSize), () => new CatGanDiscriminator(CatGanFamily.Clusters(spec), CatGanFamily.Network(spec)))
         {
             if (spec.LabelsPerClass > 0)
             {
