@@ -43,7 +43,7 @@ public sealed class CatGanFamily : GanFamily
     public static int Clusters(ExperimentSpec spec) => spec.Catgan?.Clusters ?? ClassCount;
 
     /// <summary>D's network for <paramref name="spec"/>: catgan.discriminator, or the small one.</summary>
-    public static CatGanDiscriminatorKind Network(ExperimentSpec spec) => spec.Catgan?.Discriminator ?? CatGanDiscriminatorKind.Small;
+    public static CatGanNetwork Network(ExperimentSpec spec) => spec.Catgan?.Discriminator ?? CatGanNetwork.Small;
 
     public override long[] SampleShape(ExperimentSpec spec) => [1, 28, 28];
 
@@ -102,8 +102,8 @@ public sealed class CatGanGenerator : GeneratorNet
 /// stream), then one of two networks to the class logits (<see cref="CatGanFamily.ClassCount"/> unless catgan.clusters
 /// says otherwise), LeakyReLU 0.2 after every hidden layer:
 /// <list type="bullet">
-/// <item><see cref="CatGanDiscriminatorKind.Small"/>: 4x4 convolution 32 (stride 2), 4x4 convolution 64 (stride 2), FC 128.</item>
-/// <item><see cref="CatGanDiscriminatorKind.Deep"/>: the layer plan of the paper's MNIST D (its appendix): 5x5 convolution
+/// <item><see cref="CatGanNetwork.Small"/>: 4x4 convolution 32 (stride 2), 4x4 convolution 64 (stride 2), FC 128.</item>
+/// <item><see cref="CatGanNetwork.Deep"/>: the layer plan of the paper's MNIST D (its appendix): 5x5 convolution
 /// 32, 3x3 max-pool (stride 2), two 3x3 convolutions 64, 3x3 max-pool (stride 2), 3x3 convolution 128, 1x1 convolution
 /// 10, FC 128; "same" padding throughout, so the maps are 28, 14 and 7 pixels wide.</item>
 /// </list>
@@ -120,7 +120,7 @@ public sealed class CatGanDiscriminator : DiscriminatorNet
     [ComponentName(Name = "main")]
     private readonly TorchSharp.Modules.Sequential _main;
 
-    public CatGanDiscriminator(int classes = CatGanFamily.ClassCount, CatGanDiscriminatorKind network = CatGanDiscriminatorKind.Small) : base(nameof(CatGanDiscriminator))
+    public CatGanDiscriminator(int classes = CatGanFamily.ClassCount, CatGanNetwork network = CatGanNetwork.Small) : base(nameof(CatGanDiscriminator))
     {
         if (classes is < 2 or > CatGanFamily.MaxClusters)
         {
@@ -131,12 +131,12 @@ public sealed class CatGanDiscriminator : DiscriminatorNet
         Network = network;
         _main = network switch
         {
-            CatGanDiscriminatorKind.Small => Sequential(
+            CatGanNetwork.Small => Sequential(
                 Conv2d(1, 32, 4, 2, 1), LeakyReLU(0.2),
                 Conv2d(32, 64, 4, 2, 1), LeakyReLU(0.2), Flatten(),
                 Linear(64 * 7 * 7, 128), LeakyReLU(0.2),
                 Linear(128, classes)),
-            CatGanDiscriminatorKind.Deep => Sequential(
+            CatGanNetwork.Deep => Sequential(
                 Conv2d(1, 32, 5, padding: 2), LeakyReLU(0.2), MaxPool2d(3, 2, 1),
                 Conv2d(32, 64, 3, padding: 1), LeakyReLU(0.2),
                 Conv2d(64, 64, 3, padding: 1), LeakyReLU(0.2), MaxPool2d(3, 2, 1),
@@ -150,7 +150,7 @@ public sealed class CatGanDiscriminator : DiscriminatorNet
     }
 
     /// <summary>Which of the two networks this is.</summary>
-    public CatGanDiscriminatorKind Network { get; }
+    public CatGanNetwork Network { get; }
 
     /// <summary>The number of classes (clusters) D's logits have.</summary>
     public int ClassCount { get; }

@@ -137,7 +137,7 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
 
         if (spec.Catgan?.Discriminator is { } network && !Enum.IsDefined(network))
         {
-            yield return new SpecError("catgan.discriminator", $"D's network is \"small\" (the default) or \"deep\" (the paper's layer plan); got {(int)network}");
+            yield return new SpecError("catgan.discriminator", $"allowed: {SpecJson.Allowed<CatGanNetwork>()} (small is the default, deep the paper's layer plan); got {(int)network}");
         }
 
         if (spec.LabelsPerClass is < 0 or > CatGanFamily.MaxLabelsPerClass)

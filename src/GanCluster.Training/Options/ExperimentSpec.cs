@@ -258,16 +258,16 @@ public sealed record CatGanSpec
     public int? Clusters { get; init; }
 
     /// <summary>
-    /// D's network: null or <see cref="CatGanDiscriminatorKind.Small"/> = two strided convolutions (the presets until stop
-    /// 52, and older specs' recipe hashes unchanged); <see cref="CatGanDiscriminatorKind.Deep"/> = the layer plan of the
+    /// D's network: null or <see cref="CatGanNetwork.Small"/> = two strided convolutions (the presets until stop
+    /// 52, and older specs' recipe hashes unchanged); <see cref="CatGanNetwork.Deep"/> = the layer plan of the
     /// paper's MNIST D (five convolutions with max-pooling), without its batch normalization.
     /// </summary>
-    public CatGanDiscriminatorKind? Discriminator { get; init; }
+    public CatGanNetwork? Discriminator { get; init; }
 }
 
 /// <summary>CatGAN's discriminator network (catgan.discriminator).</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<CatGanDiscriminatorKind>))]
-public enum CatGanDiscriminatorKind
+[JsonConverter(typeof(JsonStringEnumConverter<CatGanNetwork>))]
+public enum CatGanNetwork
 {
     /// <summary>4x4 convolutions 32 and 64 with stride 2, FC 128: about a seventh of the deep network's cost.</summary>
     [JsonStringEnumMemberName("small")] Small,

@@ -222,6 +222,7 @@ public static class SpecJson
             "dataset" => Allowed<DatasetKind>(),
             "loss" => Allowed<LossKind>(),
             "ssgan.discriminator" => Allowed<SsganNetwork>(),
+            "catgan.discriminator" => Allowed<CatGanNetwork>(),
             var f when f.EndsWith(".type", StringComparison.Ordinal) => Allowed<OptimizerKind>(),
             _ => null,
         };

@@ -96,7 +96,8 @@ public sealed class CatGanFamilyTests
     [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"clusters\": 1}}", "catgan.clusters", "must be 2 to 50 (the paper's unsupervised MNIST figure used 20; leave it out for the digits' 10); got 1")]
     [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"clusters\": 51}}", "catgan.clusters", "must be 2 to 50")]
     [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"labelsPerClass\": 10, \"catgan\": {\"clusters\": 20}}", "catgan.clusters", "with labelsPerClass 10 D's classes are the 10 digits; got 20; leave clusters out, or set labelsPerClass 0")]
-    [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"discriminator\": 7}}", "catgan.discriminator", "D's network is \"small\" (the default) or \"deep\" (the paper's layer plan); got 7")]
+    [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"discriminator\": 7}}", "catgan.discriminator", "allowed: small, deep (small is the default, deep the paper's layer plan); got 7")]
+    [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"discriminator\": \"huge\"}}", "catgan.discriminator", "unknown value; allowed: small, deep")]
     public void Incompatible_combinations_are_refused_naming_the_field(string json, string field, string message)
     {
         var error = Assert.Throws<SpecValidationException>(() => SpecJson.Parse(json));
@@ -119,9 +120,9 @@ public sealed class CatGanFamilyTests
     }
 
     [Theory]
-    [InlineData(CatGanDiscriminatorKind.Small)]
-    [InlineData(CatGanDiscriminatorKind.Deep)]
-    public void The_score_is_the_negative_entropy_of_the_class_distribution_and_eval_mode_adds_no_noise(CatGanDiscriminatorKind network)
+    [InlineData(CatGanNetwork.Small)]
+    [InlineData(CatGanNetwork.Deep)]
+    public void The_score_is_the_negative_entropy_of_the_class_distribution_and_eval_mode_adds_no_noise(CatGanNetwork network)
     {
         using var d = new CatGanDiscriminator(network: network);
         Assert.Equal(network, d.Network);
@@ -145,11 +146,11 @@ public sealed class CatGanFamilyTests
         static long Expected(int classes) => (25 * 32 + 32) + (32 * 9 * 64 + 64) + (64 * 9 * 64 + 64) + (64 * 9 * 128 + 128)
             + (128 * 10 + 10) + (10 * 7 * 7 * 128 + 128) + (128 * classes + classes);
         var parsed = SpecJson.Parse("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"discriminator\": \"deep\"}}");
-        Assert.Equal(CatGanDiscriminatorKind.Deep, CatGanFamily.Network(parsed));
-        Assert.Equal(CatGanDiscriminatorKind.Small, CatGanFamily.Network(SpecJson.Parse("{\"model\": \"catgan\", \"loss\": \"catgan\"}")));
+        Assert.Equal(CatGanNetwork.Deep, CatGanFamily.Network(parsed));
+        Assert.Equal(CatGanNetwork.Small, CatGanFamily.Network(SpecJson.Parse("{\"model\": \"catgan\", \"loss\": \"catgan\"}")));
         foreach (var classes in new[] { 10, 20 })
         {
-            using var d = new CatGanDiscriminator(classes, CatGanDiscriminatorKind.Deep);
+            using var d = new CatGanDiscriminator(classes, CatGanNetwork.Deep);
             Assert.Equal(Expected(classes), d.parameters().Sum(p => p.numel()));
             d.eval();
             using var noGrad = no_grad();
@@ -158,7 +159,7 @@ public sealed class CatGanFamilyTests
 
         using var small = new CatGanDiscriminator();
         Assert.Equal((16 * 32 + 32) + (32 * 16 * 64 + 64) + (64 * 7 * 7 * 128 + 128) + (128 * 10 + 10), small.parameters().Sum(p => p.numel()));
-        Assert.Throws<ArgumentException>(() => new CatGanDiscriminator(network: (CatGanDiscriminatorKind)7));
+        Assert.Throws<ArgumentException>(() => new CatGanDiscriminator(network: (CatGanNetwork)7));
     }
 
     [Theory]
@@ -174,9 +175,9 @@ public sealed class CatGanFamilyTests
     [InlineData(2, 0, 1.0, 1.0, 3)]
     [InlineData(1, 0, 1.0, 1.0, null, 20)]
     [InlineData(2, 0, 3.0, 1.0, null, 20)]
-    [InlineData(1, 10, 5.0, 5.0, null, null, CatGanDiscriminatorKind.Deep)]
-    [InlineData(2, 0, 1.0, 1.0, null, 20, CatGanDiscriminatorKind.Deep)]
-    public void Split_steps_match_a_single_process_catgan_step(int k, int labelsPerClass, double marginalWeight = 1, double generatorMarginalWeight = 1, int? translate = null, int? clusters = null, CatGanDiscriminatorKind? network = null)
+    [InlineData(1, 10, 5.0, 5.0, null, null, CatGanNetwork.Deep)]
+    [InlineData(2, 0, 1.0, 1.0, null, 20, CatGanNetwork.Deep)]
+    public void Split_steps_match_a_single_process_catgan_step(int k, int labelsPerClass, double marginalWeight = 1, double generatorMarginalWeight = 1, int? translate = null, int? clusters = null, CatGanNetwork? network = null)
     {
         // SGD, not the presets' Adam: Adam divides each gradient by its own size, so where G's gradient is last-ulp noise
         // (measured here with 100 labels: BN-fed weights of G) the two graphs' rounding turns into steps of +-lr, 1e-5 apart
@@ -197,7 +198,7 @@ public sealed class CatGanFamilyTests
             SplitAssert.Close(reference.D, split.Discriminator.Network);
             SplitAssert.Close(reference.G, split.Generator.Network);
             Assert.Equal(clusters ?? 10, ((CatGanDiscriminator)split.Discriminator.Network).ClassCount);
-            Assert.Equal(network ?? CatGanDiscriminatorKind.Small, ((CatGanDiscriminator)split.Discriminator.Network).Network);
+            Assert.Equal(network ?? CatGanNetwork.Small, ((CatGanDiscriminator)split.Discriminator.Network).Network);
             for (var round = 0; round < 2; round++)
             {
                 for (var step = 0; step < k; step++)
