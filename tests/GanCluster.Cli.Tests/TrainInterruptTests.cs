@@ -12,6 +12,7 @@ namespace GanCluster.Cli.Tests;
 public sealed partial class TrainInterruptTests : IDisposable
 {
     private const int SigTerm = 15;
+    // The longest the training may print nothing (each line restarts the wait); the exit wait below is a total.
     private static readonly TimeSpan Silence = TimeSpan.FromSeconds(90);
     private readonly TempDirectory _temp = TempDirectory.Create("cli-interrupt");
 
@@ -22,7 +23,7 @@ public sealed partial class TrainInterruptTests : IDisposable
     {
         var run = _temp.Combine("run");
         // No periodic checkpoints: whatever is on disk after the interrupt was written because of it.
-        string[] train = ["train", "--local", "ring8", "--rounds", "1000000", "--checkpoint-interval", "0", "--log-every", "50", "--out", run, "--eval-samples", "0"];
+        string[] train = ["train", "--local", "ring8", "--rounds", "1000000", "--checkpoint-interval", "0", "--log-every", "10", "--out", run, "--eval-samples", "0"];
         await using (var child = Gancluster.Start("train", train))
         {
             await child.WaitForLineAsync(l => RoundLine().IsMatch(l) && int.Parse(RoundLine().Match(l).Groups[1].Value, CultureInfo.InvariantCulture) >= 100, Silence);

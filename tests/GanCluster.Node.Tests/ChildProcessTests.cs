@@ -77,6 +77,18 @@ public sealed class ChildProcessTests
     }
 
     [Fact]
+    public async Task Waiting_for_a_line_allows_any_total_time_while_the_process_keeps_printing()
+    {
+        // 30 lines 0.1 s apart, then the expected one: about 3 s in all, against an allowed silence of 2 s. A deadline on
+        // the total would fail here; the wait only gives up when the process goes quiet.
+        await using var child = ChildProcess.Start("sh", ["-c", "i=0; while [ $i -lt 30 ]; do echo tick $i; i=$((i+1)); sleep 0.1; done; echo done"]);
+        var started = DateTime.UtcNow;
+
+        Assert.Equal("done", await child.WaitForLineAsync(l => l == "done", TimeSpan.FromSeconds(2)));
+        Assert.True(DateTime.UtcNow - started > TimeSpan.FromSeconds(2), "the process printed its lines faster than the test needs");
+    }
+
+    [Fact]
     public async Task Disposing_kills_the_whole_process_tree()
     {
         int grandchild;

@@ -165,8 +165,10 @@ public sealed class ChildProcess : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// The first line (already captured or still to come) that matches <paramref name="predicate"/>. Throws
-    /// <see cref="TimeoutException"/> after <paramref name="timeout"/>, or <see cref="InvalidOperationException"/> when the
-    /// process ends first; both messages include the last lines of output.
+    /// <see cref="TimeoutException"/> when the process prints nothing at all for <paramref name="timeout"/> (each line it
+    /// prints restarts the wait, so a process that is slow on a loaded machine but still making progress is not cut
+    /// off), or <see cref="InvalidOperationException"/> when the process ends first; both messages include the last lines
+    /// of output.
     /// </summary>
     public async Task<string> WaitForLineAsync(Func<string, bool> predicate, TimeSpan timeout, CancellationToken cancellationToken = default) =>
         (await WaitForAsync(line => predicate(line.Text), timeout, cancellationToken).ConfigureAwait(false)).Text;
@@ -192,6 +194,12 @@ public sealed class ChildProcess : IDisposable, IAsyncDisposable
                     }
                 }
 
+                if (_lineCount > seen)
+                {
+                    // Progress: the silence allowed starts again from this line.
+                    cts.CancelAfter(timeout);
+                }
+
                 seen = _lineCount;
                 changed = _changed.Task;
                 finished = _outputClosed.Task.IsCompleted && _errorClosed.Task.IsCompleted && _process.HasExited;
@@ -208,7 +216,7 @@ public sealed class ChildProcess : IDisposable, IAsyncDisposable
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new TimeoutException($"{Name} did not print the expected line within {timeout.TotalSeconds:F0} s. Last output:\n{Tail()}");
+                throw new TimeoutException($"{Name} printed nothing for {timeout.TotalSeconds:F1} s, and not the expected line. Last output:\n{Tail()}");
             }
         }
     }
