@@ -48,8 +48,17 @@ public sealed class CatGanFamily : GanFamily
     public override long[] SampleShape(ExperimentSpec spec) => [1, 28, 28];
 
     // Trained by another loss, D's 10 outputs would be read as one score and never become classes.
-    public override IEnumerable<SpecError> Validate(ExperimentSpec spec) =>
-        RequireDigitsAndObjective(spec, LossKind.CatGan, "the paper's MNIST networks", $"is a {ClassCount}-class classifier trained by the entropy objectives of loss catgan");
+    public override IEnumerable<SpecError> Validate(ExperimentSpec spec)
+    {
+        var errors = RequireDigitsAndObjective(spec, LossKind.CatGan, "the paper's MNIST networks", $"is a {ClassCount}-class classifier trained by the entropy objectives of loss catgan");
+        // A number in the JSON parses to any value of the enum's type; an undefined one must not build some network.
+        if (spec.Catgan?.Discriminator is { } network && !Enum.IsDefined(network))
+        {
+            errors.Add(new SpecError("catgan.discriminator", $"allowed: {SpecJson.Allowed<CatGanNetwork>()} (small is the default, deep the paper's layer plan); got {(int)network}"));
+        }
+
+        return errors;
+    }
 }
 
 /// <summary>

@@ -135,11 +135,6 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
             }
         }
 
-        if (spec.Catgan?.Discriminator is { } network && !Enum.IsDefined(network))
-        {
-            yield return new SpecError("catgan.discriminator", $"allowed: {SpecJson.Allowed<CatGanNetwork>()} (small is the default, deep the paper's layer plan); got {(int)network}");
-        }
-
         if (spec.LabelsPerClass is < 0 or > CatGanFamily.MaxLabelsPerClass)
         {
             yield return new SpecError("labelsPerClass", $"must be 0 (unsupervised) to {CatGanFamily.MaxLabelsPerClass}; 10 is the paper's 100 labels; got {spec.LabelsPerClass}");
