@@ -66,6 +66,35 @@ public sealed class AttackCommandTests : IDisposable
     }
 
     [Theory]
+    [InlineData("ssgan", "\"discriminatorEma\": 0.5", "semi-supervised GAN discriminator (mlp, 100 labels)")]
+    [InlineData("catgan", "\"catgan\": {\"clusters\": 20}", "CatGAN discriminator (small, unsupervised, its 20 classes named by the majority label")]
+    public async Task A_checkpoint_of_a_GAN_whose_D_classifies_digits_is_attacked_end_to_end(string model, string extra, string description)
+    {
+        var spec = _temp.Combine($"{model}.json");
+        File.WriteAllText(spec, $$"""
+            {"name": "tiny-{{model}}", "model": "{{model}}", "loss": "{{model}}", "batchSize": 8, "rounds": 2, "checkpointInterval": 0, {{extra}}}
+            """);
+        var train = await Gancluster.RunAsync(_temp.Path, Training, "train", spec, "--out", "runs/d", "--eval-samples", "0", "--torch-threads", "1");
+        train.AssertExitCode(0);
+        var checkpoint = Directory.EnumerateFiles(_temp.Combine("runs", "d", "checkpoints"), "*.ckpt").Single();
+
+        var result = await Gancluster.RunAsync(_temp.Path, Training,
+            "attack", checkpoint, "--count", "50", "--epsilon", "0", "--epsilon", "0.25", "--out", "d.json", "--torch-threads", "1");
+
+        result.AssertExitCode(0);
+        Assert.Contains(description, result.AllOutput);
+        Assert.Contains("FGSM eps 0.25", result.AllOutput);
+        using var json = JsonDocument.Parse(File.ReadAllText(_temp.Combine("d.json")));
+        var root = json.RootElement;
+        Assert.Contains(checkpoint, root.GetProperty("classifier").GetString());
+        Assert.Equal(50, root.GetProperty("examples").GetInt32());
+        var epsilons = root.GetProperty("epsilons").EnumerateArray().ToList();
+        Assert.Equal(root.GetProperty("cleanError").GetDouble(), epsilons[0].GetProperty("error").GetDouble());
+        Assert.InRange(epsilons[1].GetProperty("error").GetDouble(), 0, 1);
+        Assert.True(File.Exists(_temp.Combine("d.png")));
+    }
+
+    [Theory]
     [InlineData("1.5")]
     [InlineData("-0.1")]
     [InlineData("lots")]

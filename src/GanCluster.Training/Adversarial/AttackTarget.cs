@@ -26,8 +26,11 @@ public sealed record AttackTarget(Module<Tensor, Tensor> Classifier, SampleRange
 /// </summary>
 public interface IDigitClassifierFamily
 {
-    /// <summary>The digit classifier held by <paramref name="checkpoint"/>'s discriminator half.</summary>
-    AttackTarget Classifier(Checkpoint checkpoint, string origin);
+    /// <summary>
+    /// The digit classifier held by <paramref name="checkpoint"/>'s discriminator half, read from <paramref name="origin"/>
+    /// (a path, for the description) whose bytes hash to <paramref name="sha256"/>.
+    /// </summary>
+    AttackTarget Classifier(Checkpoint checkpoint, string origin, string sha256);
 }
 
 /// <summary>A target that is not a classifier this product can attack; the message names it and the fix.</summary>
@@ -111,7 +114,7 @@ public static class AttackTargets
         var model = checkpoint.Spec.Model;
         if (FamilyCatalog.Find(model) is IDigitClassifierFamily family)
         {
-            return family.Classifier(checkpoint, path);
+            return family.Classifier(checkpoint, path, Hashing.Sha256Hex(bytes));
         }
 
         var name = System.Text.Json.JsonSerializer.Serialize(model, Options.SpecJson.Options).Trim('"');

@@ -130,6 +130,40 @@ public static class CatGanEvaluation
             [.. confusion.Select(row => row.Sum())]);
     }
 
+    /// <summary>Logit of a digit none of D's classes is named after (<see cref="DigitLogits"/>): never the most likely digit.</summary>
+    public const double UnnamedDigitLogit = -1e4;
+
+    /// <summary>
+    /// Digit logits [N, <paramref name="digits"/>] from D's class logits [N, K] and a naming of its classes
+    /// (<paramref name="assignment"/>[class] = digit, as <see cref="Score(long[], long[], int, int)"/> returns it): a
+    /// digit's logit is the largest logit of the classes named after it, so the most likely digit is the name of the most
+    /// likely class, the prediction the clustering figure scores. (A log-sum-exp, the digit's probability as the sum of its
+    /// classes', would let two middling classes of one digit outvote the most likely class: another classifier than the
+    /// one the figure reports.) A digit no class is named after gets <see cref="UnnamedDigitLogit"/>. Differentiable in
+    /// the class logits almost everywhere (for FGSM).
+    /// </summary>
+    public static Tensor DigitLogits(Tensor classLogits, int[] assignment, int digits)
+    {
+        ArgumentNullException.ThrowIfNull(classLogits);
+        ArgumentNullException.ThrowIfNull(assignment);
+        if (classLogits.ndim != 2 || classLogits.shape[1] != assignment.Length)
+        {
+            throw new ArgumentException($"classLogits: expected [N, {assignment.Length}] (one logit per named class); got [{string.Join(", ", classLogits.shape)}]");
+        }
+
+        using var scope = NewDisposeScope();
+        var columns = new List<Tensor>(digits);
+        for (var digit = 0; digit < digits; digit++)
+        {
+            var members = Enumerable.Range(0, assignment.Length).Where(c => assignment[c] == digit).Select(c => (long)c).ToArray();
+            columns.Add(members.Length == 0
+                ? full(classLogits.shape[0], UnnamedDigitLogit, dtype: classLogits.dtype, device: classLogits.device)
+                : classLogits.index_select(1, tensor(members, device: classLogits.device)).amax([1]));
+        }
+
+        return stack(columns, 1).MoveToOuterDisposeScope();
+    }
+
     /// <summary>D's most likely class for each image (in [0, 1], as data sets hold them; mapped to D's [-1, 1]), in eval mode (no noise); D's mode is restored afterwards.</summary>
     public static long[] Predict(CatGanDiscriminator discriminator, Tensor images, int batchSize = 500) =>
         Classify(discriminator, images, batchSize).Classes;

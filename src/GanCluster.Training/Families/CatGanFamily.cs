@@ -1,3 +1,5 @@
+using GanCluster.Training.Adversarial;
+using GanCluster.Training.Core;
 using GanCluster.Training.Models;
 using GanCluster.Training.Options;
 using GanCluster.Training.Runtime;
@@ -18,7 +20,7 @@ namespace GanCluster.Training.Families;
 /// pair: a DCGAN-style G with batch normalization and a small convolutional D with Gaussian input noise (see the
 /// network classes for what differs from the paper).
 /// </summary>
-public sealed class CatGanFamily : GanFamily
+public sealed class CatGanFamily : GanFamily, IDigitClassifierFamily
 {
     /// <summary>Classes of D by default (K in the paper; 10 for the digits); <see cref="CatGanSpec.Clusters"/> changes it.</summary>
     public const int ClassCount = 10;
@@ -46,6 +48,36 @@ public sealed class CatGanFamily : GanFamily
     public static CatGanNetwork Network(ExperimentSpec spec) => spec.Catgan?.Discriminator ?? CatGanNetwork.Small;
 
     public override long[] SampleShape(ExperimentSpec spec) => [1, 28, 28];
+
+    /// <summary>
+    /// D as a digit classifier reading [-1, 1]: with labels its classes are the digits; unsupervised, each class is named
+    /// by the matching of the clustering figure (on the held-out digits, as that figure is) and a digit's logit is the
+    /// largest of its classes' (<see cref="CatGanEvaluation.DigitLogits"/>), so the clean error is the clustering error.
+    /// </summary>
+    public AttackTarget Classifier(Checkpoint checkpoint, string origin, string sha256)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        var spec = checkpoint.Spec;
+        var clusters = Clusters(spec);
+        var kind = spec.LabelsPerClass > 0
+            ? $"{spec.LabelsPerClass * ClassCount} labels"
+            : $"unsupervised, its {clusters} classes named by the {(clusters > ClassCount ? "majority label" : "best one-to-one matching")} of the held-out digits";
+        return DiscriminatorClassifier.Load(
+            checkpoint,
+            SampleRange.Symmetric,
+            $"CatGAN discriminator ({Network(spec).ToString().ToLowerInvariant()}, {kind}) {origin}",
+            sha256,
+            (network, _, heldOut) =>
+            {
+                if (spec.LabelsPerClass > 0)
+                {
+                    return (d, x) => ((CatGanDiscriminator)d).Logits(x);
+                }
+
+                var assignment = CatGanEvaluation.Score((CatGanDiscriminator)network, heldOut).Assignment;
+                return (d, x) => CatGanEvaluation.DigitLogits(((CatGanDiscriminator)d).Logits(x), assignment, heldOut.Classes);
+            });
+    }
 
     // Trained by another loss, D's 10 outputs would be read as one score and never become classes.
     public override IEnumerable<SpecError> Validate(ExperimentSpec spec)

@@ -1,3 +1,5 @@
+using GanCluster.Training.Adversarial;
+using GanCluster.Training.Core;
 using GanCluster.Training.Data;
 using GanCluster.Training.Models;
 using GanCluster.Training.Options;
@@ -17,7 +19,7 @@ namespace GanCluster.Training.Families;
 /// 100-500-500-784 MLP. What makes it semi-supervised is the objective (<see cref="Objectives.SsganObjective"/>): D also
 /// learns the classes from <see cref="LabelledSubset.PerClass"/> labels per class of the training split.
 /// </summary>
-public sealed class SsganFamily : GanFamily
+public sealed class SsganFamily : GanFamily, IDigitClassifierFamily
 {
     /// <summary>Digit classes D tells apart (the "fake" class is the implicit 11th).</summary>
     public const int DigitClasses = 10;
@@ -56,6 +58,18 @@ public sealed class SsganFamily : GanFamily
     }
 
     public override long[] SampleShape(ExperimentSpec spec) => [1, 28, 28];
+
+    /// <summary>D's 10 class logits (not the fake class's fixed 0), read from digits in [0, 1]: the classifier the figure scores.</summary>
+    public AttackTarget Classifier(Checkpoint checkpoint, string origin, string sha256)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        return DiscriminatorClassifier.Load(
+            checkpoint,
+            SampleRange.UnitInterval,
+            $"semi-supervised GAN discriminator ({Network(checkpoint.Spec).ToString().ToLowerInvariant()}, {LabelledSubset.PerClass * DigitClasses} labels) {origin}",
+            sha256,
+            (_, _, _) => (network, x) => ((SsganClassifier)network).Classify(x).Logits);
+    }
 
     /// <summary>D's network: <c>ssgan.discriminator</c>, Salimans et al.'s MLP when the section is absent.</summary>
     public static SsganNetwork Network(ExperimentSpec spec) => spec.Ssgan?.Discriminator ?? SsganNetwork.Mlp;

@@ -25,7 +25,7 @@ namespace GanCluster.Training.Tests.Families;
 /// </summary>
 public sealed class CatGanFamilyTests
 {
-    private static ExperimentSpec Tiny(int k, int labelsPerClass = 0) => new()
+    internal static ExperimentSpec Tiny(int k, int labelsPerClass = 0) => new()
     {
         Name = "tiny-catgan",
         Model = ModelKind.CatGan,
