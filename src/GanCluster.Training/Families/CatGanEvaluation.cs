@@ -62,8 +62,13 @@ public static class CatGanEvaluation
         ArgumentNullException.ThrowIfNull(train);
         var chosen = spec.LabelsPerClass > 0 ? LabelledSubset.Select(train, spec.Seed, spec.LabelsPerClass) : [];
         using var unlabelled = LabelledSubset.Complement(train, chosen);
-        var test = Score(discriminator, heldOut);
-        var selection = Score(discriminator, unlabelled);
+        ClassScore test, selection;
+        using (RealStatistics(discriminator, train))
+        {
+            test = Score(discriminator, heldOut);
+            selection = Score(discriminator, unlabelled);
+        }
+
         var semiSupervised = chosen.Length > 0;
         var result = new CatGanResult(
             test.ClusteringError,
@@ -80,13 +85,48 @@ public static class CatGanEvaluation
             return result;
         }
 
-        var liveTest = Score(withoutAverage, heldOut);
-        return result with
+        using (RealStatistics(withoutAverage, train))
         {
-            ClusteringErrorWithoutAverage = liveTest.ClusteringError,
-            TestErrorWithoutAverage = semiSupervised ? liveTest.Error : null,
-            UnlabelledTrainClusteringErrorWithoutAverage = Score(withoutAverage, unlabelled).ClusteringError,
-        };
+            var liveTest = Score(withoutAverage, heldOut);
+            return result with
+            {
+                ClusteringErrorWithoutAverage = liveTest.ClusteringError,
+                TestErrorWithoutAverage = semiSupervised ? liveTest.Error : null,
+                UnlabelledTrainClusteringErrorWithoutAverage = Score(withoutAverage, unlabelled).ClusteringError,
+            };
+        }
+    }
+
+    /// <summary>
+    /// With catgan.batchNorm, D's BatchNorm statistics recomputed on the training digits (all of them, no label read; no
+    /// input noise) until the scope is disposed, which puts the trained ones back (<see cref="PreciseBatchNorm"/>): the
+    /// running statistics average real and generated batches, and a digit's class should not depend on G's samples. A
+    /// no-op for a D without BatchNorm.
+    /// </summary>
+    public static IDisposable RealStatistics(CatGanDiscriminator discriminator, SampleSet train)
+    {
+        ArgumentNullException.ThrowIfNull(discriminator);
+        ArgumentNullException.ThrowIfNull(train);
+        if (!discriminator.HasBatchNorm)
+        {
+            return NoStatistics.Instance;
+        }
+
+        var device = discriminator.parameters().First().device;
+        return PreciseBatchNorm.Recalibrate(discriminator, train.Samples, x =>
+        {
+            using var scope = NewDisposeScope();
+            discriminator.Logits(x.to(device).ToSymmetric(), inputNoise: false);
+        });
+    }
+
+    private sealed class NoStatistics : IDisposable
+    {
+        public static readonly NoStatistics Instance = new();
+
+        public void Dispose()
+        {
+        }
     }
 
     /// <summary>D's classes for <paramref name="digits"/>, scored against their labels with and without the best matching, with D's information about them.</summary>

@@ -39,13 +39,16 @@ public sealed class CatGanFamily : GanFamily, IDigitClassifierFamily
 
     public override GeneratorNet CreateGenerator(ExperimentSpec spec) => new CatGanGenerator(spec.LatentSize);
 
-    public override DiscriminatorNet CreateDiscriminator(ExperimentSpec spec) => new CatGanDiscriminator(Clusters(spec), Network(spec));
+    public override DiscriminatorNet CreateDiscriminator(ExperimentSpec spec) => new CatGanDiscriminator(Clusters(spec), Network(spec), BatchNorm(spec));
 
     /// <summary>D's classes for <paramref name="spec"/>: catgan.clusters, or the digits' <see cref="ClassCount"/>.</summary>
     public static int Clusters(ExperimentSpec spec) => spec.Catgan?.Clusters ?? ClassCount;
 
     /// <summary>D's network for <paramref name="spec"/>: catgan.discriminator, or the small one.</summary>
     public static CatGanNetwork Network(ExperimentSpec spec) => spec.Catgan?.Discriminator ?? CatGanNetwork.Small;
+
+    /// <summary>Whether D has batch normalization: catgan.batchNorm, off when absent.</summary>
+    public static bool BatchNorm(ExperimentSpec spec) => spec.Catgan?.BatchNorm == true;
 
     public override long[] SampleShape(ExperimentSpec spec) => [1, 28, 28];
 
@@ -67,8 +70,10 @@ public sealed class CatGanFamily : GanFamily, IDigitClassifierFamily
             SampleRange.Symmetric,
             $"CatGAN discriminator ({Network(spec).ToString().ToLowerInvariant()}, {kind}) {origin}",
             sha256,
-            (network, _, heldOut) =>
+            (network, train, heldOut) =>
             {
+                // With BatchNorm, the statistics of the training digits, kept for the attack (the network is the attack's own copy).
+                CatGanEvaluation.RealStatistics((CatGanDiscriminator)network, train);
                 if (spec.LabelsPerClass > 0)
                 {
                     return (d, x) => ((CatGanDiscriminator)d).Logits(x);
@@ -161,7 +166,7 @@ public sealed class CatGanDiscriminator : DiscriminatorNet
     [ComponentName(Name = "main")]
     private readonly TorchSharp.Modules.Sequential _main;
 
-    public CatGanDiscriminator(int classes = CatGanFamily.ClassCount, CatGanNetwork network = CatGanNetwork.Small) : base(nameof(CatGanDiscriminator))
+    public CatGanDiscriminator(int classes = CatGanFamily.ClassCount, CatGanNetwork network = CatGanNetwork.Small, bool batchNorm = false) : base(nameof(CatGanDiscriminator))
     {
         if (classes is < 2 or > CatGanFamily.MaxClusters)
         {
@@ -170,25 +175,38 @@ public sealed class CatGanDiscriminator : DiscriminatorNet
 
         ClassCount = classes;
         Network = network;
-        _main = network switch
+        HasBatchNorm = batchNorm;
+        // A hidden layer: its convolution (no bias before a BatchNorm, which removes it), the BatchNorm when asked for
+        // (not after the first layer, which reads the noisy image: DCGAN's placement), LeakyReLU 0.2.
+        Module<Tensor, Tensor>[] Conv(long input, long output, long kernel, long stride, long padding, bool first = false) =>
+            batchNorm && !first
+                ? [Conv2d(input, output, kernel, stride, padding, bias: false), BatchNorm2d(output), LeakyReLU(0.2)]
+                : [Conv2d(input, output, kernel, stride, padding), LeakyReLU(0.2)];
+        Module<Tensor, Tensor>[] Dense(long input, long output) =>
+            batchNorm ? [Linear(input, output, hasBias: false), BatchNorm1d(output), LeakyReLU(0.2)] : [Linear(input, output), LeakyReLU(0.2)];
+        Module<Tensor, Tensor>[] layers = network switch
         {
-            CatGanNetwork.Small => Sequential(
-                Conv2d(1, 32, 4, 2, 1), LeakyReLU(0.2),
-                Conv2d(32, 64, 4, 2, 1), LeakyReLU(0.2), Flatten(),
-                Linear(64 * 7 * 7, 128), LeakyReLU(0.2),
-                Linear(128, classes)),
-            CatGanNetwork.Deep => Sequential(
-                Conv2d(1, 32, 5, padding: 2), LeakyReLU(0.2), MaxPool2d(3, 2, 1),
-                Conv2d(32, 64, 3, padding: 1), LeakyReLU(0.2),
-                Conv2d(64, 64, 3, padding: 1), LeakyReLU(0.2), MaxPool2d(3, 2, 1),
-                Conv2d(64, 128, 3, padding: 1), LeakyReLU(0.2),
-                Conv2d(128, 10, 1), LeakyReLU(0.2), Flatten(),
-                Linear(10 * 7 * 7, 128), LeakyReLU(0.2),
-                Linear(128, classes)),
+            CatGanNetwork.Small => [
+                .. Conv(1, 32, 4, 2, 1, first: true),
+                .. Conv(32, 64, 4, 2, 1), Flatten(),
+                .. Dense(64 * 7 * 7, 128),
+                Linear(128, classes)],
+            CatGanNetwork.Deep => [
+                .. Conv(1, 32, 5, 1, 2, first: true), MaxPool2d(3, 2, 1),
+                .. Conv(32, 64, 3, 1, 1),
+                .. Conv(64, 64, 3, 1, 1), MaxPool2d(3, 2, 1),
+                .. Conv(64, 128, 3, 1, 1),
+                .. Conv(128, 10, 1, 1, 0), Flatten(),
+                .. Dense(10 * 7 * 7, 128),
+                Linear(128, classes)],
             _ => throw new ArgumentException($"network: catgan discriminator is small or deep; got {network}"),
         };
+        _main = Sequential(layers);
         RegisterComponents();
     }
+
+    /// <summary>Whether D has batch normalization (catgan.batchNorm): its figures then need statistics recomputed on real digits.</summary>
+    public bool HasBatchNorm { get; }
 
     /// <summary>Which of the two networks this is.</summary>
     public CatGanNetwork Network { get; }
@@ -209,11 +227,17 @@ public sealed class CatGanDiscriminator : DiscriminatorNet
     }
 
     /// <summary>The class logits [N, K] of images in [-1, 1] (with input noise in train mode, a draw from the current stream; none in eval mode).</summary>
-    public Tensor Logits(Tensor x)
+    public Tensor Logits(Tensor x) => Logits(x, inputNoise: training);
+
+    /// <summary>
+    /// The class logits with or without the input noise, whatever the mode: without it a train-mode pass draws no random
+    /// numbers, which recomputing the BatchNorm statistics on real digits needs.
+    /// </summary>
+    public Tensor Logits(Tensor x, bool inputNoise)
     {
         NetInputs.RequireImages("catgan discriminator", x, 1, 28);
         using var scope = NewDisposeScope();
-        var input = training ? x.add(randn_like(x), KeptScalars.Of(InputNoise)) : x;
+        var input = inputNoise ? x.add(randn_like(x), KeptScalars.Of(InputNoise)) : x;
         return _main.call(input).MoveToOuterDisposeScope();
     }
 }

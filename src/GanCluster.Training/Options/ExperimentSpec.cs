@@ -263,6 +263,15 @@ public sealed record CatGanSpec
     /// paper's MNIST D (five convolutions with max-pooling), without its batch normalization.
     /// </summary>
     public CatGanNetwork? Discriminator { get; init; }
+
+    /// <summary>
+    /// Batch normalization after every hidden layer of D but the first (DCGAN's placement; the paper's MNIST D has batch
+    /// normalization): true; null or false = none (older specs' recipe hashes unchanged). In training each batch D sees
+    /// (real, labelled or generated) is normalized by its own statistics; the figures are read with statistics recomputed
+    /// on the training digits (<see cref="Metrics.PreciseBatchNorm"/>), since the running ones average real and generated
+    /// batches.
+    /// </summary>
+    public bool? BatchNorm { get; init; }
 }
 
 /// <summary>CatGAN's discriminator network (catgan.discriminator).</summary>

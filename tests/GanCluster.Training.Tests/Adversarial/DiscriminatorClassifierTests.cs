@@ -70,11 +70,21 @@ public sealed class DiscriminatorClassifierTests
     [InlineData(10, null)]
     [InlineData(0, null)]
     [InlineData(0, 20)]
-    public void A_catgan_checkpoint_is_attacked_as_a_digit_classifier_and_its_clean_error_is_the_figures(int labelsPerClass, int? clusters)
+    [InlineData(10, null, true)]
+    [InlineData(0, 20, true)]
+    public void A_catgan_checkpoint_is_attacked_as_a_digit_classifier_and_its_clean_error_is_the_figures(int labelsPerClass, int? clusters, bool batchNorm = false)
     {
-        var spec = CatGanFamilyTests.Tiny(1, labelsPerClass) with { Catgan = clusters is null ? null : new CatGanSpec { Clusters = clusters } };
+        var spec = CatGanFamilyTests.Tiny(1, labelsPerClass) with
+        {
+            Catgan = clusters is null && !batchNorm ? null : new CatGanSpec { Clusters = clusters, BatchNorm = batchNorm ? true : null },
+        };
         Attack(spec, (trainer, target, heldOut) =>
         {
+            // With BatchNorm both read the statistics of the training digits (the figure's and the attack's).
+            var (train, unused) = DatasetCatalog.Load(spec);
+            using var digits = train;
+            using var alsoLoaded = unused;
+            using var statistics = CatGanEvaluation.RealStatistics((CatGanDiscriminator)trainer.Discriminator.EvaluationNetwork, train);
             Assert.Equal(SampleRange.Symmetric, target.Input);
             Assert.Contains(labelsPerClass > 0 ? "100 labels" : $"unsupervised, its {clusters ?? 10} classes named", target.Description, StringComparison.Ordinal);
             var d = (CatGanDiscriminator)trainer.Discriminator.EvaluationNetwork;

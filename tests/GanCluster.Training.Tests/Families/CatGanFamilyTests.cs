@@ -160,6 +160,16 @@ public sealed class CatGanFamilyTests
 
         using var small = new CatGanDiscriminator();
         Assert.Equal((16 * 32 + 32) + (32 * 16 * 64 + 64) + (64 * 7 * 7 * 128 + 128) + (128 * 10 + 10), small.parameters().Sum(p => p.numel()));
+
+        // With batch normalization: no bias before a BatchNorm, a scale and a shift per channel instead, and none after the
+        // first convolution.
+        using var normalized = new CatGanDiscriminator(10, CatGanNetwork.Small, batchNorm: true);
+        Assert.Equal((16 * 32 + 32) + (32 * 16 * 64 + 2 * 64) + (64 * 7 * 7 * 128 + 2 * 128) + (128 * 10 + 10), normalized.parameters().Sum(p => p.numel()));
+        Assert.Equal(2, normalized.modules().OfType<TorchSharp.Modules.BatchNorm>().Count());
+        using var deep = new CatGanDiscriminator(20, CatGanNetwork.Deep, batchNorm: true);
+        Assert.Equal(Expected(20) + 64 + 64 + 128 + 10 + 128, deep.parameters().Sum(p => p.numel()));
+        var parsedNorm = SpecJson.Parse("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"batchNorm\": true}}");
+        Assert.True(((CatGanDiscriminator)FamilyCatalog.Get(parsedNorm.Model).CreateDiscriminator(parsedNorm)).HasBatchNorm);
         Assert.Throws<ArgumentException>(() => new CatGanDiscriminator(network: (CatGanNetwork)7));
     }
 
@@ -178,15 +188,18 @@ public sealed class CatGanFamilyTests
     [InlineData(2, 0, 3.0, 1.0, null, 20)]
     [InlineData(1, 10, 5.0, 5.0, null, null, CatGanNetwork.Deep)]
     [InlineData(2, 0, 1.0, 1.0, null, 20, CatGanNetwork.Deep)]
-    public void Split_steps_match_a_single_process_catgan_step(int k, int labelsPerClass, double marginalWeight = 1, double generatorMarginalWeight = 1, int? translate = null, int? clusters = null, CatGanNetwork? network = null)
+    [InlineData(1, 10, 1.0, 1.0, null, null, null, true)]
+    [InlineData(2, 0, 10.0, 1.0, null, 20, null, true)]
+    [InlineData(2, 10, 1.0, 1.0, null, null, CatGanNetwork.Deep, true)]
+    public void Split_steps_match_a_single_process_catgan_step(int k, int labelsPerClass, double marginalWeight = 1, double generatorMarginalWeight = 1, int? translate = null, int? clusters = null, CatGanNetwork? network = null, bool batchNorm = false)
     {
         // SGD, not the presets' Adam: Adam divides each gradient by its own size, so where G's gradient is last-ulp noise
         // (measured here with 100 labels: BN-fed weights of G) the two graphs' rounding turns into steps of +-lr, 1e-5 apart
         // after two rounds although every loss agrees to 1e-5; SGD keeps such noise at its size. The objective is the same.
         var spec = Tiny(k, labelsPerClass) with
         {
-            Catgan = (marginalWeight, generatorMarginalWeight, translate, clusters, network) == (1, 1, null, null, null) ? null
-                : new CatGanSpec { MarginalWeight = marginalWeight, GeneratorMarginalWeight = generatorMarginalWeight, Translate = translate, Clusters = clusters, Discriminator = network },
+            Catgan = (marginalWeight, generatorMarginalWeight, translate, clusters, network, batchNorm) == (1, 1, null, null, null, false) ? null
+                : new CatGanSpec { MarginalWeight = marginalWeight, GeneratorMarginalWeight = generatorMarginalWeight, Translate = translate, Clusters = clusters, Discriminator = network, BatchNorm = batchNorm ? true : null },
             GeneratorOptimizer = new OptimizerSpec { Type = OptimizerKind.Sgd, LearningRate = 0.05, Momentum = 0.5 },
             DiscriminatorOptimizer = new OptimizerSpec { Type = OptimizerKind.Sgd, LearningRate = 0.05, Momentum = 0.5 },
         };
@@ -200,6 +213,7 @@ public sealed class CatGanFamilyTests
             SplitAssert.Close(reference.G, split.Generator.Network);
             Assert.Equal(clusters ?? 10, ((CatGanDiscriminator)split.Discriminator.Network).ClassCount);
             Assert.Equal(network ?? CatGanNetwork.Small, ((CatGanDiscriminator)split.Discriminator.Network).Network);
+            Assert.Equal(batchNorm, ((CatGanDiscriminator)split.Discriminator.Network).HasBatchNorm);
             for (var round = 0; round < 2; round++)
             {
                 for (var step = 0; step < k; step++)
@@ -372,6 +386,42 @@ public sealed class CatGanFamilyTests
     }
 
     [Fact]
+    public void With_batch_norm_the_figures_read_statistics_of_the_training_digits_and_leave_the_trained_ones_as_they_were()
+    {
+        var spec = Tiny(1, labelsPerClass: 10) with { Catgan = new CatGanSpec { BatchNorm = true } };
+        var (train, heldOut) = DatasetCatalog.Load(spec);
+        using (train)
+        using (heldOut)
+        using (var trainer = new LocalTrainer(spec, train, CPU))
+        {
+            trainer.RunRound();
+            trainer.RunRound();
+            var d = (CatGanDiscriminator)trainer.Discriminator.Network;
+            var norms = d.modules().OfType<TorchSharp.Modules.BatchNorm>().ToList();
+            Assert.Equal(2, norms.Count);
+            var trained = norms.SelectMany(n => new[] { n.running_mean!.clone(), n.running_var!.clone() }).ToList();
+
+            var figure = CatGanEvaluation.Evaluate(spec, d, train, heldOut);
+
+            // The trained statistics are back bit for bit, and D is in the mode it was in.
+            Assert.True(d.training);
+            Assert.All(norms.SelectMany(n => new[] { n.running_mean!, n.running_var! }).Zip(trained), p => Assert.True(p.First.eq(p.Second).all().item<bool>()));
+            // The figure is D's with every BatchNorm's statistics recomputed on the 8,000 training digits, no input noise.
+            ClassScore expected, withTrained;
+            using (PreciseBatchNorm.Recalibrate(d, train.Samples, x => d.Logits(x.ToSymmetric(), inputNoise: false)))
+            {
+                Assert.All(norms.Zip(trained.Where((_, i) => i % 2 == 0)), p => Assert.False(p.First.running_mean!.eq(p.Second).all().item<bool>()));
+                expected = CatGanEvaluation.Score(d, heldOut);
+            }
+
+            withTrained = CatGanEvaluation.Score(d, heldOut);
+            Assert.Equal((expected.ClusteringError, expected.Error), (figure.ClusteringError, figure.TestError!.Value));
+            Assert.Equal(expected.ClassSizes, figure.ClassSizes);
+            Assert.NotEqual(expected.ClassSizes, withTrained.ClassSizes);
+        }
+    }
+
+    [Fact]
     public void An_unsupervised_figure_has_no_plain_error_and_travels_in_the_evaluation_json()
     {
         var figure = new CatGanResult(0.0427, null, 0.05, null, 0, 2000, [3, 1, 4, 0, 2, 5, 9, 6, 7, 8], [200, 201, 199, 200, 200, 200, 200, 200, 200, 200]);
@@ -424,7 +474,7 @@ public sealed class CatGanFamilyTests
         private readonly Tensor? _classes;
 
         public Reference(ExperimentSpec spec, SampleSet data)
-            : base(spec, data, () => new CatGanGenerator(spec.LatentSize), () => new CatGanDiscriminator(CatGanFamily.Clusters(spec), CatGanFamily.Network(spec)))
+            : base(spec, data, () => new CatGanGenerator(spec.LatentSize), () => new CatGanDiscriminator(CatGanFamily.Clusters(spec), CatGanFamily.Network(spec), CatGanFamily.BatchNorm(spec)))
         {
             if (spec.LabelsPerClass > 0)
             {
