@@ -52,20 +52,20 @@ for preset in $presets; do
     gancluster attack "$final" --source shipped --torch-threads "$threads" --out "$out/$preset-from-cnn.json"
 done
 
-python3 - "$out" $presets <<'PY' | tee "$out/table.md"
+python3 - "$out" "$seed" $presets <<'PY' | tee "$out/table.md"
 import json, sys
-out, presets = sys.argv[1], sys.argv[2:]
+out, seed, presets = sys.argv[1], sys.argv[2], sys.argv[3:]
 def pct(x):
     return "%.2f%%" % (100 * x)
 def eps(r, e):
     return {round(x["epsilon"], 6): x for x in r["epsilons"]}[e]
-print("| discriminator attacked | perturbations crafted on | clean error | FGSM eps 0.1 | FGSM eps 0.25 | paper (maxout), eps 0.25 | mean confidence of the wrong answers at 0.25 |")
+print("| D of the run (seed %s) | perturbations crafted on | clean error | FGSM eps 0.1 | FGSM eps 0.25 | paper (maxout), eps 0.25 | mean confidence of the wrong answers at 0.25 |" % seed)
 print("| --- | --- | --- | --- | --- | --- | --- |")
 for preset in presets:
     for file, crafted, paper in ((preset + ".json", "itself (white-box)", "89.4%"), (preset + "-from-cnn.json", "the shipped CNN (transfer)", "")):
         r = json.load(open(out + "/" + file))
         e25 = eps(r, 0.25)
-        print("| `%s` seed's D | %s | %s | %s | %s | %s | %.1f%% |" % (preset, crafted, pct(r["cleanError"]), pct(eps(r, 0.1)["error"]), pct(e25["error"]), paper,
+        print("| `%s` | %s | %s | %s | %s | %s | %.1f%% |" % (preset, crafted, pct(r["cleanError"]), pct(eps(r, 0.1)["error"]), pct(e25["error"]), paper,
             100 * e25["meanConfidenceOnErrors"]))
 print()
 print("Held-out digits 8000-9999 of the bundled MNIST (2,000); error = share of all examples misclassified after the perturbation."
