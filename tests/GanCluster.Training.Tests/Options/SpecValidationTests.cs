@@ -70,6 +70,24 @@ public sealed class SpecValidationTests
     }
 
     [Fact]
+    public void The_paper_mlp_presets_differ_in_the_optimizer_and_rounds_alone()
+    {
+        Assert.True(Presets.TryGet("goodfellow-mnist", out var goodfellow));
+        Assert.True(Presets.TryGet("mlp-mnist", out var mlp));
+        Assert.Equal(OptimizerKind.Sgd, goodfellow.GeneratorOptimizer.Type);
+        Assert.Equal((0.1, 0.5), (goodfellow.DiscriminatorOptimizer.LearningRate, goodfellow.DiscriminatorOptimizer.Momentum));
+        Assert.True(goodfellow.MinibatchStd);
+        var aligned = goodfellow with
+        {
+            Name = mlp.Name,
+            GeneratorOptimizer = mlp.GeneratorOptimizer,
+            DiscriminatorOptimizer = mlp.DiscriminatorOptimizer,
+            Rounds = mlp.Rounds,
+        };
+        Assert.Equal(SpecJson.Serialize(mlp), SpecJson.Serialize(aligned));
+    }
+
+    [Fact]
     public void Unknown_preset_lists_the_presets()
     {
         var error = Assert.Throws<SpecValidationException>(() => Presets.Resolve("no-such-preset"));
