@@ -197,7 +197,7 @@ public static class CatGanEvaluation
         {
             var members = Enumerable.Range(0, assignment.Length).Where(c => assignment[c] == digit).Select(c => (long)c).ToArray();
             columns.Add(members.Length == 0
-                ? full(classLogits.shape[0], UnnamedDigitLogit, dtype: classLogits.dtype, device: classLogits.device)
+                ? full(classLogits.shape[0], KeptScalars.Of(UnnamedDigitLogit), dtype: classLogits.dtype, device: classLogits.device)
                 : classLogits.index_select(1, tensor(members, device: classLogits.device)).amax([1]));
         }
 
