@@ -100,16 +100,16 @@ public static class CatGanEvaluation
     /// <summary>
     /// With catgan.batchNorm, D's BatchNorm statistics recomputed on the training digits (all of them, no label read; no
     /// input noise) until the scope is disposed, which puts the trained ones back (<see cref="PreciseBatchNorm"/>): the
-    /// running statistics average real and generated batches, and a digit's class should not depend on G's samples. A
-    /// no-op for a D without BatchNorm.
+    /// running statistics average real and generated batches, and a digit's class should not depend on G's samples. Null
+    /// (nothing to do) for a D without BatchNorm, as GeneratorHalf's standing statistics are when off.
     /// </summary>
-    public static IDisposable RealStatistics(CatGanDiscriminator discriminator, SampleSet train)
+    public static IDisposable? RealStatistics(CatGanDiscriminator discriminator, SampleSet train)
     {
         ArgumentNullException.ThrowIfNull(discriminator);
         ArgumentNullException.ThrowIfNull(train);
         if (!discriminator.HasBatchNorm)
         {
-            return NoStatistics.Instance;
+            return null;
         }
 
         var device = discriminator.parameters().First().device;
@@ -118,15 +118,6 @@ public static class CatGanEvaluation
             using var scope = NewDisposeScope();
             discriminator.Logits(x.to(device).ToSymmetric(), inputNoise: false);
         });
-    }
-
-    private sealed class NoStatistics : IDisposable
-    {
-        public static readonly NoStatistics Instance = new();
-
-        public void Dispose()
-        {
-        }
     }
 
     /// <summary>D's classes for <paramref name="digits"/>, scored against their labels with and without the best matching, with D's information about them.</summary>
