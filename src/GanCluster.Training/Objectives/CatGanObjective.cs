@@ -16,8 +16,8 @@ namespace GanCluster.Training.Objectives;
 /// averaged over a batch (the "marginal") and E_x H[p(y|x, D)] the average entropy of the samples' distributions:
 /// <list type="bullet">
 /// <item>D minimizes E_x H[p(y|x, D)] - H_X[p(y|D)] - E_z H[p(y|G(z), D)]: certain on real digits, every class used
-/// equally often on them, uncertain on G's samples (a catgan section weighs the second term by catgan.marginalWeight;
-/// the paper: 1). D-real holds the first two terms (and, with labelsPerClass &gt; 0,
+/// equally often on them, uncertain on G's samples (a catgan section weighs the second term by catgan.marginalWeight,
+/// and from a round on by catgan.marginalWeightChange.weight; the paper: 1). D-real holds the first two terms (and, with labelsPerClass &gt; 0,
 /// <see cref="SupervisedWeight"/> x the cross-entropy on a labelled batch of the <see cref="LabelledSubset"/>), D-fake
 /// the third.</item>
 /// <item>G minimizes E_z H[p(y|G(z), D)] - H_G[p(y|D)]: samples D is certain about, spread over all classes (a catgan
@@ -58,6 +58,8 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
 
     private readonly int _batchSize;
     private readonly Scalar _marginalWeight;
+    private readonly Scalar _laterMarginalWeight;
+    private readonly long _marginalWeightChangeStep;
     private readonly Scalar _generatorMarginalWeight;
     private readonly Tensor? _labelledImages;
     private readonly Tensor? _labelledClasses;
@@ -70,6 +72,10 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
         ArgumentNullException.ThrowIfNull(spec);
         _batchSize = spec.BatchSize;
         _marginalWeight = KeptScalars.Of(spec.Catgan?.MarginalWeight ?? 1);
+        // catgan.marginalWeightChange: D's step number (the same locally and on the cluster) from which the later weight holds.
+        var change = spec.Catgan?.MarginalWeightChange;
+        _laterMarginalWeight = KeptScalars.Of(change?.Weight ?? 1);
+        _marginalWeightChangeStep = change is null ? long.MaxValue : (long)change.AfterRound * spec.K;
         _generatorMarginalWeight = KeptScalars.Of(spec.Catgan?.GeneratorMarginalWeight ?? 1);
         _translate = spec.Catgan?.Translate ?? 0;
         if (spec.LabelsPerClass == 0)
@@ -111,6 +117,19 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
         if (spec.Catgan is { MarginalWeight: var weight } && !(weight is > 0 and <= MaxMarginalWeight))
         {
             yield return new SpecError("catgan.marginalWeight", $"the weight of the marginal class entropy in D's loss must be in (0, {MaxMarginalWeight}]; the paper's objective has 1; got {weight}");
+        }
+
+        if (spec.Catgan?.MarginalWeightChange is { } change)
+        {
+            if (change.AfterRound < 1 || change.AfterRound >= spec.Rounds)
+            {
+                yield return new SpecError("catgan.marginalWeightChange.afterRound", $"the last round at catgan.marginalWeight must be in [1, rounds) = [1, {spec.Rounds}); got {change.AfterRound}");
+            }
+
+            if (!(change.Weight is > 0 and <= MaxMarginalWeight))
+            {
+                yield return new SpecError("catgan.marginalWeightChange.weight", $"D's marginal weight after the change must be in (0, {MaxMarginalWeight}]; the paper's objective has 1; got {change.Weight}");
+            }
         }
 
         if (spec.Catgan is { GeneratorMarginalWeight: { } generatorWeight } && !(generatorWeight is > 0 and <= MaxMarginalWeight))
@@ -170,7 +189,7 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
         var entropy = MeanEntropy(logProbabilities);
         var marginal = MarginalEntropy(logProbabilities);
         // x 1 (the paper's weight) is exact in floating point, forward and backward: weight 1 computes what it did before the option.
-        var unsupervised = entropy.sub(marginal.mul(_marginalWeight));
+        var unsupervised = entropy.sub(marginal.mul(critic.Step >= _marginalWeightChangeStep ? _laterMarginalWeight : _marginalWeight));
         var terms = new Dictionary<string, double>
         {
             [MetricNames.DLoss] = unsupervised.item<float>(),

@@ -272,6 +272,22 @@ public sealed record CatGanSpec
     /// batches.
     /// </summary>
     public bool? BatchNorm { get; init; }
+
+    /// <summary>
+    /// A step change of <see cref="MarginalWeight"/> during the run: from round afterRound + 1 on, D's marginal weight is
+    /// the change's weight. A strong weight early spreads the digits over every class; the paper's 1 afterwards lets D
+    /// become certain of each digit. Null = the one weight throughout (and older specs' recipe hashes unchanged).
+    /// </summary>
+    public MarginalWeightChange? MarginalWeightChange { get; init; }
+}
+
+/// <summary>From round <see cref="AfterRound"/> + 1 on, CatGAN's D weighs the real batch's marginal class entropy by <see cref="Weight"/>.</summary>
+public sealed record MarginalWeightChange
+{
+    /// <summary>The last round trained at catgan.marginalWeight, in [1, rounds).</summary>
+    public int AfterRound { get; init; }
+    /// <summary>The weight from the next round on, in (0, 100].</summary>
+    public double Weight { get; init; }
 }
 
 /// <summary>CatGAN's discriminator network (catgan.discriminator).</summary>

@@ -93,6 +93,9 @@ public sealed class CatGanFamilyTests
     [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"generatorMarginalWeight\": 0}}", "catgan.generatorMarginalWeight", "must be in (0, 100]; the paper's objective has 1 (or leave it out); got 0")]
     [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"generatorMarginalWeight\": -2}}", "catgan.generatorMarginalWeight", "must be in (0, 100]")]
     [InlineData("{\"model\": \"dcgan\", \"catgan\": {\"marginalWeight\": 2}}", "catgan", "only model catgan weighs a marginal class entropy")]
+    [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"rounds\": 100, \"catgan\": {\"marginalWeightChange\": {\"afterRound\": 0, \"weight\": 1}}}", "catgan.marginalWeightChange.afterRound", "must be in [1, rounds) = [1, 100); got 0")]
+    [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"rounds\": 100, \"catgan\": {\"marginalWeightChange\": {\"afterRound\": 100, \"weight\": 1}}}", "catgan.marginalWeightChange.afterRound", "[1, 100); got 100")]
+    [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"marginalWeightChange\": {\"afterRound\": 10, \"weight\": 0}}}", "catgan.marginalWeightChange.weight", "must be in (0, 100]; the paper's objective has 1; got 0")]
     [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"translate\": 9}}", "catgan.translate", "0-8 whole pixels per axis")]
     [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"clusters\": 1}}", "catgan.clusters", "must be 2 to 50 (the paper's unsupervised MNIST figure used 20; leave it out for the digits' 10); got 1")]
     [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"clusters\": 51}}", "catgan.clusters", "must be 2 to 50")]
@@ -191,15 +194,22 @@ public sealed class CatGanFamilyTests
     [InlineData(1, 10, 1.0, 1.0, null, null, null, true)]
     [InlineData(2, 0, 10.0, 1.0, null, 20, null, true)]
     [InlineData(2, 10, 1.0, 1.0, null, null, CatGanNetwork.Deep, true)]
-    public void Split_steps_match_a_single_process_catgan_step(int k, int labelsPerClass, double marginalWeight = 1, double generatorMarginalWeight = 1, int? translate = null, int? clusters = null, CatGanNetwork? network = null, bool batchNorm = false)
+    [InlineData(1, 0, 10.0, 1.0, null, 20, null, false, 1)]
+    [InlineData(2, 10, 5.0, 5.0, null, null, null, false, 1)]
+    public void Split_steps_match_a_single_process_catgan_step(int k, int labelsPerClass, double marginalWeight = 1, double generatorMarginalWeight = 1, int? translate = null, int? clusters = null, CatGanNetwork? network = null, bool batchNorm = false, int? changeAfterRound = null)
     {
         // SGD, not the presets' Adam: Adam divides each gradient by its own size, so where G's gradient is last-ulp noise
         // (measured here with 100 labels: BN-fed weights of G) the two graphs' rounding turns into steps of +-lr, 1e-5 apart
         // after two rounds although every loss agrees to 1e-5; SGD keeps such noise at its size. The objective is the same.
         var spec = Tiny(k, labelsPerClass) with
         {
-            Catgan = (marginalWeight, generatorMarginalWeight, translate, clusters, network, batchNorm) == (1, 1, null, null, null, false) ? null
-                : new CatGanSpec { MarginalWeight = marginalWeight, GeneratorMarginalWeight = generatorMarginalWeight, Translate = translate, Clusters = clusters, Discriminator = network, BatchNorm = batchNorm ? true : null },
+            // With a change after round 1, the second round's D steps weigh the marginal by 1 (the reference counts its steps).
+            Catgan = (marginalWeight, generatorMarginalWeight, translate, clusters, network, batchNorm, changeAfterRound) == (1, 1, null, null, null, false, null) ? null
+                : new CatGanSpec
+                {
+                    MarginalWeight = marginalWeight, GeneratorMarginalWeight = generatorMarginalWeight, Translate = translate, Clusters = clusters, Discriminator = network, BatchNorm = batchNorm ? true : null,
+                    MarginalWeightChange = changeAfterRound is { } after ? new MarginalWeightChange { AfterRound = after, Weight = 1 } : null,
+                },
             GeneratorOptimizer = new OptimizerSpec { Type = OptimizerKind.Sgd, LearningRate = 0.05, Momentum = 0.5 },
             DiscriminatorOptimizer = new OptimizerSpec { Type = OptimizerKind.Sgd, LearningRate = 0.05, Momentum = 0.5 },
         };
@@ -326,6 +336,35 @@ public sealed class CatGanFamilyTests
         }
 
         Assert.Throws<ArgumentException>(() => new CatGanDiscriminator(51));
+    }
+
+    [Fact]
+    public void A_marginal_weight_change_trains_what_a_resume_at_the_later_weight_trains()
+    {
+        // The step change is where D's step number reaches afterRound x k: the same weights as training to that round at the
+        // first weight and resuming from its checkpoint with the later one (how the change was first measured).
+        var catgan = new CatGanSpec { MarginalWeight = 10, Clusters = 20 };
+        var tiny = Tiny(2) with { Catgan = catgan };
+        using var changed = new TempFolder();
+        using var resumed = new TempFolder();
+        using var unchanged = new TempFolder();
+        Train(tiny with { Catgan = catgan with { MarginalWeightChange = new MarginalWeightChange { AfterRound = 2, Weight = 1 } } }, changed.Path);
+        Train(tiny with { Rounds = 2 }, resumed.Path);
+        Train(tiny with { Catgan = catgan with { MarginalWeight = 1 } }, resumed.Path, resume: true);
+        Train(tiny, unchanged.Path);
+
+        Assert.Equal(States(changed.Path, tiny.Rounds), States(resumed.Path, tiny.Rounds));
+        Assert.NotEqual(States(changed.Path, tiny.Rounds).Discriminator, States(unchanged.Path, tiny.Rounds).Discriminator); // the later weight trained rounds 3-4
+        Assert.Equal(States(unchanged.Path, 2), States(changed.Path, 2)); // the first weight up to the change
+
+        static void Train(ExperimentSpec spec, string folder, bool resume = false) =>
+            new LocalRun(spec, new LocalRunOptions(folder, Resume: resume, EvaluationSamples: 0, TensorBoard: false), new Observer()).Run(CancellationToken.None);
+
+        static (string Generator, string Discriminator) States(string folder, int round)
+        {
+            var checkpoint = Checkpoint.Load(Path.Combine(folder, "checkpoints", $"round-{round:D6}.ckpt"));
+            return (checkpoint.Generator.Sha256, checkpoint.Discriminator.Sha256);
+        }
     }
 
     [Fact]
@@ -472,6 +511,7 @@ public sealed class CatGanFamilyTests
     {
         private readonly Tensor? _labelled;
         private readonly Tensor? _classes;
+        private long _steps;
 
         public Reference(ExperimentSpec spec, SampleSet data)
             : base(spec, data, () => new CatGanGenerator(spec.LatentSize), () => new CatGanDiscriminator(CatGanFamily.Clusters(spec), CatGanFamily.Network(spec), CatGanFamily.BatchNorm(spec)))
@@ -497,7 +537,10 @@ public sealed class CatGanFamilyTests
                 DiscriminatorOptimizer.zero_grad();
                 var order = _classes is null ? null : randperm(_classes.shape[0], dtype: int64).narrow(0, 0, Math.Min(Spec.BatchSize, _classes.shape[0]));
                 var realP = F.log_softmax(D.Logits(Seen(Pixels.ToSymmetric(real))), 1);
-                var realLoss = Entropy(realP) - (Marginal(realP) * (Spec.Catgan?.MarginalWeight ?? 1));
+                var change = Spec.Catgan?.MarginalWeightChange;
+                var weight = change is not null && _steps >= (long)change.AfterRound * Spec.K ? change.Weight : Spec.Catgan?.MarginalWeight ?? 1;
+                _steps++;
+                var realLoss = Entropy(realP) - (Marginal(realP) * weight);
                 double supervised = 0, accuracy = 0;
                 if (order is null)
                 {
