@@ -275,17 +275,14 @@ public static class Presets
         // loss (stop 52): splitting a digit over two clusters costs nothing under the many-to-one count, so a stronger push
         // to use all 20 only helps; chosen at round 3,000 on the training digits, seeds 1-3: weight 1 17.20% / 15.17% /
         // 23.24%, 5 13.78% / 15.79% / 12.81%, 10 12.30% / 14.72% / 12.04% (docs/QUALITY-RECIPES.md).
-        // From round 3,001 on the paper's weight 1 (stop 54: `catgan.marginalWeightChange`): the strong weight has spread the
-        // digits over all 20 clusters by then, and weight 1 lets D grow certain of each; clustering error on the training
-        // digits at round 10,000, seeds 1-3 (docs/QUALITY-RECIPES.md).
-        ["catgan-mnist-20"] = CatGanRecipe("catgan-mnist-20", labelsPerClass: 0, marginalWeight: 10, generatorMarginalWeight: null, clusters: 20, marginalWeightChange: new MarginalWeightChange { AfterRound = 3000, Weight = 1 }),
+        ["catgan-mnist-20"] = CatGanRecipe("catgan-mnist-20", labelsPerClass: 0, marginalWeight: 10, generatorMarginalWeight: null, clusters: 20),
         ["ring8-pacgan"] = Mixture2D.Recipe("ring8-pacgan", DatasetKind.Ring8, Mixture2D.PacGanRing),
         ["grid25-pacgan"] = Mixture2D.Recipe("grid25-pacgan", DatasetKind.Grid25, Mixture2D.PacGanGrid),
         ["ring8-veegan"] = Mixture2D.Recipe("ring8-veegan", DatasetKind.Ring8, Mixture2D.VeeganRing),
         ["grid25-veegan"] = Mixture2D.Recipe("grid25-veegan", DatasetKind.Grid25, Mixture2D.VeeganGrid),
     };
 
-    private static ExperimentSpec CatGanRecipe(string name, int labelsPerClass, double? marginalWeight, double? generatorMarginalWeight, int? clusters = null, MarginalWeightChange? marginalWeightChange = null) => new()
+    private static ExperimentSpec CatGanRecipe(string name, int labelsPerClass, double? marginalWeight, double? generatorMarginalWeight, int? clusters = null) => new()
     {
         Name = name,
         Model = ModelKind.CatGan,
@@ -315,7 +312,7 @@ public static class Presets
         // Without labels it cost D 4.4 points at seed 1 (stop 42), so catgan-mnist keeps 1.
         Catgan = marginalWeight is null && generatorMarginalWeight is null && clusters is null
             ? null
-            : new CatGanSpec { MarginalWeight = marginalWeight ?? 1, GeneratorMarginalWeight = generatorMarginalWeight, Clusters = clusters, MarginalWeightChange = marginalWeightChange },
+            : new CatGanSpec { MarginalWeight = marginalWeight ?? 1, GeneratorMarginalWeight = generatorMarginalWeight, Clusters = clusters },
     };
 
     /// <summary>Other names of presets: ring8 and grid25 are the default protocol's (PacGAN's) presets.</summary>
