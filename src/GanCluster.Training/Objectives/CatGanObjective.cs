@@ -17,9 +17,9 @@ namespace GanCluster.Training.Objectives;
 /// <list type="bullet">
 /// <item>D minimizes E_x H[p(y|x, D)] - H_X[p(y|D)] - E_z H[p(y|G(z), D)]: certain on real digits, every class used
 /// equally often on them, uncertain on G's samples (a catgan section weighs the second term by catgan.marginalWeight,
-/// and from a round on by catgan.marginalWeightChange.weight; the paper: 1). D-real holds the first two terms (and, with labelsPerClass &gt; 0,
-/// <see cref="SupervisedWeight"/> x the cross-entropy on a labelled batch of the <see cref="LabelledSubset"/>), D-fake
-/// the third.</item>
+/// and from a round on by catgan.marginalWeightChange.weight; the paper: 1). D-real holds the first two terms (and,
+/// with labelsPerClass &gt; 0, <see cref="SupervisedWeight"/> x the cross-entropy on a labelled batch of the
+/// <see cref="LabelledSubset"/>), D-fake the third.</item>
 /// <item>G minimizes E_z H[p(y|G(z), D)] - H_G[p(y|D)]: samples D is certain about, spread over all classes (a catgan
 /// section weighs the second term by catgan.generatorMarginalWeight; the paper: 1).</item>
 /// </list>

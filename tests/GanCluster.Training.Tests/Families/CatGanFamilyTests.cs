@@ -353,8 +353,9 @@ public sealed class CatGanFamilyTests
         Train(tiny with { Catgan = catgan with { MarginalWeight = 1 } }, resumed.Path, resume: true);
         Train(tiny, unchanged.Path);
 
-        Assert.Equal(States(changed.Path, tiny.Rounds), States(resumed.Path, tiny.Rounds));
-        Assert.NotEqual(States(changed.Path, tiny.Rounds).Discriminator, States(unchanged.Path, tiny.Rounds).Discriminator); // the later weight trained rounds 3-4
+        var changedEnd = States(changed.Path, tiny.Rounds);
+        Assert.Equal(changedEnd, States(resumed.Path, tiny.Rounds));
+        Assert.NotEqual(changedEnd.Discriminator, States(unchanged.Path, tiny.Rounds).Discriminator); // the later weight trained rounds 3-4
         Assert.Equal(States(unchanged.Path, 2), States(changed.Path, 2)); // the first weight up to the change
 
         static void Train(ExperimentSpec spec, string folder, bool resume = false) =>
