@@ -58,8 +58,8 @@ public sealed class CatGanFamilyTests
         Assert.Equal((ModelKind.CatGan, LossKind.CatGan, 0, 100), (unsupervised.Model, unsupervised.Loss, unsupervised.LabelsPerClass, unsupervised.BatchSize));
         Assert.Equal(10, labelled.LabelsPerClass);
         // Unsupervised, the paper's marginal weights 1; with labels 5 in D's loss (stop 42: over three seeds 5 helped only with
-        // labels) and in G's (stop 45: better class balance of the samples at seeds 1 and 2); D's steps down to the paper's 1
-        // after round 3,000 (stops 54-55: D a little ahead and the samples' smallest class larger at seeds 1-3).
+        // labels) and in G's (stop 45: better class balance of the samples at seeds 1 and 2); D's weight steps down to the
+        // paper's 1 after round 3,000 (stops 54-55: D a little ahead and the samples' smallest class larger at seeds 1-3).
         Assert.Null(unsupervised.Catgan);
         Assert.Equal(new CatGanSpec { MarginalWeight = 5, GeneratorMarginalWeight = 5, MarginalWeightChange = new MarginalWeightChange { AfterRound = 3000, Weight = 1 } }, labelled.Catgan);
         Assert.Equal(unsupervised with { Name = labelled.Name, LabelsPerClass = labelled.LabelsPerClass, Catgan = labelled.Catgan }, labelled);
