@@ -222,6 +222,7 @@ public sealed class CoordinatorActor : JournaledCoordinator
     {
         foreach (var record in State.Experiments.Values.Where(x => x is { WaitingForFigure: not null, IsFinished: false }))
         {
+            Log.Info(CoordinatorLogEvents.FigureAskedAgain, record.Id, record.SweepId, record.WaitingForFigure);
             _quality.Tell(new QualityActor.EvaluateCheckpoint(record.Id, record.WaitingForFigure!.Value, record.SpecJson, Self));
         }
     }

@@ -51,9 +51,16 @@ public static class CoordinatorLogEvents
     /// <summary>0 experiment, 1 why (e.g. "stopped by ASHA at rung 1 ...").</summary>
     public const string StoppedEarly = "Experiment {0} {1}";
 
-    /// <summary>0 experiment, 1 the checkpoint round, 2 and 3 the learning rates, 4 rounds.</summary>
-    /// <summary>0 member, 1 sweep, 2 generation, 3 round, 4 its metric.</summary>
+    /// <summary>0 experiment, 1 sweep, 2 round, 3 the sweep's metric.</summary>
     public const string FigureAwaited = "Experiment {0} of sweep {1} waits for the evaluation of its round {2} checkpoint ({3})";
+
+    /// <summary>
+    /// 0 experiment, 1 sweep, 2 round: after a restart, a child the journal shows waiting asks for its figure again. The
+    /// killed process may have journaled the wait without its <see cref="FigureAwaited"/> line reaching the log file.
+    /// </summary>
+    public const string FigureAskedAgain = "Experiment {0} of sweep {1} still waits for the evaluation of its round {2} checkpoint; asked again after the restart";
+
+    /// <summary>0 member, 1 sweep, 2 generation, 3 round, 4 its metric.</summary>
     public const string PbtReady = "Experiment {0} of sweep {1} is ready at PBT generation {2} (round {3}): {4}";
 
     /// <summary>0 sweep, 1 generation, 2 round, 3 exploiting members, 4 members, 5 "member &lt;- source: hyperparameters; ...".</summary>
@@ -68,6 +75,7 @@ public static class CoordinatorLogEvents
     /// <summary>0 the cause, 1 seconds until the next start, 2 the attempt (1, 2, ... since it last started).</summary>
     public const string CoordinatorRestarting = "The coordinator stopped ({0}); starting it again in {1:F1} s (attempt {2})";
 
+    /// <summary>0 experiment, 1 the checkpoint round, 2 and 3 the learning rates, 4 rounds.</summary>
     public const string Resumed = "Experiment {0} resumed by the user from its last checkpoint (round {1}): generator lr {2}, discriminator lr {3}, {4} rounds";
 }
 
