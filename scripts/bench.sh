@@ -58,6 +58,10 @@ half=$(( $(nproc) / 2 )); [ "$half" -ge 1 ] || half=1
 # each gets half of the cores (they share this machine). WORKER_ARGS=" " gives libtorch's default (every core).
 worker_options="${WORKER_ARGS:---torch-threads $half}"
 rounds_for() { echo $(( $1 * (repeats + 1) )); }
+# DCGAN 64x64 as tools/bench-plain/bench_torch.py runs it (Adam 2e-4 / 0.5 on both sides, no average of G, no R1):
+# the spec file, not the dcgan-64 preset, whose quality recipe adds an average of G and the R1 penalty (1.22 times the
+# time per round, docs/QUALITY-RECIPES.md) and would no longer be the reference's loop.
+dcgan_spec=cluster-config/experiments/dcgan-64.json
 
 # ---- 1. local ----
 local_run() {
@@ -69,13 +73,13 @@ local_run() {
 }
 if has local; then
     local_run mlp mlp-mnist "$mlp_window"
-    local_run dcgan dcgan-64 "$dcgan_window"
+    local_run dcgan "$dcgan_spec" "$dcgan_window"
 fi
 # local with the per-worker share of the cores: what one half of the cluster gets on this shared machine (the
 # cluster on two machines of this machine's size corresponds to local-share against the local run)
 if has local-share; then
     local_run mlp-share mlp-mnist "$mlp_window" --torch-threads "$half"
-    local_run dcgan-share dcgan-64 "$dcgan_window" --torch-threads "$half"
+    local_run dcgan-share "$dcgan_spec" "$dcgan_window" --torch-threads "$half"
 fi
 
 # ---- 2. cluster: three node processes on loopback, like scripts/start-local-cluster.sh ----
@@ -114,7 +118,7 @@ if has cluster; then
     start_node generator --roles generator --port 0 --seeds "127.0.0.1:$port" "${worker_args[@]}"
     start_node discriminator --roles discriminator --port 0 --seeds "127.0.0.1:$port" "${worker_args[@]}"
     cluster_run mlp mlp-mnist "$mlp_window"
-    cluster_run dcgan dcgan-64 "$dcgan_window"
+    cluster_run dcgan "$dcgan_spec" "$dcgan_window"
     sleep 2   # the JSON log flushes every second
     cat "$data"/logs/gancluster-*coordinator*.json >"$work/coordinator.jsonl"
     for pid in "${cluster_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
