@@ -66,9 +66,17 @@ public sealed class VaeGanFamilyTests
         Assert.True(Evaluation.HasDiscriminatorFigure(preset));
         Assert.True(Presets.TryGet("vae-mnist", out var vae));
         Assert.Empty(SpecValidator.Validate(vae));
-        // The baseline trains the same networks on the same data with the same recipe (optimizers, average, length): the
-        // two presets differ by the GAN term alone.
-        Assert.Equal(preset with { Name = vae.Name, Vaegan = new VaeGanSpec { Gamma = 1, PlainVae = true } }, vae);
+        // The baseline trains the same networks on the same data with the same optimizers and length. Besides the GAN term,
+        // the presets differ in D's R1 penalty (D does not reach a plain VAE's G) and in the length of G's average, which
+        // vaegan-mnist took in stop 59 and vae-mnist, whose kept run predates it, does not have yet.
+        Assert.Equal(preset with
+        {
+            Name = vae.Name,
+            Vaegan = new VaeGanSpec { Gamma = 1, PlainVae = true },
+            R1Gamma = 0,
+            GeneratorEma = 0.999,
+            GeneratorEmaRamp = null,
+        }, vae);
     }
 
     [Theory]
