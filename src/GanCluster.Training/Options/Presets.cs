@@ -169,8 +169,8 @@ public static class Presets
         },
         // The paper's baseline: vaegan-mnist's encoder and decoder trained as a plain VAE (pixel likelihood, no GAN term),
         // with vaegan-mnist's rates and 5,000 rounds since stop 48; it keeps the default ramp of G's average and no R1, which
-        // vaegan-mnist took in stop 59 after this preset's kept run; its first recipe (Adam 2e-4 / 0.5, 1,000 rounds) scored 174.0 held out, class KL 0.077; this one 233.4,
-        // 0.037 (seed 1; docs/QUALITY-RECIPES.md).
+        // vaegan-mnist took in stop 59 after this preset's kept run; its first recipe (Adam 2e-4 / 0.5, 1,000 rounds) scored
+        // 174.0 held out, class KL 0.077; this one 233.4, 0.037 (seed 1; docs/QUALITY-RECIPES.md).
         ["vae-mnist"] = VaeGan with
         {
             Name = "vae-mnist",
