@@ -35,8 +35,8 @@ public static class Presets
         LatentSize = 32,
     };
 
-    // vaegan-mnist (see its entry in All for the measurements); vae-mnist is the same with the plain-VAE switch (declared
-    // before All, which reads it).
+    // The recipe vaegan-mnist and vae-mnist share (see their entries in All for the measurements): vaegan-mnist adds the R1
+    // penalty and a longer average of G (stop 59), vae-mnist the plain-VAE switch (declared before All, which reads it).
     private static readonly ExperimentSpec VaeGan = VaeGanNetworks with
     {
         Name = "vaegan-mnist",
