@@ -27,7 +27,9 @@ namespace GanCluster.Training.Objectives;
 /// on the fake batch (G). With <c>ssgan.translate</c>, each batch's shifts are drawn just before D's noise on it, and
 /// G's gradient reaches the fake batch through its shift. Terms: loss/d and d/real, d/fake are the unsupervised game's;
 /// loss/d_supervised the cross-entropy and ssgan/labelled_accuracy D's accuracy on the labelled batch; loss/g the
-/// feature-matching loss.
+/// feature-matching loss. With <c>ssgan.entropyWeight</c> and <c>ssgan.vatWeight</c>, D-real also has the conditional
+/// entropy of D's classes on the unlabelled batch (from the same pass) and VAT's term on that batch (its random probe
+/// drawn last in D-real), logged before their weights as loss/d_entropy and loss/d_vat.
 /// </summary>
 public sealed class SsganObjective : IGanObjective, IObjectiveDefinition
 {
@@ -45,6 +47,22 @@ public sealed class SsganObjective : IGanObjective, IObjectiveDefinition
     private readonly Tensor _labelledClasses;
     private readonly Tensor _unlabelled;
     private readonly int _translate;
+    private readonly double _vatWeight;
+    private readonly double _vatEpsilon;
+    private readonly double _entropyWeight;
+
+    /// <summary>VAT's term (<c>ssgan.vatWeight</c>): the KL divergence, before its weight, on the unlabelled batch.</summary>
+    public const string VatTerm = "loss/d_vat";
+
+    /// <summary>The conditional entropy (<c>ssgan.entropyWeight</c>) of D's classes on the unlabelled batch, before its weight.</summary>
+    public const string EntropyTerm = "loss/d_entropy";
+
+    /// <summary>
+    /// The length of VAT's probe, the finite difference its one power iteration differentiates at. Miyato et al. use
+    /// 1e-6 in their code; in float32 that moves a pixel of a digit in [0, 1] by less than one rounding unit, so here the
+    /// probe is 1e-3, still 300 times shorter than the perturbation (0.3).
+    /// </summary>
+    public const double VatProbe = 1e-3;
 
     /// <param name="training">The training split, as the discriminator half reads it (images in [0, 1]); its labels
     /// are read only for the <see cref="LabelledSubset"/> chosen by the seed.</param>
@@ -59,6 +77,9 @@ public sealed class SsganObjective : IGanObjective, IObjectiveDefinition
         _labelledClasses = training.Labels.index_select(0, indices);
         _unlabelled = training.Samples;
         _translate = SsganFamily.Translation(spec);
+        _vatWeight = SsganFamily.VatWeight(spec);
+        _vatEpsilon = SsganFamily.VatEpsilon(spec);
+        _entropyWeight = SsganFamily.EntropyWeight(spec);
     }
 
     /// <summary>The objective with the training split <paramref name="spec"/> names (loaded here, as the half loads it).</summary>
@@ -100,19 +121,104 @@ public sealed class SsganObjective : IGanObjective, IObjectiveDefinition
         var d = Discriminator(critic);
         var device = real.Samples.device;
         var order = randperm(_labelledClasses.shape[0], dtype: int64).narrow(0, 0, LabelledBatchSize);
-        var unlabelled = d.Classify(Seen(real.Samples)).Logits.logsumexp(1);
+        var unlabelledLogits = d.Classify(Seen(real.Samples)).Logits;
+        var unlabelled = unlabelledLogits.logsumexp(1);
         var labelledLogits = d.Classify(Seen(_labelledImages.index_select(0, order).to(device))).Logits;
         var classes = _labelledClasses.index_select(0, order).to(device);
         var supervised = F.cross_entropy(labelledLogits, classes);
         var adversarial = RealLoss(unlabelled);
         var accuracy = labelledLogits.argmax(1).eq(classes).to(float32).mean().item<float>();
-        return new PhaseLoss(supervised.add(adversarial, KeptScalars.One), new Dictionary<string, double>
+        var loss = supervised.add(adversarial, KeptScalars.One);
+        var terms = new Dictionary<string, double>
         {
             [MetricNames.DLoss] = adversarial.item<float>(),
             [MetricNames.DReal] = unlabelled.sigmoid().mean().item<float>(),
             [SupervisedTerm] = supervised.item<float>(),
             [LabelledAccuracyTerm] = accuracy,
-        });
+        };
+        if (_entropyWeight > 0)
+        {
+            var entropy = ConditionalEntropy(unlabelledLogits);
+            loss = loss.add(entropy, KeptScalars.Of(_entropyWeight));
+            terms[EntropyTerm] = entropy.item<float>();
+        }
+
+        if (_vatWeight > 0)
+        {
+            var vat = VirtualAdversarial(d, real.Samples, _vatEpsilon);
+            loss = loss.add(vat, KeptScalars.Of(_vatWeight));
+            terms[VatTerm] = vat.item<float>();
+        }
+
+        return new PhaseLoss(loss, terms);
+    }
+
+    /// <summary>The mean over rows of the entropy of softmax(<paramref name="logits"/>) (nats).</summary>
+    public static Tensor ConditionalEntropy(Tensor logits)
+    {
+        var logP = F.log_softmax(logits, 1);
+        return logP.exp().mul(logP).sum(1).mean().neg();
+    }
+
+    /// <summary>
+    /// VAT's term for D (Miyato et al. 2018) on <paramref name="images"/>: D read without its noise (eval mode, as the
+    /// figures read it, so the perturbation is the only difference between the passes), restored to its mode after.
+    /// Draws one normal tensor the shape of the images from the current (D's) stream.
+    /// </summary>
+    public static Tensor VirtualAdversarial(SsganClassifier d, Tensor images, double epsilon)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        var wasTraining = d.training;
+        d.eval();
+        try
+        {
+            return VirtualAdversarial(x => d.Classify(x).Logits, images, epsilon);
+        }
+        finally
+        {
+            if (wasTraining)
+            {
+                d.train();
+            }
+        }
+    }
+
+    /// <summary>
+    /// mean_i KL(p(.|x_i) || p(.|x_i + r_i)), p = softmax(<paramref name="logits"/>), with r_i of L2 length
+    /// <paramref name="epsilon"/> along the gradient of that KL at a random probe of length <see cref="VatProbe"/> (one
+    /// power iteration towards the direction that changes p most). p at x_i is a constant: the term trains the logits at
+    /// the perturbed digits towards it. Draws one normal tensor the shape of the images from the current stream.
+    /// </summary>
+    public static Tensor VirtualAdversarial(Func<Tensor, Tensor> logits, Tensor images, double epsilon)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(images);
+        Tensor target;
+        using (no_grad())
+        {
+            target = F.log_softmax(logits(images), 1);
+        }
+
+        var probe = UnitLength(randn_like(images)).mul(KeptScalars.Of(VatProbe)).requires_grad_(true);
+        var probeDivergence = Divergence(target, F.log_softmax(logits(images.add(probe, KeptScalars.DefaultAlpha)), 1));
+        var direction = autograd.grad(new[] { probeDivergence }, new[] { probe })[0];
+        var perturbation = UnitLength(direction).mul(KeptScalars.Of(epsilon));
+        return Divergence(target, F.log_softmax(logits(images.add(perturbation, KeptScalars.DefaultAlpha)), 1));
+    }
+
+    /// <summary>mean over rows of KL(p || q) = sum_k p_k (log p_k - log q_k), from log-probabilities.</summary>
+    public static Tensor Divergence(Tensor logP, Tensor logQ) => logP.exp().mul(logP.sub(logQ)).sum(1).mean();
+
+    /// <summary>
+    /// Each sample of <paramref name="t"/> (dimension 0) scaled to L2 length 1: first by its largest |value| (Miyato
+    /// et al.'s code, so small gradients are not lost in the second guard), then by its length.
+    /// </summary>
+    public static Tensor UnitLength(Tensor t)
+    {
+        ArgumentNullException.ThrowIfNull(t);
+        var flat = t.reshape(t.shape[0], -1);
+        var scaled = flat.div(flat.abs().amax([1], keepdim: true).add(KeptScalars.Of(1e-12)));
+        return scaled.div(scaled.mul(scaled).sum(1, keepdim: true).add(KeptScalars.Of(1e-6)).sqrt()).reshape(t.shape);
     }
 
     public PhaseLoss DiscriminatorFake(Critic critic, GanBatch fake)

@@ -222,6 +222,24 @@ public sealed record SsganSpec
     /// from the digits unshifted.
     /// </summary>
     public int? Translate { get; init; }
+
+    /// <summary>
+    /// The weight of virtual adversarial training's term (Miyato et al. 2018) in D's loss: on every unlabelled real batch,
+    /// the KL divergence of D's class distribution at each digit from the one at the digit moved by
+    /// <see cref="VatEpsilon"/> in the direction (L2) that changes it most, found by one power iteration. Read from D
+    /// without its noise, as the figures read it. null (or 0) = none, so older specs and recipe hashes are unchanged.
+    /// The supervised-only baseline of the evaluation stays the 100 labels alone.
+    /// </summary>
+    public double? VatWeight { get; init; }
+
+    /// <summary>The L2 length of VAT's perturbation of a digit in [0, 1] (Miyato et al.'s MNIST code: 0.3, the default); needs <see cref="VatWeight"/>.</summary>
+    public double? VatEpsilon { get; init; }
+
+    /// <summary>
+    /// The weight of the conditional entropy of D's class distribution on the unlabelled real batch in D's loss (entropy
+    /// minimization, Grandvalet &amp; Bengio 2005; with VAT, Miyato et al.'s VAT+EntMin). null (or 0) = none.
+    /// </summary>
+    public double? EntropyWeight { get; init; }
 }
 
 /// <summary>CatGAN's weighting (model catgan only; absent = the paper's objective).</summary>

@@ -22,9 +22,11 @@ namespace GanCluster.Training.Tests.Families;
 public sealed class SsganFamilyTests
 {
     /// <summary>A semi-supervised GAN small enough for a unit test (batch 8), k D steps per round.</summary>
-    internal static ExperimentSpec Tiny(int k, SsganNetwork network = SsganNetwork.Mlp, int? translate = null) => new()
+    internal static ExperimentSpec Tiny(int k, SsganNetwork network = SsganNetwork.Mlp, int? translate = null, double? vat = null, double? entropy = null) => new()
     {
-        Ssgan = network == SsganNetwork.Mlp && translate is null ? null : new SsganSpec { Discriminator = network, Translate = translate },
+        Ssgan = network == SsganNetwork.Mlp && translate is null && vat is null && entropy is null
+            ? null
+            : new SsganSpec { Discriminator = network, Translate = translate, VatWeight = vat, VatEpsilon = vat is null ? null : 0.5, EntropyWeight = entropy },
         Name = "tiny-ssgan",
         Model = ModelKind.Ssgan,
         Dataset = DatasetKind.Mnist,
@@ -69,6 +71,11 @@ public sealed class SsganFamilyTests
     [InlineData("{\"model\": \"mlp\", \"ssgan\": {\"discriminator\": \"conv\"}}", "ssgan", "remove the ssgan section")]
     [InlineData("{\"model\": \"ssgan\", \"loss\": \"ssgan\", \"ssgan\": {\"translate\": 9}}", "ssgan.translate", "0-8 whole pixels per axis")]
     [InlineData("{\"model\": \"ssgan\", \"loss\": \"ssgan\", \"ssgan\": {\"translate\": -1}}", "ssgan.translate", "got -1")]
+    [InlineData("{\"model\": \"ssgan\", \"loss\": \"ssgan\", \"ssgan\": {\"vatWeight\": -1}}", "ssgan.vatWeight", "a weight >= 0")]
+    [InlineData("{\"model\": \"ssgan\", \"loss\": \"ssgan\", \"ssgan\": {\"vatWeight\": 1, \"vatEpsilon\": 0}}", "ssgan.vatEpsilon", "got 0")]
+    [InlineData("{\"model\": \"ssgan\", \"loss\": \"ssgan\", \"ssgan\": {\"vatWeight\": 1, \"vatEpsilon\": 30}}", "ssgan.vatEpsilon", "<= 28")]
+    [InlineData("{\"model\": \"ssgan\", \"loss\": \"ssgan\", \"ssgan\": {\"vatEpsilon\": 0.3}}", "ssgan.vatEpsilon", "set ssgan.vatWeight > 0 or remove ssgan.vatEpsilon")]
+    [InlineData("{\"model\": \"ssgan\", \"loss\": \"ssgan\", \"ssgan\": {\"entropyWeight\": -0.5}}", "ssgan.entropyWeight", "got -0.5")]
     public void Incompatible_combinations_are_refused_naming_the_field(string json, string field, string message)
     {
         var error = Assert.Throws<SpecValidationException>(() => SpecJson.Parse(json));
@@ -174,9 +181,12 @@ public sealed class SsganFamilyTests
     [InlineData(2, SsganNetwork.Conv, null)]
     [InlineData(1, SsganNetwork.Mlp, 2)]
     [InlineData(2, SsganNetwork.Mlp, 3)]
-    public void Split_steps_match_a_single_process_semi_supervised_step(int k, SsganNetwork network, int? translate)
+    [InlineData(1, SsganNetwork.Mlp, null, 1.0, 0.5)]
+    [InlineData(2, SsganNetwork.Mlp, null, 1.0, null)]
+    [InlineData(2, SsganNetwork.Conv, null, 2.0, 1.0)]
+    public void Split_steps_match_a_single_process_semi_supervised_step(int k, SsganNetwork network, int? translate, double? vat = null, double? entropy = null)
     {
-        var spec = Tiny(k, network, translate);
+        var spec = Tiny(k, network, translate, vat, entropy);
         var (data, heldOut) = DatasetCatalog.Load(spec);
         heldOut.Dispose();
         using (data)
@@ -225,6 +235,63 @@ public sealed class SsganFamilyTests
     }
 
     [Fact]
+    public void The_conditional_entropy_is_the_mean_entropy_of_the_softmax_rows()
+    {
+        // Rows [0, ln 3] -> (1/4, 3/4) and [0, 0] -> (1/2, 1/2).
+        using var logits = tensor(new[,] { { 0f, (float)Math.Log(3) }, { 0f, 0f } });
+        var expected = (-(0.25 * Math.Log(0.25) + 0.75 * Math.Log(0.75)) + Math.Log(2)) / 2;
+        Assert.Equal(expected, SsganObjective.ConditionalEntropy(logits).item<float>(), 5);
+    }
+
+    [Fact]
+    public void Unit_length_keeps_each_rows_direction_even_for_gradients_of_order_1e_minus_8()
+    {
+        using var t = tensor(new[,] { { 3e-8f, 4e-8f }, { 0f, -2f } }).reshape(2, 1, 2);
+        var unit = SsganObjective.UnitLength(t).reshape(2, 2);
+        Assert.Equal(new[] { 0.6f, 0.8f, 0f, -1f }, unit.data<float>().ToArray().Select(v => (float)Math.Round(v, 5)));
+    }
+
+    [Fact]
+    public void Vat_finds_the_direction_that_changes_a_linear_classifier_most_and_scores_it_at_epsilon()
+    {
+        // Two classes with logits (0, w.x); at a digit with w.x = 0, p = (1/2, 1/2), the direction that changes p most is
+        // +-w/|w| and the term is KL((1/2, 1/2) || (sigmoid(-a), sigmoid(a))) with a = epsilon |w|, the same for either sign.
+        using var w = tensor(new[] { 1f, -2f, 0f, 2f }).reshape(4, 1);
+        using var x = tensor(new[] { 0.5f, 0.25f, 0.75f, 0f }).reshape(1, 1, 2, 2);
+        Func<Tensor, Tensor> logits = images =>
+        {
+            var score = images.reshape(images.shape[0], 4).matmul(w);
+            return cat([zeros_like(score), score], 1);
+        };
+        const double epsilon = 0.4;
+        var a = epsilon * 3; // |w| = 3
+        var sigmoid = 1 / (1 + Math.Exp(-a));
+        var expected = 0.5 * Math.Log(0.5 / sigmoid) + 0.5 * Math.Log(0.5 / (1 - sigmoid));
+        torch.manual_seed(5);
+        var term = SsganObjective.VirtualAdversarial(logits, x, epsilon);
+        Assert.Equal(expected, term.item<float>(), 4);
+        Assert.True(expected > 0.1);
+    }
+
+    [Fact]
+    public void Vat_reads_d_without_noise_and_leaves_it_in_train_mode_with_gradients_for_d_only()
+    {
+        using var d = new SsganDiscriminator();
+        d.train();
+        using var x = rand(3, 1, 28, 28);
+        torch.manual_seed(9);
+        var once = SsganObjective.VirtualAdversarial(d, x, 0.3);
+        torch.manual_seed(9);
+        var again = SsganObjective.VirtualAdversarial(d, x, 0.3);
+        Assert.True(d.training);
+        // Without the noise layers the only draw is the probe: the same seed gives the same term.
+        Assert.Equal(once.item<float>(), again.item<float>());
+        once.backward();
+        Assert.Contains(d.parameters(), p => p.grad is { } g && g.abs().sum().item<float>() > 0);
+        Assert.False(x.requires_grad);
+    }
+
+    [Fact]
     public void The_error_counts_every_digit_once_in_eval_mode()
     {
         using var d = new SsganDiscriminator();
@@ -264,6 +331,9 @@ public sealed class SsganFamilyTests
         private readonly Tensor _labelled;
         private readonly Tensor _classes;
         private readonly int _translate;
+        private readonly double _vat;
+        private readonly double _vatEpsilon;
+        private readonly double _entropy;
 
         public Reference(ExperimentSpec spec, SampleSet data)
             : base(spec, data, () => new SsganGenerator(spec.LatentSize), () => (SsganClassifier)new SsganFamily().CreateDiscriminator(spec))
@@ -273,6 +343,9 @@ public sealed class SsganFamilyTests
             _labelled = data.Samples.index_select(0, chosen);
             _classes = data.Labels.index_select(0, chosen);
             _translate = spec.Ssgan?.Translate ?? 0;
+            _vat = spec.Ssgan?.VatWeight ?? 0;
+            _vatEpsilon = spec.Ssgan?.VatEpsilon ?? 0.3;
+            _entropy = spec.Ssgan?.EntropyWeight ?? 0;
         }
 
         public (double Unsupervised, double Supervised, double Accuracy) DiscriminatorStep()
@@ -287,11 +360,24 @@ public sealed class SsganFamilyTests
                 var (real, _) = Sampler.Next(Spec.BatchSize);
                 DiscriminatorOptimizer.zero_grad();
                 var order = randperm(100, dtype: int64).narrow(0, 0, Spec.BatchSize);
-                var realScores = D.Classify(Seen(real)).Logits.logsumexp(1);
+                var realLogits = D.Classify(Seen(real)).Logits;
+                var realScores = realLogits.logsumexp(1);
                 var logits = D.Classify(Seen(_labelled.index_select(0, order))).Logits;
                 var supervised = F.cross_entropy(logits, _classes.index_select(0, order));
                 var realLoss = (Softplus(realScores) - realScores).mean() * 0.5;
-                (supervised + realLoss).backward();
+                var total = supervised + realLoss;
+                if (_entropy > 0)
+                {
+                    var logP = F.log_softmax(realLogits, 1);
+                    total += -(logP.exp() * logP).sum(1).mean() * _entropy;
+                }
+
+                if (_vat > 0)
+                {
+                    total += Vat(real) * _vat;
+                }
+
+                total.backward();
                 var fakeScores = D.Classify(Seen(fake.detach())).Logits.logsumexp(1);
                 var fakeLoss = Softplus(fakeScores).mean() * 0.5;
                 fakeLoss.backward();
@@ -320,6 +406,32 @@ public sealed class SsganFamilyTests
                 GeneratorOptimizer.step();
                 return (double)loss.item<float>();
             });
+        }
+
+        // VAT on the unlabelled batch, D without its noise: one power iteration from a random probe of length 1e-3, then
+        // the KL divergence at the perturbation of length epsilon along the gradient.
+        private Tensor Vat(Tensor real)
+        {
+            D.eval();
+            Tensor target;
+            using (no_grad())
+            {
+                target = F.log_softmax(D.Classify(real).Logits, 1);
+            }
+
+            var probe = (Unit(randn_like(real)) * 1e-3).requires_grad_(true);
+            var probeKl = (target.exp() * (target - F.log_softmax(D.Classify(real + probe).Logits, 1))).sum(1).mean();
+            var gradient = torch.autograd.grad([probeKl], [probe])[0];
+            var logQ = F.log_softmax(D.Classify(real + Unit(gradient) * _vatEpsilon).Logits, 1);
+            D.train();
+            return (target.exp() * (target - logQ)).sum(1).mean();
+        }
+
+        private static Tensor Unit(Tensor t)
+        {
+            var flat = t.reshape(t.shape[0], -1);
+            flat = flat / (flat.abs().amax([1], keepdim: true) + 1e-12);
+            return (flat / ((flat * flat).sum(1, keepdim: true) + 1e-6).sqrt()).reshape(t.shape);
         }
 
         private static Tensor Softplus(Tensor x) => x.relu() + (-x.abs()).exp().log1p();
