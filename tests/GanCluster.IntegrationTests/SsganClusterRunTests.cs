@@ -4,7 +4,8 @@ namespace GanCluster.IntegrationTests;
 /// The semi-supervised GAN on a real three-node cluster equals <c>gancluster train --local</c> bit for bit: its labelled
 /// batch and feature matching's real batch are drawn on the discriminator's node from D's stream, so nothing but the
 /// fake batch and dLoss/dFake crosses the wire. Checked at equal torch thread counts (see the local run's comment), for
-/// both of D's networks (Salimans et al.'s MLP and the convolutional one).
+/// both of D's networks (Salimans et al.'s MLP and the convolutional one), and with VAT and entropy minimization in D's
+/// loss (their random probe is drawn on D's node too).
 /// </summary>
 [Collection(SharedClusterCollection.Name)]
 public sealed class SsganClusterRunTests(SharedCluster shared) : IDisposable
@@ -12,9 +13,10 @@ public sealed class SsganClusterRunTests(SharedCluster shared) : IDisposable
     private readonly TempDirectory _temp = TempDirectory.Create("it-ssgan");
 
     [Theory]
-    [InlineData("mlp")]
-    [InlineData("conv")]
-    public void A_cluster_ssgan_run_ends_with_the_weights_of_the_local_run(string discriminator)
+    [InlineData("mlp", "")]
+    [InlineData("conv", "")]
+    [InlineData("mlp", ", \"vatWeight\": 1, \"entropyWeight\": 1")]
+    public void A_cluster_ssgan_run_ends_with_the_weights_of_the_local_run(string discriminator, string regularizers)
     {
         const int rounds = 6;
         // At the nodes' one torch thread: unlike the mlp family, ssgan's numbers depend on the thread count (measured: a
@@ -23,9 +25,9 @@ public sealed class SsganClusterRunTests(SharedCluster shared) : IDisposable
         // The preset's average of G (sampled with standing statistics) is part of G's half, so the hashes cover it too.
         ExactClusterRun.AssertClusterEqualsLocal(shared, _temp.Path, $$"""
             {
-              "name": "ssgan-exact-{{discriminator}}",
+              "name": "ssgan-exact-{{discriminator}}{{(regularizers.Length > 0 ? "-vat" : "")}}",
               "model": "ssgan",
-              "ssgan": { "discriminator": "{{discriminator}}" },
+              "ssgan": { "discriminator": "{{discriminator}}"{{regularizers}} },
               "loss": "ssgan",
               "k": 2,
               "batchSize": 8,
