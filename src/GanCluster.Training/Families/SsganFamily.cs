@@ -2,6 +2,7 @@ using GanCluster.Training.Adversarial;
 using GanCluster.Training.Core;
 using GanCluster.Training.Data;
 using GanCluster.Training.Models;
+using GanCluster.Training.Objectives;
 using GanCluster.Training.Options;
 using GanCluster.Training.Runtime;
 using TorchSharp;
@@ -74,14 +75,11 @@ public sealed class SsganFamily : GanFamily, IDigitClassifierFamily
     /// <summary>D's network: <c>ssgan.discriminator</c>, Salimans et al.'s MLP when the section is absent.</summary>
     public static SsganNetwork Network(ExperimentSpec spec) => spec.Ssgan?.Discriminator ?? SsganNetwork.Mlp;
 
-    /// <summary>Miyato et al.'s MNIST perturbation length, VAT's epsilon when <c>ssgan.vatEpsilon</c> is absent.</summary>
-    public const double DefaultVatEpsilon = 0.3;
-
     /// <summary>VAT's weight in D's loss, <c>ssgan.vatWeight</c> (0 = none).</summary>
     public static double VatWeight(ExperimentSpec spec) => spec.Ssgan?.VatWeight ?? 0;
 
-    /// <summary>VAT's perturbation length, <c>ssgan.vatEpsilon</c> or <see cref="DefaultVatEpsilon"/>.</summary>
-    public static double VatEpsilon(ExperimentSpec spec) => spec.Ssgan?.VatEpsilon ?? DefaultVatEpsilon;
+    /// <summary>VAT's perturbation length, <c>ssgan.vatEpsilon</c> or Miyato et al.'s MNIST 0.3.</summary>
+    public static double VatEpsilon(ExperimentSpec spec) => spec.Ssgan?.VatEpsilon ?? VirtualAdversarialTraining.DefaultEpsilon;
 
     /// <summary>The conditional entropy's weight in D's loss, <c>ssgan.entropyWeight</c> (0 = none).</summary>
     public static double EntropyWeight(ExperimentSpec spec) => spec.Ssgan?.EntropyWeight ?? 0;
@@ -93,18 +91,9 @@ public sealed class SsganFamily : GanFamily, IDigitClassifierFamily
             yield break;
         }
 
-        if (section.VatWeight is { } vat && (!double.IsFinite(vat) || vat < 0))
+        foreach (var error in VirtualAdversarialTraining.Check("ssgan", section.VatWeight, section.VatEpsilon))
         {
-            yield return new SpecError("ssgan.vatWeight", $"a weight >= 0 (Miyato et al. use 1; 0 = no VAT term); got {vat}");
-        }
-
-        if (section.VatEpsilon is { } epsilon && (!double.IsFinite(epsilon) || epsilon <= 0 || epsilon > 28))
-        {
-            yield return new SpecError("ssgan.vatEpsilon", $"an L2 length > 0 and <= 28 for digits in [0, 1] (Miyato et al. use {DefaultVatEpsilon}); got {epsilon}");
-        }
-        else if (section.VatEpsilon is not null && (section.VatWeight ?? 0) == 0)
-        {
-            yield return new SpecError("ssgan.vatEpsilon", "it sets VAT's perturbation, which only a VAT term uses; set ssgan.vatWeight > 0 or remove ssgan.vatEpsilon");
+            yield return error;
         }
 
         if (section.EntropyWeight is { } entropy && (!double.IsFinite(entropy) || entropy < 0))

@@ -28,7 +28,8 @@ namespace GanCluster.Training.Objectives;
 /// noise on the real batch, then on the labelled batch (D-real); the noise on the fake batch (D-fake, G); with
 /// catgan.translate, each batch's shifts just before D's noise on it. Terms: loss/d the unsupervised part of D's loss;
 /// d/real and d/fake the mean largest class probability (D's certainty) on the real and fake batch; catgan/* the
-/// entropies; loss/d_supervised and catgan/labelled_accuracy with labels; loss/g.
+/// entropies; loss/d_supervised and catgan/labelled_accuracy with labels; loss/g. With catgan.vatWeight, D-real ends with
+/// VAT's term on the real batch (unshifted, D without its noise; its probe the last draw of D-real), logged as loss/d_vat.
 /// </summary>
 public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
 {
@@ -64,6 +65,11 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
     private readonly Tensor? _labelledImages;
     private readonly Tensor? _labelledClasses;
     private readonly int _translate;
+    private readonly double _vatWeight;
+    private readonly double _vatEpsilon;
+
+    /// <summary>VAT's term (catgan.vatWeight) on the real batch, before its weight (D-real).</summary>
+    public const string VatTerm = "loss/d_vat";
 
     /// <param name="training">The training split as data sets hold it (images in [0, 1], mapped here to D's [-1, 1]); read
     /// only for the labelled subset, and may be null when <paramref name="spec"/> has labelsPerClass 0.</param>
@@ -78,6 +84,9 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
         _marginalWeightChangeStep = change is null ? long.MaxValue : (long)change.AfterRound * spec.K;
         _generatorMarginalWeight = KeptScalars.Of(spec.Catgan?.GeneratorMarginalWeight ?? 1);
         _translate = spec.Catgan?.Translate ?? 0;
+        _vatWeight = spec.Catgan?.VatWeight ?? 0;
+        // catgan.vatEpsilon is a length for digits in [0, 1]; D reads them in [-1, 1], twice as long.
+        _vatEpsilon = 2 * (spec.Catgan?.VatEpsilon ?? VirtualAdversarialTraining.DefaultEpsilon);
         if (spec.LabelsPerClass == 0)
         {
             return;
@@ -142,6 +151,11 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
             yield return translation;
         }
 
+        foreach (var error in VirtualAdversarialTraining.Check("catgan", spec.Catgan?.VatWeight, spec.Catgan?.VatEpsilon))
+        {
+            yield return error;
+        }
+
         if (spec.Catgan?.Clusters is { } clusters)
         {
             if (clusters is < 2 or > CatGanFamily.MaxClusters)
@@ -197,18 +211,26 @@ public sealed class CatGanObjective : IGanObjective, IObjectiveDefinition
             [RealEntropyTerm] = entropy.item<float>(),
             [RealMarginalTerm] = marginal.item<float>(),
         };
-        if (order is null)
+        var loss = unsupervised;
+        if (order is not null)
         {
-            return new PhaseLoss(unsupervised, terms);
+            var device = real.Samples.device;
+            var logits = d.Logits(Seen(_labelledImages!.index_select(0, order).to(device)));
+            var classes = _labelledClasses!.index_select(0, order).to(device);
+            var supervised = F.cross_entropy(logits, classes);
+            terms[SupervisedTerm] = supervised.item<float>();
+            terms[LabelledAccuracyTerm] = logits.argmax(1).eq(classes).to(float32).mean().item<float>();
+            loss = unsupervised.add(supervised, KeptScalars.Of(SupervisedWeight));
         }
 
-        var device = real.Samples.device;
-        var logits = d.Logits(Seen(_labelledImages!.index_select(0, order).to(device)));
-        var classes = _labelledClasses!.index_select(0, order).to(device);
-        var supervised = F.cross_entropy(logits, classes);
-        terms[SupervisedTerm] = supervised.item<float>();
-        terms[LabelledAccuracyTerm] = logits.argmax(1).eq(classes).to(float32).mean().item<float>();
-        return new PhaseLoss(unsupervised.add(supervised, KeptScalars.Of(SupervisedWeight)), terms);
+        if (_vatWeight > 0)
+        {
+            var vat = VirtualAdversarialTraining.Term(d, x => d.Logits(x), real.Samples, _vatEpsilon);
+            terms[VatTerm] = vat.item<float>();
+            loss = loss.add(vat, KeptScalars.Of(_vatWeight));
+        }
+
+        return new PhaseLoss(loss, terms);
     }
 
     public PhaseLoss DiscriminatorFake(Critic critic, GanBatch fake)

@@ -57,13 +57,6 @@ public sealed class SsganObjective : IGanObjective, IObjectiveDefinition
     /// <summary>The conditional entropy (<c>ssgan.entropyWeight</c>) of D's classes on the unlabelled batch, before its weight.</summary>
     public const string EntropyTerm = "loss/d_entropy";
 
-    /// <summary>
-    /// The length of VAT's probe, the finite difference its one power iteration differentiates at. Miyato et al. use
-    /// 1e-6 in their code; in float32 that moves a pixel of a digit in [0, 1] by less than one rounding unit, so here the
-    /// probe is 1e-3, still 300 times shorter than the perturbation (0.3).
-    /// </summary>
-    public const double VatProbe = 1e-3;
-
     /// <param name="training">The training split, as the discriminator half reads it (images in [0, 1]); its labels
     /// are read only for the <see cref="LabelledSubset"/> chosen by the seed.</param>
     public SsganObjective(ExperimentSpec spec, SampleSet training)
@@ -160,65 +153,11 @@ public sealed class SsganObjective : IGanObjective, IObjectiveDefinition
         return logP.exp().mul(logP).sum(1).mean().neg();
     }
 
-    /// <summary>
-    /// VAT's term for D (Miyato et al. 2018) on <paramref name="images"/>: D read without its noise (eval mode, as the
-    /// figures read it, so the perturbation is the only difference between the passes), restored to its mode after.
-    /// Draws one normal tensor the shape of the images from the current (D's) stream.
-    /// </summary>
+    /// <summary>VAT's term for D on <paramref name="images"/> (<see cref="VirtualAdversarialTraining.Term(nn.Module, Func{Tensor, Tensor}, Tensor, double)"/>: D read without its noise).</summary>
     public static Tensor VirtualAdversarial(SsganClassifier d, Tensor images, double epsilon)
     {
         ArgumentNullException.ThrowIfNull(d);
-        var wasTraining = d.training;
-        d.eval();
-        try
-        {
-            return VirtualAdversarial(x => d.Classify(x).Logits, images, epsilon);
-        }
-        finally
-        {
-            if (wasTraining)
-            {
-                d.train();
-            }
-        }
-    }
-
-    /// <summary>
-    /// mean_i KL(p(.|x_i) || p(.|x_i + r_i)), p = softmax(<paramref name="logits"/>), with r_i of L2 length
-    /// <paramref name="epsilon"/> along the gradient of that KL at a random probe of length <see cref="VatProbe"/> (one
-    /// power iteration towards the direction that changes p most). p at x_i is a constant: the term trains the logits at
-    /// the perturbed digits towards it. Draws one normal tensor the shape of the images from the current stream.
-    /// </summary>
-    public static Tensor VirtualAdversarial(Func<Tensor, Tensor> logits, Tensor images, double epsilon)
-    {
-        ArgumentNullException.ThrowIfNull(logits);
-        ArgumentNullException.ThrowIfNull(images);
-        Tensor target;
-        using (no_grad())
-        {
-            target = F.log_softmax(logits(images), 1);
-        }
-
-        var probe = UnitLength(randn_like(images)).mul(KeptScalars.Of(VatProbe)).requires_grad_(true);
-        var probeDivergence = Divergence(target, F.log_softmax(logits(images.add(probe, KeptScalars.DefaultAlpha)), 1));
-        var direction = autograd.grad(new[] { probeDivergence }, new[] { probe })[0];
-        var perturbation = UnitLength(direction).mul(KeptScalars.Of(epsilon));
-        return Divergence(target, F.log_softmax(logits(images.add(perturbation, KeptScalars.DefaultAlpha)), 1));
-    }
-
-    /// <summary>mean over rows of KL(p || q) = sum_k p_k (log p_k - log q_k), from log-probabilities.</summary>
-    public static Tensor Divergence(Tensor logP, Tensor logQ) => logP.exp().mul(logP.sub(logQ)).sum(1).mean();
-
-    /// <summary>
-    /// Each sample of <paramref name="t"/> (dimension 0) scaled to L2 length 1: first by its largest |value| (Miyato
-    /// et al.'s code, so small gradients are not lost in the second guard), then by its length.
-    /// </summary>
-    public static Tensor UnitLength(Tensor t)
-    {
-        ArgumentNullException.ThrowIfNull(t);
-        var flat = t.reshape(t.shape[0], -1);
-        var scaled = flat.div(flat.abs().amax([1], keepdim: true).add(KeptScalars.Of(1e-12)));
-        return scaled.div(scaled.mul(scaled).sum(1, keepdim: true).add(KeptScalars.Of(1e-6)).sqrt()).reshape(t.shape);
+        return VirtualAdversarialTraining.Term(d, x => d.Classify(x).Logits, images, epsilon);
     }
 
     public PhaseLoss DiscriminatorFake(Critic critic, GanBatch fake)

@@ -297,6 +297,17 @@ public sealed record CatGanSpec
     /// become certain of each digit. Null = the one weight throughout (and older specs' recipe hashes unchanged).
     /// </summary>
     public MarginalWeightChange? MarginalWeightChange { get; init; }
+
+    /// <summary>
+    /// The weight of virtual adversarial training's term (Miyato et al. 2018) in D's loss on every real batch: the KL
+    /// divergence of D's class distribution at each digit from the one at the digit moved by <see cref="VatEpsilon"/> in
+    /// the direction that changes it most (IMSAT's regularizer, Hu et al. 2017, beside information maximization, of which
+    /// CatGAN's D objective is the adversarial form). Read from D without its noise. null (or 0) = none.
+    /// </summary>
+    public double? VatWeight { get; init; }
+
+    /// <summary>VAT's L2 perturbation length for digits in [0, 1] (D reads [-1, 1], so it moves them twice as far); default 0.3; needs <see cref="VatWeight"/>.</summary>
+    public double? VatEpsilon { get; init; }
 }
 
 /// <summary>From round <see cref="AfterRound"/> + 1 on, CatGAN's D weighs the real batch's marginal class entropy by <see cref="Weight"/>.</summary>

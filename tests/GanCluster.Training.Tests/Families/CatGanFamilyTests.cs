@@ -103,6 +103,9 @@ public sealed class CatGanFamilyTests
     [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"labelsPerClass\": 10, \"catgan\": {\"clusters\": 20}}", "catgan.clusters", "with labelsPerClass 10 D's classes are the 10 digits; got 20; leave clusters out, or set labelsPerClass 0")]
     [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"discriminator\": 7}}", "catgan.discriminator", "allowed: small, deep (small is the default, deep the paper's layer plan); got 7")]
     [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"discriminator\": \"huge\"}}", "catgan.discriminator", "unknown value; allowed: small, deep")]
+    [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"vatWeight\": -2}}", "catgan.vatWeight", "a weight >= 0")]
+    [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"vatWeight\": 1, \"vatEpsilon\": -0.3}}", "catgan.vatEpsilon", "got -0.3")]
+    [InlineData("{\"model\": \"catgan\", \"loss\": \"catgan\", \"catgan\": {\"vatEpsilon\": 0.3}}", "catgan.vatEpsilon", "set catgan.vatWeight > 0 or remove catgan.vatEpsilon")]
     public void Incompatible_combinations_are_refused_naming_the_field(string json, string field, string message)
     {
         var error = Assert.Throws<SpecValidationException>(() => SpecJson.Parse(json));
@@ -197,7 +200,10 @@ public sealed class CatGanFamilyTests
     [InlineData(2, 10, 1.0, 1.0, null, null, CatGanNetwork.Deep, true)]
     [InlineData(1, 0, 10.0, 1.0, null, 20, null, false, 1)]
     [InlineData(2, 10, 5.0, 5.0, null, null, null, false, 1)]
-    public void Split_steps_match_a_single_process_catgan_step(int k, int labelsPerClass, double marginalWeight = 1, double generatorMarginalWeight = 1, int? translate = null, int? clusters = null, CatGanNetwork? network = null, bool batchNorm = false, int? changeAfterRound = null)
+    [InlineData(1, 0, 1.0, 1.0, null, null, null, false, null, 1.0)]
+    [InlineData(1, 10, 1.0, 1.0, 2, null, null, false, null, 1.0)]
+    [InlineData(2, 0, 1.0, 1.0, null, 20, null, false, null, 1.0)]
+    public void Split_steps_match_a_single_process_catgan_step(int k, int labelsPerClass, double marginalWeight = 1, double generatorMarginalWeight = 1, int? translate = null, int? clusters = null, CatGanNetwork? network = null, bool batchNorm = false, int? changeAfterRound = null, double? vat = null)
     {
         // SGD, not the presets' Adam: Adam divides each gradient by its own size, so where G's gradient is last-ulp noise
         // (measured here with 100 labels: BN-fed weights of G) the two graphs' rounding turns into steps of +-lr, 1e-5 apart
@@ -205,11 +211,12 @@ public sealed class CatGanFamilyTests
         var spec = Tiny(k, labelsPerClass) with
         {
             // With a change after round 1, the second round's D steps weigh the marginal by 1 (the reference counts its steps).
-            Catgan = (marginalWeight, generatorMarginalWeight, translate, clusters, network, batchNorm, changeAfterRound) == (1, 1, null, null, null, false, null) ? null
+            Catgan = (marginalWeight, generatorMarginalWeight, translate, clusters, network, batchNorm, changeAfterRound, vat) == (1, 1, null, null, null, false, null, null) ? null
                 : new CatGanSpec
                 {
                     MarginalWeight = marginalWeight, GeneratorMarginalWeight = generatorMarginalWeight, Translate = translate, Clusters = clusters, Discriminator = network, BatchNorm = batchNorm ? true : null,
                     MarginalWeightChange = changeAfterRound is { } after ? new MarginalWeightChange { AfterRound = after, Weight = 1 } : null,
+                    VatWeight = vat, VatEpsilon = vat is null ? null : 0.1,
                 },
             GeneratorOptimizer = new OptimizerSpec { Type = OptimizerKind.Sgd, LearningRate = 0.05, Momentum = 0.5 },
             DiscriminatorOptimizer = new OptimizerSpec { Type = OptimizerKind.Sgd, LearningRate = 0.05, Momentum = 0.5 },
@@ -544,18 +551,23 @@ public sealed class CatGanFamilyTests
                 _steps++;
                 var realLoss = Entropy(realP) - (Marginal(realP) * weight);
                 double supervised = 0, accuracy = 0;
-                if (order is null)
-                {
-                    realLoss.backward();
-                }
-                else
+                var total = realLoss;
+                if (order is not null)
                 {
                     var logits = D.Logits(Seen(_labelled!.index_select(0, order)));
                     var crossEntropy = F.cross_entropy(logits, _classes!.index_select(0, order));
-                    (realLoss + (crossEntropy * 1.0)).backward();
+                    total = realLoss + (crossEntropy * 1.0);
                     supervised = crossEntropy.item<float>();
                     accuracy = logits.argmax(1).eq(_classes!.index_select(0, order)).to(float32).mean().item<float>();
                 }
+
+                // catgan.vatWeight: VAT on the real batch as D reads it ([-1, 1]: twice the [0, 1] length), unshifted.
+                if (Spec.Catgan?.VatWeight is { } vat)
+                {
+                    total = total + (PlainVat.Term(D, x => D.Logits(x), Pixels.ToSymmetric(real), 2 * Spec.Catgan.VatEpsilon!.Value) * vat);
+                }
+
+                total.backward();
 
                 var fakeLoss = -Entropy(F.log_softmax(D.Logits(Seen(fake.detach())), 1));
                 fakeLoss.backward();

@@ -247,7 +247,7 @@ public sealed class SsganFamilyTests
     public void Unit_length_keeps_each_rows_direction_even_for_gradients_of_order_1e_minus_8()
     {
         using var t = tensor(new[,] { { 3e-8f, 4e-8f }, { 0f, -2f } }).reshape(2, 1, 2);
-        var unit = SsganObjective.UnitLength(t).reshape(2, 2);
+        var unit = VirtualAdversarialTraining.UnitLength(t).reshape(2, 2);
         Assert.Equal(new[] { 0.6f, 0.8f, 0f, -1f }, unit.data<float>().ToArray().Select(v => (float)Math.Round(v, 5)));
     }
 
@@ -268,7 +268,7 @@ public sealed class SsganFamilyTests
         var sigmoid = 1 / (1 + Math.Exp(-a));
         var expected = 0.5 * Math.Log(0.5 / sigmoid) + 0.5 * Math.Log(0.5 / (1 - sigmoid));
         torch.manual_seed(5);
-        var term = SsganObjective.VirtualAdversarial(logits, x, epsilon);
+        var term = VirtualAdversarialTraining.Term(logits, x, epsilon);
         Assert.Equal(expected, term.item<float>(), 4);
         Assert.True(expected > 0.1);
     }
@@ -374,7 +374,7 @@ public sealed class SsganFamilyTests
 
                 if (_vat > 0)
                 {
-                    total += Vat(real) * _vat;
+                    total += PlainVat.Term(D, x => D.Classify(x).Logits, real, _vatEpsilon) * _vat;
                 }
 
                 total.backward();
@@ -406,32 +406,6 @@ public sealed class SsganFamilyTests
                 GeneratorOptimizer.step();
                 return (double)loss.item<float>();
             });
-        }
-
-        // VAT on the unlabelled batch, D without its noise: one power iteration from a random probe of length 1e-3, then
-        // the KL divergence at the perturbation of length epsilon along the gradient.
-        private Tensor Vat(Tensor real)
-        {
-            D.eval();
-            Tensor target;
-            using (no_grad())
-            {
-                target = F.log_softmax(D.Classify(real).Logits, 1);
-            }
-
-            var probe = (Unit(randn_like(real)) * 1e-3).requires_grad_(true);
-            var probeKl = (target.exp() * (target - F.log_softmax(D.Classify(real + probe).Logits, 1))).sum(1).mean();
-            var gradient = torch.autograd.grad([probeKl], [probe])[0];
-            var logQ = F.log_softmax(D.Classify(real + Unit(gradient) * _vatEpsilon).Logits, 1);
-            D.train();
-            return (target.exp() * (target - logQ)).sum(1).mean();
-        }
-
-        private static Tensor Unit(Tensor t)
-        {
-            var flat = t.reshape(t.shape[0], -1);
-            flat = flat / (flat.abs().amax([1], keepdim: true) + 1e-12);
-            return (flat / ((flat * flat).sum(1, keepdim: true) + 1e-6).sqrt()).reshape(t.shape);
         }
 
         private static Tensor Softplus(Tensor x) => x.relu() + (-x.abs()).exp().log1p();
