@@ -146,12 +146,8 @@ public sealed class SsganObjective : IGanObjective, IObjectiveDefinition
         return new PhaseLoss(loss, terms);
     }
 
-    /// <summary>The mean over rows of the entropy of softmax(<paramref name="logits"/>) (nats).</summary>
-    public static Tensor ConditionalEntropy(Tensor logits)
-    {
-        var logP = F.log_softmax(logits, 1);
-        return logP.exp().mul(logP).sum(1).mean().neg();
-    }
+    /// <summary>The mean over rows of the entropy of softmax(<paramref name="logits"/>) (nats): CatGAN's certainty term.</summary>
+    public static Tensor ConditionalEntropy(Tensor logits) => CatGanObjective.MeanEntropy(F.log_softmax(logits, 1));
 
     /// <summary>VAT's term for D on <paramref name="images"/> (<see cref="VirtualAdversarialTraining.Term(nn.Module, Func{Tensor, Tensor}, Tensor, double)"/>: D read without its noise).</summary>
     public static Tensor VirtualAdversarial(SsganClassifier d, Tensor images, double epsilon)
