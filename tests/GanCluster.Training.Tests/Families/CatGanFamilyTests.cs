@@ -59,9 +59,10 @@ public sealed class CatGanFamilyTests
         Assert.Equal(10, labelled.LabelsPerClass);
         // Unsupervised, the paper's marginal weights 1; with labels 5 in D's loss (stop 42: over three seeds 5 helped only with
         // labels) and in G's (stop 45: better class balance of the samples at seeds 1 and 2); D's weight steps down to the
-        // paper's 1 after round 3,000 (stops 54-55: D a little ahead and the samples' smallest class larger at seeds 1-3).
+        // paper's 1 after round 3,000 (stops 54-55: D a little ahead and the samples' smallest class larger at seeds 1-3); VAT
+        // weight 1 at the default e (stops 60-61: D ahead on the training digits at seeds 1-3).
         Assert.Null(unsupervised.Catgan);
-        Assert.Equal(new CatGanSpec { MarginalWeight = 5, GeneratorMarginalWeight = 5, MarginalWeightChange = new MarginalWeightChange { AfterRound = 3000, Weight = 1 } }, labelled.Catgan);
+        Assert.Equal(new CatGanSpec { MarginalWeight = 5, GeneratorMarginalWeight = 5, MarginalWeightChange = new MarginalWeightChange { AfterRound = 3000, Weight = 1 }, VatWeight = 1 }, labelled.Catgan);
         Assert.Equal(unsupervised with { Name = labelled.Name, LabelsPerClass = labelled.LabelsPerClass, Catgan = labelled.Catgan }, labelled);
         Assert.IsType<CatGanObjective>(ObjectiveCatalog.Create(unsupervised));
         Assert.True(((CatGanObjective)ObjectiveCatalog.Create(labelled)).IsSemiSupervised);
