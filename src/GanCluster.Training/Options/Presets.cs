@@ -278,7 +278,7 @@ public static class Presets
         // CatGAN (Springenberg 2016), unsupervised: D's 10 classes become clusters of the digits through the entropy
         // objectives alone; Adam 2e-4, beta1 0.5, batch 100 as in the paper; rounds sized for a 2-core CPU
         // (docs/QUALITY-RECIPES.md has the measurements).
-        ["catgan-mnist"] = CatGanRecipe("catgan-mnist", labelsPerClass: 0, marginalWeight: null, generatorMarginalWeight: null),
+        ["catgan-mnist"] = CatGanRecipe("catgan-mnist", labelsPerClass: 0),
         // The same with the paper's semi-supervised setting: 100 labels (10 per class, chosen by the seed), cross-entropy weight 1.
         // D's marginal weight 5 to round 3,000, then the paper's 1 (catgan.marginalWeightChange, stop 55); G's stays 5. Seeds
         // 1-3 at round 10,000 against weight 5 throughout, branched from one round-3,000 run each: D ahead on the training
@@ -286,7 +286,7 @@ public static class Presets
         // (docs/QUALITY-RECIPES.md, stops 54-55). Virtual adversarial training on the real digits in D's loss (catgan.vatWeight
         // 1, Miyato et al.'s e 0.3; stop 60): seeds 1-3 at round 10,000 on the training digits 2.56% / 2.90% / 2.92% (mean
         // 2.79%) against 2.77% / 3.18% / 3.04% (mean 3.00%); held out 3.33% against 4.03% (docs/QUALITY-RECIPES.md, stops 60-61).
-        ["catgan-mnist-100"] = CatGanRecipe("catgan-mnist-100", labelsPerClass: 10, marginalWeight: 5, generatorMarginalWeight: 5, marginalWeightChange: new MarginalWeightChange { AfterRound = 3000, Weight = 1 }, vatWeight: 1),
+        ["catgan-mnist-100"] = CatGanRecipe("catgan-mnist-100", labelsPerClass: 10, new CatGanSpec { MarginalWeight = 5, GeneratorMarginalWeight = 5, MarginalWeightChange = new MarginalWeightChange { AfterRound = 3000, Weight = 1 }, VatWeight = 1 }),
         // The unsupervised preset with the protocol of the paper's unsupervised MNIST figure (4.27%): D has 20 classes, and
         // each counts as the digit most of its digits are (many-to-one). Stop 51 (the paper's weight 1), seeds 1-3 at round
         // 10,000: 15.70%, 12.60%, 21.30% held out (mean 16.53%). The real batch's marginal class entropy weighted 10 in D's
@@ -295,14 +295,14 @@ public static class Presets
         // 23.24%, 5 13.78% / 15.79% / 12.81%, 10 12.30% / 14.72% / 12.04% (docs/QUALITY-RECIPES.md). Stepping the weight down to
         // 1 after round 3,000 (catgan.marginalWeightChange, stop 54) gained 1.2 points held out over seeds 1-3 but broke the
         // samples' class goals at seeds 2 and 3, so it is an option, not this preset's recipe.
-        ["catgan-mnist-20"] = CatGanRecipe("catgan-mnist-20", labelsPerClass: 0, marginalWeight: 10, generatorMarginalWeight: null, clusters: 20),
+        ["catgan-mnist-20"] = CatGanRecipe("catgan-mnist-20", labelsPerClass: 0, new CatGanSpec { MarginalWeight = 10, Clusters = 20 }),
         ["ring8-pacgan"] = Mixture2D.Recipe("ring8-pacgan", DatasetKind.Ring8, Mixture2D.PacGanRing),
         ["grid25-pacgan"] = Mixture2D.Recipe("grid25-pacgan", DatasetKind.Grid25, Mixture2D.PacGanGrid),
         ["ring8-veegan"] = Mixture2D.Recipe("ring8-veegan", DatasetKind.Ring8, Mixture2D.VeeganRing),
         ["grid25-veegan"] = Mixture2D.Recipe("grid25-veegan", DatasetKind.Grid25, Mixture2D.VeeganGrid),
     };
 
-    private static ExperimentSpec CatGanRecipe(string name, int labelsPerClass, double? marginalWeight, double? generatorMarginalWeight, int? clusters = null, MarginalWeightChange? marginalWeightChange = null, double? vatWeight = null) => new()
+    private static ExperimentSpec CatGanRecipe(string name, int labelsPerClass, CatGanSpec? catgan = null) => new()
     {
         Name = name,
         Model = ModelKind.CatGan,
@@ -320,19 +320,18 @@ public static class Presets
         Rounds = 10_000,
         CheckpointInterval = 1000,
         GeneratorEma = 0.999,
-        // marginalWeight: the real batch's marginal class entropy's weight in D's loss (null = the paper's 1). Stop 41 chose 5
+        // catgan: the preset's section (null = the paper's weights, 10 classes, no VAT), chosen as follows.
+        // MarginalWeight: the real batch's marginal class entropy's weight in D's loss (default the paper's 1). Stop 41 chose 5
         // at seed 1 and 3,000 rounds (clustering error on the unlabelled training digits 28.9%, 21.2%, 19.8%, 24.9% with 1, 2,
         // 5, 10; with 100 labels the plain error 5.18% with 1, 3.49% with 5). Over seeds 1-3 (stop 42) 5 stays ahead with
         // labels (1: 5.18% / 3.77% / 4.38%, mean 4.44%; 5: 3.49% / 4.27% / 3.70%, mean 3.82%) and not without them (1: 28.9% /
         // 15.3% / 24.2%, mean 22.8%; 5: 19.8% / 23.1% / 40.7%, mean 27.9%), so only catgan-mnist-100 sets it (docs/QUALITY-RECIPES.md).
-        // generatorMarginalWeight: the same weight on G's marginal term (null = the paper's 1). With 100 labels, 5 (stop 45) at
+        // GeneratorMarginalWeight: the same weight on G's marginal term (null = the paper's 1). With 100 labels, 5 (stop 45) at
         // seeds 1 and 2, 10,000 rounds, against 1: class KL of the samples 0.011 / 0.010 against 0.020 / 0.021, smallest class
         // 6.97% / 7.2% against 6.3% / 6.6%, D's error on the unlabelled training digits 3.13% / 3.16% against 3.22% / 3.49%,
         // Parzen on the training digits 166.3 / 160.3 against 164.8 / 163.7, MNIST FID 41.0 / 39.7 against 31.6 / 37.2.
         // Without labels it cost D 4.4 points at seed 1 (stop 42), so catgan-mnist keeps 1.
-        Catgan = marginalWeight is null && generatorMarginalWeight is null && clusters is null && marginalWeightChange is null && vatWeight is null
-            ? null
-            : new CatGanSpec { MarginalWeight = marginalWeight ?? 1, GeneratorMarginalWeight = generatorMarginalWeight, Clusters = clusters, MarginalWeightChange = marginalWeightChange, VatWeight = vatWeight },
+        Catgan = catgan,
     };
 
     /// <summary>Other names of presets: ring8 and grid25 are the default protocol's (PacGAN's) presets.</summary>
